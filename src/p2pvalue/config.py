@@ -1,0 +1,71 @@
+"""A node's data folder: its configuration, its own key and the keyring for member keys."""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+import nacl.utils
+
+from p2pvalue.errors import P2PError
+from p2pvalue.events.keys import KeyPair
+from p2pvalue.store.database import sqlite_url
+
+CONFIG_FILE = "config.json"
+NODE_KEY_FILE = "node.key"
+KEYRING_FILE = "keyring.key"
+DATABASE_FILE = "p2pvalue.db"
+
+
+@dataclass(frozen=True)
+class NodeConfig:
+    data_dir: Path
+    database_url: str | None = None
+
+    @property
+    def url(self) -> str:
+        return self.database_url or sqlite_url(self.data_dir / DATABASE_FILE)
+
+    def node_key(self) -> KeyPair:
+        return KeyPair(_read_secret(self.data_dir / NODE_KEY_FILE))
+
+    def keyring(self) -> bytes:
+        return _read_secret(self.data_dir / KEYRING_FILE)
+
+
+def init_data_dir(data_dir: Path, database_url: str | None = None) -> NodeConfig:
+    """Create the folder, the node key and the keyring once; keep them if already there."""
+    data_dir.mkdir(parents=True, exist_ok=True)
+    for name in (NODE_KEY_FILE, KEYRING_FILE):
+        path = data_dir / name
+        if not path.exists():
+            _write_secret(path, nacl.utils.random(32))
+    config_path = data_dir / CONFIG_FILE
+    config = {"database_url": database_url} if database_url else {}
+    if not config_path.exists() or database_url:
+        config_path.write_text(json.dumps(config, indent=2) + "\n")
+    return load_config(data_dir)
+
+
+def load_config(data_dir: Path, database_url: str | None = None) -> NodeConfig:
+    """The configuration in `data_dir`; a `database_url` given here wins over the file's."""
+    config_path = data_dir / CONFIG_FILE
+    if not config_path.exists():
+        raise P2PError("not_initialised", f"{data_dir} is not a node folder: run `p2pvalue init`")
+    stored = json.loads(config_path.read_text())
+    return NodeConfig(data_dir, database_url or stored.get("database_url"))
+
+
+def _write_secret(path: Path, secret: bytes) -> None:
+    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(descriptor, "wb") as handle:
+        handle.write(secret)
+
+
+def _read_secret(path: Path) -> bytes:
+    secret = path.read_bytes()
+    if len(secret) != 32:
+        raise P2PError("bad_key_file", f"{path} does not hold a 32-byte key")
+    return secret

@@ -1,0 +1,1 @@
+"""The signed, hash-linked event log: keys, encoding, events, authority and ordering."""

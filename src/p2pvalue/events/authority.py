@@ -1,0 +1,210 @@
+"""Who may do what: the membership and role state folded from governance events.
+
+`authorize(event, state)` and `apply(state, event)` are pure: the log calls them with the
+state of an event's causal past (see `log.py`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+from p2pvalue.events.charter import Charter, charter_from_content
+from p2pvalue.events.types import RANK_ORDINARY, rank
+
+MEMBER = "member"
+REQUESTED = "requested"
+INVITED = "invited"
+LEFT = "left"
+REMOVED = "removed"
+REVOCATIONS = frozenset({"member.remove", "role.revoke"})
+
+
+@dataclass(frozen=True, slots=True)
+class Membership:
+    status: str
+    roles: frozenset[str] = frozenset()
+    since: str = ""
+
+
+@dataclass(frozen=True)
+class Authority:
+    """The governance state of a space at some point of its history."""
+
+    space: str
+    name: str
+    creator: str
+    charter: Charter
+    members: Mapping[str, Membership] = field(default_factory=dict)
+
+    def roles_of(self, did: str) -> frozenset[str]:
+        found = self.members.get(did)
+        return found.roles if found and found.status == MEMBER else frozenset()
+
+    def is_member(self, did: str) -> bool:
+        found = self.members.get(did)
+        return found is not None and found.status == MEMBER
+
+
+@dataclass(frozen=True, slots=True)
+class Action:
+    """What authorization needs to know of an event."""
+
+    id: str
+    type: str
+    author: str
+    content: Mapping[str, Any]
+
+
+def founding(space: str, action: Action) -> Authority:
+    """The state right after a `space.create`."""
+    charter = charter_from_content(action.content["charter"])
+    founder = Membership(MEMBER, charter.founder_roles, action.id)
+    return Authority(space, action.content["name"], action.author, charter, {action.author: founder})
+
+
+def authorize(action: Action, state: Authority) -> str | None:
+    """None if the charter in `state` allows `action`, else the reason it does not."""
+    if action.type == "space.create":
+        return "space_exists"
+    check = _CHECKS.get(action.type, _check_ordinary)
+    return check(action, state)
+
+
+def apply(state: Authority, action: Action) -> Authority:
+    """The state after an authorized governance `action`; ordinary actions change nothing."""
+    if rank(action.type) == RANK_ORDINARY:
+        return state
+    mutate = _EFFECTS.get(action.type)
+    if mutate is None:
+        return state
+    members = dict(state.members)
+    mutate(members, action, state.charter)
+    return replace(state, members=members)
+
+
+def target_of(action: Action) -> str | None:
+    """The member whose rights a revocation removes, or None for other actions."""
+    return action.content.get("member") if action.type in REVOCATIONS else None
+
+
+def _permitted(action: Action, state: Authority) -> str | None:
+    if not state.is_member(action.author):
+        return "not_a_member"
+    if not state.charter.allows(state.roles_of(action.author), action.type):
+        return f"role_lacks_permission:{action.type}"
+    return None
+
+
+def _check_ordinary(action: Action, state: Authority) -> str | None:
+    return _permitted(action, state)
+
+
+def _check_join(action: Action, state: Authority) -> str | None:
+    current = state.members.get(action.author)
+    if current and current.status == MEMBER:
+        return "already_a_member"
+    policy = state.charter.membership
+    if current and current.status == INVITED:
+        return None
+    if current and current.status == REMOVED:
+        return "removed_members_need_invitation"
+    if policy == "open":
+        return None
+    return "invitation_required" if policy == "invite" else "approval_required"
+
+
+def _check_request(action: Action, state: Authority) -> str | None:
+    current = state.members.get(action.author)
+    if current and current.status in (MEMBER, REQUESTED):
+        return "already_a_member" if current.status == MEMBER else "already_requested"
+    return None if state.charter.membership == "approval" else "requests_not_used"
+
+
+def _check_leave(action: Action, state: Authority) -> str | None:
+    return None if state.is_member(action.author) else "not_a_member"
+
+
+def _check_on_target(status: str | None, problem: str) -> Any:
+    def check(action: Action, state: Authority) -> str | None:
+        denied = _permitted(action, state)
+        if denied:
+            return denied
+        target = state.members.get(action.content["member"])
+        have = target.status if target else None
+        if status is None:
+            return problem if have == MEMBER else None
+        return None if have == status else problem
+
+    return check
+
+
+def _check_role(granting: bool) -> Any:
+    def check(action: Action, state: Authority) -> str | None:
+        denied = _permitted(action, state)
+        if denied:
+            return denied
+        role = action.content["role"]
+        if role not in state.charter.roles:
+            return "unknown_role"
+        target = action.content["member"]
+        if not state.is_member(target):
+            return "target_not_a_member"
+        held = role in state.roles_of(target)
+        if granting and held:
+            return "role_already_held"
+        return None if granting or held else "role_not_held"
+
+    return check
+
+
+_CHECKS: dict[str, Any] = {
+    "member.join": _check_join,
+    "member.request": _check_request,
+    "member.leave": _check_leave,
+    "member.admit": _check_on_target(REQUESTED, "no_pending_request"),
+    "member.invite": _check_on_target(None, "already_a_member"),
+    "member.remove": _check_on_target(MEMBER, "target_not_a_member"),
+    "role.grant": _check_role(granting=True),
+    "role.revoke": _check_role(granting=False),
+}
+
+
+def _join(members: dict[str, Membership], action: Action, charter: Charter) -> None:
+    members[action.author] = Membership(MEMBER, charter.member_roles, action.id)
+
+
+def _admit(members: dict[str, Membership], action: Action, charter: Charter) -> None:
+    members[action.content["member"]] = Membership(MEMBER, charter.member_roles, action.id)
+
+
+def _set_status(status: str, on_target: bool) -> Any:
+    def effect(members: dict[str, Membership], action: Action, charter: Charter) -> None:
+        who = action.content["member"] if on_target else action.author
+        members[who] = Membership(status, frozenset(), action.id)
+
+    return effect
+
+
+def _change_role(granting: bool) -> Any:
+    def effect(members: dict[str, Membership], action: Action, charter: Charter) -> None:
+        who = action.content["member"]
+        current = members[who]
+        role = frozenset({action.content["role"]})
+        roles = current.roles | role if granting else current.roles - role
+        members[who] = replace(current, roles=roles)
+
+    return effect
+
+
+_EFFECTS: dict[str, Any] = {
+    "member.join": _join,
+    "member.admit": _admit,
+    "member.request": _set_status(REQUESTED, on_target=False),
+    "member.invite": _set_status(INVITED, on_target=True),
+    "member.leave": _set_status(LEFT, on_target=False),
+    "member.remove": _set_status(REMOVED, on_target=True),
+    "role.grant": _change_role(granting=True),
+    "role.revoke": _change_role(granting=False),
+}

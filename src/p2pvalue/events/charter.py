@@ -1,0 +1,82 @@
+"""The founding charter: membership policy and what each role may do.
+
+This is the minimal charter the log enforces; governance extends it. A role lists the event
+types its holders may emit (`"*"` for all). Joining, requesting to join and leaving are
+governed by the membership policy rather than by roles.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from p2pvalue.errors import EventError
+from p2pvalue.events.types import EVENT_TYPES, CharterContent, parse_content
+
+SELF_GOVERNED = frozenset({"member.join", "member.request", "member.leave"})
+MEMBERSHIP_POLICIES = ("open", "approval", "invite")
+
+
+@dataclass(frozen=True)
+class Charter:
+    membership: str
+    roles: Mapping[str, frozenset[str]]
+    founder_roles: frozenset[str]
+    member_roles: frozenset[str]
+
+    def allows(self, roles: frozenset[str], event_type: str) -> bool:
+        """Whether holding `roles` permits emitting `event_type`."""
+        for role in roles:
+            allowed = self.roles.get(role, frozenset())
+            if "*" in allowed or event_type in allowed:
+                return True
+        return False
+
+    def to_content(self) -> dict[str, Any]:
+        return {
+            "membership": self.membership,
+            "roles": {name: sorted(types) for name, types in sorted(self.roles.items())},
+            "founder_roles": sorted(self.founder_roles),
+            "member_roles": sorted(self.member_roles),
+        }
+
+
+def charter_from_content(content: Mapping[str, Any]) -> Charter:
+    """A checked charter: roles named consistently and event types this node knows."""
+    parsed = parse_content("space.create", {"name": "-", "charter": content}).charter  # type: ignore[attr-defined]
+    return _checked(parsed)
+
+
+def _checked(parsed: CharterContent) -> Charter:
+    roles = {name: frozenset(types) for name, types in parsed.roles.items()}
+    for name, types in roles.items():
+        unknown = {t for t in types if t != "*" and t not in EVENT_TYPES}
+        if unknown:
+            raise EventError("invalid_charter", f"role {name!r} names unknown types {unknown}")
+    for listed in (parsed.founder_roles, parsed.member_roles):
+        missing = set(listed) - set(roles)
+        if missing:
+            raise EventError("invalid_charter", f"roles {sorted(missing)} are not defined")
+    return Charter(
+        membership=parsed.membership,
+        roles=roles,
+        founder_roles=frozenset(parsed.founder_roles),
+        member_roles=frozenset(parsed.member_roles),
+    )
+
+
+def default_charter(membership: str = "open") -> dict[str, Any]:
+    """A sensible starting charter: admins may do anything, members may post and invite."""
+    if membership not in MEMBERSHIP_POLICIES:
+        raise EventError("invalid_charter", f"membership is one of {MEMBERSHIP_POLICIES}")
+    return {
+        "membership": membership,
+        "roles": {
+            "admin": ["*"],
+            "moderator": ["member.admit", "member.invite", "member.remove", "post.create"],
+            "member": ["post.create", "member.invite"],
+        },
+        "founder_roles": ["admin", "member"],
+        "member_roles": ["member"],
+    }

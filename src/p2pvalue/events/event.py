@@ -1,0 +1,211 @@
+"""Events: the signed envelope, its content beside it, content-addressed ids.
+
+The signature covers the canonical bytes of the *envelope*, which names the content only by
+its hash (`content_hash`). The content travels beside the envelope, so it can later be
+erased or stored encrypted while the log still verifies. The event id is the b64u SHA-256
+of the same envelope bytes that are signed.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import time
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import orjson
+
+from p2pvalue.errors import EventError
+from p2pvalue.events import keys
+from p2pvalue.events.canonical import b64u, canonical, check_signed_value, digest, unb64u
+from p2pvalue.events.types import event_type, parse_content
+
+VERSION = 1
+MAX_EVENT_BYTES = 64 * 1024
+MAX_PREV = 20
+MAX_FUTURE_MS = 5 * 60 * 1000
+ENVELOPE_FIELDS = ("v", "space", "type", "author", "prev", "depth", "ts", "content_hash")
+WIRE_FIELDS = frozenset((*ENVELOPE_FIELDS, "content", "sig", "id"))
+REQUIRED_FIELDS = ("v", "type", "author", "prev", "depth", "ts", "content_hash", "content", "sig")
+
+
+@dataclass(frozen=True, slots=True)
+class Event:
+    """A verified event. `body` is the canonical encoding that is stored and exported."""
+
+    id: str
+    space: str
+    type: str
+    author: str
+    prev: tuple[str, ...]
+    depth: int
+    ts: int
+    content: Mapping[str, Any]
+    sig: str
+    body: bytes
+
+    @property
+    def wire(self) -> dict[str, Any]:
+        """The event as it travels: envelope, content and signature."""
+        wire: dict[str, Any] = orjson.loads(self.body)
+        return wire
+
+
+def now_ms() -> int:
+    return int(time.time() * 1000)
+
+
+def _envelope(fields: Mapping[str, Any]) -> dict[str, Any]:
+    return {name: fields[name] for name in ENVELOPE_FIELDS if name in fields}
+
+
+def build_event(
+    key: keys.KeyPair,
+    type: str,
+    content: Mapping[str, Any],
+    *,
+    space: str | None,
+    prev: Sequence[str] = (),
+    depth: int = 0,
+    ts: int | None = None,
+) -> Event:
+    """Sign a new event by `key`; the result passes `parse_event` unchanged."""
+    check_signed_value(content)
+    envelope: dict[str, Any] = {
+        "v": VERSION,
+        "type": type,
+        "author": key.did,
+        "prev": sorted(prev),
+        "depth": depth,
+        "ts": now_ms() if ts is None else ts,
+        "content_hash": digest(content),
+    }
+    if space is not None:
+        envelope["space"] = space
+    signed = canonical(envelope)
+    wire = {**envelope, "content": dict(content), "sig": b64u(key.sign(signed))}
+    return _finish(wire, envelope, signed)
+
+
+def _finish(wire: dict[str, Any], envelope: dict[str, Any], signed: bytes) -> Event:
+    event_id = b64u(hashlib.sha256(signed).digest())
+    return Event(
+        id=event_id,
+        space=envelope.get("space", event_id),
+        type=envelope["type"],
+        author=envelope["author"],
+        prev=tuple(envelope["prev"]),
+        depth=envelope["depth"],
+        ts=envelope["ts"],
+        content=wire["content"],
+        sig=wire["sig"],
+        body=canonical(wire),
+    )
+
+
+def parse_event(wire: Any, *, now: int | None = None) -> Event:
+    """Check everything an event can be checked for on its own, and return it verified.
+
+    Refusals name the first fault: structure, encoding, size, type, content hash, id,
+    signature, content schema, and (when `now` is given) a timestamp from the future.
+    Links, depth against parents and authorization need the log and are checked there.
+    """
+    _check_structure(wire)
+    check_signed_value(wire)
+    event_type(wire["type"])
+    wire = {name: value for name, value in wire.items() if name != "id"}
+    body = canonical(wire)
+    if len(body) > MAX_EVENT_BYTES:
+        raise EventError(
+            "event_too_large", f"event is {len(body)} bytes; the limit is {MAX_EVENT_BYTES}", 413
+        )
+    envelope = _envelope(wire)
+    if digest(wire["content"]) != wire["content_hash"]:
+        raise EventError("content_hash_mismatch", "content does not match content_hash")
+    signed = canonical(envelope)
+    event_id = b64u(hashlib.sha256(signed).digest())
+    claimed = wire.get("id")
+    if claimed is not None and claimed != event_id:
+        raise EventError("id_mismatch", f"id {claimed!r} does not match the content ({event_id})")
+    _check_signature(envelope["author"], signed, wire["sig"])
+    parse_content(wire["type"], wire["content"])
+    _check_links_shape(envelope, event_id)
+    if now is not None and envelope["ts"] > now + MAX_FUTURE_MS:
+        raise EventError("timestamp_in_future", "ts is more than 5 minutes ahead of this node")
+    return Event(
+        id=event_id,
+        space=envelope.get("space", event_id),
+        type=envelope["type"],
+        author=envelope["author"],
+        prev=tuple(envelope["prev"]),
+        depth=envelope["depth"],
+        ts=envelope["ts"],
+        content=wire["content"],
+        sig=wire["sig"],
+        body=body,
+    )
+
+
+def parse_body(body: bytes) -> Event:
+    """Re-verify a stored body, which must also be exactly its own canonical encoding."""
+    try:
+        wire = orjson.loads(body)
+    except orjson.JSONDecodeError as exc:
+        raise EventError("malformed_json", f"stored body is not JSON: {exc}") from None
+    event = parse_event(wire)
+    if event.body != body:
+        raise EventError("not_canonical", "stored body is not in canonical form")
+    return event
+
+
+def _check_structure(wire: Any) -> None:
+    if not isinstance(wire, dict):
+        raise EventError("malformed_event", "an event is a JSON object")
+    unknown = set(wire) - WIRE_FIELDS
+    if unknown:
+        raise EventError("malformed_event", f"unknown field(s): {', '.join(sorted(unknown))}")
+    for name in REQUIRED_FIELDS:
+        if name not in wire:
+            code = "missing_signature" if name == "sig" else "malformed_event"
+            raise EventError(code, f"missing field {name!r}")
+    if wire["v"] != VERSION or isinstance(wire["v"], bool):
+        raise EventError("unsupported_version", f"event version {wire['v']!r} is not {VERSION}")
+    expected: dict[str, type | tuple[type, ...]] = {
+        "type": str, "author": str, "prev": list, "depth": int, "ts": int,
+        "content_hash": str, "content": dict, "sig": str, "space": str, "id": str,
+    }  # fmt: skip
+    for name, kind in expected.items():
+        value = wire.get(name)
+        if name in wire and (not isinstance(value, kind) or isinstance(value, bool)):
+            if isinstance(value, float):
+                raise EventError("float_in_signed_content", f"{name} is a float")
+            raise EventError("malformed_event", f"field {name!r} has the wrong type")
+    if wire["depth"] < 0 or wire["ts"] < 0:
+        raise EventError("malformed_event", "depth and ts are non-negative")
+    try:
+        keys.public_from_did(wire["author"])
+    except ValueError as exc:
+        raise EventError("bad_author", f"author: {exc}") from None
+
+
+def _check_signature(author: str, signed: bytes, sig: str) -> None:
+    try:
+        raw = unb64u(sig)
+    except ValueError:
+        raise EventError("bad_signature", "sig is not base64url") from None
+    if len(raw) != 64 or not keys.verify(author, signed, raw):
+        raise EventError("bad_signature", "signature does not verify against the author's key")
+
+
+def _check_links_shape(envelope: Mapping[str, Any], event_id: str) -> None:
+    prev = envelope["prev"]
+    if any(not isinstance(p, str) or len(p) != 43 for p in prev):
+        raise EventError("malformed_event", "prev holds event ids")
+    if len(prev) > MAX_PREV or len(set(prev)) != len(prev):
+        raise EventError("malformed_event", f"prev names at most {MAX_PREV} distinct events")
+    if envelope["type"] == "space.create":
+        if "space" in envelope or prev or envelope["depth"] != 0:
+            raise EventError("malformed_event", "space.create has no space, no prev, depth 0")
+    elif "space" not in envelope or not prev:
+        raise EventError("malformed_event", "every event but space.create names space and prev")

@@ -1,0 +1,64 @@
+"""Ed25519 key pairs and their `did:key` names."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cached_property
+
+import base58
+import nacl.exceptions
+import nacl.signing
+
+ED25519_MULTICODEC = b"\xed\x01"
+DID_KEY_PREFIX = "did:key:z"
+
+
+def did_from_public(public: bytes) -> str:
+    """The `did:key` of an Ed25519 public key (multicodec 0xed, base58btc multibase)."""
+    encoded: bytes = base58.b58encode(ED25519_MULTICODEC + public)
+    return DID_KEY_PREFIX + encoded.decode("ascii")
+
+
+def public_from_did(did: str) -> bytes:
+    """The raw public key named by an Ed25519 `did:key`; ValueError if it names none."""
+    if not isinstance(did, str) or not did.startswith(DID_KEY_PREFIX) or len(did) > 80:
+        raise ValueError("not an Ed25519 did:key")
+    try:
+        raw: bytes = base58.b58decode(did[len(DID_KEY_PREFIX) :])
+    except ValueError as exc:
+        raise ValueError("did:key is not base58btc") from exc
+    if len(raw) != 34 or raw[:2] != ED25519_MULTICODEC:
+        raise ValueError("did:key does not hold an Ed25519 key")
+    return raw[2:]
+
+
+def verify(did: str, message: bytes, signature: bytes) -> bool:
+    """Whether `signature` is the Ed25519 signature of `message` by the key `did` names."""
+    try:
+        nacl.signing.VerifyKey(public_from_did(did)).verify(message, signature)
+    except (ValueError, nacl.exceptions.BadSignatureError, nacl.exceptions.ValueError):
+        return False
+    return True
+
+
+@dataclass(frozen=True)
+class KeyPair:
+    """An Ed25519 signing key with its `did:key`."""
+
+    seed: bytes
+
+    @classmethod
+    def generate(cls) -> KeyPair:
+        return cls(bytes(nacl.signing.SigningKey.generate()))
+
+    @cached_property
+    def _signing_key(self) -> nacl.signing.SigningKey:
+        return nacl.signing.SigningKey(self.seed)
+
+    @cached_property
+    def did(self) -> str:
+        return did_from_public(bytes(self._signing_key.verify_key))
+
+    def sign(self, message: bytes) -> bytes:
+        """The detached 64-byte signature of `message`."""
+        return bytes(self._signing_key.sign(message).signature)

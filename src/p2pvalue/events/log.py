@@ -1,0 +1,298 @@
+"""A space's log held in memory: the DAG, its order and the decision on every event.
+
+Decisions follow DESIGN.md's rules:
+
+* An event is judged against the authority folded from the accepted governance events in
+  its causal past (`gov_past`), never against what else the node happens to hold.
+* A revocation wins over concurrent actions: an event whose author lost the needed right
+  through an accepted revocation concurrent with it (neither an ancestor of the other) is
+  rejected as `revoked_concurrently`.
+* Between two governance events that revoke each other's authors concurrently, the one
+  earlier in the order (`order.py`) stands. Otherwise a governance event is defeated by a
+  concurrent revocation wherever that revocation falls in the order: decisions are settled
+  by repeating the pass until no further event is defeated, which terminates because the
+  set of defeated events only grows.
+
+Every decision is a function of the set of events alone. Appending an event whose parents
+are all current tips (the common case) is O(1); any other arrival recomputes the space.
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from p2pvalue.errors import EventError
+from p2pvalue.events.authority import (
+    Action,
+    Authority,
+    apply,
+    authorize,
+    founding,
+    target_of,
+)
+from p2pvalue.events.order import topological_order
+from p2pvalue.events.types import RANK_ORDINARY, rank
+
+STATE_CACHE_SIZE = 2048
+
+
+@dataclass(frozen=True, slots=True)
+class Entry:
+    """What the log keeps of an event; content only for governance events."""
+
+    id: str
+    type: str
+    author: str
+    prev: tuple[str, ...]
+    depth: int
+    ts: int
+    content: Mapping[str, Any] | None = None
+
+    @property
+    def governs(self) -> bool:
+        return rank(self.type) != RANK_ORDINARY
+
+    @property
+    def action(self) -> Action:
+        return Action(self.id, self.type, self.author, self.content or {})
+
+
+@dataclass
+class Delta:
+    """What an arrival changed: new or changed decisions, and where the order moved."""
+
+    reasons: dict[str, str | None] = field(default_factory=dict)
+    moved_from: int | None = None
+    authority_changed: bool = False
+
+
+class SpaceLog:
+    """The in-memory index and fold of one space."""
+
+    def __init__(self, space: str) -> None:
+        self.space = space
+        self.entries: dict[str, Entry] = {}
+        self.children: dict[str, list[str]] = {}
+        self.tips: set[str] = set()
+        self.order: list[str] = []
+        self.position: dict[str, int] = {}
+        self.reasons: dict[str, str | None] = {}
+        self.authority: Authority | None = None
+        self.accepted = 0
+        self._gov_ids: list[str] = []
+        self._gov_bit: dict[str, int] = {}
+        self._past: dict[str, int] = {}
+        self._states: OrderedDict[int, Authority] = OrderedDict()
+        self._revocations: dict[str, list[str]] = {}
+        self._authored_past: dict[str, frozenset[str]] = {}
+
+    @classmethod
+    def from_entries(cls, space: str, entries: Iterable[Entry]) -> SpaceLog:
+        """Fold a whole stored log at once (rebuild, or loading a space)."""
+        log = cls(space)
+        for entry in entries:
+            log._insert(entry)
+        log._recompute()
+        return log
+
+    def __len__(self) -> int:
+        return len(self.entries)
+
+    @property
+    def created_ts(self) -> int:
+        return self.entries[self.space].ts
+
+    def check_links(self, entry: Entry) -> list[str]:
+        """The parents of `entry` this log lacks; raises if its depth is inconsistent."""
+        missing = [p for p in entry.prev if p not in self.entries]
+        if not missing:
+            expected = 1 + max((self.entries[p].depth for p in entry.prev), default=-1)
+            if entry.depth != expected:
+                raise EventError("bad_depth", f"depth is {entry.depth}; parents give {expected}")
+        return missing
+
+    def add(self, entry: Entry) -> Delta:
+        """Add an event whose parents are all present and decide it (and whatever it changes)."""
+        if entry.id in self.entries:
+            return Delta()
+        appended = bool(self.entries) and set(entry.prev) == self.tips
+        self._insert(entry)
+        if appended:
+            return self._append(entry)
+        before = dict(self.reasons)
+        old_order = self.order
+        old_authority = self.authority
+        self._recompute()
+        moved = next((i for i, (a, b) in enumerate(zip(old_order, self.order)) if a != b), None)
+        delta = Delta(moved_from=len(old_order) if moved is None else moved)
+        delta.reasons = {i: r for i, r in self.reasons.items() if i not in before or before[i] != r}
+        delta.authority_changed = self.authority != old_authority
+        return delta
+
+    def state_before(self, event_id: str) -> Authority:
+        """The authority an event was judged against: its causal past's accepted governance."""
+        return self._state(self._past[event_id])
+
+    def _insert(self, entry: Entry) -> None:
+        self.entries[entry.id] = entry
+        self.tips.add(entry.id)
+        for parent in entry.prev:
+            self.children.setdefault(parent, []).append(entry.id)
+            self.tips.discard(parent)
+        target = target_of(entry.action) if entry.governs else None
+        if target is not None:
+            self._revocations.setdefault(target, []).append(entry.id)
+
+    def _append(self, entry: Entry) -> Delta:
+        self.position[entry.id] = len(self.order)
+        self.order.append(entry.id)
+        self._past[entry.id] = self._past_of(entry)
+        if entry.governs:
+            self._gov_bit[entry.id] = len(self._gov_ids)
+            self._gov_ids.append(entry.id)
+        reason = authorize(entry.action, self._state(self._past[entry.id]))
+        self.reasons[entry.id] = reason
+        self.accepted += reason is None
+        delta = Delta({entry.id: reason}, moved_from=len(self.order) - 1)
+        if entry.governs and reason is None and self.authority is not None:
+            self.authority = apply(self.authority, entry.action)
+            delta.authority_changed = True
+        return delta
+
+    def _past_of(self, entry: Entry) -> int:
+        mask = 0
+        for parent in entry.prev:
+            mask |= self._past[parent]
+            bit = self._gov_bit.get(parent)
+            if bit is not None:
+                mask |= 1 << bit
+        return mask
+
+    def _recompute(self) -> None:
+        keys = {e.id: (rank(e.type), e.depth, e.id) for e in self.entries.values()}
+        prev = {e.id: e.prev for e in self.entries.values()}
+        self.order = topological_order(keys, prev, self.children)
+        self.position = {event_id: i for i, event_id in enumerate(self.order)}
+        self._gov_ids = [i for i in self.order if self.entries[i].governs]
+        self._gov_bit = {event_id: bit for bit, event_id in enumerate(self._gov_ids)}
+        for event_id in self.order:
+            self._past[event_id] = self._past_of(self.entries[event_id])
+        self._decide_governance()
+        self._decide_ordinary()
+        self.authority = self._state((1 << len(self._gov_ids)) - 1) if self._gov_ids else None
+        self.accepted = sum(1 for reason in self.reasons.values() if reason is None)
+
+    def _decide_governance(self) -> None:
+        forced: dict[str, str] = {}
+        while True:
+            self._states.clear()
+            for event_id in self._gov_ids:
+                self.reasons[event_id] = forced.get(event_id) or self._judge(event_id, early=True)
+            late = self._late_defeats()
+            if not late.keys() - forced.keys():
+                return
+            forced.update(late)
+
+    def _judge(self, event_id: str, early: bool) -> str | None:
+        entry = self.entries[event_id]
+        if entry.type == "space.create":
+            return None if not entry.prev and event_id == self.order[0] else "space_exists"
+        state = self._state(self._past[event_id])
+        reason = authorize(entry.action, state)
+        if reason is not None:
+            return reason
+        for revocation in self._concurrent_revocations(entry):
+            if early and self.position[revocation] > self.position[event_id]:
+                continue
+            if authorize(entry.action, apply(state, self.entries[revocation].action)):
+                return f"revoked_concurrently:{revocation}"
+        return None
+
+    def _late_defeats(self) -> dict[str, str]:
+        late: dict[str, str] = {}
+        for event_id in self._gov_ids:
+            entry = self.entries[event_id]
+            if self.reasons[event_id] is not None or entry.type == "space.create":
+                continue
+            state = self._state(self._past[event_id])
+            for revocation in self._concurrent_revocations(entry):
+                if self.position[revocation] < self.position[event_id]:
+                    continue
+                if authorize(entry.action, apply(state, self.entries[revocation].action)):
+                    late[event_id] = f"revoked_concurrently:{revocation}"
+                    break
+        return late
+
+    def _decide_ordinary(self) -> None:
+        for event_id in self.order:
+            entry = self.entries[event_id]
+            if not entry.governs:
+                self.reasons[event_id] = self._judge(event_id, early=False)
+
+    def _concurrent_revocations(self, entry: Entry) -> list[str]:
+        """Accepted revocations aimed at `entry`'s author that are concurrent with it."""
+        found = []
+        past = self._past[entry.id]
+        for revocation in self._revocations.get(entry.author, ()):
+            if revocation == entry.id or self.reasons.get(revocation, "?") is not None:
+                continue
+            if (past >> self._gov_bit[revocation]) & 1:
+                continue
+            if not self._precedes(entry, revocation):
+                found.append(revocation)
+        return found
+
+    def _precedes(self, entry: Entry, later: str) -> bool:
+        """Whether `entry` is an ancestor of the event `later`."""
+        bit = self._gov_bit.get(entry.id)
+        if bit is not None:
+            return bool((self._past[later] >> bit) & 1)
+        if entry.depth >= self.entries[later].depth:
+            return False
+        authored = self._authored_past.get(later)
+        if authored is None:
+            authored = self._authored_past[later] = self._ancestors_by(later, entry.author)
+        return entry.id in authored
+
+    def _ancestors_by(self, event_id: str, author: str) -> frozenset[str]:
+        seen: set[str] = set()
+        stack = list(self.entries[event_id].prev)
+        while stack:
+            current = stack.pop()
+            if current not in seen:
+                seen.add(current)
+                stack.extend(self.entries[current].prev)
+        return frozenset(i for i in seen if self.entries[i].author == author)
+
+    def _state(self, mask: int) -> Authority:
+        """The authority folded from the accepted governance events in `mask`."""
+        cached = self._states.get(mask)
+        if cached is not None:
+            self._states.move_to_end(mask)
+            return cached
+        last = mask.bit_length() - 1
+        last_id = self._gov_ids[last]
+        base = mask & ~(1 << last)
+        if last_id != self.order[0] and base == self._past[last_id] and base in self._states:
+            state = self._states[base]
+            if self.reasons.get(last_id) is None:
+                state = apply(state, self.entries[last_id].action)
+        else:
+            state = self._fold(mask)
+        self._states[mask] = state
+        if len(self._states) > STATE_CACHE_SIZE:
+            self._states.popitem(last=False)
+        return state
+
+    def _fold(self, mask: int) -> Authority:
+        create = self.entries[self.order[0]]
+        state = founding(self.space, create.action)
+        bit = 1
+        for event_id in self._gov_ids[1:]:
+            if (mask >> bit) & 1 and self.reasons.get(event_id) is None:
+                state = apply(state, self.entries[event_id].action)
+            bit += 1
+        return state

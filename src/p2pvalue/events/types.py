@@ -1,0 +1,118 @@
+"""The event types a node knows, the shape of their content, and their ordering rank.
+
+Rank decides order among concurrent events (see `order.py`): revocations first, then the
+rest of governance and membership, then ordinary activity.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from p2pvalue.errors import EventError
+
+DID_PATTERN = r"^did:key:z[1-9A-HJ-NP-Za-km-z]+$"
+EVENT_ID_PATTERN = r"^[A-Za-z0-9_-]{43}$"
+ROLE_PATTERN = r"^[a-z][a-z0-9_-]*$"
+
+RANK_REVOCATION = 0
+RANK_GOVERNANCE = 1
+RANK_ORDINARY = 2
+
+
+class Content(BaseModel):
+    model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
+
+
+class CharterContent(Content):
+    membership: Literal["open", "approval", "invite"]
+    roles: dict[str, list[str]] = Field(max_length=64)
+    founder_roles: list[str] = Field(min_length=1, max_length=16)
+    member_roles: list[str] = Field(max_length=16)
+
+
+class SpaceCreate(Content):
+    name: str = Field(min_length=1, max_length=200)
+    description: str = Field(default="", max_length=4000)
+    charter: CharterContent
+
+
+class MemberJoin(Content):
+    invite: str | None = Field(default=None, pattern=EVENT_ID_PATTERN)
+
+
+class MemberRequest(Content):
+    note: str = Field(default="", max_length=2000)
+
+
+class MemberTarget(Content):
+    member: str = Field(max_length=80, pattern=DID_PATTERN)
+
+
+class MemberRemove(Content):
+    member: str = Field(max_length=80, pattern=DID_PATTERN)
+    reason: str = Field(default="", max_length=2000)
+
+
+class MemberLeave(Content):
+    pass
+
+
+class RoleChange(Content):
+    member: str = Field(max_length=80, pattern=DID_PATTERN)
+    role: str = Field(max_length=40, pattern=ROLE_PATTERN)
+
+
+class PostCreate(Content):
+    text: str = Field(min_length=1, max_length=20000)
+
+
+@dataclass(frozen=True)
+class EventType:
+    name: str
+    rank: int
+    content: type[Content]
+
+
+EVENT_TYPES: dict[str, EventType] = {
+    t.name: t
+    for t in (
+        EventType("space.create", RANK_GOVERNANCE, SpaceCreate),
+        EventType("member.join", RANK_GOVERNANCE, MemberJoin),
+        EventType("member.request", RANK_GOVERNANCE, MemberRequest),
+        EventType("member.admit", RANK_GOVERNANCE, MemberTarget),
+        EventType("member.invite", RANK_GOVERNANCE, MemberTarget),
+        EventType("member.leave", RANK_GOVERNANCE, MemberLeave),
+        EventType("member.remove", RANK_REVOCATION, MemberRemove),
+        EventType("role.grant", RANK_GOVERNANCE, RoleChange),
+        EventType("role.revoke", RANK_REVOCATION, RoleChange),
+        EventType("post.create", RANK_ORDINARY, PostCreate),
+    )
+}
+
+
+def event_type(name: str) -> EventType:
+    """The registered type called `name`, or an `unknown_event_type` refusal."""
+    found = EVENT_TYPES.get(name)
+    if found is None:
+        raise EventError("unknown_event_type", f"no event type {name!r} is known to this node")
+    return found
+
+
+def parse_content(type_name: str, content: Mapping[str, Any]) -> Content:
+    """Validate `content` against its type's schema; `invalid_content` names the first fault."""
+    try:
+        return event_type(type_name).content.model_validate(content)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(part) for part in first["loc"]) or "content"
+        raise EventError("invalid_content", f"{where}: {first['msg']}") from None
+
+
+def rank(type_name: str) -> int:
+    """Ordering rank of a type; unknown types (never stored) would rank as ordinary."""
+    found = EVENT_TYPES.get(type_name)
+    return found.rank if found else RANK_ORDINARY

@@ -1,0 +1,125 @@
+"""The composition root: one running node, built from its configuration."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from types import TracebackType
+from typing import Any
+
+import orjson
+from sqlalchemy import select
+
+from p2pvalue.accounts import Account, Accounts
+from p2pvalue.config import NodeConfig
+from p2pvalue.errors import NotFound
+from p2pvalue.events.charter import default_charter
+from p2pvalue.ingest import Outcome, WritePath
+from p2pvalue.store import events as store
+from p2pvalue.store.database import make_engine, migrate
+from p2pvalue.store.schema import members, spaces
+
+
+@dataclass(frozen=True)
+class SpaceSummary:
+    id: str
+    name: str
+    description: str
+    creator: str
+    created_ts: int
+    membership: str
+    charter: dict[str, Any]
+    events: int
+    accepted: int
+
+    def as_dict(self) -> dict[str, Any]:
+        return dict(self.__dict__)
+
+
+class Node:
+    """Wires the store, the write path and the accounts of one node together."""
+
+    def __init__(self, config: NodeConfig) -> None:
+        self.config = config
+        self.engine = make_engine(config.url)
+        migrate(self.engine)
+        self.key = config.node_key()
+        self.accounts = Accounts(self.engine, config.keyring())
+        self.writer = WritePath(self.engine)
+
+    def __enter__(self) -> Node:
+        return self
+
+    def __exit__(self, *exc: type[BaseException] | BaseException | TracebackType | None) -> None:
+        self.close()
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+    @property
+    def did(self) -> str:
+        return self.key.did
+
+    def create_space(
+        self, account: Account, name: str, description: str = "", membership: str = "open",
+        charter: dict[str, Any] | None = None,
+    ) -> Outcome:  # fmt: skip
+        content = {"name": name, "description": description,
+                   "charter": charter or default_charter(membership)}  # fmt: skip
+        return self.writer.create_space(self.accounts.key_of(account), content)
+
+    def act(self, account: Account, space: str, type: str, content: dict[str, Any]) -> Outcome:
+        """Take an action in a space as `account`: signed with their key, then ingested."""
+        return self.writer.act(self.accounts.key_of(account), space, type, content)
+
+    def ingest(self, wires: list[Any], *, hold_missing: bool = False) -> list[Outcome]:
+        return self.writer.ingest(wires, hold_missing=hold_missing)
+
+    def spaces(self) -> list[SpaceSummary]:
+        with self.engine.begin() as conn:
+            rows = conn.execute(select(spaces).order_by(spaces.c.created_ts, spaces.c.id))
+            return [_summary(row) for row in rows]
+
+    def space(self, space_id: str) -> SpaceSummary:
+        with self.engine.begin() as conn:
+            row = conn.execute(select(spaces).where(spaces.c.id == space_id)).first()
+        if row is None:
+            raise NotFound("unknown_space", f"no space {space_id!r} on this node")
+        return _summary(row)
+
+    def members(self, space_id: str) -> list[dict[str, Any]]:
+        self.space(space_id)
+        query = select(members).where(members.c.space == space_id).order_by(members.c.did)
+        with self.engine.begin() as conn:
+            return [
+                {"did": r.did, "status": r.status, "roles": orjson.loads(r.roles), "since": r.since}
+                for r in conn.execute(query)
+            ]
+
+    def events(
+        self, space_id: str, *, after: int = -1, limit: int = 50, newest_first: bool = False
+    ) -> list[store.StoredEvent]:
+        self.space(space_id)
+        with self.engine.begin() as conn:
+            return store.page(conn, space_id, after=after, limit=limit, newest_first=newest_first)
+
+    def event(self, event_id: str) -> store.StoredEvent:
+        with self.engine.begin() as conn:
+            found = store.get_event(conn, event_id)
+        if found is None:
+            raise NotFound("unknown_event", f"no event {event_id!r} on this node")
+        return found
+
+    def export(self, space_id: str) -> Iterator[bytes]:
+        """The raw log of a space, one canonical event per line, in the space's order."""
+        self.space(space_id)
+        with self.engine.begin() as conn:
+            for _, body in store.bodies(conn, space_id):
+                yield body
+
+
+def _summary(row: Any) -> SpaceSummary:
+    return SpaceSummary(
+        row.id, row.name, row.description, row.creator, row.created_ts, row.membership,
+        orjson.loads(row.charter), row.events, row.accepted,
+    )  # fmt: skip

@@ -1,0 +1,1 @@
+"""The event store and its projections on SQLAlchemy Core (SQLite or PostgreSQL)."""

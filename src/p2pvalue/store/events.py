@@ -1,0 +1,149 @@
+"""SQL over the received events and the events waiting for their ancestors."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import orjson
+from sqlalchemy import Connection, delete, func, insert, select
+
+from p2pvalue.events.event import Event, now_ms
+from p2pvalue.events.log import Entry
+from p2pvalue.events.types import RANK_ORDINARY, rank
+from p2pvalue.store.schema import event_status, events, pending_events
+
+LOAD_CHUNK = 50_000
+
+
+def insert_events(conn: Connection, batch: Sequence[Event]) -> None:
+    if batch:
+        conn.execute(insert(events), [_row(event) for event in batch])
+
+
+def _row(event: Event) -> dict[str, Any]:
+    return {
+        "id": event.id, "space": event.space, "type": event.type, "author": event.author,
+        "depth": event.depth, "ts": event.ts, "body": event.body,
+    }  # fmt: skip
+
+
+def known_ids(conn: Connection, ids: Iterable[str]) -> set[str]:
+    wanted = list(set(ids))
+    found: set[str] = set()
+    for start in range(0, len(wanted), 500):
+        chunk = wanted[start : start + 500]
+        found.update(conn.scalars(select(events.c.id).where(events.c.id.in_(chunk))))
+    return found
+
+
+def entries(conn: Connection, space: str) -> Iterator[Entry]:
+    """The log entries of a space in arrival order, streamed."""
+    query = (
+        select(
+            events.c.id, events.c.type, events.c.author, events.c.depth, events.c.ts, events.c.body
+        )
+        .where(events.c.space == space)
+        .order_by(events.c.seq)
+        .execution_options(yield_per=LOAD_CHUNK)
+    )
+    for event_id, type_, author, depth, ts, body in conn.execute(query):
+        wire = orjson.loads(body)
+        content = wire["content"] if rank(type_) != RANK_ORDINARY else None
+        yield Entry(event_id, type_, author, tuple(wire["prev"]), depth, ts, content)
+
+
+def space_ids(conn: Connection) -> list[str]:
+    return list(conn.scalars(select(events.c.id).where(events.c.type == "space.create")))
+
+
+def bodies(conn: Connection, space: str) -> Iterator[tuple[str, bytes]]:
+    """(id, body) of every event of a space in the space's order (rejected ones too)."""
+    query = (
+        select(events.c.id, events.c.body)
+        .join(event_status, event_status.c.id == events.c.id, isouter=True)
+        .where(events.c.space == space)
+        .order_by(event_status.c.position, events.c.seq)
+        .execution_options(yield_per=LOAD_CHUNK)
+    )
+    for event_id, body in conn.execute(query):
+        yield event_id, body
+
+
+@dataclass(frozen=True)
+class StoredEvent:
+    id: str
+    space: str
+    type: str
+    author: str
+    ts: int
+    wire: dict[str, Any]
+    position: int | None
+    accepted: bool | None
+    reason: str | None
+
+
+def _stored_query() -> Any:
+    return select(
+        events.c.id, events.c.space, events.c.type, events.c.author, events.c.ts, events.c.body,
+        event_status.c.position, event_status.c.accepted, event_status.c.reason,
+    ).join(event_status, event_status.c.id == events.c.id, isouter=True)  # fmt: skip
+
+
+def _stored(row: Any) -> StoredEvent:
+    return StoredEvent(
+        row.id, row.space, row.type, row.author, row.ts, orjson.loads(row.body),
+        row.position, row.accepted, row.reason,
+    )  # fmt: skip
+
+
+def get_event(conn: Connection, event_id: str) -> StoredEvent | None:
+    row = conn.execute(_stored_query().where(events.c.id == event_id)).first()
+    return _stored(row) if row else None
+
+
+def page(
+    conn: Connection, space: str, *, after: int, limit: int, newest_first: bool = False
+) -> list[StoredEvent]:
+    """A page of a space's events in order, after (or, newest first, before) a position."""
+    query = _stored_query().where(events.c.space == space)
+    if newest_first:
+        query = query.where(event_status.c.position < after).order_by(
+            event_status.c.position.desc()
+        )
+    else:
+        query = query.where(event_status.c.position > after).order_by(event_status.c.position)
+    return [_stored(row) for row in conn.execute(query.limit(limit))]
+
+
+def hold(conn: Connection, event: Event, missing: Sequence[str]) -> None:
+    """Keep an event whose ancestors have not arrived yet."""
+    row = {"id": event.id, "space": event.space, "missing": orjson.dumps(sorted(missing)).decode(),
+           "body": event.body, "received_at": now_ms()}  # fmt: skip
+    conn.execute(insert(pending_events), [row])
+
+
+def held_count(conn: Connection, space: str) -> int:
+    query = select(func.count()).select_from(pending_events).where(pending_events.c.space == space)
+    return int(conn.scalar(query) or 0)
+
+
+def is_held(conn: Connection, event_id: str) -> bool:
+    query = select(pending_events.c.id).where(pending_events.c.id == event_id)
+    return conn.scalar(query) is not None
+
+
+def held(conn: Connection, space: str) -> list[tuple[str, bytes]]:
+    query = (
+        select(pending_events.c.id, pending_events.c.body)
+        .where(pending_events.c.space == space)
+        .order_by(pending_events.c.received_at)
+    )
+    return [(row.id, row.body) for row in conn.execute(query)]
+
+
+def release(conn: Connection, ids: Iterable[str]) -> None:
+    ids = list(ids)
+    if ids:
+        conn.execute(delete(pending_events).where(pending_events.c.id.in_(ids)))

@@ -1,0 +1,115 @@
+"""SQL that writes the projections derived from a `SpaceLog`."""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+from typing import Any
+
+import orjson
+from sqlalchemy import Connection, bindparam, delete, insert, select, update
+
+from p2pvalue.events.authority import Authority
+from p2pvalue.events.log import Delta, SpaceLog
+from p2pvalue.store.schema import PROJECTIONS, event_status, heads, members, spaces
+
+
+def write(conn: Connection, log: SpaceLog, delta: Delta, new_ids: Collection[str]) -> None:
+    """Bring every projection of `log.space` up to date after `delta`."""
+    _write_status(conn, log, delta, new_ids)
+    if delta.authority_changed or not conn.scalar(
+        select(spaces.c.id).where(spaces.c.id == log.space)
+    ):
+        _write_members(conn, log)
+    _write_space(conn, log)
+    _write_heads(conn, log)
+
+
+def _status(log: SpaceLog, event_id: str) -> dict[str, Any]:
+    reason = log.reasons[event_id]
+    return {"id": event_id, "space": log.space, "position": log.position[event_id],
+            "accepted": reason is None, "reason": reason}  # fmt: skip
+
+
+def _write_status(conn: Connection, log: SpaceLog, delta: Delta, new_ids: Collection[str]) -> None:
+    fresh = [_status(log, i) for i in new_ids]
+    if fresh:
+        conn.execute(insert(event_status), fresh)
+    start = len(log.order) if delta.moved_from is None else delta.moved_from
+    touched = {i for i in log.order[start:]} | set(delta.reasons)
+    changed = [_status(log, i) for i in touched if i not in new_ids]
+    if changed:
+        conn.execute(
+            update(event_status)
+            .where(event_status.c.id == bindparam("b_id"))
+            .values(position=bindparam("b_position"), accepted=bindparam("b_accepted"),
+                    reason=bindparam("b_reason")),  # fmt: skip
+            [{f"b_{k}": v for k, v in row.items() if k != "space"} for row in changed],
+        )
+
+
+def _write_members(conn: Connection, log: SpaceLog) -> None:
+    conn.execute(delete(members).where(members.c.space == log.space))
+    authority = log.authority
+    if authority is None:
+        return
+    rows = [
+        {"space": log.space, "did": did, "status": m.status,
+         "roles": orjson.dumps(sorted(m.roles)).decode(), "since": m.since}  # fmt: skip
+        for did, m in sorted(authority.members.items())
+    ]
+    if rows:
+        conn.execute(insert(members), rows)
+
+
+def _space_row(log: SpaceLog, authority: Authority, created_ts: int) -> dict[str, Any]:
+    create = log.entries[log.space]
+    content = create.content or {}
+    return {
+        "id": log.space, "name": authority.name, "description": content.get("description", ""),
+        "creator": authority.creator, "created_ts": created_ts,
+        "membership": authority.charter.membership,
+        "charter": orjson.dumps(authority.charter.to_content()).decode(),
+        "events": len(log), "accepted": log.accepted,
+    }  # fmt: skip
+
+
+def _write_space(conn: Connection, log: SpaceLog) -> None:
+    authority = log.authority
+    if authority is None:
+        return
+    exists = conn.execute(select(spaces.c.created_ts).where(spaces.c.id == log.space)).first()
+    if exists:
+        row = _space_row(log, authority, exists.created_ts)
+        conn.execute(update(spaces).where(spaces.c.id == log.space).values(row))
+    else:
+        conn.execute(insert(spaces), [_space_row(log, authority, log.created_ts)])
+
+
+def _write_heads(conn: Connection, log: SpaceLog) -> None:
+    conn.execute(delete(heads).where(heads.c.space == log.space))
+    conn.execute(insert(heads), [{"space": log.space, "event_id": i} for i in sorted(log.tips)])
+
+
+def clear(conn: Connection) -> None:
+    """Drop every projection's rows (before a rebuild)."""
+    for table in PROJECTIONS:
+        conn.execute(delete(table))
+
+
+def snapshot(conn: Connection) -> dict[str, list[tuple[Any, ...]]]:
+    """Every projection's rows in a stable order: what rebuild must reproduce exactly."""
+    result = {}
+    for table in PROJECTIONS:
+        order = list(table.primary_key.columns)
+        result[table.name] = [tuple(row) for row in conn.execute(select(table).order_by(*order))]
+    return result
+
+
+def write_full(conn: Connection, log: SpaceLog, chunk: int = 20_000) -> None:
+    """Write every projection of a freshly folded log into empty tables."""
+    for start in range(0, len(log.order), chunk):
+        rows = [_status(log, i) for i in log.order[start : start + chunk]]
+        conn.execute(insert(event_status), rows)
+    _write_members(conn, log)
+    _write_space(conn, log)
+    _write_heads(conn, log)

@@ -1,0 +1,112 @@
+"""Tables. `events` and `pending_events` hold what was received; `accounts` and `sessions`
+are the node's own records; every other table is a projection, rebuilt from `events`."""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    Column,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    MetaData,
+    String,
+    Table,
+    Text,
+)
+
+metadata = MetaData()
+ID = String(64)
+DID = String(80)
+Serial = BigInteger().with_variant(Integer(), "sqlite")
+
+events = Table(
+    "events",
+    metadata,
+    Column("seq", Serial, primary_key=True, autoincrement=True),
+    Column("id", ID, nullable=False, unique=True),
+    Column("space", ID, nullable=False),
+    Column("type", String(64), nullable=False),
+    Column("author", DID, nullable=False),
+    Column("depth", BigInteger, nullable=False),
+    Column("ts", BigInteger, nullable=False),
+    Column("body", LargeBinary, nullable=False),
+    Index("ix_events_space_seq", "space", "seq"),
+)
+
+pending_events = Table(
+    "pending_events",
+    metadata,
+    Column("id", ID, primary_key=True),
+    Column("space", ID, nullable=False, index=True),
+    Column("missing", Text, nullable=False),
+    Column("body", LargeBinary, nullable=False),
+    Column("received_at", BigInteger, nullable=False),
+)
+
+event_status = Table(
+    "event_status",
+    metadata,
+    Column("id", ID, primary_key=True),
+    Column("space", ID, nullable=False),
+    Column("position", BigInteger, nullable=False),
+    Column("accepted", Boolean, nullable=False),
+    Column("reason", String(200)),
+    Index("ix_event_status_space_position", "space", "position"),
+)
+
+spaces = Table(
+    "spaces",
+    metadata,
+    Column("id", ID, primary_key=True),
+    Column("name", String(200), nullable=False),
+    Column("description", Text, nullable=False),
+    Column("creator", DID, nullable=False),
+    Column("created_ts", BigInteger, nullable=False),
+    Column("membership", String(16), nullable=False),
+    Column("charter", Text, nullable=False),
+    Column("events", BigInteger, nullable=False),
+    Column("accepted", BigInteger, nullable=False),
+)
+
+members = Table(
+    "members",
+    metadata,
+    Column("space", ID, primary_key=True),
+    Column("did", DID, primary_key=True),
+    Column("status", String(16), nullable=False),
+    Column("roles", Text, nullable=False),
+    Column("since", ID, nullable=False),
+)
+
+heads = Table(
+    "heads",
+    metadata,
+    Column("space", ID, primary_key=True),
+    Column("event_id", ID, primary_key=True),
+)
+
+accounts = Table(
+    "accounts",
+    metadata,
+    Column("id", Serial, primary_key=True, autoincrement=True),
+    Column("username", String(40), nullable=False, unique=True),
+    Column("password_hash", String(200), nullable=False),
+    Column("did", DID, nullable=False, unique=True),
+    Column("sealed_key", LargeBinary, nullable=False),
+    Column("created_at", BigInteger, nullable=False),
+)
+
+sessions = Table(
+    "sessions",
+    metadata,
+    Column("token_hash", String(64), primary_key=True),
+    Column("account_id", ForeignKey("accounts.id", ondelete="CASCADE"), nullable=False),
+    Column("kind", String(8), nullable=False),
+    Column("created_at", BigInteger, nullable=False),
+    Column("expires_at", BigInteger, nullable=False),
+)
+
+PROJECTIONS = (event_status, spaces, members, heads)
