@@ -118,5 +118,12 @@ class Accounts:
         return Account(row.id, row.username, row.did) if row else None
 
 
+    def names(self, dids: list[str]) -> dict[str, str]:
+        """Usernames of the given members who have accounts here."""
+        query = select(accounts.c.did, accounts.c.username).where(accounts.c.did.in_(dids))
+        with self._engine.begin() as conn:
+            return {row.did: row.username for row in conn.execute(query)}
+
+
 def _hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()

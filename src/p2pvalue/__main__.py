@@ -1,0 +1,3 @@
+from p2pvalue.cli import main
+
+main()

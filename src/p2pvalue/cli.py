@@ -1,0 +1,132 @@
+"""The `p2pvalue` command line."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from p2pvalue import audit, demo
+from p2pvalue.config import init_data_dir, load_config
+from p2pvalue.errors import P2PError
+from p2pvalue.node import Node
+
+app = typer.Typer(help="p2pvalue: a node for commons-based peer production communities.",
+                  no_args_is_help=True, pretty_exceptions_enable=False)  # fmt: skip
+
+DataDir = Annotated[
+    Path, typer.Option("--data", envvar="P2PVALUE_DATA", help="The node's data folder.")
+]
+DatabaseUrl = Annotated[
+    str | None,
+    typer.Option("--database-url", envvar="P2PVALUE_DATABASE_URL",
+                 help="SQLAlchemy URL (e.g. postgresql://…); default: SQLite in the data folder."),
+]  # fmt: skip
+DEFAULT_DATA = Path("data")
+
+
+def _node(data: Path, database_url: str | None) -> Node:
+    return Node(load_config(data, database_url))
+
+
+@app.command()
+def init(data: DataDir = DEFAULT_DATA, database_url: DatabaseUrl = None) -> None:
+    """Create a data folder: configuration, the node's key and the keyring for member keys."""
+    config = init_data_dir(data, database_url)
+    with Node(config) as node:
+        typer.echo(f"node {node.did} ready in {data} ({config.url.split(':')[0]})")
+
+
+@app.command()
+def serve(
+    data: DataDir = DEFAULT_DATA,
+    database_url: DatabaseUrl = None,
+    host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
+) -> None:
+    """Run the node's web server: pages at /, the API under /api/v1, OpenAPI at /openapi.json."""
+    import uvicorn
+
+    from p2pvalue.web.app import create_app
+
+    with _node(data, database_url) as node:
+        typer.echo(f"p2pvalue node {node.did} on http://{host}:{port}/")
+        uvicorn.run(create_app(node), host=host, port=port, log_level="info")
+
+
+@app.command("demo")
+def demo_command(data: DataDir = DEFAULT_DATA, database_url: DatabaseUrl = None) -> None:
+    """Seed a demo community (people alice…erin, password `commons-demo`); safe to repeat."""
+    with _node(data, database_url) as node:
+        space = demo.seed(node)
+        typer.echo(f"demo space {space}; log in as alice / {demo.DEMO_PASSWORD}")
+
+
+@app.command()
+def verify(
+    space: Annotated[str, typer.Argument(help="The space id.")],
+    data: DataDir = DEFAULT_DATA,
+    database_url: DatabaseUrl = None,
+) -> None:
+    """Re-check every signature, hash, link and decision of a space's log."""
+    with _node(data, database_url) as node:
+        problem = audit.verify(node, space)
+    if problem:
+        typer.echo(f"FAILED: first problem at {problem}", err=True)
+        raise typer.Exit(1)
+    typer.echo(f"ok: every event of {space} verifies")
+
+
+@app.command()
+def rebuild(data: DataDir = DEFAULT_DATA, database_url: DatabaseUrl = None) -> None:
+    """Drop every projection and derive it again from the stored events."""
+    with _node(data, database_url) as node:
+        counts = audit.rebuild(node)
+    typer.echo(f"rebuilt {counts['spaces']} space(s) from {counts['events']} events")
+
+
+@app.command()
+def export(
+    space: Annotated[str, typer.Argument(help="The space id.")],
+    data: DataDir = DEFAULT_DATA,
+    database_url: DatabaseUrl = None,
+    output: Annotated[Path | None, typer.Option("-o", help="File to write; default stdout.")] = None,
+) -> None:
+    """Write a space's raw log as JSON lines, in the space's order."""
+    with _node(data, database_url) as node:
+        out = output.open("wb") if output else sys.stdout.buffer
+        try:
+            for body in node.export(space):
+                out.write(body + b"\n")
+        finally:
+            if output:
+                out.close()
+
+
+@app.command("import")
+def import_command(
+    file: Annotated[Path, typer.Argument(help="A JSON-lines log, as `export` writes.")],
+    data: DataDir = DEFAULT_DATA,
+    database_url: DatabaseUrl = None,
+) -> None:
+    """Load a log, verifying every event; refused events are reported, never stored."""
+    with _node(data, database_url) as node, file.open("rb") as lines:
+        counts = audit.import_lines(node, lines)
+    summary = ", ".join(f"{n} {status}" for status, n in sorted(counts.items()))
+    typer.echo(f"imported: {summary or 'nothing'}")
+    if counts.get("refused") or counts.get("pending"):
+        raise typer.Exit(1)
+
+
+def main() -> None:
+    try:
+        app()
+    except P2PError as error:
+        typer.echo(f"error: {error.code}: {error.message}", err=True)
+        sys.exit(2)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,58 @@
+"""A realistic demo community to explore a fresh node with."""
+
+from __future__ import annotations
+
+from p2pvalue.accounts import Account
+from p2pvalue.errors import P2PError
+from p2pvalue.events.charter import default_charter
+from p2pvalue.node import Node
+
+DEMO_PASSWORD = "commons-demo"
+DEMO_SPACE = "Open Hardware Commons"
+PEOPLE = ("alice", "bob", "carol", "dan", "erin")
+
+
+def _account(node: Node, username: str) -> Account:
+    found = node.accounts.by_username(username)
+    return found or node.accounts.register(username, DEMO_PASSWORD)
+
+
+def seed(node: Node) -> str:
+    """Create the demo people and spaces unless they exist; the main space's id."""
+    existing = [s for s in node.spaces() if s.name == DEMO_SPACE]
+    if existing:
+        return existing[0].id
+    alice, bob, carol, dan, erin = (_account(node, name) for name in PEOPLE)
+    charter = default_charter("approval")
+    charter["roles"]["maintainer"] = ["post.create", "member.admit", "member.invite"]
+    created = node.create_space(
+        alice, DEMO_SPACE, "Designs for a solar water pump, shared under CERN-OHL-S.",
+        charter=charter,
+    )  # fmt: skip
+    space = _required(created.id)
+    steps: list[tuple[Account, str, dict[str, object]]] = [
+        (alice, "post.create", {"text": "Welcome! This space holds the pump designs and our decisions."}),
+        (bob, "member.request", {"note": "I machined the impeller prototypes last year."}),
+        (alice, "member.admit", {"member": bob.did}),
+        (alice, "role.grant", {"member": bob.did, "role": "maintainer"}),
+        (bob, "post.create", {"text": "Uploaded impeller v3 drawings; tolerances now ±0.05 mm."}),
+        (bob, "member.invite", {"member": carol.did}),
+        (carol, "member.join", {}),
+        (carol, "post.create", {"text": "Translated the assembly guide into Spanish."}),
+        (dan, "post.create", {"text": "Can I post without joining?"}),
+        (dan, "member.request", {"note": "Field tester in Kenya."}),
+        (carol, "post.create", {"text": "Ran the pump for 40 hours at 12 V: 1,900 litres/hour."}),
+    ]
+    for account, action, content in steps:
+        node.act(account, space, action, dict(content))
+    river = node.create_space(erin, "Riverside Makers", "A neighbourhood workshop, open to all.")
+    for account in (alice, dan):
+        node.act(account, _required(river.id), "member.join", {})
+    node.act(erin, _required(river.id), "post.create", {"text": "Repair café this Saturday!"})
+    return space
+
+
+def _required(space_id: str | None) -> str:
+    if space_id is None:
+        raise P2PError("demo_failed", "a demo space could not be created")
+    return space_id

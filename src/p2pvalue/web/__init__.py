@@ -1,0 +1,1 @@
+"""HTTP: the JSON API under /api/v1 and the server-rendered pages."""

@@ -1,0 +1,148 @@
+"""The versioned JSON API: accounts, sessions, spaces, members and events."""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+import orjson
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import JSONResponse
+from starlette.concurrency import run_in_threadpool
+from pydantic import BaseModel, Field
+
+from p2pvalue.errors import P2PError
+from p2pvalue.ingest import Outcome
+from p2pvalue.store.events import StoredEvent
+from p2pvalue.web.auth import AccountDep, NodeDep
+
+router = APIRouter(prefix="/api/v1")
+MAX_BATCH = 100
+
+
+class Credentials(BaseModel):
+    username: str = Field(max_length=40)
+    password: str = Field(max_length=1024)
+
+
+class PasswordCheck(BaseModel):
+    password: str = Field(max_length=1024)
+
+
+class NewSpace(BaseModel):
+    name: str = Field(min_length=1, max_length=200)
+    description: str = Field(default="", max_length=4000)
+    membership: Literal["open", "approval", "invite"] = "open"
+    charter: dict[str, Any] | None = None
+
+
+class Action(BaseModel):
+    type: str = Field(max_length=64)
+    content: dict[str, Any] = Field(default_factory=dict)
+
+
+def event_json(event: StoredEvent) -> dict[str, Any]:
+    return {
+        "id": event.id, "space": event.space, "type": event.type, "author": event.author,
+        "ts": event.ts, "position": event.position, "accepted": event.accepted,
+        "reason": event.reason, "event": event.wire,
+    }  # fmt: skip
+
+
+def outcome_response(outcome: Outcome) -> JSONResponse:
+    body = outcome.as_dict()
+    if outcome.status == "refused":
+        body = {"error": {"code": outcome.code, "message": outcome.message}, **body}
+    elif outcome.status == "rejected":
+        body = {"error": {"code": "not_authorized", "message": outcome.message,
+                          "reason": outcome.message}, **body}  # fmt: skip
+    return JSONResponse(body, status_code=outcome.http_status)
+
+
+@router.post("/accounts", status_code=201, tags=["accounts"])
+def register(body: Credentials, node: NodeDep) -> dict[str, Any]:
+    """Open an account: a password and a fresh Ed25519 identity (`did:key`)."""
+    account = node.accounts.register(body.username, body.password)
+    return {"username": account.username, "did": account.did}
+
+
+@router.post("/sessions", status_code=201, tags=["accounts"])
+def login(body: Credentials, node: NodeDep) -> dict[str, Any]:
+    """Log in; the answer's token goes in `Authorization: Bearer …`."""
+    account = node.accounts.check_password(body.username, body.password)
+    token = node.accounts.open_session(account, "bearer")
+    return {"token": token, "token_type": "bearer", "username": account.username,
+            "did": account.did}  # fmt: skip
+
+
+@router.get("/accounts/me", tags=["accounts"])
+def me(account: AccountDep) -> dict[str, Any]:
+    return {"username": account.username, "did": account.did}
+
+
+@router.post("/accounts/me/key", tags=["accounts"])
+def export_key(body: PasswordCheck, account: AccountDep, node: NodeDep) -> dict[str, str]:
+    """Export your secret key (after giving your password again) to take it to another node."""
+    return node.accounts.export_key(account, body.password)
+
+
+@router.get("/spaces", tags=["spaces"])
+def list_spaces(node: NodeDep) -> dict[str, Any]:
+    return {"spaces": [s.as_dict() for s in node.spaces()]}
+
+
+@router.post("/spaces", status_code=201, tags=["spaces"])
+def create_space(body: NewSpace, account: AccountDep, node: NodeDep) -> JSONResponse:
+    """Found a space: signs its `space.create` event, whose id becomes the space id."""
+    outcome = node.create_space(account, body.name, body.description, body.membership,
+                                body.charter)  # fmt: skip
+    return outcome_response(outcome)
+
+
+@router.get("/spaces/{space_id}", tags=["spaces"])
+def get_space(space_id: str, node: NodeDep) -> dict[str, Any]:
+    return node.space(space_id).as_dict()
+
+
+@router.get("/spaces/{space_id}/members", tags=["spaces"])
+def list_members(space_id: str, node: NodeDep) -> dict[str, Any]:
+    return {"members": node.members(space_id)}
+
+
+@router.post("/spaces/{space_id}/actions", tags=["events"])
+def act(space_id: str, body: Action, account: AccountDep, node: NodeDep) -> JSONResponse:
+    """Take an action in a space: the node signs it with your key and ingests it."""
+    return outcome_response(node.act(account, space_id, body.type, body.content))
+
+
+@router.get("/spaces/{space_id}/events", tags=["events"])
+def list_events(
+    space_id: str,
+    node: NodeDep,
+    after: int = Query(-1, ge=-1, description="position to continue after"),
+    limit: int = Query(50, ge=1, le=500),
+) -> dict[str, Any]:
+    """A page of a space's log in its deterministic order, rejected events included."""
+    page = node.events(space_id, after=after, limit=limit)
+    following = page[-1].position if len(page) == limit else None
+    return {"events": [event_json(e) for e in page], "next": following}
+
+
+@router.get("/events/{event_id}", tags=["events"])
+def get_event(event_id: str, node: NodeDep) -> dict[str, Any]:
+    return event_json(node.event(event_id))
+
+
+@router.post("/events", tags=["events"], responses={201: {}, 202: {}, 403: {}, 422: {}})
+async def submit(request: Request, node: NodeDep) -> JSONResponse:
+    """Submit events signed elsewhere: one event object, or an array of up to 100."""
+    try:
+        payload = orjson.loads(await request.body())
+    except orjson.JSONDecodeError:
+        raise P2PError("malformed_json", "the body is not valid JSON", 400) from None
+    if isinstance(payload, list):
+        if len(payload) > MAX_BATCH:
+            raise P2PError("batch_too_large", f"at most {MAX_BATCH} events per request", 413)
+        outcomes = await run_in_threadpool(node.ingest, payload)
+        return JSONResponse({"results": [o.as_dict() for o in outcomes]}, status_code=200)
+    outcomes = await run_in_threadpool(node.ingest, [payload])
+    return outcome_response(outcomes[0])

@@ -1,0 +1,86 @@
+"""The ASGI application of a node."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from p2pvalue import __version__
+from p2pvalue.errors import P2PError
+from p2pvalue.node import Node
+from p2pvalue.web import api, pages
+
+MAX_REQUEST_BYTES = 1024 * 1024
+
+
+def error_body(code: str, message: str, **extra: Any) -> dict[str, Any]:
+    return {"error": {"code": code, "message": message, **extra}}
+
+
+def create_app(node: Node) -> FastAPI:
+    """The node's web application: API, pages, health check and OpenAPI document."""
+    app = FastAPI(title="p2pvalue node", version=__version__, openapi_url="/openapi.json")
+    app.state.node = node
+    app.include_router(api.router)
+    app.include_router(pages.router)
+    app.add_exception_handler(P2PError, _p2p_error)  # type: ignore[arg-type]
+    app.add_exception_handler(RequestValidationError, _validation_error)  # type: ignore[arg-type]
+
+    @app.get("/healthz", tags=["node"])
+    def healthz() -> dict[str, Any]:
+        """Liveness and identity of this node."""
+        return {"status": "ok", "node": node.did, "version": __version__}
+
+    app.add_middleware(BodyLimit)
+    return app
+
+
+async def _p2p_error(request: Request, exc: P2PError) -> JSONResponse:
+    return JSONResponse(error_body(exc.code, exc.message), status_code=exc.status)
+
+
+async def _validation_error(request: Request, exc: RequestValidationError) -> JSONResponse:
+    errors = exc.errors()
+    if any(e.get("type") == "json_invalid" for e in errors):
+        return JSONResponse(error_body("malformed_json", "the body is not valid JSON"), 400)
+    first = errors[0] if errors else {"loc": (), "msg": "invalid request"}
+    where = ".".join(str(p) for p in first.get("loc", ()))
+    return JSONResponse(error_body("invalid_request", f"{where}: {first.get('msg')}"), 422)
+
+
+class BodyLimit:
+    """Refuse request bodies over MAX_REQUEST_BYTES with 413 before reading them whole."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        declared = dict(scope.get("headers", [])).get(b"content-length")
+        if declared is not None and (not declared.isdigit() or int(declared) > MAX_REQUEST_BYTES):
+            await _too_large(send)
+            return
+        seen = 0
+
+        async def limited() -> Message:
+            nonlocal seen
+            message = await receive()
+            seen += len(message.get("body", b""))
+            if seen > MAX_REQUEST_BYTES:
+                raise P2PError("request_too_large", "request body over 1 MiB", 413)
+            return message
+
+        await self.app(scope, limited, send)
+
+
+async def _too_large(send: Send) -> None:
+    response = JSONResponse(error_body("request_too_large", "request body over 1 MiB"), 413)
+    await send({"type": "http.response.start", "status": 413,
+                "headers": [(k, v) for k, v in response.raw_headers]})  # fmt: skip
+    await send({"type": "http.response.body", "body": response.body})

@@ -1,0 +1,131 @@
+"""Server-rendered pages: sign up, log in, spaces, a space's timeline."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from urllib.parse import quote
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.templating import Jinja2Templates
+
+from p2pvalue.accounts import LIFETIME_MS, Account
+from p2pvalue.errors import P2PError
+from p2pvalue.web.auth import COOKIE, AccountDep, MaybeAccountDep, NodeDep
+
+router = APIRouter(include_in_schema=False)
+templates = Jinja2Templates(directory=Path(__file__).parent / "templates")
+TIMELINE_LENGTH = 100
+
+
+def render(request: Request, name: str, account: Account | None, status: int = 200,
+           **context: Any) -> HTMLResponse:  # fmt: skip
+    return templates.TemplateResponse(
+        request, name, {"account": account, **context}, status_code=status
+    )
+
+
+def _logged_in(account: Account, node: NodeDep, to: str = "/") -> Response:
+    token = node.accounts.open_session(account, "cookie")
+    response = RedirectResponse(to, status_code=303)
+    response.set_cookie(COOKIE, token, max_age=LIFETIME_MS["cookie"] // 1000, httponly=True,
+                        samesite="strict")  # fmt: skip
+    return response
+
+
+@router.get("/")
+def home(request: Request, node: NodeDep, account: MaybeAccountDep) -> HTMLResponse:
+    return render(request, "home.html", account, spaces=node.spaces())
+
+
+@router.get("/signup")
+def signup_form(request: Request, account: MaybeAccountDep) -> HTMLResponse:
+    return render(request, "signup.html", account)
+
+
+@router.post("/signup")
+def signup(
+    request: Request, node: NodeDep,
+    username: Annotated[str, Form()], password: Annotated[str, Form()],
+) -> Response:  # fmt: skip
+    try:
+        account = node.accounts.register(username.strip(), password)
+    except P2PError as error:
+        return render(request, "signup.html", None, 422, error=error.message, username=username)
+    return _logged_in(account, node)
+
+
+@router.get("/login")
+def login_form(request: Request, account: MaybeAccountDep) -> HTMLResponse:
+    return render(request, "login.html", account)
+
+
+@router.post("/login")
+def login(
+    request: Request, node: NodeDep,
+    username: Annotated[str, Form()], password: Annotated[str, Form()],
+) -> Response:  # fmt: skip
+    try:
+        account = node.accounts.check_password(username.strip(), password)
+    except P2PError as error:
+        return render(request, "login.html", None, 401, error=error.message, username=username)
+    return _logged_in(account, node)
+
+
+@router.post("/logout")
+def logout(request: Request, node: NodeDep) -> Response:
+    token = request.cookies.get(COOKIE)
+    if token:
+        node.accounts.close_session(token)
+    response = RedirectResponse("/", status_code=303)
+    response.delete_cookie(COOKIE)
+    return response
+
+
+@router.post("/spaces")
+def create_space(
+    request: Request, node: NodeDep, account: AccountDep,
+    name: Annotated[str, Form()], description: Annotated[str, Form()] = "",
+    membership: Annotated[str, Form()] = "open",
+) -> Response:  # fmt: skip
+    try:
+        outcome = node.create_space(account, name.strip(), description.strip(), membership)
+    except P2PError as error:
+        return render(request, "home.html", account, 422, spaces=node.spaces(), error=error.message)
+    if outcome.status != "accepted":
+        message = outcome.message or outcome.status
+        return render(request, "home.html", account, 422, spaces=node.spaces(), error=message)
+    return RedirectResponse(f"/spaces/{outcome.id}", status_code=303)
+
+
+@router.get("/spaces/{space_id}")
+def space_page(
+    request: Request, space_id: str, node: NodeDep, account: MaybeAccountDep,
+    error: str | None = None,
+) -> HTMLResponse:  # fmt: skip
+    space = node.space(space_id)
+    events = node.events(space_id, after=space.events, limit=TIMELINE_LENGTH, newest_first=True)
+    members = node.members(space_id)
+    dids = list({e.author for e in events} | {m["did"] for m in members})
+    status = {m["did"]: m["status"] for m in members}
+    return render(
+        request, "space.html", account, space=space, events=events, members=members,
+        names=node.accounts.names(dids), my_status=status.get(account.did) if account else None,
+        error=error,
+    )  # fmt: skip
+
+
+@router.post("/spaces/{space_id}/act")
+def act(
+    space_id: str, node: NodeDep, account: AccountDep,
+    type: Annotated[str, Form()], text: Annotated[str, Form()] = "",
+) -> Response:  # fmt: skip
+    content: dict[str, Any] = {"text": text.strip()} if type == "post.create" else {}
+    try:
+        outcome = node.act(account, space_id, type, content)
+        problem = outcome.message if outcome.status in ("rejected", "refused") else None
+    except P2PError as error:
+        problem = error.message
+    target = f"/spaces/{space_id}" + (f"?error={quote(problem)}" if problem else "")
+    return RedirectResponse(target, status_code=303)

@@ -1,0 +1,64 @@
+"""Fixtures shared by every test: a real node on SQLite, and on PostgreSQL when configured.
+
+Tests that take `node` run once per backend. The PostgreSQL run needs
+P2PVALUE_TEST_DATABASE_URL (`.ci/run` sets it); without it those runs are skipped, and the
+report header says so.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine, text
+
+from p2pvalue.config import init_data_dir
+from p2pvalue.node import Node
+
+PG_ENV = "P2PVALUE_TEST_DATABASE_URL"
+
+
+def pytest_report_header() -> str:
+    url = os.environ.get(PG_ENV)
+    if url:
+        return f"p2pvalue backends: SQLite and PostgreSQL ({url})"
+    return f"p2pvalue backends: SQLite only — PostgreSQL NOT tested ({PG_ENV} is not set)"
+
+
+def reset_postgres(url: str) -> str:
+    """Empty the test database's public schema; the URL in SQLAlchemy psycopg form."""
+    if url.startswith("postgresql://"):
+        url = "postgresql+psycopg://" + url.removeprefix("postgresql://")
+    engine = create_engine(url)
+    with engine.begin() as conn:
+        conn.execute(text("DROP SCHEMA IF EXISTS public CASCADE"))
+        conn.execute(text("CREATE SCHEMA public"))
+    engine.dispose()
+    return url
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database_url(request: pytest.FixtureRequest) -> str | None:
+    """None for the embedded SQLite default, or a freshly emptied PostgreSQL database."""
+    if request.param == "sqlite":
+        return None
+    url = os.environ.get(PG_ENV)
+    if not url:
+        pytest.skip(f"PostgreSQL backend not tested: {PG_ENV} is not set")
+    return reset_postgres(url)
+
+
+@pytest.fixture
+def node(tmp_path: Path, database_url: str | None) -> Iterator[Node]:
+    """A real node in a temporary data folder, on each backend."""
+    with Node(init_data_dir(tmp_path / "node", database_url)) as running:
+        yield running
+
+
+@pytest.fixture
+def sqlite_node(tmp_path: Path) -> Iterator[Node]:
+    """A real node on the embedded default only, for tests that need one backend."""
+    with Node(init_data_dir(tmp_path / "node")) as running:
+        yield running
