@@ -48,20 +48,26 @@ class Accounts:
         """A new account with a fresh key pair; refuses taken or malformed names."""
         if not USERNAME.match(username or ""):
             raise P2PError(
-                "invalid_username", "3–40 characters: lower-case letters, digits, _ . -", 422
+                "invalid_username", "3 to 40 characters: lower-case letters, digits, _ . -", 422
             )
         if not MIN_PASSWORD <= len(password or "") <= MAX_PASSWORD:
-            raise P2PError("weak_password", f"passwords have at least {MIN_PASSWORD} characters", 422)
+            raise P2PError(
+                "weak_password", f"passwords have at least {MIN_PASSWORD} characters", 422
+            )
         key = KeyPair.generate()
         row = {
-            "username": username, "password_hash": self._hasher.hash(password), "did": key.did,
-            "sealed_key": bytes(self._box.encrypt(key.seed)), "created_at": now_ms(),
-        }  # fmt: skip
+            "username": username,
+            "password_hash": self._hasher.hash(password),
+            "did": key.did,
+            "sealed_key": bytes(self._box.encrypt(key.seed)),
+            "created_at": now_ms(),
+        }
         with self._engine.begin() as conn:
             if conn.scalar(select(accounts.c.id).where(accounts.c.username == username)):
                 raise Conflict("username_taken", f"the name {username!r} is taken")
-            account_id = conn.execute(insert(accounts).values(row)).inserted_primary_key
-        return Account(int(account_id[0]), username, key.did)
+            inserted = conn.execute(insert(accounts).values(row)).inserted_primary_key
+        assert inserted is not None
+        return Account(int(inserted[0]), username, key.did)
 
     def check_password(self, username: str, password: str) -> Account:
         """The account if the password is right; one refusal for every wrong case."""
@@ -79,8 +85,13 @@ class Accounts:
         """A new secret token for `account`; only its hash is stored."""
         token = secrets.token_urlsafe(32)
         now = now_ms()
-        row = {"token_hash": _hash(token), "account_id": account.id, "kind": kind,
-               "created_at": now, "expires_at": now + LIFETIME_MS[kind]}  # fmt: skip
+        row = {
+            "token_hash": _hash(token),
+            "account_id": account.id,
+            "kind": kind,
+            "created_at": now,
+            "expires_at": now + LIFETIME_MS[kind],
+        }
         with self._engine.begin() as conn:
             conn.execute(insert(sessions), [row])
         return token
@@ -104,6 +115,8 @@ class Accounts:
         """The member's signing key, unsealed for one action."""
         with self._engine.begin() as conn:
             sealed = conn.scalar(select(accounts.c.sealed_key).where(accounts.c.id == account.id))
+        if sealed is None:
+            raise Unauthorized("unknown_account", "this account no longer exists")
         return KeyPair(bytes(self._box.decrypt(sealed)))
 
     def export_key(self, account: Account, password: str) -> dict[str, str]:
@@ -116,7 +129,6 @@ class Accounts:
         with self._engine.begin() as conn:
             row = conn.execute(select(accounts).where(accounts.c.username == username)).first()
         return Account(row.id, row.username, row.did) if row else None
-
 
     def names(self, dids: list[str]) -> dict[str, str]:
         """Usernames of the given members who have accounts here."""

@@ -35,12 +35,22 @@ def verify(node: Node, space: str) -> Problem | None:
     """Re-check every signature, hash, link and decision of a space; the first problem found."""
     with node.engine.begin() as conn:
         rows = conn.execute(
-            select(events.c.id, events.c.space, events.c.type, events.c.author, events.c.depth,
-                   events.c.ts, events.c.body).where(events.c.space == space)  # fmt: skip
+            select(
+                events.c.id,
+                events.c.space,
+                events.c.type,
+                events.c.author,
+                events.c.depth,
+                events.c.ts,
+                events.c.body,
+            )
+            .where(events.c.space == space)
             .order_by(events.c.seq)
         ).all()
-        recorded = {r.id: (r.position, r.reason) for r in conn.execute(
-            select(event_status).where(event_status.c.space == space))}  # fmt: skip
+        recorded = {
+            r.id: (r.position, r.reason)
+            for r in conn.execute(select(event_status).where(event_status.c.space == space))
+        }
     if not rows:
         raise NotFound("unknown_space", f"no space {space!r} on this node")
     verified: list[Event] = []
@@ -73,8 +83,11 @@ def _check_log(
     for event_id in log.order:
         derived = (log.position[event_id], log.reasons[event_id])
         if recorded.get(event_id) != derived:
-            return Problem(event_id, "decision_mismatch",
-                           f"recorded {recorded.get(event_id)}, derived {derived}")  # fmt: skip
+            return Problem(
+                event_id,
+                "decision_mismatch",
+                f"recorded {recorded.get(event_id)}, derived {derived}",
+            )
     return None
 
 

@@ -13,17 +13,23 @@ from p2pvalue.config import init_data_dir, load_config
 from p2pvalue.errors import P2PError
 from p2pvalue.node import Node
 
-app = typer.Typer(help="p2pvalue: a node for commons-based peer production communities.",
-                  no_args_is_help=True, pretty_exceptions_enable=False)  # fmt: skip
+app = typer.Typer(
+    help="p2pvalue: a node for commons-based peer production communities.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+)
 
 DataDir = Annotated[
     Path, typer.Option("--data", envvar="P2PVALUE_DATA", help="The node's data folder.")
 ]
 DatabaseUrl = Annotated[
     str | None,
-    typer.Option("--database-url", envvar="P2PVALUE_DATABASE_URL",
-                 help="SQLAlchemy URL (e.g. postgresql://…); default: SQLite in the data folder."),
-]  # fmt: skip
+    typer.Option(
+        "--database-url",
+        envvar="P2PVALUE_DATABASE_URL",
+        help="SQLAlchemy URL (e.g. postgresql://…); default: SQLite in the data folder.",
+    ),
+]
 DEFAULT_DATA = Path("data")
 
 
@@ -92,7 +98,9 @@ def export(
     space: Annotated[str, typer.Argument(help="The space id.")],
     data: DataDir = DEFAULT_DATA,
     database_url: DatabaseUrl = None,
-    output: Annotated[Path | None, typer.Option("-o", help="File to write; default stdout.")] = None,
+    output: Annotated[
+        Path | None, typer.Option("-o", help="File to write; default stdout.")
+    ] = None,
 ) -> None:
     """Write a space's raw log as JSON lines, in the space's order."""
     with _node(data, database_url) as node:

@@ -26,12 +26,18 @@ def seed(node: Node) -> str:
     charter = default_charter("approval")
     charter["roles"]["maintainer"] = ["post.create", "member.admit", "member.invite"]
     created = node.create_space(
-        alice, DEMO_SPACE, "Designs for a solar water pump, shared under CERN-OHL-S.",
+        alice,
+        DEMO_SPACE,
+        "Designs for a solar water pump, shared under CERN-OHL-S.",
         charter=charter,
-    )  # fmt: skip
+    )
     space = _required(created.id)
     steps: list[tuple[Account, str, dict[str, object]]] = [
-        (alice, "post.create", {"text": "Welcome! This space holds the pump designs and our decisions."}),
+        (
+            alice,
+            "post.create",
+            {"text": "Welcome! This space holds the pump designs and our decisions."},
+        ),
         (bob, "member.request", {"note": "I machined the impeller prototypes last year."}),
         (alice, "member.admit", {"member": bob.did}),
         (alice, "role.grant", {"member": bob.did, "role": "maintainer"}),

@@ -40,8 +40,14 @@ class Outcome:
 
     @classmethod
     def refused(cls, error: EventError, event: Event | None = None) -> Outcome:
-        return cls("refused", event.id if event else None, event.space if event else None,
-                   error.code, error.message, error.status)  # fmt: skip
+        return cls(
+            "refused",
+            event.id if event else None,
+            event.space if event else None,
+            error.code,
+            error.message,
+            error.status,
+        )
 
     def as_dict(self) -> dict[str, Any]:
         return {k: v for k, v in self.__dict__.items() if v is not None and k != "http_status"}
@@ -63,7 +69,9 @@ class _SpaceBatch:
         self.delta.reasons.update(delta.reasons)
         if delta.moved_from is not None:
             current = self.delta.moved_from
-            self.delta.moved_from = min(current, delta.moved_from) if current is not None else delta.moved_from
+            self.delta.moved_from = (
+                min(current, delta.moved_from) if current is not None else delta.moved_from
+            )
         self.delta.authority_changed |= delta.authority_changed
 
 
@@ -175,7 +183,9 @@ class WritePath:
         if batch.log is None:
             if hold:
                 return self._hold(conn, event, [event.space])
-            return Outcome.refused(EventError("unknown_space", "this node holds no such space", 404), event)
+            return Outcome.refused(
+                EventError("unknown_space", "this node holds no such space", 404), event
+            )
         entry = entry_of(event)
         try:
             missing = batch.log.check_links(entry)
@@ -184,7 +194,9 @@ class WritePath:
         if missing:
             if hold:
                 return self._hold(conn, event, missing)
-            return Outcome.refused(EventError("unknown_prev", f"prev names unknown {missing[0]}"), event)
+            return Outcome.refused(
+                EventError("unknown_prev", f"prev names unknown {missing[0]}"), event
+            )
         batch.record(event, batch.log.add(entry))
         return Outcome("accepted", event.id, event.space)
 
@@ -195,8 +207,14 @@ class WritePath:
             error = EventError("too_many_pending", "too many events wait for ancestors here", 429)
             return Outcome.refused(error, event)
         store.hold(conn, event, missing)
-        return Outcome("pending", event.id, event.space, "missing_ancestors",
-                       f"waiting for {len(missing)} ancestor(s)", 202)  # fmt: skip
+        return Outcome(
+            "pending",
+            event.id,
+            event.space,
+            "missing_ancestors",
+            f"waiting for {len(missing)} ancestor(s)",
+            202,
+        )
 
     def _release_held(self, conn: Connection, batch: _SpaceBatch) -> None:
         log = batch.log

@@ -61,11 +61,18 @@ class Node:
         return self.key.did
 
     def create_space(
-        self, account: Account, name: str, description: str = "", membership: str = "open",
+        self,
+        account: Account,
+        name: str,
+        description: str = "",
+        membership: str = "open",
         charter: dict[str, Any] | None = None,
-    ) -> Outcome:  # fmt: skip
-        content = {"name": name, "description": description,
-                   "charter": charter or default_charter(membership)}  # fmt: skip
+    ) -> Outcome:
+        content = {
+            "name": name,
+            "description": description,
+            "charter": charter or default_charter(membership),
+        }
         return self.writer.create_space(self.accounts.key_of(account), content)
 
     def act(self, account: Account, space: str, type: str, content: dict[str, Any]) -> Outcome:
@@ -120,6 +127,13 @@ class Node:
 
 def _summary(row: Any) -> SpaceSummary:
     return SpaceSummary(
-        row.id, row.name, row.description, row.creator, row.created_ts, row.membership,
-        orjson.loads(row.charter), row.events, row.accepted,
-    )  # fmt: skip
+        row.id,
+        row.name,
+        row.description,
+        row.creator,
+        row.created_ts,
+        row.membership,
+        orjson.loads(row.charter),
+        row.events,
+        row.accepted,
+    )

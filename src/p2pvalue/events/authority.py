@@ -6,7 +6,7 @@ state of an event's causal past (see `log.py`).
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -57,18 +57,24 @@ class Action:
     content: Mapping[str, Any]
 
 
+Check = Callable[[Action, Authority], str | None]
+Effect = Callable[[dict[str, Membership], Action, Charter], None]
+
+
 def founding(space: str, action: Action) -> Authority:
     """The state right after a `space.create`."""
     charter = charter_from_content(action.content["charter"])
     founder = Membership(MEMBER, charter.founder_roles, action.id)
-    return Authority(space, action.content["name"], action.author, charter, {action.author: founder})
+    return Authority(
+        space, action.content["name"], action.author, charter, {action.author: founder}
+    )
 
 
 def authorize(action: Action, state: Authority) -> str | None:
     """None if the charter in `state` allows `action`, else the reason it does not."""
     if action.type == "space.create":
         return "space_exists"
-    check = _CHECKS.get(action.type, _check_ordinary)
+    check: Check = _CHECKS.get(action.type, _check_ordinary)
     return check(action, state)
 
 
@@ -86,7 +92,10 @@ def apply(state: Authority, action: Action) -> Authority:
 
 def target_of(action: Action) -> str | None:
     """The member whose rights a revocation removes, or None for other actions."""
-    return action.content.get("member") if action.type in REVOCATIONS else None
+    if action.type not in REVOCATIONS:
+        return None
+    target: str = action.content["member"]
+    return target
 
 
 def _permitted(action: Action, state: Authority) -> str | None:
@@ -126,7 +135,7 @@ def _check_leave(action: Action, state: Authority) -> str | None:
     return None if state.is_member(action.author) else "not_a_member"
 
 
-def _check_on_target(status: str | None, problem: str) -> Any:
+def _check_on_target(status: str | None, problem: str) -> Check:
     def check(action: Action, state: Authority) -> str | None:
         denied = _permitted(action, state)
         if denied:
@@ -140,7 +149,7 @@ def _check_on_target(status: str | None, problem: str) -> Any:
     return check
 
 
-def _check_role(granting: bool) -> Any:
+def _check_role(granting: bool) -> Check:
     def check(action: Action, state: Authority) -> str | None:
         denied = _permitted(action, state)
         if denied:
@@ -159,7 +168,7 @@ def _check_role(granting: bool) -> Any:
     return check
 
 
-_CHECKS: dict[str, Any] = {
+_CHECKS: dict[str, Check] = {
     "member.join": _check_join,
     "member.request": _check_request,
     "member.leave": _check_leave,
@@ -179,7 +188,7 @@ def _admit(members: dict[str, Membership], action: Action, charter: Charter) -> 
     members[action.content["member"]] = Membership(MEMBER, charter.member_roles, action.id)
 
 
-def _set_status(status: str, on_target: bool) -> Any:
+def _set_status(status: str, on_target: bool) -> Effect:
     def effect(members: dict[str, Membership], action: Action, charter: Charter) -> None:
         who = action.content["member"] if on_target else action.author
         members[who] = Membership(status, frozenset(), action.id)
@@ -187,10 +196,12 @@ def _set_status(status: str, on_target: bool) -> Any:
     return effect
 
 
-def _change_role(granting: bool) -> Any:
+def _change_role(granting: bool) -> Effect:
     def effect(members: dict[str, Membership], action: Action, charter: Charter) -> None:
         who = action.content["member"]
-        current = members[who]
+        current = members.get(who)
+        if current is None:
+            return
         role = frozenset({action.content["role"]})
         roles = current.roles | role if granting else current.roles - role
         members[who] = replace(current, roles=roles)
@@ -198,7 +209,7 @@ def _change_role(granting: bool) -> Any:
     return effect
 
 
-_EFFECTS: dict[str, Any] = {
+_EFFECTS: dict[str, Effect] = {
     "member.join": _join,
     "member.admit": _admit,
     "member.request": _set_status(REQUESTED, on_target=False),

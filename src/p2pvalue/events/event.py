@@ -172,9 +172,17 @@ def _check_structure(wire: Any) -> None:
     if wire["v"] != VERSION or isinstance(wire["v"], bool):
         raise EventError("unsupported_version", f"event version {wire['v']!r} is not {VERSION}")
     expected: dict[str, type | tuple[type, ...]] = {
-        "type": str, "author": str, "prev": list, "depth": int, "ts": int,
-        "content_hash": str, "content": dict, "sig": str, "space": str, "id": str,
-    }  # fmt: skip
+        "type": str,
+        "author": str,
+        "prev": list,
+        "depth": int,
+        "ts": int,
+        "content_hash": str,
+        "content": dict,
+        "sig": str,
+        "space": str,
+        "id": str,
+    }
     for name, kind in expected.items():
         value = wire.get(name)
         if name in wire and (not isinstance(value, kind) or isinstance(value, bool)):

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import cached_property
+from functools import cached_property, lru_cache
 
 import base58
 import nacl.exceptions
@@ -19,6 +19,7 @@ def did_from_public(public: bytes) -> str:
     return DID_KEY_PREFIX + encoded.decode("ascii")
 
 
+@lru_cache(maxsize=65_536)
 def public_from_did(did: str) -> bytes:
     """The raw public key named by an Ed25519 `did:key`; ValueError if it names none."""
     if not isinstance(did, str) or not did.startswith(DID_KEY_PREFIX) or len(did) > 80:
@@ -35,10 +36,15 @@ def public_from_did(did: str) -> bytes:
 def verify(did: str, message: bytes, signature: bytes) -> bool:
     """Whether `signature` is the Ed25519 signature of `message` by the key `did` names."""
     try:
-        nacl.signing.VerifyKey(public_from_did(did)).verify(message, signature)
+        _verify_key(did).verify(message, signature)
     except (ValueError, nacl.exceptions.BadSignatureError, nacl.exceptions.ValueError):
         return False
     return True
+
+
+@lru_cache(maxsize=65_536)
+def _verify_key(did: str) -> nacl.signing.VerifyKey:
+    return nacl.signing.VerifyKey(public_from_did(did))
 
 
 @dataclass(frozen=True)

@@ -126,7 +126,9 @@ class SpaceLog:
         old_order = self.order
         old_authority = self.authority
         self._recompute()
-        moved = next((i for i, (a, b) in enumerate(zip(old_order, self.order)) if a != b), None)
+        moved = next(
+            (i for i, (a, b) in enumerate(zip(old_order, self.order, strict=False)) if a != b), None
+        )
         delta = Delta(moved_from=len(old_order) if moved is None else moved)
         delta.reasons = {i: r for i, r in self.reasons.items() if i not in before or before[i] != r}
         delta.authority_changed = self.authority != old_authority

@@ -24,9 +24,14 @@ def insert_events(conn: Connection, batch: Sequence[Event]) -> None:
 
 def _row(event: Event) -> dict[str, Any]:
     return {
-        "id": event.id, "space": event.space, "type": event.type, "author": event.author,
-        "depth": event.depth, "ts": event.ts, "body": event.body,
-    }  # fmt: skip
+        "id": event.id,
+        "space": event.space,
+        "type": event.type,
+        "author": event.author,
+        "depth": event.depth,
+        "ts": event.ts,
+        "body": event.body,
+    }
 
 
 def known_ids(conn: Connection, ids: Iterable[str]) -> set[str]:
@@ -67,8 +72,8 @@ def bodies(conn: Connection, space: str) -> Iterator[tuple[str, bytes]]:
         .order_by(event_status.c.position, events.c.seq)
         .execution_options(yield_per=LOAD_CHUNK)
     )
-    for event_id, body in conn.execute(query):
-        yield event_id, body
+    for row in conn.execute(query):
+        yield row.id, row.body
 
 
 @dataclass(frozen=True)
@@ -86,16 +91,30 @@ class StoredEvent:
 
 def _stored_query() -> Any:
     return select(
-        events.c.id, events.c.space, events.c.type, events.c.author, events.c.ts, events.c.body,
-        event_status.c.position, event_status.c.accepted, event_status.c.reason,
-    ).join(event_status, event_status.c.id == events.c.id, isouter=True)  # fmt: skip
+        events.c.id,
+        events.c.space,
+        events.c.type,
+        events.c.author,
+        events.c.ts,
+        events.c.body,
+        event_status.c.position,
+        event_status.c.accepted,
+        event_status.c.reason,
+    ).join(event_status, event_status.c.id == events.c.id, isouter=True)
 
 
 def _stored(row: Any) -> StoredEvent:
     return StoredEvent(
-        row.id, row.space, row.type, row.author, row.ts, orjson.loads(row.body),
-        row.position, row.accepted, row.reason,
-    )  # fmt: skip
+        row.id,
+        row.space,
+        row.type,
+        row.author,
+        row.ts,
+        orjson.loads(row.body),
+        row.position,
+        row.accepted,
+        row.reason,
+    )
 
 
 def get_event(conn: Connection, event_id: str) -> StoredEvent | None:
@@ -119,8 +138,13 @@ def page(
 
 def hold(conn: Connection, event: Event, missing: Sequence[str]) -> None:
     """Keep an event whose ancestors have not arrived yet."""
-    row = {"id": event.id, "space": event.space, "missing": orjson.dumps(sorted(missing)).decode(),
-           "body": event.body, "received_at": now_ms()}  # fmt: skip
+    row = {
+        "id": event.id,
+        "space": event.space,
+        "missing": orjson.dumps(sorted(missing)).decode(),
+        "body": event.body,
+        "received_at": now_ms(),
+    }
     conn.execute(insert(pending_events), [row])
 
 

@@ -26,8 +26,13 @@ def write(conn: Connection, log: SpaceLog, delta: Delta, new_ids: Collection[str
 
 def _status(log: SpaceLog, event_id: str) -> dict[str, Any]:
     reason = log.reasons[event_id]
-    return {"id": event_id, "space": log.space, "position": log.position[event_id],
-            "accepted": reason is None, "reason": reason}  # fmt: skip
+    return {
+        "id": event_id,
+        "space": log.space,
+        "position": log.position[event_id],
+        "accepted": reason is None,
+        "reason": reason,
+    }
 
 
 def _write_status(conn: Connection, log: SpaceLog, delta: Delta, new_ids: Collection[str]) -> None:
@@ -41,8 +46,11 @@ def _write_status(conn: Connection, log: SpaceLog, delta: Delta, new_ids: Collec
         conn.execute(
             update(event_status)
             .where(event_status.c.id == bindparam("b_id"))
-            .values(position=bindparam("b_position"), accepted=bindparam("b_accepted"),
-                    reason=bindparam("b_reason")),  # fmt: skip
+            .values(
+                position=bindparam("b_position"),
+                accepted=bindparam("b_accepted"),
+                reason=bindparam("b_reason"),
+            ),
             [{f"b_{k}": v for k, v in row.items() if k != "space"} for row in changed],
         )
 
@@ -53,8 +61,13 @@ def _write_members(conn: Connection, log: SpaceLog) -> None:
     if authority is None:
         return
     rows = [
-        {"space": log.space, "did": did, "status": m.status,
-         "roles": orjson.dumps(sorted(m.roles)).decode(), "since": m.since}  # fmt: skip
+        {
+            "space": log.space,
+            "did": did,
+            "status": m.status,
+            "roles": orjson.dumps(sorted(m.roles)).decode(),
+            "since": m.since,
+        }
         for did, m in sorted(authority.members.items())
     ]
     if rows:
@@ -65,12 +78,16 @@ def _space_row(log: SpaceLog, authority: Authority, created_ts: int) -> dict[str
     create = log.entries[log.space]
     content = create.content or {}
     return {
-        "id": log.space, "name": authority.name, "description": content.get("description", ""),
-        "creator": authority.creator, "created_ts": created_ts,
+        "id": log.space,
+        "name": authority.name,
+        "description": content.get("description", ""),
+        "creator": authority.creator,
+        "created_ts": created_ts,
         "membership": authority.charter.membership,
         "charter": orjson.dumps(authority.charter.to_content()).decode(),
-        "events": len(log), "accepted": log.accepted,
-    }  # fmt: skip
+        "events": len(log),
+        "accepted": log.accepted,
+    }
 
 
 def _write_space(conn: Connection, log: SpaceLog) -> None:

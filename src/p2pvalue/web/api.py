@@ -7,8 +7,8 @@ from typing import Any, Literal
 import orjson
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse
-from starlette.concurrency import run_in_threadpool
 from pydantic import BaseModel, Field
+from starlette.concurrency import run_in_threadpool
 
 from p2pvalue.errors import P2PError
 from p2pvalue.ingest import Outcome
@@ -42,10 +42,16 @@ class Action(BaseModel):
 
 def event_json(event: StoredEvent) -> dict[str, Any]:
     return {
-        "id": event.id, "space": event.space, "type": event.type, "author": event.author,
-        "ts": event.ts, "position": event.position, "accepted": event.accepted,
-        "reason": event.reason, "event": event.wire,
-    }  # fmt: skip
+        "id": event.id,
+        "space": event.space,
+        "type": event.type,
+        "author": event.author,
+        "ts": event.ts,
+        "position": event.position,
+        "accepted": event.accepted,
+        "reason": event.reason,
+        "event": event.wire,
+    }
 
 
 def outcome_response(outcome: Outcome) -> JSONResponse:
@@ -53,8 +59,14 @@ def outcome_response(outcome: Outcome) -> JSONResponse:
     if outcome.status == "refused":
         body = {"error": {"code": outcome.code, "message": outcome.message}, **body}
     elif outcome.status == "rejected":
-        body = {"error": {"code": "not_authorized", "message": outcome.message,
-                          "reason": outcome.message}, **body}  # fmt: skip
+        body = {
+            "error": {
+                "code": "not_authorized",
+                "message": outcome.message,
+                "reason": outcome.message,
+            },
+            **body,
+        }
     return JSONResponse(body, status_code=outcome.http_status)
 
 
@@ -70,8 +82,12 @@ def login(body: Credentials, node: NodeDep) -> dict[str, Any]:
     """Log in; the answer's token goes in `Authorization: Bearer …`."""
     account = node.accounts.check_password(body.username, body.password)
     token = node.accounts.open_session(account, "bearer")
-    return {"token": token, "token_type": "bearer", "username": account.username,
-            "did": account.did}  # fmt: skip
+    return {
+        "token": token,
+        "token_type": "bearer",
+        "username": account.username,
+        "did": account.did,
+    }
 
 
 @router.get("/accounts/me", tags=["accounts"])
@@ -93,8 +109,7 @@ def list_spaces(node: NodeDep) -> dict[str, Any]:
 @router.post("/spaces", status_code=201, tags=["spaces"])
 def create_space(body: NewSpace, account: AccountDep, node: NodeDep) -> JSONResponse:
     """Found a space: signs its `space.create` event, whose id becomes the space id."""
-    outcome = node.create_space(account, body.name, body.description, body.membership,
-                                body.charter)  # fmt: skip
+    outcome = node.create_space(account, body.name, body.description, body.membership, body.charter)
     return outcome_response(outcome)
 
 

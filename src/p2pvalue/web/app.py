@@ -81,6 +81,11 @@ class BodyLimit:
 
 async def _too_large(send: Send) -> None:
     response = JSONResponse(error_body("request_too_large", "request body over 1 MiB"), 413)
-    await send({"type": "http.response.start", "status": 413,
-                "headers": [(k, v) for k, v in response.raw_headers]})  # fmt: skip
+    await send(
+        {
+            "type": "http.response.start",
+            "status": 413,
+            "headers": [(k, v) for k, v in response.raw_headers],
+        }
+    )
     await send({"type": "http.response.body", "body": response.body})

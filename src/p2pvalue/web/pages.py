@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from pathlib import Path
-from urllib.parse import quote
 from typing import Annotated, Any
+from urllib.parse import quote
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
@@ -19,8 +19,9 @@ templates = Jinja2Templates(directory=Path(__file__).parent / "templates")
 TIMELINE_LENGTH = 100
 
 
-def render(request: Request, name: str, account: Account | None, status: int = 200,
-           **context: Any) -> HTMLResponse:  # fmt: skip
+def render(
+    request: Request, name: str, account: Account | None, status: int = 200, **context: Any
+) -> HTMLResponse:
     return templates.TemplateResponse(
         request, name, {"account": account, **context}, status_code=status
     )
@@ -29,8 +30,9 @@ def render(request: Request, name: str, account: Account | None, status: int = 2
 def _logged_in(account: Account, node: NodeDep, to: str = "/") -> Response:
     token = node.accounts.open_session(account, "cookie")
     response = RedirectResponse(to, status_code=303)
-    response.set_cookie(COOKIE, token, max_age=LIFETIME_MS["cookie"] // 1000, httponly=True,
-                        samesite="strict")  # fmt: skip
+    response.set_cookie(
+        COOKIE, token, max_age=LIFETIME_MS["cookie"] // 1000, httponly=True, samesite="strict"
+    )
     return response
 
 
@@ -46,9 +48,11 @@ def signup_form(request: Request, account: MaybeAccountDep) -> HTMLResponse:
 
 @router.post("/signup")
 def signup(
-    request: Request, node: NodeDep,
-    username: Annotated[str, Form()], password: Annotated[str, Form()],
-) -> Response:  # fmt: skip
+    request: Request,
+    node: NodeDep,
+    username: Annotated[str, Form()],
+    password: Annotated[str, Form()],
+) -> Response:
     try:
         account = node.accounts.register(username.strip(), password)
     except P2PError as error:
@@ -63,9 +67,11 @@ def login_form(request: Request, account: MaybeAccountDep) -> HTMLResponse:
 
 @router.post("/login")
 def login(
-    request: Request, node: NodeDep,
-    username: Annotated[str, Form()], password: Annotated[str, Form()],
-) -> Response:  # fmt: skip
+    request: Request,
+    node: NodeDep,
+    username: Annotated[str, Form()],
+    password: Annotated[str, Form()],
+) -> Response:
     try:
         account = node.accounts.check_password(username.strip(), password)
     except P2PError as error:
@@ -85,10 +91,13 @@ def logout(request: Request, node: NodeDep) -> Response:
 
 @router.post("/spaces")
 def create_space(
-    request: Request, node: NodeDep, account: AccountDep,
-    name: Annotated[str, Form()], description: Annotated[str, Form()] = "",
+    request: Request,
+    node: NodeDep,
+    account: AccountDep,
+    name: Annotated[str, Form()],
+    description: Annotated[str, Form()] = "",
     membership: Annotated[str, Form()] = "open",
-) -> Response:  # fmt: skip
+) -> Response:
     try:
         outcome = node.create_space(account, name.strip(), description.strip(), membership)
     except P2PError as error:
@@ -101,26 +110,38 @@ def create_space(
 
 @router.get("/spaces/{space_id}")
 def space_page(
-    request: Request, space_id: str, node: NodeDep, account: MaybeAccountDep,
+    request: Request,
+    space_id: str,
+    node: NodeDep,
+    account: MaybeAccountDep,
     error: str | None = None,
-) -> HTMLResponse:  # fmt: skip
+) -> HTMLResponse:
     space = node.space(space_id)
     events = node.events(space_id, after=space.events, limit=TIMELINE_LENGTH, newest_first=True)
     members = node.members(space_id)
     dids = list({e.author for e in events} | {m["did"] for m in members})
     status = {m["did"]: m["status"] for m in members}
     return render(
-        request, "space.html", account, space=space, events=events, members=members,
-        names=node.accounts.names(dids), my_status=status.get(account.did) if account else None,
+        request,
+        "space.html",
+        account,
+        space=space,
+        events=events,
+        members=members,
+        names=node.accounts.names(dids),
+        my_status=status.get(account.did) if account else None,
         error=error,
-    )  # fmt: skip
+    )
 
 
 @router.post("/spaces/{space_id}/act")
 def act(
-    space_id: str, node: NodeDep, account: AccountDep,
-    type: Annotated[str, Form()], text: Annotated[str, Form()] = "",
-) -> Response:  # fmt: skip
+    space_id: str,
+    node: NodeDep,
+    account: AccountDep,
+    type: Annotated[str, Form()],
+    text: Annotated[str, Form()] = "",
+) -> Response:
     content: dict[str, Any] = {"text": text.strip()} if type == "post.create" else {}
     try:
         outcome = node.act(account, space_id, type, content)
