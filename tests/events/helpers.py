@@ -7,6 +7,7 @@ import random
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
+from p2pvalue.events.authority import Authority
 from p2pvalue.events.charter import default_charter
 from p2pvalue.events.event import Event, build_event
 from p2pvalue.events.keys import KeyPair
@@ -20,6 +21,13 @@ def key(name: str) -> KeyPair:
     """A key pair that is the same in every run, so event ids are too."""
     return KeyPair(hashlib.sha256(name.encode()).digest())
 
+
+POSTER_CHARTER: dict[str, Any] = {
+    "membership": "open",
+    "roles": {"admin": ["*"], "poster": ["post.create"], "member": []},
+    "founder_roles": ["admin"],
+    "member_roles": ["member"],
+}
 
 ALICE = key("alice")
 BOB = key("bob")
@@ -42,11 +50,16 @@ class SpaceBuilder:
         self.space = self.create.id
 
     def emit(
-        self, author: KeyPair, type: str, content: Mapping[str, Any], after: Sequence[Event]
+        self,
+        author: KeyPair,
+        type: str,
+        content: Mapping[str, Any],
+        after: Sequence[Event],
+        ts: int | None = None,
     ) -> Event:
-        """Sign an event of `type` whose parents are `after`."""
+        """Sign an event of `type` whose parents are `after` (stamped later than the last)."""
         depth = 1 + max(parent.depth for parent in after)
-        ts = T0 + 1000 * len(self.events)
+        ts = T0 + 1000 * len(self.events) if ts is None else ts
         prev = [parent.id for parent in after]
         event = build_event(author, type, content, space=self.space, prev=prev, depth=depth, ts=ts)
         return self._keep(event)
@@ -87,6 +100,20 @@ def log_of(space: str, events: Iterable[Event]) -> SpaceLog:
 def rebuilt(space: str, events: Iterable[Event]) -> SpaceLog:
     """A log folded from `events` all at once, as when a space is loaded or rebuilt."""
     return SpaceLog.from_entries(space, [entry_of(event) for event in events])
+
+
+def decide(space: SpaceBuilder) -> SpaceLog:
+    """The log of everything `space` signed, checked against a from-scratch rebuild."""
+    log = log_of(space.space, space.events)
+    again = rebuilt(space.space, space.events)
+    assert (again.order, again.reasons, again.authority) == (log.order, log.reasons, log.authority)
+    return log
+
+
+def authority(log: SpaceLog) -> Authority:
+    """The log's current authority, which exists once the space is created."""
+    assert log.authority is not None
+    return log.authority
 
 
 def parents_first(events: Sequence[Event], rng: random.Random) -> list[Event]:

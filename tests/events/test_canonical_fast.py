@@ -33,11 +33,9 @@ def test_matches_rfc8785(value: Any) -> None:
 def test_key_order_is_utf16_where_it_differs_from_utf8() -> None:
     value = {"\U0001f600": 1, "\ufb01": 2, "a": 3}
     assert canonical(value) == bytes(rfc8785.dumps(value))
-    assert canonical(value).index("\U0001f600".encode()) < canonical(value).index(
-        "\ufb01".encode()
-    )
+    assert canonical(value).index("\U0001f600".encode()) < canonical(value).index("\ufb01".encode())
 
 
 def test_control_characters_are_escaped_as_rfc8785_does() -> None:
-    value = {"s": "\x00\x08\t\n\x0b\x0c\r\x1f\x7f\"\\/\u2028"}
+    value = {"s": '\x00\x08\t\n\x0b\x0c\r\x1f\x7f"\\/\u2028'}
     assert canonical(value) == bytes(rfc8785.dumps(value))

@@ -72,11 +72,6 @@ def test_did_naming_a_non_ed25519_key_is_rejected() -> None:
         public_from_did(x25519)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="keys.py public_from_did: base58.b58decode rstrips whitespace, so one key has "
-    "many did strings (e.g. SPEC_DID + ' '), and each is a different author to the log",
-)
 @pytest.mark.parametrize("suffix", [" ", "\n", "\t"])
 def test_did_with_trailing_whitespace_is_rejected(suffix: str) -> None:
     with pytest.raises(ValueError):

@@ -7,13 +7,15 @@ governed by the membership policy rather than by roles.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from p2pvalue.errors import EventError
-from p2pvalue.events.types import EVENT_TYPES, CharterContent, parse_content
+from p2pvalue.events.types import EVENT_TYPES, ROLE_PATTERN, CharterContent, parse_content
 
+ROLE_NAME = re.compile(ROLE_PATTERN)
 SELF_GOVERNED = frozenset({"member.join", "member.request", "member.leave"})
 MEMBERSHIP_POLICIES = ("open", "approval", "invite")
 
@@ -51,6 +53,8 @@ def charter_from_content(content: Mapping[str, Any]) -> Charter:
 def _checked(parsed: CharterContent) -> Charter:
     roles = {name: frozenset(types) for name, types in parsed.roles.items()}
     for name, types in roles.items():
+        if not ROLE_NAME.match(name):
+            raise EventError("invalid_charter", f"role name {name!r} is not [a-z][a-z0-9_-]*")
         unknown = {t for t in types if t != "*" and t not in EVENT_TYPES}
         if unknown:
             raise EventError("invalid_charter", f"role {name!r} names unknown types {unknown}")

@@ -19,6 +19,7 @@ import orjson
 from p2pvalue.errors import EventError
 from p2pvalue.events import keys
 from p2pvalue.events.canonical import b64u, canonical, check_signed_value, digest, unb64u
+from p2pvalue.events.charter import charter_from_content
 from p2pvalue.events.types import event_type, parse_content
 
 VERSION = 1
@@ -114,6 +115,7 @@ def parse_event(wire: Any, *, now: int | None = None) -> Event:
     _check_structure(wire)
     check_signed_value(wire)
     event_type(wire["type"])
+    claimed = wire.get("id")
     wire = {name: value for name, value in wire.items() if name != "id"}
     body = canonical(wire)
     if len(body) > MAX_EVENT_BYTES:
@@ -125,11 +127,12 @@ def parse_event(wire: Any, *, now: int | None = None) -> Event:
         raise EventError("content_hash_mismatch", "content does not match content_hash")
     signed = canonical(envelope)
     event_id = b64u(hashlib.sha256(signed).digest())
-    claimed = wire.get("id")
     if claimed is not None and claimed != event_id:
         raise EventError("id_mismatch", f"id {claimed!r} does not match the content ({event_id})")
     _check_signature(envelope["author"], signed, wire["sig"])
     parse_content(wire["type"], wire["content"])
+    if wire["type"] == "space.create":
+        charter_from_content(wire["content"]["charter"])
     _check_links_shape(envelope, event_id)
     if now is not None and envelope["ts"] > now + MAX_FUTURE_MS:
         raise EventError("timestamp_in_future", "ts is more than 5 minutes ahead of this node")
@@ -202,7 +205,7 @@ def _check_signature(author: str, signed: bytes, sig: str) -> None:
         raw = unb64u(sig)
     except ValueError:
         raise EventError("bad_signature", "sig is not base64url") from None
-    if len(raw) != 64 or not keys.verify(author, signed, raw):
+    if len(raw) != 64 or b64u(raw) != sig or not keys.verify(author, signed, raw):
         raise EventError("bad_signature", "signature does not verify against the author's key")
 
 

@@ -30,6 +30,8 @@ def public_from_did(did: str) -> bytes:
         raise ValueError("did:key is not base58btc") from exc
     if len(raw) != 34 or raw[:2] != ED25519_MULTICODEC:
         raise ValueError("did:key does not hold an Ed25519 key")
+    if did_from_public(raw[2:]) != did:
+        raise ValueError("did:key is not in its canonical form")
     return raw[2:]
 
 

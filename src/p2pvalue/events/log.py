@@ -9,9 +9,9 @@ Decisions follow DESIGN.md's rules:
   rejected as `revoked_concurrently`.
 * Between two governance events that revoke each other's authors concurrently, the one
   earlier in the order (`order.py`) stands. Otherwise a governance event is defeated by a
-  concurrent revocation wherever that revocation falls in the order: decisions are settled
-  by repeating the pass until no further event is defeated, which terminates because the
-  set of defeated events only grows.
+  concurrent revocation wherever that revocation falls in the order, and only while that
+  revocation itself stands: decisions are settled by repeating the pass until none changes
+  (bounded, so even a contrived cycle ends in a result that depends on the set alone).
 
 Every decision is a function of the set of events alone. Appending an event whose parents
 are all current tips (the common case) is O(1); any other arrival recomputes the space.
@@ -37,6 +37,7 @@ from p2pvalue.events.order import topological_order
 from p2pvalue.events.types import RANK_ORDINARY, rank
 
 STATE_CACHE_SIZE = 2048
+UNDECIDED = "undecided"
 
 
 @dataclass(frozen=True, slots=True)
@@ -140,7 +141,8 @@ class SpaceLog:
 
     def _insert(self, entry: Entry) -> None:
         self.entries[entry.id] = entry
-        self.tips.add(entry.id)
+        if entry.id not in self.children:
+            self.tips.add(entry.id)
         for parent in entry.prev:
             self.children.setdefault(parent, []).append(entry.id)
             self.tips.discard(parent)
@@ -188,17 +190,26 @@ class SpaceLog:
         self.accepted = sum(1 for reason in self.reasons.values() if reason is None)
 
     def _decide_governance(self) -> None:
-        forced: dict[str, str] = {}
-        while True:
-            self._states.clear()
-            for event_id in self._gov_ids:
-                self.reasons[event_id] = forced.get(event_id) or self._judge(event_id, early=True)
-            late = self._late_defeats()
-            if not late.keys() - forced.keys():
-                return
-            forced.update(late)
+        """Judge governance events in order, repeating until no decision changes.
 
-    def _judge(self, event_id: str, early: bool) -> str | None:
+        Within a pass, revocations earlier in the order count as this pass decided them and
+        later ones as the previous pass did (none, in the first). Mutual concurrent
+        revocations are thus settled in favour of the earlier one, and a defeat whose cause
+        is itself later rejected is lifted on the next pass.
+        """
+        for event_id in self._gov_ids:
+            self.reasons[event_id] = UNDECIDED
+        for _ in range(len(self._gov_ids) + 2):
+            self._states.clear()
+            changed = False
+            for event_id in self._gov_ids:
+                reason = self._judge(event_id)
+                changed |= reason != self.reasons[event_id]
+                self.reasons[event_id] = reason
+            if not changed:
+                return
+
+    def _judge(self, event_id: str) -> str | None:
         entry = self.entries[event_id]
         if entry.type == "space.create":
             return None if not entry.prev and event_id == self.order[0] else "space_exists"
@@ -207,32 +218,15 @@ class SpaceLog:
         if reason is not None:
             return reason
         for revocation in self._concurrent_revocations(entry):
-            if early and self.position[revocation] > self.position[event_id]:
-                continue
             if authorize(entry.action, apply(state, self.entries[revocation].action)):
                 return f"revoked_concurrently:{revocation}"
         return None
-
-    def _late_defeats(self) -> dict[str, str]:
-        late: dict[str, str] = {}
-        for event_id in self._gov_ids:
-            entry = self.entries[event_id]
-            if self.reasons[event_id] is not None or entry.type == "space.create":
-                continue
-            state = self._state(self._past[event_id])
-            for revocation in self._concurrent_revocations(entry):
-                if self.position[revocation] < self.position[event_id]:
-                    continue
-                if authorize(entry.action, apply(state, self.entries[revocation].action)):
-                    late[event_id] = f"revoked_concurrently:{revocation}"
-                    break
-        return late
 
     def _decide_ordinary(self) -> None:
         for event_id in self.order:
             entry = self.entries[event_id]
             if not entry.governs:
-                self.reasons[event_id] = self._judge(event_id, early=False)
+                self.reasons[event_id] = self._judge(event_id)
 
     def _concurrent_revocations(self, entry: Entry) -> list[str]:
         """Accepted revocations aimed at `entry`'s author that are concurrent with it."""
@@ -271,6 +265,8 @@ class SpaceLog:
 
     def _state(self, mask: int) -> Authority:
         """The authority folded from the accepted governance events in `mask`."""
+        if mask == 0:
+            return self._fold(0)
         cached = self._states.get(mask)
         if cached is not None:
             self._states.move_to_end(mask)
