@@ -12,12 +12,16 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from argon2 import PasswordHasher
 from sqlalchemy import create_engine, text
 
 from p2pvalue.config import init_data_dir
 from p2pvalue.node import Node
 
 PG_ENV = "P2PVALUE_TEST_DATABASE_URL"
+# Real argon2id with light costs: tests sign many people up, and the default costs (about
+# 0.3 s a user here) would dominate the run.
+LIGHT_HASHING = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
 
 
 def pytest_report_header() -> str:
@@ -53,12 +57,13 @@ def database_url(request: pytest.FixtureRequest) -> str | None:
 @pytest.fixture
 def node(tmp_path: Path, database_url: str | None) -> Iterator[Node]:
     """A real node in a temporary data folder, on each backend."""
-    with Node(init_data_dir(tmp_path / "node", database_url)) as running:
+    config = init_data_dir(tmp_path / "node", database_url)
+    with Node(config, password_hasher=LIGHT_HASHING) as running:
         yield running
 
 
 @pytest.fixture
 def sqlite_node(tmp_path: Path) -> Iterator[Node]:
     """A real node on the embedded default only, for tests that need one backend."""
-    with Node(init_data_dir(tmp_path / "node")) as running:
+    with Node(init_data_dir(tmp_path / "node"), password_hasher=LIGHT_HASHING) as running:
         yield running

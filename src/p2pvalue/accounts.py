@@ -39,10 +39,12 @@ class Account:
 class Accounts:
     """Registration, login and the keys of the members who live on this node."""
 
-    def __init__(self, engine: Engine, keyring: bytes) -> None:
+    def __init__(
+        self, engine: Engine, keyring: bytes, hasher: PasswordHasher | None = None
+    ) -> None:
         self._engine = engine
         self._box = nacl.secret.SecretBox(keyring)
-        self._hasher = PasswordHasher()
+        self._hasher = hasher or PasswordHasher()
 
     def register(self, username: str, password: str) -> Account:
         """A new account with a fresh key pair; refuses taken or malformed names."""

@@ -8,6 +8,7 @@ from types import TracebackType
 from typing import Any
 
 import orjson
+from argon2 import PasswordHasher
 from sqlalchemy import select
 
 from p2pvalue.accounts import Account, Accounts
@@ -39,12 +40,18 @@ class SpaceSummary:
 class Node:
     """Wires the store, the write path and the accounts of one node together."""
 
-    def __init__(self, config: NodeConfig) -> None:
+    def __init__(
+        self, config: NodeConfig, *, password_hasher: PasswordHasher | None = None
+    ) -> None:
+        """Open the store (migrating it), the node key and the accounts.
+
+        `password_hasher` replaces argon2id's default costs, e.g. cheaper ones in tests.
+        """
         self.config = config
         self.engine = make_engine(config.url)
         migrate(self.engine)
         self.key = config.node_key()
-        self.accounts = Accounts(self.engine, config.keyring())
+        self.accounts = Accounts(self.engine, config.keyring(), password_hasher)
         self.writer = WritePath(self.engine)
 
     def __enter__(self) -> Node:

@@ -61,11 +61,12 @@ class ApiClient:
     def act(
         self, member: Member, space: str, type: str, content: dict[str, Any] | None = None
     ) -> httpx.Response:
-        return self.http.post(
+        response: httpx.Response = self.http.post(
             f"/api/v1/spaces/{space}/actions",
             json={"type": type, "content": content or {}},
             headers=member.auth,
         )
+        return response
 
     def post(self, member: Member, space: str, text: str) -> str:
         posted = self.act(member, space, "post.create", {"text": text})
@@ -95,7 +96,8 @@ class ApiClient:
         return [e["id"] for e in tips], 1 + max(e["event"]["depth"] for e in tips)
 
     def submit(self, payload: Any) -> httpx.Response:
-        return self.http.post("/api/v1/events", json=payload)
+        response: httpx.Response = self.http.post("/api/v1/events", json=payload)
+        return response
 
 
 def error_code(response: httpx.Response) -> str:
@@ -105,4 +107,3 @@ def error_code(response: httpx.Response) -> str:
 
 def _credentials(username: str, password: str) -> dict[str, str]:
     return {"username": username, "password": password}
-

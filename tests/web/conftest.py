@@ -1,16 +1,15 @@
-"""Fixtures for the HTTP layer: an in-process API client on each backend.
-
-Password hashing keeps real argon2id but with light parameters: every test here signs people
-up and logs them in, and the default cost (~0.3 s a user) would dominate the run.
-"""
+"""Fixtures for the HTTP layer: an in-process API client on each backend, and a live site."""
 
 from __future__ import annotations
 
+import socket
+import threading
+import time
 import warnings
 from collections.abc import Iterator
 
 import pytest
-from argon2 import PasswordHasher
+import uvicorn
 
 from p2pvalue.node import Node
 from p2pvalue.web.app import create_app
@@ -21,15 +20,35 @@ with warnings.catch_warnings():
     warnings.filterwarnings("ignore", message="Using `httpx` with `starlette.testclient`")
     from fastapi.testclient import TestClient
 
-
-def light_hashing(node: Node) -> Node:
-    """The same node with cheap argon2id parameters, for tests that create many users."""
-    node.accounts._hasher = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
-    return node
+STARTUP_SECONDS = 10
 
 
 @pytest.fixture
 def api(node: Node) -> Iterator[ApiClient]:
     """The node's app behind real HTTP semantics, in-process; on SQLite and PostgreSQL."""
-    with TestClient(create_app(light_hashing(node))) as client:
+    with TestClient(create_app(node)) as client:
         yield ApiClient(client)
+
+
+@pytest.fixture
+def site(sqlite_node: Node) -> Iterator[str]:
+    """The base URL of the node's app served by uvicorn on a free local port."""
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    port = listener.getsockname()[1]
+    config = uvicorn.Config(
+        create_app(sqlite_node), host="127.0.0.1", port=port,
+        log_config=None, access_log=False, ws="none",
+    )  # fmt: skip
+    server = uvicorn.Server(config)
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [listener]}, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + STARTUP_SECONDS
+    while not server.started:
+        if not thread.is_alive() or time.monotonic() > deadline:
+            pytest.fail(f"uvicorn did not start on 127.0.0.1:{port}")
+        time.sleep(0.01)
+    yield f"http://127.0.0.1:{port}"
+    server.should_exit = True
+    thread.join(STARTUP_SECONDS)
+    listener.close()

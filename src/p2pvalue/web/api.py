@@ -20,7 +20,7 @@ MAX_BATCH = 100
 
 
 class Credentials(BaseModel):
-    username: str = Field(max_length=40)
+    username: str = Field(max_length=200)
     password: str = Field(max_length=1024)
 
 

@@ -7,6 +7,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from p2pvalue import __version__
@@ -29,6 +30,7 @@ def create_app(node: Node) -> FastAPI:
     app.include_router(pages.router)
     app.add_exception_handler(P2PError, _p2p_error)  # type: ignore[arg-type]
     app.add_exception_handler(RequestValidationError, _validation_error)  # type: ignore[arg-type]
+    app.add_exception_handler(HTTPException, _http_error)  # type: ignore[arg-type]
 
     @app.get("/healthz", tags=["node"])
     def healthz() -> dict[str, Any]:
@@ -43,6 +45,14 @@ async def _p2p_error(request: Request, exc: P2PError) -> JSONResponse:
     return JSONResponse(error_body(exc.code, exc.message), status_code=exc.status)
 
 
+HTTP_CODES = {404: "not_found", 405: "method_not_allowed"}
+
+
+async def _http_error(request: Request, exc: HTTPException) -> JSONResponse:
+    code = HTTP_CODES.get(exc.status_code, "http_error")
+    return JSONResponse(error_body(code, str(exc.detail)), exc.status_code, exc.headers)
+
+
 async def _validation_error(request: Request, exc: RequestValidationError) -> JSONResponse:
     errors = exc.errors()
     if any(e.get("type") == "json_invalid" for e in errors):
@@ -53,7 +63,11 @@ async def _validation_error(request: Request, exc: RequestValidationError) -> JS
 
 
 class BodyLimit:
-    """Refuse request bodies over MAX_REQUEST_BYTES with 413 before reading them whole."""
+    """Refuse request bodies over MAX_REQUEST_BYTES with 413 before the app sees them.
+
+    A declared Content-Length is checked at once (the server holds the client to it); a
+    body sent without one is read here, up to the limit, and then replayed to the app.
+    """
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
@@ -63,20 +77,28 @@ class BodyLimit:
             await self.app(scope, receive, send)
             return
         declared = dict(scope.get("headers", [])).get(b"content-length")
-        if declared is not None and (not declared.isdigit() or int(declared) > MAX_REQUEST_BYTES):
-            await _too_large(send)
+        if declared is not None:
+            if not declared.isdigit() or int(declared) > MAX_REQUEST_BYTES:
+                await _too_large(send)
+                return
+            await self.app(scope, receive, send)
             return
+        messages: list[Message] = []
         seen = 0
-
-        async def limited() -> Message:
-            nonlocal seen
+        while True:
             message = await receive()
+            messages.append(message)
             seen += len(message.get("body", b""))
             if seen > MAX_REQUEST_BYTES:
-                raise P2PError("request_too_large", "request body over 1 MiB", 413)
-            return message
+                await _too_large(send)
+                return
+            if message["type"] != "http.request" or not message.get("more_body"):
+                break
 
-        await self.app(scope, limited, send)
+        async def replay() -> Message:
+            return messages.pop(0) if messages else await receive()
+
+        await self.app(scope, replay, send)
 
 
 async def _too_large(send: Send) -> None:

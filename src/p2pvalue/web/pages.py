@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated, Any
 from urllib.parse import quote
@@ -11,11 +12,14 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 
 from p2pvalue.accounts import LIFETIME_MS, Account
-from p2pvalue.errors import P2PError
+from p2pvalue.errors import NotFound, P2PError
 from p2pvalue.web.auth import COOKIE, AccountDep, MaybeAccountDep, NodeDep
 
 router = APIRouter(include_in_schema=False)
 templates = Jinja2Templates(directory=Path(__file__).parent / "templates")
+templates.env.filters["when"] = lambda ms: datetime.fromtimestamp(ms / 1000, UTC).strftime(
+    "%Y-%m-%d %H:%M UTC"
+)
 TIMELINE_LENGTH = 100
 
 
@@ -116,7 +120,10 @@ def space_page(
     account: MaybeAccountDep,
     error: str | None = None,
 ) -> HTMLResponse:
-    space = node.space(space_id)
+    try:
+        space = node.space(space_id)
+    except NotFound as missing:
+        return render(request, "missing.html", account, 404, error=missing.message)
     events = node.events(space_id, after=space.events, limit=TIMELINE_LENGTH, newest_first=True)
     members = node.members(space_id)
     dids = list({e.author for e in events} | {m["did"] for m in members})

@@ -1,0 +1,124 @@
+"""The pages in a real browser: Debian's chromium, driven by Playwright, against uvicorn."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Browser, Page, expect, sync_playwright
+
+from p2pvalue.node import Node
+
+pytestmark = pytest.mark.browser
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+SCREENSHOT = Path("/tmp/p2pvalue-space.png")
+PASSWORD = "correct horse battery"
+SPACE_URL = re.compile(r"/spaces/[A-Za-z0-9_-]{43}$")
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    if not CHROMIUM.exists():
+        pytest.fail(f"{CHROMIUM} is missing: install Debian's chromium (apt-get install chromium)")
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield launched
+        launched.close()
+
+
+@pytest.fixture
+def page(browser: Browser) -> Iterator[Page]:
+    context = browser.new_context()
+    context.set_default_timeout(5000)
+    yield context.new_page()
+    context.close()
+
+
+def sign_up(page: Page, site: str, username: str) -> None:
+    page.goto(f"{site}/signup")
+    page.get_by_label("Username").fill(username)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Create account").click()
+    expect(page).to_have_url(f"{site}/")
+    expect(page.locator("#whoami")).to_have_text(username)
+
+
+def post(page: Page, text: str) -> None:
+    page.get_by_label("Post to the space").fill(text)
+    page.get_by_role("button", name="Post", exact=True).click()
+    expect(page.locator("#timeline li").first).to_contain_text(text)
+
+
+def test_sign_up_found_a_space_post_and_log_in_again(
+    page: Page, site: str, sqlite_node: Node
+) -> None:
+    sign_up(page, site, "alice")
+    page.get_by_label("Name").fill("Maker Commons")
+    page.get_by_label("Description").fill("Open hardware for the valley")
+    page.get_by_role("button", name="Create space").click()
+    expect(page).to_have_url(SPACE_URL)
+    expect(page.locator("#space-name")).to_have_text("Maker Commons")
+    founding = page.locator('#timeline li[data-type="space.create"]')
+    expect(founding).to_contain_text("founded Maker Commons")
+    expect(founding).to_contain_text("alice")
+
+    post(page, "First prototype is on the bench")
+    newest = page.locator("#timeline li").first
+    expect(newest).to_have_attribute("data-type", "post.create")
+    expect(newest).to_contain_text("alice")
+    expect(page.locator("#members")).to_contain_text("alice")
+    page.screenshot(path=SCREENSHOT, full_page=True)
+    space = page.url.rsplit("/", 1)[1]
+    assert [e.type for e in sqlite_node.events(space)] == ["space.create", "post.create"]
+
+    page.get_by_role("button", name="Log out").click()
+    expect(page.locator("#whoami")).to_have_count(0)
+    page.get_by_role("link", name="Log in", exact=True).click()
+    page.get_by_label("Username").fill("alice")
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Log in").click()
+    expect(page.locator("#whoami")).to_have_text("alice")
+    expect(page.get_by_role("link", name="Maker Commons")).to_be_visible()
+
+
+def test_a_second_member_joins_and_posts(page: Page, site: str, sqlite_node: Node) -> None:
+    alice = sqlite_node.accounts.register("alice", PASSWORD)
+    space = sqlite_node.create_space(alice, "Maker Commons").id
+    assert space is not None
+    sign_up(page, site, "bob")
+    page.get_by_role("link", name="Maker Commons").click()
+    expect(page).to_have_url(f"{site}/spaces/{space}")
+    expect(page.get_by_label("Post to the space")).to_have_count(0)
+
+    page.get_by_role("button", name="Join this space").click()
+    expect(page.get_by_role("button", name="Join this space")).to_have_count(0)
+    expect(page.locator('#timeline li[data-type="member.join"]')).to_contain_text("bob")
+    expect(page.locator("#members")).to_contain_text("bob")
+
+    post(page, "Hello from bob")
+    expect(page.locator("#timeline li").first).to_contain_text("bob")
+    assert [m["status"] for m in sqlite_node.members(space)] == ["member", "member"]
+    assert sqlite_node.space(space).accepted == 3
+
+
+def test_a_wrong_password_shows_an_error(page: Page, site: str, sqlite_node: Node) -> None:
+    sqlite_node.accounts.register("alice", PASSWORD)
+    page.goto(f"{site}/login")
+    page.get_by_label("Username").fill("alice")
+    page.get_by_label("Password").fill("not the password")
+    page.get_by_role("button", name="Log in").click()
+    expect(page.get_by_role("alert")).to_contain_text("wrong password")
+    expect(page).to_have_url(f"{site}/login")
+    expect(page.locator("#whoami")).to_have_count(0)
+    expect(page.get_by_label("Username")).to_have_value("alice")
