@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import argparse
 import statistics
-import sys
 import tempfile
 import time
 from pathlib import Path
@@ -16,12 +15,9 @@ from pathlib import Path
 import nacl.signing
 import orjson
 
-sys.path.insert(0, str(Path(__file__).parent))
-
-from common import community_log, wires  # noqa: E402
-
-from p2pvalue.config import init_data_dir  # noqa: E402
-from p2pvalue.node import Node  # noqa: E402
+from bench.common import community_log, wires
+from p2pvalue.config import init_data_dir
+from p2pvalue.node import Node
 
 
 def raw_verify_rate(samples: int) -> float:

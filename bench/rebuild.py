@@ -11,22 +11,18 @@ projections equal those the incremental path wrote for the same events in the sa
 from __future__ import annotations
 
 import argparse
-import sys
 import tempfile
 import time
 from pathlib import Path
 
 import orjson
 
-sys.path.insert(0, str(Path(__file__).parent))
-
-from common import community_log, wires  # noqa: E402
-
-from p2pvalue import audit  # noqa: E402
-from p2pvalue.config import init_data_dir  # noqa: E402
-from p2pvalue.node import Node  # noqa: E402
-from p2pvalue.store import events as store  # noqa: E402
-from p2pvalue.store import projections  # noqa: E402
+from bench.common import community_log, wires
+from p2pvalue import audit
+from p2pvalue.config import init_data_dir
+from p2pvalue.node import Node
+from p2pvalue.store import events as store
+from p2pvalue.store import projections
 
 CHUNK = 20_000
 
