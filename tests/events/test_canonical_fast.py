@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 
 from p2pvalue.events.canonical import MAX_SAFE_INTEGER, canonical
 
-texts = st.text(st.characters(exclude_categories=("Cs",)), max_size=12)
+texts = st.text(st.characters(exclude_categories=["Cs"]), max_size=12)
 scalars = st.one_of(
     st.none(),
     st.booleans(),
