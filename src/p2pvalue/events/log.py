@@ -14,7 +14,8 @@ Decisions follow DESIGN.md's rules:
   (bounded, so even a contrived cycle ends in a result that depends on the set alone).
 
 Every decision is a function of the set of events alone. Appending an event whose parents
-are all current tips (the common case) is O(1); any other arrival recomputes the space.
+are all current tips (the common case) is O(1); an event concurrent with others is placed
+in O(events after its parents); only a concurrent revocation re-derives the whole space.
 """
 
 from __future__ import annotations
@@ -123,14 +124,18 @@ class SpaceLog:
         self._insert(entry)
         if appended:
             return self._append(entry)
+        if self.entries[self.space] is not entry and target_of(entry.action) is None:
+            return self._insert_concurrent(entry)
+        return self._recompute_with_delta()
+
+    def _recompute_with_delta(self) -> Delta:
         before = dict(self.reasons)
         old_order = self.order
         old_authority = self.authority
         self._recompute()
-        moved = next(
-            (i for i, (a, b) in enumerate(zip(old_order, self.order, strict=False)) if a != b), None
-        )
-        delta = Delta(moved_from=len(old_order) if moved is None else moved)
+        pairs = enumerate(zip(old_order, self.order, strict=False))
+        moved = next((i for i, (old, new) in pairs if old != new), len(old_order))
+        delta = Delta(moved_from=moved)
         delta.reasons = {i: r for i, r in self.reasons.items() if i not in before or before[i] != r}
         delta.authority_changed = self.authority != old_authority
         return delta
@@ -149,6 +154,36 @@ class SpaceLog:
         target = target_of(entry.action) if entry.governs else None
         if target is not None:
             self._revocations.setdefault(target, []).append(entry.id)
+
+    def _insert_concurrent(self, entry: Entry) -> Delta:
+        """Place an event that is not a revocation among events concurrent with it.
+
+        Adding an event without children never changes the relative order of the others
+        (Kahn's algorithm picks among the same ready sets), so it goes to the first place
+        after its parents where its key is smaller than the one Kahn would pick next. Only
+        a revocation can change other decisions, so nothing else is re-judged.
+        """
+        key = _key(entry)
+        after = max(self.position[parent] for parent in entry.prev) + 1
+        at = next(
+            (i for i in range(after, len(self.order)) if key < _key(self.entries[self.order[i]])),
+            len(self.order),
+        )
+        self.order.insert(at, entry.id)
+        for index in range(at, len(self.order)):
+            self.position[self.order[index]] = index
+        self._past[entry.id] = self._past_of(entry)
+        if entry.governs:
+            self._gov_bit[entry.id] = len(self._gov_ids)
+            self._gov_ids.append(entry.id)
+        reason = self._judge(entry.id)
+        self.reasons[entry.id] = reason
+        self.accepted += reason is None
+        delta = Delta({entry.id: reason}, moved_from=at)
+        if entry.governs and reason is None:
+            self.authority = self._fold((1 << len(self._gov_ids)) - 1)
+            delta.authority_changed = True
+        return delta
 
     def _append(self, entry: Entry) -> Delta:
         self.position[entry.id] = len(self.order)
@@ -176,7 +211,7 @@ class SpaceLog:
         return mask
 
     def _recompute(self) -> None:
-        keys = {e.id: (rank(e.type), e.depth, e.id) for e in self.entries.values()}
+        keys = {e.id: _key(e) for e in self.entries.values()}
         prev = {e.id: e.prev for e in self.entries.values()}
         self.order = topological_order(keys, prev, self.children)
         self.position = {event_id: i for i, event_id in enumerate(self.order)}
@@ -274,7 +309,7 @@ class SpaceLog:
         last = mask.bit_length() - 1
         last_id = self._gov_ids[last]
         base = mask & ~(1 << last)
-        if last_id != self.order[0] and base == self._past[last_id] and base in self._states:
+        if last_id != self.space and base == self._past[last_id] and base in self._states:
             state = self._states[base]
             if self.reasons.get(last_id) is None:
                 state = apply(state, self.entries[last_id].action)
@@ -286,11 +321,15 @@ class SpaceLog:
         return state
 
     def _fold(self, mask: int) -> Authority:
-        create = self.entries[self.order[0]]
-        state = founding(self.space, create.action)
-        bit = 1
-        for event_id in self._gov_ids[1:]:
-            if (mask >> bit) & 1 and self.reasons.get(event_id) is None:
+        """Fold the accepted governance events of `mask` in the space's order."""
+        state = founding(self.space, self.entries[self.space].action)
+        chosen = [event_id for bit, event_id in enumerate(self._gov_ids) if (mask >> bit) & 1]
+        for event_id in sorted(chosen, key=self.position.__getitem__):
+            if event_id != self.space and self.reasons.get(event_id) is None:
                 state = apply(state, self.entries[event_id].action)
-            bit += 1
         return state
+
+
+def _key(entry: Entry) -> tuple[int, int, str]:
+    """The tie-break key of `order.topological_order`."""
+    return (rank(entry.type), entry.depth, entry.id)
