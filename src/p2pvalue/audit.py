@@ -14,9 +14,7 @@ from p2pvalue.events.event import Event, parse_body
 from p2pvalue.events.log import SpaceLog
 from p2pvalue.ingest import entry_of
 from p2pvalue.node import Node
-from p2pvalue.store import events as store
-from p2pvalue.store import projections
-from p2pvalue.store.schema import event_status, events
+from p2pvalue.store.schema import event_status, events, heads
 
 IMPORT_BATCH = 1000
 
@@ -48,9 +46,10 @@ def verify(node: Node, space: str) -> Problem | None:
             .order_by(events.c.seq)
         ).all()
         recorded = {
-            r.id: (r.position, r.reason)
+            r.id: (r.position, r.accepted, r.reason)
             for r in conn.execute(select(event_status).where(event_status.c.space == space))
         }
+        recorded_heads = set(conn.scalars(select(heads.c.event_id).where(heads.c.space == space)))
     if not rows:
         raise NotFound("unknown_space", f"no space {space!r} on this node")
     verified: list[Event] = []
@@ -63,11 +62,14 @@ def verify(node: Node, space: str) -> Problem | None:
         if columns != (event.id, event.space, event.type, event.author, event.depth, event.ts):
             return Problem(row.id, "index_mismatch", "stored columns disagree with the event")
         verified.append(event)
-    return _check_log(space, verified, recorded)
+    return _check_log(space, verified, recorded, recorded_heads)
 
 
 def _check_log(
-    space: str, verified: list[Event], recorded: dict[str, tuple[int, str | None]]
+    space: str,
+    verified: list[Event],
+    recorded: dict[str, tuple[int, bool, str | None]],
+    heads: set[str],
 ) -> Problem | None:
     by_id = {event.id: event for event in verified}
     if space not in by_id or by_id[space].type != "space.create":
@@ -81,29 +83,22 @@ def _check_log(
             return Problem(event.id, "bad_depth", f"depth {event.depth}, parents give {expected}")
     log = SpaceLog.from_entries(space, (entry_of(e) for e in verified))
     for event_id in log.order:
-        derived = (log.position[event_id], log.reasons[event_id])
+        reason = log.reasons[event_id]
+        derived = (log.position[event_id], reason is None, reason)
         if recorded.get(event_id) != derived:
-            return Problem(
-                event_id,
-                "decision_mismatch",
-                f"recorded {recorded.get(event_id)}, derived {derived}",
-            )
+            found = recorded.get(event_id)
+            return Problem(event_id, "decision_mismatch", f"recorded {found}, derived {derived}")
+    for event_id in sorted(recorded.keys() - log.entries.keys()):
+        return Problem(event_id, "stale_projection", "a decision is recorded for no stored event")
+    if heads != log.tips:
+        stray = sorted(heads ^ log.tips)[0]
+        return Problem(stray, "stale_projection", "the recorded heads differ from the log's tips")
     return None
 
 
 def rebuild(node: Node) -> dict[str, int]:
     """Drop every projection and derive it again from the stored events."""
-    writer = node.writer
-    with writer._lock, node.engine.begin() as conn:
-        space_ids = store.space_ids(conn)
-        projections.clear(conn)
-        total = 0
-        for space in space_ids:
-            log = SpaceLog.from_entries(space, store.entries(conn, space))
-            projections.write_full(conn, log)
-            total += len(log)
-        writer.forget()
-    return {"spaces": len(space_ids), "events": total}
+    return node.writer.rebuild()
 
 
 def import_lines(node: Node, lines: Iterable[bytes]) -> Counter[str]:

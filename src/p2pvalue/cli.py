@@ -70,7 +70,11 @@ def demo_command(data: DataDir = DEFAULT_DATA, database_url: DatabaseUrl = None)
         typer.echo(f"demo space {space}; log in as alice / {demo.DEMO_PASSWORD}")
 
 
-@app.command()
+# Space ids are base64url and may begin with "-": read such words as ids, not options.
+ID_ARGUMENTS = {"ignore_unknown_options": True}
+
+
+@app.command(context_settings=ID_ARGUMENTS)
 def verify(
     space: Annotated[str, typer.Argument(help="The space id.")],
     data: DataDir = DEFAULT_DATA,
@@ -93,7 +97,7 @@ def rebuild(data: DataDir = DEFAULT_DATA, database_url: DatabaseUrl = None) -> N
     typer.echo(f"rebuilt {counts['spaces']} space(s) from {counts['events']} events")
 
 
-@app.command()
+@app.command(context_settings=ID_ARGUMENTS)
 def export(
     space: Annotated[str, typer.Argument(help="The space id.")],
     data: DataDir = DEFAULT_DATA,
@@ -104,6 +108,7 @@ def export(
 ) -> None:
     """Write a space's raw log as JSON lines, in the space's order."""
     with _node(data, database_url) as node:
+        node.space(space)
         out = output.open("wb") if output else sys.stdout.buffer
         try:
             for body in node.export(space):
@@ -115,7 +120,12 @@ def export(
 
 @app.command("import")
 def import_command(
-    file: Annotated[Path, typer.Argument(help="A JSON-lines log, as `export` writes.")],
+    file: Annotated[
+        Path,
+        typer.Argument(
+            help="A JSON-lines log, as `export` writes.", exists=True, dir_okay=False, readable=True
+        ),
+    ],
     data: DataDir = DEFAULT_DATA,
     database_url: DatabaseUrl = None,
 ) -> None:

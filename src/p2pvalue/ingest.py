@@ -129,10 +129,19 @@ class WritePath:
         with self._lock, self._engine.begin() as conn:
             return self._log(conn, space)
 
-    def forget(self) -> None:
-        """Drop cached logs, e.g. after projections were rebuilt underneath."""
+    def rebuild(self) -> dict[str, int]:
+        """Drop every projection and derive it again from the stored events, atomically."""
         with self._lock:
             self._logs.clear()
+            with self._engine.begin() as conn:
+                space_ids = store.space_ids(conn)
+                projections.clear(conn)
+                total = 0
+                for space in space_ids:
+                    log = SpaceLog.from_entries(space, store.entries(conn, space))
+                    projections.write_full(conn, log)
+                    total += len(log)
+        return {"spaces": len(space_ids), "events": total}
 
     def _log(self, conn: Connection, space: str) -> SpaceLog | None:
         query = select(spaces.c.events).where(spaces.c.id == space).with_for_update()

@@ -8,7 +8,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from p2pvalue.accounts import Account
-from p2pvalue.events.charter import default_charter
 from p2pvalue.events.event import Event, build_event
 from p2pvalue.ingest import Outcome
 from p2pvalue.node import Node
