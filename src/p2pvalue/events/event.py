@@ -28,6 +28,10 @@ MAX_PREV = 20
 MAX_FUTURE_MS = 5 * 60 * 1000
 ENVELOPE_FIELDS = ("v", "space", "type", "author", "prev", "depth", "ts", "content_hash")
 WIRE_FIELDS = frozenset((*ENVELOPE_FIELDS, "content", "sig", "id"))
+FIELD_TYPES: dict[str, type] = {
+    "v": int, "type": str, "author": str, "prev": list, "depth": int, "ts": int,
+    "content_hash": str, "content": dict, "sig": str, "space": str, "id": str,
+}  # fmt: skip
 REQUIRED_FIELDS = ("v", "type", "author", "prev", "depth", "ts", "content_hash", "content", "sig")
 
 
@@ -116,7 +120,8 @@ def parse_event(wire: Any, *, now: int | None = None) -> Event:
     check_signed_value(wire)
     event_type(wire["type"])
     claimed = wire.get("id")
-    wire = {name: value for name, value in wire.items() if name != "id"}
+    if claimed is not None:
+        wire = {name: value for name, value in wire.items() if name != "id"}
     body = canonical(wire)
     if len(body) > MAX_EVENT_BYTES:
         raise EventError(
@@ -174,21 +179,8 @@ def _check_structure(wire: Any) -> None:
             raise EventError(code, f"missing field {name!r}")
     if wire["v"] != VERSION or isinstance(wire["v"], bool):
         raise EventError("unsupported_version", f"event version {wire['v']!r} is not {VERSION}")
-    expected: dict[str, type | tuple[type, ...]] = {
-        "type": str,
-        "author": str,
-        "prev": list,
-        "depth": int,
-        "ts": int,
-        "content_hash": str,
-        "content": dict,
-        "sig": str,
-        "space": str,
-        "id": str,
-    }
-    for name, kind in expected.items():
-        value = wire.get(name)
-        if name in wire and (not isinstance(value, kind) or isinstance(value, bool)):
+    for name, value in wire.items():
+        if type(value) is not FIELD_TYPES[name]:
             if isinstance(value, float):
                 raise EventError("float_in_signed_content", f"{name} is a float")
             raise EventError("malformed_event", f"field {name!r} has the wrong type")

@@ -52,10 +52,10 @@ class Entry:
     depth: int
     ts: int
     content: Mapping[str, Any] | None = None
+    governs: bool = field(init=False)
 
-    @property
-    def governs(self) -> bool:
-        return rank(self.type) != RANK_ORDINARY
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "governs", rank(self.type) != RANK_ORDINARY)
 
     @property
     def action(self) -> Action:
@@ -264,8 +264,8 @@ class SpaceLog:
                 self.reasons[event_id] = self._judge(event_id)
 
     def _concurrent_revocations(self, entry: Entry) -> list[str]:
-        """Accepted revocations aimed at `entry`'s author that are concurrent with it."""
-        found = []
+        """Accepted revocations aimed at `entry`'s author that are concurrent with it, in order."""
+        found: list[str] = []
         past = self._past[entry.id]
         for revocation in self._revocations.get(entry.author, ()):
             if revocation == entry.id or self.reasons.get(revocation, "?") is not None:
@@ -274,7 +274,7 @@ class SpaceLog:
                 continue
             if not self._precedes(entry, revocation):
                 found.append(revocation)
-        return found
+        return sorted(found, key=self.position.__getitem__)
 
     def _precedes(self, entry: Entry, later: str) -> bool:
         """Whether `entry` is an ancestor of the event `later`."""

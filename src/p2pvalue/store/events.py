@@ -12,14 +12,14 @@ from sqlalchemy import Connection, delete, func, insert, select
 from p2pvalue.events.event import Event, now_ms
 from p2pvalue.events.log import Entry
 from p2pvalue.events.types import RANK_ORDINARY, rank
+from p2pvalue.store.bulk import insert_rows
 from p2pvalue.store.schema import event_status, events, pending_events
 
 LOAD_CHUNK = 50_000
 
 
 def insert_events(conn: Connection, batch: Sequence[Event]) -> None:
-    if batch:
-        conn.execute(insert(events), [_row(event) for event in batch])
+    insert_rows(conn, events, [_row(event) for event in batch])
 
 
 def _row(event: Event) -> dict[str, Any]:

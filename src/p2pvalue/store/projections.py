@@ -10,6 +10,7 @@ from sqlalchemy import Connection, bindparam, delete, insert, select, update
 
 from p2pvalue.events.authority import Authority
 from p2pvalue.events.log import Delta, SpaceLog
+from p2pvalue.store.bulk import insert_rows
 from p2pvalue.store.schema import PROJECTIONS, event_status, heads, members, spaces
 
 
@@ -36,9 +37,7 @@ def _status(log: SpaceLog, event_id: str) -> dict[str, Any]:
 
 
 def _write_status(conn: Connection, log: SpaceLog, delta: Delta, new_ids: Collection[str]) -> None:
-    fresh = [_status(log, i) for i in new_ids]
-    if fresh:
-        conn.execute(insert(event_status), fresh)
+    insert_rows(conn, event_status, [_status(log, i) for i in new_ids])
     start = len(log.order) if delta.moved_from is None else delta.moved_from
     touched = {i for i in log.order[start:]} | set(delta.reasons)
     changed = [_status(log, i) for i in touched if i not in new_ids]
@@ -125,8 +124,7 @@ def snapshot(conn: Connection) -> dict[str, list[tuple[Any, ...]]]:
 def write_full(conn: Connection, log: SpaceLog, chunk: int = 20_000) -> None:
     """Write every projection of a freshly folded log into empty tables."""
     for start in range(0, len(log.order), chunk):
-        rows = [_status(log, i) for i in log.order[start : start + chunk]]
-        conn.execute(insert(event_status), rows)
+        insert_rows(conn, event_status, [_status(log, i) for i in log.order[start : start + chunk]])
     _write_members(conn, log)
     _write_space(conn, log)
     _write_heads(conn, log)
