@@ -122,3 +122,41 @@ def test_a_wrong_password_shows_an_error(page: Page, site: str, sqlite_node: Nod
     expect(page).to_have_url(f"{site}/login")
     expect(page.locator("#whoami")).to_have_count(0)
     expect(page.get_by_label("Username")).to_have_value("alice")
+
+
+def log_in(page: Page, site: str, username: str) -> None:
+    page.goto(f"{site}/login")
+    page.get_by_label("Username").fill(username)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Log in").click()
+    expect(page.locator("#whoami")).to_have_text(username)
+
+
+def test_an_approval_space_admits_a_request_from_the_page(
+    browser: Browser, site: str, sqlite_node: Node
+) -> None:
+    alice = sqlite_node.accounts.register("alice", PASSWORD)
+    space = sqlite_node.create_space(alice, "Seed Library", membership="approval").id
+    assert space is not None
+    bob_context, alice_context = browser.new_context(), browser.new_context()
+    bob, admin = bob_context.new_page(), alice_context.new_page()
+
+    sign_up(bob, site, "bob")
+    bob.goto(f"{site}/spaces/{space}")
+    expect(bob.get_by_role("button", name="Join this space")).to_have_count(0)
+    bob.get_by_role("button", name="Ask to join").click()
+    expect(bob.locator("#requests")).to_contain_text("bob")
+    expect(bob.get_by_role("button", name="Admit")).to_have_count(0)
+
+    log_in(admin, site, "alice")
+    admin.goto(f"{site}/spaces/{space}")
+    admin.locator("#requests").get_by_role("button", name="Admit").click()
+    expect(admin.locator("#requests")).to_have_count(0)
+    expect(admin.locator("#members")).to_contain_text("bob")
+
+    bob.reload()
+    post(bob, "Tomato seeds from 2025 are in the box")
+    statuses = {m["did"]: m["status"] for m in sqlite_node.members(space)}
+    assert sorted(statuses.values()) == ["member", "member"]
+    bob_context.close()
+    alice_context.close()

@@ -127,7 +127,9 @@ def space_page(
     events = node.events(space_id, after=space.events, limit=TIMELINE_LENGTH, newest_first=True)
     members = node.members(space_id)
     dids = list({e.author for e in events} | {m["did"] for m in members})
-    status = {m["did"]: m["status"] for m in members}
+    mine = next((m for m in members if account and m["did"] == account.did), None)
+    roles = mine["roles"] if mine and mine["status"] == "member" else []
+    may_admit = any(set(space.charter["roles"].get(r, ())) & {"*", "member.admit"} for r in roles)
     return render(
         request,
         "space.html",
@@ -136,7 +138,8 @@ def space_page(
         events=events,
         members=members,
         names=node.accounts.names(dids),
-        my_status=status.get(account.did) if account else None,
+        my_status=mine["status"] if mine else None,
+        may_admit=may_admit,
         error=error,
     )
 
@@ -148,8 +151,13 @@ def act(
     account: AccountDep,
     type: Annotated[str, Form()],
     text: Annotated[str, Form()] = "",
+    member: Annotated[str, Form()] = "",
 ) -> Response:
-    content: dict[str, Any] = {"text": text.strip()} if type == "post.create" else {}
+    content: dict[str, Any] = {}
+    if type == "post.create":
+        content["text"] = text.strip()
+    if member:
+        content["member"] = member
     try:
         outcome = node.act(account, space_id, type, content)
         problem = outcome.message if outcome.status in ("rejected", "refused") else None
