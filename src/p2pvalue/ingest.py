@@ -14,6 +14,7 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine, select
 
+from p2pvalue.accounting.ledger import VALUE_TYPES, ValueEvent
 from p2pvalue.errors import EventError, NotFound
 from p2pvalue.events.event import MAX_PREV, Event, build_event, now_ms, parse_body, parse_event
 from p2pvalue.events.keys import KeyPair
@@ -128,6 +129,20 @@ class WritePath:
         """The current in-memory log of a space (read-only use)."""
         with self._lock, self._engine.begin() as conn:
             return self._log(conn, space)
+
+    def value_events(self, space: str) -> tuple[int, list[ValueEvent]]:
+        """The log's version and its accepted value events in order, each with the authority
+        of its causal past, read consistently with the in-memory log."""
+        with self._lock, self._engine.begin() as conn:
+            log = self._log(conn, space)
+            if log is None:
+                raise NotFound("unknown_space", f"no space {space!r} on this node")
+            found = [
+                ValueEvent(row.id, row.type, row.author, row.ts, row.content,
+                           log.state_before(row.id))
+                for row in store.accepted_of_types(conn, space, VALUE_TYPES)
+            ]  # fmt: skip
+            return log.version, found
 
     def rebuild(self) -> dict[str, int]:
         """Drop every projection and derive it again from the stored events, atomically."""

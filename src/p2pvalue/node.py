@@ -11,10 +11,13 @@ import orjson
 from argon2 import PasswordHasher
 from sqlalchemy import select
 
+from p2pvalue.accounting.ledger import VALUE_REFUSALS, VALUE_TYPES, Ledger, ValueEvent, check, fold
 from p2pvalue.accounts import Account, Accounts
 from p2pvalue.config import NodeConfig
-from p2pvalue.errors import NotFound
+from p2pvalue.errors import NotFound, P2PError
 from p2pvalue.events.charter import default_charter
+from p2pvalue.events.event import now_ms
+from p2pvalue.events.types import parse_content
 from p2pvalue.ingest import Outcome, WritePath
 from p2pvalue.store import events as store
 from p2pvalue.store.database import make_engine, migrate
@@ -53,6 +56,7 @@ class Node:
         self.key = config.node_key()
         self.accounts = Accounts(self.engine, config.keyring(), password_hasher)
         self.writer = WritePath(self.engine)
+        self._ledgers: dict[str, tuple[int, Ledger]] = {}
 
     def __enter__(self) -> Node:
         return self
@@ -83,8 +87,36 @@ class Node:
         return self.writer.create_space(self.accounts.key_of(account), content)
 
     def act(self, account: Account, space: str, type: str, content: dict[str, Any]) -> Outcome:
-        """Take an action in a space as `account`: signed with their key, then ingested."""
+        """Take an action in a space as `account`: signed with their key, then ingested.
+
+        A value action the ledger would void (a review of one's own claim, evidence claimed
+        twice, a payout beyond the balance, …) is refused here and nothing is stored.
+        """
+        if type in VALUE_TYPES:
+            self._precheck_value(account, space, type, content)
         return self.writer.act(self.accounts.key_of(account), space, type, content)
+
+    def ledger(self, space_id: str) -> Ledger:
+        """The space's ledger, folded from its log (cached until the log changes)."""
+        version, value_events = self.writer.value_events(space_id)
+        cached = self._ledgers.get(space_id)
+        if cached is not None and cached[0] == version:
+            return cached[1]
+        ledger = fold(value_events)
+        self._ledgers[space_id] = (version, ledger)
+        return ledger
+
+    def _precheck_value(
+        self, account: Account, space: str, type: str, content: dict[str, Any]
+    ) -> None:
+        parse_content(type, content)
+        log = self.writer.log(space)
+        if log is None or log.authority is None:
+            raise NotFound("unknown_space", f"no space {space!r} on this node")
+        proposed = ValueEvent("-", type, account.did, now_ms(), content, log.authority)
+        reason = check(self.ledger(space), proposed)
+        if reason is not None:
+            raise P2PError(reason, VALUE_REFUSALS.get(reason, reason), 422)
 
     def ingest(self, wires: list[Any], *, hold_missing: bool = False) -> list[Outcome]:
         return self.writer.ingest(wires, hold_missing=hold_missing)

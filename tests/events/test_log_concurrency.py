@@ -213,3 +213,29 @@ def test_event_defeated_only_by_a_rejected_removal_stands() -> None:
     log, kick, invite = _defeated_by_a_rejected_removal()
     assert log.reasons[kick.id] is not None
     assert log.reasons[invite.id] is None
+
+
+def test_a_cycle_of_defeats_is_settled_by_the_order() -> None:
+    """Alice grants Bob admin while removing herself; Bob, as admin, removes Alice.
+
+    The grant stands only if Alice's self-removal falls, which falls only if Bob's removal
+    stands, which needs the grant: no stable outcome. The order decides: the self-removal
+    (a revocation, placed first) stands, the grant falls with it, and Bob's removal lacks
+    the role it needed — whatever order the events arrive in.
+    """
+    space = joined(BOB)
+    head = space.events[-1]
+    grant = space.role(ALICE, "role.grant", BOB, "admin", [head])
+    self_removal = removal(space, ALICE, ALICE, head)
+    bob_removal = removal(space, BOB, ALICE, grant)
+    expected = {
+        self_removal.id: None,
+        grant.id: f"revoked_concurrently:{self_removal.id}",
+        bob_removal.id: "role_lacks_permission:member.remove",
+    }
+    base = space.events[:-3]
+    for arrival in ([grant, self_removal, bob_removal], [self_removal, grant, bob_removal],
+                    [grant, bob_removal, self_removal]):  # fmt: skip
+        log = log_of(space.space, [*base, *arrival])
+        assert {i: log.reasons[i] for i in expected} == expected
+    assert {i: decide(space).reasons[i] for i in expected} == expected

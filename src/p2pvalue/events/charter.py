@@ -14,8 +14,10 @@ from typing import Any
 
 from p2pvalue.errors import EventError
 from p2pvalue.events.types import EVENT_TYPES, ROLE_PATTERN, CharterContent, parse_content
+from p2pvalue.events.value_types import DEFAULT_KINDS, KIND_PATTERN, ValuePolicy
 
 ROLE_NAME = re.compile(ROLE_PATTERN)
+KIND_NAME = re.compile(KIND_PATTERN)
 SELF_GOVERNED = frozenset({"member.join", "member.request", "member.leave"})
 MEMBERSHIP_POLICIES = ("open", "approval", "invite")
 
@@ -26,6 +28,7 @@ class Charter:
     roles: Mapping[str, frozenset[str]]
     founder_roles: frozenset[str]
     member_roles: frozenset[str]
+    value: ValuePolicy | None = None
 
     def allows(self, roles: frozenset[str], event_type: str) -> bool:
         """Whether holding `roles` permits emitting `event_type`."""
@@ -41,6 +44,7 @@ class Charter:
             "roles": {name: sorted(types) for name, types in sorted(self.roles.items())},
             "founder_roles": sorted(self.founder_roles),
             "member_roles": sorted(self.member_roles),
+            **({"value": self.value.model_dump(exclude_none=True)} if self.value else {}),
         }
 
 
@@ -62,25 +66,45 @@ def _checked(parsed: CharterContent) -> Charter:
         missing = set(listed) - set(roles)
         if missing:
             raise EventError("invalid_charter", f"roles {sorted(missing)} are not defined")
+    if parsed.value is not None:
+        _check_value_policy(parsed.value, roles)
     return Charter(
         membership=parsed.membership,
         roles=roles,
         founder_roles=frozenset(parsed.founder_roles),
         member_roles=frozenset(parsed.member_roles),
+        value=parsed.value,
     )
 
 
+def _check_value_policy(policy: ValuePolicy, roles: Mapping[str, frozenset[str]]) -> None:
+    if len(set(policy.kinds)) != len(policy.kinds) or not all(
+        KIND_NAME.match(kind) for kind in policy.kinds
+    ):
+        raise EventError("invalid_charter", "value.kinds are distinct [a-z][a-z0-9_]* names")
+    role = policy.acceptance.role
+    if role is not None and role not in roles:
+        raise EventError("invalid_charter", f"value.acceptance.role {role!r} is not defined")
+
+
 def default_charter(membership: str = "open") -> dict[str, Any]:
-    """A sensible starting charter: admins may do anything, members may post and invite."""
+    """A sensible starting charter: admins may do anything; members post, invite, claim and
+    review contributions; a claim is accepted with one approval; payouts are BALANCED."""
     if membership not in MEMBERSHIP_POLICIES:
         raise EventError("invalid_charter", f"membership is one of {MEMBERSHIP_POLICIES}")
+    contributing = ["contribution.claim", "contribution.review"]
     return {
         "membership": membership,
         "roles": {
             "admin": ["*"],
             "moderator": ["member.admit", "member.invite", "member.remove", "post.create"],
-            "member": ["post.create", "member.invite"],
+            "member": ["post.create", "member.invite", *contributing],
         },
         "founder_roles": ["admin", "member"],
         "member_roles": ["member"],
+        "value": {
+            "kinds": list(DEFAULT_KINDS),
+            "acceptance": {"approvals": 1},
+            "payout_policy": "BALANCED",
+        },
     }

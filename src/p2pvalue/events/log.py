@@ -39,6 +39,7 @@ from p2pvalue.events.types import RANK_ORDINARY, rank
 
 STATE_CACHE_SIZE = 2048
 UNDECIDED = "undecided"
+MAX_PASSES = 1000
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,6 +85,7 @@ class SpaceLog:
         self.reasons: dict[str, str | None] = {}
         self.authority: Authority | None = None
         self.accepted = 0
+        self.version = 0
         self._gov_ids: list[str] = []
         self._gov_bit: dict[str, int] = {}
         self._past: dict[str, int] = {}
@@ -120,6 +122,7 @@ class SpaceLog:
         """Add an event whose parents are all present and decide it (and whatever it changes)."""
         if entry.id in self.entries:
             return Delta()
+        self.version += 1
         appended = bool(self.entries) and set(entry.prev) == self.tips
         self._insert(entry)
         if appended:
@@ -230,21 +233,35 @@ class SpaceLog:
         Within a pass, revocations earlier in the order count as this pass decided them and
         later ones as the previous pass did (none, in the first). Mutual concurrent
         revocations are thus settled in favour of the earlier one, and a defeat whose cause
-        is itself later rejected is lifted on the next pass.
+        is itself later rejected is lifted on the next pass. Defeats can form a cycle with
+        no stable outcome (A's grant is defeated by A's removal, which is defeated by a
+        removal that needs the grant); the passes then repeat a state, and the order
+        decides instead: one pass in which only earlier revocations count.
         """
-        for event_id in self._gov_ids:
-            self.reasons[event_id] = UNDECIDED
-        for _ in range(len(self._gov_ids) + 2):
-            self._states.clear()
-            changed = False
-            for event_id in self._gov_ids:
-                reason = self._judge(event_id)
-                changed |= reason != self.reasons[event_id]
-                self.reasons[event_id] = reason
-            if not changed:
+        seen: set[tuple[str | None, ...]] = set()
+        previous = self._governance_pass(later_count=None)
+        while len(seen) < MAX_PASSES:
+            current = self._governance_pass(later_count=True)
+            if current == previous:
                 return
+            if current in seen:
+                break
+            seen.add(current)
+            previous = current
+        self._governance_pass(later_count=None)
 
-    def _judge(self, event_id: str) -> str | None:
+    def _governance_pass(self, later_count: bool | None) -> tuple[str | None, ...]:
+        """One pass over governance events; `later_count=None` starts afresh, ignoring
+        revocations later in the order."""
+        if later_count is None:
+            for event_id in self._gov_ids:
+                self.reasons[event_id] = UNDECIDED
+        self._states.clear()
+        for event_id in self._gov_ids:
+            self.reasons[event_id] = self._judge(event_id, later_count)
+        return tuple(self.reasons[event_id] for event_id in self._gov_ids)
+
+    def _judge(self, event_id: str, later_count: bool | None = True) -> str | None:
         entry = self.entries[event_id]
         if entry.type == "space.create":
             return None if not entry.prev and event_id == self.order[0] else "space_exists"
@@ -253,6 +270,8 @@ class SpaceLog:
         if reason is not None:
             return reason
         for revocation in self._concurrent_revocations(entry):
+            if later_count is None and self.position[revocation] > self.position[event_id]:
+                continue
             if authorize(entry.action, apply(state, self.entries[revocation].action)):
                 return f"revoked_concurrently:{revocation}"
         return None

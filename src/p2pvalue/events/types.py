@@ -6,13 +6,24 @@ rest of governance and membership, then ordinary activity.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from p2pvalue.errors import EventError
+from p2pvalue.events.value_types import (
+    ContributionClaim,
+    ContributionReview,
+    IncomeRecord,
+    PayoutRun,
+    ValuePolicy,
+    check_claim,
+    check_income,
+    check_payout,
+    check_review,
+)
 
 DID_PATTERN = r"^did:key:z[1-9A-HJ-NP-Za-km-z]+$"
 EVENT_ID_PATTERN = r"^[A-Za-z0-9_-]{43}$"
@@ -32,6 +43,7 @@ class CharterContent(Content):
     roles: dict[str, list[str]] = Field(max_length=64)
     founder_roles: list[str] = Field(min_length=1, max_length=16)
     member_roles: list[str] = Field(max_length=16)
+    value: ValuePolicy | None = None
 
 
 class SpaceCreate(Content):
@@ -74,7 +86,8 @@ class PostCreate(Content):
 class EventType:
     name: str
     rank: int
-    content: type[Content]
+    content: type[BaseModel]
+    check: Callable[[Any], None] | None = None
 
 
 EVENT_TYPES: dict[str, EventType] = {
@@ -90,6 +103,10 @@ EVENT_TYPES: dict[str, EventType] = {
         EventType("role.grant", RANK_GOVERNANCE, RoleChange),
         EventType("role.revoke", RANK_REVOCATION, RoleChange),
         EventType("post.create", RANK_ORDINARY, PostCreate),
+        EventType("contribution.claim", RANK_ORDINARY, ContributionClaim, check_claim),
+        EventType("contribution.review", RANK_ORDINARY, ContributionReview, check_review),
+        EventType("income.record", RANK_ORDINARY, IncomeRecord, check_income),
+        EventType("payout.run", RANK_ORDINARY, PayoutRun, check_payout),
     )
 }
 
@@ -102,14 +119,18 @@ def event_type(name: str) -> EventType:
     return found
 
 
-def parse_content(type_name: str, content: Mapping[str, Any]) -> Content:
-    """Validate `content` against its type's schema; `invalid_content` names the first fault."""
+def parse_content(type_name: str, content: Mapping[str, Any]) -> BaseModel:
+    """Validate `content` against its type's schema and checks; the refusal names the fault."""
+    kind = event_type(type_name)
     try:
-        return event_type(type_name).content.model_validate(content)
+        parsed = kind.content.model_validate(content)
     except ValidationError as exc:
         first = exc.errors()[0]
         where = ".".join(str(part) for part in first["loc"]) or "content"
         raise EventError("invalid_content", f"{where}: {first['msg']}") from None
+    if kind.check is not None:
+        kind.check(parsed)
+    return parsed
 
 
 def rank(type_name: str) -> int:

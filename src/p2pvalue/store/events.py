@@ -171,3 +171,27 @@ def release(conn: Connection, ids: Iterable[str]) -> None:
     ids = list(ids)
     if ids:
         conn.execute(delete(pending_events).where(pending_events.c.id.in_(ids)))
+
+
+@dataclass(frozen=True)
+class TypedRow:
+    id: str
+    type: str
+    author: str
+    ts: int
+    content: dict[str, Any]
+
+
+def accepted_of_types(conn: Connection, space: str, types: Iterable[str]) -> list[TypedRow]:
+    """The accepted events of the given types in a space, in the space's order."""
+    query = (
+        select(events.c.id, events.c.type, events.c.author, events.c.ts, events.c.body)
+        .join(event_status, event_status.c.id == events.c.id)
+        .where(events.c.space == space, event_status.c.accepted.is_(True))
+        .where(events.c.type.in_(sorted(types)))
+        .order_by(event_status.c.position)
+    )
+    return [
+        TypedRow(row.id, row.type, row.author, row.ts, orjson.loads(row.body)["content"])
+        for row in conn.execute(query)
+    ]

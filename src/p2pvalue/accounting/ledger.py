@@ -1,0 +1,256 @@
+"""The ledger: claims and their reviews, income and payout runs, folded from a space's log.
+
+`fold` is a pure function of the space's accepted value events in the space's order. Rules
+that depend on the ledger (a review of one's own claim, a review after the claim closed,
+evidence claimed twice, a payout beyond the balance) are judged by `check`: the node refuses
+such a local action outright (nothing stored), and an event that arrives from elsewhere and
+breaks one is kept in the log but has no effect on the ledger (`Ledger.void`), so every node
+still derives the same ledger from the same events.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from p2pvalue.events.authority import Authority
+from p2pvalue.events.value_types import FULL_SHARE
+
+VALUE_TYPES = frozenset(
+    {"contribution.claim", "contribution.review", "income.record", "payout.run"}
+)
+OPEN = ("pending", "disputed")
+VALUE_REFUSALS = {
+    "value_not_enabled": "this space's charter has no value policy",
+    "unknown_kind": "the charter does not list this kind of contribution",
+    "evidence_already_claimed": "this evidence belongs to another claim",
+    "claimant_not_a_contributor": "the claimant must be one of the contributors",
+    "co_contributor_not_a_member": "every co-contributor must be a member",
+    "unknown_claim": "no such claim in this space",
+    "own_claim": "nobody reviews a claim they share in",
+    "claim_closed": "the claim was already accepted or rejected",
+    "insufficient_balance": "the payout is larger than the balance in that currency",
+}
+
+
+@dataclass(frozen=True)
+class ValueEvent:
+    """An accepted value event with the authority of its causal past."""
+
+    id: str
+    type: str
+    author: str
+    ts: int
+    content: Mapping[str, Any]
+    authority: Authority
+
+
+@dataclass
+class Review:
+    reviewer: str
+    verdict: str
+    reason: str
+    event: str
+    ts: int
+    counts: bool
+
+
+@dataclass
+class Claim:
+    id: str
+    author: str
+    kind: str
+    description: str
+    quantity: int
+    unit: str
+    currency: str | None
+    paid: bool
+    ts: int
+    when: int
+    evidence: tuple[str, ...]
+    project: str | None
+    shares: dict[str, int]
+    reviews: dict[str, Review] = field(default_factory=dict)
+    status: str = "pending"
+    decided_by: str | None = None
+
+
+@dataclass(frozen=True)
+class Income:
+    id: str
+    amount: int
+    currency: str
+    source: str
+    earmark: str | None
+    ts: int
+    recorded_by: str
+
+
+@dataclass(frozen=True)
+class PayoutRecord:
+    id: str
+    currency: str
+    budget: int
+    policy: str
+    allocations: Mapping[str, int]
+    ts: int
+
+
+@dataclass
+class Ledger:
+    claims: dict[str, Claim] = field(default_factory=dict)
+    evidence: dict[str, str] = field(default_factory=dict)
+    income: list[Income] = field(default_factory=list)
+    payouts: list[PayoutRecord] = field(default_factory=list)
+    received: dict[str, int] = field(default_factory=dict)
+    paid_out: dict[str, int] = field(default_factory=dict)
+    paid: dict[str, dict[str, int]] = field(default_factory=dict)
+    void: dict[str, str] = field(default_factory=dict)
+
+    def balance(self, currency: str) -> int:
+        return self.received.get(currency, 0) - self.paid_out.get(currency, 0)
+
+    def accepted_claims(self) -> list[Claim]:
+        return [claim for claim in self.claims.values() if claim.status == "accepted"]
+
+
+def fold(events: Iterable[ValueEvent]) -> Ledger:
+    """The ledger of a space from its accepted value events, in the space's order."""
+    ledger = Ledger()
+    for event in events:
+        reason = check(ledger, event)
+        if reason is None:
+            _EFFECTS[event.type](ledger, event)
+        else:
+            ledger.void[event.id] = reason
+    return ledger
+
+
+def check(ledger: Ledger, event: ValueEvent) -> str | None:
+    """None if `event` may take effect on `ledger`, else the reason it may not."""
+    if event.authority.charter.value is None:
+        return "value_not_enabled"
+    return _CHECKS[event.type](ledger, event)
+
+
+def _check_claim(ledger: Ledger, event: ValueEvent) -> str | None:
+    policy = event.authority.charter.value
+    content = event.content
+    if policy is None or content["kind"] not in policy.kinds:
+        return "unknown_kind"
+    for item in content.get("evidence", ()):
+        earlier = ledger.evidence.get(item)
+        if earlier is not None and ledger.claims[earlier].status != "rejected":
+            return "evidence_already_claimed"
+    shares = _shares(event)
+    if event.author not in shares:
+        return "claimant_not_a_contributor"
+    if not all(event.authority.is_member(member) for member in shares):
+        return "co_contributor_not_a_member"
+    return None
+
+
+def _check_review(ledger: Ledger, event: ValueEvent) -> str | None:
+    claim = ledger.claims.get(event.content["claim"])
+    if claim is None:
+        return "unknown_claim"
+    if event.author in claim.shares:
+        return "own_claim"
+    if claim.status not in OPEN:
+        return "claim_closed"
+    return None
+
+
+def _check_income(ledger: Ledger, event: ValueEvent) -> str | None:
+    return None
+
+
+def _check_payout(ledger: Ledger, event: ValueEvent) -> str | None:
+    content = event.content
+    if content["budget"] > ledger.balance(content["currency"]):
+        return "insufficient_balance"
+    return None
+
+
+def _shares(event: ValueEvent) -> dict[str, int]:
+    listed = event.content.get("contributors") or []
+    if not listed:
+        return {event.author: FULL_SHARE}
+    return {share["member"]: share["share"] for share in listed}
+
+
+def _apply_claim(ledger: Ledger, event: ValueEvent) -> None:
+    content = event.content
+    period = content.get("period")
+    when = content.get("date") or (period["end"] if period else event.ts)
+    claim = Claim(
+        id=event.id, author=event.author, kind=content["kind"],
+        description=content["description"], quantity=content["quantity"],
+        unit=content["unit"], currency=content.get("currency"), paid=content.get("paid", False),
+        ts=event.ts, when=when, evidence=tuple(content.get("evidence", ())),
+        project=content.get("project"), shares=_shares(event),
+    )  # fmt: skip
+    ledger.claims[event.id] = claim
+    for item in claim.evidence:
+        ledger.evidence[item] = event.id
+
+
+def _apply_review(ledger: Ledger, event: ValueEvent) -> None:
+    claim = ledger.claims[event.content["claim"]]
+    policy = event.authority.charter.value
+    assert policy is not None
+    role = policy.acceptance.role
+    counts = role is None or role in event.authority.roles_of(event.author)
+    claim.reviews[event.author] = Review(
+        event.author, event.content["verdict"], event.content.get("reason", ""), event.id,
+        event.ts, counts,
+    )  # fmt: skip
+    standing = [review.verdict for review in claim.reviews.values() if review.counts]
+    needed = policy.acceptance.approvals
+    if "dispute" in standing:
+        claim.status = "disputed"
+    elif standing.count("reject") >= needed:
+        claim.status, claim.decided_by = "rejected", event.id
+    elif standing.count("approve") >= needed:
+        claim.status, claim.decided_by = "accepted", event.id
+    else:
+        claim.status = "pending"
+
+
+def _apply_income(ledger: Ledger, event: ValueEvent) -> None:
+    content = event.content
+    income = Income(
+        event.id, content["amount"], content["currency"], content["source"],
+        content.get("earmark"), event.ts, event.author,
+    )  # fmt: skip
+    ledger.income.append(income)
+    ledger.received[income.currency] = ledger.received.get(income.currency, 0) + income.amount
+
+
+def _apply_payout(ledger: Ledger, event: ValueEvent) -> None:
+    content = event.content
+    record = PayoutRecord(
+        event.id, content["currency"], content["budget"], content["policy"],
+        dict(content["allocations"]), event.ts,
+    )  # fmt: skip
+    ledger.payouts.append(record)
+    currency = record.currency
+    ledger.paid_out[currency] = ledger.paid_out.get(currency, 0) + record.budget
+    paid = ledger.paid.setdefault(currency, {})
+    for member, amount in record.allocations.items():
+        paid[member] = paid.get(member, 0) + amount
+
+
+_CHECKS: dict[str, Callable[[Ledger, ValueEvent], str | None]] = {
+    "contribution.claim": _check_claim,
+    "contribution.review": _check_review,
+    "income.record": _check_income,
+    "payout.run": _check_payout,
+}
+_EFFECTS: dict[str, Callable[[Ledger, ValueEvent], None]] = {
+    "contribution.claim": _apply_claim,
+    "contribution.review": _apply_review,
+    "income.record": _apply_income,
+    "payout.run": _apply_payout,
+}

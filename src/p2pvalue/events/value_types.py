@@ -1,0 +1,133 @@
+"""The shapes of the value events: contributions, reviews, income and payout runs.
+
+Shapes and checks that need nothing but the event itself live here, so a malformed claim
+is refused before anything is stored. What depends on the space's state (is the claim
+still open, was this evidence claimed before) is judged by `accounting.ledger`.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from p2pvalue.errors import EventError
+
+DID_PATTERN = r"^did:key:z[1-9A-HJ-NP-Za-km-z]+$"
+EVENT_ID_PATTERN = r"^[A-Za-z0-9_-]{43}$"
+KIND_PATTERN = r"^[a-z][a-z0-9_]*$"
+CURRENCY_PATTERN = r"^[A-Z]{3}$"
+FULL_SHARE = 10_000  # shares are basis points: 10,000 is 100 %
+DEFAULT_KINDS = (
+    "code", "docs", "design", "review", "translation", "care", "operations", "time", "money",
+    "resource",
+)  # fmt: skip
+PAYOUT_POLICIES = ("IMMEDIATE", "RECENT", "BALANCED", "BUCKETS")
+
+
+class _Content(BaseModel):
+    model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
+
+
+class Acceptance(_Content):
+    """A claim is accepted with this many approvals, from holders of `role` if one is named."""
+
+    approvals: int = Field(ge=1, le=50)
+    role: str | None = Field(default=None, max_length=40)
+
+
+class ValuePolicy(_Content):
+    kinds: list[str] = Field(min_length=1, max_length=64)
+    acceptance: Acceptance
+    payout_policy: Literal["IMMEDIATE", "RECENT", "BALANCED", "BUCKETS"] = "BALANCED"
+    equation: dict[str, object] | None = None
+
+
+class Share(_Content):
+    member: str = Field(max_length=80, pattern=DID_PATTERN)
+    share: int
+
+
+class Period(_Content):
+    start: int = Field(ge=0)
+    end: int = Field(ge=0)
+
+
+class ContributionClaim(_Content):
+    kind: str = Field(max_length=40, pattern=KIND_PATTERN)
+    description: str = Field(min_length=1, max_length=4000)
+    quantity: int
+    unit: Literal["hours", "units", "money"]
+    currency: str | None = Field(default=None, pattern=CURRENCY_PATTERN)
+    date: int | None = Field(default=None, ge=0)
+    period: Period | None = None
+    evidence: list[str] = Field(default_factory=list, max_length=50)
+    project: str | None = Field(default=None, max_length=200)
+    contributors: list[Share] = Field(default_factory=list, max_length=50)
+    paid: bool = False
+
+
+class ContributionReview(_Content):
+    claim: str = Field(pattern=EVENT_ID_PATTERN)
+    verdict: Literal["approve", "dispute", "reject"]
+    reason: str = Field(default="", max_length=2000)
+
+
+class IncomeRecord(_Content):
+    amount: int
+    currency: str = Field(pattern=CURRENCY_PATTERN)
+    source: str = Field(min_length=1, max_length=200)
+    earmark: str | None = Field(default=None, max_length=200)
+
+
+class PayoutRun(_Content):
+    currency: str = Field(pattern=CURRENCY_PATTERN)
+    budget: int
+    policy: Literal["IMMEDIATE", "RECENT", "BALANCED", "BUCKETS"]
+    allocations: dict[str, int] = Field(max_length=100_000)
+
+
+def check_claim(claim: ContributionClaim) -> None:
+    """Refuse a claim whose own fields contradict each other."""
+    if claim.quantity <= 0:
+        raise EventError("quantity_not_positive", "quantity must be a positive integer")
+    if (claim.unit == "money") != (claim.currency is not None):
+        raise EventError("currency_mismatch", "money claims name a currency; others do not")
+    if claim.date is not None and claim.period is not None:
+        raise EventError("invalid_content", "give a date or a period, not both")
+    if claim.period is not None and claim.period.start > claim.period.end:
+        raise EventError("invalid_content", "period.start is after period.end")
+    if len(set(claim.evidence)) != len(claim.evidence):
+        raise EventError("duplicate_evidence", "the same evidence is listed twice")
+    if claim.contributors:
+        members = [share.member for share in claim.contributors]
+        if len(set(members)) != len(members):
+            raise EventError("invalid_content", "a co-contributor is listed twice")
+        if any(share.share <= 0 for share in claim.contributors):
+            raise EventError("shares_not_100_percent", "every share is a positive basis point")
+        if sum(share.share for share in claim.contributors) != FULL_SHARE:
+            raise EventError(
+                "shares_not_100_percent", f"shares must sum to {FULL_SHARE} basis points (100 %)"
+            )
+
+
+def check_review(review: ContributionReview) -> None:
+    if review.verdict != "approve" and not review.reason.strip():
+        raise EventError("reason_required", f"a {review.verdict} needs a reason")
+
+
+def check_amount(amount: int) -> None:
+    if amount <= 0:
+        raise EventError("amount_not_positive", "amounts are positive integers in minor units")
+
+
+def check_income(income: IncomeRecord) -> None:
+    check_amount(income.amount)
+
+
+def check_payout(payout: PayoutRun) -> None:
+    check_amount(payout.budget)
+    if any(amount < 0 for amount in payout.allocations.values()):
+        raise EventError("negative_payout", "no allocation may be negative")
+    if sum(payout.allocations.values()) != payout.budget:
+        raise EventError("allocations_do_not_sum", "allocations must add up to the budget")
