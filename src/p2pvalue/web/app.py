@@ -13,7 +13,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from p2pvalue import __version__
 from p2pvalue.errors import P2PError
 from p2pvalue.node import Node
-from p2pvalue.web import api, pages
+from p2pvalue.web import api, pages, value_api
 
 MAX_REQUEST_BYTES = 1024 * 1024
 
@@ -27,6 +27,7 @@ def create_app(node: Node) -> FastAPI:
     app = FastAPI(title="p2pvalue node", version=__version__, openapi_url="/openapi.json")
     app.state.node = node
     app.include_router(api.router)
+    app.include_router(value_api.router)
     app.include_router(pages.router)
     app.add_exception_handler(P2PError, _p2p_error)  # type: ignore[arg-type]
     app.add_exception_handler(RequestValidationError, _validation_error)  # type: ignore[arg-type]

@@ -1,0 +1,64 @@
+"""The value API: claims and the review queue, the ledger, refusals with their codes."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from web.client import ApiClient, error_code
+
+CLAIM: dict[str, Any] = {
+    "kind": "docs", "description": "Assembly guide, chapter 2", "quantity": 3,
+    "unit": "hours", "evidence": ["https://example.org/guide/2"],
+}  # fmt: skip
+
+
+def test_claim_review_queue_and_ledger(api: ApiClient) -> None:
+    alice, bob = api.sign_up("alice"), api.sign_up("bob")
+    space = api.create_space(alice)
+    assert api.act(bob, space, "member.join").status_code == 201
+    claimed = api.act(bob, space, "contribution.claim", CLAIM)
+    assert claimed.status_code == 201, claimed.text
+    queue = api.http.get(f"/api/v1/spaces/{space}/claims", params={"status": "pending"}).json()
+    assert [c["id"] for c in queue["claims"]] == [claimed.json()["id"]]
+    assert queue["claims"][0]["shares"] == {bob.did: 10_000}
+
+    own = api.act(bob, space, "contribution.review", {"claim": claimed.json()["id"],
+                                                       "verdict": "approve"})  # fmt: skip
+    assert (own.status_code, error_code(own)) == (422, "own_claim")
+    review = {"claim": claimed.json()["id"], "verdict": "approve"}
+    assert api.act(alice, space, "contribution.review", review).status_code == 201
+    assert api.http.get(f"/api/v1/spaces/{space}/claims?status=pending").json()["claims"] == []
+    mine = api.http.get(f"/api/v1/spaces/{space}/claims", params={"member": bob.did}).json()
+    assert [(c["status"], c["reviews"][0]["reviewer"]) for c in mine["claims"]] == [
+        ("accepted", alice.did)
+    ]
+
+    income = {"amount": 25_000, "currency": "EUR", "source": "NLnet grant"}
+    assert api.act(alice, space, "income.record", income).status_code == 201
+    ledger = api.http.get(f"/api/v1/spaces/{space}/ledger").json()
+    assert ledger["balances"] == {"EUR": 25_000}
+    assert ledger["claims"] == {"pending": 0, "disputed": 0, "accepted": 1, "rejected": 0}
+
+
+def test_value_refusals_have_codes_and_store_nothing(api: ApiClient) -> None:
+    alice = api.sign_up("alice")
+    space = api.create_space(alice)
+    before = api.count(space)
+    cases = [
+        ("contribution.claim", {**CLAIM, "quantity": -2}, "quantity_not_positive"),
+        ("contribution.claim", {**CLAIM, "kind": "astrology"}, "unknown_kind"),
+        ("contribution.claim", {**CLAIM, "unit": "money"}, "currency_mismatch"),
+        ("contribution.review", {"claim": "A" * 43, "verdict": "approve"}, "unknown_claim"),
+        ("income.record", {"amount": 0, "currency": "EUR", "source": "x"}, "amount_not_positive"),
+        (
+            "payout.run",
+            {"currency": "EUR", "budget": 10, "policy": "BALANCED", "allocations": {alice.did: 10}},
+            "insufficient_balance",
+        ),
+    ]
+    for type, content, code in cases:
+        response = api.act(alice, space, type, content)
+        assert (response.status_code, error_code(response)) == (422, code), type
+    assert api.count(space) == before
+    unknown = api.http.get(f"/api/v1/spaces/{'B' * 43}/ledger")
+    assert (unknown.status_code, error_code(unknown)) == (404, "unknown_space")
