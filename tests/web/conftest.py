@@ -7,9 +7,11 @@ import threading
 import time
 import warnings
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 import uvicorn
+from playwright.sync_api import Browser, sync_playwright
 
 from p2pvalue.node import Node
 from p2pvalue.web.app import create_app
@@ -21,6 +23,15 @@ with warnings.catch_warnings():
     from fastapi.testclient import TestClient
 
 STARTUP_SECONDS = 10
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
 
 
 @pytest.fixture
@@ -52,3 +63,13 @@ def site(sqlite_node: Node) -> Iterator[str]:
     server.should_exit = True
     thread.join(STARTUP_SECONDS)
     listener.close()
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Browser]:
+    if not CHROMIUM.exists():
+        pytest.fail(f"{CHROMIUM} is missing: install Debian's chromium (apt-get install chromium)")
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield launched
+        launched.close()

@@ -13,7 +13,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from p2pvalue import __version__
 from p2pvalue.errors import P2PError
 from p2pvalue.node import Node
-from p2pvalue.web import api, pages, value_api
+from p2pvalue.web import api, pages, value_api, value_pages
 
 MAX_REQUEST_BYTES = 1024 * 1024
 
@@ -29,6 +29,7 @@ def create_app(node: Node) -> FastAPI:
     app.include_router(api.router)
     app.include_router(value_api.router)
     app.include_router(pages.router)
+    app.include_router(value_pages.router)
     app.add_exception_handler(P2PError, _p2p_error)  # type: ignore[arg-type]
     app.add_exception_handler(RequestValidationError, _validation_error)  # type: ignore[arg-type]
     app.add_exception_handler(HTTPException, _http_error)  # type: ignore[arg-type]

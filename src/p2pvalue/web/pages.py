@@ -158,10 +158,16 @@ def act(
         content["text"] = text.strip()
     if member:
         content["member"] = member
+    return act_and_return(node, account, space_id, type, content, f"/spaces/{space_id}")
+
+
+def act_and_return(
+    node: NodeDep, account: Account, space: str, type: str, content: dict[str, Any], back: str
+) -> Response:
+    """Take the action, then go back to `back`, with the refusal shown there if any."""
     try:
-        outcome = node.act(account, space_id, type, content)
+        outcome = node.act(account, space, type, content)
         problem = outcome.message if outcome.status in ("rejected", "refused") else None
     except P2PError as error:
         problem = error.message
-    target = f"/spaces/{space_id}" + (f"?error={quote(problem)}" if problem else "")
-    return RedirectResponse(target, status_code=303)
+    return RedirectResponse(back + (f"?error={quote(problem)}" if problem else ""), 303)

@@ -1,0 +1,61 @@
+"""Pages for a space's value: log a claim, the review queue, accepted work, balances."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import HTMLResponse, Response
+
+from p2pvalue.errors import NotFound
+from p2pvalue.web.auth import AccountDep, MaybeAccountDep, NodeDep
+from p2pvalue.web.pages import act_and_return, render
+
+router = APIRouter(include_in_schema=False)
+
+
+@router.get("/spaces/{space_id}/value")
+def value_page(
+    request: Request, space_id: str, node: NodeDep, account: MaybeAccountDep,
+    error: str | None = None,
+) -> HTMLResponse:  # fmt: skip
+    try:
+        space = node.space(space_id)
+    except NotFound as missing:
+        return render(request, "missing.html", account, 404, error=missing.message)
+    ledger = node.ledger(space_id)
+    claims = list(reversed(ledger.claims.values()))
+    people = {did for claim in claims for did in (*claim.shares, *claim.reviews)}
+    members = {m["did"]: m for m in node.members(space_id)}
+    mine = members.get(account.did) if account else None
+    return render(
+        request, "value.html", account, space=space, claims=claims, ledger=ledger,
+        names=node.accounts.names(sorted(people)), kinds=(space.charter.get("value") or {}).get(
+            "kinds", []), is_member=bool(mine and mine["status"] == "member"), error=error,
+    )  # fmt: skip
+
+
+@router.post("/spaces/{space_id}/value/claim")
+def log_claim(
+    space_id: str, node: NodeDep, account: AccountDep,
+    kind: Annotated[str, Form()], description: Annotated[str, Form()],
+    quantity: Annotated[int, Form()], unit: Annotated[str, Form()] = "hours",
+    evidence: Annotated[str, Form()] = "",
+) -> Response:  # fmt: skip
+    content: dict[str, Any] = {
+        "kind": kind, "description": description.strip(), "quantity": quantity, "unit": unit,
+        "evidence": [line.strip() for line in evidence.splitlines() if line.strip()],
+    }  # fmt: skip
+    back = f"/spaces/{space_id}/value"
+    return act_and_return(node, account, space_id, "contribution.claim", content, back)
+
+
+@router.post("/spaces/{space_id}/value/review")
+def review_claim(
+    space_id: str, node: NodeDep, account: AccountDep,
+    claim: Annotated[str, Form()], verdict: Annotated[str, Form()],
+    reason: Annotated[str, Form()] = "",
+) -> Response:  # fmt: skip
+    content = {"claim": claim, "verdict": verdict, "reason": reason.strip()}
+    back = f"/spaces/{space_id}/value"
+    return act_and_return(node, account, space_id, "contribution.review", content, back)

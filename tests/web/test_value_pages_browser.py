@@ -1,0 +1,46 @@
+"""The value pages in a real browser: log a contribution, have a peer approve it."""
+
+from __future__ import annotations
+
+import pytest
+from playwright.sync_api import Browser, expect
+
+from p2pvalue.node import Node
+from web.test_pages_browser import PASSWORD, log_in
+
+pytestmark = pytest.mark.browser
+
+
+def test_log_a_contribution_and_a_peer_approves_it(
+    browser: Browser, site: str, sqlite_node: Node
+) -> None:
+    alice = sqlite_node.accounts.register("alice", PASSWORD)
+    bob = sqlite_node.accounts.register("bob", PASSWORD)
+    space = sqlite_node.create_space(alice, "Seed Library").id
+    assert space is not None
+    sqlite_node.act(bob, space, "member.join", {})
+    bob_context, alice_context = browser.new_context(), browser.new_context()
+    as_bob, as_alice = bob_context.new_page(), alice_context.new_page()
+
+    log_in(as_bob, site, "bob")
+    as_bob.goto(f"{site}/spaces/{space}")
+    as_bob.locator("#value-link").click()
+    as_bob.get_by_label("Kind").select_option("docs")
+    as_bob.get_by_label("What you did").fill("Catalogued 40 seed varieties")
+    as_bob.get_by_label("Quantity").fill("6")
+    as_bob.get_by_role("button", name="Log contribution").click()
+    claim = as_bob.locator("#claims li").first
+    expect(claim).to_have_attribute("data-status", "pending")
+    expect(claim).to_contain_text("Catalogued 40 seed varieties")
+    expect(claim.get_by_role("button", name="Approve")).to_have_count(0)
+
+    log_in(as_alice, site, "alice")
+    as_alice.goto(f"{site}/spaces/{space}/value")
+    as_alice.locator("#claims li").first.get_by_role("button", name="Dispute").click()
+    expect(as_alice.get_by_role("alert")).to_contain_text("a dispute needs a reason")
+    as_alice.locator("#claims li").first.get_by_role("button", name="Approve").click()
+    expect(as_alice.locator("#claims li").first).to_have_attribute("data-status", "accepted")
+    accepted = sqlite_node.ledger(space).accepted_claims()
+    assert [(c.author, c.quantity, c.kind) for c in accepted] == [(bob.did, 6, "docs")]
+    bob_context.close()
+    alice_context.close()
