@@ -46,8 +46,12 @@ def test_a_claim_is_accepted_by_a_peer_approval(
     claimed = node.act(bob, space, "contribution.claim", claim(evidence=["commit:abc"]))
     assert node.ledger(space).claims[str(claimed.id)].status == "pending"
     node.act(alice, space, "contribution.review", {"claim": claimed.id, "verdict": "approve"})
-    entry = node.ledger(space).claims[str(claimed.id)]
+    ledger = node.ledger(space)
+    entry = ledger.claims[str(claimed.id)]
     assert (entry.status, entry.quantity, entry.shares) == ("accepted", 5, {bob.did: 10_000})
+    # The default equation: 20 points an hour, twice that for unpaid time.
+    assert entry.valued is not None and entry.valued.value == 200
+    assert ledger.member_values() == {bob.did: 200}
 
 
 def test_ledger_refusals_store_nothing(
@@ -64,6 +68,8 @@ def test_ledger_refusals_store_nothing(
     )
     unknown = {**claim(), "kind": "juggling"}
     assert refused(node, bob, space, "contribution.claim", unknown) == "unknown_kind"
+    counted = {**claim(), "unit": "units"}
+    assert refused(node, bob, space, "contribution.claim", counted) == "unit_mismatch"
     shares = claim(contributors=[{"member": bob.did, "share": 6000}, {"member": carol.did,
                                                                      "share": 3000}])  # fmt: skip
     assert refused(node, bob, space, "contribution.claim", shares) == "shares_not_100_percent"
@@ -84,7 +90,9 @@ def test_co_contributors_share_and_none_of_them_may_review(
     review = {"claim": claimed, "verdict": "approve"}
     assert refused(node, carol, space, "contribution.review", review) == "own_claim"
     node.act(alice, space, "contribution.review", review)
-    assert node.ledger(space).claims[str(claimed)].shares == {bob.did: 7000, carol.did: 3000}
+    ledger = node.ledger(space)
+    assert ledger.claims[str(claimed)].shares == {bob.did: 7000, carol.did: 3000}
+    assert ledger.member_values() == {bob.did: 140, carol.did: 60}
 
 
 def test_acceptance_counts_only_the_named_role(node: Node) -> None:
@@ -151,3 +159,15 @@ def test_a_remote_review_of_ones_own_claim_is_kept_but_void(
     assert ledger.claims[claimed].status == "pending"
     audit.rebuild(node)
     assert node.ledger(space).void == {review.id: "own_claim"}
+
+
+def test_an_equation_naming_an_unknown_kind_is_refused(node: Node) -> None:
+    alice = node.accounts.register("alice", PASSWORD)
+    charter = default_charter("open")
+    rule = {"unit": "hours", "rate": {"num": 1, "den": 1}}
+    charter["value"]["kinds"] = ["code"]
+    charter["value"]["equation"] = {"version": 1, "effective_from": 0,
+                                    "kinds": {"code": rule, "juggling": rule}}  # fmt: skip
+    outcome = node.create_space(alice, "Circus", charter=charter)
+    assert (outcome.status, outcome.code) == ("refused", "unknown_kind")
+    assert node.spaces() == []

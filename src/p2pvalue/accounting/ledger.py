@@ -12,8 +12,16 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
+from fractions import Fraction
 from typing import Any
 
+from p2pvalue.accounting.equation import (
+    ContributionFacts,
+    ValuedContribution,
+    ValueEquation,
+    charter_equation,
+)
+from p2pvalue.errors import EventError
 from p2pvalue.events.authority import Authority
 from p2pvalue.events.value_types import FULL_SHARE
 
@@ -74,6 +82,18 @@ class Claim:
     reviews: dict[str, Review] = field(default_factory=dict)
     status: str = "pending"
     decided_by: str | None = None
+    valued: ValuedContribution | None = None
+
+    @property
+    def facts(self) -> ContributionFacts:
+        return ContributionFacts(kind=self.kind, quantity=self.quantity, unit=self.unit,
+                                 currency=self.currency, paid=self.paid, ts=self.when)  # fmt: skip
+
+    def value_of(self, member: str) -> Fraction:
+        """The member's part of this claim's value (nothing unless accepted)."""
+        if self.status != "accepted" or self.valued is None:
+            return Fraction(0)
+        return self.valued.value * self.shares.get(member, 0) / FULL_SHARE
 
 
 @dataclass(frozen=True)
@@ -114,6 +134,14 @@ class Ledger:
     def accepted_claims(self) -> list[Claim]:
         return [claim for claim in self.claims.values() if claim.status == "accepted"]
 
+    def member_values(self) -> dict[str, Fraction]:
+        """Each member's share of the accepted value, by the equation in force at each claim."""
+        totals: dict[str, Fraction] = {}
+        for claim in self.accepted_claims():
+            for member in claim.shares:
+                totals[member] = totals.get(member, Fraction(0)) + claim.value_of(member)
+        return totals
+
 
 def fold(events: Iterable[ValueEvent]) -> Ledger:
     """The ledger of a space from its accepted value events, in the space's order."""
@@ -148,7 +176,26 @@ def _check_claim(ledger: Ledger, event: ValueEvent) -> str | None:
         return "claimant_not_a_contributor"
     if not all(event.authority.is_member(member) for member in shares):
         return "co_contributor_not_a_member"
+    try:
+        _equation(event).valued(_facts(event))
+    except EventError as refusal:
+        return refusal.code
     return None
+
+
+def _equation(event: ValueEvent) -> ValueEquation:
+    policy = event.authority.charter.value
+    assert policy is not None
+    return charter_equation(policy.kinds, policy.equation)
+
+
+def _facts(event: ValueEvent) -> ContributionFacts:
+    content = event.content
+    period = content.get("period")
+    when = content.get("date") or (period["end"] if period else event.ts)
+    return ContributionFacts(kind=content["kind"], quantity=content["quantity"],
+                             unit=content["unit"], currency=content.get("currency"),
+                             paid=content.get("paid", False), ts=when)  # fmt: skip
 
 
 def _check_review(ledger: Ledger, event: ValueEvent) -> str | None:
@@ -182,14 +229,14 @@ def _shares(event: ValueEvent) -> dict[str, int]:
 
 def _apply_claim(ledger: Ledger, event: ValueEvent) -> None:
     content = event.content
-    period = content.get("period")
-    when = content.get("date") or (period["end"] if period else event.ts)
+    when = _facts(event).ts
     claim = Claim(
         id=event.id, author=event.author, kind=content["kind"],
         description=content["description"], quantity=content["quantity"],
         unit=content["unit"], currency=content.get("currency"), paid=content.get("paid", False),
         ts=event.ts, when=when, evidence=tuple(content.get("evidence", ())),
         project=content.get("project"), shares=_shares(event),
+        valued=_equation(event).valued(_facts(event)),
     )  # fmt: skip
     ledger.claims[event.id] = claim
     for item in claim.evidence:

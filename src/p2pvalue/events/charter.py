@@ -85,6 +85,10 @@ def _check_value_policy(policy: ValuePolicy, roles: Mapping[str, frozenset[str]]
     role = policy.acceptance.role
     if role is not None and role not in roles:
         raise EventError("invalid_charter", f"value.acceptance.role {role!r} is not defined")
+    # The equation is part of the charter: one that cannot value every kind is refused here.
+    from p2pvalue.accounting.equation import charter_equation
+
+    charter_equation(policy.kinds, policy.equation)
 
 
 def default_charter(membership: str = "open") -> dict[str, Any]:
