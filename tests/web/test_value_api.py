@@ -62,3 +62,43 @@ def test_value_refusals_have_codes_and_store_nothing(api: ApiClient) -> None:
     assert api.count(space) == before
     unknown = api.http.get(f"/api/v1/spaces/{'B' * 43}/ledger")
     assert (unknown.status_code, error_code(unknown)) == (404, "unknown_space")
+
+
+def test_values_breakdown_and_what_if(api: ApiClient) -> None:
+    alice, bob = api.sign_up("alice"), api.sign_up("bob")
+    space = api.create_space(alice)
+    api.act(bob, space, "member.join")
+    docs = api.act(bob, space, "contribution.claim", CLAIM).json()["id"]
+    code = {**CLAIM, "kind": "code", "quantity": 1, "evidence": ["commit:1"]}
+    coded = api.act(alice, space, "contribution.claim", code).json()["id"]
+    api.act(alice, space, "contribution.review", {"claim": docs, "verdict": "approve"})
+    api.act(bob, space, "contribution.review", {"claim": coded, "verdict": "approve"})
+
+    claims = api.http.get(f"/api/v1/spaces/{space}/claims?member={bob.did}").json()["claims"]
+    # 3 unpaid hours at the default 20 points an hour, doubled for unpaid time: 120.
+    assert claims[0]["value"] == {"num": 120, "den": 1, "approx": 120.0}
+    assert [s["step"] for s in claims[0]["breakdown"]] == [
+        "quantity", "rate", "weight", "multiplier:unpaid_time"
+    ]  # fmt: skip
+    values = api.http.get(f"/api/v1/spaces/{space}/values").json()["members"]
+    assert values[bob.did]["share"] == {"num": 3, "den": 4, "approx": 0.75}
+    assert values[alice.did]["value"]["num"] == 40
+
+    kinds = api.http.get(f"/api/v1/spaces/{space}").json()["charter"]["value"]["kinds"]
+    hour: dict[str, Any] = {"unit": "hours", "rate": {"num": 1, "den": 1}}
+    rules: dict[str, Any] = {kind: hour for kind in kinds}
+    rules["money"] = {"unit": "money", "rate": {"num": 1, "den": 100}}
+    rules["code"] = {"unit": "hours", "rate": {"num": 3, "den": 1}}
+    proposal: dict[str, Any] = {
+        "version": 2, "effective_from": 0, "kinds": rules,
+        "currencies": {"EUR": {"num": 1, "den": 1}},
+    }  # fmt: skip
+    diff = api.http.post(f"/api/v1/spaces/{space}/what-if", json={"equation": proposal})
+    assert diff.status_code == 200, diff.text
+    members = diff.json()["members"]
+    assert members[bob.did]["before"]["share"]["approx"] == 0.75
+    assert members[bob.did]["after"]["value"]["num"] == 3
+    assert members[alice.did]["after"]["share"] == {"num": 1, "den": 2, "approx": 0.5}
+    unknown = {**proposal, "kinds": {**rules, "juggling": hour}}
+    refused = api.http.post(f"/api/v1/spaces/{space}/what-if", json={"equation": unknown})
+    assert (refused.status_code, error_code(refused)) == (422, "unknown_kind")

@@ -89,11 +89,13 @@ class Claim:
         return ContributionFacts(kind=self.kind, quantity=self.quantity, unit=self.unit,
                                  currency=self.currency, paid=self.paid, ts=self.when)  # fmt: skip
 
-    def value_of(self, member: str) -> Fraction:
-        """The member's part of this claim's value (nothing unless accepted)."""
+    def value_of(self, member: str, equation: ValueEquation | None = None) -> Fraction:
+        """The member's part of this claim's value (nothing unless accepted); by `equation`
+        instead of the one in force at the claim when one is given, for a what-if."""
         if self.status != "accepted" or self.valued is None:
             return Fraction(0)
-        return self.valued.value * self.shares.get(member, 0) / FULL_SHARE
+        value = self.valued.value if equation is None else equation.valued(self.facts).value
+        return value * self.shares.get(member, 0) / FULL_SHARE
 
 
 @dataclass(frozen=True)
@@ -134,12 +136,14 @@ class Ledger:
     def accepted_claims(self) -> list[Claim]:
         return [claim for claim in self.claims.values() if claim.status == "accepted"]
 
-    def member_values(self) -> dict[str, Fraction]:
-        """Each member's share of the accepted value, by the equation in force at each claim."""
+    def member_values(self, equation: ValueEquation | None = None) -> dict[str, Fraction]:
+        """Each member's part of the accepted value, by the equation in force at each claim
+        (or by `equation`, to see what a proposed equation would change)."""
         totals: dict[str, Fraction] = {}
         for claim in self.accepted_claims():
             for member in claim.shares:
-                totals[member] = totals.get(member, Fraction(0)) + claim.value_of(member)
+                part = claim.value_of(member, equation)
+                totals[member] = totals.get(member, Fraction(0)) + part
         return totals
 
 

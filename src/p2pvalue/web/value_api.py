@@ -1,23 +1,44 @@
-"""The value part of the API: a space's ledger, its claims and the review queue."""
+"""The value part of the API: the ledger, claims and the review queue, member values and
+the what-if comparison of a proposed value equation."""
 
 from __future__ import annotations
 
 from dataclasses import asdict
+from fractions import Fraction
 from typing import Any, Literal
 
 from fastapi import APIRouter, Query
+from pydantic import BaseModel
 
+from p2pvalue.accounting.equation import parse_equation
 from p2pvalue.accounting.ledger import Claim, Ledger
+from p2pvalue.errors import P2PError
 from p2pvalue.web.auth import NodeDep
 
 router = APIRouter(prefix="/api/v1/spaces/{space_id}", tags=["value"])
 ClaimStatus = Literal["pending", "disputed", "accepted", "rejected"]
 
 
+class ProposedEquation(BaseModel):
+    equation: dict[str, Any]
+
+
+def exact(value: Fraction) -> dict[str, Any]:
+    """A rational as JSON: exact numerator and denominator, and a decimal for display."""
+    return {"num": value.numerator, "den": value.denominator, "approx": float(value)}
+
+
 def claim_json(claim: Claim) -> dict[str, Any]:
-    found = asdict(claim)
+    found = {name: getattr(claim, name) for name in (
+        "id", "author", "kind", "description", "quantity", "unit", "currency", "paid", "ts",
+        "when", "project", "shares", "status", "decided_by")}  # fmt: skip
     found["evidence"] = list(claim.evidence)
     found["reviews"] = [asdict(review) for review in claim.reviews.values()]
+    if claim.valued is not None:
+        found["value"] = exact(claim.valued.value)
+        found["equation_version"] = claim.valued.equation_version
+        found["breakdown"] = [{"step": s.step, "factor": exact(s.factor)}
+                              for s in claim.valued.breakdown]  # fmt: skip
     return found
 
 
@@ -35,6 +56,14 @@ def ledger_summary(ledger: Ledger) -> dict[str, Any]:
     }  # fmt: skip
 
 
+def shares_json(values: dict[str, Fraction]) -> dict[str, dict[str, Any]]:
+    total = sum(values.values(), Fraction(0))
+    return {
+        member: {"value": exact(value), "share": exact(value / total if total else Fraction(0))}
+        for member, value in sorted(values.items())
+    }
+
+
 @router.get("/ledger")
 def get_ledger(space_id: str, node: NodeDep) -> dict[str, Any]:
     """Balances, income, payout runs, claim counts, and the events that took no effect."""
@@ -48,7 +77,8 @@ def list_claims(
     status: ClaimStatus | None = Query(None, description="only claims with this status"),
     member: str | None = Query(None, max_length=80, description="only claims sharing this member"),
 ) -> dict[str, Any]:
-    """Claims in the order they were made; `status=pending` is the review queue."""
+    """Claims in the order they were made, each accepted one with its value and breakdown;
+    `status=pending` is the review queue."""
     claims = node.ledger(space_id).claims.values()
     chosen = [
         claim_json(claim)
@@ -56,3 +86,22 @@ def list_claims(
         if (status is None or claim.status == status) and (member is None or member in claim.shares)
     ]
     return {"claims": chosen}
+
+
+@router.get("/values")
+def member_values(space_id: str, node: NodeDep) -> dict[str, Any]:
+    """Each member's accepted value and share of the space's total."""
+    return {"members": shares_json(node.ledger(space_id).member_values())}
+
+
+@router.post("/what-if")
+def what_if(space_id: str, body: ProposedEquation, node: NodeDep) -> dict[str, Any]:
+    """Per member, value and share now and under a proposed equation: the diff a voter sees."""
+    policy = node.space(space_id).charter.get("value")
+    if policy is None:
+        raise P2PError("value_not_enabled", "this space's charter has no value policy", 422)
+    proposed = parse_equation(body.equation, policy["kinds"])
+    ledger = node.ledger(space_id)
+    before, after = shares_json(ledger.member_values()), shares_json(ledger.member_values(proposed))
+    return {"members": {m: {"before": before.get(m), "after": after.get(m)}
+                        for m in sorted(set(before) | set(after))}}  # fmt: skip
