@@ -132,6 +132,11 @@ class Accounts:
             row = conn.execute(select(accounts).where(accounts.c.username == username)).first()
         return Account(row.id, row.username, row.did) if row else None
 
+    def by_did(self, did: str) -> Account | None:
+        with self._engine.begin() as conn:
+            row = conn.execute(select(accounts).where(accounts.c.did == did)).first()
+        return Account(row.id, row.username, row.did) if row else None
+
     def names(self, dids: list[str]) -> dict[str, str]:
         """Usernames of the given members who have accounts here."""
         query = select(accounts.c.did, accounts.c.username).where(accounts.c.did.in_(dids))

@@ -118,23 +118,55 @@ def export(
                 out.close()
 
 
-@app.command("import")
+@app.command("import", context_settings=ID_ARGUMENTS)
 def import_command(
-    file: Annotated[
-        Path,
-        typer.Argument(
-            help="A JSON-lines log, as `export` writes.", exists=True, dir_okay=False, readable=True
-        ),
+    source: Annotated[
+        str, typer.Argument(help="A JSON-lines log as `export` writes it, or the word `git`.")
     ],
+    repository: Annotated[
+        Path | None, typer.Argument(help="With `git`: the repository whose commits to claim.")
+    ] = None,
+    space: Annotated[
+        str | None, typer.Option("--space", help="With `git`: the space to claim them in.")
+    ] = None,
     data: DataDir = DEFAULT_DATA,
     database_url: DatabaseUrl = None,
 ) -> None:
-    """Load a log, verifying every event; refused events are reported, never stored."""
+    """Load a log (`import FILE`), verifying every event, or claim a git repository's commits
+    for the members who made them (`import git REPO --space SPACE`); both are idempotent."""
+    if source == "git":
+        _import_git(repository, space, data, database_url)
+        return
+    file = Path(source)
+    if not file.is_file():
+        raise P2PError("no_such_file", f"{file} does not exist or is not a file")
     with _node(data, database_url) as node, file.open("rb") as lines:
         counts = audit.import_lines(node, lines)
     summary = ", ".join(f"{n} {status}" for status, n in sorted(counts.items()))
     typer.echo(f"imported: {summary or 'nothing'}")
     if counts.get("refused") or counts.get("pending"):
+        raise typer.Exit(1)
+
+
+def _import_git(
+    repository: Path | None, space: str | None, data: Path, database_url: str | None
+) -> None:
+    from rich.progress import Progress
+
+    from p2pvalue.importers.git import count_commits, import_git
+
+    if repository is None or space is None:
+        raise P2PError("usage", "import git REPO --space SPACE")
+    with _node(data, database_url) as node, Progress(transient=True) as bar:
+        task = bar.add_task("claiming commits", total=count_commits(repository))
+        report = import_git(node, space, repository, lambda n: bar.advance(task, n))
+    typer.echo(
+        f"commits: {report.imported} claimed, {report.already_claimed} already claimed, "
+        f"{report.unmatched} with no confirmed alias, {report.no_local_key} by members "
+        f"without an account here"
+    )
+    if report.refused:
+        typer.echo(f"refused: {report.refused}", err=True)
         raise typer.Exit(1)
 
 

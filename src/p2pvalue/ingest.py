@@ -121,6 +121,24 @@ class WritePath:
             event = build_event(key, type, content, space=space, prev=tips, depth=depth)
             return self.ingest([event.wire])[0]
 
+    def act_many(
+        self, space: str, actions: Sequence[tuple[KeyPair, str, dict[str, Any]]]
+    ) -> list[Outcome]:
+        """Sign a chain of actions (each on top of the one before) and ingest them as one
+        batch: one transaction for many events, as an importer needs."""
+        with self._lock:
+            log = self.log(space)
+            if log is None:
+                raise NotFound("unknown_space", f"no space {space!r} on this node")
+            prev = sorted(log.tips, key=log.position.__getitem__)[-MAX_PREV:]
+            depth = 1 + max(log.entries[t].depth for t in prev)
+            wires = []
+            for key, type, content in actions:
+                event = build_event(key, type, content, space=space, prev=prev, depth=depth)
+                wires.append(event.wire)
+                prev, depth = [event.id], depth + 1
+            return self.ingest(wires)
+
     def create_space(self, key: KeyPair, content: dict[str, Any]) -> Outcome:
         event = build_event(key, "space.create", content, space=None)
         return self.ingest([event.wire])[0]

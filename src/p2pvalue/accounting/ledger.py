@@ -23,11 +23,12 @@ from p2pvalue.accounting.equation import (
 )
 from p2pvalue.errors import EventError
 from p2pvalue.events.authority import Authority
-from p2pvalue.events.value_types import FULL_SHARE
+from p2pvalue.events.value_types import FULL_SHARE, ValuePolicy
 
 VALUE_TYPES = frozenset(
-    {"contribution.claim", "contribution.review", "income.record", "payout.run"}
-)
+    {"contribution.claim", "contribution.review", "income.record", "payout.run",
+     "alias.claim", "alias.confirm"}
+)  # fmt: skip
 OPEN = ("pending", "disputed")
 VALUE_REFUSALS = {
     "value_not_enabled": "this space's charter has no value policy",
@@ -39,6 +40,8 @@ VALUE_REFUSALS = {
     "own_claim": "nobody reviews a claim they share in",
     "claim_closed": "the claim was already accepted or rejected",
     "insufficient_balance": "the payout is larger than the balance in that currency",
+    "alias_taken": "this alias already belongs to a member",
+    "alias_not_claimed": "the member has not claimed this alias",
 }
 
 
@@ -129,6 +132,8 @@ class Ledger:
     paid_out: dict[str, int] = field(default_factory=dict)
     paid: dict[str, dict[str, int]] = field(default_factory=dict)
     void: dict[str, str] = field(default_factory=dict)
+    aliases: dict[str, str] = field(default_factory=dict)
+    alias_claims: dict[str, set[str]] = field(default_factory=dict)
 
     def balance(self, currency: str) -> int:
         return self.received.get(currency, 0) - self.paid_out.get(currency, 0)
@@ -187,10 +192,19 @@ def _check_claim(ledger: Ledger, event: ValueEvent) -> str | None:
     return None
 
 
+_EQUATIONS: dict[int, tuple[ValuePolicy, ValueEquation]] = {}
+
+
 def _equation(event: ValueEvent) -> ValueEquation:
+    """The equation of the charter in force for `event`, parsed once per charter."""
     policy = event.authority.charter.value
     assert policy is not None
-    return charter_equation(policy.kinds, policy.equation)
+    cached = _EQUATIONS.get(id(policy))
+    if cached is None or cached[0] is not policy:
+        if len(_EQUATIONS) > 256:
+            _EQUATIONS.clear()
+        cached = _EQUATIONS[id(policy)] = (policy, charter_equation(policy.kinds, policy.equation))
+    return cached[1]
 
 
 def _facts(event: ValueEvent) -> ContributionFacts:
@@ -222,6 +236,26 @@ def _check_payout(ledger: Ledger, event: ValueEvent) -> str | None:
     if content["budget"] > ledger.balance(content["currency"]):
         return "insufficient_balance"
     return None
+
+
+def _check_alias_claim(ledger: Ledger, event: ValueEvent) -> str | None:
+    owner = ledger.aliases.get(event.content["alias"])
+    return "alias_taken" if owner is not None else None
+
+
+def _check_alias_confirm(ledger: Ledger, event: ValueEvent) -> str | None:
+    alias, member = event.content["alias"], event.content["member"]
+    if alias in ledger.aliases:
+        return "alias_taken"
+    return None if member in ledger.alias_claims.get(alias, set()) else "alias_not_claimed"
+
+
+def _apply_alias_claim(ledger: Ledger, event: ValueEvent) -> None:
+    ledger.alias_claims.setdefault(event.content["alias"], set()).add(event.author)
+
+
+def _apply_alias_confirm(ledger: Ledger, event: ValueEvent) -> None:
+    ledger.aliases[event.content["alias"]] = event.content["member"]
 
 
 def _shares(event: ValueEvent) -> dict[str, int]:
@@ -298,10 +332,14 @@ _CHECKS: dict[str, Callable[[Ledger, ValueEvent], str | None]] = {
     "contribution.review": _check_review,
     "income.record": _check_income,
     "payout.run": _check_payout,
+    "alias.claim": _check_alias_claim,
+    "alias.confirm": _check_alias_confirm,
 }
 _EFFECTS: dict[str, Callable[[Ledger, ValueEvent], None]] = {
     "contribution.claim": _apply_claim,
     "contribution.review": _apply_review,
     "income.record": _apply_income,
     "payout.run": _apply_payout,
+    "alias.claim": _apply_alias_claim,
+    "alias.confirm": _apply_alias_confirm,
 }

@@ -96,12 +96,18 @@ def default_charter(membership: str = "open") -> dict[str, Any]:
     review contributions; a claim is accepted with one approval; payouts are BALANCED."""
     if membership not in MEMBERSHIP_POLICIES:
         raise EventError("invalid_charter", f"membership is one of {MEMBERSHIP_POLICIES}")
-    contributing = ["contribution.claim", "contribution.review"]
+    contributing = ["contribution.claim", "contribution.review", "alias.claim"]
     return {
         "membership": membership,
         "roles": {
             "admin": ["*"],
-            "moderator": ["member.admit", "member.invite", "member.remove", "post.create"],
+            "moderator": [
+                "member.admit",
+                "member.invite",
+                "member.remove",
+                "post.create",
+                "alias.confirm",
+            ],
             "member": ["post.create", "member.invite", *contributing],
         },
         "founder_roles": ["admin", "member"],

@@ -14,6 +14,8 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from p2pvalue.errors import EventError
 from p2pvalue.events.value_types import (
+    AliasClaim,
+    AliasConfirm,
     ContributionClaim,
     ContributionReview,
     IncomeRecord,
@@ -107,6 +109,8 @@ EVENT_TYPES: dict[str, EventType] = {
         EventType("contribution.review", RANK_ORDINARY, ContributionReview, check_review),
         EventType("income.record", RANK_ORDINARY, IncomeRecord, check_income),
         EventType("payout.run", RANK_ORDINARY, PayoutRun, check_payout),
+        EventType("alias.claim", RANK_ORDINARY, AliasClaim),
+        EventType("alias.confirm", RANK_ORDINARY, AliasConfirm),
     )
 }
 

@@ -7,6 +7,8 @@ still open, was this evidence claimed before) is judged by `accounting.ledger`.
 
 from __future__ import annotations
 
+import base64
+import hashlib
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -20,8 +22,9 @@ CURRENCY_PATTERN = r"^[A-Z]{3}$"
 FULL_SHARE = 10_000  # shares are basis points: 10,000 is 100 %
 DEFAULT_KINDS = (
     "code", "docs", "design", "review", "translation", "care", "operations", "time", "money",
-    "resource",
+    "resource", "commit",
 )  # fmt: skip
+ALIAS_PATTERN = r"^email-sha256:[A-Za-z0-9_-]{43}$"
 PAYOUT_POLICIES = ("IMMEDIATE", "RECENT", "BALANCED", "BUCKETS")
 
 
@@ -85,6 +88,23 @@ class PayoutRun(_Content):
     budget: int
     policy: Literal["IMMEDIATE", "RECENT", "BALANCED", "BUCKETS"]
     allocations: dict[str, int] = Field(max_length=100_000)
+
+
+class AliasClaim(_Content):
+    """A member says an identity elsewhere (an e-mail, named only by its hash) is theirs."""
+
+    alias: str = Field(pattern=ALIAS_PATTERN)
+
+
+class AliasConfirm(_Content):
+    member: str = Field(max_length=80, pattern=DID_PATTERN)
+    alias: str = Field(pattern=ALIAS_PATTERN)
+
+
+def email_alias(email: str) -> str:
+    """The alias of an e-mail address: its hash, so the log never holds the address."""
+    digest = hashlib.sha256(email.strip().lower().encode()).digest()
+    return "email-sha256:" + base64.urlsafe_b64encode(digest).rstrip(b"=").decode()
 
 
 def check_claim(claim: ContributionClaim) -> None:
