@@ -109,7 +109,9 @@ class WritePath:
         self._notify(committed)
         return [o for o in outcomes if o is not None]
 
-    def act(self, key: KeyPair, space: str, type: str, content: dict[str, Any]) -> Outcome:
+    def act(
+        self, key: KeyPair, space: str, type: str, content: dict[str, Any], ts: int | None = None
+    ) -> Outcome:
         """Sign an action by `key` on top of the space's current tips and ingest it."""
         with self._lock:
             with self._engine.begin() as conn:
@@ -118,7 +120,7 @@ class WritePath:
                 raise NotFound("unknown_space", f"no space {space!r} on this node")
             tips = sorted(log.tips, key=log.position.__getitem__)[-MAX_PREV:]
             depth = 1 + max(log.entries[t].depth for t in tips)
-            event = build_event(key, type, content, space=space, prev=tips, depth=depth)
+            event = build_event(key, type, content, space=space, prev=tips, depth=depth, ts=ts)
             return self.ingest([event.wire])[0]
 
     def act_many(

@@ -12,6 +12,8 @@ from argon2 import PasswordHasher
 from sqlalchemy import select
 
 from p2pvalue.accounting.ledger import VALUE_REFUSALS, VALUE_TYPES, Ledger, ValueEvent, check, fold
+from p2pvalue.accounting.payout_plan import allocations, plan
+from p2pvalue.accounting.payouts import Payout
 from p2pvalue.accounts import Account, Accounts
 from p2pvalue.config import NodeConfig
 from p2pvalue.errors import NotFound, P2PError
@@ -86,15 +88,35 @@ class Node:
         }
         return self.writer.create_space(self.accounts.key_of(account), content)
 
-    def act(self, account: Account, space: str, type: str, content: dict[str, Any]) -> Outcome:
+    def act(
+        self, account: Account, space: str, type: str, content: dict[str, Any],
+        ts: int | None = None,
+    ) -> Outcome:  # fmt: skip
         """Take an action in a space as `account`: signed with their key, then ingested.
 
         A value action the ledger would void (a review of one's own claim, evidence claimed
         twice, a payout beyond the balance, …) is refused here and nothing is stored.
         """
+        ts = now_ms() if ts is None else ts
         if type in VALUE_TYPES:
-            self._precheck_value(account, space, type, content)
-        return self.writer.act(self.accounts.key_of(account), space, type, content)
+            self._precheck_value(account, space, type, content, ts)
+        return self.writer.act(self.accounts.key_of(account), space, type, content, ts)
+
+    def payout_plan(self, space: str, currency: str, budget: int, at: int) -> Payout:
+        """What paying out `budget` now would give each member, by the charter's policy."""
+        policy = self.space(space).charter.get("value")
+        if policy is None:
+            raise P2PError("value_not_enabled", VALUE_REFUSALS["value_not_enabled"], 422)
+        half_life = (policy.get("equation") or {}).get("half_life_days")
+        return plan(self.ledger(space), policy["payout_policy"], currency, budget, at, half_life)
+
+    def pay_out(self, account: Account, space: str, currency: str, budget: int) -> Outcome:
+        """Record a payout run: the plan's allocations, signed with the time they were planned."""
+        at = now_ms()
+        payout = self.payout_plan(space, currency, budget, at)
+        content = {"currency": currency, "budget": budget, "policy": payout.policy,
+                   "allocations": allocations(payout)}  # fmt: skip
+        return self.act(account, space, "payout.run", content, ts=at)
 
     def ledger(self, space_id: str) -> Ledger:
         """The space's ledger, folded from its log (cached until the log changes)."""
@@ -107,13 +129,13 @@ class Node:
         return ledger
 
     def _precheck_value(
-        self, account: Account, space: str, type: str, content: dict[str, Any]
+        self, account: Account, space: str, type: str, content: dict[str, Any], ts: int
     ) -> None:
         parse_content(type, content)
         log = self.writer.log(space)
         if log is None or log.authority is None:
             raise NotFound("unknown_space", f"no space {space!r} on this node")
-        proposed = ValueEvent("-", type, account.did, now_ms(), content, log.authority)
+        proposed = ValueEvent("-", type, account.did, ts, content, log.authority)
         reason = check(self.ledger(space), proposed)
         if reason is not None:
             raise P2PError(reason, VALUE_REFUSALS.get(reason, reason), 422)

@@ -102,3 +102,29 @@ def test_values_breakdown_and_what_if(api: ApiClient) -> None:
     unknown = {**proposal, "kinds": {**rules, "juggling": hour}}
     refused = api.http.post(f"/api/v1/spaces/{space}/what-if", json={"equation": unknown})
     assert (refused.status_code, error_code(refused)) == (422, "unknown_kind")
+
+
+def test_payout_preview_run_and_csv(api: ApiClient) -> None:
+    alice, bob = api.sign_up("alice"), api.sign_up("bob")
+    space = api.create_space(alice)
+    api.act(bob, space, "member.join")
+    claimed = api.act(bob, space, "contribution.claim", CLAIM).json()["id"]
+    api.act(alice, space, "contribution.review", {"claim": claimed, "verdict": "approve"})
+    api.act(alice, space, "income.record", {"amount": 999, "currency": "EUR", "source": "fees"})
+    body = {"currency": "EUR", "budget": 999}
+    preview = api.http.post(f"/api/v1/spaces/{space}/payouts/preview", json=body).json()
+    assert (preview["policy"], preview["amounts"]) == ("BALANCED", {bob.did: 999})
+    assert preview["explanations"][bob.did]["balance"]["underpayment"] is not None
+    unauthenticated = api.http.post(f"/api/v1/spaces/{space}/payouts", json=body)
+    assert unauthenticated.status_code == 401
+    ran = api.http.post(f"/api/v1/spaces/{space}/payouts", json=body, headers=alice.auth)
+    assert ran.status_code == 201, ran.text
+    csv = api.http.get(f"/api/v1/spaces/{space}/payouts.csv")
+    assert csv.headers["content-type"].startswith("text/csv")
+    header, *rows = [line.split(",") for line in csv.text.splitlines()]
+    assert header == ["payout", "ts", "currency", "policy", "member", "amount_minor"]
+    assert [(r[0], r[2], r[3], r[4], r[5]) for r in rows] == [
+        (ran.json()["id"], "EUR", "BALANCED", bob.did, "999")
+    ]
+    again = api.http.post(f"/api/v1/spaces/{space}/payouts", json=body, headers=alice.auth)
+    assert (again.status_code, error_code(again)) == (422, "insufficient_balance")

@@ -21,7 +21,7 @@ from p2pvalue.accounting.equation import (
     ValueEquation,
     charter_equation,
 )
-from p2pvalue.errors import EventError
+from p2pvalue.errors import EventError, P2PError
 from p2pvalue.events.authority import Authority
 from p2pvalue.events.value_types import FULL_SHARE, ValuePolicy
 
@@ -41,6 +41,9 @@ VALUE_REFUSALS = {
     "claim_closed": "the claim was already accepted or rejected",
     "insufficient_balance": "the payout is larger than the balance in that currency",
     "alias_taken": "this alias already belongs to a member",
+    "policy_mismatch": "a payout runs by the charter's payout policy",
+    "allocation_mismatch": "the allocations differ from what the policy gives",
+    "nothing_to_split": "no member has value to split the budget by",
     "alias_not_claimed": "the member has not claimed this alias",
 }
 
@@ -232,10 +235,19 @@ def _check_income(ledger: Ledger, event: ValueEvent) -> str | None:
 
 
 def _check_payout(ledger: Ledger, event: ValueEvent) -> str | None:
+    from p2pvalue.accounting.payout_plan import allocations, plan
+
     content = event.content
-    if content["budget"] > ledger.balance(content["currency"]):
-        return "insufficient_balance"
-    return None
+    policy = event.authority.charter.value
+    assert policy is not None
+    if content["policy"] != policy.payout_policy:
+        return "policy_mismatch"
+    try:
+        expected = plan(ledger, content["policy"], content["currency"], content["budget"],
+                        event.ts, _equation(event).half_life_days)  # fmt: skip
+    except P2PError as refusal:
+        return refusal.code
+    return None if allocations(expected) == content["allocations"] else "allocation_mismatch"
 
 
 def _check_alias_claim(ledger: Ledger, event: ValueEvent) -> str | None:

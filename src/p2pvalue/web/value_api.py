@@ -8,12 +8,15 @@ from fractions import Fraction
 from typing import Any, Literal
 
 from fastapi import APIRouter, Query
-from pydantic import BaseModel
+from fastapi.responses import JSONResponse, Response
+from pydantic import BaseModel, Field
 
 from p2pvalue.accounting.equation import parse_equation
 from p2pvalue.accounting.ledger import Claim, Ledger
 from p2pvalue.errors import P2PError
-from p2pvalue.web.auth import NodeDep
+from p2pvalue.events.event import now_ms
+from p2pvalue.web.api import outcome_response
+from p2pvalue.web.auth import AccountDep, NodeDep
 
 router = APIRouter(prefix="/api/v1/spaces/{space_id}", tags=["value"])
 ClaimStatus = Literal["pending", "disputed", "accepted", "rejected"]
@@ -21,6 +24,11 @@ ClaimStatus = Literal["pending", "disputed", "accepted", "rejected"]
 
 class ProposedEquation(BaseModel):
     equation: dict[str, Any]
+
+
+class PayoutRequest(BaseModel):
+    currency: str = Field(pattern=r"^[A-Z]{3}$")
+    budget: int = Field(gt=0, le=2**53 - 1)
 
 
 def exact(value: Fraction) -> dict[str, Any]:
@@ -105,3 +113,32 @@ def what_if(space_id: str, body: ProposedEquation, node: NodeDep) -> dict[str, A
     before, after = shares_json(ledger.member_values()), shares_json(ledger.member_values(proposed))
     return {"members": {m: {"before": before.get(m), "after": after.get(m)}
                         for m in sorted(set(before) | set(after))}}  # fmt: skip
+
+
+@router.post("/payouts/preview")
+def preview_payout(space_id: str, body: PayoutRequest, node: NodeDep) -> dict[str, Any]:
+    """What a payout of `budget` would give each member now, and why."""
+    payout = node.payout_plan(space_id, body.currency, body.budget, now_ms())
+    return {
+        "policy": payout.policy, "currency": body.currency, "budget": payout.budget,
+        "amounts": {m: a for m, a in payout.amounts.items() if a},
+        "explanations": {m: asdict(e) for m, e in payout.explanations.items() if e.amount},
+    }  # fmt: skip
+
+
+@router.post("/payouts", status_code=201)
+def run_payout(
+    space_id: str, body: PayoutRequest, account: AccountDep, node: NodeDep
+) -> JSONResponse:
+    """Pay out `budget` by the charter's policy: a signed `payout.run` anyone can recompute."""
+    return outcome_response(node.pay_out(account, space_id, body.currency, body.budget))
+
+
+@router.get("/payouts.csv")
+def payouts_csv(space_id: str, node: NodeDep) -> Response:
+    """Every payout, one row per member paid: run, time, currency, policy, member, amount."""
+    rows = ["payout,ts,currency,policy,member,amount_minor"]
+    for run in node.ledger(space_id).payouts:
+        for member, amount in sorted(run.allocations.items()):
+            rows.append(f"{run.id},{run.ts},{run.currency},{run.policy},{member},{amount}")
+    return Response("\n".join(rows) + "\n", media_type="text/csv")
