@@ -13,6 +13,7 @@ from pydantic import BaseModel, Field
 
 from p2pvalue.accounting.equation import parse_equation
 from p2pvalue.accounting.ledger import Claim, Ledger
+from p2pvalue.accounting.valueflows import economic_events
 from p2pvalue.errors import P2PError
 from p2pvalue.events.event import now_ms
 from p2pvalue.web.api import outcome_response
@@ -142,3 +143,10 @@ def payouts_csv(space_id: str, node: NodeDep) -> Response:
         for member, amount in sorted(run.allocations.items()):
             rows.append(f"{run.id},{run.ts},{run.currency},{run.policy},{member},{amount}")
     return Response("\n".join(rows) + "\n", media_type="text/csv")
+
+
+@router.get("/valueflows.jsonld")
+def valueflows(space_id: str, node: NodeDep) -> JSONResponse:
+    """Accepted contributions as ValueFlows EconomicEvents (JSON-LD), one per contributor."""
+    document = economic_events(space_id, node.ledger(space_id))
+    return JSONResponse(document, media_type="application/ld+json")
