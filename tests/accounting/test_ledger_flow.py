@@ -49,9 +49,9 @@ def test_a_claim_is_accepted_by_a_peer_approval(
     ledger = node.ledger(space)
     entry = ledger.claims[str(claimed.id)]
     assert (entry.status, entry.quantity, entry.shares) == ("accepted", 5, {bob.did: 10_000})
-    # The default equation: 20 points an hour, twice that for unpaid time.
+    # The default equation: 20 points an hour, twice that for unpaid time; a review is 5.
     assert entry.valued is not None and entry.valued.value == 200
-    assert ledger.member_values() == {bob.did: 200}
+    assert ledger.member_values() == {bob.did: 200, alice.did: 5}
 
 
 def test_ledger_refusals_store_nothing(
@@ -92,7 +92,7 @@ def test_co_contributors_share_and_none_of_them_may_review(
     node.act(alice, space, "contribution.review", review)
     ledger = node.ledger(space)
     assert ledger.claims[str(claimed)].shares == {bob.did: 7000, carol.did: 3000}
-    assert ledger.member_values() == {bob.did: 140, carol.did: 60}
+    assert ledger.member_values() == {bob.did: 140, carol.did: 60, alice.did: 5}
 
 
 def test_acceptance_counts_only_the_named_role(node: Node) -> None:
@@ -128,18 +128,16 @@ def test_a_dispute_holds_a_claim_until_withdrawn(
     assert node.ledger(space).claims[claimed].status == "accepted"
 
 
-def test_income_and_payouts_keep_an_exact_balance(
+def test_a_payout_needs_value_to_split_by(
     node: Node, people: tuple[Account, Account, Account, str]
 ) -> None:
     alice, bob, carol, space = people
-    node.act(
-        alice, space, "income.record", {"amount": 10_001, "currency": "EUR", "source": "grant"}
-    )
+    income = {"amount": 10_001, "currency": "EUR", "source": "grant"}
+    node.act(alice, space, "income.record", income)
     split = {bob.did: 6_000, carol.did: 4_000}
     payout = {"currency": "EUR", "budget": 10_000, "policy": "BALANCED", "allocations": split}
-    assert node.act(alice, space, "payout.run", payout).status == "accepted"
-    ledger = node.ledger(space)
-    assert (ledger.balance("EUR"), ledger.paid["EUR"]) == (1, split)
+    assert refused(node, alice, space, "payout.run", payout) == "nothing_to_split"
+    assert node.ledger(space).balance("EUR") == 10_001
 
 
 def test_a_remote_review_of_ones_own_claim_is_kept_but_void(

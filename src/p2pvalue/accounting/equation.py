@@ -65,7 +65,8 @@ DECAY_BITS = 64
 DECAY_HORIZON = 256
 _WORK_BITS = DECAY_BITS + 16  # guard bits keep the rounding of many products below 2**-64
 FORMULA_NAMES = ("quantity",)
-HOUR_KINDS = ("code", "docs", "design", "review", "translation", "care", "operations", "time")
+HOUR_KINDS = ("code", "docs", "design", "translation", "care", "operations", "time")
+REVIEW_RATE = 5  # points for one review in the default equation: a quarter of an hour's work
 
 Unit = Literal["hours", "units", "money"]
 Name = Annotated[str, StringConstraints(pattern=KIND_PATTERN, max_length=40)]
@@ -352,6 +353,8 @@ def default_equation_content(
         if kind in HOUR_KINDS:
             rate = {"num": hour_rate, "den": 1}
             entries[kind] = {"unit": "hours", "rate": rate, "unpaid_multiplier": "unpaid_time"}
+        elif kind == "review":
+            entries[kind] = {"unit": "units", "rate": {"num": REVIEW_RATE, "den": 1}}
         elif kind == "money":
             entries[kind] = {"unit": "money", "rate": {"num": 1, "den": 100}, "multiplier": "cash"}
         else:

@@ -30,6 +30,7 @@ VALUE_TYPES = frozenset(
      "alias.claim", "alias.confirm"}
 )  # fmt: skip
 OPEN = ("pending", "disputed")
+REVIEW_KIND = "review"
 VALUE_REFUSALS = {
     "value_not_enabled": "this space's charter has no value policy",
     "unknown_kind": "the charter does not list this kind of contribution",
@@ -68,6 +69,7 @@ class Review:
     event: str
     ts: int
     counts: bool
+    valued: ValuedContribution | None = None
 
 
 @dataclass
@@ -146,13 +148,28 @@ class Ledger:
 
     def member_values(self, equation: ValueEquation | None = None) -> dict[str, Fraction]:
         """Each member's part of the accepted value, by the equation in force at each claim
-        (or by `equation`, to see what a proposed equation would change)."""
+        (or by `equation`, to see what a proposed equation would change), plus the value of
+        their counted reviews of claims that were decided."""
         totals: dict[str, Fraction] = {}
         for claim in self.accepted_claims():
             for member in claim.shares:
                 part = claim.value_of(member, equation)
                 totals[member] = totals.get(member, Fraction(0)) + part
+        for review in self.decided_reviews():
+            assert review.valued is not None
+            value = review.valued.value if equation is None else _revalue(review, equation)
+            totals[review.reviewer] = totals.get(review.reviewer, Fraction(0)) + value
         return totals
+
+    def decided_reviews(self) -> list[Review]:
+        """Counted reviews (with a value) of claims that were accepted or rejected."""
+        return [
+            review
+            for claim in self.claims.values()
+            if claim.status in ("accepted", "rejected")
+            for review in claim.reviews.values()
+            if review.counts and review.valued is not None
+        ]
 
 
 def fold(events: Iterable[ValueEvent]) -> Ledger:
@@ -193,6 +210,14 @@ def _check_claim(ledger: Ledger, event: ValueEvent) -> str | None:
     except EventError as refusal:
         return refusal.code
     return None
+
+
+def _revalue(review: Review, equation: ValueEquation) -> Fraction:
+    rule = equation.kinds.get(REVIEW_KIND)
+    if rule is None or rule.unit == "money":
+        return Fraction(0)
+    facts = ContributionFacts(kind=REVIEW_KIND, quantity=1, unit=rule.unit, ts=review.ts)
+    return equation.valued(facts).value
 
 
 _EQUATIONS: dict[int, tuple[ValuePolicy, ValueEquation]] = {}
@@ -301,7 +326,7 @@ def _apply_review(ledger: Ledger, event: ValueEvent) -> None:
     counts = role is None or role in event.authority.roles_of(event.author)
     claim.reviews[event.author] = Review(
         event.author, event.content["verdict"], event.content.get("reason", ""), event.id,
-        event.ts, counts,
+        event.ts, counts, _review_value(event, policy.kinds),
     )  # fmt: skip
     standing = [review.verdict for review in claim.reviews.values() if review.counts]
     needed = policy.acceptance.approvals
@@ -313,6 +338,18 @@ def _apply_review(ledger: Ledger, event: ValueEvent) -> None:
         claim.status, claim.decided_by = "accepted", event.id
     else:
         claim.status = "pending"
+
+
+def _review_value(event: ValueEvent, kinds: list[str]) -> ValuedContribution | None:
+    """A review is itself work: one unit of the `review` kind, if the charter lists it."""
+    if REVIEW_KIND not in kinds:
+        return None
+    equation = _equation(event)
+    unit = equation.kinds[REVIEW_KIND].unit
+    if unit == "money":
+        return None
+    facts = ContributionFacts(kind=REVIEW_KIND, quantity=1, unit=unit, ts=event.ts)
+    return equation.valued(facts)
 
 
 def _apply_income(ledger: Ledger, event: ValueEvent) -> None:
