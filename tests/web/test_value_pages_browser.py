@@ -44,3 +44,28 @@ def test_log_a_contribution_and_a_peer_approves_it(
     assert [(c.author, c.quantity, c.kind) for c in accepted] == [(bob.did, 6, "docs")]
     bob_context.close()
     alice_context.close()
+
+
+def test_the_value_page_shows_the_value_table_and_payouts(
+    browser: Browser, site: str, sqlite_node: Node
+) -> None:
+    alice = sqlite_node.accounts.register("alice", PASSWORD)
+    bob = sqlite_node.accounts.register("bob", PASSWORD)
+    space = str(sqlite_node.create_space(alice, "Seed Library").id)
+    sqlite_node.act(bob, space, "member.join", {})
+    claim = {"kind": "docs", "description": "Catalogue", "quantity": 3, "unit": "hours"}
+    claimed = sqlite_node.act(bob, space, "contribution.claim", claim).id
+    sqlite_node.act(alice, space, "contribution.review", {"claim": claimed, "verdict": "approve"})
+    income = {"amount": 12_500, "currency": "EUR", "source": "seed sales"}
+    sqlite_node.act(alice, space, "income.record", income)
+    sqlite_node.pay_out(alice, space, "EUR", 12_500)
+    context = browser.new_context()
+    page = context.new_page()
+    page.goto(f"{site}/spaces/{space}/value")
+    rows = page.locator("#values tbody tr")
+    expect(rows).to_have_count(2)
+    expect(rows.first).to_contain_text("bob")
+    expect(rows.first).to_contain_text("96.0 %")
+    expect(page.locator("#money")).to_contain_text("+ 125.00 EUR from seed sales")
+    expect(page.locator("#money")).to_contain_text("bob 120.00")
+    context.close()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from fractions import Fraction
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Request
@@ -25,13 +26,18 @@ def value_page(
         return render(request, "missing.html", account, 404, error=missing.message)
     ledger = node.ledger(space_id)
     claims = list(reversed(ledger.claims.values()))
-    people = {did for claim in claims for did in (*claim.shares, *claim.reviews)}
+    values = ledger.member_values()
+    total = sum(values.values(), Fraction(0))
+    table = sorted(((v, did) for did, v in values.items()), reverse=True)
+    people = {did for claim in claims for did in (*claim.shares, *claim.reviews)} | set(values)
+    people |= {did for run in ledger.payouts for did in run.allocations}
     members = {m["did"]: m for m in node.members(space_id)}
     mine = members.get(account.did) if account else None
+    kinds = (space.charter.get("value") or {}).get("kinds", [])
     return render(
         request, "value.html", account, space=space, claims=claims, ledger=ledger,
-        names=node.accounts.names(sorted(people)), kinds=(space.charter.get("value") or {}).get(
-            "kinds", []), is_member=bool(mine and mine["status"] == "member"), error=error,
+        names=node.accounts.names(sorted(people)), table=table, total=total, kinds=kinds,
+        is_member=bool(mine and mine["status"] == "member"), error=error,
     )  # fmt: skip
 
 
