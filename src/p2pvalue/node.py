@@ -11,9 +11,18 @@ import orjson
 from argon2 import PasswordHasher
 from sqlalchemy import select
 
-from p2pvalue.accounting.ledger import VALUE_REFUSALS, VALUE_TYPES, Ledger, ValueEvent, check, fold
+from p2pvalue.accounting.ledger import (
+    VALUE_REFUSALS,
+    VALUE_TYPES,
+    Ledger,
+    ValueEvent,
+    check,
+    fold,
+    reputation_input,
+)
 from p2pvalue.accounting.payout_plan import allocations, plan
 from p2pvalue.accounting.payouts import Payout
+from p2pvalue.accounting.reputation import ReputationResult, reputation
 from p2pvalue.accounts import Account, Accounts
 from p2pvalue.config import NodeConfig
 from p2pvalue.errors import NotFound, P2PError
@@ -59,6 +68,7 @@ class Node:
         self.accounts = Accounts(self.engine, config.keyring(), password_hasher)
         self.writer = WritePath(self.engine)
         self._ledgers: dict[str, tuple[int, Ledger]] = {}
+        self._reputations: dict[str, tuple[Ledger, ReputationResult]] = {}
 
     def __enter__(self) -> Node:
         return self
@@ -101,6 +111,17 @@ class Node:
         if type in VALUE_TYPES:
             self._precheck_value(account, space, type, content, ts)
         return self.writer.act(self.accounts.key_of(account), space, type, content, ts)
+
+    def reputation(self, space: str) -> ReputationResult:
+        """The space's graph reputation, derived from its ledger (cached until the log changes)."""
+        ledger = self.ledger(space)
+        cached = self._reputations.get(space)
+        if cached is not None and cached[0] is ledger:
+            return cached[1]
+        members = [m["did"] for m in self.members(space) if m["status"] == "member"]
+        result = reputation(reputation_input(ledger, members))
+        self._reputations[space] = (ledger, result)
+        return result
 
     def payout_plan(self, space: str, currency: str, budget: int, at: int) -> Payout:
         """What paying out `budget` now would give each member, by the charter's policy."""

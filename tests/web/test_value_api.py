@@ -130,3 +130,24 @@ def test_payout_preview_run_and_csv(api: ApiClient) -> None:
                     (ran.json()["id"], "EUR", "BALANCED", alice.did, "40")}  # fmt: skip
     again = api.http.post(f"/api/v1/spaces/{space}/payouts", json=body, headers=alice.auth)
     assert (again.status_code, error_code(again)) == (422, "insufficient_balance")
+
+
+def test_reputation_scores_and_their_explanation(api: ApiClient) -> None:
+    alice, bob, carol = api.sign_up("alice"), api.sign_up("bob"), api.sign_up("carol")
+    space = api.create_space(alice)
+    for member in (bob, carol):
+        api.act(member, space, "member.join")
+    for author, hours in ((bob, 3), (carol, 1)):
+        claim = {**CLAIM, "quantity": hours, "evidence": [f"doc:{hours}"], "project": "guide"}
+        claimed = api.act(author, space, "contribution.claim", claim).json()["id"]
+        api.act(alice, space, "contribution.review", {"claim": claimed, "verdict": "approve"})
+    scores = api.http.get(f"/api/v1/spaces/{space}/reputation").json()["scores"]
+    assert next(iter(scores)) == bob.did
+    assert abs(sum(scores.values()) - 1) < 1e-9
+    assert scores[alice.did] > 0  # reviewing earns reputation too
+    explained = api.http.get(f"/api/v1/spaces/{space}/reputation/{bob.did}").json()
+    parts = explained["teleport"] + sum(f["amount"] for f in explained["flows"])
+    assert abs(parts + explained["other"] - explained["score"]) < 1e-9
+    assert {f["edge"] for f in explained["flows"]} == {"authorship"}
+    unknown = api.http.get(f"/api/v1/spaces/{space}/reputation/did:key:z6Mkunknown")
+    assert (unknown.status_code, error_code(unknown)) == (404, "reputation.unknown_member")

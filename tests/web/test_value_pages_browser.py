@@ -69,3 +69,24 @@ def test_the_value_page_shows_the_value_table_and_payouts(
     expect(page.locator("#money")).to_contain_text("+ 125.00 EUR from seed sales")
     expect(page.locator("#money")).to_contain_text("bob 120.00")
     context.close()
+
+
+def test_a_member_page_explains_value_and_reputation(
+    browser: Browser, site: str, sqlite_node: Node
+) -> None:
+    alice = sqlite_node.accounts.register("alice", PASSWORD)
+    bob = sqlite_node.accounts.register("bob", PASSWORD)
+    space = str(sqlite_node.create_space(alice, "Seed Library").id)
+    sqlite_node.act(bob, space, "member.join", {})
+    claim = {"kind": "docs", "description": "Catalogue of beans", "quantity": 3, "unit": "hours"}
+    claimed = sqlite_node.act(bob, space, "contribution.claim", claim).id
+    sqlite_node.act(alice, space, "contribution.review", {"claim": claimed, "verdict": "approve"})
+    context = browser.new_context()
+    page = context.new_page()
+    page.goto(f"{site}/spaces/{space}/value")
+    page.locator("#values").get_by_role("link", name="bob").click()
+    expect(page.locator("#member-name")).to_have_text("bob")
+    expect(page.locator("#member-value")).to_contain_text("Value 120.0")
+    expect(page.locator("#member-claims")).to_contain_text("multiplier:unpaid_time \u00d72")
+    expect(page.locator("#reputation")).to_contain_text("authorship of “Catalogue of beans”")
+    context.close()

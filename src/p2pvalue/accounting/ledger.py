@@ -21,6 +21,7 @@ from p2pvalue.accounting.equation import (
     ValueEquation,
     charter_equation,
 )
+from p2pvalue.accounting.reputation import ContributionNode, ReputationInput
 from p2pvalue.errors import EventError, P2PError
 from p2pvalue.events.authority import Authority
 from p2pvalue.events.value_types import FULL_SHARE, ValuePolicy
@@ -392,3 +393,27 @@ _EFFECTS: dict[str, Callable[[Ledger, ValueEvent], None]] = {
     "alias.claim": _apply_alias_claim,
     "alias.confirm": _apply_alias_confirm,
 }
+
+
+def reputation_input(ledger: Ledger, members: Iterable[str]) -> ReputationInput:
+    """The reputation graph's input: accepted claims minting their value, authored by their
+    contributors, approved by their counted reviewers, grouped by project."""
+    contributions = [
+        ContributionNode(
+            id=claim.id,
+            value=claim.valued.value,
+            timestamp_ms=claim.when,
+            authors=claim.shares,
+            artefact=claim.project,
+            reviewers=tuple(
+                sorted(
+                    r.reviewer
+                    for r in claim.reviews.values()
+                    if r.counts and r.verdict == "approve"
+                )
+            ),
+        )
+        for claim in ledger.accepted_claims()
+        if claim.valued is not None
+    ]
+    return ReputationInput(contributors=sorted(set(members)), contributions=contributions)

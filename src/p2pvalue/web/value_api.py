@@ -13,6 +13,7 @@ from pydantic import BaseModel, Field
 
 from p2pvalue.accounting.equation import parse_equation
 from p2pvalue.accounting.ledger import Claim, Ledger
+from p2pvalue.accounting.reputation import explain
 from p2pvalue.accounting.valueflows import economic_events
 from p2pvalue.errors import P2PError
 from p2pvalue.events.event import now_ms
@@ -150,3 +151,17 @@ def valueflows(space_id: str, node: NodeDep) -> JSONResponse:
     """Accepted contributions as ValueFlows EconomicEvents (JSON-LD), one per contributor."""
     document = economic_events(space_id, node.ledger(space_id))
     return JSONResponse(document, media_type="application/ld+json")
+
+
+@router.get("/reputation")
+def get_reputation(space_id: str, node: NodeDep) -> dict[str, Any]:
+    """Each member's graph reputation (scores sum to 1 over contributors)."""
+    result = node.reputation(space_id)
+    ranked = sorted(result.scores.items(), key=lambda item: (-item[1], item[0]))
+    return {"scores": dict(ranked), "iterations": result.iterations, "converged": result.converged}
+
+
+@router.get("/reputation/{member}")
+def explain_reputation(space_id: str, member: str, node: NodeDep) -> dict[str, Any]:
+    """Where a member's reputation comes from: the contributions and paths it flowed along."""
+    return asdict(explain(node.reputation(space_id), member))

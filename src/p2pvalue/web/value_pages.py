@@ -8,6 +8,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, Response
 
+from p2pvalue.accounting.reputation import explain
 from p2pvalue.errors import NotFound
 from p2pvalue.web.auth import AccountDep, MaybeAccountDep, NodeDep
 from p2pvalue.web.pages import act_and_return, render
@@ -38,6 +39,27 @@ def value_page(
         request, "value.html", account, space=space, claims=claims, ledger=ledger,
         names=node.accounts.names(sorted(people)), table=table, total=total, kinds=kinds,
         is_member=bool(mine and mine["status"] == "member"), error=error,
+    )  # fmt: skip
+
+
+@router.get("/spaces/{space_id}/members/{member}")
+def member_page(
+    request: Request, space_id: str, member: str, node: NodeDep, account: MaybeAccountDep
+) -> HTMLResponse:
+    """A member's contributions and value, and where their reputation comes from."""
+    try:
+        space = node.space(space_id)
+        explanation = explain(node.reputation(space_id), member)
+    except NotFound as missing:
+        return render(request, "missing.html", account, 404, error=missing.message)
+    ledger = node.ledger(space_id)
+    claims = [c for c in ledger.claims.values() if member in c.shares]
+    values = ledger.member_values()
+    total = sum(values.values(), Fraction(0))
+    return render(
+        request, "member.html", account, space=space, member=member, claims=claims,
+        value=values.get(member, Fraction(0)), total=total, explanation=explanation,
+        names=node.accounts.names([member]), ledger=ledger,
     )  # fmt: skip
 
 
