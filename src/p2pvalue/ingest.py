@@ -7,6 +7,7 @@ or none is. Listeners hear of events only after the commit.
 
 from __future__ import annotations
 
+import logging
 import threading
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
@@ -25,6 +26,7 @@ from p2pvalue.store import projections
 from p2pvalue.store.schema import spaces
 
 MAX_HELD_PER_SPACE = 1000
+LOG = logging.getLogger(__name__)
 Listener = Callable[[Sequence[Event]], None]
 
 
@@ -208,7 +210,7 @@ class WritePath:
                 continue
             self._release_held(conn, batch)
             store.insert_events(conn, batch.new)
-            projections.write(conn, batch.log, batch.delta, {e.id for e in batch.new})
+            projections.write(conn, batch.log, batch.delta, batch.new)
             self._logs[space] = batch.log
             committed.extend(batch.new)
         for index, event in parsed:
@@ -261,24 +263,35 @@ class WritePath:
         )
 
     def _release_held(self, conn: Connection, batch: _SpaceBatch) -> None:
+        """Add held events whose last missing ancestor just arrived, and so on down."""
         log = batch.log
         assert log is not None
-        progress = True
-        while progress:
-            progress = False
-            for event_id, body in store.held(conn, log.space):
-                event = parse_body(body)
-                entry = entry_of(event)
+        arrived = {event.id for event in batch.new}
+        while arrived:
+            waiting = store.waiting_on(conn, arrived)
+            arrived = set()
+            for event_id, body in waiting:
                 if event_id in log.entries:
                     store.release(conn, [event_id])
-                elif all(p in log.entries for p in event.prev):
-                    try:
-                        log.check_links(entry)
-                        batch.record(event, log.add(entry))
-                    except EventError:
-                        pass
+                    continue
+                try:
+                    event = parse_body(body)
+                except EventError as error:
+                    LOG.warning("dropping held event %s: %s", event_id, error)
                     store.release(conn, [event_id])
-                    progress = True
+                    continue
+                missing = [p for p in event.prev if p not in log.entries]
+                if event.space != log.space:
+                    continue
+                if missing:
+                    store.relink(conn, event_id, missing)
+                else:
+                    store.release(conn, [event_id])
+                    outcome = self._admit(conn, batch, event, set(), hold=False)
+                    if outcome.status == "accepted":
+                        arrived.add(event_id)
+                    elif outcome.status == "refused":
+                        LOG.warning("held event %s refused on release: %s", event_id, outcome.code)
 
     def _notify(self, committed: Sequence[Event]) -> None:
         if committed:

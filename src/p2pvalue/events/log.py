@@ -177,8 +177,7 @@ class SpaceLog:
             self.position[self.order[index]] = index
         self._past[entry.id] = self._past_of(entry)
         if entry.governs:
-            self._gov_bit[entry.id] = len(self._gov_ids)
-            self._gov_ids.append(entry.id)
+            self._assign_bit(entry)
         reason = self._judge(entry.id)
         self.reasons[entry.id] = reason
         self.accepted += reason is None
@@ -193,8 +192,7 @@ class SpaceLog:
         self.order.append(entry.id)
         self._past[entry.id] = self._past_of(entry)
         if entry.governs:
-            self._gov_bit[entry.id] = len(self._gov_ids)
-            self._gov_ids.append(entry.id)
+            self._assign_bit(entry)
         reason = authorize(entry.action, self._state(self._past[entry.id]))
         self.reasons[entry.id] = reason
         self.accepted += reason is None
@@ -203,6 +201,10 @@ class SpaceLog:
             self.authority = apply(self.authority, entry.action)
             delta.authority_changed = True
         return delta
+
+    def _assign_bit(self, entry: Entry) -> None:
+        self._gov_bit[entry.id] = len(self._gov_ids)
+        self._gov_ids.append(entry.id)
 
     def _past_of(self, entry: Entry) -> int:
         mask = 0
@@ -218,8 +220,10 @@ class SpaceLog:
         prev = {e.id: e.prev for e in self.entries.values()}
         self.order = topological_order(keys, prev, self.children)
         self.position = {event_id: i for i, event_id in enumerate(self.order)}
-        self._gov_ids = [i for i in self.order if self.entries[i].governs]
-        self._gov_bit = {event_id: bit for bit, event_id in enumerate(self._gov_ids)}
+        self._gov_ids, self._gov_bit = [], {}
+        for event_id in self.order:
+            if self.entries[event_id].governs:
+                self._assign_bit(self.entries[event_id])
         for event_id in self.order:
             self._past[event_id] = self._past_of(self.entries[event_id])
         self._decide_governance()

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Collection, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -13,7 +13,12 @@ from p2pvalue.events.event import Event, now_ms
 from p2pvalue.events.log import Entry
 from p2pvalue.events.types import RANK_ORDINARY, rank
 from p2pvalue.store.bulk import insert_rows
-from p2pvalue.store.schema import event_status, events, pending_events
+from p2pvalue.store.schema import (
+    event_status,
+    events,
+    pending_events,
+    pending_links,
+)
 
 LOAD_CHUNK = 50_000
 
@@ -137,15 +142,11 @@ def page(
 
 
 def hold(conn: Connection, event: Event, missing: Sequence[str]) -> None:
-    """Keep an event whose ancestors have not arrived yet."""
-    row = {
-        "id": event.id,
-        "space": event.space,
-        "missing": orjson.dumps(sorted(missing)).decode(),
-        "body": event.body,
-        "received_at": now_ms(),
-    }
+    """Keep an event whose ancestors (or space) have not arrived yet, linked to what it awaits."""
+    row = {"id": event.id, "space": event.space, "missing": orjson.dumps(sorted(missing)).decode(),
+           "body": event.body, "received_at": now_ms()}  # fmt: skip
     conn.execute(insert(pending_events), [row])
+    insert_rows(conn, pending_links, [{"missing": m, "event_id": event.id} for m in missing])
 
 
 def held_count(conn: Connection, space: str) -> int:
@@ -158,19 +159,32 @@ def is_held(conn: Connection, event_id: str) -> bool:
     return conn.scalar(query) is not None
 
 
-def held(conn: Connection, space: str) -> list[tuple[str, bytes]]:
-    query = (
-        select(pending_events.c.id, pending_events.c.body)
-        .where(pending_events.c.space == space)
-        .order_by(pending_events.c.received_at)
-    )
-    return [(row.id, row.body) for row in conn.execute(query)]
+def waiting_on(conn: Connection, arrived: Collection[str]) -> list[tuple[str, bytes]]:
+    """(id, body) of held events that were waiting for any of the `arrived` ids."""
+    found: dict[str, bytes] = {}
+    wanted = sorted(arrived)
+    for start in range(0, len(wanted), 500):
+        query = (
+            select(pending_events.c.id, pending_events.c.body)
+            .join(pending_links, pending_links.c.event_id == pending_events.c.id)
+            .where(pending_links.c.missing.in_(wanted[start : start + 500]))
+        )
+        found.update((row.id, row.body) for row in conn.execute(query))
+    return sorted(found.items())
+
+
+def relink(conn: Connection, event_id: str, missing: Sequence[str]) -> None:
+    """Record what a held event still waits for (it may learn of more once its space came)."""
+    conn.execute(delete(pending_links).where(pending_links.c.event_id == event_id))
+    insert_rows(conn, pending_links, [{"missing": m, "event_id": event_id} for m in missing])
 
 
 def release(conn: Connection, ids: Iterable[str]) -> None:
     ids = list(ids)
-    if ids:
-        conn.execute(delete(pending_events).where(pending_events.c.id.in_(ids)))
+    for start in range(0, len(ids), 500):
+        chunk = ids[start : start + 500]
+        conn.execute(delete(pending_links).where(pending_links.c.event_id.in_(chunk)))
+        conn.execute(delete(pending_events).where(pending_events.c.id.in_(chunk)))
 
 
 @dataclass(frozen=True)

@@ -2,27 +2,28 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
 from typing import Any
 
 import orjson
 from sqlalchemy import Connection, bindparam, delete, insert, select, update
 
 from p2pvalue.events.authority import Authority
+from p2pvalue.events.event import Event
 from p2pvalue.events.log import Delta, SpaceLog
 from p2pvalue.store.bulk import insert_rows
 from p2pvalue.store.schema import PROJECTIONS, event_status, heads, members, spaces
 
 
-def write(conn: Connection, log: SpaceLog, delta: Delta, new_ids: Collection[str]) -> None:
-    """Bring every projection of `log.space` up to date after `delta`."""
-    _write_status(conn, log, delta, new_ids)
+def write(conn: Connection, log: SpaceLog, delta: Delta, new: Sequence[Event]) -> None:
+    """Bring every projection of `log.space` up to date after `delta` added `new`."""
+    _write_status(conn, log, delta, {event.id for event in new})
     if delta.authority_changed or not conn.scalar(
         select(spaces.c.id).where(spaces.c.id == log.space)
     ):
         _write_members(conn, log)
     _write_space(conn, log)
-    _write_heads(conn, log)
+    _update_heads(conn, log, new)
 
 
 def _status(log: SpaceLog, event_id: str) -> dict[str, Any]:
@@ -99,6 +100,17 @@ def _write_space(conn: Connection, log: SpaceLog) -> None:
         conn.execute(update(spaces).where(spaces.c.id == log.space).values(row))
     else:
         conn.execute(insert(spaces), [_space_row(log, authority, log.created_ts)])
+
+
+def _update_heads(conn: Connection, log: SpaceLog, new: Sequence[Event]) -> None:
+    """Heads change only where events arrive: their parents stop being heads, and those of
+    them nothing points to yet become heads."""
+    parents = sorted({parent for event in new for parent in event.prev})
+    for start in range(0, len(parents), 500):
+        chunk = parents[start : start + 500]
+        conn.execute(delete(heads).where(heads.c.space == log.space, heads.c.event_id.in_(chunk)))
+    rows = [{"space": log.space, "event_id": e.id} for e in new if e.id in log.tips]
+    insert_rows(conn, heads, rows)
 
 
 def _write_heads(conn: Connection, log: SpaceLog) -> None:

@@ -1,5 +1,6 @@
-"""Tables. `events` and `pending_events` hold what was received; `accounts` and `sessions`
-are the node's own records; every other table is a projection, rebuilt from `events`."""
+"""Tables. `events` holds each space's log; `pending_events` (with `pending_links`) what
+waits for its ancestors; `accounts` and `sessions` are the node's own records; every other
+table is a projection, rebuilt from `events`."""
 
 from __future__ import annotations
 
@@ -44,6 +45,13 @@ pending_events = Table(
     Column("missing", Text, nullable=False),
     Column("body", LargeBinary, nullable=False),
     Column("received_at", BigInteger, nullable=False),
+)
+
+pending_links = Table(
+    "pending_links",
+    metadata,
+    Column("missing", ID, primary_key=True),
+    Column("event_id", ID, primary_key=True),
 )
 
 event_status = Table(
