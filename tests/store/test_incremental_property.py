@@ -12,7 +12,6 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from p2pvalue import audit
-from p2pvalue.errors import NotFound
 from p2pvalue.events.charter import default_charter
 from p2pvalue.events.event import Event, build_event, now_ms
 from p2pvalue.events.keys import KeyPair
@@ -66,14 +65,6 @@ def build_dag(data: st.DataObject, size: int) -> list[Event]:
     return dag
 
 
-def in_log(node: Node, event_id: str) -> bool:
-    try:
-        node.event(event_id)
-    except NotFound:
-        return False
-    return True
-
-
 @settings(
     max_examples=25,
     deadline=None,
@@ -85,18 +76,9 @@ def test_incremental_projections_equal_a_rebuild(sqlite_node: Node, data: st.Dat
     node = sqlite_node
     dag = build_dag(data, data.draw(st.integers(2, 24), label="size"))
     cuts = sorted(data.draw(st.sets(st.integers(1, len(dag) - 1), max_size=6), label="cuts"))
-    out_of_log: set[str] = set()  # strangers' events, and events built on them
     for start, end in itertools.pairwise([0, *cuts, len(dag)]):
-        batch = dag[start:end]
-        for event, outcome in zip(batch, node.ingest([e.wire for e in batch]), strict=True):
-            if outcome.status == "refused":
-                assert outcome.code == "unknown_prev" and set(event.prev) & out_of_log, outcome
-                out_of_log.add(event.id)
-            elif outcome.status == "rejected" and not in_log(node, event.id):
-                assert outcome.message == "not_a_member", outcome
-                out_of_log.add(event.id)
-            else:
-                assert outcome.status in ("accepted", "rejected"), outcome
+        outcomes = node.ingest([event.wire for event in dag[start:end]])
+        assert {o.status for o in outcomes} <= {"accepted", "rejected"}, outcomes
         assert audit.verify(node, dag[0].id) is None
 
     live = projections_of(node)
