@@ -16,14 +16,16 @@ import nacl.secret
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import Engine, delete, insert, select
+from sqlalchemy.exc import IntegrityError
 
 from p2pvalue.errors import Conflict, P2PError, Unauthorized
 from p2pvalue.events.canonical import b64u
 from p2pvalue.events.event import now_ms
 from p2pvalue.events.keys import KeyPair
+from p2pvalue.store.database import writing
 from p2pvalue.store.schema import accounts, sessions
 
-USERNAME = re.compile(r"^[a-z0-9][a-z0-9_.-]{2,39}$")
+USERNAME = re.compile(r"[a-z0-9][a-z0-9_.-]{2,39}")
 MIN_PASSWORD = 8
 MAX_PASSWORD = 1024
 LIFETIME_MS = {"bearer": 30 * 86_400_000, "cookie": 14 * 86_400_000}
@@ -48,7 +50,7 @@ class Accounts:
 
     def register(self, username: str, password: str) -> Account:
         """A new account with a fresh key pair; refuses taken or malformed names."""
-        if not USERNAME.match(username or ""):
+        if not USERNAME.fullmatch(username or ""):
             raise P2PError(
                 "invalid_username", "3 to 40 characters: lower-case letters, digits, _ . -", 422
             )
@@ -64,10 +66,14 @@ class Accounts:
             "sealed_key": bytes(self._box.encrypt(key.seed)),
             "created_at": now_ms(),
         }
-        with self._engine.begin() as conn:
-            if conn.scalar(select(accounts.c.id).where(accounts.c.username == username)):
-                raise Conflict("username_taken", f"the name {username!r} is taken")
-            inserted = conn.execute(insert(accounts).values(row)).inserted_primary_key
+        try:
+            with writing(self._engine) as conn:
+                if conn.scalar(select(accounts.c.id).where(accounts.c.username == username)):
+                    raise IntegrityError("username", None, Exception())
+                inserted = conn.execute(insert(accounts).values(row)).inserted_primary_key
+        except IntegrityError:
+            # Checked first for a clear answer; the unique index settles a race between workers.
+            raise Conflict("username_taken", f"the name {username!r} is taken") from None
         assert inserted is not None
         return Account(int(inserted[0]), username, key.did)
 
@@ -94,7 +100,7 @@ class Accounts:
             "created_at": now,
             "expires_at": now + LIFETIME_MS[kind],
         }
-        with self._engine.begin() as conn:
+        with writing(self._engine) as conn:
             conn.execute(insert(sessions), [row])
         return token
 
@@ -110,7 +116,7 @@ class Accounts:
         return Account(row.id, row.username, row.did) if row else None
 
     def close_session(self, token: str) -> None:
-        with self._engine.begin() as conn:
+        with writing(self._engine) as conn:
             conn.execute(delete(sessions).where(sessions.c.token_hash == _hash(token)))
 
     def key_of(self, account: Account) -> KeyPair:

@@ -14,6 +14,7 @@ from p2pvalue.events.event import Event, parse_body
 from p2pvalue.events.log import SpaceLog
 from p2pvalue.ingest import entry_of
 from p2pvalue.node import Node
+from p2pvalue.store import projections
 from p2pvalue.store.schema import event_status, events, heads
 
 IMPORT_BATCH = 1000
@@ -50,6 +51,7 @@ def verify(node: Node, space: str) -> Problem | None:
             for r in conn.execute(select(event_status).where(event_status.c.space == space))
         }
         recorded_heads = set(conn.scalars(select(heads.c.event_id).where(heads.c.space == space)))
+        recorded_members, recorded_space = projections.recorded_rows(conn, space)
     if not rows:
         raise NotFound("unknown_space", f"no space {space!r} on this node")
     verified: list[Event] = []
@@ -62,7 +64,14 @@ def verify(node: Node, space: str) -> Problem | None:
         if columns != (event.id, event.space, event.type, event.author, event.depth, event.ts):
             return Problem(row.id, "index_mismatch", "stored columns disagree with the event")
         verified.append(event)
-    return _check_log(space, verified, recorded, recorded_heads)
+    log, problem = _check_log(space, verified, recorded, recorded_heads)
+    if problem is not None or log is None:
+        return problem
+    if recorded_members != projections.member_rows(log):
+        return Problem(space, "stale_projection", "the recorded members differ from the log's")
+    if recorded_space != projections.space_row(log):
+        return Problem(space, "stale_projection", "the recorded space differs from the log's")
+    return None
 
 
 def _check_log(
@@ -70,30 +79,36 @@ def _check_log(
     verified: list[Event],
     recorded: dict[str, tuple[int, bool, str | None]],
     heads: set[str],
-) -> Problem | None:
+) -> tuple[SpaceLog | None, Problem | None]:
     by_id = {event.id: event for event in verified}
     if space not in by_id or by_id[space].type != "space.create":
-        return Problem(space, "missing_create", "the space.create event is not in the log")
+        return None, Problem(space, "missing_create", "the space.create event is not in the log")
     for event in verified:
         missing = [p for p in event.prev if p not in by_id]
         if missing:
-            return Problem(event.id, "unknown_prev", f"prev names {missing[0]}, not in the log")
+            return None, Problem(
+                event.id, "unknown_prev", f"prev names {missing[0]}, not in the log"
+            )
         expected = 1 + max((by_id[p].depth for p in event.prev), default=-1)
         if event.depth != expected:
-            return Problem(event.id, "bad_depth", f"depth {event.depth}, parents give {expected}")
+            return None, Problem(
+                event.id, "bad_depth", f"depth {event.depth}, parents give {expected}"
+            )
     log = SpaceLog.from_entries(space, (entry_of(e) for e in verified))
     for event_id in log.order:
         reason = log.reasons[event_id]
         derived = (log.position[event_id], reason is None, reason)
         if recorded.get(event_id) != derived:
             found = recorded.get(event_id)
-            return Problem(event_id, "decision_mismatch", f"recorded {found}, derived {derived}")
+            return log, Problem(
+                event_id, "decision_mismatch", f"recorded {found}, derived {derived}"
+            )
     for event_id in sorted(recorded.keys() - log.entries.keys()):
-        return Problem(event_id, "stale_projection", "a decision is recorded for no stored event")
+        return log, Problem(event_id, "stale_projection", "a decision is recorded for no event")
     if heads != log.tips:
         stray = sorted(heads ^ log.tips)[0]
-        return Problem(stray, "stale_projection", "the recorded heads differ from the log's tips")
-    return None
+        return log, Problem(stray, "stale_projection", "the recorded heads differ from the tips")
+    return log, None
 
 
 def rebuild(node: Node) -> dict[str, int]:

@@ -45,7 +45,11 @@ def init_data_dir(data_dir: Path, database_url: str | None = None) -> NodeConfig
     config_path = data_dir / CONFIG_FILE
     config = {"database_url": database_url} if database_url else {}
     if not config_path.exists() or database_url:
-        config_path.write_text(json.dumps(config, indent=2) + "\n")
+        # The database URL may hold a password: only the node's user may read the file.
+        descriptor = os.open(config_path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(descriptor, "w") as handle:
+            handle.write(json.dumps(config, indent=2) + "\n")
+        config_path.chmod(0o600)
     return load_config(data_dir)
 
 
@@ -54,7 +58,12 @@ def load_config(data_dir: Path, database_url: str | None = None) -> NodeConfig:
     config_path = data_dir / CONFIG_FILE
     if not config_path.exists():
         raise P2PError("not_initialised", f"{data_dir} is not a node folder: run `p2pvalue init`")
-    stored = json.loads(config_path.read_text())
+    try:
+        stored = json.loads(config_path.read_text())
+    except (OSError, json.JSONDecodeError) as error:
+        raise P2PError("bad_config", f"{config_path} cannot be read: {error}") from None
+    if not isinstance(stored, dict):
+        raise P2PError("bad_config", f"{config_path} does not hold a JSON object")
     return NodeConfig(data_dir, database_url or stored.get("database_url"))
 
 
@@ -65,7 +74,10 @@ def _write_secret(path: Path, secret: bytes) -> None:
 
 
 def _read_secret(path: Path) -> bytes:
-    secret = path.read_bytes()
+    try:
+        secret = path.read_bytes()
+    except OSError as error:
+        raise P2PError("bad_key_file", f"{path} cannot be read: {error}") from None
     if len(secret) != 32:
         raise P2PError("bad_key_file", f"{path} does not hold a 32-byte key")
     return secret

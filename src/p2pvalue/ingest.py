@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import Connection, Engine, select
+from sqlalchemy.exc import IntegrityError
 
 from p2pvalue.accounting.ledger import VALUE_TYPES, ValueEvent
 from p2pvalue.errors import EventError, NotFound
@@ -23,6 +24,7 @@ from p2pvalue.events.log import Delta, Entry, SpaceLog
 from p2pvalue.events.types import RANK_ORDINARY, rank
 from p2pvalue.store import events as store
 from p2pvalue.store import projections
+from p2pvalue.store.database import writing
 from p2pvalue.store.schema import spaces
 
 MAX_HELD_PER_SPACE = 1000
@@ -102,14 +104,27 @@ class WritePath:
             except EventError as error:
                 outcomes.append(Outcome.refused(error))
         with self._lock:
+            committed = self._commit(parsed, outcomes, hold_missing)
+        self._notify(committed)
+        return [o for o in outcomes if o is not None]
+
+    def _commit(
+        self, parsed: list[tuple[int, Event]], outcomes: list[Outcome | None], hold: bool
+    ) -> list[Event]:
+        """Apply a batch in one write transaction; retried once if another worker wrote the
+        same events first (the retry finds them as duplicates)."""
+        for attempt in (1, 2):
             try:
-                with self._engine.begin() as conn:
-                    committed = self._apply(conn, parsed, outcomes, hold_missing)
+                with writing(self._engine) as conn:
+                    return self._apply(conn, parsed, outcomes, hold)
+            except IntegrityError:
+                self._logs.clear()
+                if attempt == 2:
+                    raise
             except BaseException:
                 self._logs.clear()
                 raise
-        self._notify(committed)
-        return [o for o in outcomes if o is not None]
+        raise AssertionError("unreachable")
 
     def act(
         self, key: KeyPair, space: str, type: str, content: dict[str, Any], ts: int | None = None
@@ -170,7 +185,7 @@ class WritePath:
         """Drop every projection and derive it again from the stored events, atomically."""
         with self._lock:
             self._logs.clear()
-            with self._engine.begin() as conn:
+            with writing(self._engine) as conn:
                 space_ids = store.space_ids(conn)
                 projections.clear(conn)
                 total = 0

@@ -9,6 +9,7 @@ of the same envelope bytes that are signed.
 from __future__ import annotations
 
 import hashlib
+import re
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -23,6 +24,7 @@ from p2pvalue.events.charter import charter_from_content
 from p2pvalue.events.types import event_type, parse_content
 
 VERSION = 1
+EVENT_ID = re.compile(r"[A-Za-z0-9_-]{43}")
 MAX_EVENT_BYTES = 64 * 1024
 MAX_PREV = 20
 MAX_FUTURE_MS = 5 * 60 * 1000
@@ -203,7 +205,7 @@ def _check_signature(author: str, signed: bytes, sig: str) -> None:
 
 def _check_links_shape(envelope: Mapping[str, Any], event_id: str) -> None:
     prev = envelope["prev"]
-    if any(not isinstance(p, str) or len(p) != 43 for p in prev):
+    if any(not isinstance(p, str) or not EVENT_ID.fullmatch(p) for p in prev):
         raise EventError("malformed_event", "prev holds event ids")
     if len(prev) > MAX_PREV or len(set(prev)) != len(prev):
         raise EventError("malformed_event", f"prev names at most {MAX_PREV} distinct events")
@@ -212,3 +214,5 @@ def _check_links_shape(envelope: Mapping[str, Any], event_id: str) -> None:
             raise EventError("malformed_event", "space.create has no space, no prev, depth 0")
     elif "space" not in envelope or not prev:
         raise EventError("malformed_event", "every event but space.create names space and prev")
+    elif not EVENT_ID.fullmatch(envelope["space"]):
+        raise EventError("malformed_event", "space is an event id (43 base64url characters)")

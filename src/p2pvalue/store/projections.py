@@ -8,7 +8,6 @@ from typing import Any
 import orjson
 from sqlalchemy import Connection, bindparam, delete, insert, select, update
 
-from p2pvalue.events.authority import Authority
 from p2pvalue.events.event import Event
 from p2pvalue.events.log import Delta, SpaceLog
 from p2pvalue.store.bulk import insert_rows
@@ -55,51 +54,56 @@ def _write_status(conn: Connection, log: SpaceLog, delta: Delta, new_ids: Collec
         )
 
 
-def _write_members(conn: Connection, log: SpaceLog) -> None:
-    conn.execute(delete(members).where(members.c.space == log.space))
+def member_rows(log: SpaceLog) -> list[dict[str, Any]]:
+    """The members projection of a folded log, in did order."""
     authority = log.authority
     if authority is None:
-        return
-    rows = [
-        {
-            "space": log.space,
-            "did": did,
-            "status": m.status,
-            "roles": orjson.dumps(sorted(m.roles)).decode(),
-            "since": m.since,
-        }
+        return []
+    return [
+        {"space": log.space, "did": did, "status": m.status,
+         "roles": orjson.dumps(sorted(m.roles)).decode(), "since": m.since}
         for did, m in sorted(authority.members.items())
-    ]
-    if rows:
-        conn.execute(insert(members), rows)
+    ]  # fmt: skip
 
 
-def _space_row(log: SpaceLog, authority: Authority, created_ts: int) -> dict[str, Any]:
-    create = log.entries[log.space]
-    content = create.content or {}
+def space_row(log: SpaceLog) -> dict[str, Any] | None:
+    """The spaces projection row of a folded log."""
+    authority = log.authority
+    if authority is None:
+        return None
+    content = log.entries[log.space].content or {}
     return {
-        "id": log.space,
-        "name": authority.name,
-        "description": content.get("description", ""),
-        "creator": authority.creator,
-        "created_ts": created_ts,
-        "membership": authority.charter.membership,
+        "id": log.space, "name": authority.name,
+        "description": content.get("description", ""), "creator": authority.creator,
+        "created_ts": log.created_ts, "membership": authority.charter.membership,
         "charter": orjson.dumps(authority.charter.to_content()).decode(),
-        "events": len(log),
-        "accepted": log.accepted,
-    }
+        "events": len(log), "accepted": log.accepted,
+    }  # fmt: skip
+
+
+def recorded_rows(
+    conn: Connection, space: str
+) -> tuple[list[dict[str, Any]], dict[str, Any] | None]:
+    """What the members and spaces projections hold for a space, shaped like the above."""
+    query = select(members).where(members.c.space == space).order_by(members.c.did)
+    found = [dict(row._mapping) for row in conn.execute(query)]
+    row = conn.execute(select(spaces).where(spaces.c.id == space)).first()
+    return found, dict(row._mapping) if row else None
+
+
+def _write_members(conn: Connection, log: SpaceLog) -> None:
+    conn.execute(delete(members).where(members.c.space == log.space))
+    insert_rows(conn, members, member_rows(log))
 
 
 def _write_space(conn: Connection, log: SpaceLog) -> None:
-    authority = log.authority
-    if authority is None:
+    row = space_row(log)
+    if row is None:
         return
-    exists = conn.execute(select(spaces.c.created_ts).where(spaces.c.id == log.space)).first()
-    if exists:
-        row = _space_row(log, authority, exists.created_ts)
+    if conn.scalar(select(spaces.c.id).where(spaces.c.id == log.space)):
         conn.execute(update(spaces).where(spaces.c.id == log.space).values(row))
     else:
-        conn.execute(insert(spaces), [_space_row(log, authority, log.created_ts)])
+        conn.execute(insert(spaces), [row])
 
 
 def _update_heads(conn: Connection, log: SpaceLog, new: Sequence[Event]) -> None:

@@ -133,7 +133,7 @@ def act(space_id: str, body: Action, account: AccountDep, node: NodeDep) -> JSON
 def list_events(
     space_id: str,
     node: NodeDep,
-    after: int = Query(-1, ge=-1, description="position to continue after"),
+    after: int = Query(-1, ge=-1, le=2**53, description="position to continue after"),
     limit: int = Query(50, ge=1, le=500),
 ) -> dict[str, Any]:
     """A page of a space's log in its deterministic order, rejected events included."""

@@ -47,7 +47,7 @@ async def _p2p_error(request: Request, exc: P2PError) -> JSONResponse:
     return JSONResponse(error_body(exc.code, exc.message), status_code=exc.status)
 
 
-HTTP_CODES = {404: "not_found", 405: "method_not_allowed"}
+HTTP_CODES = {400: "malformed_json", 404: "not_found", 405: "method_not_allowed"}
 
 
 async def _http_error(request: Request, exc: HTTPException) -> JSONResponse:
