@@ -34,13 +34,16 @@ class ApiClient:
 
     def __init__(self, http: TestClient) -> None:
         self.http = http
+        self.submitter: Member | None = None
 
     def sign_up(self, username: str, password: str = PASSWORD) -> Member:
         created = self.http.post("/api/v1/accounts", json=_credentials(username, password))
         assert created.status_code == 201, created.text
         session = self.http.post("/api/v1/sessions", json=_credentials(username, password))
         assert session.status_code == 201, session.text
-        return Member(username, created.json()["did"], session.json()["token"])
+        member = Member(username, created.json()["did"], session.json()["token"])
+        self.submitter = self.submitter or member
+        return member
 
     def key_of(self, member: Member, password: str = PASSWORD) -> KeyPair:
         """The member's own signing key, exported through the API."""
@@ -95,8 +98,11 @@ class ApiClient:
         tips = [e for e in log if e["id"] not in named]
         return [e["id"] for e in tips], 1 + max(e["event"]["depth"] for e in tips)
 
-    def submit(self, payload: Any) -> httpx.Response:
-        response: httpx.Response = self.http.post("/api/v1/events", json=payload)
+    def submit(self, payload: Any, as_member: Member | None = None) -> httpx.Response:
+        """POST /events with the bearer token of `as_member` (default: the first to sign up)."""
+        member = as_member or self.submitter
+        headers = member.auth if member else {}
+        response: httpx.Response = self.http.post("/api/v1/events", json=payload, headers=headers)
         return response
 
 

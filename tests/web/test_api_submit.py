@@ -12,6 +12,7 @@ from typing import Any
 
 import pytest
 
+from p2pvalue.events.charter import default_charter
 from p2pvalue.events.event import Event, build_event, now_ms
 from p2pvalue.events.keys import KeyPair
 from web.client import ApiClient, error_code
@@ -69,9 +70,9 @@ def test_a_claimed_id_that_matches_is_accepted(space: Space) -> None:
 
 
 def test_malformed_json_is_400(space: Space) -> None:
-    broken = space.api.http.post(
-        "/api/v1/events", content=b'{"v": 1,', headers={"content-type": "application/json"}
-    )
+    assert space.api.submitter is not None
+    headers = {"content-type": "application/json", **space.api.submitter.auth}
+    broken = space.api.http.post("/api/v1/events", content=b'{"v": 1,', headers=headers)
     assert (broken.status_code, error_code(broken)) == (400, "malformed_json")
     assert space.api.count(space.id) == 1
 
@@ -209,3 +210,12 @@ def test_a_stranger_who_joins_by_signed_event_may_then_post(space: Space) -> Non
     assert posted.status_code == 201, posted.text
     members = space.api.http.get(f"/api/v1/spaces/{space.id}/members").json()["members"]
     assert stranger.did in {m["did"] for m in members}
+
+
+def test_submitting_needs_a_token_and_founding_needs_ones_own_key(space: Space) -> None:
+    anonymous = space.api.http.post("/api/v1/events", json={"v": 1})
+    assert (anonymous.status_code, error_code(anonymous)) == (401, "not_authenticated")
+    content = {"name": "Elsewhere", "charter": default_charter()}
+    founding = build_event(KeyPair.generate(), "space.create", content, space=None)
+    refused = space.api.submit(founding.wire)
+    assert (refused.status_code, error_code(refused)) == (403, "not_your_space")

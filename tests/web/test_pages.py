@@ -5,16 +5,39 @@ from __future__ import annotations
 from web.client import PASSWORD, ApiClient
 
 
-def test_post_text_and_reflected_errors_are_escaped(api: ApiClient) -> None:
+def test_post_text_is_escaped_and_the_url_cannot_plant_messages(api: ApiClient) -> None:
     alice = api.sign_up("alice")
     space = api.create_space(alice)
     api.post(alice, space, "<script>alert(1)</script>")
-    page = api.http.get(f"/spaces/{space}", params={"error": '<img src=x onerror="alert(2)">'})
+    page = api.http.get(f"/spaces/{space}", params={"error": "Re-enter your password at evil"})
     assert page.status_code == 200
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page.text
-    assert "&lt;img src=x onerror=" in page.text
     assert "<script>alert" not in page.text
-    assert "<img src=x" not in page.text
+    assert "Re-enter your password" not in page.text
+
+
+def test_a_refusal_is_shown_once_after_the_redirect(api: ApiClient) -> None:
+    alice = api.sign_up("alice")
+    space = api.create_space(alice)
+    api.http.post("/login", data={"username": "alice", "password": PASSWORD})
+    acted = api.http.post(f"/spaces/{space}/act", data={"type": "member.join"},
+                          follow_redirects=False)  # fmt: skip
+    assert (acted.status_code, acted.headers["location"]) == (303, f"/spaces/{space}")
+    shown = api.http.get(f"/spaces/{space}")
+    assert 'role="alert">already_a_member<' in shown.text.replace("\n", "")
+    assert 'role="alert"' not in api.http.get(f"/spaces/{space}").text
+
+
+def test_a_form_post_from_another_site_is_refused(api: ApiClient) -> None:
+    api.sign_up("alice")
+    api.http.post("/login", data={"username": "alice", "password": PASSWORD})
+    forged = api.http.post("/spaces", data={"name": "Phish"},
+                           headers={"origin": "https://evil.example"})  # fmt: skip
+    assert forged.status_code == 403
+    assert forged.json()["error"]["code"] == "cross_origin"
+    cookie_only = api.http.post("/api/v1/spaces", json={"name": "Phish"})
+    assert cookie_only.status_code == 401
+    assert api.http.get("/api/v1/spaces").json()["spaces"] == []
 
 
 def test_login_sets_a_strict_http_only_session_cookie(api: ApiClient) -> None:

@@ -10,7 +10,7 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
 
-from p2pvalue.errors import P2PError
+from p2pvalue.errors import Forbidden, P2PError
 from p2pvalue.ingest import Outcome
 from p2pvalue.store.events import StoredEvent
 from p2pvalue.web.auth import AccountDep, NodeDep
@@ -148,12 +148,18 @@ def get_event(event_id: str, node: NodeDep) -> dict[str, Any]:
 
 
 @router.post("/events", tags=["events"], responses={201: {}, 202: {}, 403: {}, 422: {}})
-async def submit(request: Request, node: NodeDep) -> JSONResponse:
-    """Submit events signed elsewhere: one event object, or an array of up to 100."""
+async def submit(request: Request, node: NodeDep, account: AccountDep) -> JSONResponse:
+    """Submit events signed elsewhere (by any key): one event object, or an array of up to
+    100. Needs a bearer token; a space can be founded this way only with your own key."""
     try:
         payload = orjson.loads(await request.body())
     except orjson.JSONDecodeError:
         raise P2PError("malformed_json", "the body is not valid JSON", 400) from None
+    events = payload if isinstance(payload, list) else [payload]
+    for event in events:
+        founding = isinstance(event, dict) and event.get("type") == "space.create"
+        if founding and event.get("author") != account.did:
+            raise Forbidden("not_your_space", "found spaces here with your own key only")
     if isinstance(payload, list):
         if len(payload) > MAX_BATCH:
             raise P2PError("batch_too_large", f"at most {MAX_BATCH} events per request", 413)

@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 from typing import Annotated
+from urllib.parse import urlsplit
 
 from fastapi import Depends, Request
 
 from p2pvalue.accounts import Account
-from p2pvalue.errors import Unauthorized
+from p2pvalue.errors import Forbidden, Unauthorized
 from p2pvalue.node import Node
 
 COOKIE = "p2pvalue_session"
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
 def node_of(request: Request) -> Node:
@@ -19,7 +21,12 @@ def node_of(request: Request) -> Node:
 
 
 def optional_account(request: Request) -> Account | None:
-    """The account behind the request's bearer token or session cookie, if any."""
+    """The account behind the request's bearer token, or, for pages only, its session cookie.
+
+    The JSON API takes only bearer tokens, and a page's form post with the cookie must come
+    from this node's own pages (its Origin, when the browser sends one, is this host): a
+    cookie alone never lets another site act for the member.
+    """
     node = node_of(request)
     header = request.headers.get("authorization", "")
     if header.lower().startswith("bearer "):
@@ -28,7 +35,18 @@ def optional_account(request: Request) -> Account | None:
             raise Unauthorized("bad_token", "the bearer token is unknown or expired")
         return account
     cookie = request.cookies.get(COOKIE)
-    return node.accounts.authenticate(cookie, "cookie") if cookie else None
+    if not cookie or request.url.path.startswith("/api/"):
+        return None
+    if request.method not in SAFE_METHODS and not _same_origin(request):
+        raise Forbidden("cross_origin", "a form from another site cannot act for you")
+    return node.accounts.authenticate(cookie, "cookie")
+
+
+def _same_origin(request: Request) -> bool:
+    origin = request.headers.get("origin")
+    if origin is None:
+        return True
+    return urlsplit(origin).netloc == request.headers.get("host", "")
 
 
 def required_account(account: Annotated[Account | None, Depends(optional_account)]) -> Account:

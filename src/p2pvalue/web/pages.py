@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated, Any
-from urllib.parse import quote
+from urllib.parse import quote, unquote
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
@@ -21,14 +21,23 @@ templates.env.filters["when"] = lambda ms: datetime.fromtimestamp(ms / 1000, UTC
     "%Y-%m-%d %H:%M UTC"
 )
 TIMELINE_LENGTH = 100
+FLASH = "p2pvalue_flash"
+MAX_FLASH = 300
 
 
 def render(
     request: Request, name: str, account: Account | None, status: int = 200, **context: Any
 ) -> HTMLResponse:
-    return templates.TemplateResponse(
+    """A page; a refusal left by the previous action (in a one-shot cookie) is shown on it."""
+    flash = request.cookies.get(FLASH)
+    if flash and not context.get("error"):
+        context["error"] = unquote(flash)[:MAX_FLASH]
+    response = templates.TemplateResponse(
         request, name, {"account": account, **context}, status_code=status
     )
+    if flash:
+        response.delete_cookie(FLASH)
+    return response
 
 
 def _logged_in(account: Account, node: NodeDep, to: str = "/") -> Response:
@@ -118,7 +127,6 @@ def space_page(
     space_id: str,
     node: NodeDep,
     account: MaybeAccountDep,
-    error: str | None = None,
 ) -> HTMLResponse:
     try:
         space = node.space(space_id)
@@ -140,7 +148,6 @@ def space_page(
         names=node.accounts.names(dids),
         my_status=mine["status"] if mine else None,
         may_admit=may_admit,
-        error=error,
     )
 
 
@@ -170,4 +177,9 @@ def act_and_return(
         problem = outcome.message if outcome.status in ("rejected", "refused") else None
     except P2PError as error:
         problem = error.message
-    return RedirectResponse(back + (f"?error={quote(problem)}" if problem else ""), 303)
+    response = RedirectResponse(back, 303)
+    if problem:
+        # A cookie, not the URL: no other site can make a page of ours say what it wants.
+        response.set_cookie(FLASH, quote(problem[:MAX_FLASH]), max_age=60, httponly=True,
+                            samesite="strict")  # fmt: skip
+    return response

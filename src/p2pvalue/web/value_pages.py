@@ -18,9 +18,8 @@ router = APIRouter(include_in_schema=False)
 
 @router.get("/spaces/{space_id}/value")
 def value_page(
-    request: Request, space_id: str, node: NodeDep, account: MaybeAccountDep,
-    error: str | None = None,
-) -> HTMLResponse:  # fmt: skip
+    request: Request, space_id: str, node: NodeDep, account: MaybeAccountDep
+) -> HTMLResponse:
     try:
         space = node.space(space_id)
     except NotFound as missing:
@@ -38,7 +37,7 @@ def value_page(
     return render(
         request, "value.html", account, space=space, claims=claims, ledger=ledger,
         names=node.accounts.names(sorted(people)), table=table, total=total, kinds=kinds,
-        is_member=bool(mine and mine["status"] == "member"), error=error,
+        is_member=bool(mine and mine["status"] == "member"),
     )  # fmt: skip
 
 
