@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 from playwright.sync_api import Browser, expect
 
@@ -89,4 +91,38 @@ def test_a_member_page_explains_value_and_reputation(
     expect(page.locator("#member-value")).to_contain_text("Value 120.0")
     expect(page.locator("#member-claims")).to_contain_text("multiplier:unpaid_time \u00d72")
     expect(page.locator("#reputation")).to_contain_text("authorship of “Catalogue of beans”")
+    context.close()
+
+
+def test_the_what_if_page_compares_a_proposed_equation(
+    browser: Browser, site: str, sqlite_node: Node
+) -> None:
+    alice = sqlite_node.accounts.register("alice", PASSWORD)
+    bob = sqlite_node.accounts.register("bob", PASSWORD)
+    space = str(sqlite_node.create_space(alice, "Seed Library").id)
+    sqlite_node.act(bob, space, "member.join", {})
+    for author, reviewer, kind in ((bob, alice, "docs"), (alice, bob, "code")):
+        claim = {"kind": kind, "description": kind, "quantity": 2, "unit": "hours"}
+        claimed = sqlite_node.act(author, space, "contribution.claim", claim).id
+        review = {"claim": claimed, "verdict": "approve"}
+        sqlite_node.act(reviewer, space, "contribution.review", review)
+    context = browser.new_context()
+    page = context.new_page()
+    page.goto(f"{site}/spaces/{space}/value")
+    page.locator("#what-if-link").click()
+    box = page.get_by_label("Proposed equation (JSON)")
+    equation = json.loads(box.input_value())
+    equation["kinds"]["docs"]["rate"] = {"num": 60, "den": 1}
+    box.fill(json.dumps(equation))
+    page.get_by_role("button", name="Compare").click()
+    bob_row = page.locator("#what-if tbody tr", has_text="bob")
+    # Now: 2 unpaid hours at 20, doubled, plus a review (5): 85 each, 50 %.
+    # Docs at 60 an hour: bob 245 of 330.
+    expect(bob_row).to_contain_text("85.0")
+    expect(bob_row).to_contain_text("245.0")
+    expect(bob_row).to_contain_text("74.2 %")
+    box = page.get_by_label("Proposed equation (JSON)")
+    box.fill('{"version": 2}')
+    page.get_by_role("button", name="Compare").click()
+    expect(page.get_by_role("alert")).to_be_visible()
     context.close()

@@ -5,11 +5,13 @@ from __future__ import annotations
 from fractions import Fraction
 from typing import Annotated, Any
 
+import orjson
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, Response
 
+from p2pvalue.accounting.equation import charter_equation, parse_equation
 from p2pvalue.accounting.reputation import explain
-from p2pvalue.errors import NotFound
+from p2pvalue.errors import NotFound, P2PError
 from p2pvalue.web.auth import AccountDep, MaybeAccountDep, NodeDep
 from p2pvalue.web.pages import act_and_return, render
 
@@ -60,6 +62,45 @@ def member_page(
         value=values.get(member, Fraction(0)), total=total, explanation=explanation,
         names=node.accounts.names([member]), ledger=ledger,
     )  # fmt: skip
+
+
+@router.get("/spaces/{space_id}/what-if")
+def what_if_form(
+    request: Request, space_id: str, node: NodeDep, account: MaybeAccountDep
+) -> HTMLResponse:
+    """A proposed value equation, edited from the one in force, and its effect per member."""
+    space = node.space(space_id)
+    policy = space.charter.get("value") or {}
+    current = charter_equation(policy.get("kinds", []), policy.get("equation")).to_content()
+    text = orjson.dumps(current, option=orjson.OPT_INDENT_2).decode()
+    return render(request, "what_if.html", account, space=space, equation=text, rows=None)
+
+
+@router.post("/spaces/{space_id}/what-if")
+def what_if_result(
+    request: Request, space_id: str, node: NodeDep, account: MaybeAccountDep,
+    equation: Annotated[str, Form(max_length=100_000)],
+) -> HTMLResponse:  # fmt: skip
+    space = node.space(space_id)
+    kinds = (space.charter.get("value") or {}).get("kinds", [])
+    try:
+        proposed = parse_equation(orjson.loads(equation), kinds)
+    except (orjson.JSONDecodeError, P2PError) as error:
+        message = error.message if isinstance(error, P2PError) else "the equation is not JSON"
+        return render(request, "what_if.html", account, 422, space=space, equation=equation,
+                      rows=None, error=message)  # fmt: skip
+    ledger = node.ledger(space_id)
+    before, after = ledger.member_values(), ledger.member_values(proposed)
+    total_before = sum(before.values(), Fraction(0)) or Fraction(1)
+    total_after = sum(after.values(), Fraction(0)) or Fraction(1)
+    rows = [
+        (did, before.get(did, Fraction(0)), after.get(did, Fraction(0)),
+         before.get(did, Fraction(0)) / total_before, after.get(did, Fraction(0)) / total_after)
+        for did in sorted(set(before) | set(after))
+    ]  # fmt: skip
+    names = node.accounts.names([row[0] for row in rows])
+    return render(request, "what_if.html", account, space=space, equation=equation, rows=rows,
+                  names=names)  # fmt: skip
 
 
 @router.post("/spaces/{space_id}/value/claim")
