@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from functools import lru_cache
+from operator import itemgetter
 from typing import Any
 
 from sqlalchemy import Connection, Dialect, Table, insert
@@ -29,4 +30,6 @@ def insert_rows(conn: Connection, table: Table, rows: Sequence[Mapping[str, Any]
     if order is None:
         conn.exec_driver_sql(sql, [dict(row) for row in rows])
     else:
-        conn.exec_driver_sql(sql, [tuple(row[name] for name in order) for row in rows])
+        pick = itemgetter(*order)
+        values = [pick(row) for row in rows] if len(order) > 1 else [(pick(r),) for r in rows]
+        conn.exec_driver_sql(sql, values)
