@@ -17,6 +17,7 @@ from p2pvalue.accounting.ledger import (
     Ledger,
     ValueEvent,
     check,
+    due_claims,
     fold,
     reputation_input,
 )
@@ -122,6 +123,28 @@ class Node:
         result = reputation(reputation_input(ledger, members))
         self._reputations[space] = (ledger, result)
         return result
+
+    def close_due_claims(self) -> int:
+        """Accept, by a signed `contribution.close`, every claim whose lazy-acceptance window
+        passed undisputed; each is closed by its claimant's key when the claimant lives
+        here. The node runs this itself (see the web app), so no cron is needed."""
+        closed = 0
+        for summary in self.spaces():
+            lazy = ((summary.charter.get("value") or {}).get("acceptance") or {}).get("lazy_hours")
+            if lazy is None:
+                continue
+            for claim in due_claims(self.ledger(summary.id), lazy, now_ms()):
+                account = self.accounts.by_did(claim.author)
+                if account is None:
+                    continue
+                try:
+                    outcome = self.act(
+                        account, summary.id, "contribution.close", {"claim": claim.id}
+                    )
+                except P2PError:
+                    continue
+                closed += outcome.status == "accepted"
+        return closed
 
     def payout_plan(self, space: str, currency: str, budget: int, at: int) -> Payout:
         """What paying out `budget` now would give each member, by the charter's policy."""

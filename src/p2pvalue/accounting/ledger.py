@@ -27,9 +27,10 @@ from p2pvalue.events.authority import Authority
 from p2pvalue.events.value_types import FULL_SHARE, ValuePolicy
 
 VALUE_TYPES = frozenset(
-    {"contribution.claim", "contribution.review", "income.record", "payout.run",
-     "alias.claim", "alias.confirm"}
+    {"contribution.claim", "contribution.review", "contribution.close", "income.record",
+     "payout.run", "alias.claim", "alias.confirm"}
 )  # fmt: skip
+HOUR_MS = 3_600_000
 OPEN = ("pending", "disputed")
 REVIEW_KIND = "review"
 VALUE_REFUSALS = {
@@ -43,6 +44,9 @@ VALUE_REFUSALS = {
     "claim_closed": "the claim was already accepted or rejected",
     "insufficient_balance": "the payout is larger than the balance in that currency",
     "alias_taken": "this alias already belongs to a member",
+    "lazy_acceptance_off": "the charter accepts claims only by approval",
+    "claim_disputed": "a disputed claim is not accepted by waiting",
+    "window_open": "the claim's review window has not passed yet",
     "policy_mismatch": "a payout runs by the charter's payout policy",
     "allocation_mismatch": "the allocations differ from what the policy gives",
     "nothing_to_split": "no member has value to split the budget by",
@@ -256,6 +260,35 @@ def _check_review(ledger: Ledger, event: ValueEvent) -> str | None:
     return None
 
 
+def _check_close(ledger: Ledger, event: ValueEvent) -> str | None:
+    claim = ledger.claims.get(event.content["claim"])
+    policy = event.authority.charter.value
+    if claim is None:
+        return "unknown_claim"
+    if policy is None or policy.acceptance.lazy_hours is None:
+        return "lazy_acceptance_off"
+    if claim.status == "disputed":
+        return "claim_disputed"
+    if claim.status != "pending":
+        return "claim_closed"
+    if event.ts < claim.ts + policy.acceptance.lazy_hours * HOUR_MS:
+        return "window_open"
+    return None
+
+
+def _apply_close(ledger: Ledger, event: ValueEvent) -> None:
+    claim = ledger.claims[event.content["claim"]]
+    claim.status, claim.decided_by = "accepted", event.id
+
+
+def due_claims(ledger: Ledger, lazy_hours: int, now: int) -> list[Claim]:
+    """Pending claims whose review window passed with no dispute: ready to be closed."""
+    return [
+        claim for claim in ledger.claims.values()
+        if claim.status == "pending" and now >= claim.ts + lazy_hours * HOUR_MS
+    ]  # fmt: skip
+
+
 def _check_income(ledger: Ledger, event: ValueEvent) -> str | None:
     return None
 
@@ -380,6 +413,7 @@ def _apply_payout(ledger: Ledger, event: ValueEvent) -> None:
 _CHECKS: dict[str, Callable[[Ledger, ValueEvent], str | None]] = {
     "contribution.claim": _check_claim,
     "contribution.review": _check_review,
+    "contribution.close": _check_close,
     "income.record": _check_income,
     "payout.run": _check_payout,
     "alias.claim": _check_alias_claim,
@@ -388,6 +422,7 @@ _CHECKS: dict[str, Callable[[Ledger, ValueEvent], str | None]] = {
 _EFFECTS: dict[str, Callable[[Ledger, ValueEvent], None]] = {
     "contribution.claim": _apply_claim,
     "contribution.review": _apply_review,
+    "contribution.close": _apply_close,
     "income.record": _apply_income,
     "payout.run": _apply_payout,
     "alias.claim": _apply_alias_claim,

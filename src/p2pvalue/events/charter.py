@@ -96,7 +96,12 @@ def default_charter(membership: str = "open") -> dict[str, Any]:
     review contributions; a claim is accepted with one approval; payouts are BALANCED."""
     if membership not in MEMBERSHIP_POLICIES:
         raise EventError("invalid_charter", f"membership is one of {MEMBERSHIP_POLICIES}")
-    contributing = ["contribution.claim", "contribution.review", "alias.claim"]
+    contributing = [
+        "contribution.claim",
+        "contribution.review",
+        "contribution.close",
+        "alias.claim",
+    ]
     return {
         "membership": membership,
         "roles": {

@@ -33,10 +33,17 @@ class _Content(BaseModel):
 
 
 class Acceptance(_Content):
-    """A claim is accepted with this many approvals, from holders of `role` if one is named."""
+    """A claim is accepted with this many approvals, from holders of `role` if one is named;
+    with `lazy_hours`, also once that long has passed with no dispute and a
+    `contribution.close` event says so."""
 
     approvals: int = Field(ge=1, le=50)
     role: str | None = Field(default=None, max_length=40)
+    lazy_hours: int | None = Field(default=None, ge=0, le=24 * 366)
+
+
+class ContributionClose(_Content):
+    claim: str = Field(pattern=EVENT_ID_PATTERN)
 
 
 class ValuePolicy(_Content):

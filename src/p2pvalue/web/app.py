@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import asyncio
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager, suppress
 from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -16,15 +21,32 @@ from p2pvalue.node import Node
 from p2pvalue.web import api, pages, value_api, value_pages
 
 MAX_REQUEST_BYTES = 1024 * 1024
+DEADLINES_EVERY = 60.0
+LOG = logging.getLogger(__name__)
 
 
 def error_body(code: str, message: str, **extra: Any) -> dict[str, Any]:
     return {"error": {"code": code, "message": message, **extra}}
 
 
-def create_app(node: Node) -> FastAPI:
-    """The node's web application: API, pages, health check and OpenAPI document."""
-    app = FastAPI(title="p2pvalue node", version=__version__, openapi_url="/openapi.json")
+def create_app(node: Node, deadlines_every: float = DEADLINES_EVERY) -> FastAPI:
+    """The node's web application: API, pages, health check and OpenAPI document; while it
+    runs, the node keeps its own deadlines (closing claims whose review window passed)."""
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        stop = asyncio.Event()
+        keeper = asyncio.create_task(_keep_deadlines(node, deadlines_every, stop))
+        try:
+            yield
+        finally:
+            # Let a round in progress finish: its thread holds a database connection.
+            stop.set()
+            await keeper
+
+    app = FastAPI(
+        title="p2pvalue node", version=__version__, openapi_url="/openapi.json", lifespan=lifespan
+    )
     app.state.node = node
     app.include_router(api.router)
     app.include_router(value_api.router)
@@ -41,6 +63,18 @@ def create_app(node: Node) -> FastAPI:
 
     app.add_middleware(BodyLimit)
     return app
+
+
+async def _keep_deadlines(node: Node, every: float, stop: asyncio.Event) -> None:
+    while not stop.is_set():
+        try:
+            closed = await run_in_threadpool(node.close_due_claims)
+            if closed:
+                LOG.info("closed %d claim(s) whose review window passed", closed)
+        except Exception:
+            LOG.exception("keeping deadlines failed; trying again later")
+        with suppress(TimeoutError):
+            await asyncio.wait_for(stop.wait(), every)
 
 
 async def _p2p_error(request: Request, exc: P2PError) -> JSONResponse:
