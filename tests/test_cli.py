@@ -158,7 +158,7 @@ def test_an_id_starting_with_a_dash_is_read_as_an_id(
 def test_rebuild_prints_counts(data: Path, demo_space: str) -> None:
     result = invoke("rebuild", "--data", data)
     assert result.exit_code == 0, result.output
-    assert result.stdout == "rebuilt 2 space(s) from 16 events\n"
+    assert result.stdout == "rebuilt 2 space(s) from 25 events\n"
     assert invoke("verify", "--data", data, "--", demo_space).exit_code == 0
 
 
@@ -167,7 +167,7 @@ def test_export_writes_json_lines(data: Path, demo_space: str, tmp_path: Path) -
     result = invoke("export", "--data", data, "-o", target, "--", demo_space)
     assert result.exit_code == 0, result.output
     lines = target.read_bytes().splitlines()
-    assert len(lines) == 12
+    assert len(lines) == 21
     wires = [orjson.loads(line) for line in lines]
     assert wires[0]["type"] == "space.create" and "space" not in wires[0]
     assert all(canonical(wire) == line for wire, line in zip(wires, lines, strict=True))
@@ -185,10 +185,10 @@ def test_import_into_a_fresh_folder(data: Path, demo_space: str, tmp_path: Path)
     result = invoke("import", exported, "--data", fresh)
 
     assert result.exit_code == 0, result.output
-    assert result.stdout == "imported: 11 accepted, 1 rejected\n"
+    assert result.stdout == "imported: 20 accepted, 1 rejected\n"
     assert invoke("verify", "--data", fresh, "--", demo_space).exit_code == 0
     again = invoke("import", exported, "--data", fresh)
-    assert again.stdout == "imported: 12 duplicate\n"
+    assert again.stdout == "imported: 21 duplicate\n"
 
 
 def test_import_reports_a_refused_line(data: Path, demo_space: str, tmp_path: Path) -> None:
@@ -207,7 +207,7 @@ def test_import_reports_a_refused_line(data: Path, demo_space: str, tmp_path: Pa
 
     assert result.exit_code == 1
     assert result.stdout == (
-        "imported: 10 accepted, 1 refused, 1 refused:bad_signature, 1 rejected\n"
+        "imported: 19 accepted, 1 refused, 1 refused:bad_signature, 1 rejected\n"
     )
 
 

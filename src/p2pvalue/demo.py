@@ -51,11 +51,33 @@ def seed(node: Node) -> str:
     ]
     for account, action, content in steps:
         node.act(account, space, action, dict(content))
+    _value(node, space, alice, bob, carol)
     river = node.create_space(erin, "Riverside Makers", "A neighbourhood workshop, open to all.")
     for account in (alice, dan):
         node.act(account, _required(river.id), "member.join", {})
     node.act(erin, _required(river.id), "post.create", {"text": "Repair café this Saturday!"})
     return space
+
+
+def _value(node: Node, space: str, alice: Account, bob: Account, carol: Account) -> None:
+    """Contributions, reviews, a grant and a payout, so the value pages have something."""
+    claims = [
+        (bob, {"kind": "design", "description": "Impeller v3 drawings and tolerance study",
+               "quantity": 6, "unit": "hours", "evidence": ["https://example.org/pump/v3"]}),
+        (carol, {"kind": "translation", "description": "Assembly guide in Spanish",
+                 "quantity": 4, "unit": "hours"}),
+        (carol, {"kind": "operations", "description": "40-hour endurance test at 12 V",
+                 "quantity": 5, "unit": "hours"}),
+        (bob, {"kind": "docs", "description": "Wiring diagram for the controller",
+               "quantity": 2, "unit": "hours"}),
+    ]  # fmt: skip
+    made = [node.act(who, space, "contribution.claim", claim).id for who, claim in claims]
+    reviews = [(alice, made[0]), (bob, made[1]), (alice, made[2])]
+    for reviewer, claim_id in reviews:
+        node.act(reviewer, space, "contribution.review", {"claim": claim_id, "verdict": "approve"})
+    grant = {"amount": 50_000, "currency": "EUR", "source": "Open hardware grant"}
+    node.act(alice, space, "income.record", grant)
+    node.pay_out(alice, space, "EUR", 30_000)
 
 
 def _required(space_id: str | None) -> str:
