@@ -18,7 +18,6 @@ from p2pvalue.events.value_types import DEFAULT_KINDS, KIND_PATTERN, ValuePolicy
 
 ROLE_NAME = re.compile(ROLE_PATTERN)
 KIND_NAME = re.compile(KIND_PATTERN)
-SELF_GOVERNED = frozenset({"member.join", "member.request", "member.leave"})
 MEMBERSHIP_POLICIES = ("open", "approval", "invite")
 
 
