@@ -167,13 +167,18 @@ class WritePath:
         with self._lock, self._engine.begin() as conn:
             return self._log(conn, space)
 
-    def value_events(self, space: str) -> tuple[int, list[ValueEvent]]:
+    def value_events(
+        self, space: str, known: int | None = None
+    ) -> tuple[int, list[ValueEvent] | None]:
         """The log's version and its accepted value events in order, each with the authority
-        of its causal past, read consistently with the in-memory log."""
+        of its causal past, read consistently with the in-memory log; None for the events
+        when the version is still `known`, so a caller's derived state is not read again."""
         with self._lock, self._engine.begin() as conn:
             log = self._log(conn, space)
             if log is None:
                 raise NotFound("unknown_space", f"no space {space!r} on this node")
+            if log.version == known:
+                return known, None
             found = [
                 ValueEvent(row.id, row.type, row.author, row.ts, row.content,
                            log.state_before(row.id))

@@ -164,11 +164,11 @@ class Node:
 
     def ledger(self, space_id: str) -> Ledger:
         """The space's ledger, folded from its log (cached until the log changes)."""
-        version, value_events = self.writer.value_events(space_id)
         cached = self._ledgers.get(space_id)
-        if cached is not None and cached[0] == version:
+        version, value_events = self.writer.value_events(space_id, cached[0] if cached else None)
+        if value_events is None and cached is not None:
             return cached[1]
-        ledger = fold(value_events)
+        ledger = fold(value_events or [])
         self._ledgers[space_id] = (version, ledger)
         return ledger
 

@@ -20,6 +20,7 @@ in O(events after its parents); only a concurrent revocation re-derives the whol
 
 from __future__ import annotations
 
+import itertools
 from collections import OrderedDict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -38,6 +39,9 @@ from p2pvalue.events.order import topological_order
 from p2pvalue.events.types import RANK_ORDINARY, rank
 
 STATE_CACHE_SIZE = 2048
+# Versions are unique across every log of the process, so a log reloaded from the store
+# never shares a version with the one it replaced and stale derived state is never reused.
+_VERSIONS = itertools.count(1)
 UNDECIDED = "undecided"
 MAX_PASSES = 1000
 
@@ -85,7 +89,7 @@ class SpaceLog:
         self.reasons: dict[str, str | None] = {}
         self.authority: Authority | None = None
         self.accepted = 0
-        self.version = 0
+        self.version = next(_VERSIONS)
         self._gov_ids: list[str] = []
         self._gov_bit: dict[str, int] = {}
         self._past: dict[str, int] = {}
@@ -122,7 +126,7 @@ class SpaceLog:
         """Add an event whose parents are all present and decide it (and whatever it changes)."""
         if entry.id in self.entries:
             return Delta()
-        self.version += 1
+        self.version = next(_VERSIONS)
         appended = bool(self.entries) and set(entry.prev) == self.tips
         self._insert(entry)
         if appended:
