@@ -205,7 +205,8 @@ def contribution_seed(columns: ReputationColumns, params: ReputationParams) -> F
         return value
     now = columns.now_ms if columns.now_ms is not None else int(columns.timestamp_ms.max())
     age = np.maximum(now - columns.timestamp_ms, 0).astype(np.float64)
-    return value * np.exp2(-age / params.half_life_ms)
+    decayed: FloatArray = value * np.exp2(-age / params.half_life_ms)
+    return decayed
 
 
 def check_columns(columns: ReputationColumns) -> None:
