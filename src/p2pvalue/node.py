@@ -21,7 +21,7 @@ from p2pvalue.accounting.ledger import (
     fold,
     reputation_input,
 )
-from p2pvalue.accounting.payout_plan import allocations, plan
+from p2pvalue.accounting.payout_plan import charter_plan, run_content
 from p2pvalue.accounting.payouts import Payout
 from p2pvalue.accounting.reputation import ReputationResult, reputation
 from p2pvalue.accounts import Account, Accounts
@@ -146,21 +146,22 @@ class Node:
                 closed += outcome.status == "accepted"
         return closed
 
-    def payout_plan(self, space: str, currency: str, budget: int, at: int) -> Payout:
-        """What paying out `budget` now would give each member, by the charter's policy."""
-        policy = self.space(space).charter.get("value")
-        if policy is None:
-            raise P2PError("value_not_enabled", VALUE_REFUSALS["value_not_enabled"], 422)
-        half_life = (policy.get("equation") or {}).get("half_life_days")
-        return plan(self.ledger(space), policy["payout_policy"], currency, budget, at, half_life)
+    def payout_plan(
+        self, space: str, currency: str, budget: int, at: int, earmark: str | None = None
+    ) -> Payout:
+        """What paying out `budget` at `at` would give each member, by the charter's policy,
+        out of the pot of `earmark` (None: the income recorded without one)."""
+        value = self.space(space).charter.get("value")
+        return charter_plan(self.ledger(space), value, currency, budget, at, earmark)
 
-    def pay_out(self, account: Account, space: str, currency: str, budget: int) -> Outcome:
+    def pay_out(
+        self, account: Account, space: str, currency: str, budget: int,
+        earmark: str | None = None,
+    ) -> Outcome:  # fmt: skip
         """Record a payout run: the plan's allocations, signed with the time they were planned."""
         at = now_ms()
-        payout = self.payout_plan(space, currency, budget, at)
-        content = {"currency": currency, "budget": budget, "policy": payout.policy,
-                   "allocations": allocations(payout)}  # fmt: skip
-        return self.act(account, space, "payout.run", content, ts=at)
+        payout = self.payout_plan(space, currency, budget, at, earmark)
+        return self.act(account, space, "payout.run", run_content(payout, currency, earmark), ts=at)
 
     def ledger(self, space_id: str) -> Ledger:
         """The space's ledger, folded from its log (cached until the log changes)."""

@@ -20,6 +20,7 @@ from p2pvalue.accounting.money import (
     largest_remainder,
     minor_unit_exponent,
     parse_amount,
+    parse_share,
 )
 from p2pvalue.errors import P2PError
 
@@ -245,3 +246,18 @@ def test_scaling_every_weight_alike_changes_nothing(
 ) -> None:
     scaled = {key: Fraction(weight, scale) for key, weight in weights.items()}
     assert largest_remainder(total, scaled) == largest_remainder(total, weights)
+
+
+@pytest.mark.parametrize(
+    ("text", "basis_points"),
+    [("100", 10_000), ("33.33", 3_333), ("66.67", 6_667), ("0.5", 50), (" 12.5 ", 1_250),
+     ("0", 0)],
+)  # fmt: skip
+def test_a_share_in_percent_is_exact_basis_points(text: str, basis_points: int) -> None:
+    assert parse_share(text) == basis_points
+
+
+@pytest.mark.parametrize("text", ["33.333", "-5", "1e2", "", "12,5", "1000", "50 %"])
+def test_a_share_with_more_than_two_decimals_or_no_number_is_refused(text: str) -> None:
+    error = refused(lambda: parse_share(text))
+    assert (error.code, error.status) == ("invalid_share", 422)

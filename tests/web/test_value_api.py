@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import csv
+import io
 from typing import Any
 
 from web.client import ApiClient, error_code
@@ -124,10 +126,10 @@ def test_payout_preview_run_and_csv(api: ApiClient) -> None:
     csv = api.http.get(f"/api/v1/spaces/{space}/payouts.csv")
     assert csv.headers["content-type"].startswith("text/csv")
     header, *rows = [line.split(",") for line in csv.text.splitlines()]
-    assert header == ["payout", "ts", "currency", "policy", "member", "amount_minor"]
-    paid = {(r[0], r[2], r[3], r[4], r[5]) for r in rows}
-    assert paid == {(ran.json()["id"], "EUR", "BALANCED", bob.did, "959"),
-                    (ran.json()["id"], "EUR", "BALANCED", alice.did, "40")}  # fmt: skip
+    assert header == ["payout", "ts", "currency", "policy", "member", "amount_minor", "earmark"]
+    paid = {(r[0], r[2], r[3], r[4], r[5], r[6]) for r in rows}
+    assert paid == {(ran.json()["id"], "EUR", "BALANCED", bob.did, "959", ""),
+                    (ran.json()["id"], "EUR", "BALANCED", alice.did, "40", "")}  # fmt: skip
     again = api.http.post(f"/api/v1/spaces/{space}/payouts", json=body, headers=alice.auth)
     assert (again.status_code, error_code(again)) == (422, "insufficient_balance")
 
@@ -151,3 +153,66 @@ def test_reputation_scores_and_their_explanation(api: ApiClient) -> None:
     assert {f["edge"] for f in explained["flows"]} == {"authorship"}
     unknown = api.http.get(f"/api/v1/spaces/{space}/reputation/did:key:z6Mkunknown")
     assert (unknown.status_code, error_code(unknown)) == (404, "reputation.unknown_member")
+
+
+def test_earmarked_income_is_paid_out_only_by_an_earmarked_run(api: ApiClient) -> None:
+    alice, bob, carol = api.sign_up("alice"), api.sign_up("bob"), api.sign_up("carol")
+    space = api.create_space(alice)
+    for member in (bob, carol):
+        api.act(member, space, "member.join")
+    for author, project, hours in ((bob, "seeds, beans", 3), (carol, None, 1)):
+        claim = {**CLAIM, "quantity": hours, "evidence": [f"doc:{hours}"], "project": project}
+        claimed = api.act(author, space, "contribution.claim", claim).json()["id"]
+        api.act(alice, space, "contribution.review", {"claim": claimed, "verdict": "approve"})
+    grant = {"amount": 1_250, "currency": "EUR", "source": "seed fund", "earmark": "seeds, beans"}
+    assert api.act(alice, space, "income.record", grant).status_code == 201
+    api.act(alice, space, "income.record", {"amount": 100, "currency": "EUR", "source": "fees"})
+    ledger = api.http.get(f"/api/v1/spaces/{space}/ledger").json()
+    assert (ledger["balances"], ledger["earmarked"]) == (
+        {"EUR": 100},
+        {"seeds, beans": {"EUR": 1_250}},
+    )
+
+    url = f"/api/v1/spaces/{space}/payouts"
+    body = {"currency": "EUR", "budget": 1_250, "earmark": "seeds, beans"}
+    preview = api.http.post(f"{url}/preview", json=body).json()
+    # Only the seeds claim (bob, 120 points) and its review (alice, 5) share the grant.
+    assert (preview["earmark"], preview["amounts"]) == (
+        "seeds, beans",
+        {bob.did: 1_200, alice.did: 50},
+    )
+    general = api.http.post(url, json={**body, "earmark": None}, headers=alice.auth)
+    assert (general.status_code, error_code(general)) == (422, "insufficient_balance")
+    nobody = api.http.post(url, json={**body, "budget": 1, "earmark": "tools"}, headers=alice.auth)
+    assert (nobody.status_code, error_code(nobody)) == (422, "insufficient_balance")
+    ran = api.http.post(url, json=body, headers=alice.auth)
+    assert ran.status_code == 201, ran.text
+    run = next(e for e in api.log(space) if e["id"] == ran.json()["id"])["event"]
+    assert run["content"]["earmark"] == "seeds, beans"
+    api.http.post(url, json={"currency": "EUR", "budget": 100}, headers=alice.auth)
+    ledger = api.http.get(f"/api/v1/spaces/{space}/ledger").json()
+    assert (ledger["balances"], ledger["earmarked"]) == ({"EUR": 0}, {"seeds, beans": {"EUR": 0}})
+
+    text = api.http.get(f"{url}.csv", params={"earmark": "seeds, beans"}).text
+    assert {tuple(row[4:]) for row in list(csv.reader(io.StringIO(text)))[1:]} == {
+        (alice.did, "50", "seeds, beans"), (bob.did, "1200", "seeds, beans"),
+    }  # fmt: skip
+    everything = list(csv.reader(io.StringIO(api.http.get(f"{url}.csv").text)))
+    assert sorted(row[6] for row in everything[1:]) == ["", "", "", "seeds, beans", "seeds, beans"]
+
+
+def test_endorsements_through_the_api(api: ApiClient) -> None:
+    alice, bob = api.sign_up("alice"), api.sign_up("bob")
+    space = api.create_space(alice)
+    api.act(bob, space, "member.join")
+    claimed = api.act(bob, space, "contribution.claim", CLAIM).json()["id"]
+    endorse = {"claim": claimed, "note": "clear and complete"}
+    assert api.act(alice, space, "contribution.endorse", endorse).status_code == 201
+    again = api.act(alice, space, "contribution.endorse", endorse)
+    assert (again.status_code, error_code(again)) == (422, "already_endorsed")
+    own = api.act(bob, space, "contribution.endorse", {"claim": claimed})
+    assert (own.status_code, error_code(own)) == (422, "own_claim")
+    found = api.http.get(f"/api/v1/spaces/{space}/claims").json()["claims"][0]
+    assert [(e["endorser"], e["note"]) for e in found["endorsements"]] == [
+        (alice.did, "clear and complete")
+    ]

@@ -1,11 +1,16 @@
-"""The ledger: claims and their reviews, income and payout runs, folded from a space's log.
+"""The ledger: claims, their reviews and endorsements, income and payout runs, folded from a
+space's log.
 
 `fold` is a pure function of the space's accepted value events in the space's order. Rules
 that depend on the ledger (a review of one's own claim, a review after the claim closed,
-evidence claimed twice, a payout beyond the balance) are judged by `check`: the node refuses
-such a local action outright (nothing stored), and an event that arrives from elsewhere and
-breaks one is kept in the log but has no effect on the ledger (`Ledger.void`), so every node
-still derives the same ledger from the same events.
+evidence claimed twice, a payout beyond the balance of its pot) are judged by `check`: the
+node refuses such a local action outright (nothing stored), and an event that arrives from
+elsewhere and breaks one is kept in the log but has no effect on the ledger (`Ledger.void`),
+so every node still derives the same ledger from the same events.
+
+Money is kept in pots, one per (currency, earmark): income recorded with an earmark (a
+project) can only be paid out by a run naming that earmark, and a run without one pays out
+of the money given without one.
 """
 
 from __future__ import annotations
@@ -24,11 +29,11 @@ from p2pvalue.accounting.equation import (
 from p2pvalue.accounting.reputation import ContributionNode, ReputationInput
 from p2pvalue.errors import EventError, P2PError
 from p2pvalue.events.authority import Authority
-from p2pvalue.events.value_types import FULL_SHARE, ValuePolicy
+from p2pvalue.events.value_types import FULL_SHARE, ByProposal, SecondRound, ValuePolicy
 
 VALUE_TYPES = frozenset(
-    {"contribution.claim", "contribution.review", "contribution.close", "income.record",
-     "payout.run", "alias.claim", "alias.confirm"}
+    {"contribution.claim", "contribution.review", "contribution.close", "contribution.endorse",
+     "income.record", "payout.run", "alias.claim", "alias.confirm"}
 )  # fmt: skip
 HOUR_MS = 3_600_000
 OPEN = ("pending", "disputed")
@@ -42,10 +47,12 @@ VALUE_REFUSALS = {
     "unknown_claim": "no such claim in this space",
     "own_claim": "nobody reviews a claim they share in",
     "claim_closed": "the claim was already accepted or rejected",
-    "insufficient_balance": "the payout is larger than the balance in that currency",
+    "already_endorsed": "this member already endorsed this claim",
+    "claim_rejected": "the claim was rejected",
+    "insufficient_balance": "the payout is larger than the balance of its currency and earmark",
     "alias_taken": "this alias already belongs to a member",
     "lazy_acceptance_off": "the charter accepts claims only by approval",
-    "claim_disputed": "a disputed claim is not accepted by waiting",
+    "claim_disputed": "a disputed claim is settled by its reviewers, not by waiting",
     "window_open": "the claim's review window has not passed yet",
     "policy_mismatch": "a payout runs by the charter's payout policy",
     "allocation_mismatch": "the allocations differ from what the policy gives",
@@ -75,6 +82,15 @@ class Review:
     ts: int
     counts: bool
     valued: ValuedContribution | None = None
+    second_round: bool = False  # given after a dispute by a holder of the disputes rule's role
+
+
+@dataclass(frozen=True)
+class Endorsement:
+    endorser: str
+    note: str
+    event: str
+    ts: int
 
 
 @dataclass
@@ -93,8 +109,10 @@ class Claim:
     project: str | None
     shares: dict[str, int]
     reviews: dict[str, Review] = field(default_factory=dict)
+    endorsements: dict[str, Endorsement] = field(default_factory=dict)
     status: str = "pending"
     decided_by: str | None = None
+    dispute: str | None = None  # the review that sent it to the disputes rule, if any
     valued: ValuedContribution | None = None
 
     @property
@@ -130,6 +148,10 @@ class PayoutRecord:
     policy: str
     allocations: Mapping[str, int]
     ts: int
+    earmark: str | None = None
+
+
+Pot = tuple[str, str | None]  # (currency, earmark): money that is paid out together
 
 
 @dataclass
@@ -144,36 +166,50 @@ class Ledger:
     void: dict[str, str] = field(default_factory=dict)
     aliases: dict[str, str] = field(default_factory=dict)
     alias_claims: dict[str, set[str]] = field(default_factory=dict)
+    pots: dict[Pot, int] = field(default_factory=dict)
+    paid_from: dict[Pot, dict[str, int]] = field(default_factory=dict)
 
-    def balance(self, currency: str) -> int:
-        return self.received.get(currency, 0) - self.paid_out.get(currency, 0)
+    def balance(self, currency: str, earmark: str | None = None) -> int:
+        """What is left to pay out in `currency` of the income earmarked `earmark` (None:
+        of the income recorded without an earmark)."""
+        return self.pots.get((currency, earmark), 0)
 
-    def accepted_claims(self) -> list[Claim]:
-        return [claim for claim in self.claims.values() if claim.status == "accepted"]
+    def accepted_claims(self, project: str | None = None) -> list[Claim]:
+        """Accepted claims, only those of `project` when one is named."""
+        return [
+            claim for claim in self.claims.values()
+            if claim.status == "accepted" and (project is None or claim.project == project)
+        ]  # fmt: skip
 
-    def member_values(self, equation: ValueEquation | None = None) -> dict[str, Fraction]:
+    def member_values(
+        self, equation: ValueEquation | None = None, project: str | None = None
+    ) -> dict[str, Fraction]:
         """Each member's part of the accepted value, by the equation in force at each claim
         (or by `equation`, to see what a proposed equation would change), plus the value of
-        their counted reviews of claims that were decided."""
+        their counted reviews of claims that were decided; only `project`'s claims and their
+        reviews when one is named."""
         totals: dict[str, Fraction] = {}
-        for claim in self.accepted_claims():
+        for claim in self.accepted_claims(project):
             for member in claim.shares:
                 part = claim.value_of(member, equation)
                 totals[member] = totals.get(member, Fraction(0)) + part
-        for review in self.decided_reviews():
+        for review in self.decided_reviews(project):
             assert review.valued is not None
             value = review.valued.value if equation is None else _revalue(review, equation)
             totals[review.reviewer] = totals.get(review.reviewer, Fraction(0)) + value
         return totals
 
-    def decided_reviews(self) -> list[Review]:
-        """Counted reviews (with a value) of claims that were accepted or rejected."""
+    def decided_reviews(self, project: str | None = None) -> list[Review]:
+        """Counted reviews (with a value) of claims that were accepted or rejected: by the
+        acceptance rule's role, or in a second round after a dispute; only reviews of
+        `project`'s claims when one is named."""
         return [
             review
             for claim in self.claims.values()
             if claim.status in ("accepted", "rejected")
+            and (project is None or claim.project == project)
             for review in claim.reviews.values()
-            if review.counts and review.valued is not None
+            if (review.counts or review.second_round) and review.valued is not None
         ]
 
 
@@ -289,6 +325,25 @@ def due_claims(ledger: Ledger, lazy_hours: int, now: int) -> list[Claim]:
     ]  # fmt: skip
 
 
+def _check_endorse(ledger: Ledger, event: ValueEvent) -> str | None:
+    claim = ledger.claims.get(event.content["claim"])
+    if claim is None:
+        return "unknown_claim"
+    if event.author in claim.shares:
+        return "own_claim"
+    if event.author in claim.endorsements:
+        return "already_endorsed"
+    if claim.status in ("disputed", "rejected"):
+        return f"claim_{claim.status}"
+    return None
+
+
+def _apply_endorse(ledger: Ledger, event: ValueEvent) -> None:
+    claim = ledger.claims[event.content["claim"]]
+    note = event.content.get("note", "")
+    claim.endorsements[event.author] = Endorsement(event.author, note, event.id, event.ts)
+
+
 def _check_income(ledger: Ledger, event: ValueEvent) -> str | None:
     return None
 
@@ -303,7 +358,8 @@ def _check_payout(ledger: Ledger, event: ValueEvent) -> str | None:
         return "policy_mismatch"
     try:
         expected = plan(ledger, content["policy"], content["currency"], content["budget"],
-                        event.ts, _equation(event).half_life_days)  # fmt: skip
+                        event.ts, _equation(event).half_life_days,
+                        earmark=content.get("earmark"))  # fmt: skip
     except P2PError as refusal:
         return refusal.code
     return None if allocations(expected) == content["allocations"] else "allocation_mismatch"
@@ -356,22 +412,42 @@ def _apply_review(ledger: Ledger, event: ValueEvent) -> None:
     claim = ledger.claims[event.content["claim"]]
     policy = event.authority.charter.value
     assert policy is not None
-    role = policy.acceptance.role
-    counts = role is None or role in event.authority.roles_of(event.author)
+    roles = event.authority.roles_of(event.author)
+    role, rule = policy.acceptance.role, policy.disputes
     claim.reviews[event.author] = Review(
         event.author, event.content["verdict"], event.content.get("reason", ""), event.id,
-        event.ts, counts, _review_value(event, policy.kinds),
+        event.ts, role is None or role in roles, _review_value(event, policy.kinds),
+        claim.dispute is not None and isinstance(rule, SecondRound) and rule.role in roles,
     )  # fmt: skip
-    standing = [review.verdict for review in claim.reviews.values() if review.counts]
-    needed = policy.acceptance.approvals
-    if "dispute" in standing:
-        claim.status = "disputed"
-    elif standing.count("reject") >= needed:
-        claim.status, claim.decided_by = "rejected", event.id
-    elif standing.count("approve") >= needed:
-        claim.status, claim.decided_by = "accepted", event.id
+    if rule is None or claim.dispute is None:
+        claim.status = _first_round(claim, policy.acceptance.approvals)
+        if rule is not None and claim.status == "disputed":
+            claim.dispute = event.id
     else:
-        claim.status = "pending"
+        claim.status = _second_round(claim, rule)
+    if claim.status in ("accepted", "rejected"):
+        claim.decided_by = event.id
+
+
+def _first_round(claim: Claim, needed: int) -> str:
+    """The status by the acceptance rule: one standing dispute holds the claim."""
+    standing = [review.verdict for review in claim.reviews.values() if review.counts]
+    if "dispute" in standing:
+        return "disputed"
+    if standing.count("reject") >= needed:
+        return "rejected"
+    return "accepted" if standing.count("approve") >= needed else "pending"
+
+
+def _second_round(claim: Claim, rule: SecondRound | ByProposal) -> str:
+    """The status of a claim the disputes rule has taken over: only verdicts given after the
+    dispute by holders of the rule's role count, and one rejection among them rejects."""
+    if isinstance(rule, ByProposal):
+        return "disputed"
+    verdicts = [review.verdict for review in claim.reviews.values() if review.second_round]
+    if "reject" in verdicts:
+        return "rejected"
+    return "accepted" if verdicts.count("approve") >= rule.approvals else "disputed"
 
 
 def _review_value(event: ValueEvent, kinds: list[str]) -> ValuedContribution | None:
@@ -390,30 +466,34 @@ def _apply_income(ledger: Ledger, event: ValueEvent) -> None:
     content = event.content
     income = Income(
         event.id, content["amount"], content["currency"], content["source"],
-        content.get("earmark"), event.ts, event.author,
+        content.get("earmark") or None, event.ts, event.author,
     )  # fmt: skip
     ledger.income.append(income)
     ledger.received[income.currency] = ledger.received.get(income.currency, 0) + income.amount
+    pot = (income.currency, income.earmark)
+    ledger.pots[pot] = ledger.pots.get(pot, 0) + income.amount
 
 
 def _apply_payout(ledger: Ledger, event: ValueEvent) -> None:
     content = event.content
     record = PayoutRecord(
         event.id, content["currency"], content["budget"], content["policy"],
-        dict(content["allocations"]), event.ts,
+        dict(content["allocations"]), event.ts, content.get("earmark"),
     )  # fmt: skip
     ledger.payouts.append(record)
-    currency = record.currency
+    currency, pot = record.currency, (record.currency, record.earmark)
     ledger.paid_out[currency] = ledger.paid_out.get(currency, 0) + record.budget
-    paid = ledger.paid.setdefault(currency, {})
-    for member, amount in record.allocations.items():
-        paid[member] = paid.get(member, 0) + amount
+    ledger.pots[pot] = ledger.pots.get(pot, 0) - record.budget
+    for paid in (ledger.paid.setdefault(currency, {}), ledger.paid_from.setdefault(pot, {})):
+        for member, amount in record.allocations.items():
+            paid[member] = paid.get(member, 0) + amount
 
 
 _CHECKS: dict[str, Callable[[Ledger, ValueEvent], str | None]] = {
     "contribution.claim": _check_claim,
     "contribution.review": _check_review,
     "contribution.close": _check_close,
+    "contribution.endorse": _check_endorse,
     "income.record": _check_income,
     "payout.run": _check_payout,
     "alias.claim": _check_alias_claim,
@@ -423,6 +503,7 @@ _EFFECTS: dict[str, Callable[[Ledger, ValueEvent], None]] = {
     "contribution.claim": _apply_claim,
     "contribution.review": _apply_review,
     "contribution.close": _apply_close,
+    "contribution.endorse": _apply_endorse,
     "income.record": _apply_income,
     "payout.run": _apply_payout,
     "alias.claim": _apply_alias_claim,
@@ -432,7 +513,8 @@ _EFFECTS: dict[str, Callable[[Ledger, ValueEvent], None]] = {
 
 def reputation_input(ledger: Ledger, members: Iterable[str]) -> ReputationInput:
     """The reputation graph's input: accepted claims minting their value, authored by their
-    contributors, approved by their counted reviewers, grouped by project."""
+    contributors, approved by their counted reviewers, endorsed by members (each endorsement
+    weighing the same), grouped by project."""
     contributions = [
         ContributionNode(
             id=claim.id,
@@ -444,9 +526,10 @@ def reputation_input(ledger: Ledger, members: Iterable[str]) -> ReputationInput:
                 sorted(
                     r.reviewer
                     for r in claim.reviews.values()
-                    if r.counts and r.verdict == "approve"
+                    if (r.counts or r.second_round) and r.verdict == "approve"
                 )
             ),
+            endorsements=tuple((endorser, 1) for endorser in sorted(claim.endorsements)),
         )
         for claim in ledger.accepted_claims()
         if claim.valued is not None

@@ -48,6 +48,7 @@ _BY_EXPONENT: dict[int, tuple[str, ...]] = {
     4: ("CLF", "UYW"),
 }  # fmt: skip
 _DECIMAL = re.compile(r"(-?)([0-9]+)(?:\.([0-9]+))?")
+_PERCENT = re.compile(r"([0-9]{1,3})(?:\.([0-9]{1,2}))?")
 CURRENCY_EXPONENTS: Mapping[str, int] = MappingProxyType(
     {code: exponent for exponent, codes in _BY_EXPONENT.items() for code in codes}
 )
@@ -83,6 +84,14 @@ def parse_amount(text: str, currency: str) -> int:
     scale: int = 10**exponent
     minor = int(whole) * scale + int(part.ljust(exponent, "0") or "0")
     return -minor if sign == "-" else minor
+
+
+def parse_share(text: str) -> int:
+    """The basis points written as a percentage with at most two decimals ('33.33' is 3333)."""
+    match = _PERCENT.fullmatch(text.strip())
+    if match is None:
+        raise P2PError("invalid_share", f"{text!r} is not a percentage like 25 or 33.33", 422)
+    return int(match.group(1)) * 100 + int((match.group(2) or "").ljust(2, "0"))
 
 
 def largest_remainder(total: int, weights: Mapping[K, Weight]) -> dict[K, int]:

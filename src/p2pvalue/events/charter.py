@@ -84,6 +84,9 @@ def _check_value_policy(policy: ValuePolicy, roles: Mapping[str, frozenset[str]]
     role = policy.acceptance.role
     if role is not None and role not in roles:
         raise EventError("invalid_charter", f"value.acceptance.role {role!r} is not defined")
+    disputes = getattr(policy.disputes, "role", None)
+    if disputes is not None and disputes not in roles:
+        raise EventError("invalid_charter", f"value.disputes.role {disputes!r} is not defined")
     # The equation is part of the charter: one that cannot value every kind is refused here.
     from p2pvalue.accounting.equation import charter_equation
 
@@ -99,6 +102,7 @@ def default_charter(membership: str = "open") -> dict[str, Any]:
         "contribution.claim",
         "contribution.review",
         "contribution.close",
+        "contribution.endorse",
         "alias.claim",
     ]
     return {

@@ -18,6 +18,7 @@ from p2pvalue.events.value_types import (
     AliasConfirm,
     ContributionClaim,
     ContributionClose,
+    ContributionEndorse,
     ContributionReview,
     IncomeRecord,
     PayoutRun,
@@ -113,6 +114,7 @@ EVENT_TYPES: dict[str, EventType] = {
         EventType("payout.run", RANK_ORDINARY, PayoutRun, check_payout),
         EventType("alias.claim", RANK_ORDINARY, AliasClaim),
         EventType("alias.confirm", RANK_ORDINARY, AliasConfirm),
+        EventType("contribution.endorse", RANK_ORDINARY, ContributionEndorse),
     )
 }
 

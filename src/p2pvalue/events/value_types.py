@@ -1,4 +1,4 @@
-"""The shapes of the value events: contributions, reviews, income and payout runs.
+"""The shapes of the value events: contributions, reviews, endorsements, income and payouts.
 
 Shapes and checks that need nothing but the event itself live here, so a malformed claim
 is refused before anything is stored. What depends on the space's state (is the claim
@@ -46,11 +46,27 @@ class ContributionClose(_Content):
     claim: str = Field(pattern=EVENT_ID_PATTERN)
 
 
+class SecondRound(_Content):
+    """Once disputed, a claim is accepted by `approvals` approvals given after the dispute by
+    holders of `role`, or rejected by one rejection from such a holder."""
+
+    rule: Literal["second_round"]
+    approvals: int = Field(ge=1, le=50)
+    role: str = Field(max_length=40)
+
+
+class ByProposal(_Content):
+    """Once disputed, a claim stays disputed until a governance decision settles it."""
+
+    rule: Literal["proposal"]
+
+
 class ValuePolicy(_Content):
     kinds: list[str] = Field(min_length=1, max_length=64)
     acceptance: Acceptance
     payout_policy: Literal["IMMEDIATE", "RECENT", "BALANCED", "BUCKETS"] = "BALANCED"
     equation: dict[str, object] | None = None
+    disputes: SecondRound | ByProposal | None = Field(default=None, discriminator="rule")
 
 
 class Share(_Content):
@@ -83,6 +99,13 @@ class ContributionReview(_Content):
     reason: str = Field(default="", max_length=2000)
 
 
+class ContributionEndorse(_Content):
+    """A member vouches for someone else's claim; it adds an edge to the reputation graph."""
+
+    claim: str = Field(pattern=EVENT_ID_PATTERN)
+    note: str = Field(default="", max_length=2000)
+
+
 class IncomeRecord(_Content):
     amount: int
     currency: str = Field(pattern=CURRENCY_PATTERN)
@@ -95,6 +118,7 @@ class PayoutRun(_Content):
     budget: int
     policy: Literal["IMMEDIATE", "RECENT", "BALANCED", "BUCKETS"]
     allocations: dict[str, int] = Field(max_length=100_000)
+    earmark: str | None = Field(default=None, min_length=1, max_length=200)
 
 
 class AliasClaim(_Content):

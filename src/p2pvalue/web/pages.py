@@ -177,6 +177,11 @@ def act_and_return(
         problem = outcome.message if outcome.status in ("rejected", "refused") else None
     except P2PError as error:
         problem = error.message
+    return back_with(back, problem)
+
+
+def back_with(back: str, problem: str | None = None) -> Response:
+    """Go back to `back`, with `problem` shown there if there is one."""
     response = RedirectResponse(back, 303)
     if problem:
         # A cookie, not the URL: no other site can make a page of ours say what it wants.

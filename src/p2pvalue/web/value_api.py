@@ -31,6 +31,7 @@ class ProposedEquation(BaseModel):
 class PayoutRequest(BaseModel):
     currency: str = Field(pattern=r"^[A-Z]{3}$")
     budget: int = Field(gt=0, le=2**53 - 1)
+    earmark: str | None = Field(None, min_length=1, max_length=200)
 
 
 def exact(value: Fraction) -> dict[str, Any]:
@@ -44,6 +45,7 @@ def claim_json(claim: Claim) -> dict[str, Any]:
         "when", "project", "shares", "status", "decided_by")}  # fmt: skip
     found["evidence"] = list(claim.evidence)
     found["reviews"] = [asdict(review) for review in claim.reviews.values()]
+    found["endorsements"] = [asdict(e) for e in claim.endorsements.values()]
     if claim.valued is not None:
         found["value"] = exact(claim.valued.value)
         found["equation_version"] = claim.valued.equation_version
@@ -53,11 +55,18 @@ def claim_json(claim: Claim) -> dict[str, Any]:
 
 
 def ledger_summary(ledger: Ledger) -> dict[str, Any]:
-    currencies = sorted(set(ledger.received) | set(ledger.paid_out))
+    """Claim counts, money and void events; `balances` is the income without an earmark
+    still to pay out, `earmarked` the same per earmark."""
+    balances: dict[str, int] = {}
+    earmarked: dict[str, dict[str, int]] = {}
+    for (currency, earmark), amount in sorted(ledger.pots.items(), key=lambda p: p[0][0]):
+        pot = balances if earmark is None else earmarked.setdefault(earmark, {})
+        pot[currency] = amount
     return {
         "claims": {status: sum(1 for c in ledger.claims.values() if c.status == status)
                    for status in ("pending", "disputed", "accepted", "rejected")},
-        "balances": {currency: ledger.balance(currency) for currency in currencies},
+        "balances": balances,
+        "earmarked": dict(sorted(earmarked.items())),
         "received": ledger.received,
         "paid_out": ledger.paid_out,
         "income": [asdict(income) for income in ledger.income],
@@ -119,11 +128,12 @@ def what_if(space_id: str, body: ProposedEquation, node: NodeDep) -> dict[str, A
 
 @router.post("/payouts/preview")
 def preview_payout(space_id: str, body: PayoutRequest, node: NodeDep) -> dict[str, Any]:
-    """What a payout of `budget` would give each member now, and why."""
-    payout = node.payout_plan(space_id, body.currency, body.budget, now_ms())
+    """What a payout of `budget` would give each member now, and why; with `earmark`, out
+    of the income earmarked for that project, split by the value of its claims."""
+    payout = node.payout_plan(space_id, body.currency, body.budget, now_ms(), body.earmark)
     return {
         "policy": payout.policy, "currency": body.currency, "budget": payout.budget,
-        "amounts": {m: a for m, a in payout.amounts.items() if a},
+        "earmark": body.earmark, "amounts": {m: a for m, a in payout.amounts.items() if a},
         "explanations": {m: asdict(e) for m, e in payout.explanations.items() if e.amount},
     }  # fmt: skip
 
@@ -132,18 +142,35 @@ def preview_payout(space_id: str, body: PayoutRequest, node: NodeDep) -> dict[st
 def run_payout(
     space_id: str, body: PayoutRequest, account: AccountDep, node: NodeDep
 ) -> JSONResponse:
-    """Pay out `budget` by the charter's policy: a signed `payout.run` anyone can recompute."""
-    return outcome_response(node.pay_out(account, space_id, body.currency, body.budget))
+    """Pay out `budget` by the charter's policy (out of `earmark`'s income when one is
+    named): a signed `payout.run` anyone can recompute."""
+    outcome = node.pay_out(account, space_id, body.currency, body.budget, body.earmark)
+    return outcome_response(outcome)
 
 
 @router.get("/payouts.csv")
-def payouts_csv(space_id: str, node: NodeDep) -> Response:
-    """Every payout, one row per member paid: run, time, currency, policy, member, amount."""
-    rows = ["payout,ts,currency,policy,member,amount_minor"]
+def payouts_csv(
+    space_id: str,
+    node: NodeDep,
+    earmark: str | None = Query(None, max_length=200, description="only runs of this earmark"),
+) -> Response:
+    """Every payout, one row per member paid: run, time, currency, policy, member, amount and
+    the earmark it paid out of (empty for none)."""
+    rows = ["payout,ts,currency,policy,member,amount_minor,earmark"]
     for run in node.ledger(space_id).payouts:
+        if earmark is not None and run.earmark != earmark:
+            continue
         for member, amount in sorted(run.allocations.items()):
-            rows.append(f"{run.id},{run.ts},{run.currency},{run.policy},{member},{amount}")
+            rows.append(f"{run.id},{run.ts},{run.currency},{run.policy},{member},{amount},"
+                        f"{_csv_field(run.earmark or '')}")  # fmt: skip
     return Response("\n".join(rows) + "\n", media_type="text/csv")
+
+
+def _csv_field(text: str) -> str:
+    """A CSV field: quoted when it holds a comma, quote or line break (RFC 4180)."""
+    if any(c in text for c in ',"\r\n'):
+        return '"' + text.replace('"', '""') + '"'
+    return text
 
 
 @router.get("/valueflows.jsonld")
