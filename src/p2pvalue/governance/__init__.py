@@ -1,0 +1,1 @@
+"""Governance: decision policies, proposals and their lifecycle, decision methods, delegation."""
