@@ -16,11 +16,12 @@ from typer.testing import CliRunner, Result
 
 from p2pvalue import cli
 from p2pvalue.config import load_config
+from p2pvalue.errors import P2PError
 from p2pvalue.events.canonical import canonical, digest
 from p2pvalue.node import Node
 from p2pvalue.store.schema import events
 
-COMMANDS = ("init", "serve", "demo", "verify", "rebuild", "export", "import")
+COMMANDS = ("init", "serve", "demo", "verify", "rebuild", "export", "import", "recount")
 runner = CliRunner()
 
 
@@ -158,7 +159,7 @@ def test_an_id_starting_with_a_dash_is_read_as_an_id(
 def test_rebuild_prints_counts(data: Path, demo_space: str) -> None:
     result = invoke("rebuild", "--data", data)
     assert result.exit_code == 0, result.output
-    assert result.stdout == "rebuilt 2 space(s) from 25 events\n"
+    assert result.stdout == "rebuilt 2 space(s) from 31 events\n"
     assert invoke("verify", "--data", data, "--", demo_space).exit_code == 0
 
 
@@ -167,7 +168,7 @@ def test_export_writes_json_lines(data: Path, demo_space: str, tmp_path: Path) -
     result = invoke("export", "--data", data, "-o", target, "--", demo_space)
     assert result.exit_code == 0, result.output
     lines = target.read_bytes().splitlines()
-    assert len(lines) == 21
+    assert len(lines) == 27
     wires = [orjson.loads(line) for line in lines]
     assert wires[0]["type"] == "space.create" and "space" not in wires[0]
     assert all(canonical(wire) == line for wire, line in zip(wires, lines, strict=True))
@@ -185,10 +186,10 @@ def test_import_into_a_fresh_folder(data: Path, demo_space: str, tmp_path: Path)
     result = invoke("import", exported, "--data", fresh)
 
     assert result.exit_code == 0, result.output
-    assert result.stdout == "imported: 20 accepted, 1 rejected\n"
+    assert result.stdout == "imported: 26 accepted, 1 rejected\n"
     assert invoke("verify", "--data", fresh, "--", demo_space).exit_code == 0
     again = invoke("import", exported, "--data", fresh)
-    assert again.stdout == "imported: 21 duplicate\n"
+    assert again.stdout == "imported: 27 duplicate\n"
 
 
 def test_import_reports_a_refused_line(data: Path, demo_space: str, tmp_path: Path) -> None:
@@ -207,7 +208,7 @@ def test_import_reports_a_refused_line(data: Path, demo_space: str, tmp_path: Pa
 
     assert result.exit_code == 1
     assert result.stdout == (
-        "imported: 19 accepted, 1 refused, 1 refused:bad_signature, 1 rejected\n"
+        "imported: 25 accepted, 1 refused, 1 refused:bad_signature, 1 rejected\n"
     )
 
 
@@ -302,3 +303,17 @@ def test_the_console_script_exits_2_on_refusals(tmp_path: Path) -> None:
                           text=True, timeout=60, env={"PATH": "/usr/bin:/bin"})  # fmt: skip
     assert done.returncode == 2
     assert done.stderr.startswith("error: not_initialised:")
+
+
+def test_recount_a_closed_proposal_and_refuse_an_open_one(data: Path, demo_space: str) -> None:
+    with Node(load_config(data)) as node:
+        proposals = node.governance.authority(demo_space).proposals.values()
+        closed = next(p.id for p in proposals if p.status == "enacted")
+        still_open = next(p.id for p in proposals if p.status == "open")
+    result = invoke("recount", "--data", data, "--", closed)
+    assert result.exit_code == 0, result.output
+    assert '"outcome": "passed"' in result.stdout and "ok: passed" in result.stdout
+    refused = invoke("recount", "--data", data, "--", still_open)
+    assert refused.exit_code != 0
+    assert isinstance(refused.exception, P2PError)
+    assert refused.exception.code == "proposal_not_closed"

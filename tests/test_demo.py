@@ -20,7 +20,7 @@ def test_demo_seeds_people_and_two_spaces(node: Node) -> None:
     for person in demo.PEOPLE:
         assert node.accounts.check_password(person, demo.DEMO_PASSWORD).username == person
     summary = node.space(space)
-    assert (summary.membership, summary.events, summary.accepted) == ("approval", 21, 20)
+    assert (summary.membership, summary.events, summary.accepted) == ("approval", 27, 26)
 
 
 def test_demo_members_and_roles(node: Node) -> None:
@@ -31,7 +31,7 @@ def test_demo_members_and_roles(node: Node) -> None:
     assert members == {
         dids["alice"]: ("member", ["admin", "member"]),
         dids["bob"]: ("member", ["maintainer", "member"]),
-        dids["carol"]: ("member", ["member"]),
+        dids["carol"]: ("member", ["maintainer", "member"]),
         dids["dan"]: ("requested", []),
     }
 
@@ -56,7 +56,7 @@ def test_demo_verifies_and_rebuilds_identically(node: Node) -> None:
     demo.seed(node)
     with node.engine.begin() as conn:
         before = snapshot(conn)
-    assert audit.rebuild(node) == {"spaces": 2, "events": 21 + 4}
+    assert audit.rebuild(node) == {"spaces": 2, "events": 27 + 4}
     with node.engine.begin() as conn:
         assert snapshot(conn) == before
     assert [audit.verify(node, s.id) for s in node.spaces()] == [None, None]
@@ -69,3 +69,15 @@ def test_demo_has_contributions_and_a_payout(node: Node) -> None:
     assert statuses == ["accepted", "accepted", "accepted", "pending"]
     assert ledger.balance("EUR") == 20_000
     assert sum(ledger.paid["EUR"].values()) == 30_000
+
+
+def test_demo_has_a_decided_proposal_and_an_open_one(node: Node) -> None:
+    space = demo.seed(node)
+    proposals = sorted(
+        node.governance.authority(space).proposals.values(), key=lambda p: p.created_ts
+    )
+    assert [(p.title, p.status) for p in proposals] == [
+        ("Carol becomes a maintainer", "enacted"),
+        ("Which variant do we build next?", "open"),
+    ]
+    assert node.governance.recount(proposals[0].id).matches

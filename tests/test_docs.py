@@ -9,6 +9,7 @@ import pytest
 from typer.main import get_command
 
 from p2pvalue.cli import app
+from p2pvalue.governing import GOVERNANCE_REFUSALS
 
 ROOT = Path(__file__).parent.parent
 ERRORS = {"EventError", "P2PError", "NotFound", "Unauthorized", "Forbidden", "Conflict"}
@@ -42,6 +43,11 @@ def test_codes_are_found() -> None:
 @pytest.mark.parametrize("code", sorted(_refusal_codes()))
 def test_every_refusal_code_is_documented(code: str) -> None:
     assert f"`{code}`" in _documentation()
+
+
+@pytest.mark.parametrize("code", sorted(GOVERNANCE_REFUSALS))
+def test_every_governance_refusal_is_documented(code: str) -> None:
+    assert f"`{code}`" in (ROOT / "docs" / "governance.md").read_text()
 
 
 @pytest.mark.parametrize("command", sorted(get_command(app).commands))  # type: ignore[attr-defined]

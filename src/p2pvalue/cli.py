@@ -148,6 +148,32 @@ def import_command(
         raise typer.Exit(1)
 
 
+@app.command(context_settings=ID_ARGUMENTS)
+def recount(
+    proposal: Annotated[str, typer.Argument(help="The proposal id (its proposal.create event).")],
+    ballots: Annotated[
+        str | None,
+        typer.Option("--ballots", help="Also print the ballots that counted: preflib or blt."),
+    ] = None,
+    data: DataDir = DEFAULT_DATA,
+    database_url: DatabaseUrl = None,
+) -> None:
+    """Count a closed proposal again from the log and compare with the recorded outcome;
+    exits 1 if they differ."""
+    import orjson
+
+    with _node(data, database_url) as node:
+        found = node.governance.recount(proposal)
+        exported = node.governance.ballots(proposal, ballots) if ballots else None
+    typer.echo(orjson.dumps(found.result, option=orjson.OPT_INDENT_2).decode())
+    if exported is not None:
+        typer.echo(exported, nl=False)
+    if not found.matches:
+        typer.echo(f"MISMATCH: the log recorded {found.recorded}", err=True)
+        raise typer.Exit(1)
+    typer.echo(f"ok: {found.result['outcome']}, as recorded by {found.close}")
+
+
 def _import_git(
     repository: Path | None, space: str | None, data: Path, database_url: str | None
 ) -> None:

@@ -25,6 +25,7 @@ def seed(node: Node) -> str:
     alice, bob, carol, dan, erin = (_account(node, name) for name in PEOPLE)
     charter = default_charter("approval")
     charter["roles"]["maintainer"] = ["post.create", "member.admit", "member.invite"]
+    charter["decisions"]["priorities"] = {"method": "schulze", "window_hours": 168}
     created = node.create_space(
         alice,
         DEMO_SPACE,
@@ -52,6 +53,7 @@ def seed(node: Node) -> str:
     for account, action, content in steps:
         node.act(account, space, action, dict(content))
     _value(node, space, alice, bob, carol)
+    _governance(node, space, alice, bob, carol)
     river = node.create_space(erin, "Riverside Makers", "A neighbourhood workshop, open to all.")
     for account in (alice, dan):
         node.act(account, _required(river.id), "member.join", {})
@@ -78,6 +80,28 @@ def _value(node: Node, space: str, alice: Account, bob: Account, carol: Account)
     grant = {"amount": 50_000, "currency": "EUR", "source": "Open hardware grant"}
     node.act(alice, space, "income.record", grant)
     node.pay_out(alice, space, "EUR", 30_000)
+
+
+def _governance(node: Node, space: str, alice: Account, bob: Account, carol: Account) -> None:
+    """A role granted by a vote that closed early, and a ranked choice still open."""
+    grant = {"type": "role.grant", "member": carol.did, "role": "maintainer"}
+    made = node.governance.propose(alice, space, {
+        "title": "Carol becomes a maintainer",
+        "body": "Carol ran the endurance tests and keeps the Spanish guide up to date.",
+        "action": grant,
+    })  # fmt: skip
+    for voter in (alice, bob):
+        node.governance.vote(voter, space, _required(made.id), {"choice": "yes"})
+    node.governance.keep_deadlines()
+    options = [{"id": "solar-12v", "label": "12 V solar kit"},
+               {"id": "hand-pump", "label": "Hand-pump fallback"},
+               {"id": "deep-well", "label": "Deep-well impeller"}]  # fmt: skip
+    choice = node.governance.propose(bob, space, {
+        "title": "Which variant do we build next?", "kind": "priorities",
+        "action": {"type": "text"}, "options": options,
+    })  # fmt: skip
+    ranking = {"ranking": ["deep-well", "solar-12v", "hand-pump"]}
+    node.governance.vote(bob, space, _required(choice.id), ranking)
 
 
 def _required(space_id: str | None) -> str:

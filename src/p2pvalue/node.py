@@ -30,6 +30,7 @@ from p2pvalue.errors import NotFound, P2PError
 from p2pvalue.events.charter import default_charter
 from p2pvalue.events.event import now_ms
 from p2pvalue.events.types import parse_content
+from p2pvalue.governing import GOVERNANCE_TYPES, Governance
 from p2pvalue.ingest import Outcome, WritePath
 from p2pvalue.store import events as store
 from p2pvalue.store.database import make_engine, migrate
@@ -70,6 +71,7 @@ class Node:
         self.writer = WritePath(self.engine)
         self._ledgers: dict[str, tuple[int, Ledger]] = {}
         self._reputations: dict[str, tuple[Ledger, ReputationResult]] = {}
+        self.governance = Governance(self)
 
     def __enter__(self) -> Node:
         return self
@@ -111,6 +113,9 @@ class Node:
         ts = now_ms() if ts is None else ts
         if type in VALUE_TYPES:
             self._precheck_value(account, space, type, content, ts)
+        elif type in GOVERNANCE_TYPES:
+            parse_content(type, content)
+            self.governance.precheck(account, space, type, content, ts)
         return self.writer.act(self.accounts.key_of(account), space, type, content, ts)
 
     def reputation(self, space: str) -> ReputationResult:

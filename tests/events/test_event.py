@@ -7,10 +7,10 @@ from typing import Any
 
 import orjson
 import pytest
-from helpers import ALICE, BOB, T0, SpaceBuilder
 from hypothesis import assume, example, given
 from hypothesis import strategies as st
 
+from events.helpers import ALICE, BOB, T0, SpaceBuilder
 from p2pvalue.errors import EventError
 from p2pvalue.events.canonical import canonical, digest
 from p2pvalue.events.event import (

@@ -5,8 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from helpers import ALICE, BOB, T0, SpaceBuilder
 
+from events.helpers import ALICE, BOB, T0, SpaceBuilder
 from p2pvalue.errors import EventError
 from p2pvalue.events.canonical import b64u, canonical
 from p2pvalue.events.event import ENVELOPE_FIELDS, REQUIRED_FIELDS, build_event, parse_event

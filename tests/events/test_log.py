@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import pytest
-from helpers import (
+
+from events.helpers import (
     ALICE,
     BOB,
     CAROL,
@@ -15,7 +16,6 @@ from helpers import (
     log_of,
     rebuilt,
 )
-
 from p2pvalue.events.authority import INVITED, LEFT, MEMBER, REMOVED, REQUESTED
 from p2pvalue.events.charter import default_charter
 from p2pvalue.events.event import Event

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import pytest
-from helpers import (
+
+from events.helpers import (
     ALICE,
     BOB,
     CAROL,
@@ -16,7 +17,6 @@ from helpers import (
     log_of,
     rebuilt,
 )
-
 from p2pvalue.events.event import Event
 from p2pvalue.events.keys import KeyPair
 from p2pvalue.events.log import SpaceLog
@@ -136,7 +136,7 @@ def test_mutual_removals_exactly_one_stands_whatever_the_arrival(tag: str) -> No
 
 def test_mutual_removals_cover_both_outcomes() -> None:
     winners = set()
-    for tag in ["a", "b", "c", "d", "e", "f"]:
+    for tag in "abcdefghijkl":
         _, by_alice, by_bob = _mutual_removal(tag)
         winners.add(min(by_alice, by_bob, key=lambda event: event.id).author)
     assert winners == {ALICE.did, BOB.did}

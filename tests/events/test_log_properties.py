@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from helpers import (
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from events.helpers import (
     ALICE,
     BOB,
     CAROL,
@@ -15,9 +18,6 @@ from helpers import (
     parents_first,
     rebuilt,
 )
-from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
-
 from p2pvalue.events.authority import REVOCATIONS, authorize
 from p2pvalue.events.keys import KeyPair
 from p2pvalue.events.log import SpaceLog

@@ -8,10 +8,13 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from p2pvalue.events.charter import Charter, charter_from_content
 from p2pvalue.events.types import RANK_ORDINARY, rank
+
+if TYPE_CHECKING:
+    from p2pvalue.governance.proposals import Proposal
 
 MEMBER = "member"
 REQUESTED = "requested"
@@ -37,6 +40,9 @@ class Authority:
     creator: str
     charter: Charter
     members: Mapping[str, Membership] = field(default_factory=dict)
+    proposals: Mapping[str, Proposal] = field(default_factory=dict)
+    delegations: Mapping[tuple[str, str], str] = field(default_factory=dict)
+    history: tuple[CharterChange, ...] = ()
 
     def roles_of(self, did: str) -> frozenset[str]:
         found = self.members.get(did)
@@ -48,6 +54,16 @@ class Authority:
 
 
 @dataclass(frozen=True, slots=True)
+class CharterChange:
+    """A charter in force from `ts`, set by the event `event` (the founding, or the close
+    of a proposal that amended it)."""
+
+    event: str
+    ts: int
+    charter: Charter
+
+
+@dataclass(frozen=True, slots=True)
 class Action:
     """What authorization needs to know of an event."""
 
@@ -55,6 +71,7 @@ class Action:
     type: str
     author: str
     content: Mapping[str, Any]
+    ts: int = 0
 
 
 Check = Callable[[Action, Authority], str | None]
@@ -66,7 +83,12 @@ def founding(space: str, action: Action) -> Authority:
     charter = charter_from_content(action.content["charter"])
     founder = Membership(MEMBER, charter.founder_roles, action.id)
     return Authority(
-        space, action.content["name"], action.author, charter, {action.author: founder}
+        space,
+        action.content["name"],
+        action.author,
+        charter,
+        {action.author: founder},
+        history=(CharterChange(action.id, action.ts, charter),),
     )
 
 
@@ -74,6 +96,8 @@ def authorize(action: Action, state: Authority) -> str | None:
     """None if the charter in `state` allows `action`, else the reason it does not."""
     if action.type == "space.create":
         return "space_exists"
+    if action.type in lifecycle.CHECKS:
+        return lifecycle.CHECKS[action.type](action, state)
     check: Check = _CHECKS.get(action.type, _check_ordinary)
     return check(action, state)
 
@@ -82,6 +106,8 @@ def apply(state: Authority, action: Action) -> Authority:
     """The state after an authorized governance `action`; ordinary actions change nothing."""
     if rank(action.type) == RANK_ORDINARY:
         return state
+    if action.type in lifecycle.EFFECTS:
+        return lifecycle.EFFECTS[action.type](state, action)
     mutate = _EFFECTS.get(action.type)
     if mutate is None:
         return state
@@ -135,11 +161,10 @@ def _check_leave(action: Action, state: Authority) -> str | None:
     return None if state.is_member(action.author) else "not_a_member"
 
 
-def _check_on_target(status: str | None, problem: str) -> Check:
+def _target_status(status: str | None, problem: str) -> Check:
+    """Whether the target member is in `status` (None: anything but a member)."""
+
     def check(action: Action, state: Authority) -> str | None:
-        denied = _permitted(action, state)
-        if denied:
-            return denied
         target = state.members.get(action.content["member"])
         have = target.status if target else None
         if status is None:
@@ -149,11 +174,8 @@ def _check_on_target(status: str | None, problem: str) -> Check:
     return check
 
 
-def _check_role(granting: bool) -> Check:
+def _target_role(granting: bool) -> Check:
     def check(action: Action, state: Authority) -> str | None:
-        denied = _permitted(action, state)
-        if denied:
-            return denied
         role = action.content["role"]
         if role not in state.charter.roles:
             return "unknown_role"
@@ -168,15 +190,32 @@ def _check_role(granting: bool) -> Check:
     return check
 
 
+def _permitted_and(target: Check) -> Check:
+    def check(action: Action, state: Authority) -> str | None:
+        return _permitted(action, state) or target(action, state)
+
+    return check
+
+
+# What must hold of the target, whoever acts: checked again when a passed proposal enacts
+# the change with the community's authority instead of a role's.
+_TARGET_CHECKS: dict[str, Check] = {
+    "member.admit": _target_status(None, "already_a_member"),
+    "member.invite": _target_status(None, "already_a_member"),
+    "member.remove": _target_status(MEMBER, "target_not_a_member"),
+    "role.grant": _target_role(granting=True),
+    "role.revoke": _target_role(granting=False),
+}
+
 _CHECKS: dict[str, Check] = {
     "member.join": _check_join,
     "member.request": _check_request,
     "member.leave": _check_leave,
-    "member.admit": _check_on_target(REQUESTED, "no_pending_request"),
-    "member.invite": _check_on_target(None, "already_a_member"),
-    "member.remove": _check_on_target(MEMBER, "target_not_a_member"),
-    "role.grant": _check_role(granting=True),
-    "role.revoke": _check_role(granting=False),
+    "member.admit": _permitted_and(_target_status(REQUESTED, "no_pending_request")),
+    "member.invite": _permitted_and(_TARGET_CHECKS["member.invite"]),
+    "member.remove": _permitted_and(_TARGET_CHECKS["member.remove"]),
+    "role.grant": _permitted_and(_TARGET_CHECKS["role.grant"]),
+    "role.revoke": _permitted_and(_TARGET_CHECKS["role.revoke"]),
 }
 
 
@@ -219,3 +258,18 @@ _EFFECTS: dict[str, Effect] = {
     "role.grant": _change_role(granting=True),
     "role.revoke": _change_role(granting=False),
 }
+
+
+def enact_member_action(state: Authority, action: Action) -> tuple[Authority, str | None]:
+    """Apply a membership or role change a passed proposal carries, with the community's
+    authority rather than a role's; the reason it no longer applies (the role is already
+    held, the member already left, …) otherwise."""
+    denied = _TARGET_CHECKS[action.type](action, state)
+    if denied is not None:
+        return state, denied
+    members = dict(state.members)
+    _EFFECTS[action.type](members, action, state.charter)
+    return replace(state, members=members), None
+
+
+from p2pvalue.governance import lifecycle  # noqa: E402  (lifecycle reads this module's types)

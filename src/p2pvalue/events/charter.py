@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from p2pvalue.errors import EventError
+from p2pvalue.events.governance_types import EVERYONE, DecisionPolicy
 from p2pvalue.events.types import EVENT_TYPES, ROLE_PATTERN, CharterContent, parse_content
 from p2pvalue.events.value_types import DEFAULT_KINDS, KIND_PATTERN, ValuePolicy
 
@@ -28,6 +29,7 @@ class Charter:
     founder_roles: frozenset[str]
     member_roles: frozenset[str]
     value: ValuePolicy | None = None
+    decisions: Mapping[str, DecisionPolicy] = field(default_factory=dict)
 
     def allows(self, roles: frozenset[str], event_type: str) -> bool:
         """Whether holding `roles` permits emitting `event_type`."""
@@ -37,6 +39,10 @@ class Charter:
                 return True
         return False
 
+    def policy_for(self, kind: str) -> DecisionPolicy | None:
+        """The decision policy for `kind`, or the `default` one, or None."""
+        return self.decisions.get(kind) or self.decisions.get("default")
+
     def to_content(self) -> dict[str, Any]:
         return {
             "membership": self.membership,
@@ -44,7 +50,12 @@ class Charter:
             "founder_roles": sorted(self.founder_roles),
             "member_roles": sorted(self.member_roles),
             **({"value": self.value.model_dump(exclude_none=True)} if self.value else {}),
-        }
+            **(
+                {"decisions": {kind: policy.model_dump(exclude_none=True)
+                               for kind, policy in sorted(self.decisions.items())}}
+                if self.decisions else {}
+            ),
+        }  # fmt: skip
 
 
 def charter_from_content(content: Mapping[str, Any]) -> Charter:
@@ -67,13 +78,29 @@ def _checked(parsed: CharterContent) -> Charter:
             raise EventError("invalid_charter", f"roles {sorted(missing)} are not defined")
     if parsed.value is not None:
         _check_value_policy(parsed.value, roles)
+    _check_decisions(parsed.decisions, roles)
     return Charter(
         membership=parsed.membership,
         roles=roles,
         founder_roles=frozenset(parsed.founder_roles),
         member_roles=frozenset(parsed.member_roles),
         value=parsed.value,
+        decisions=dict(parsed.decisions),
     )
+
+
+def _check_decisions(decisions: Mapping[str, DecisionPolicy], roles: Mapping[str, Any]) -> None:
+    """Every role a policy names exists, and if the charter has decision policies at all,
+    one of them governs amending the charter itself (else no one could ever amend it)."""
+    for kind, policy in decisions.items():
+        if not ROLE_NAME.match(kind):
+            raise EventError("invalid_charter", f"decision kind {kind!r} is not [a-z][a-z0-9_-]*")
+        for who in (policy.voters, policy.proposers):
+            if who != EVERYONE and who not in roles:
+                problem = f"decisions.{kind} names undefined role {who!r}"
+                raise EventError("invalid_charter", problem)
+    if decisions and "charter" not in decisions and "default" not in decisions:
+        raise EventError("invalid_charter", "no decision policy governs amending the charter")
 
 
 def _check_value_policy(policy: ValuePolicy, roles: Mapping[str, frozenset[str]]) -> None:
@@ -95,7 +122,9 @@ def _check_value_policy(policy: ValuePolicy, roles: Mapping[str, frozenset[str]]
 
 def default_charter(membership: str = "open") -> dict[str, Any]:
     """A sensible starting charter: admins may do anything; members post, invite, claim and
-    review contributions; a claim is accepted with one approval; payouts are BALANCED."""
+    review contributions; a claim is accepted with one approval; payouts are BALANCED;
+    proposals pass by simple majority in a week (early once decided), and the charter
+    changes by two-thirds over two weeks."""
     if membership not in MEMBERSHIP_POLICIES:
         raise EventError("invalid_charter", f"membership is one of {MEMBERSHIP_POLICIES}")
     contributing = [
@@ -124,5 +153,9 @@ def default_charter(membership: str = "open") -> dict[str, Any]:
             "kinds": list(DEFAULT_KINDS),
             "acceptance": {"approvals": 1},
             "payout_policy": "BALANCED",
+        },
+        "decisions": {
+            "default": {"method": "majority", "window_hours": 168, "early_close": True},
+            "charter": {"method": "majority", "threshold": "2/3", "window_hours": 336},
         },
     }

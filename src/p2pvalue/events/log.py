@@ -44,6 +44,7 @@ STATE_CACHE_SIZE = 2048
 _VERSIONS = itertools.count(1)
 UNDECIDED = "undecided"
 MAX_PASSES = 1000
+CLOSE = "proposal.close"
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,7 +65,7 @@ class Entry:
 
     @property
     def action(self) -> Action:
-        return Action(self.id, self.type, self.author, self.content or {})
+        return Action(self.id, self.type, self.author, self.content or {}, self.ts)
 
 
 @dataclass
@@ -96,6 +97,7 @@ class SpaceLog:
         self._states: OrderedDict[int, Authority] = OrderedDict()
         self._revocations: dict[str, list[str]] = {}
         self._authored_past: dict[str, frozenset[str]] = {}
+        self._closes: dict[str, list[str]] = {}
 
     @classmethod
     def from_entries(cls, space: str, entries: Iterable[Entry]) -> SpaceLog:
@@ -131,7 +133,7 @@ class SpaceLog:
         self._insert(entry)
         if appended:
             return self._append(entry)
-        if self.entries[self.space] is not entry and target_of(entry.action) is None:
+        if self.entries[self.space] is not entry and not _rejudges_others(entry):
             return self._insert_concurrent(entry)
         return self._recompute_with_delta()
 
@@ -161,6 +163,8 @@ class SpaceLog:
         target = target_of(entry.action) if entry.governs else None
         if target is not None:
             self._revocations.setdefault(target, []).append(entry.id)
+        if entry.type == CLOSE:
+            self._closes.setdefault(entry.action.content["proposal"], []).append(entry.id)
 
     def _insert_concurrent(self, entry: Entry) -> Delta:
         """Place an event that is not a revocation among events concurrent with it.
@@ -282,6 +286,16 @@ class SpaceLog:
                 continue
             if authorize(entry.action, apply(state, self.entries[revocation].action)):
                 return f"revoked_concurrently:{revocation}"
+        if entry.type == CLOSE:
+            return self._closed_concurrently(entry)
+        return None
+
+    def _closed_concurrently(self, entry: Entry) -> str | None:
+        """Of concurrent closes of one proposal, the first in the order stands."""
+        for other in self._closes[entry.action.content["proposal"]]:
+            earlier = self.position[other] < self.position[entry.id]
+            if earlier and self.reasons.get(other, "?") is None:
+                return f"closed_concurrently:{other}"
         return None
 
     def _decide_ordinary(self) -> None:
@@ -355,6 +369,12 @@ class SpaceLog:
             if event_id != self.space and self.reasons.get(event_id) is None:
                 state = apply(state, self.entries[event_id].action)
         return state
+
+
+def _rejudges_others(entry: Entry) -> bool:
+    """Whether an event can change decisions on events other than itself when it arrives
+    concurrent with them: a revocation, or a proposal's close."""
+    return entry.type == CLOSE or target_of(entry.action) is not None
 
 
 def _key(entry: Entry) -> tuple[int, int, str]:

@@ -13,6 +13,19 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from p2pvalue.errors import EventError
+from p2pvalue.events.governance_types import (
+    DecisionPolicy,
+    DelegationRevoke,
+    DelegationSet,
+    ProposalClose,
+    ProposalCreate,
+    ProposalOpen,
+    ProposalRef,
+    VoteCast,
+    VoteCommit,
+    VoteReveal,
+    check_proposal,
+)
 from p2pvalue.events.value_types import (
     AliasClaim,
     AliasConfirm,
@@ -48,6 +61,7 @@ class CharterContent(Content):
     founder_roles: list[str] = Field(min_length=1, max_length=16)
     member_roles: list[str] = Field(max_length=16)
     value: ValuePolicy | None = None
+    decisions: dict[str, DecisionPolicy] = Field(default_factory=dict, max_length=32)
 
 
 class SpaceCreate(Content):
@@ -106,15 +120,24 @@ EVENT_TYPES: dict[str, EventType] = {
         EventType("member.remove", RANK_REVOCATION, MemberRemove),
         EventType("role.grant", RANK_GOVERNANCE, RoleChange),
         EventType("role.revoke", RANK_REVOCATION, RoleChange),
+        EventType("proposal.create", RANK_GOVERNANCE, ProposalCreate, check_proposal),
+        EventType("proposal.open", RANK_GOVERNANCE, ProposalOpen),
+        EventType("proposal.withdraw", RANK_GOVERNANCE, ProposalRef),
+        EventType("proposal.close", RANK_GOVERNANCE, ProposalClose),
+        EventType("vote.cast", RANK_GOVERNANCE, VoteCast),
+        EventType("vote.commit", RANK_GOVERNANCE, VoteCommit),
+        EventType("vote.reveal", RANK_GOVERNANCE, VoteReveal),
+        EventType("delegation.set", RANK_GOVERNANCE, DelegationSet),
+        EventType("delegation.revoke", RANK_GOVERNANCE, DelegationRevoke),
         EventType("post.create", RANK_ORDINARY, PostCreate),
         EventType("contribution.claim", RANK_ORDINARY, ContributionClaim, check_claim),
         EventType("contribution.review", RANK_ORDINARY, ContributionReview, check_review),
         EventType("contribution.close", RANK_ORDINARY, ContributionClose),
+        EventType("contribution.endorse", RANK_ORDINARY, ContributionEndorse),
         EventType("income.record", RANK_ORDINARY, IncomeRecord, check_income),
         EventType("payout.run", RANK_ORDINARY, PayoutRun, check_payout),
         EventType("alias.claim", RANK_ORDINARY, AliasClaim),
         EventType("alias.confirm", RANK_ORDINARY, AliasConfirm),
-        EventType("contribution.endorse", RANK_ORDINARY, ContributionEndorse),
     )
 }
 

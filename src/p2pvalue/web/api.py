@@ -11,6 +11,7 @@ from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
 
 from p2pvalue.errors import Forbidden, P2PError
+from p2pvalue.governance.templates import template
 from p2pvalue.ingest import Outcome
 from p2pvalue.store.events import StoredEvent
 from p2pvalue.web.auth import AccountDep, NodeDep
@@ -32,6 +33,7 @@ class NewSpace(BaseModel):
     name: str = Field(min_length=1, max_length=200)
     description: str = Field(default="", max_length=4000)
     membership: Literal["open", "approval", "invite"] = "open"
+    template: Literal["open_source", "cooperative", "maker_network"] | None = None
     charter: dict[str, Any] | None = None
 
 
@@ -108,8 +110,10 @@ def list_spaces(node: NodeDep) -> dict[str, Any]:
 
 @router.post("/spaces", status_code=201, tags=["spaces"])
 def create_space(body: NewSpace, account: AccountDep, node: NodeDep) -> JSONResponse:
-    """Found a space: signs its `space.create` event, whose id becomes the space id."""
-    outcome = node.create_space(account, body.name, body.description, body.membership, body.charter)
+    """Found a space: signs its `space.create` event, whose id becomes the space id. The
+    charter is the one given, else the named template's, else the default."""
+    charter = body.charter or (template(body.template) if body.template else None)
+    outcome = node.create_space(account, body.name, body.description, body.membership, charter)
     return outcome_response(outcome)
 
 

@@ -18,7 +18,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from p2pvalue import __version__
 from p2pvalue.errors import P2PError
 from p2pvalue.node import Node
-from p2pvalue.web import api, pages, value_api, value_pages
+from p2pvalue.web import api, governance_api, pages, value_api, value_pages
 
 MAX_REQUEST_BYTES = 1024 * 1024
 DEADLINES_EVERY = 60.0
@@ -31,7 +31,8 @@ def error_body(code: str, message: str, **extra: Any) -> dict[str, Any]:
 
 def create_app(node: Node, deadlines_every: float = DEADLINES_EVERY) -> FastAPI:
     """The node's web application: API, pages, health check and OpenAPI document; while it
-    runs, the node keeps its own deadlines (closing claims whose review window passed)."""
+    runs, the node keeps its own deadlines (closing claims whose review window passed,
+    revealing sealed ballots and closing proposals whose window ended)."""
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -50,6 +51,7 @@ def create_app(node: Node, deadlines_every: float = DEADLINES_EVERY) -> FastAPI:
     app.state.node = node
     app.include_router(api.router)
     app.include_router(value_api.router)
+    app.include_router(governance_api.router)
     app.include_router(pages.router)
     app.include_router(value_pages.router)
     app.add_exception_handler(P2PError, _p2p_error)  # type: ignore[arg-type]
@@ -71,6 +73,9 @@ async def _keep_deadlines(node: Node, every: float, stop: asyncio.Event) -> None
             closed = await run_in_threadpool(node.close_due_claims)
             if closed:
                 LOG.info("closed %d claim(s) whose review window passed", closed)
+            emitted = await run_in_threadpool(node.governance.keep_deadlines)
+            if emitted:
+                LOG.info("emitted %d reveal(s) and close(s) of proposals", emitted)
         except Exception:
             LOG.exception("keeping deadlines failed; trying again later")
         with suppress(TimeoutError):

@@ -1,0 +1,341 @@
+"""Proposals, ballots and delegations as governance events: who may emit each, and its effect.
+
+`CHECKS[type](action, state)` returns None or the reason an event is refused; `EFFECTS[type]`
+returns the authority after it. Both are pure and see only the authority of the event's
+causal past, which holds exactly the ballots in that past: so the close of a proposal counts
+exactly the ballots its author had seen, and every node that recounts gets the same result.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import replace
+from typing import Any
+
+from p2pvalue.events.authority import Action, Authority
+from p2pvalue.events.canonical import digest
+from p2pvalue.events.governance_types import ACTION_KINDS, EVERYONE, is_binary
+from p2pvalue.governance.enact import action_problem, decision_policy, enact
+from p2pvalue.governance.methods import check_ballot, decided_early
+from p2pvalue.governance.proposals import (
+    DRAFT,
+    ENACTED,
+    OPEN,
+    REJECTED,
+    WITHDRAWN,
+    Ballot,
+    Proposal,
+    casts,
+    count,
+    delegate_of,
+    eligible_weight,
+    options_of,
+)
+
+Check = Callable[[Action, Authority], str | None]
+Effect = Callable[[Authority, Action], Authority]
+
+
+def kind_of(content: Mapping[str, Any]) -> str:
+    """The decision kind of a proposal: fixed by its action, or named for a text decision."""
+    action_type: str = content["action"]["type"]
+    return ACTION_KINDS.get(action_type) or content.get("kind") or "text"
+
+
+def commitment_of(ballot: Mapping[str, Any], salt: str) -> str:
+    """What a secret ballot commits to: the b64u SHA-256 of canonical {ballot, salt}."""
+    return digest({"ballot": dict(ballot), "salt": salt})
+
+
+def eligible_voters(state: Authority, voters: str) -> frozenset[str]:
+    """The members who may vote under a policy naming `voters` (a role, or every member)."""
+    return frozenset(
+        did
+        for did in state.members
+        if state.is_member(did) and (voters == EVERYONE or voters in state.roles_of(did))
+    )
+
+
+# --- checks -----------------------------------------------------------------------------
+
+
+def _check_create(action: Action, state: Authority) -> str | None:
+    if not state.is_member(action.author):
+        return "not_a_member"
+    content = action.content
+    policy = decision_policy(state.charter, kind_of(content), content["action"])
+    if policy is None:
+        return "no_decision_policy"
+    if policy.proposers != EVERYONE and policy.proposers not in state.roles_of(action.author):
+        return "not_a_proposer"
+    options = content.get("options") or []
+    if is_binary(policy.method) and options:
+        return "options_need_choice_method"
+    if not is_binary(policy.method) and not options:
+        return "choice_method_needs_options"
+    if policy.method in ("dot", "equal_shares") and any(o.get("cost") is None for o in options):
+        return "option_needs_cost"
+    problem = action_problem(state, content["action"], options)
+    if problem is not None or content.get("draft"):
+        return problem
+    return _weights_problem(state, kind_of(content), content, content.get("weights"))
+
+
+def _weights_problem(
+    state: Authority, kind: str, content: Mapping[str, Any], weights: Mapping[str, int] | None
+) -> str | None:
+    policy = decision_policy(state.charter, kind, content["action"])
+    assert policy is not None
+    if policy.weight == "equal":
+        return None if weights is None else "weights_not_used"
+    if weights is None:
+        return "weights_required"
+    eligible = eligible_voters(state, policy.voters)
+    if any(member not in eligible for member in weights) or any(w < 0 for w in weights.values()):
+        return "weights_for_non_voters"
+    return None
+
+
+def _existing(action: Action, state: Authority) -> tuple[Proposal | None, str | None]:
+    proposal = state.proposals.get(action.content["proposal"])
+    if proposal is None:
+        return None, "unknown_proposal"
+    if not state.is_member(action.author):
+        return None, "not_a_member"
+    return proposal, None
+
+
+def _check_open(action: Action, state: Authority) -> str | None:
+    proposal, problem = _existing(action, state)
+    if proposal is None:
+        return problem
+    if proposal.status != DRAFT:
+        return "proposal_not_draft"
+    if action.author != proposal.author:
+        return "not_the_proposer"
+    content = {"action": proposal.action, "kind": proposal.kind}
+    problem = action_problem(state, proposal.action, [o.__dict__ for o in proposal.options])
+    return problem or _weights_problem(state, proposal.kind, content, action.content.get("weights"))
+
+
+def _check_withdraw(action: Action, state: Authority) -> str | None:
+    proposal, problem = _existing(action, state)
+    if proposal is None:
+        return problem
+    if action.author != proposal.author:
+        return "not_the_proposer"
+    return None if proposal.status in (DRAFT, OPEN) else "proposal_not_open"
+
+
+def _voting(action: Action, state: Authority, secret: bool) -> tuple[Proposal | None, str | None]:
+    """The open proposal an in-window ballot by an eligible voter is for, or the refusal."""
+    proposal, problem = _existing(action, state)
+    if proposal is None or proposal.policy is None:
+        return None, problem or "proposal_not_open"
+    if proposal.status != OPEN:
+        return None, "proposal_not_open"
+    if proposal.policy.secret != secret:
+        return None, "ballot_is_secret" if proposal.policy.secret else "ballot_not_secret"
+    if action.ts < proposal.opened_ts:
+        return None, "voting_not_open"
+    if action.ts >= proposal.closes_at:
+        return None, "voting_closed"
+    if action.author not in proposal.eligible:
+        return None, "not_eligible"
+    return proposal, None
+
+
+def _check_cast(action: Action, state: Authority) -> str | None:
+    proposal, problem = _voting(action, state, secret=False)
+    if proposal is None:
+        return problem
+    return check_ballot(proposal.rules, proposal.options, action.content["ballot"])
+
+
+def _check_commit(action: Action, state: Authority) -> str | None:
+    return _voting(action, state, secret=True)[1]
+
+
+def _check_reveal(action: Action, state: Authority) -> str | None:
+    proposal, problem = _existing(action, state)
+    if proposal is None or proposal.policy is None:
+        return problem or "proposal_not_open"
+    if proposal.status != OPEN or not proposal.policy.secret:
+        return "proposal_not_open" if proposal.status != OPEN else "ballot_not_secret"
+    if action.ts < proposal.closes_at:
+        return "reveal_too_early"
+    if action.ts >= proposal.reveals_until:
+        return "reveal_closed"
+    committed = proposal.commitments.get(action.author)
+    if committed is None:
+        return "no_commitment"
+    ballot, salt = action.content["ballot"], action.content["salt"]
+    if commitment_of(ballot, salt) != committed:
+        return "reveal_mismatch"
+    return check_ballot(proposal.rules, proposal.options, ballot)
+
+
+def _check_delegate(action: Action, state: Authority) -> str | None:
+    if not state.is_member(action.author):
+        return "not_a_member"
+    kind, to = action.content["kind"], action.content["to"]
+    if to == action.author:
+        return "self_delegation"
+    if not state.is_member(to):
+        return "delegate_not_a_member"
+    current: str | None = to
+    seen: set[str] = set()
+    while current is not None and current not in seen:
+        if current == action.author:
+            return "delegation_loop"
+        seen.add(current)
+        current = delegate_of(state.delegations, current, kind)
+    return None
+
+
+def _check_undelegate(action: Action, state: Authority) -> str | None:
+    if not state.is_member(action.author):
+        return "not_a_member"
+    found = (action.author, action.content["kind"]) in state.delegations
+    return None if found else "no_delegation"
+
+
+def _check_close(action: Action, state: Authority) -> str | None:
+    proposal, problem = _existing(action, state)
+    if proposal is None or proposal.policy is None:
+        return problem or "proposal_not_open"
+    if proposal.status != OPEN:
+        return "proposal_not_open"
+    if action.ts < proposal.reveals_until and not _may_close_early(proposal, state):
+        return "window_open"
+    result = count(proposal, state.delegations)
+    outcome = "passed" if result.passed else "rejected"
+    claimed = (action.content["outcome"], tuple(action.content.get("winners") or ()))
+    return None if claimed == (outcome, result.winners) else "outcome_mismatch"
+
+
+def _may_close_early(proposal: Proposal, state: Authority) -> bool:
+    assert proposal.policy is not None
+    if not proposal.policy.early_close or proposal.policy.secret:
+        return False
+    counted = casts(proposal, state.delegations)
+    return decided_early(proposal.rules, proposal.options, counted, eligible_weight(proposal))
+
+
+CHECKS: dict[str, Check] = {
+    "proposal.create": _check_create,
+    "proposal.open": _check_open,
+    "proposal.withdraw": _check_withdraw,
+    "proposal.close": _check_close,
+    "vote.cast": _check_cast,
+    "vote.commit": _check_commit,
+    "vote.reveal": _check_reveal,
+    "delegation.set": _check_delegate,
+    "delegation.revoke": _check_undelegate,
+}
+
+# --- effects ----------------------------------------------------------------------------
+
+
+def _with(state: Authority, proposal: Proposal) -> Authority:
+    return replace(state, proposals={**state.proposals, proposal.id: proposal})
+
+
+def _opened(state: Authority, proposal: Proposal, ts: int, weights: Any) -> Proposal:
+    policy = decision_policy(state.charter, proposal.kind, proposal.action)
+    assert policy is not None
+    return replace(
+        proposal,
+        status=OPEN,
+        policy=policy,
+        opened_ts=ts,
+        eligible=eligible_voters(state, policy.voters),
+        weights=dict(weights or {}),
+    )
+
+
+def _create(state: Authority, action: Action) -> Authority:
+    content = action.content
+    proposal = Proposal(
+        id=action.id,
+        author=action.author,
+        kind=kind_of(content),
+        title=content["title"],
+        body=content.get("body", ""),
+        action=content["action"],
+        options=options_of(content.get("options") or []),
+        created_ts=action.ts,
+    )
+    if not content.get("draft"):
+        proposal = _opened(state, proposal, action.ts, content.get("weights"))
+    return _with(state, proposal)
+
+
+def _open(state: Authority, action: Action) -> Authority:
+    proposal = state.proposals[action.content["proposal"]]
+    return _with(state, _opened(state, proposal, action.ts, action.content.get("weights")))
+
+
+def _withdraw(state: Authority, action: Action) -> Authority:
+    proposal = state.proposals[action.content["proposal"]]
+    return _with(state, replace(proposal, status=WITHDRAWN, closed_ts=action.ts))
+
+
+def _ballot(state: Authority, action: Action) -> Authority:
+    proposal = state.proposals[action.content["proposal"]]
+    if proposal.status != OPEN:
+        return state  # concurrent with the close: valid, but not counted by it
+    ballot = Ballot(action.content["ballot"], action.id, action.ts)
+    return _with(state, replace(proposal, ballots={**proposal.ballots, action.author: ballot}))
+
+
+def _commit(state: Authority, action: Action) -> Authority:
+    proposal = state.proposals[action.content["proposal"]]
+    if proposal.status != OPEN:
+        return state
+    commitments = {**proposal.commitments, action.author: action.content["commitment"]}
+    return _with(state, replace(proposal, commitments=commitments))
+
+
+def _delegate(state: Authority, action: Action) -> Authority:
+    key = (action.author, action.content["kind"])
+    return replace(state, delegations={**state.delegations, key: action.content["to"]})
+
+
+def _undelegate(state: Authority, action: Action) -> Authority:
+    key = (action.author, action.content["kind"])
+    return replace(state, delegations={k: v for k, v in state.delegations.items() if k != key})
+
+
+def _close(state: Authority, action: Action) -> Authority:
+    """Record the outcome the close states (checked against its causal past's ballots when
+    it was judged) and carry out a passed proposal's action on the state as it is now."""
+    proposal = state.proposals[action.content["proposal"]]
+    winners = tuple(action.content.get("winners") or ())
+    status, note = REJECTED, ""
+    if action.content["outcome"] == "passed":
+        state, problem = enact(state, proposal, winners, action)
+        status, note = (ENACTED, "") if problem is None else (REJECTED, f"not_applicable:{problem}")
+    closed = replace(
+        proposal,
+        status=status,
+        closed_by=action.id,
+        closed_ts=action.ts,
+        outcome=action.content["outcome"],
+        winners=winners,
+        note=note,
+    )
+    return _with(state, closed)
+
+
+EFFECTS: dict[str, Effect] = {
+    "proposal.create": _create,
+    "proposal.open": _open,
+    "proposal.withdraw": _withdraw,
+    "proposal.close": _close,
+    "vote.cast": _ballot,
+    "vote.commit": _commit,
+    "vote.reveal": _ballot,
+    "delegation.set": _delegate,
+    "delegation.revoke": _undelegate,
+}

@@ -1,0 +1,391 @@
+"""The node's side of governance: proposing with frozen weights, voting (openly or sealed),
+keeping deadlines by emitting reveals and closes, recounting, and what a member should know.
+
+Decisions themselves are pure (`governance.lifecycle`); this module only builds the events
+a node's own members would emit and reads the state the log folded.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from collections.abc import Mapping
+from dataclasses import dataclass
+from fractions import Fraction
+from typing import TYPE_CHECKING, Any
+
+import nacl.exceptions
+import nacl.secret
+import orjson
+
+from p2pvalue.accounting.money import largest_remainder
+from p2pvalue.accounting.reputation import vote_weights
+from p2pvalue.accounts import Account
+from p2pvalue.errors import NotFound, P2PError
+from p2pvalue.events.authority import Action, Authority, authorize
+from p2pvalue.events.canonical import b64u, unb64u
+from p2pvalue.events.event import now_ms
+from p2pvalue.events.governance_types import fraction
+from p2pvalue.events.keys import KeyPair
+from p2pvalue.events.log import SpaceLog
+from p2pvalue.governance.enact import decision_policy
+from p2pvalue.governance.export import to_blt, to_preflib
+from p2pvalue.governance.lifecycle import commitment_of, eligible_voters, kind_of
+from p2pvalue.governance.methods import decided_early
+from p2pvalue.governance.proposals import (
+    OPEN,
+    Proposal,
+    at_close,
+    casts,
+    count,
+    count_at_close,
+    eligible_weight,
+    tally_figures,
+)
+from p2pvalue.ingest import Outcome
+
+if TYPE_CHECKING:
+    from p2pvalue.node import Node
+
+GOVERNANCE_TYPES = frozenset(
+    {
+        "proposal.create",
+        "proposal.open",
+        "proposal.withdraw",
+        "proposal.close",
+        "vote.cast",
+        "vote.commit",
+        "vote.reveal",
+        "delegation.set",
+        "delegation.revoke",
+    }
+)
+WEIGHT_SCALE = 1_000_000  # reputation weights are frozen as parts per million
+CLOSING_SOON_MS = 24 * 3_600_000
+_NOT_FOUND = {"unknown_proposal"}
+_FORBIDDEN = {"not_a_member", "not_eligible", "not_the_proposer", "not_a_proposer"}
+
+
+GOVERNANCE_REFUSALS = {
+    "no_decision_policy": "the charter has no decision policy for this kind of proposal",
+    "not_a_proposer": "the policy lets another role make this kind of proposal",
+    "options_need_choice_method": "options are for choice methods; this policy is yes/no",
+    "choice_method_needs_options": "this policy's method chooses among options: give some",
+    "option_needs_cost": "budgeting methods need a cost on every option",
+    "weights_required": "this policy weighs votes by reputation: the weights are frozen in",
+    "weights_not_used": "this policy gives every member one vote",
+    "weights_for_non_voters": "weights are for eligible voters, and never negative",
+    "unknown_proposal": "no such proposal in this space",
+    "proposal_not_draft": "only a draft can be opened",
+    "not_the_proposer": "only the proposer may do this",
+    "proposal_not_open": "the proposal is not open",
+    "ballot_is_secret": "this ballot is secret: commit now, reveal when voting ends",
+    "ballot_not_secret": "this ballot is open: cast it directly",
+    "voting_not_open": "the ballot is dated before the proposal opened",
+    "voting_closed": "the voting window has ended",
+    "not_eligible": "the policy does not let you vote on this",
+    "reveal_too_early": "ballots are revealed once voting has ended",
+    "reveal_closed": "the reveal period has ended",
+    "no_commitment": "there is no committed ballot to reveal",
+    "reveal_mismatch": "the ballot and salt do not match the commitment",
+    "self_delegation": "you cannot delegate to yourself",
+    "delegate_not_a_member": "delegates must be members",
+    "delegation_loop": "this delegation would form a loop",
+    "no_delegation": "you have no delegation for this kind",
+    "window_open": "the window is open and the outcome is not settled yet",
+    "outcome_mismatch": "the outcome differs from the count of the ballots",
+    "unknown_role": "the charter defines no such role",
+    "candidate_not_a_member": "candidates must be members",
+    "invalid_charter": "the amended charter would be invalid",
+    "invalid_equation": "a new equation has a higher version and a later effective_from",
+    "no_one_can_amend": "no member could amend the charter afterwards",
+    "value_not_enabled": "this space's charter has no value policy",
+    "bad_ballot": "the ballot is not of the shape this method counts",
+    "reason_required": "a block, or a -1 under lazy consensus, needs a reason",
+    "block_not_allowed": "this policy has no veto: vote no instead",
+    "unknown_option": "the ballot names an option the proposal does not have",
+    "duplicate_option": "the ballot names an option twice",
+    "too_many_approvals": "the ballot approves more options than the policy allows",
+    "score_out_of_range": "a score is outside the range the policy allows",
+    "credits_exceeded": "the squares of your votes add up to more than your credits",
+    "too_many_dots": "the ballot places more dots than the policy gives you",
+}
+
+
+def refusal(reason: str) -> P2PError:
+    """The error for a governance event the charter refuses: its code, what it means and,
+    for refusals with details, the reason itself."""
+    code = reason.split(":", 1)[0]
+    status = 404 if code in _NOT_FOUND else 403 if code in _FORBIDDEN else 422
+    meaning = GOVERNANCE_REFUSALS.get(code)
+    message = reason if meaning is None else meaning if code == reason else f"{meaning}: {reason}"
+    return P2PError(code, message, status)
+
+
+@dataclass(frozen=True)
+class Recount:
+    proposal: Proposal
+    close: str
+    result: dict[str, Any]
+    recorded: dict[str, Any]
+
+    @property
+    def matches(self) -> bool:
+        """Whether the recount gives the outcome and winners the close recorded."""
+        found = (self.result["outcome"], self.result["winners"])
+        return found == (self.recorded["outcome"], self.recorded["winners"])
+
+
+class Governance:
+    """Governance as a node's members take part in it."""
+
+    def __init__(self, node: Node) -> None:
+        self.node = node
+
+    def log(self, space: str) -> SpaceLog:
+        log = self.node.writer.log(space)
+        if log is None or log.authority is None:
+            raise NotFound("unknown_space", f"no space {space!r} on this node")
+        return log
+
+    def authority(self, space: str) -> Authority:
+        authority = self.log(space).authority
+        assert authority is not None
+        return authority
+
+    def proposal(self, space: str, proposal_id: str) -> Proposal:
+        found = self.authority(space).proposals.get(proposal_id)
+        if found is None:
+            raise NotFound("unknown_proposal", f"no proposal {proposal_id!r} in this space")
+        return found
+
+    def precheck(
+        self, account: Account, space: str, type: str, content: Mapping[str, Any], ts: int
+    ) -> None:
+        """Refuse, before anything is signed or stored, a governance event the charter in
+        force would reject."""
+        action = Action("-", type, account.did, content, ts)
+        reason = authorize(action, self.authority(space))
+        if reason is not None:
+            raise refusal(reason)
+
+    def propose(
+        self, account: Account, space: str, content: dict[str, Any], ts: int | None = None
+    ) -> Outcome:
+        """Make a proposal; opened at once unless a draft, with reputation weights frozen in
+        when its policy weighs votes by reputation."""
+        content = dict(content)
+        if not content.get("draft"):
+            content.update(self._weights(space, kind_of(content), content["action"]))
+        return self.node.act(account, space, "proposal.create", content, ts)
+
+    def open(self, account: Account, space: str, proposal_id: str) -> Outcome:
+        proposal = self.proposal(space, proposal_id)
+        content = {"proposal": proposal_id, **self._weights(space, proposal.kind, proposal.action)}
+        return self.node.act(account, space, "proposal.open", content)
+
+    def _weights(self, space: str, kind: str, action: Mapping[str, Any]) -> dict[str, Any]:
+        state = self.authority(space)
+        policy = decision_policy(state.charter, kind, action)
+        if policy is None or policy.weight != "reputation":
+            return {}
+        voters = sorted(eligible_voters(state, policy.voters))
+        cap = fraction(policy.weight_cap) if policy.weight_cap else None
+        shares = vote_weights(self.node.reputation(space), voters, cap)
+        if sum(shares.values(), Fraction(0)) == 0:
+            shares = dict.fromkeys(voters, Fraction(1, max(len(voters), 1)))
+        return {"weights": largest_remainder(WEIGHT_SCALE, shares)}
+
+    def vote(
+        self,
+        account: Account,
+        space: str,
+        proposal_id: str,
+        ballot: dict[str, Any],
+        ts: int | None = None,
+    ) -> Outcome:
+        """Cast `ballot`; under a secret policy, commit to it (sealed so this node can reveal
+        it for the member once voting ends)."""
+        proposal = self.proposal(space, proposal_id)
+        if proposal.policy is None or not proposal.policy.secret:
+            content = {"proposal": proposal_id, "ballot": ballot}
+            return self.node.act(account, space, "vote.cast", content, ts)
+        salt = b64u(secrets.token_bytes(24))
+        key = self.node.accounts.key_of(account)
+        sealed = _box(key).encrypt(orjson.dumps({"ballot": ballot, "salt": salt}))
+        content = {
+            "proposal": proposal_id,
+            "commitment": commitment_of(ballot, salt),
+            "sealed": b64u(bytes(sealed)),
+        }
+        self.precheck_ballot(proposal, ballot)
+        return self.node.act(account, space, "vote.commit", content, ts)
+
+    def close(self, account: Account, space: str, proposal_id: str) -> Outcome:
+        """Close a proposal now, with the outcome counted from the ballots this node holds:
+        refused while its window is open unless its policy allows closing once settled."""
+        proposal = self.proposal(space, proposal_id)
+        if proposal.policy is None:
+            raise refusal("proposal_not_open")
+        return self.node.act(account, space, "proposal.close", self._closing(space, proposal))
+
+    def _closing(self, space: str, proposal: Proposal) -> dict[str, Any]:
+        """A close's content: the outcome counted from the ballots in the state right now."""
+        result = count(proposal, self.authority(space).delegations)
+        outcome = "passed" if result.passed else "rejected"
+        return {"proposal": proposal.id, "outcome": outcome, "winners": list(result.winners)}
+
+    def precheck_ballot(self, proposal: Proposal, ballot: Mapping[str, Any]) -> None:
+        from p2pvalue.governance.methods import check_ballot
+
+        problem = check_ballot(proposal.rules, proposal.options, ballot)
+        if problem is not None:
+            raise refusal(problem)
+
+    def keep_deadlines(self, now: int | None = None) -> int:
+        """Reveal sealed ballots of this node's members and close every proposal whose
+        window has ended (or whose outcome is settled, where early close is allowed).
+        Returns how many events were emitted."""
+        now = now_ms() if now is None else now
+        emitted = 0
+        for summary in self.node.spaces():
+            state = self.authority(summary.id)
+            for proposal in list(state.proposals.values()):
+                if proposal.status == OPEN:
+                    emitted += self._keep(summary.id, proposal, now)
+        return emitted
+
+    def _keep(self, space: str, proposal: Proposal, now: int) -> int:
+        if proposal.policy is None:
+            return 0
+        if proposal.policy.secret and proposal.closes_at <= now < proposal.reveals_until:
+            return self._reveal(space, proposal, now)
+        if now >= proposal.reveals_until or self._settled(space, proposal):
+            return self._close(space, proposal, now)
+        return 0
+
+    def _settled(self, space: str, proposal: Proposal) -> bool:
+        assert proposal.policy is not None
+        if not proposal.policy.early_close or proposal.policy.secret:
+            return False
+        state = self.authority(space)
+        counted = casts(proposal, state.delegations)
+        return decided_early(proposal.rules, proposal.options, counted, eligible_weight(proposal))
+
+    def _reveal(self, space: str, proposal: Proposal, now: int) -> int:
+        revealed = 0
+        for voter, _ in sorted(proposal.commitments.items()):
+            account = self.node.accounts.by_did(voter)
+            if account is None or voter in proposal.ballots:
+                continue
+            opened = self._unseal(account, space, proposal.id)
+            if opened is None:
+                continue
+            content = {"proposal": proposal.id, **opened}
+            revealed += self._emit(account, space, "vote.reveal", content, now)
+        return revealed
+
+    def _unseal(self, account: Account, space: str, proposal_id: str) -> dict[str, Any] | None:
+        """The member's last sealed commitment on the proposal, opened with their key."""
+        log = self.log(space)
+        key = self.node.accounts.key_of(account)
+        for event_id in reversed(log.order):
+            entry = log.entries[event_id]
+            content = entry.content or {}
+            if (entry.type, entry.author, content.get("proposal")) != (
+                "vote.commit",
+                account.did,
+                proposal_id,
+            ) or log.reasons.get(event_id) is not None:
+                continue
+            try:
+                opened: dict[str, Any] = orjson.loads(_box(key).decrypt(unb64u(content["sealed"])))
+            except (KeyError, ValueError, nacl.exceptions.CryptoError):
+                return None
+            return opened
+        return None
+
+    def _close(self, space: str, proposal: Proposal, now: int) -> int:
+        account = self._closer(space, proposal)
+        if account is None:
+            return 0
+        return self._emit(account, space, "proposal.close", self._closing(space, proposal), now)
+
+    def _closer(self, space: str, proposal: Proposal) -> Account | None:
+        """Who closes: the proposer if they live here, else this node's first member."""
+        state = self.authority(space)
+        for did in (proposal.author, *sorted(state.members)):
+            account = self.node.accounts.by_did(did)
+            if account is not None and state.is_member(did):
+                return account
+        return None
+
+    def _emit(
+        self, account: Account, space: str, type: str, content: dict[str, Any], ts: int
+    ) -> int:
+        try:
+            outcome = self.node.act(account, space, type, content, ts=ts)
+        except P2PError:
+            return 0
+        return int(outcome.status == "accepted")
+
+    def recount(self, proposal_id: str) -> Recount:
+        """Count a closed proposal again from the ballots in its close's causal past, beside
+        the outcome the close recorded."""
+        event = self.node.event(proposal_id)
+        log = self.log(event.space)
+        as_then, result = count_at_close(log, proposal_id)
+        proposal = self.proposal(event.space, proposal_id)
+        assert proposal.closed_by is not None
+        recorded = {"outcome": proposal.outcome, "winners": list(proposal.winners)}
+        return Recount(proposal, proposal.closed_by, tally_figures(as_then, result), recorded)
+
+    def ballots(self, proposal_id: str, format: str = "preflib") -> str:
+        """The ranked ballots a closed proposal counted, in PrefLib's format or BLT (for STV)."""
+        as_then, delegations = at_close(self.log(self.node.event(proposal_id).space), proposal_id)
+        counted = [c for c in casts(as_then, delegations) if "ranking" in c.ballot]
+        if not as_then.options or format not in ("preflib", "blt"):
+            raise P2PError("no_ranked_ballots", "only ranked ballots export, as preflib or blt")
+        if format == "blt":
+            seats = as_then.policy.seats if as_then.policy else 1
+            return to_blt(as_then.title, as_then.options, counted, seats)
+        return to_preflib(as_then.title, as_then.options, counted)
+
+    def notifications(self, did: str, now: int | None = None) -> list[dict[str, Any]]:
+        """What a member should know: proposals open to their vote (and closing soon), and
+        outcomes of proposals in their spaces, newest first."""
+        now = now_ms() if now is None else now
+        notes: list[dict[str, Any]] = []
+        for summary in self.node.spaces():
+            state = self.authority(summary.id)
+            if not state.is_member(did):
+                continue
+            for proposal in state.proposals.values():
+                note = _notice(proposal, did, now)
+                if note is not None:
+                    notes.append({"space": summary.id, "space_name": summary.name, **note})
+        return sorted(notes, key=lambda n: n["ts"], reverse=True)
+
+
+def _notice(proposal: Proposal, did: str, now: int) -> dict[str, Any] | None:
+    base = {"proposal": proposal.id, "title": proposal.title}
+    if proposal.status == OPEN and did in proposal.eligible:
+        voted = did in proposal.ballots or did in proposal.commitments
+        soon = proposal.closes_at - now <= CLOSING_SOON_MS
+        kind = "closing_soon" if soon and not voted else "proposal_opened"
+        return {
+            **base,
+            "kind": kind,
+            "ts": proposal.opened_ts,
+            "closes_at": proposal.closes_at,
+            "voted": voted,
+        }
+    if proposal.closed_ts is not None and proposal.outcome is not None:
+        return {**base, "kind": "outcome", "ts": proposal.closed_ts, "status": proposal.status}
+    return None
+
+
+def _box(key: KeyPair) -> nacl.secret.SecretBox:
+    """A secret box only the member's own key opens: for ballots they sealed to reveal."""
+    derived = hashlib.blake2b(key.seed, key=b"p2pvalue-ballot", digest_size=32).digest()
+    return nacl.secret.SecretBox(derived)

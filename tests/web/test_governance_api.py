@@ -1,0 +1,135 @@
+"""The governance API: templates, proposals from open to enacted, refusals with their codes,
+an STV election with its ballots exported, delegations, recounts and notifications."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from p2pvalue.events.charter import default_charter
+from web.client import ApiClient, Member, error_code
+
+
+def join(api: ApiClient, space: str, *people: Member) -> None:
+    for person in people:
+        assert api.act(person, space, "member.join").status_code == 201
+
+
+def members(api: ApiClient, space: str) -> list[dict[str, Any]]:
+    found: list[dict[str, Any]] = api.http.get(f"/api/v1/spaces/{space}/members").json()["members"]
+    return found
+
+
+def propose(api: ApiClient, who: Member, space: str, **body: Any) -> Any:
+    return api.http.post(f"/api/v1/spaces/{space}/proposals", json=body, headers=who.auth)
+
+
+def vote(api: ApiClient, who: Member, space: str, proposal: str, ballot: dict[str, Any]) -> Any:
+    url = f"/api/v1/spaces/{space}/proposals/{proposal}/votes"
+    return api.http.post(url, json={"ballot": ballot}, headers=who.auth)
+
+
+def test_a_role_grant_from_proposal_to_enactment(api: ApiClient) -> None:
+    alice, bob, carol = api.sign_up("alice"), api.sign_up("bob"), api.sign_up("carol")
+    space = api.create_space(alice)
+    join(api, space, bob, carol)
+    grant = {"type": "role.grant", "member": bob.did, "role": "moderator"}
+    made = propose(api, alice, space, title="Bob moderates", action=grant)
+    assert made.status_code == 201, made.text
+    proposal = made.json()["id"]
+    shown = api.http.get(f"/api/v1/spaces/{space}/proposals/{proposal}").json()
+    assert (shown["status"], shown["policy"]["method"], shown["live"]["outcome"]) == (
+        "open",
+        "majority",
+        "rejected",
+    )
+    assert vote(api, alice, space, proposal, {"choice": "yes"}).status_code == 201
+    assert vote(api, bob, space, proposal, {"choice": "yes"}).status_code == 201
+    closed = api.http.post(f"/api/v1/spaces/{space}/proposals/{proposal}/close", headers=carol.auth)
+    assert closed.status_code == 201, closed.text
+    shown = api.http.get(f"/api/v1/spaces/{space}/proposals/{proposal}").json()
+    assert (shown["status"], shown["outcome"], shown["result"]["figures"]["yes"]) == (
+        "enacted",
+        "passed",
+        2,
+    )
+    roles = {m["did"]: m["roles"] for m in members(api, space)}
+    assert "moderator" in roles[bob.did]
+    recount = api.http.get(f"/api/v1/proposals/{proposal}/recount").json()
+    assert (recount["matches"], recount["recount"]["outcome"]) == (True, "passed")
+    late = vote(api, carol, space, proposal, {"choice": "no"})
+    assert (late.status_code, error_code(late)) == (422, "proposal_not_open")
+
+
+def test_governance_refusals_have_codes_and_store_nothing(api: ApiClient) -> None:
+    alice, bob = api.sign_up("alice"), api.sign_up("bob")
+    space = api.create_space(alice)
+    before = api.count(space)
+    cases: list[tuple[Member, dict[str, Any], int, str]] = [
+        (alice, {"title": "t", "action": {"type": "text"}, "options": [{"id": "a"}]},
+         422, "options_need_choice_method"),
+        (alice, {"title": "t", "action": {"type": "charter.amend",
+                 "patch": {"founder_roles": ["ghost"]}}}, 422, "invalid_charter"),
+        (alice, {"title": "t", "action": {"type": "role.grant", "member": bob.did,
+                 "role": "admin"}}, 422, "target_not_a_member"),
+        (alice, {"title": "t", "action": {"type": "dance"}}, 422, "invalid_content"),
+        (bob, {"title": "t", "action": {"type": "text"}}, 403, "not_a_member"),
+    ]  # fmt: skip
+    for who, body, status, code in cases:
+        refused = propose(api, who, space, **body)
+        assert (refused.status_code, error_code(refused)) == (status, code), body
+    assert api.count(space) == before
+
+
+def test_an_stv_election_grants_the_role_and_exports_its_ballots(api: ApiClient) -> None:
+    people = [api.sign_up(name) for name in ("ann", "ben", "cat", "dan")]
+    charter = default_charter("open")
+    charter["decisions"]["election"] = {
+        "method": "stv",
+        "seats": 2,
+        "window_hours": 24,
+        "early_close": True,
+    }
+    space = api.create_space(people[0], charter=charter)
+    join(api, space, *people[1:])
+    ann, ben, cat, dan = people
+    options = [{"id": p.did, "label": p.username} for p in (ben, cat, dan)]
+    made = propose(api, ann, space, title="Stewards", options=options,
+                   action={"type": "election", "role": "moderator"})  # fmt: skip
+    assert made.status_code == 201, made.text
+    proposal = made.json()["id"]
+    rankings = {ann: [ben, cat], ben: [ben, dan], cat: [cat, ben], dan: [ben, cat, dan]}
+    for voter, ranking in rankings.items():
+        ballot = {"ranking": [p.did for p in ranking]}
+        assert vote(api, voter, space, proposal, ballot).status_code == 201
+    unknown = vote(api, ann, space, proposal, {"ranking": ["nobody"]})
+    assert (unknown.status_code, error_code(unknown)) == (422, "unknown_option")
+    closed = api.http.post(f"/api/v1/spaces/{space}/proposals/{proposal}/close", headers=ann.auth)
+    assert closed.status_code == 201, closed.text
+    shown = api.http.get(f"/api/v1/spaces/{space}/proposals/{proposal}").json()
+    assert shown["winners"] == [ben.did, cat.did]
+    roles = {m["did"]: m["roles"] for m in members(api, space)}
+    assert "moderator" in roles[ben.did] and "moderator" in roles[cat.did]
+    assert "moderator" not in roles[dan.did]
+    blt = api.http.get(f"/api/v1/proposals/{proposal}/ballots", params={"format": "blt"})
+    assert blt.status_code == 200 and blt.text.splitlines()[0] == "3 2"
+    preflib = api.http.get(f"/api/v1/proposals/{proposal}/ballots").text
+    assert "# NUMBER VOTERS: 4" in preflib
+
+
+def test_templates_delegations_and_notifications(api: ApiClient) -> None:
+    templates = api.http.get("/api/v1/templates").json()["templates"]
+    assert set(templates) == {"open_source", "cooperative", "maker_network"}
+    assert templates["open_source"]["decisions"]["default"]["method"] == "lazy_consensus"
+    alice, bob = api.sign_up("alice"), api.sign_up("bob")
+    space = api.create_space(alice, template="cooperative")
+    charter = api.http.get(f"/api/v1/spaces/{space}/charter").json()
+    assert charter["charter"]["decisions"]["default"]["method"] == "consent"
+    assert len(charter["history"]) == 1
+    delegated = api.http.post(f"/api/v1/spaces/{space}/delegations",
+                              json={"kind": "*", "to": alice.did}, headers=bob.auth)  # fmt: skip
+    assert (delegated.status_code, error_code(delegated)) == (403, "not_a_member")
+    made = propose(api, alice, space, title="Buy a laser cutter", action={"type": "text"})
+    notes = api.http.get("/api/v1/me/notifications", headers=alice.auth).json()
+    assert [(n["proposal"], n["kind"]) for n in notes["notifications"]] == [
+        (made.json()["id"], "proposal_opened")
+    ]
