@@ -1,0 +1,369 @@
+"""Pages for a space's governance: proposals and the forms that make them, a proposal with
+its vote form, live tally and recounted outcome, the charter and its history, delegations,
+and a member's notifications."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Annotated, Any
+
+import orjson
+from fastapi import APIRouter, Form, Query, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+
+from p2pvalue.accounting.equation import charter_equation
+from p2pvalue.accounts import Account
+from p2pvalue.errors import P2PError
+from p2pvalue.events.authority import Authority
+from p2pvalue.events.event import now_ms
+from p2pvalue.events.governance_types import ACTION_KINDS
+from p2pvalue.governance.proposals import DRAFT, OPEN, Proposal, delegate_of
+from p2pvalue.governing import GOVERNANCE_REFUSALS, Recount, refusal
+from p2pvalue.ingest import Outcome
+from p2pvalue.node import Node
+from p2pvalue.web.auth import AccountDep, MaybeAccountDep, NodeDep
+from p2pvalue.web.governance_api import get_proposal, proposal_json
+from p2pvalue.web.governance_forms import (
+    BallotForm,
+    ProposalForm,
+    ballot_of,
+    proposal_content,
+)
+from p2pvalue.web.governance_words import (
+    RANKED,
+    action_words,
+    ballot_words,
+    figures_of,
+    json_diff,
+    label_of,
+    method_words,
+    policy_words,
+    who_votes,
+    with_labels,
+)
+from p2pvalue.web.pages import back_with, render
+
+router = APIRouter(include_in_schema=False)
+SPACE = "/spaces/{space_id}"
+PROPOSAL = SPACE + "/proposals/{proposal_id}"
+NEW_PROPOSALS = {
+    "text": "A decision in words",
+    "charter.amend": "Amend the charter",
+    "value.equation": "Change the value equation",
+    "role.grant": "Grant a role",
+    "role.revoke": "Revoke a role",
+    "member.admit": "Admit a member",
+    "member.remove": "Remove a member",
+    "treasury.spend": "Spend from the treasury",
+    "election": "Hold an election",
+    "contribution.resolve": "Settle a disputed claim",
+}
+CLOSED_ORDER = {OPEN: 0, DRAFT: 1}
+NOTES_SHOWN = 5
+# The methods refuse a ballot with a bare code; what each means, for the flash.
+
+
+def _done(call: Callable[[], Outcome], back: str) -> Response:
+    """Take the action, then go back to `back`, with the refusal and its code shown there."""
+    try:
+        problem = _problem(call())
+    except P2PError as error:
+        problem = _said(error.code, error.message)
+    return back_with(back, problem)
+
+
+def _problem(outcome: Outcome) -> str | None:
+    if outcome.status == "refused":
+        return _said(outcome.code or "refused", outcome.message or "")
+    if outcome.status == "rejected":
+        error = refusal(outcome.message or "not_authorized")
+        return _said(error.code, error.message)
+    return None
+
+
+def _said(code: str, message: str) -> str:
+    """A refusal as the flash shows it: its code, then what it means."""
+    meaning = GOVERNANCE_REFUSALS.get(code, code) if message in ("", code) else message
+    return f"{code}: {meaning}"
+
+
+def _state(node: Node, space_id: str) -> Authority | None:
+    try:
+        return node.governance.authority(space_id)
+    except P2PError:
+        return None
+
+
+def _missing(request: Request, account: Account | None, what: str) -> HTMLResponse:
+    return render(request, "missing.html", account, 404, error=what)
+
+
+def _members(state: Authority) -> list[str]:
+    return sorted(did for did in state.members if state.is_member(did))
+
+
+def _names(node: Node, state: Authority, *more: str) -> dict[str, str]:
+    authors = {p.author for p in state.proposals.values()}
+    return node.accounts.names(sorted(set(state.members) | authors | set(more)))
+
+
+def _ordered(proposals: list[Proposal]) -> list[Proposal]:
+    """Open ones first (closing soonest first), then drafts, then the closed, newest first."""
+    return sorted(
+        proposals,
+        key=lambda p: (CLOSED_ORDER.get(p.status, 2),
+                       p.closes_at if p.status == OPEN else -(p.closed_ts or p.created_ts)),
+    )  # fmt: skip
+
+
+@router.get(SPACE + "/governance")
+def governance_page(
+    request: Request, space_id: str, node: NodeDep, account: MaybeAccountDep,
+    new: Annotated[str, Query(max_length=40)] = "",
+) -> HTMLResponse:  # fmt: skip
+    """The space's proposals, open first, with the forms to make one (`new` opens the form
+    for that action) and to delegate."""
+    state = _state(node, space_id)
+    if state is None:
+        return _missing(request, account, f"no space {space_id!r} on this node")
+    form = ProposalForm(action=new) if new in NEW_PROPOSALS else None
+    return render(request, "governance.html", account, **_context(node, state, account, form))
+
+
+def _context(
+    node: Node, state: Authority, account: Account | None, form: ProposalForm | None = None
+) -> dict[str, Any]:
+    did = account.did if account else ""
+    decided = {*state.charter.decisions, "text"} - {"default"}
+    kinds = sorted(decided - set(ACTION_KINDS.values()))
+    notes = node.governance.notifications(did) if did else []
+    return {
+        "space": node.space(state.space), "state": state, "names": _names(node, state),
+        "proposals": _ordered(list(state.proposals.values())), "members": _members(state),
+        "others": [d for d, m in sorted(state.members.items()) if m.status != "member"],
+        "is_member": state.is_member(did), "kinds": kinds, "new": NEW_PROPOSALS,
+        "policy_of": lambda action: _policy_line(state, action),
+        "method_of": lambda p: p.policy.method if p.policy else "—",
+        "disputed": _disputed(node, state), "equation": _next_equation(state),
+        "delegation_kinds": ["*", *sorted(decided | set(ACTION_KINDS.values()))],
+        "notes": [n for n in notes if n["space"] == state.space][:NOTES_SHOWN], "form": form,
+        "mine": sorted((k, to) for (m, k), to in state.delegations.items() if m == did),
+    }  # fmt: skip
+
+
+def _policy_line(state: Authority, action: str) -> str:
+    policy = state.charter.policy_for(ACTION_KINDS.get(action) or "text")
+    if policy is None:
+        return "no decision policy covers this: it cannot be proposed"
+    return f"decided by {method_words(policy)}; voters: {who_votes(policy.voters)}"
+
+
+def _disputed(node: Node, state: Authority) -> list[Any]:
+    if state.charter.value is None:
+        return []
+    return [c for c in node.ledger(state.space).claims.values() if c.status == "disputed"]
+
+
+def _next_equation(state: Authority) -> str:
+    """The equation in force, with the next version from now: where an amendment starts."""
+    value = state.charter.value
+    if value is None:
+        return ""
+    current = charter_equation(value.kinds, value.equation).to_content()
+    current |= {"version": current["version"] + 1, "effective_from": now_ms()}
+    return orjson.dumps(current, option=orjson.OPT_INDENT_2).decode()
+
+
+@router.post(SPACE + "/governance/proposals")
+def create_proposal(
+    request: Request, space_id: str, node: NodeDep, account: AccountDep,
+    form: Annotated[ProposalForm, Form()],
+) -> Response:  # fmt: skip
+    """Make the proposal the form describes; on a refusal the form is shown again, filled."""
+    state = _state(node, space_id)
+    if state is None:
+        return _missing(request, account, f"no space {space_id!r} on this node")
+    try:
+        content = proposal_content(form, _names(node, state))
+        outcome = node.governance.propose(account, space_id, content)
+        problem = _problem(outcome)
+    except P2PError as error:
+        problem = _said(error.code, error.message)
+    if problem is None:
+        return RedirectResponse(f"/spaces/{space_id}/proposals/{outcome.id}", 303)
+    context = _context(node, node.governance.authority(space_id), account, form)
+    return render(request, "governance.html", account, 422, error=problem, **context)
+
+
+@router.get(PROPOSAL)
+def proposal_page(
+    request: Request, space_id: str, proposal_id: str, node: NodeDep, account: MaybeAccountDep
+) -> HTMLResponse:
+    """A proposal: what it would do, its frozen policy, the vote form fitting its method,
+    the live tally (unless secret) and, once closed, the outcome recounted from the log."""
+    state = _state(node, space_id)
+    proposal = state.proposals.get(proposal_id) if state else None
+    if state is None or proposal is None:
+        return _missing(request, account, f"no proposal {proposal_id!r} in this space")
+    did = account.did if account else ""
+    names = _names(node, state, *(o.id for o in proposal.options))
+    shown = _shown(node, space_id, proposal_id)
+    recount = node.governance.recount(proposal_id) if proposal.outcome is not None else None
+    result = recount.result if recount else shown.get("live")
+    ballot = proposal.ballots.get(did)
+    return render(
+        request, "proposal.html", account, space=node.space(space_id), state=state,
+        proposal=proposal, names=names, action=action_words(proposal.action, names),
+        policy=policy_words(proposal.policy) if proposal.policy else [],
+        changes=_changes(state, proposal, shown), what_if=_what_if(shown),
+        result=result, recount=recount, ranked=_ranked(proposal, recount),
+        figures=figures_of(result["figures"], proposal.options, names) if result else None,
+        reason=with_labels(result["reason"], proposal.options, names) if result else "",
+        label=lambda option: label_of(option, proposal.options, names),
+        mine=dict(ballot.content) if ballot else {},
+        said=ballot_words(ballot.content, proposal.options, names) if ballot else "",
+        describe=lambda content: ballot_words(content, proposal.options, names),
+        sealed=did in proposal.commitments, may_vote=_may_vote(proposal, did),
+        may_block=_may_block(proposal), is_member=state.is_member(did),
+        delegate=_delegate(state, proposal, did),
+    )  # fmt: skip
+
+
+def _shown(node: Node, space_id: str, proposal_id: str) -> dict[str, Any]:
+    """The proposal as the API shows it, with what its action would change where it can."""
+    try:
+        return get_proposal(space_id, proposal_id, node)
+    except P2PError:  # the what-if of an equation the charter can no longer value
+        state, log = node.governance.authority(space_id), node.governance.log(space_id)
+        return proposal_json(state.proposals[proposal_id], state, log)
+
+
+def _changes(state: Authority, proposal: Proposal, shown: dict[str, Any]) -> list[Any]:
+    """What an amendment changes in the charter: against the charter in force while it is
+    undecided, and as it was enacted once it is."""
+    if "charter_after" in shown:
+        return json_diff(state.charter.to_content(), shown["charter_after"])
+    history = state.history
+    for n, change in enumerate(history[1:], 1):
+        if change.event == proposal.closed_by:
+            return json_diff(history[n - 1].charter.to_content(), change.charter.to_content())
+    return []
+
+
+def _what_if(shown: dict[str, Any]) -> list[tuple[str, Any, Any]]:
+    members = (shown.get("what_if") or {}).get("members") or {}
+    return [(did, row.get("before") or {}, row.get("after") or {}) for did, row in
+            members.items()]  # fmt: skip
+
+
+def _ranked(proposal: Proposal, recount: Recount | None) -> bool:
+    return recount is not None and proposal.policy is not None and proposal.policy.method in RANKED
+
+
+def _may_vote(proposal: Proposal, did: str) -> bool:
+    return proposal.status == OPEN and did in proposal.eligible and now_ms() < proposal.closes_at
+
+
+def _may_block(proposal: Proposal) -> bool:
+    policy = proposal.policy
+    return policy is not None and (policy.method != "majority" or policy.veto)
+
+
+def _delegate(state: Authority, proposal: Proposal, did: str) -> str | None:
+    if proposal.policy is None or not proposal.policy.delegation:
+        return None
+    return delegate_of(state.delegations, did, proposal.kind)
+
+
+@router.post(PROPOSAL + "/vote")
+def vote(
+    space_id: str, proposal_id: str, node: NodeDep, account: AccountDep,
+    form: Annotated[BallotForm, Form()],
+) -> Response:  # fmt: skip
+    """Vote, or change a vote, with the ballot the form describes for the proposal's method."""
+    back = f"/spaces/{space_id}/proposals/{proposal_id}"
+
+    def cast() -> Outcome:
+        proposal = node.governance.proposal(space_id, proposal_id)
+        method = proposal.policy.method if proposal.policy else ""
+        return node.governance.vote(account, space_id, proposal_id, ballot_of(method, form))
+
+    return _done(cast, back)
+
+
+@router.post(PROPOSAL + "/open")
+def open_proposal(space_id: str, proposal_id: str, node: NodeDep, account: AccountDep) -> Response:
+    back = f"/spaces/{space_id}/proposals/{proposal_id}"
+    return _done(lambda: node.governance.open(account, space_id, proposal_id), back)
+
+
+@router.post(PROPOSAL + "/withdraw")
+def withdraw(space_id: str, proposal_id: str, node: NodeDep, account: AccountDep) -> Response:
+    back = f"/spaces/{space_id}/proposals/{proposal_id}"
+    content = {"proposal": proposal_id}
+    return _done(lambda: node.act(account, space_id, "proposal.withdraw", content), back)
+
+
+@router.post(PROPOSAL + "/close")
+def close(space_id: str, proposal_id: str, node: NodeDep, account: AccountDep) -> Response:
+    """Close now: refused (and shown) while the window is open, unless the policy allows an
+    early close and the outcome is settled."""
+    back = f"/spaces/{space_id}/proposals/{proposal_id}"
+    return _done(lambda: node.governance.close(account, space_id, proposal_id), back)
+
+
+@router.get(SPACE + "/charter")
+def charter_page(
+    request: Request, space_id: str, node: NodeDep, account: MaybeAccountDep
+) -> HTMLResponse:
+    """The charter in force, readable, and every earlier version with what changed."""
+    state = _state(node, space_id)
+    if state is None:
+        return _missing(request, account, f"no space {space_id!r} on this node")
+    by_close = {p.closed_by: p for p in state.proposals.values() if p.closed_by}
+    history = [
+        (change, by_close.get(change.event),
+         json_diff(state.history[n - 1].charter.to_content(), change.charter.to_content())
+         if n else [])
+        for n, change in enumerate(state.history)
+    ]  # fmt: skip
+    policies = {kind: policy_words(p) for kind, p in sorted(state.charter.decisions.items())}
+    return render(
+        request, "governance_charter.html", account, space=node.space(space_id),
+        charter=state.charter, policies=policies, history=list(reversed(history)),
+        equation=_equation_json(state),
+    )  # fmt: skip
+
+
+def _equation_json(state: Authority) -> str:
+    value = state.charter.value
+    if value is None or value.equation is None:
+        return ""
+    return orjson.dumps(value.equation, option=orjson.OPT_INDENT_2).decode()
+
+
+@router.post(SPACE + "/delegations")
+def delegate(
+    space_id: str, node: NodeDep, account: AccountDep,
+    kind: Annotated[str, Form(max_length=40)], to: Annotated[str, Form(max_length=80)],
+) -> Response:  # fmt: skip
+    """Delegate your vote on one kind of decision (`*`: every kind) to another member."""
+    content = {"kind": kind, "to": to}
+    back = f"/spaces/{space_id}/governance"
+    return _done(lambda: node.act(account, space_id, "delegation.set", content), back)
+
+
+@router.post(SPACE + "/delegations/revoke")
+def undelegate(
+    space_id: str, node: NodeDep, account: AccountDep, kind: Annotated[str, Form(max_length=40)]
+) -> Response:
+    back = f"/spaces/{space_id}/governance"
+    content = {"kind": kind}
+    return _done(lambda: node.act(account, space_id, "delegation.revoke", content), back)
+
+
+@router.get("/notifications")
+def notifications_page(request: Request, node: NodeDep, account: MaybeAccountDep) -> HTMLResponse:
+    """Proposals open to your vote (and closing within a day), and outcomes, newest first."""
+    notes = node.governance.notifications(account.did) if account else []
+    return render(request, "governance_notifications.html", account, notes=notes)

@@ -1,0 +1,230 @@
+"""The governance pages in a real browser: proposals made from the forms, votes cast with the
+form each method needs, closes refused while undecided and then enacted, with the count
+recounted from the log; an election, a refused block, a charter amendment in the history."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import pytest
+from playwright.sync_api import Browser, Page, expect
+
+from p2pvalue.accounts import Account
+from p2pvalue.events.charter import default_charter
+from p2pvalue.node import Node
+from web.test_pages_browser import PASSWORD, log_in
+
+pytestmark = pytest.mark.browser
+
+
+def charter(**decisions: dict[str, Any]) -> dict[str, Any]:
+    """The default charter, with hour-long windows that close early once settled."""
+    found = default_charter("open")
+    found["decisions"]["default"] = {"method": "majority", "window_hours": 1, "early_close": True}
+    found["decisions"]["charter"] = {
+        "method": "majority", "threshold": "2/3", "window_hours": 1, "early_close": True,
+    }  # fmt: skip
+    found["decisions"].update(decisions)
+    return found
+
+
+def community(node: Node, names: list[str], rules: dict[str, Any]) -> tuple[str, list[Account]]:
+    """A space founded by the first of `names` under `rules`, which the others joined."""
+    people = [node.accounts.register(name, PASSWORD) for name in names]
+    space = str(node.create_space(people[0], "Seed Library", charter=rules).id)
+    for person in people[1:]:
+        assert node.act(person, space, "member.join", {}).status == "accepted"
+    return space, people
+
+
+@contextmanager
+def member(browser: Browser, site: str, name: str) -> Iterator[Page]:
+    context = browser.new_context()
+    context.set_default_timeout(5000)
+    page = context.new_page()
+    log_in(page, site, name)
+    yield page
+    context.close()
+
+
+def new_proposal(page: Page, action: str, title: str) -> Any:
+    """The opened new-proposal form for `action`, its title filled in."""
+    form = page.locator(f"#new-{action.replace('.', '-')}")
+    form.locator("summary").click()
+    form.get_by_label("Title").fill(title)
+    return form
+
+
+def test_a_role_grant_is_proposed_voted_closed_and_enacted(
+    browser: Browser, site: str, sqlite_node: Node
+) -> None:
+    space, (_, bob, carol) = community(sqlite_node, ["alice", "bob", "carol"], charter())
+    with member(browser, site, "alice") as page:
+        page.goto(f"{site}/spaces/{space}")
+        page.locator("#governance-link").click()
+        form = new_proposal(page, "role.grant", "Carol moderates")
+        form.locator('select[name="member"]').select_option(label="carol")
+        form.locator('select[name="role"]').select_option("moderator")
+        form.get_by_role("button", name="Propose").click()
+        expect(page.locator("#proposal-status")).to_have_text("open")
+        expect(page.locator("#proposal-action")).to_have_text("Grant the role moderator to carol.")
+        expect(page.locator("#policy")).to_contain_text("Decided by majority vote.")
+        expect(page.get_by_label("Block (a veto, with a reason)")).to_have_count(0)
+        proposal = page.url.rsplit("/", 1)[1]
+
+        page.get_by_label("Yes", exact=True).check()
+        page.get_by_role("button", name="Vote").click()
+        expect(page.locator("#my-ballot")).to_contain_text("You voted yes")
+        expect(page.get_by_label("Yes", exact=True)).to_be_checked()
+        expect(page.locator("#figures")).to_contain_text("yes1")
+        stored = sqlite_node.space(space).events
+        page.get_by_role("button", name="Close and count").click()
+        expect(page.get_by_role("alert")).to_contain_text("window_open")
+        expect(page.locator("#proposal-status")).to_have_text("open")
+        assert sqlite_node.space(space).events == stored
+
+    with member(browser, site, "bob") as page:
+        page.goto(f"{site}/spaces/{space}/proposals/{proposal}")
+        page.get_by_label("Yes", exact=True).check()
+        page.get_by_role("button", name="Vote").click()
+        expect(page.locator("#my-ballot")).to_contain_text("You voted yes")
+        page.get_by_role("button", name="Close and count").click()
+        expect(page.locator("#proposal-status")).to_have_text("enacted")
+        expect(page.locator("#outcome-status")).to_contain_text("passed")
+        expect(page.locator("#recount")).to_have_text(
+            "Recounted from the log: matches the recorded outcome."
+        )
+        expect(page.locator("#figures")).to_contain_text("support: yes / (yes + no + block)1")
+        page.goto(f"{site}/notifications")
+        expect(page.locator('#notifications li[data-kind="outcome"]')).to_contain_text(
+            "Carol moderates"
+        )
+        page.goto(f"{site}/spaces/{space}")
+        expect(page.locator("#members li", has_text="carol")).to_contain_text("moderator")
+    assert "moderator" in sqlite_node.governance.authority(space).roles_of(carol.did)
+    assert bob.did in sqlite_node.governance.proposal(space, proposal).ballots
+
+
+def test_an_stv_election_is_ranked_on_the_form_and_closed(
+    browser: Browser, site: str, sqlite_node: Node
+) -> None:
+    stv = {"method": "stv", "seats": 2, "window_hours": 1, "early_close": True}
+    space, people = community(sqlite_node, ["ann", "ben", "cat", "dan"], charter(election=stv))
+    ann, ben, cat, dan = people
+    with member(browser, site, "ann") as page:
+        page.goto(f"{site}/spaces/{space}/governance")
+        form = new_proposal(page, "election", "Stewards")
+        form.locator('select[name="role"]').select_option("moderator")
+        for name in ("ben", "cat", "dan"):
+            form.get_by_label(name, exact=True).check()
+        form.get_by_role("button", name="Propose").click()
+        expect(page.locator("#policy")).to_contain_text("single transferable vote for 2 seats")
+        proposal = page.url.rsplit("/", 1)[1]
+
+        page.get_by_label("Rank 1").select_option(label="ben")
+        page.get_by_label("Rank 2").select_option(label="cat")
+        page.get_by_role("button", name="Vote").click()
+        expect(page.locator("#my-ballot")).to_contain_text("You voted ranking ben > cat")
+        expect(page.get_by_label("Rank 1")).to_have_value(ben.did)
+        expect(page.get_by_label("Rank 3")).to_have_value("")
+        rankings = {ben: [ben, dan], cat: [cat, ben], dan: [ben, cat, dan]}
+        for voter, ranking in rankings.items():
+            ballot = {"ranking": [p.did for p in ranking]}
+            assert sqlite_node.governance.vote(voter, space, proposal, ballot).status == "accepted"
+        page.reload()
+        expect(page.locator("#tally #winners")).to_contain_text("Leading: ben, cat")
+        page.get_by_role("button", name="Close and count").click()
+        expect(page.locator("#proposal-status")).to_have_text("enacted")
+        expect(page.locator("#winners")).to_have_text("Elected: ben, cat")
+        expect(page.locator("#rounds li").first).to_contain_text("ben 3, cat 1, dan 0; elected ben")
+        expect(page.locator("#recount")).to_contain_text("matches")
+        blt = page.locator("#downloads").get_by_role("link", name="BLT").get_attribute("href")
+        assert blt is not None
+        assert page.request.get(f"{site}{blt}").text().splitlines()[0] == "3 2"
+    roles = sqlite_node.governance.authority(space).roles_of
+    assert ("moderator" in roles(ben.did), "moderator" in roles(cat.did)) == (True, True)
+    assert "moderator" not in roles(dan.did) and "moderator" not in roles(ann.did)
+
+
+def test_a_block_without_a_reason_is_refused_and_delegation_is_set_and_revoked(
+    browser: Browser, site: str, sqlite_node: Node
+) -> None:
+    consent = {"method": "consent", "window_hours": 1}
+    space, (alice, _) = community(sqlite_node, ["alice", "bob"], charter(text=consent))
+    made = sqlite_node.governance.propose(alice, space, {"title": "Open on Sundays",
+                                                         "action": {"type": "text"}})  # fmt: skip
+    with member(browser, site, "bob") as page:
+        page.goto(f"{site}/spaces/{space}/proposals/{made.id}")
+        expect(page.locator("#policy")).to_contain_text("A reasoned block (veto) rejects it")
+        stored = sqlite_node.space(space).events
+        page.get_by_label("Block (a veto, with a reason)").check()
+        page.get_by_role("button", name="Vote").click()
+        expect(page.get_by_role("alert")).to_contain_text("reason_required")
+        expect(page.locator("#my-ballot")).to_have_count(0)
+        assert sqlite_node.space(space).events == stored
+
+        page.get_by_label("Block (a veto, with a reason)").check()
+        page.get_by_role("textbox", name="Reason").fill("Nobody can staff it")
+        page.get_by_role("button", name="Vote").click()
+        expect(page.locator("#my-ballot")).to_have_text(
+            "You voted block (“Nobody can staff it”); you can change it until the close."
+        )
+        expect(page.locator("#tally")).to_contain_text("it would be rejected")
+
+        page.goto(f"{site}/spaces/{space}/governance")
+        delegating = page.locator("#delegate-form")
+        delegating.locator('select[name="kind"]').select_option("*")
+        delegating.locator('select[name="to"]').select_option(label="alice")
+        delegating.get_by_role("button", name="Delegate").click()
+        expect(page.locator("#delegations")).to_contain_text("every kind → alice")
+        page.locator("#delegations").get_by_role("button", name="Revoke").click()
+        expect(page.locator("#delegations")).to_have_text(
+            "You delegate nothing: you vote yourself."
+        )
+    assert sqlite_node.governance.authority(space).delegations == {}
+
+
+def test_a_passed_amendment_shows_its_diff_and_joins_the_charter_history(
+    browser: Browser, site: str, sqlite_node: Node
+) -> None:
+    space, (_, bob, carol) = community(sqlite_node, ["alice", "bob", "carol"], charter())
+    with member(browser, site, "alice") as page:
+        page.goto(f"{site}/spaces/{space}/charter")
+        expect(page.locator("#charter-history > li")).to_have_count(1)
+        page.locator("#amend-link").click()
+        form = page.locator("#new-charter-amend")
+        form.get_by_label("Title").fill("Admit by approval")
+        form.get_by_label("Change").fill('{"membership": approval}')
+        stored = sqlite_node.space(space).events
+        form.get_by_role("button", name="Propose").click()
+        expect(page.get_by_role("alert")).to_contain_text("malformed_json")
+        assert sqlite_node.space(space).events == stored
+        form = page.locator("#new-charter-amend")
+        expect(form.get_by_label("Title")).to_have_value("Admit by approval")
+        form.get_by_label("Change").fill('{"membership": "approval"}')
+        form.get_by_role("button", name="Propose").click()
+        row = page.locator("#charter-diff tbody tr")
+        expect(row).to_have_count(1)
+        expect(row).to_contain_text("membership")
+        expect(row.locator(".removed")).to_have_text("open")
+        expect(row.locator(".added")).to_have_text("approval")
+        proposal = page.url.rsplit("/", 1)[1]
+
+        page.get_by_label("Yes", exact=True).check()
+        page.get_by_role("button", name="Vote").click()
+        for voter in (bob, carol):
+            sqlite_node.governance.vote(voter, space, proposal, {"choice": "yes"})
+        page.get_by_role("button", name="Close and count").click()
+        expect(page.locator("#proposal-status")).to_have_text("enacted")
+        expect(page.locator("#charter-diff .added")).to_have_text("approval")
+
+        page.goto(f"{site}/spaces/{space}/charter")
+        expect(page.locator("#membership")).to_contain_text("by approval")
+        history = page.locator("#charter-history > li")
+        expect(history).to_have_count(2)
+        expect(history.first).to_contain_text("set by closing Admit by approval")
+        expect(history.first.locator(".diff")).to_contain_text("membershipopenapproval")
+        expect(history.last).to_contain_text("set when the space was founded")
+    assert sqlite_node.space(space).membership == "approval"
