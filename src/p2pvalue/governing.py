@@ -18,6 +18,7 @@ import nacl.exceptions
 import nacl.secret
 import orjson
 
+from p2pvalue.accounting.ledger import VALUE_REFUSALS
 from p2pvalue.accounting.money import largest_remainder
 from p2pvalue.accounting.reputation import vote_weights
 from p2pvalue.accounts import Account
@@ -28,6 +29,7 @@ from p2pvalue.events.event import now_ms
 from p2pvalue.events.governance_types import fraction
 from p2pvalue.events.keys import KeyPair
 from p2pvalue.events.log import SpaceLog
+from p2pvalue.events.types import parse_content
 from p2pvalue.governance.enact import decision_policy
 from p2pvalue.governance.export import to_blt, to_preflib
 from p2pvalue.governance.lifecycle import commitment_of, eligible_voters, kind_of
@@ -113,13 +115,12 @@ GOVERNANCE_REFUSALS = {
 
 
 def refusal(reason: str) -> P2PError:
-    """The error for a governance event the charter refuses: its code, what it means and,
-    for refusals with details, the reason itself."""
+    """The error for a governance event the charter refuses: its code, and the reason's
+    detail where it has one (which role, which field), else what the code means."""
     code = reason.split(":", 1)[0]
     status = 404 if code in _NOT_FOUND else 403 if code in _FORBIDDEN else 422
-    meaning = GOVERNANCE_REFUSALS.get(code)
-    message = reason if meaning is None else meaning if code == reason else f"{meaning}: {reason}"
-    return P2PError(code, message, status)
+    detail = reason.split(":", 1)[1] if ":" in reason else None
+    return P2PError(code, detail or GOVERNANCE_REFUSALS.get(code, code), status)
 
 
 @dataclass(frozen=True)
@@ -175,9 +176,25 @@ class Governance:
         """Make a proposal; opened at once unless a draft, with reputation weights frozen in
         when its policy weighs votes by reputation."""
         content = dict(content)
+        parse_content("proposal.create", content)
+        self._precheck_ledger(space, content["action"])
         if not content.get("draft"):
             content.update(self._weights(space, kind_of(content), content["action"]))
         return self.node.act(account, space, "proposal.create", content, ts)
+
+    def _precheck_ledger(self, space: str, action: Mapping[str, Any]) -> None:
+        """Refuse a spend beyond the treasury's balance, or settling a claim that is not
+        disputed: the ledger would void such a decision when it passed."""
+        kind = action.get("type")
+        ledger = self.node.ledger(space)
+        if kind == "treasury.spend" and ledger.balance(action["currency"]) < action["amount"]:
+            problem = VALUE_REFUSALS["insufficient_balance"]
+            raise P2PError("insufficient_balance", problem, 422)
+        if kind == "contribution.resolve" and action.get("claim"):
+            claim = ledger.claims.get(action["claim"])
+            if claim is None or claim.status != "disputed":
+                code = "unknown_claim" if claim is None else "claim_not_disputed"
+                raise P2PError(code, VALUE_REFUSALS[code], 422)
 
     def open(self, account: Account, space: str, proposal_id: str) -> Outcome:
         proposal = self.proposal(space, proposal_id)

@@ -16,7 +16,7 @@ from typing import Any
 from sqlalchemy import Connection, Engine, select
 from sqlalchemy.exc import IntegrityError
 
-from p2pvalue.accounting.ledger import VALUE_TYPES, ValueEvent
+from p2pvalue.accounting.ledger import LEDGER_TYPES, ValueEvent
 from p2pvalue.errors import EventError, NotFound
 from p2pvalue.events.event import MAX_PREV, Event, build_event, now_ms, parse_body, parse_event
 from p2pvalue.events.keys import KeyPair
@@ -182,7 +182,7 @@ class WritePath:
             found = [
                 ValueEvent(row.id, row.type, row.author, row.ts, row.content,
                            log.state_before(row.id))
-                for row in store.accepted_of_types(conn, space, VALUE_TYPES)
+                for row in store.accepted_of_types(conn, space, LEDGER_TYPES)
             ]  # fmt: skip
             return log.version, found
 

@@ -20,21 +20,26 @@ from dataclasses import dataclass, field
 from fractions import Fraction
 from typing import Any
 
+from p2pvalue.accounting.decisions import Spend, apply_decision, check_decision, ledger_action
 from p2pvalue.accounting.equation import (
     ContributionFacts,
+    EquationHistory,
     ValuedContribution,
     ValueEquation,
     charter_equation,
 )
 from p2pvalue.accounting.reputation import ContributionNode, ReputationInput
 from p2pvalue.errors import EventError, P2PError
-from p2pvalue.events.authority import Authority
-from p2pvalue.events.value_types import FULL_SHARE, ByProposal, SecondRound, ValuePolicy
+from p2pvalue.events.authority import Authority, CharterChange
+from p2pvalue.events.value_types import FULL_SHARE, ByProposal, SecondRound
 
 VALUE_TYPES = frozenset(
     {"contribution.claim", "contribution.review", "contribution.close", "contribution.endorse",
      "income.record", "payout.run", "alias.claim", "alias.confirm"}
 )  # fmt: skip
+# A proposal's close: read by the ledger for approved spends and settled disputes.
+DECISION = "proposal.close"
+LEDGER_TYPES = VALUE_TYPES | {DECISION}
 HOUR_MS = 3_600_000
 OPEN = ("pending", "disputed")
 REVIEW_KIND = "review"
@@ -58,6 +63,7 @@ VALUE_REFUSALS = {
     "allocation_mismatch": "the allocations differ from what the policy gives",
     "nothing_to_split": "no member has value to split the budget by",
     "alias_not_claimed": "the member has not claimed this alias",
+    "claim_not_disputed": "only a disputed claim is settled by a proposal",
 }
 
 
@@ -168,6 +174,7 @@ class Ledger:
     alias_claims: dict[str, set[str]] = field(default_factory=dict)
     pots: dict[Pot, int] = field(default_factory=dict)
     paid_from: dict[Pot, dict[str, int]] = field(default_factory=dict)
+    spends: list[Spend] = field(default_factory=list)
 
     def balance(self, currency: str, earmark: str | None = None) -> int:
         """What is left to pay out in `currency` of the income earmarked `earmark` (None:
@@ -227,6 +234,8 @@ def fold(events: Iterable[ValueEvent]) -> Ledger:
 
 def check(ledger: Ledger, event: ValueEvent) -> str | None:
     """None if `event` may take effect on `ledger`, else the reason it may not."""
+    if event.type == DECISION and ledger_action(event) is None:
+        return None
     if event.authority.charter.value is None:
         return "value_not_enabled"
     return _CHECKS[event.type](ledger, event)
@@ -247,7 +256,8 @@ def _check_claim(ledger: Ledger, event: ValueEvent) -> str | None:
     if not all(event.authority.is_member(member) for member in shares):
         return "co_contributor_not_a_member"
     try:
-        _equation(event).valued(_facts(event))
+        facts = _facts(event)
+        _equation(event, facts.ts).valued(facts)
     except EventError as refusal:
         return refusal.code
     return None
@@ -261,19 +271,31 @@ def _revalue(review: Review, equation: ValueEquation) -> Fraction:
     return equation.valued(facts).value
 
 
-_EQUATIONS: dict[int, tuple[ValuePolicy, ValueEquation]] = {}
+_HISTORIES: dict[int, tuple[tuple[CharterChange, ...], EquationHistory]] = {}
 
 
-def _equation(event: ValueEvent) -> ValueEquation:
-    """The equation of the charter in force for `event`, parsed once per charter."""
-    policy = event.authority.charter.value
-    assert policy is not None
-    cached = _EQUATIONS.get(id(policy))
-    if cached is None or cached[0] is not policy:
-        if len(_EQUATIONS) > 256:
-            _EQUATIONS.clear()
-        cached = _EQUATIONS[id(policy)] = (policy, charter_equation(policy.kinds, policy.equation))
-    return cached[1]
+def _equation(event: ValueEvent, at: int | None = None) -> ValueEquation:
+    """The equation in force at `at` (default: the event's time) among every equation the
+    space's charter has had up to `event`: a change applies from its effective date."""
+    history = event.authority.history or (CharterChange("-", 0, event.authority.charter),)
+    cached = _HISTORIES.get(id(history))
+    if cached is None or cached[0] is not history:
+        if len(_HISTORIES) > 256:
+            _HISTORIES.clear()
+        cached = _HISTORIES[id(history)] = (history, _equations(history))
+    return cached[1].equation_at(event.ts if at is None else at)
+
+
+def _equations(history: tuple[CharterChange, ...]) -> EquationHistory:
+    """The distinct equations of a charter history; of charters sharing a version (a kind
+    added to the default equation), the latest defines it."""
+    by_version: dict[int, ValueEquation] = {}
+    for change in history:
+        policy = change.charter.value
+        if policy is not None:
+            equation = charter_equation(policy.kinds, policy.equation)
+            by_version[equation.version] = equation
+    return EquationHistory(tuple(by_version.values()))
 
 
 def _facts(event: ValueEvent) -> ContributionFacts:
@@ -401,7 +423,7 @@ def _apply_claim(ledger: Ledger, event: ValueEvent) -> None:
         unit=content["unit"], currency=content.get("currency"), paid=content.get("paid", False),
         ts=event.ts, when=when, evidence=tuple(content.get("evidence", ())),
         project=content.get("project"), shares=_shares(event),
-        valued=_equation(event).valued(_facts(event)),
+        valued=_equation(event, when).valued(_facts(event)),
     )  # fmt: skip
     ledger.claims[event.id] = claim
     for item in claim.evidence:
@@ -498,6 +520,7 @@ _CHECKS: dict[str, Callable[[Ledger, ValueEvent], str | None]] = {
     "payout.run": _check_payout,
     "alias.claim": _check_alias_claim,
     "alias.confirm": _check_alias_confirm,
+    "proposal.close": check_decision,
 }
 _EFFECTS: dict[str, Callable[[Ledger, ValueEvent], None]] = {
     "contribution.claim": _apply_claim,
@@ -508,6 +531,7 @@ _EFFECTS: dict[str, Callable[[Ledger, ValueEvent], None]] = {
     "payout.run": _apply_payout,
     "alias.claim": _apply_alias_claim,
     "alias.confirm": _apply_alias_confirm,
+    "proposal.close": apply_decision,
 }
 
 

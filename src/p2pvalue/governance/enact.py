@@ -88,7 +88,12 @@ def amended(state: Authority, action: Mapping[str, Any]) -> tuple[Charter | None
         new = charter_from_content(content)
     except EventError as error:
         return None, f"{error.code}:{error.message}"
-    if action["type"] == "value.equation":
+    changed = (
+        new.value is not None
+        and charter.value is not None
+        and (new.value.equation != charter.value.equation)
+    )
+    if action["type"] == "value.equation" or (changed and new.value.equation is not None):  # type: ignore[union-attr]
         problem = _equation_follows(charter, new)
         if problem:
             return None, problem
@@ -96,9 +101,14 @@ def amended(state: Authority, action: Mapping[str, Any]) -> tuple[Charter | None
 
 
 def _equation_follows(old: Charter, new: Charter) -> str | None:
+    """An equation set anew must follow the old one in version and effective date, so the
+    ledger can value past work by the equation in force at its time."""
     from p2pvalue.accounting.equation import charter_equation
 
-    assert old.value is not None and new.value is not None
+    if old.value is None or new.value is None or new.value.equation is None:
+        return None
+    if new.value.equation == old.value.equation:
+        return None
     before = charter_equation(old.value.kinds, old.value.equation)
     after = charter_equation(new.value.kinds, new.value.equation)
     if after.version <= before.version or after.effective_from <= before.effective_from:

@@ -71,6 +71,7 @@ def ledger_summary(ledger: Ledger) -> dict[str, Any]:
         "paid_out": ledger.paid_out,
         "income": [asdict(income) for income in ledger.income],
         "payouts": [asdict(payout) for payout in ledger.payouts],
+        "spends": [asdict(spend) for spend in ledger.spends],
         "void": ledger.void,
     }  # fmt: skip
 
