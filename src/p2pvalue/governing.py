@@ -24,16 +24,20 @@ from p2pvalue.accounting.reputation import vote_weights
 from p2pvalue.accounts import Account
 from p2pvalue.errors import NotFound, P2PError
 from p2pvalue.events.authority import Action, Authority, authorize
-from p2pvalue.events.canonical import b64u, unb64u
+from p2pvalue.events.canonical import b64u, canonical, check_signed_value, unb64u
 from p2pvalue.events.event import now_ms
-from p2pvalue.events.governance_types import fraction
+from p2pvalue.events.governance_types import WEIGHT_SCALE, fraction
 from p2pvalue.events.keys import KeyPair
 from p2pvalue.events.log import SpaceLog
 from p2pvalue.events.types import parse_content
 from p2pvalue.governance.enact import decision_policy
 from p2pvalue.governance.export import to_blt, to_preflib
-from p2pvalue.governance.lifecycle import commitment_of, eligible_voters, kind_of
-from p2pvalue.governance.methods import decided_early
+from p2pvalue.governance.lifecycle import (
+    commitment_of,
+    eligible_voters,
+    kind_of,
+    may_close_early,
+)
 from p2pvalue.governance.proposals import (
     OPEN,
     Proposal,
@@ -41,7 +45,7 @@ from p2pvalue.governance.proposals import (
     casts,
     count,
     count_at_close,
-    eligible_weight,
+    in_force,
     tally_figures,
 )
 from p2pvalue.ingest import Outcome
@@ -62,7 +66,6 @@ GOVERNANCE_TYPES = frozenset(
         "delegation.revoke",
     }
 )
-WEIGHT_SCALE = 1_000_000  # reputation weights are frozen as parts per million
 CLOSING_SOON_MS = 24 * 3_600_000
 _NOT_FOUND = {"unknown_proposal"}
 _FORBIDDEN = {"not_a_member", "not_eligible", "not_the_proposer", "not_a_proposer"}
@@ -76,7 +79,9 @@ GOVERNANCE_REFUSALS = {
     "option_needs_cost": "budgeting methods need a cost on every option",
     "weights_required": "this policy weighs votes by reputation: the weights are frozen in",
     "weights_not_used": "this policy gives every member one vote",
-    "weights_for_non_voters": "weights are for eligible voters, and never negative",
+    "weights_for_non_voters": "weights name every eligible voter, and are never negative",
+    "weights_not_normalised": "weights are parts per million and add up to 1,000,000",
+    "weight_above_cap": "a weight is above the policy's cap",
     "unknown_proposal": "no such proposal in this space",
     "proposal_not_draft": "only a draft can be opened",
     "not_the_proposer": "only the proposer may do this",
@@ -227,15 +232,16 @@ class Governance:
         if proposal.policy is None or not proposal.policy.secret:
             content = {"proposal": proposal_id, "ballot": ballot}
             return self.node.act(account, space, "vote.cast", content, ts)
+        check_signed_value(ballot, "$.ballot")
+        self.precheck_ballot(proposal, ballot)
         salt = b64u(secrets.token_bytes(24))
         key = self.node.accounts.key_of(account)
-        sealed = _box(key).encrypt(orjson.dumps({"ballot": ballot, "salt": salt}))
+        sealed = _box(key).encrypt(canonical({"ballot": ballot, "salt": salt}))
         content = {
             "proposal": proposal_id,
             "commitment": commitment_of(ballot, salt),
             "sealed": b64u(bytes(sealed)),
         }
-        self.precheck_ballot(proposal, ballot)
         return self.node.act(account, space, "vote.commit", content, ts)
 
     def close(self, account: Account, space: str, proposal_id: str) -> Outcome:
@@ -248,7 +254,7 @@ class Governance:
 
     def _closing(self, space: str, proposal: Proposal) -> dict[str, Any]:
         """A close's content: the outcome counted from the ballots in the state right now."""
-        result = count(proposal, self.authority(space).delegations)
+        result = count(proposal, in_force(proposal, self.authority(space)))
         outcome = "passed" if result.passed else "rejected"
         return {"proposal": proposal.id, "outcome": outcome, "winners": list(result.winners)}
 
@@ -277,17 +283,9 @@ class Governance:
             return 0
         if proposal.policy.secret and proposal.closes_at <= now < proposal.reveals_until:
             return self._reveal(space, proposal, now)
-        if now >= proposal.reveals_until or self._settled(space, proposal):
+        if now >= proposal.reveals_until or may_close_early(proposal):
             return self._close(space, proposal, now)
         return 0
-
-    def _settled(self, space: str, proposal: Proposal) -> bool:
-        assert proposal.policy is not None
-        if not proposal.policy.early_close or proposal.policy.secret:
-            return False
-        state = self.authority(space)
-        counted = casts(proposal, state.delegations)
-        return decided_early(proposal.rules, proposal.options, counted, eligible_weight(proposal))
 
     def _reveal(self, space: str, proposal: Proposal, now: int) -> int:
         revealed = 0

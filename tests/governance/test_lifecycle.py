@@ -152,7 +152,7 @@ def test_a_close_counts_exactly_the_ballots_in_its_causal_past() -> None:
     assert authority(log).proposals[proposal.id].status == "enacted"
 
 
-def test_of_concurrent_closes_the_first_in_the_order_stands_whatever_the_arrival() -> None:
+def test_of_concurrent_closes_seeing_the_same_ballots_the_first_in_the_order_stands() -> None:
     c = Community()
     proposal = c.propose({"type": "text"})
     vote = c.vote(BOB, proposal, "yes", T0 + HOUR + 1)
@@ -170,7 +170,7 @@ def test_of_concurrent_closes_the_first_in_the_order_stands_whatever_the_arrival
     standing = [e.id for e in closes if reference.reasons[e.id] is None]
     assert len(standing) == 1
     assert all(
-        reference.reasons[e.id] == f"closed_concurrently:{standing[0]}"
+        reference.reasons[e.id] == f"decided_concurrently:{standing[0]}"
         for e in closes
         if e.id != standing[0]
     )

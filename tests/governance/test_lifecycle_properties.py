@@ -78,11 +78,11 @@ def test_governance_does_not_depend_on_arrival_order(steps: list[Any], seed: int
     assert (log.order, log.reasons) == (reference.order, reference.reasons)
     assert log.authority == reference.authority
     for proposal in proposals:
-        closes = [
+        closes = {
             e.id
             for e in space.events
             if e.type == "proposal.close"
             and e.content["proposal"] == proposal.id
             and reference.reasons[e.id] is None
-        ]
+        }
         assert len(closes) <= 1

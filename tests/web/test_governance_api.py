@@ -133,3 +133,17 @@ def test_templates_delegations_and_notifications(api: ApiClient) -> None:
     assert [(n["proposal"], n["kind"]) for n in notes["notifications"]] == [
         (made.json()["id"], "proposal_opened")
     ]
+
+
+def test_a_secret_ballot_that_cannot_be_signed_is_refused(api: ApiClient) -> None:
+    alice = api.sign_up("alice")
+    charter = default_charter("open")
+    charter["decisions"]["default"] = {"method": "majority", "secret": True}
+    space = api.create_space(alice, charter=charter)
+    made = propose(api, alice, space, title="t", action={"type": "text"})
+    before = api.count(space)
+    huge = vote(api, alice, space, made.json()["id"], {"choice": "yes", "n": 2**70})
+    assert (huge.status_code, error_code(huge)) == (422, "integer_out_of_range")
+    odd = vote(api, alice, space, made.json()["id"], {"choice": "maybe"})
+    assert (odd.status_code, error_code(odd)) == (422, "bad_ballot")
+    assert api.count(space) == before

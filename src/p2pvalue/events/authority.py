@@ -42,6 +42,9 @@ class Authority:
     members: Mapping[str, Membership] = field(default_factory=dict)
     proposals: Mapping[str, Proposal] = field(default_factory=dict)
     delegations: Mapping[tuple[str, str], str] = field(default_factory=dict)
+    # Every delegation change as (ts, member, kind, delegate or None), in the space's order:
+    # a proposal counts the delegations in force when its window ended, not later ones.
+    delegation_log: tuple[tuple[int, str, str, str | None], ...] = ()
     history: tuple[CharterChange, ...] = ()
 
     def roles_of(self, did: str) -> frozenset[str]:

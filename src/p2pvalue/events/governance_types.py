@@ -21,6 +21,7 @@ KIND_PATTERN = r"^[a-z][a-z0-9_-]*$"
 FRACTION_PATTERN = r"^(0|1|[1-9][0-9]{0,5}/[1-9][0-9]{0,5})$"
 EVERYONE = "member"  # `voters` / `proposers` naming every member rather than a role
 MAX_WINDOW_HOURS = 24 * 366
+WEIGHT_SCALE = 1_000_000  # reputation weights are frozen as parts per million
 ACTION_KINDS = {
     "charter.amend": "charter",
     "value.equation": "value",

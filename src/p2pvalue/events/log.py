@@ -28,6 +28,7 @@ from typing import Any
 
 from p2pvalue.errors import EventError
 from p2pvalue.events.authority import (
+    REVOCATIONS,
     Action,
     Authority,
     apply,
@@ -45,6 +46,7 @@ _VERSIONS = itertools.count(1)
 UNDECIDED = "undecided"
 MAX_PASSES = 1000
 CLOSE = "proposal.close"
+TRANSITIONS = frozenset({"proposal.open", "proposal.withdraw", CLOSE})
 
 
 @dataclass(frozen=True, slots=True)
@@ -97,7 +99,7 @@ class SpaceLog:
         self._states: OrderedDict[int, Authority] = OrderedDict()
         self._revocations: dict[str, list[str]] = {}
         self._authored_past: dict[str, frozenset[str]] = {}
-        self._closes: dict[str, list[str]] = {}
+        self._transitions: dict[str, list[str]] = {}
 
     @classmethod
     def from_entries(cls, space: str, entries: Iterable[Entry]) -> SpaceLog:
@@ -133,7 +135,7 @@ class SpaceLog:
         self._insert(entry)
         if appended:
             return self._append(entry)
-        if self.entries[self.space] is not entry and not _rejudges_others(entry):
+        if self.entries[self.space] is not entry and not self._rejudges_others(entry):
             return self._insert_concurrent(entry)
         return self._recompute_with_delta()
 
@@ -160,11 +162,12 @@ class SpaceLog:
         for parent in entry.prev:
             self.children.setdefault(parent, []).append(entry.id)
             self.tips.discard(parent)
-        target = target_of(entry.action) if entry.governs else None
+        target = self._target(entry) if entry.governs else None
         if target is not None:
             self._revocations.setdefault(target, []).append(entry.id)
-        if entry.type == CLOSE:
-            self._closes.setdefault(entry.action.content["proposal"], []).append(entry.id)
+        if entry.type in TRANSITIONS:
+            proposal = entry.action.content["proposal"]
+            self._transitions.setdefault(proposal, []).append(entry.id)
 
     def _insert_concurrent(self, entry: Entry) -> Delta:
         """Place an event that is not a revocation among events concurrent with it.
@@ -284,19 +287,66 @@ class SpaceLog:
         for revocation in self._concurrent_revocations(entry):
             if later_count is None and self.position[revocation] > self.position[event_id]:
                 continue
-            if authorize(entry.action, apply(state, self.entries[revocation].action)):
+            if authorize(entry.action, apply(state, self._revoking(revocation))):
                 return f"revoked_concurrently:{revocation}"
-        if entry.type == CLOSE:
-            return self._closed_concurrently(entry)
+        if entry.type in TRANSITIONS:
+            return self._decided_concurrently(entry)
         return None
 
-    def _closed_concurrently(self, entry: Entry) -> str | None:
-        """Of concurrent closes of one proposal, the first in the order stands."""
-        for other in self._closes[entry.action.content["proposal"]]:
-            earlier = self.position[other] < self.position[entry.id]
-            if earlier and self.reasons.get(other, "?") is None:
-                return f"closed_concurrently:{other}"
+    def _target(self, entry: Entry) -> str | None:
+        """Whose rights `entry` revokes: a removal or role revocation, or the close of a
+        passed proposal that carries one (a community's revocation wins like any other)."""
+        if entry.type != CLOSE:
+            return target_of(entry.action)
+        action = self._carried(entry)
+        return str(action["member"]) if action is not None else None
+
+    def _carried(self, close: Entry) -> Mapping[str, Any] | None:
+        """The revoking action a passed proposal's close carries out, if it carries one."""
+        content = close.content or {}
+        proposal = self.entries.get(content.get("proposal", ""))
+        if content.get("outcome") != "passed" or proposal is None or proposal.content is None:
+            return None
+        action: Mapping[str, Any] = proposal.content.get("action") or {}
+        return action if action.get("type") in REVOCATIONS else None
+
+    def _revoking(self, revocation: str) -> Action:
+        """The action by which `revocation` removes rights (for a close: the one it carries)."""
+        entry = self.entries[revocation]
+        carried = self._carried(entry) if entry.type == CLOSE else None
+        if carried is None:
+            return entry.action
+        content = {key: carried[key] for key in ("member", "role") if key in carried}
+        return Action(entry.id, carried["type"], entry.author, content, entry.ts)
+
+    def _rejudges_others(self, entry: Entry) -> bool:
+        """Whether an event can change decisions on events other than itself when it arrives
+        concurrent with them: a revocation, or a step in a proposal's lifecycle."""
+        return entry.type in TRANSITIONS or self._target(entry) is not None
+
+    def _decided_concurrently(self, entry: Entry) -> str | None:
+        """Of concurrent lifecycle steps of one proposal (open, withdraw, close) only one
+        stands: of closes, the one whose causal past holds the most ballots, so a close that
+        leaves ballots out loses to one that saw them; otherwise the first in the order."""
+        mine = self._precedence(entry)
+        for other in self._transitions[entry.action.content["proposal"]]:
+            if other == entry.id or self.reasons.get(other, "?") is not None:
+                continue
+            if self._ancestor(other, entry.id) or self._ancestor(entry.id, other):
+                continue
+            if self._precedence(self.entries[other]) < mine:
+                return f"decided_concurrently:{other}"
         return None
+
+    def _precedence(self, entry: Entry) -> tuple[int, int]:
+        if entry.type != CLOSE:
+            return (0, self.position[entry.id])
+        proposal = self._state(self._past[entry.id]).proposals.get(entry.action.content["proposal"])
+        return (-len(proposal.ballots) if proposal else 0, self.position[entry.id])
+
+    def _ancestor(self, earlier: str, later: str) -> bool:
+        """Whether the governance event `earlier` is in the causal past of `later`."""
+        return bool((self._past[later] >> self._gov_bit[earlier]) & 1)
 
     def _decide_ordinary(self) -> None:
         for event_id in self.order:
@@ -369,12 +419,6 @@ class SpaceLog:
             if event_id != self.space and self.reasons.get(event_id) is None:
                 state = apply(state, self.entries[event_id].action)
         return state
-
-
-def _rejudges_others(entry: Entry) -> bool:
-    """Whether an event can change decisions on events other than itself when it arrives
-    concurrent with them: a revocation, or a proposal's close."""
-    return entry.type == CLOSE or target_of(entry.action) is not None
 
 
 def _key(entry: Entry) -> tuple[int, int, str]:

@@ -58,7 +58,7 @@ def decision_policy(
     if policy is None or action["type"] != "charter.amend" or not is_binary(policy.method):
         return policy
     touched = (charter_patch(charter, action).get("decisions") or {}).keys()
-    for other in (charter.decisions.get(name) for name in sorted(touched)):
+    for other in (charter.policy_for(name) for name in sorted(touched)):
         if other is not None and is_binary(other.method):
             policy = _stricter(policy, other)
     return policy

@@ -8,13 +8,20 @@ exactly the ballots its author had seen, and every node that recounts gets the s
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
 from typing import Any
 
 from p2pvalue.events.authority import Action, Authority
 from p2pvalue.events.canonical import digest
-from p2pvalue.events.governance_types import ACTION_KINDS, EVERYONE, is_binary
+from p2pvalue.events.governance_types import (
+    ACTION_KINDS,
+    EVERYONE,
+    WEIGHT_SCALE,
+    DecisionPolicy,
+    fraction,
+    is_binary,
+)
 from p2pvalue.governance.enact import action_problem, decision_policy, enact
 from p2pvalue.governance.methods import check_ballot, decided_early
 from p2pvalue.governance.proposals import (
@@ -29,6 +36,7 @@ from p2pvalue.governance.proposals import (
     count,
     delegate_of,
     eligible_weight,
+    in_force,
     options_of,
 )
 
@@ -63,36 +71,59 @@ def _check_create(action: Action, state: Authority) -> str | None:
     if not state.is_member(action.author):
         return "not_a_member"
     content = action.content
-    policy = decision_policy(state.charter, kind_of(content), content["action"])
+    options = content.get("options") or []
+    weights = None if content.get("draft") else content.get("weights") or {}
+    return _opening_problem(
+        state, action.author, kind_of(content), content["action"], options, weights
+    )
+
+
+def _opening_problem(
+    state: Authority,
+    author: str,
+    kind: str,
+    action: Mapping[str, Any],
+    options: Sequence[Mapping[str, Any]],
+    weights: Mapping[str, int] | None,
+) -> str | None:
+    """Why a proposal could not be made (or opened, when `weights` is not None) under the
+    charter in `state`: checked again when a draft opens, since the charter may have
+    changed in between."""
+    policy = decision_policy(state.charter, kind, action)
     if policy is None:
         return "no_decision_policy"
-    if policy.proposers != EVERYONE and policy.proposers not in state.roles_of(action.author):
+    if policy.proposers != EVERYONE and policy.proposers not in state.roles_of(author):
         return "not_a_proposer"
-    options = content.get("options") or []
     if is_binary(policy.method) and options:
         return "options_need_choice_method"
     if not is_binary(policy.method) and not options:
         return "choice_method_needs_options"
     if policy.method in ("dot", "equal_shares") and any(o.get("cost") is None for o in options):
         return "option_needs_cost"
-    problem = action_problem(state, content["action"], options)
-    if problem is not None or content.get("draft"):
+    problem = action_problem(state, action, options)
+    if problem is not None or weights is None:
         return problem
-    return _weights_problem(state, kind_of(content), content, content.get("weights"))
+    return _weights_problem(state, policy, weights)
 
 
 def _weights_problem(
-    state: Authority, kind: str, content: Mapping[str, Any], weights: Mapping[str, int] | None
+    state: Authority, policy: DecisionPolicy, weights: Mapping[str, int]
 ) -> str | None:
-    policy = decision_policy(state.charter, kind, content["action"])
-    assert policy is not None
+    """Reputation weights name every eligible voter, sum to exactly WEIGHT_SCALE and keep
+    each voter within the policy's cap (to a part per million of rounding)."""
     if policy.weight == "equal":
-        return None if weights is None else "weights_not_used"
-    if weights is None:
+        return "weights_not_used" if weights else None
+    if not weights:
         return "weights_required"
-    eligible = eligible_voters(state, policy.voters)
-    if any(member not in eligible for member in weights) or any(w < 0 for w in weights.values()):
+    if set(weights) != eligible_voters(state, policy.voters) or min(weights.values()) < 0:
         return "weights_for_non_voters"
+    if sum(weights.values()) != WEIGHT_SCALE:
+        return "weights_not_normalised"
+    # A cap holds only when enough voters have any weight to share it (see vote_weights).
+    cap = fraction(policy.weight_cap) if policy.weight_cap else None
+    holders = sum(1 for weight in weights.values() if weight > 0)
+    if cap is not None and holders * cap >= 1 and max(weights.values()) > cap * WEIGHT_SCALE + 1:
+        return "weight_above_cap"
     return None
 
 
@@ -113,9 +144,9 @@ def _check_open(action: Action, state: Authority) -> str | None:
         return "proposal_not_draft"
     if action.author != proposal.author:
         return "not_the_proposer"
-    content = {"action": proposal.action, "kind": proposal.kind}
-    problem = action_problem(state, proposal.action, [o.__dict__ for o in proposal.options])
-    return problem or _weights_problem(state, proposal.kind, content, action.content.get("weights"))
+    options = [option.__dict__ for option in proposal.options]
+    weights = action.content.get("weights") or {}
+    return _opening_problem(state, action.author, proposal.kind, proposal.action, options, weights)
 
 
 def _check_withdraw(action: Action, state: Authority) -> str | None:
@@ -206,19 +237,22 @@ def _check_close(action: Action, state: Authority) -> str | None:
         return problem or "proposal_not_open"
     if proposal.status != OPEN:
         return "proposal_not_open"
-    if action.ts < proposal.reveals_until and not _may_close_early(proposal, state):
+    if action.ts < proposal.reveals_until and not may_close_early(proposal):
         return "window_open"
-    result = count(proposal, state.delegations)
+    result = count(proposal, in_force(proposal, state))
     outcome = "passed" if result.passed else "rejected"
     claimed = (action.content["outcome"], tuple(action.content.get("winners") or ()))
     return None if claimed == (outcome, result.winners) else "outcome_mismatch"
 
 
-def _may_close_early(proposal: Proposal, state: Authority) -> bool:
+def may_close_early(proposal: Proposal) -> bool:
+    """Whether the policy allows closing before the window ends and no ballot still to come
+    could change the outcome (Aragon's early execution). Only direct ballots are final:
+    delegated weight is outstanding, since a delegator may still vote."""
     assert proposal.policy is not None
     if not proposal.policy.early_close or proposal.policy.secret:
         return False
-    counted = casts(proposal, state.delegations)
+    counted = casts(proposal, {})
     return decided_early(proposal.rules, proposal.options, counted, eligible_weight(proposal))
 
 
@@ -273,11 +307,15 @@ def _create(state: Authority, action: Action) -> Authority:
 
 def _open(state: Authority, action: Action) -> Authority:
     proposal = state.proposals[action.content["proposal"]]
+    if proposal.status != DRAFT:
+        return state
     return _with(state, _opened(state, proposal, action.ts, action.content.get("weights")))
 
 
 def _withdraw(state: Authority, action: Action) -> Authority:
     proposal = state.proposals[action.content["proposal"]]
+    if proposal.status not in (DRAFT, OPEN):
+        return state
     return _with(state, replace(proposal, status=WITHDRAWN, closed_ts=action.ts))
 
 
@@ -299,18 +337,29 @@ def _commit(state: Authority, action: Action) -> Authority:
 
 def _delegate(state: Authority, action: Action) -> Authority:
     key = (action.author, action.content["kind"])
-    return replace(state, delegations={**state.delegations, key: action.content["to"]})
+    change = (action.ts, *key, action.content["to"])
+    return replace(
+        state,
+        delegations={**state.delegations, key: action.content["to"]},
+        delegation_log=(*state.delegation_log, change),
+    )
 
 
 def _undelegate(state: Authority, action: Action) -> Authority:
     key = (action.author, action.content["kind"])
-    return replace(state, delegations={k: v for k, v in state.delegations.items() if k != key})
+    return replace(
+        state,
+        delegations={k: v for k, v in state.delegations.items() if k != key},
+        delegation_log=(*state.delegation_log, (action.ts, *key, None)),
+    )
 
 
 def _close(state: Authority, action: Action) -> Authority:
     """Record the outcome the close states (checked against its causal past's ballots when
     it was judged) and carry out a passed proposal's action on the state as it is now."""
     proposal = state.proposals[action.content["proposal"]]
+    if proposal.status != OPEN:
+        return state
     winners = tuple(action.content.get("winners") or ())
     status, note = REJECTED, ""
     if action.content["outcome"] == "passed":

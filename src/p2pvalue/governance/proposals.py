@@ -17,6 +17,7 @@ from p2pvalue.events.governance_types import DecisionPolicy, fraction
 from p2pvalue.governance.methods import Cast, Option, Rules, Tally, tally
 
 if TYPE_CHECKING:
+    from p2pvalue.events.authority import Authority
     from p2pvalue.events.log import SpaceLog
 
 DRAFT = "draft"
@@ -110,6 +111,27 @@ def rules_of(policy: DecisionPolicy, seed: str) -> Rules:
     )
 
 
+def delegations_at(
+    changes: Sequence[tuple[int, str, str, str | None]], ts: int
+) -> dict[tuple[str, str], str]:
+    """The delegations in force just before `ts`: the changes dated earlier, in order."""
+    found: dict[tuple[str, str], str] = {}
+    for when, member, kind, to in changes:
+        if when >= ts:
+            continue
+        if to is None:
+            found.pop((member, kind), None)
+        else:
+            found[(member, kind)] = to
+    return found
+
+
+def in_force(proposal: Proposal, state: Authority) -> dict[tuple[str, str], str]:
+    """The delegations a proposal counts: those dated before its window ended, so nobody
+    delegates a late vote once the ballots are known."""
+    return delegations_at(state.delegation_log, proposal.closes_at)
+
+
 def delegate_of(delegations: Mapping[tuple[str, str], str], member: str, kind: str) -> str | None:
     """Whom `member` delegates decisions of `kind` to: a delegation for that kind, or else
     one for every kind (`*`)."""
@@ -165,7 +187,8 @@ def at_close(log: SpaceLog, proposal_id: str) -> tuple[Proposal, Mapping[tuple[s
     if closed is None or closed.closed_by is None or closed.outcome is None:
         raise P2PError("proposal_not_closed", "only a closed proposal can be recounted", 409)
     before = log.state_before(closed.closed_by)
-    return before.proposals[proposal_id], before.delegations
+    as_then = before.proposals[proposal_id]
+    return as_then, in_force(as_then, before)
 
 
 def count_at_close(log: SpaceLog, proposal_id: str) -> tuple[Proposal, Tally]:

@@ -17,6 +17,7 @@ from p2pvalue.governance.proposals import (
     Proposal,
     count,
     count_at_close,
+    in_force,
     tally_figures,
 )
 from p2pvalue.governance.templates import TEMPLATES
@@ -86,7 +87,7 @@ def proposal_json(proposal: Proposal, state: Authority, log: SpaceLog) -> dict[s
         found["outcome"], found["winners"] = proposal.outcome, list(proposal.winners)
         found["result"] = tally_figures(*count_at_close(log, proposal.id))
     elif proposal.status == OPEN and not secret:
-        found["live"] = tally_figures(proposal, count(proposal, state.delegations))
+        found["live"] = tally_figures(proposal, count(proposal, in_force(proposal, state)))
     return found
 
 
