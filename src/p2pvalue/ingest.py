@@ -170,9 +170,16 @@ class WritePath:
     def value_events(
         self, space: str, known: int | None = None
     ) -> tuple[int, list[ValueEvent] | None]:
-        """The log's version and its accepted value events in order, each with the authority
-        of its causal past, read consistently with the in-memory log; None for the events
-        when the version is still `known`, so a caller's derived state is not read again."""
+        """The log's version and the accepted events the ledger folds (see `events_of`)."""
+        return self.events_of(space, LEDGER_TYPES, known)
+
+    def events_of(
+        self, space: str, types: frozenset[str], known: int | None = None
+    ) -> tuple[int, list[ValueEvent] | None]:
+        """The log's version and its accepted events of `types` in order, each with the
+        authority of its causal past, read consistently with the in-memory log; None for the
+        events when the version is still `known`, so a caller's derived state is not read
+        again."""
         with self._lock, self._engine.begin() as conn:
             log = self._log(conn, space)
             if log is None:
@@ -182,7 +189,7 @@ class WritePath:
             found = [
                 ValueEvent(row.id, row.type, row.author, row.ts, row.content,
                            log.state_before(row.id))
-                for row in store.accepted_of_types(conn, space, LEDGER_TYPES)
+                for row in store.accepted_of_types(conn, space, types)
             ]  # fmt: skip
             return log.version, found
 

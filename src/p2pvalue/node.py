@@ -25,6 +25,7 @@ from p2pvalue.accounting.payout_plan import charter_plan, run_content
 from p2pvalue.accounting.payouts import Payout
 from p2pvalue.accounting.reputation import ReputationResult, reputation
 from p2pvalue.accounts import Account, Accounts
+from p2pvalue.collab.service import COLLAB_TYPES, Collab
 from p2pvalue.config import NodeConfig
 from p2pvalue.errors import NotFound, P2PError
 from p2pvalue.events.charter import default_charter
@@ -72,6 +73,7 @@ class Node:
         self._ledgers: dict[str, tuple[int, Ledger]] = {}
         self._reputations: dict[str, tuple[Ledger, ReputationResult]] = {}
         self.governance = Governance(self)
+        self.collab = Collab(self)
 
     def __enter__(self) -> Node:
         return self
@@ -116,6 +118,8 @@ class Node:
         elif type in GOVERNANCE_TYPES:
             parse_content(type, content)
             self.governance.precheck(account, space, type, content, ts)
+        elif type in COLLAB_TYPES:
+            self.collab.precheck(account, space, type, content, ts)
         return self.writer.act(self.accounts.key_of(account), space, type, content, ts)
 
     def reputation(self, space: str) -> ReputationResult:

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from p2pvalue.errors import EventError
+from p2pvalue.events.collab_types import COLLABORATING
 from p2pvalue.events.governance_types import EVERYONE, DecisionPolicy
 from p2pvalue.events.types import EVENT_TYPES, ROLE_PATTERN, CharterContent, parse_content
 from p2pvalue.events.value_types import DEFAULT_KINDS, KIND_PATTERN, ValuePolicy
@@ -122,9 +123,9 @@ def _check_value_policy(policy: ValuePolicy, roles: Mapping[str, frozenset[str]]
 
 def default_charter(membership: str = "open") -> dict[str, Any]:
     """A sensible starting charter: admins may do anything; members post, invite, claim and
-    review contributions; a claim is accepted with one approval; payouts are BALANCED;
-    proposals pass by simple majority in a week (early once decided), and the charter
-    changes by two-thirds over two weeks."""
+    review contributions, and run projects, tasks and threads; a claim is accepted with one
+    approval; payouts are BALANCED; proposals pass by simple majority in a week (early once
+    decided), and the charter changes by two-thirds over two weeks."""
     if membership not in MEMBERSHIP_POLICIES:
         raise EventError("invalid_charter", f"membership is one of {MEMBERSHIP_POLICIES}")
     contributing = [
@@ -145,7 +146,7 @@ def default_charter(membership: str = "open") -> dict[str, Any]:
                 "post.create",
                 "alias.confirm",
             ],
-            "member": ["post.create", "member.invite", *contributing],
+            "member": ["post.create", "member.invite", *contributing, *COLLABORATING],
         },
         "founder_roles": ["admin", "member"],
         "member_roles": ["member"],

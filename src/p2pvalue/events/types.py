@@ -13,6 +13,24 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from p2pvalue.errors import EventError
+from p2pvalue.events.collab_types import (
+    ProjectCreate,
+    ProjectUpdate,
+    TaskAssign,
+    TaskCreate,
+    TaskDrop,
+    TaskRef,
+    TaskSubmit,
+    ThreadCreate,
+    ThreadEdit,
+    ThreadReact,
+    ThreadReply,
+    check_project_create,
+    check_project_update,
+    check_task_assign,
+    check_task_create,
+    check_thread_create,
+)
 from p2pvalue.events.governance_types import (
     DecisionPolicy,
     DelegationRevoke,
@@ -138,6 +156,19 @@ EVENT_TYPES: dict[str, EventType] = {
         EventType("payout.run", RANK_ORDINARY, PayoutRun, check_payout),
         EventType("alias.claim", RANK_ORDINARY, AliasClaim),
         EventType("alias.confirm", RANK_ORDINARY, AliasConfirm),
+        EventType("project.create", RANK_ORDINARY, ProjectCreate, check_project_create),
+        EventType("project.update", RANK_ORDINARY, ProjectUpdate, check_project_update),
+        EventType("task.create", RANK_ORDINARY, TaskCreate, check_task_create),
+        EventType("task.claim", RANK_ORDINARY, TaskRef),
+        EventType("task.assign", RANK_ORDINARY, TaskAssign, check_task_assign),
+        EventType("task.submit", RANK_ORDINARY, TaskSubmit),
+        EventType("task.done", RANK_ORDINARY, TaskRef),
+        EventType("task.drop", RANK_ORDINARY, TaskDrop),
+        EventType("task.reopen", RANK_ORDINARY, TaskRef),
+        EventType("thread.create", RANK_ORDINARY, ThreadCreate, check_thread_create),
+        EventType("thread.reply", RANK_ORDINARY, ThreadReply),
+        EventType("thread.edit", RANK_ORDINARY, ThreadEdit),
+        EventType("thread.react", RANK_ORDINARY, ThreadReact),
     )
 }
 

@@ -14,9 +14,13 @@ from __future__ import annotations
 from typing import Any
 
 from p2pvalue.errors import EventError
+from p2pvalue.events.collab_types import COLLABORATING
 from p2pvalue.events.value_types import DEFAULT_KINDS
 
-CONTRIBUTING = ["contribution.claim", "contribution.review", "contribution.close", "alias.claim"]
+CONTRIBUTING = [
+    "contribution.claim", "contribution.review", "contribution.close", "contribution.endorse",
+    "alias.claim", *COLLABORATING,
+]  # fmt: skip
 TWO_WEEKS = 14 * 24
 ONE_WEEK = 7 * 24
 

@@ -18,7 +18,15 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from p2pvalue import __version__
 from p2pvalue.errors import P2PError
 from p2pvalue.node import Node
-from p2pvalue.web import api, governance_api, governance_pages, pages, value_api, value_pages
+from p2pvalue.web import (
+    api,
+    collab_api,
+    governance_api,
+    governance_pages,
+    pages,
+    value_api,
+    value_pages,
+)
 
 MAX_REQUEST_BYTES = 1024 * 1024
 DEADLINES_EVERY = 60.0
@@ -52,6 +60,7 @@ def create_app(node: Node, deadlines_every: float = DEADLINES_EVERY) -> FastAPI:
     app.include_router(api.router)
     app.include_router(value_api.router)
     app.include_router(governance_api.router)
+    app.include_router(collab_api.router)
     app.include_router(pages.router)
     app.include_router(value_pages.router)
     app.include_router(governance_pages.router)

@@ -1,0 +1,1 @@
+"""Collaboration: projects, tasks and discussion threads folded from a space's log."""

@@ -1,0 +1,158 @@
+"""The node's side of collaboration: the folded board and threads of a space (cached until
+its log changes), refusals before anything is stored, mentions resolved to members, and
+the contribution claim a done task drafts, confirmed by one of its assignees.
+
+The rules themselves are pure (`collab.board`, `collab.threads`); this module reads the
+log and builds the events a node's own members emit.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from p2pvalue.accounting.equation import charter_equation
+from p2pvalue.accounting.ledger import ValueEvent
+from p2pvalue.accounts import Account
+from p2pvalue.collab import board as boards
+from p2pvalue.collab import threads as discussions
+from p2pvalue.collab.board import BOARD_REFUSALS, BOARD_TYPES, Board, Task
+from p2pvalue.collab.markdown import mentioned
+from p2pvalue.collab.threads import THREAD_REFUSALS, THREAD_TYPES, Targets, Threads
+from p2pvalue.errors import NotFound, P2PError
+from p2pvalue.events.authority import Authority
+from p2pvalue.events.types import parse_content
+from p2pvalue.ingest import Outcome
+
+if TYPE_CHECKING:
+    from p2pvalue.node import Node
+
+COLLAB_TYPES = BOARD_TYPES | THREAD_TYPES
+CLAIM = "contribution.claim"  # a thread may be on a claim
+COLLAB_REFUSALS = {
+    **BOARD_REFUSALS,
+    **THREAD_REFUSALS,
+    "no_draft": "only a done task with assignees drafts a contribution claim",
+    "quantity_required": "give the quantity of the work: the draft has none",
+}
+_NOT_FOUND = {"unknown_project", "unknown_task", "unknown_target", "unknown_thread",
+              "unknown_post"}  # fmt: skip
+_FORBIDDEN = {"not_a_project_member", "not_an_assignee", "not_task_steward", "not_the_author"}
+_INVALID = {"assignee_not_a_member", "project_member_not_a_member", "edit_unchanged",
+            "quantity_required"}  # fmt: skip
+
+
+def refusal(code: str) -> P2PError:
+    """The error for a collaboration rule: 404 for what does not exist, 403 for what the
+    author may not do, 422 for bad input, 409 for a state that does not allow it."""
+    status = 404 if code in _NOT_FOUND else 403 if code in _FORBIDDEN else (
+        422 if code in _INVALID else 409)  # fmt: skip
+    return P2PError(code, COLLAB_REFUSALS.get(code, code), status)
+
+
+@dataclass(frozen=True)
+class CollabState:
+    board: Board
+    threads: Threads
+    claims: frozenset[str]
+
+
+class Collab:
+    """Projects, tasks and threads as a node's members take part in them."""
+
+    def __init__(self, node: Node) -> None:
+        self.node = node
+        self._states: dict[str, tuple[int, CollabState]] = {}
+
+    def state(self, space: str) -> CollabState:
+        """The space's board and threads, folded from its log (cached until the log changes)."""
+        cached = self._states.get(space)
+        types = COLLAB_TYPES | {CLAIM}
+        version, events = self.node.writer.events_of(space, types, cached[0] if cached else None)
+        if events is None and cached is not None:
+            return cached[1]
+        found = events or []
+        board = boards.fold(found)
+        claims = frozenset(e.id for e in found if e.type == CLAIM)
+        threads = discussions.fold(found, self._targets(space, board, claims))
+        state = CollabState(board, threads, claims)
+        self._states[space] = (version, state)
+        return state
+
+    def _targets(self, space: str, board: Board, claims: frozenset[str]) -> Targets:
+        proposals = self._authority(space).proposals
+
+        def exists(kind: str, target: str | None) -> str | None:
+            if kind == "project":
+                return None if target in board.projects else "unknown_project"
+            if kind == "task":
+                return None if target in board.tasks else "unknown_task"
+            known = {"proposal": proposals, "contribution": claims, "space": {None}}[kind]
+            return None if target in known else "unknown_target"
+
+        return exists
+
+    def _authority(self, space: str) -> Authority:
+        log = self.node.writer.log(space)
+        if log is None or log.authority is None:
+            raise NotFound("unknown_space", f"no space {space!r} on this node")
+        return log.authority
+
+    def precheck(
+        self, account: Account, space: str, type: str, content: dict[str, Any], ts: int
+    ) -> None:
+        """Refuse, before anything is stored, an action the board or threads would void."""
+        parse_content(type, content)
+        proposed = ValueEvent("-", type, account.did, ts, content, self._authority(space))
+        state = self.state(space)
+        if type in BOARD_TYPES:
+            reason = boards.check(state.board, proposed)
+        else:
+            targets = self._targets(space, state.board, state.claims)
+            reason = discussions.check(state.threads, proposed, targets)
+        if reason is not None:
+            raise refusal(reason)
+
+    def task(self, space: str, task: str) -> Task:
+        found = self.state(space).board.tasks.get(task)
+        if found is None:
+            raise refusal("unknown_task")
+        return found
+
+    def mentions(self, space: str, text: str) -> list[dict[str, str]]:
+        """The members of the space a text mentions as `@username`, in order."""
+        authority = self._authority(space)
+        found = []
+        for name in mentioned(text):
+            account = self.node.accounts.by_username(name)
+            if account is not None and authority.is_member(account.did):
+                found.append({"username": name, "did": account.did})
+        return found
+
+    def draft(self, space: str, task: str) -> dict[str, Any] | None:
+        """The contribution claim a done task drafts for its assignees, or None."""
+        policy = self._authority(space).charter.value
+        if policy is None:
+            return None
+        equation = charter_equation(policy.kinds, policy.equation)
+        units = {kind: rule.unit for kind, rule in equation.kinds.items()}
+        return boards.claim_draft(self.task(space, task), units)
+
+    def confirm(
+        self, account: Account, space: str, task: str, quantity: int | None = None
+    ) -> Outcome:
+        """File the task's drafted claim as `account`, one of its assignees: a signed
+        `contribution.claim` crediting every assignee, with the quantity the draft has or
+        the one given here."""
+        if self._authority(space).charter.value is None:
+            raise P2PError("value_not_enabled", "this space's charter has no value policy", 422)
+        found = self.task(space, task)
+        draft = self.draft(space, task)
+        if draft is None:
+            raise refusal("no_draft")
+        if account.did not in found.assignees:
+            raise refusal("not_an_assignee")
+        quantity = quantity if quantity is not None else draft["quantity"]
+        if quantity is None:
+            raise refusal("quantity_required")
+        return self.node.act(account, space, CLAIM, {**draft, "quantity": quantity})
