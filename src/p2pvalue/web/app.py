@@ -21,6 +21,7 @@ from p2pvalue.node import Node
 from p2pvalue.web import (
     api,
     collab_api,
+    collab_pages,
     governance_api,
     governance_pages,
     pages,
@@ -64,6 +65,7 @@ def create_app(node: Node, deadlines_every: float = DEADLINES_EVERY) -> FastAPI:
     app.include_router(pages.router)
     app.include_router(value_pages.router)
     app.include_router(governance_pages.router)
+    app.include_router(collab_pages.router)
     app.add_exception_handler(P2PError, _p2p_error)  # type: ignore[arg-type]
     app.add_exception_handler(RequestValidationError, _validation_error)  # type: ignore[arg-type]
     app.add_exception_handler(HTTPException, _http_error)  # type: ignore[arg-type]

@@ -1,0 +1,182 @@
+"""The collaboration forms, read into event content, and what a page shows of the board.
+
+Pure functions: they shape what was typed (labels split, a date as milliseconds, an amount
+in minor units) and refuse with a `P2PError` what cannot be shaped; whether the board
+allows the result is the node's to judge. `moves` asks the board's own rule (`check`)
+which transitions a member may take now, so a page offers exactly those.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from datetime import UTC, date, datetime
+from typing import Any
+
+from pydantic import BaseModel, Field
+
+from p2pvalue.accounting.ledger import ValueEvent
+from p2pvalue.accounting.money import parse_amount
+from p2pvalue.collab import board as boards
+from p2pvalue.collab.board import Board, Task
+from p2pvalue.collab.markdown import MENTION, clean
+from p2pvalue.errors import P2PError
+from p2pvalue.events.authority import Authority
+
+# The transitions a task page offers, in the order its buttons appear.
+MOVES = ("claim", "submit", "done", "drop", "reopen", "assign")
+REACTIONS = ("👍", "🎉", "❤️", "👀")
+# A tag of nh3's output: its attribute values are always double-quoted.
+_TAG = re.compile(r'(<(?:[^>"]|"[^"]*")*>)')
+_SKIPPED = {"a", "code", "pre"}
+
+
+class ProjectForm(BaseModel):
+    """The fields of the new-project and project-update forms."""
+
+    name: str = Field(default="", max_length=200)
+    description: str = Field(default="", max_length=4000)
+    status: str = Field(default="", max_length=20)
+    member: list[str] = Field(default_factory=list, max_length=200)
+
+
+class TaskForm(BaseModel):
+    """The fields of the new-task form."""
+
+    title: str = Field(default="", max_length=200)
+    description: str = Field(default="", max_length=20_000)
+    project: str = Field(default="", max_length=60)
+    labels: str = Field(default="", max_length=1000)
+    due: str = Field(default="", max_length=20)
+    points: str = Field(default="", max_length=20)
+    amount: str = Field(default="", max_length=40)
+    currency: str = Field(default="", max_length=8)
+
+
+class MoveForm(BaseModel):
+    """A task transition: `reason` to drop, `note` to submit, `assignee` to assign."""
+
+    action: str = Field(max_length=20)
+    reason: str = Field(default="", max_length=2000)
+    note: str = Field(default="", max_length=4000)
+    assignee: list[str] = Field(default_factory=list, max_length=20)
+
+
+def project_content(form: ProjectForm) -> dict[str, Any]:
+    """The `project.create` content the form describes."""
+    return {"name": form.name.strip(), "description": form.description.strip(),
+            "members": list(dict.fromkeys(form.member))}  # fmt: skip
+
+
+def project_change(project: str, form: ProjectForm) -> dict[str, Any]:
+    """The `project.update` content: the description, status and member list as submitted."""
+    content: dict[str, Any] = {"project": project, "description": form.description.strip(),
+                               "members": list(dict.fromkeys(form.member))}  # fmt: skip
+    if form.status:
+        content["status"] = form.status
+    return content
+
+
+def task_content(form: TaskForm) -> dict[str, Any]:
+    """The `task.create` content the form describes."""
+    content: dict[str, Any] = {"title": form.title.strip(), "labels": labels_of(form.labels)}
+    if form.description.strip():
+        content["description"] = form.description.strip()
+    if form.project:
+        content["project"] = form.project
+    if form.due.strip():
+        content["due"] = due_of(form.due.strip())
+    bounty = bounty_of(form)
+    if bounty is not None:
+        content["bounty"] = bounty
+    return content
+
+
+def labels_of(text: str) -> list[str]:
+    """Labels typed separated by commas or spaces, each once, in the order typed."""
+    return list(dict.fromkeys(filter(None, re.split(r"[\s,]+", text.strip()))))
+
+
+def due_of(text: str) -> int:
+    """A date typed as YYYY-MM-DD, as milliseconds at its start (UTC)."""
+    try:
+        day = date.fromisoformat(text)
+    except ValueError:
+        raise P2PError("invalid_content", f"the due date {text!r} is not YYYY-MM-DD", 422) from None
+    return int(datetime(day.year, day.month, day.day, tzinfo=UTC).timestamp() * 1000)
+
+
+def bounty_of(form: TaskForm) -> dict[str, Any] | None:
+    """Points, or an amount in a currency (kept in minor units), or None for no bounty."""
+    if form.points.strip() and form.amount.strip():
+        raise P2PError("invalid_content", "a bounty is points or an amount, not both", 422)
+    if form.points.strip():
+        if not form.points.strip().isdigit():
+            raise P2PError("invalid_content", "the points are a whole number", 422)
+        return {"points": int(form.points.strip())}
+    if form.amount.strip():
+        currency = form.currency.strip().upper()
+        return {"amount": parse_amount(form.amount.strip(), currency), "currency": currency}
+    return None
+
+
+def move_content(task: str, form: MoveForm) -> tuple[str, dict[str, Any]]:
+    """The event type and content of the transition the form asks for."""
+    if form.action not in MOVES:
+        raise P2PError("invalid_content", f"no task action {form.action!r}", 422)
+    content: dict[str, Any] = {"task": task}
+    if form.action == "drop":
+        content["reason"] = form.reason.strip()
+    elif form.action == "submit" and form.note.strip():
+        content["note"] = form.note.strip()
+    elif form.action == "assign":
+        content["assignees"] = list(dict.fromkeys(form.assignee))
+    return f"task.{form.action}", content
+
+
+def moves(board: Board, task: Task, did: str, authority: Authority, ts: int) -> list[str]:
+    """The transitions `did` may take on `task` now, by the board's own rule."""
+    if not authority.is_member(did):
+        return []
+    found = []
+    for action in MOVES:
+        content: dict[str, Any] = {"task": task.id, "reason": "-", "assignees": [did]}
+        proposed = ValueEvent("-", f"task.{action}", did, ts, content, authority)
+        if boards.check(board, proposed) is None:
+            found.append(action)
+    return found
+
+
+def with_mentions(html: str, links: dict[str, str]) -> str:
+    """Sanitised post HTML with each resolved `@username` (a key of `links`) made a link to
+    the member's page; the result is sanitised again, so nothing but allowed links is added."""
+    parts, depth = [], 0
+    for part in _TAG.split(html):
+        if _TAG.fullmatch(part):
+            depth += _depth_change(part)
+        elif depth == 0:
+            part = MENTION.sub(lambda m: _mention(m, links), part)
+        parts.append(part)
+    return clean("".join(parts))
+
+
+def _depth_change(tag: str) -> int:
+    name = tag.strip("</>").split()[0].lower() if tag.strip("</>") else ""
+    if name not in _SKIPPED:
+        return 0
+    return -1 if tag.startswith("</") else 1
+
+
+def _mention(match: re.Match[str], links: dict[str, str]) -> str:
+    href = links.get(match.group(1).rstrip("."))
+    if href is None:
+        return match.group(0)
+    name = match.group(1).rstrip(".")
+    tail = match.group(1)[len(name) :]
+    return f'<a href="{href}" title="mention">@{name}</a>{tail}'
+
+
+def columns(tasks: list[Task]) -> Iterator[tuple[str, list[Task]]]:
+    """The tasks of each state, in the order of the board's states."""
+    for state in boards.TASK_STATES:
+        yield state, [task for task in tasks if task.status == state]

@@ -1,0 +1,330 @@
+"""Pages for working together in a space: projects, the task board and a task's lifecycle
+with the claim a done task drafts, and discussion threads with replies, edits and reactions.
+
+Routes parse the forms and take the action through the node; what is allowed is the board's
+and threads' to judge, and a refusal comes back as a flash with its code, nothing stored.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Annotated, Any
+from urllib.parse import quote
+
+from fastapi import APIRouter, Form, Query, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+
+from p2pvalue.accounts import Account
+from p2pvalue.collab.board import Task
+from p2pvalue.collab.markdown import render as markdown
+from p2pvalue.collab.service import COLLAB_REFUSALS, CollabState
+from p2pvalue.collab.threads import Post, Thread
+from p2pvalue.errors import P2PError
+from p2pvalue.events.authority import Authority
+from p2pvalue.events.event import now_ms
+from p2pvalue.ingest import Outcome
+from p2pvalue.node import Node
+from p2pvalue.web.auth import AccountDep, MaybeAccountDep, NodeDep
+from p2pvalue.web.collab_forms import (
+    REACTIONS,
+    MoveForm,
+    ProjectForm,
+    TaskForm,
+    columns,
+    move_content,
+    moves,
+    project_change,
+    project_content,
+    task_content,
+    with_mentions,
+)
+from p2pvalue.web.pages import back_with, render
+
+router = APIRouter(include_in_schema=False)
+SPACE = "/spaces/{space_id}"
+
+
+def _done(
+    call: Callable[[], Outcome], back: str, to: Callable[[str], str] | None = None
+) -> Response:
+    """Take the action, then go to `to(event id)` (or back to `back`), or back to `back` with
+    the refusal and its code shown there."""
+    try:
+        outcome = call()
+        problem = _problem(outcome)
+    except P2PError as error:
+        problem = f"{error.code}: {error.message}"
+    if problem is None and to is not None and outcome.id:
+        return RedirectResponse(to(outcome.id), 303)
+    return back_with(back, problem)
+
+
+def _problem(outcome: Outcome) -> str | None:
+    if outcome.status == "refused":
+        code = outcome.code or "refused"
+        return f"{code}: {outcome.message or COLLAB_REFUSALS.get(code, code)}"
+    if outcome.status == "rejected":
+        reason = outcome.message or "not_authorized"
+        code, _, detail = reason.partition(":")
+        return f"{code}: {detail.strip() or COLLAB_REFUSALS.get(code, code)}"
+    return None
+
+
+def _authority(node: Node, space_id: str) -> Authority | None:
+    try:
+        return node.governance.authority(space_id)
+    except P2PError:
+        return None
+
+
+def _missing(request: Request, account: Account | None, what: str) -> HTMLResponse:
+    return render(request, "missing.html", account, 404, error=what)
+
+
+def _common(node: Node, authority: Authority, account: Account | None) -> dict[str, Any]:
+    """What every collaboration page shows: the space, its state, members and their names."""
+    state = node.collab.state(authority.space)
+    members = sorted(did for did in authority.members if authority.is_member(did))
+    people = {*members, *(p.author for p in state.threads.posts.values())}
+    people |= {did for task in state.board.tasks.values() for did in task.stewards()}
+    return {
+        "space": node.space(authority.space), "state": state, "board": state.board,
+        "members": members, "names": node.accounts.names(sorted(people)),
+        "is_member": account is not None and authority.is_member(account.did),
+    }  # fmt: skip
+
+
+@router.get(SPACE + "/projects")
+def projects_page(
+    request: Request, space_id: str, node: NodeDep, account: MaybeAccountDep
+) -> HTMLResponse:
+    """The space's projects, with the form to start one."""
+    authority = _authority(node, space_id)
+    if authority is None:
+        return _missing(request, account, f"no space {space_id!r} on this node")
+    return render(request, "collab_projects.html", account, **_common(node, authority, account))
+
+
+@router.post(SPACE + "/projects")
+def create_project(
+    space_id: str, node: NodeDep, account: AccountDep, form: Annotated[ProjectForm, Form()]
+) -> Response:
+    back = f"/spaces/{space_id}/projects"
+    content = project_content(form)
+    return _done(lambda: node.act(account, space_id, "project.create", content), back,
+                 lambda made: f"{back}/{made}")  # fmt: skip
+
+
+@router.get(SPACE + "/projects/{project_id}")
+def project_page(
+    request: Request, space_id: str, project_id: str, node: NodeDep, account: MaybeAccountDep
+) -> HTMLResponse:
+    """A project: what it is, its members, its tasks and threads, and the forms to change it."""
+    authority = _authority(node, space_id)
+    common = _common(node, authority, account) if authority else {}
+    project = common["board"].projects.get(project_id) if authority else None
+    if project is None:
+        return _missing(request, account, f"no project {project_id!r} in this space")
+    tasks = [t for t in common["board"].tasks.values() if t.project == project_id]
+    threads = common["state"].threads.on("project", project_id)
+    return render(request, "collab_project.html", account, project=project, tasks=tasks,
+                  threads=threads, on=("project", project_id), **common)  # fmt: skip
+
+
+@router.post(SPACE + "/projects/{project_id}")
+def update_project(
+    space_id: str, project_id: str, node: NodeDep, account: AccountDep,
+    form: Annotated[ProjectForm, Form()],
+) -> Response:  # fmt: skip
+    content = project_change(project_id, form)
+    back = f"/spaces/{space_id}/projects/{project_id}"
+    return _done(lambda: node.act(account, space_id, "project.update", content), back)
+
+
+@router.get(SPACE + "/tasks")
+def board_page(
+    request: Request, space_id: str, node: NodeDep, account: MaybeAccountDep,
+    label: Annotated[str, Query(max_length=40)] = "",
+    assignee: Annotated[str, Query(max_length=80)] = "",
+) -> HTMLResponse:  # fmt: skip
+    """The task board: a column per state, filtered by label and assignee."""
+    authority = _authority(node, space_id)
+    if authority is None:
+        return _missing(request, account, f"no space {space_id!r} on this node")
+    common = _common(node, authority, account)
+    tasks = list(common["board"].tasks.values())
+    labels = sorted({label for task in tasks for label in task.labels})
+    chosen = [t for t in tasks if (not label or label in t.labels)
+              and (not assignee or assignee in t.assignees)]  # fmt: skip
+    return render(
+        request, "collab_board.html", account, columns=list(columns(chosen)), labels=labels,
+        label=label, assignee=assignee, **common,
+    )  # fmt: skip
+
+
+@router.post(SPACE + "/tasks")
+def create_task(
+    space_id: str, node: NodeDep, account: AccountDep, form: Annotated[TaskForm, Form()]
+) -> Response:
+    """Open the task the form describes, then show it."""
+    back = f"/spaces/{space_id}/projects/{form.project}" if form.project else (
+        f"/spaces/{space_id}/tasks")  # fmt: skip
+    return _done(lambda: node.act(account, space_id, "task.create", task_content(form)), back,
+                 lambda made: f"/spaces/{space_id}/tasks/{made}")  # fmt: skip
+
+
+@router.get(SPACE + "/tasks/{task_id}")
+def task_page(
+    request: Request, space_id: str, task_id: str, node: NodeDep, account: MaybeAccountDep
+) -> HTMLResponse:
+    """A task: its description, labels, due date, bounty, assignees and history; the moves
+    the viewer may make; once done, the claim it drafts."""
+    authority = _authority(node, space_id)
+    common = _common(node, authority, account) if authority else {}
+    task: Task | None = common["board"].tasks.get(task_id) if authority else None
+    if authority is None or task is None:
+        return _missing(request, account, f"no task {task_id!r} in this space")
+    did = account.did if account else ""
+    draft = node.collab.draft(space_id, task_id)
+    return render(
+        request, "collab_task.html", account, task=task, on=("task", task_id),
+        description=markdown(task.description) if task.description else "",
+        moves=moves(common["board"], task, did, authority, now_ms()), draft=draft,
+        filed=node.ledger(space_id).evidence.get(task_id) if draft else None,
+        threads=common["state"].threads.on("task", task_id), **common,
+    )  # fmt: skip
+
+
+@router.post(SPACE + "/tasks/{task_id}/move")
+def move_task(
+    space_id: str, task_id: str, node: NodeDep, account: AccountDep,
+    form: Annotated[MoveForm, Form()],
+) -> Response:  # fmt: skip
+    """Move the task along its lifecycle; a move the graph does not allow is refused."""
+    back = f"/spaces/{space_id}/tasks/{task_id}"
+
+    def move() -> Outcome:
+        type, content = move_content(task_id, form)
+        return node.act(account, space_id, type, content)
+
+    return _done(move, back)
+
+
+@router.post(SPACE + "/tasks/{task_id}/claim")
+def confirm_claim(
+    space_id: str, task_id: str, node: NodeDep, account: AccountDep,
+    quantity: Annotated[str, Form(max_length=20)] = "",
+) -> Response:  # fmt: skip
+    """File the task's drafted claim as the calling assignee."""
+    back = f"/spaces/{space_id}/tasks/{task_id}"
+
+    def confirm() -> Outcome:
+        given = quantity.strip()
+        if given and not given.isdigit():
+            raise P2PError("invalid_content", "the quantity is a whole number", 422)
+        return node.collab.confirm(account, space_id, task_id, int(given) if given else None)
+
+    return _done(confirm, back)
+
+
+@router.get(SPACE + "/threads")
+def threads_page(
+    request: Request, space_id: str, node: NodeDep, account: MaybeAccountDep
+) -> HTMLResponse:
+    """Every thread of the space, newest first, with the form to start one on the space."""
+    authority = _authority(node, space_id)
+    if authority is None:
+        return _missing(request, account, f"no space {space_id!r} on this node")
+    common = _common(node, authority, account)
+    threads = list(reversed(common["state"].threads.on()))
+    return render(request, "collab_threads.html", account, threads=threads,
+                  on=("space", ""), **common)  # fmt: skip
+
+
+@router.post(SPACE + "/threads")
+def create_thread(
+    space_id: str, node: NodeDep, account: AccountDep,
+    kind: Annotated[str, Form(max_length=20)], title: Annotated[str, Form(max_length=200)],
+    text: Annotated[str, Form(max_length=20_000)], target: Annotated[str, Form(max_length=60)] = "",
+) -> Response:  # fmt: skip
+    """Start a thread on the space, a project or a task, then show it."""
+    base = f"/spaces/{space_id}"
+    back = f"{base}/{kind}s/{target}" if kind in ("project", "task") else f"{base}/threads"
+    on = {"kind": kind, **({"id": target} if target else {})}
+    content = {"on": on, "title": title.strip(), "text": text}
+    return _done(lambda: node.act(account, space_id, "thread.create", content), back,
+                 lambda made: f"{base}/threads/{made}")  # fmt: skip
+
+
+@router.get(SPACE + "/threads/{thread_id}")
+def thread_page(
+    request: Request, space_id: str, thread_id: str, node: NodeDep, account: MaybeAccountDep
+) -> HTMLResponse:
+    """A thread: its posts as sanitised HTML with mentions linked, reactions and history."""
+    authority = _authority(node, space_id)
+    common = _common(node, authority, account) if authority else {}
+    thread = common["state"].threads.threads.get(thread_id) if authority else None
+    if thread is None:
+        return _missing(request, account, f"no thread {thread_id!r} in this space")
+    posts = [_post(node, space_id, common["state"].threads.posts[p]) for p in thread.posts]
+    return render(request, "collab_thread.html", account, thread=thread, posts=posts,
+                  about=_about(common["state"], thread), reactions=REACTIONS,
+                  **common)  # fmt: skip
+
+
+def _post(node: Node, space_id: str, post: Post) -> dict[str, Any]:
+    """A post as the thread page shows it; `html` is the sanitiser's output, shown as is."""
+    mentions = node.collab.mentions(space_id, post.text)
+    links = {
+        m["username"]: f"/spaces/{space_id}/members/{quote(m['did'], safe='')}" for m in mentions
+    }
+    return {"post": post, "html": with_mentions(markdown(post.text), links),
+            "edited": len(post.versions) > 1, "mentions": mentions}  # fmt: skip
+
+
+def _about(state: CollabState, thread: Thread) -> tuple[str, str] | None:
+    """The title and page path of what the thread is on, where this node has a page for it."""
+    if thread.kind == "project" and thread.target in state.board.projects:
+        return state.board.projects[thread.target].name, f"projects/{thread.target}"
+    if thread.kind == "task" and thread.target in state.board.tasks:
+        return state.board.tasks[thread.target].title, f"tasks/{thread.target}"
+    if thread.kind == "proposal":
+        return "a proposal", f"proposals/{thread.target}"
+    return None
+
+
+def _thread_of(node: Node, space_id: str, post_id: str) -> str:
+    post = node.collab.state(space_id).threads.posts.get(post_id)
+    return f"/spaces/{space_id}/threads/{post.thread}" if post else f"/spaces/{space_id}/threads"
+
+
+@router.post(SPACE + "/threads/{thread_id}/replies")
+def reply(
+    space_id: str, thread_id: str, node: NodeDep, account: AccountDep,
+    text: Annotated[str, Form(max_length=20_000)],
+) -> Response:  # fmt: skip
+    content = {"thread": thread_id, "text": text}
+    back = f"/spaces/{space_id}/threads/{thread_id}"
+    return _done(lambda: node.act(account, space_id, "thread.reply", content), back)
+
+
+@router.post(SPACE + "/posts/{post_id}/edits")
+def edit(
+    space_id: str, post_id: str, node: NodeDep, account: AccountDep,
+    text: Annotated[str, Form(max_length=20_000)],
+) -> Response:  # fmt: skip
+    """Edit one's own post; every earlier version stays in its history."""
+    content = {"post": post_id, "text": text}
+    back = _thread_of(node, space_id, post_id)
+    return _done(lambda: node.act(account, space_id, "thread.edit", content), back)
+
+
+@router.post(SPACE + "/posts/{post_id}/reactions")
+def react(
+    space_id: str, post_id: str, node: NodeDep, account: AccountDep,
+    emoji: Annotated[str, Form(max_length=8)], on: Annotated[str, Form(max_length=5)] = "true",
+) -> Response:  # fmt: skip
+    """Add a reaction, or take it back (`on` false): each reaction button toggles."""
+    content = {"post": post_id, "emoji": emoji, "on": on == "true"}
+    back = _thread_of(node, space_id, post_id)
+    return _done(lambda: node.act(account, space_id, "thread.react", content), back)
