@@ -1,6 +1,7 @@
 """Tables. `events` holds each space's log; `pending_events` (with `pending_links`) what
-waits for its ancestors; `accounts` and `sessions` are the node's own records; every other
-table is a projection, rebuilt from `events`."""
+waits for its ancestors; `accounts`, `sessions`, `profile_fields` and `follows` are the node's
+own records (personal data kept off the shared log); every other table is a projection,
+rebuilt from `events`."""
 
 from __future__ import annotations
 
@@ -35,6 +36,9 @@ events = Table(
     Column("ts", BigInteger, nullable=False),
     Column("body", LargeBinary, nullable=False),
     Index("ix_events_space_seq", "space", "seq"),
+    # The feed reads newest first per followed space and per followed author.
+    Index("ix_events_space_ts", "space", "ts", "seq"),
+    Index("ix_events_author_ts", "author", "ts", "seq"),
 )
 
 pending_events = Table(
@@ -87,6 +91,8 @@ members = Table(
     Column("status", String(16), nullable=False),
     Column("roles", Text, nullable=False),
     Column("since", ID, nullable=False),
+    # Whether two people share a space (profile visibility) starts from one person's rows.
+    Index("ix_members_did", "did"),
 )
 
 heads = Table(
@@ -115,6 +121,26 @@ sessions = Table(
     Column("kind", String(8), nullable=False),
     Column("created_at", BigInteger, nullable=False),
     Column("expires_at", BigInteger, nullable=False),
+)
+
+profile_fields = Table(
+    "profile_fields",
+    metadata,
+    Column("did", DID, primary_key=True),
+    Column("field", String(32), primary_key=True),
+    Column("value", Text, nullable=False),
+    Column("visibility", String(8), nullable=False),
+    Column("updated_at", BigInteger, nullable=False),
+)
+
+follows = Table(
+    "follows",
+    metadata,
+    Column("follower", DID, primary_key=True),
+    Column("kind", String(8), primary_key=True),
+    Column("target", DID, primary_key=True),
+    Column("created_at", BigInteger, nullable=False),
+    Index("ix_follows_target", "kind", "target"),
 )
 
 PROJECTIONS = (event_status, spaces, members, heads)

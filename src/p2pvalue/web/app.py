@@ -25,6 +25,7 @@ from p2pvalue.web import (
     governance_api,
     governance_pages,
     pages,
+    social_api,
     value_api,
     value_pages,
 )
@@ -62,6 +63,7 @@ def create_app(node: Node, deadlines_every: float = DEADLINES_EVERY) -> FastAPI:
     app.include_router(value_api.router)
     app.include_router(governance_api.router)
     app.include_router(collab_api.router)
+    app.include_router(social_api.router)
     app.include_router(pages.router)
     app.include_router(value_pages.router)
     app.include_router(governance_pages.router)

@@ -1,0 +1,85 @@
+"""The feed: accepted events in the spaces a member follows and by the members they follow,
+newest first (by the event's time, then its place in this node's store), paged by a cursor.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import Engine
+
+from p2pvalue.errors import P2PError
+from p2pvalue.store import social as store
+from p2pvalue.store.social import PERSON, SPACE, Cursor, FeedRow
+
+MAX_PAGE = 100
+MAX_ROUNDS = 10  # queries for one page when rejected events thin it out
+MAX_SUMMARY = 140
+SUMMARY_KEYS = ("title", "name", "text", "body", "summary", "description", "comment", "reason")
+CURSOR = re.compile(r"(\d{1,16})-(\d{1,19})")
+
+
+def summarize(type: str, content: Mapping[str, Any]) -> str:
+    """A line that says what an event did: its first textual field, shortened, else its type."""
+    for key in SUMMARY_KEYS:
+        value = content.get(key)
+        if isinstance(value, str) and value.strip():
+            line = " ".join(value.split())
+            return line if len(line) <= MAX_SUMMARY else line[: MAX_SUMMARY - 1] + "…"
+    return type.replace(".", " ").replace("_", " ")
+
+
+def cursor_of(row: FeedRow) -> str:
+    return f"{row.ts}-{row.seq}"
+
+
+def parse_cursor(text: str | None) -> Cursor | None:
+    if text is None:
+        return None
+    found = CURSOR.fullmatch(text)
+    if found is None:
+        raise P2PError("bad_cursor", "before is a cursor from a feed page: <ts>-<seq>", 422)
+    return int(found[1]), int(found[2])
+
+
+def item(row: FeedRow) -> dict[str, Any]:
+    return {
+        "id": row.id, "type": row.type, "author": row.author, "space": row.space,
+        "space_name": row.space_name, "ts": row.ts, "summary": summarize(row.type, row.content),
+        "cursor": cursor_of(row),
+    }  # fmt: skip
+
+
+@dataclass(frozen=True)
+class FeedPage:
+    items: list[dict[str, Any]]
+    next: str | None
+
+
+class Feed:
+    """Pages of what the followed did."""
+
+    def __init__(self, engine: Engine) -> None:
+        self._engine = engine
+
+    def page(self, did: str, before: str | None = None, limit: int = 50) -> FeedPage:
+        """Up to `limit` items older than `before`; `next` continues (None: no more)."""
+        if not 1 <= limit <= MAX_PAGE:
+            raise P2PError("bad_limit", f"limit is 1 to {MAX_PAGE}", 422)
+        cursor = parse_cursor(before)
+        items: list[dict[str, Any]] = []
+        with self._engine.begin() as conn:
+            followed = store.followed(conn, did)
+            for _ in range(MAX_ROUNDS):
+                wanted = limit - len(items)
+                rows = store.feed_rows(conn, followed[SPACE], followed[PERSON], cursor, wanted)
+                items += [item(row) for row in rows if row.accepted]
+                if len(rows) < wanted:
+                    return FeedPage(items, None)
+                cursor = (rows[-1].ts, rows[-1].seq)
+                if len(items) == limit:
+                    break
+        return FeedPage(items, cursor_of(rows[-1]))

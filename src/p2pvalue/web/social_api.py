@@ -1,0 +1,109 @@
+"""The social API: profiles, follows, the feed and its live stream (server-sent events)."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Body, Query
+from fastapi.responses import StreamingResponse
+from pydantic import BaseModel
+
+from p2pvalue.accounts import Account
+from p2pvalue.errors import Unauthorized
+from p2pvalue.social.feed import MAX_PAGE
+from p2pvalue.social.stream import HEARTBEAT_S
+from p2pvalue.store.social import PERSON, SPACE
+from p2pvalue.web.auth import AccountDep, MaybeAccountDep, NodeDep
+
+router = APIRouter(prefix="/api/v1", tags=["social"])
+ME = "me"
+
+
+class ProfileField(BaseModel):
+    value: Any
+    visibility: str = "private"
+
+
+ProfileBody = Annotated[dict[str, ProfileField], Body(examples=[{
+    "display_name": {"value": "Ana", "visibility": "public"},
+    "skills": {"value": ["electronics", "docs"], "visibility": "members"},
+}])]  # fmt: skip
+
+
+def _who(did: str, account: Account | None) -> str:
+    if did != ME:
+        return did
+    if account is None:
+        raise Unauthorized("not_authenticated", "log in or send a bearer token")
+    return account.did
+
+
+@router.get("/members/{did}/profile")
+def get_profile(did: str, node: NodeDep, viewer: MaybeAccountDep) -> dict[str, Any]:
+    """A member's profile: only the fields you may see (`me`: your own, all of it)."""
+    return node.social.profiles.get(_who(did, viewer), viewer)
+
+
+@router.put("/members/{did}/profile")
+def put_profile(did: str, body: ProfileBody, account: AccountDep, node: NodeDep) -> dict[str, Any]:
+    """Replace your own profile; each field says who may see it (public, members, private)."""
+    given = {name: field.model_dump() for name, field in body.items()}
+    return node.social.profiles.replace(account, _who(did, account), given)
+
+
+@router.delete("/members/me/profile")
+def erase_profile(account: AccountDep, node: NodeDep) -> dict[str, Any]:
+    """Erase your profile from this node."""
+    return {"erased": node.social.profiles.erase(account)}
+
+
+@router.get("/me/follows")
+def my_follows(account: AccountDep, node: NodeDep) -> dict[str, Any]:
+    return node.social.follows.of(account.did)
+
+
+@router.put("/me/follows/spaces/{space_id}")
+def follow_space(space_id: str, account: AccountDep, node: NodeDep) -> dict[str, Any]:
+    node.social.follows.follow_space(account, space_id)
+    return {"space": space_id, "following": True}
+
+
+@router.delete("/me/follows/spaces/{space_id}")
+def unfollow_space(space_id: str, account: AccountDep, node: NodeDep) -> dict[str, Any]:
+    stopped = node.social.follows.unfollow(account, SPACE, space_id)
+    return {"space": space_id, "following": False, "stopped": stopped}
+
+
+@router.put("/me/follows/members/{did}")
+def follow_member(did: str, account: AccountDep, node: NodeDep) -> dict[str, Any]:
+    node.social.follows.follow_member(account, did)
+    return {"member": did, "following": True}
+
+
+@router.delete("/me/follows/members/{did}")
+def unfollow_member(did: str, account: AccountDep, node: NodeDep) -> dict[str, Any]:
+    stopped = node.social.follows.unfollow(account, PERSON, did)
+    return {"member": did, "following": False, "stopped": stopped}
+
+
+@router.get("/me/feed")
+def my_feed(
+    account: AccountDep,
+    node: NodeDep,
+    before: str | None = Query(None, max_length=40, description="a page's `next` cursor"),
+    limit: int = Query(50, ge=1, le=MAX_PAGE),
+) -> dict[str, Any]:
+    """What the followed did, newest first; pass `next` as `before` for the older page."""
+    page = node.social.feed.page(account.did, before, limit)
+    return {"items": page.items, "next": page.next}
+
+
+@router.get("/me/feed/stream", response_class=StreamingResponse)
+async def my_feed_stream(account: AccountDep, node: NodeDep) -> StreamingResponse:
+    """New feed items as server-sent events (`event: item`), from now on."""
+    stream = node.social.stream
+    subscription = stream.open(account.did)
+    headers = {"Cache-Control": "no-store", "X-Accel-Buffering": "no"}
+    return StreamingResponse(
+        stream.events(subscription, HEARTBEAT_S), media_type="text/event-stream", headers=headers
+    )
