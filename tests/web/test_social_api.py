@@ -108,6 +108,24 @@ def test_follow_and_feed_refusals(api: ApiClient) -> None:
     assert (anonymous.status_code, error_code(anonymous)) == (401, "not_authenticated")
 
 
+def test_notifications_filter_by_kind_and_limit(api: ApiClient) -> None:
+    ana, ben = api.sign_up("ana"), api.sign_up("ben")
+    space = api.create_space(ana)
+    assert api.act(ben, space, "member.join").status_code == 201
+    text = {"on": {"kind": "space"}, "title": "Hello", "text": "welcome @ben"}
+    post = api.act(ana, space, "thread.create", text).json()["id"]
+    url = "/api/v1/me/notifications"
+    mentions = api.http.get(url, params={"kind": "mention"}, headers=ben.auth).json()
+    assert [(n["kind"], n["post"]) for n in mentions["notifications"]] == [("mention", post)]
+    assert api.http.get(url, headers=ana.auth).json() == {"notifications": []}
+    for params, code in (({"kind": "likes"}, "unknown_notification_kind"),
+                         ({"limit": 201}, "invalid_request")):  # fmt: skip
+        refused = api.http.get(url, params=params, headers=ben.auth)
+        assert (refused.status_code, error_code(refused)) == (422, code)
+    anonymous = api.http.get(url)
+    assert (anonymous.status_code, error_code(anonymous)) == (401, "not_authenticated")
+
+
 def _sign_up(http: httpx.Client, name: str) -> dict[str, str]:
     body = {"username": name, "password": PASSWORD}
     assert http.post("/api/v1/accounts", json=body).status_code == 201

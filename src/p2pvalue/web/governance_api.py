@@ -1,5 +1,5 @@
 """The governance part of the API: the charter and its history, templates, proposals,
-ballots, delegations, recounts with ballot exports, and a member's notifications."""
+ballots, delegations, and recounts with ballot exports."""
 
 from __future__ import annotations
 
@@ -233,9 +233,3 @@ def delegate(
 @router.delete(SPACE + "/delegations/{kind}")
 def undelegate(space_id: str, kind: str, account: AccountDep, node: NodeDep) -> JSONResponse:
     return outcome_response(node.act(account, space_id, "delegation.revoke", {"kind": kind}))
-
-
-@router.get("/me/notifications")
-def notifications(account: AccountDep, node: NodeDep) -> dict[str, Any]:
-    """Proposals open to your vote (and closing within a day), and outcomes, newest first."""
-    return {"notifications": node.governance.notifications(account.did)}

@@ -1,4 +1,5 @@
-"""The social API: profiles, follows, the feed and its live stream (server-sent events)."""
+"""The social API: profiles, follows, the feed and its live stream (server-sent events),
+and a member's notifications."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from pydantic import BaseModel
 from p2pvalue.accounts import Account
 from p2pvalue.errors import Unauthorized
 from p2pvalue.social.feed import MAX_PAGE
+from p2pvalue.social.notifications import DEFAULT_LIMIT, MAX_LIMIT
 from p2pvalue.social.stream import HEARTBEAT_S
 from p2pvalue.store.social import PERSON, SPACE
 from p2pvalue.web.auth import AccountDep, MaybeAccountDep, NodeDep
@@ -107,3 +109,15 @@ async def my_feed_stream(account: AccountDep, node: NodeDep) -> StreamingRespons
     return StreamingResponse(
         stream.events(subscription, HEARTBEAT_S), media_type="text/event-stream", headers=headers
     )
+
+
+@router.get("/me/notifications")
+def my_notifications(
+    account: AccountDep,
+    node: NodeDep,
+    kind: str | None = Query(None, max_length=40, description="only this kind"),
+    limit: int = Query(DEFAULT_LIMIT, ge=1, le=MAX_LIMIT),
+) -> dict[str, Any]:
+    """Posts mentioning you, claims you may review, tasks assigned to you, and proposals
+    open to your vote, closing soon or decided, across your spaces, newest first."""
+    return {"notifications": node.notifications.of(account.did, kind, limit)}

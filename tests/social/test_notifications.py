@@ -1,0 +1,111 @@
+"""Notifications on a real node (SQLite and PostgreSQL): a mention, a review requested, a
+task assigned and a proposal each reach the right member only, go away once resolved, and
+filter by kind and limit; the review rule's role, with plain values."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from p2pvalue.accounting.ledger import Claim, Ledger
+from p2pvalue.accounts import Account
+from p2pvalue.errors import P2PError
+from p2pvalue.events.charter import default_charter
+from p2pvalue.events.event import now_ms
+from p2pvalue.node import Node
+from p2pvalue.social.notifications import reviews_requested
+
+PASSWORD = "correct horse battery"
+CLAIM = {"kind": "code", "description": "Parser  fix", "quantity": 1, "unit": "hours"}
+
+
+def _community(node: Node) -> tuple[str, list[Account]]:
+    people = [node.accounts.register(n, PASSWORD) for n in ("ann", "ben", "cat", "dan")]
+    charter = default_charter("open")
+    charter["value"]["acceptance"]["approvals"] = 2
+    space = str(node.create_space(people[0], "Guild", charter=charter).id)
+    for person in people[1:]:
+        assert node.act(person, space, "member.join", {}).status == "accepted"
+    return space, people
+
+
+def _act(
+    node: Node, who: Account, space: str, type: str, content: dict[str, Any], ts: int | None = None
+) -> str:
+    outcome = node.act(who, space, type, content, ts=ts)
+    assert outcome.status == "accepted", outcome
+    return str(outcome.id)
+
+
+def _kinds(node: Node, who: Account, kind: str) -> list[str]:
+    link = {"mention": "post", "review_requested": "claim", "task_assigned": "task"}[kind]
+    return [n[link] for n in node.notifications.of(who.did, kind)]
+
+
+def test_each_kind_reaches_the_right_member_until_resolved(node: Node) -> None:
+    space, (ann, ben, cat, dan) = _community(node)
+    asking = {"on": {"kind": "space"}, "title": "Lathe", "text": "@cat and @ben can help?"}
+    post = _act(node, ben, space, "thread.create", asking)
+    claim = _act(node, ann, space, "contribution.claim", CLAIM)
+    task = _act(node, ann, space, "task.create", {"title": "Oil the lathe", "labels": []})
+    _act(node, ann, space, "task.assign", {"task": task, "assignees": [dan.did]})
+    proposal = str(
+        node.governance.propose(ann, space, {"title": "Rename", "action": {"type": "text"}}).id
+    )
+
+    assert [_kinds(node, p, "mention") for p in (ann, ben, cat, dan)] == [[], [], [post], []]
+    assert [_kinds(node, p, "review_requested") for p in (ann, ben, cat)] == [[], [claim], [claim]]
+    assert [_kinds(node, p, "task_assigned") for p in (ann, cat, dan)] == [[], [], [task]]
+    mention = node.notifications.of(cat.did, "mention")[0]
+    assert (mention["space"], mention["space_name"], mention["title"]) == (space, "Guild", "Lathe")
+    assert node.notifications.of(ben.did, "review_requested")[0]["title"] == "Parser fix"
+    governance = [n for n in node.notifications.of(ben.did) if "proposal" in n]
+    assert [(n["proposal"], n["kind"]) for n in governance] == [(proposal, "proposal_opened")]
+
+    _act(node, ben, space, "contribution.review", {"claim": claim, "verdict": "approve"})
+    assert (_kinds(node, ben, "review_requested"), _kinds(node, cat, "review_requested")) == (
+        [], [claim])  # fmt: skip
+    _act(node, cat, space, "contribution.review", {"claim": claim, "verdict": "approve"})
+    assert _kinds(node, dan, "review_requested") == []
+    _act(node, dan, space, "task.submit", {"task": task})
+    assert node.notifications.of(dan.did, "task_assigned")[0]["status"] == "in_review"
+    _act(node, ann, space, "task.done", {"task": task})
+    assert _kinds(node, dan, "task_assigned") == []
+
+
+def test_notifications_are_newest_first_filtered_and_limited(node: Node) -> None:
+    space, (ann, ben, cat, _) = _community(node)
+    base = now_ms() - 10_000
+    claims = [_act(node, ann, space, "contribution.claim", {**CLAIM, "description": f"c{i}"},
+                   base + i) for i in range(3)]  # fmt: skip
+    hello = {"on": {"kind": "space"}, "title": "Hi", "text": "hello @cat"}
+    post = _act(node, ben, space, "thread.create", hello, base + 5)
+
+    every = node.notifications.of(cat.did)
+    assert [n["ts"] for n in every] == sorted((n["ts"] for n in every), reverse=True)
+    assert {n.get("post") or n.get("claim") for n in every} == {post, *claims}
+    assert [n["kind"] for n in node.notifications.of(cat.did, limit=1)] == ["mention"]
+    assert len(node.notifications.of(cat.did, "review_requested", limit=2)) == 2
+    assert node.notifications.of(cat.did, "outcome") == []
+    with pytest.raises(P2PError, match=r"^unknown_notification_kind:"):
+        node.notifications.of(cat.did, "likes")
+    with pytest.raises(P2PError, match=r"^bad_limit:"):
+        node.notifications.of(cat.did, limit=201)
+
+
+def _claim(author: str, status: str = "pending") -> Claim:
+    return Claim(id="c1", author=author, kind="code", description="x", quantity=1,
+                 unit="hours", currency=None, paid=False, ts=1, when=1, evidence=(),
+                 project=None, shares={author: 1}, status=status)  # fmt: skip
+
+
+def test_only_holders_of_the_acceptance_role_are_asked_to_review() -> None:
+    ledger = Ledger(claims={"c1": _claim("ann")})
+    reviewer, member = frozenset({"reviewer"}), frozenset({"member"})
+    assert [n["claim"] for n in reviews_requested(ledger, "ben", reviewer, "reviewer")] == ["c1"]
+    assert list(reviews_requested(ledger, "ben", member, "reviewer")) == []
+    assert [n["claim"] for n in reviews_requested(ledger, "ben", member, None)] == ["c1"]
+    assert list(reviews_requested(ledger, "ann", member, None)) == []
+    closed = Ledger(claims={"c1": _claim("ann", "accepted")})
+    assert list(reviews_requested(closed, "ben", member, None)) == []
