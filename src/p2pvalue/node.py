@@ -34,6 +34,7 @@ from p2pvalue.events.types import parse_content
 from p2pvalue.governing import GOVERNANCE_TYPES, Governance
 from p2pvalue.ingest import Outcome, WritePath
 from p2pvalue.social import Social
+from p2pvalue.social.messages import Messages
 from p2pvalue.social.notifications import Notifications
 from p2pvalue.store import events as store
 from p2pvalue.store.database import make_engine, migrate
@@ -77,6 +78,7 @@ class Node:
         self.governance = Governance(self)
         self.collab = Collab(self)
         self.social = Social(self)
+        self.messages = Messages(self.engine, self.accounts)
         self.notifications = Notifications(self)
 
     def __enter__(self) -> Node:

@@ -10,7 +10,7 @@ from alembic import command
 from alembic.config import Config
 from sqlalchemy import Engine, inspect, text
 
-from p2pvalue.store.database import MIGRATIONS, make_engine, migrate, sqlite_url
+from p2pvalue.store.database import MIGRATIONS, make_engine, sqlite_url
 
 
 @pytest.fixture
@@ -40,7 +40,7 @@ def test_a_0002_database_keeps_its_events_and_gains_the_social_tables(engine: En
             " 'member', '[]', 'e0')"
         ))  # fmt: skip
 
-    migrate(engine)
+    _upgrade_to(engine, "0003")
 
     inspector = inspect(engine)
     assert {"profile_fields", "follows"} <= set(inspector.get_table_names())

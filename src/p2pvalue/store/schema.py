@@ -1,7 +1,7 @@
 """Tables. `events` holds each space's log; `pending_events` (with `pending_links`) what
-waits for its ancestors; `accounts`, `sessions`, `profile_fields` and `follows` are the node's
-own records (personal data kept off the shared log); every other table is a projection,
-rebuilt from `events`."""
+waits for its ancestors; `accounts`, `sessions`, `profile_fields`, `follows` and `messages`
+are the node's own records (personal data kept off the shared log); every other table is
+a projection, rebuilt from `events`."""
 
 from __future__ import annotations
 
@@ -141,6 +141,23 @@ follows = Table(
     Column("target", DID, primary_key=True),
     Column("created_at", BigInteger, nullable=False),
     Index("ix_follows_target", "kind", "target"),
+)
+
+# Sealed direct messages (ciphertext only); a row goes once both sides have removed it.
+messages = Table(
+    "messages",
+    metadata,
+    Column("id", Serial, primary_key=True, autoincrement=True),
+    Column("sender", DID, nullable=False),
+    Column("recipient", DID, nullable=False),
+    Column("ciphertext", LargeBinary, nullable=False),
+    Column("signature", LargeBinary, nullable=False),
+    Column("sent_at", BigInteger, nullable=False),
+    Column("sender_keeps", Boolean, nullable=False),
+    Column("recipient_keeps", Boolean, nullable=False),
+    # A member's messages newest first: one index range per side, paged by id.
+    Index("ix_messages_recipient_id", "recipient", "id"),
+    Index("ix_messages_sender_id", "sender", "id"),
 )
 
 PROJECTIONS = (event_status, spaces, members, heads)

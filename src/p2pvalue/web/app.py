@@ -24,6 +24,7 @@ from p2pvalue.web import (
     collab_pages,
     governance_api,
     governance_pages,
+    message_api,
     pages,
     social_api,
     value_api,
@@ -64,6 +65,7 @@ def create_app(node: Node, deadlines_every: float = DEADLINES_EVERY) -> FastAPI:
     app.include_router(governance_api.router)
     app.include_router(collab_api.router)
     app.include_router(social_api.router)
+    app.include_router(message_api.router)
     app.include_router(pages.router)
     app.include_router(value_pages.router)
     app.include_router(governance_pages.router)
