@@ -27,6 +27,7 @@ from p2pvalue.web import (
     message_api,
     pages,
     social_api,
+    social_pages,
     value_api,
     value_pages,
 )
@@ -70,6 +71,7 @@ def create_app(node: Node, deadlines_every: float = DEADLINES_EVERY) -> FastAPI:
     app.include_router(value_pages.router)
     app.include_router(governance_pages.router)
     app.include_router(collab_pages.router)
+    app.include_router(social_pages.router)
     app.add_exception_handler(P2PError, _p2p_error)  # type: ignore[arg-type]
     app.add_exception_handler(RequestValidationError, _validation_error)  # type: ignore[arg-type]
     app.add_exception_handler(HTTPException, _http_error)  # type: ignore[arg-type]

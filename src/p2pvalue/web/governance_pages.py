@@ -364,6 +364,7 @@ def undelegate(
 
 @router.get("/notifications")
 def notifications_page(request: Request, node: NodeDep, account: MaybeAccountDep) -> HTMLResponse:
-    """Proposals open to your vote (and closing within a day), and outcomes, newest first."""
-    notes = node.governance.notifications(account.did) if account else []
+    """Everything you should know about, newest first: mentions, reviews requested, tasks
+    assigned, proposals open to your vote (and closing within a day), and outcomes."""
+    notes = node.notifications.of(account.did) if account else []
     return render(request, "governance_notifications.html", account, notes=notes)

@@ -1,0 +1,176 @@
+"""Pages for the social side: a member's profile (as the viewer may see it, and for its owner
+the form that edits it and the button that erases it), follows, and the feed."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Annotated, Any
+from urllib.parse import quote
+
+from fastapi import APIRouter, Form, Query, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from pydantic import BaseModel
+
+from p2pvalue.accounts import Account
+from p2pvalue.errors import NotFound, P2PError
+from p2pvalue.node import Node
+from p2pvalue.social.profiles import FIELDS, VISIBILITIES
+from p2pvalue.store.social import PERSON, SPACE
+from p2pvalue.web.auth import AccountDep, MaybeAccountDep, NodeDep
+from p2pvalue.web.pages import back_with, render, templates
+
+router = APIRouter(include_in_schema=False)
+FEED_PAGE = 20
+MEMBER = "/members/{did}"
+LABELS = {"display_name": "Display name", "bio": "Bio", "avatar_url": "Avatar URL",
+          "links": "Links (one a line)", "skills": "Skills (comma-separated)"}  # fmt: skip
+
+
+class ProfileForm(BaseModel):
+    """The edit form: each field's text and who may see it; an empty field is removed."""
+
+    display_name: str = ""
+    display_name_visibility: str = "private"
+    bio: str = ""
+    bio_visibility: str = "private"
+    avatar_url: str = ""
+    avatar_url_visibility: str = "private"
+    links: str = ""
+    links_visibility: str = "private"
+    skills: str = ""
+    skills_visibility: str = "private"
+
+
+def profile_of(form: ProfileForm) -> dict[str, Any]:
+    """The profile the form describes, as `Profiles.replace` takes it: links one a line,
+    skills separated by commas, empty fields left out."""
+    given: dict[str, Any] = {}
+    for field in FIELDS:
+        text = str(getattr(form, field)).strip()
+        if not text:
+            continue
+        value: Any = text
+        if field == "links":
+            value = [line.strip() for line in text.splitlines() if line.strip()]
+        elif field == "skills":
+            value = [part.strip() for part in text.split(",") if part.strip()]
+        given[field] = {"value": value, "visibility": getattr(form, f"{field}_visibility")}
+    return given
+
+
+def _said(error: P2PError) -> str:
+    return f"{error.code}: {error.message}"
+
+
+def _mine(account: Account) -> str:
+    return f"/members/{quote(account.did, safe=':')}"
+
+
+def following(request: Request, account: Account | None, kind: str, target: str) -> bool:
+    """Whether the viewer follows `target` (a space or a member): for the follow buttons."""
+    if account is None:
+        return False
+    node: Node = request.app.state.node
+    followed = node.social.follows.of(account.did)
+    return target in followed["spaces" if kind == SPACE else "members"]
+
+
+templates.env.globals["following"] = following
+
+
+@router.get(MEMBER)
+def profile_page(request: Request, did: str, node: NodeDep, viewer: MaybeAccountDep) -> Response:
+    """A member's profile, only the fields the viewer may see; `me` is the viewer's own."""
+    if did == "me":
+        return RedirectResponse(_mine(viewer) if viewer else "/login", 303)
+    try:
+        profile = node.social.profiles.get(did, viewer)
+    except NotFound as missing:
+        return render(request, "missing.html", viewer, 404, error=missing.message)
+    mine = viewer is not None and viewer.did == did
+    return render(
+        request, "social_profile.html", viewer, profile=profile, mine=mine, labels=LABELS,
+        visibilities=VISIBILITIES, form=_form_values(profile["fields"]) if mine else {},
+    )  # fmt: skip
+
+
+def _form_values(fields: dict[str, Any]) -> dict[str, Any]:
+    """The stored profile as the edit form shows it."""
+    shown: dict[str, Any] = {}
+    for field in FIELDS:
+        entry = fields.get(field, {"value": "", "visibility": "private"})
+        value = entry["value"]
+        if isinstance(value, list):
+            value = ("\n" if field == "links" else ", ").join(value)
+        shown[field] = {"value": value, "visibility": entry["visibility"]}
+    return shown
+
+
+@router.post("/members/me/profile")
+def edit_profile(
+    node: NodeDep, account: AccountDep, form: Annotated[ProfileForm, Form()]
+) -> Response:
+    """Replace your profile with what the form says."""
+    try:
+        node.social.profiles.replace(account, account.did, profile_of(form))
+    except P2PError as error:
+        return back_with(_mine(account), _said(error))
+    return back_with(_mine(account))
+
+
+@router.post("/members/me/profile/erase")
+def erase_profile(node: NodeDep, account: AccountDep) -> Response:
+    """Erase every field of your profile from this node."""
+    node.social.profiles.erase(account)
+    return back_with(_mine(account))
+
+
+@router.post(MEMBER + "/follow")
+def follow_member(did: str, node: NodeDep, account: AccountDep) -> Response:
+    return _follow(lambda: node.social.follows.follow_member(account, did), f"/members/{did}")
+
+
+@router.post(MEMBER + "/unfollow")
+def unfollow_member(did: str, node: NodeDep, account: AccountDep) -> Response:
+    node.social.follows.unfollow(account, PERSON, did)
+    return back_with(f"/members/{did}")
+
+
+@router.post("/spaces/{space_id}/follow")
+def follow_space(space_id: str, node: NodeDep, account: AccountDep) -> Response:
+    back = f"/spaces/{space_id}"
+    return _follow(lambda: node.social.follows.follow_space(account, space_id), back)
+
+
+@router.post("/spaces/{space_id}/unfollow")
+def unfollow_space(space_id: str, node: NodeDep, account: AccountDep) -> Response:
+    node.social.follows.unfollow(account, SPACE, space_id)
+    return back_with(f"/spaces/{space_id}")
+
+
+def _follow(call: Callable[[], None], back: str) -> Response:
+    try:
+        call()
+    except P2PError as error:
+        return back_with(back, _said(error))
+    return back_with(back)
+
+
+@router.get("/feed")
+def feed_page(
+    request: Request, node: NodeDep, account: MaybeAccountDep,
+    before: Annotated[str | None, Query(max_length=40)] = None,
+) -> HTMLResponse:  # fmt: skip
+    """What the followed did, newest first, a page at a time (`before`: an older page)."""
+    if account is None:
+        return render(request, "social_feed.html", None, items=[], names={}, next=None)
+    try:
+        page = node.social.feed.page(account.did, before, FEED_PAGE)
+    except P2PError as error:
+        return render(request, "social_feed.html", account, 422, error=_said(error), items=[],
+                      names={}, next=None)  # fmt: skip
+    names = node.accounts.names(sorted({item["author"] for item in page.items}))
+    return render(
+        request, "social_feed.html", account, items=page.items, names=names, next=page.next,
+        older=before is not None,
+    )  # fmt: skip
