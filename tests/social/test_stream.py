@@ -4,11 +4,22 @@ them, once, accepted only; a reader that falls behind is told to reload and is c
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Coroutine
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any, TypeVar
 
 from p2pvalue.node import Node
 from p2pvalue.social.stream import FeedStream
 
 PASSWORD = "correct horse battery"
+T = TypeVar("T")
+
+
+def in_fresh_loop(coroutine: Coroutine[Any, Any, T]) -> T:
+    """Run `coroutine` in a new event loop on its own thread: the browser tests' Playwright
+    keeps a loop running on the main thread, where `asyncio.run` would refuse."""
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(asyncio.run, coroutine).result()
 
 
 def test_followers_streams_get_new_accepted_items(node: Node) -> None:
@@ -33,7 +44,7 @@ def test_followers_streams_get_new_accepted_items(node: Node) -> None:
             stream.connected(),
         )
 
-    got, others, connected = asyncio.run(run())
+    got, others, connected = in_fresh_loop(run())
     assert [(i["summary"], i["author"]) for i in got] == [("hello", ana.did)]  # type: ignore[index]
     assert others == [] and connected == 0
 
@@ -53,7 +64,7 @@ def test_a_reader_that_falls_behind_is_told_to_reload(sqlite_node: Node) -> None
         await asyncio.sleep(0.05)
         return [chunk async for chunk in stream.events(subscription, 5.0)]
 
-    chunks = asyncio.run(run())
+    chunks = in_fresh_loop(run())
     assert chunks[0].startswith(b"event: ready")
     kinds = [next(x for x in c.split(b"\n") if x.startswith(b"event:")) for c in chunks[1:]]
     assert kinds == [b"event: item", b"event: item", b"event: lagged"]
