@@ -33,11 +33,13 @@ from p2pvalue.events.types import parse_content
 from p2pvalue.governance.enact import decision_policy
 from p2pvalue.governance.export import to_blt, to_preflib
 from p2pvalue.governance.lifecycle import (
+    CHECKS,
     commitment_of,
     eligible_voters,
     kind_of,
     may_close_early,
 )
+from p2pvalue.governance.methods import check_ballot
 from p2pvalue.governance.proposals import (
     OPEN,
     Proposal,
@@ -53,19 +55,8 @@ from p2pvalue.ingest import Outcome
 if TYPE_CHECKING:
     from p2pvalue.node import Node
 
-GOVERNANCE_TYPES = frozenset(
-    {
-        "proposal.create",
-        "proposal.open",
-        "proposal.withdraw",
-        "proposal.close",
-        "vote.cast",
-        "vote.commit",
-        "vote.reveal",
-        "delegation.set",
-        "delegation.revoke",
-    }
-)
+# Proposals, ballots and delegations: the types the lifecycle judges.
+GOVERNANCE_TYPES = frozenset(CHECKS)
 CLOSING_SOON_MS = 24 * 3_600_000
 _NOT_FOUND = {"unknown_proposal"}
 _FORBIDDEN = {"not_a_member", "not_eligible", "not_the_proposer", "not_a_proposer"}
@@ -130,7 +121,6 @@ def refusal(reason: str) -> P2PError:
 
 @dataclass(frozen=True)
 class Recount:
-    proposal: Proposal
     close: str
     result: dict[str, Any]
     recorded: dict[str, Any]
@@ -259,8 +249,6 @@ class Governance:
         return {"proposal": proposal.id, "outcome": outcome, "winners": list(result.winners)}
 
     def precheck_ballot(self, proposal: Proposal, ballot: Mapping[str, Any]) -> None:
-        from p2pvalue.governance.methods import check_ballot
-
         problem = check_ballot(proposal.rules, proposal.options, ballot)
         if problem is not None:
             raise refusal(problem)
@@ -353,7 +341,7 @@ class Governance:
         proposal = self.proposal(event.space, proposal_id)
         assert proposal.closed_by is not None
         recorded = {"outcome": proposal.outcome, "winners": list(proposal.winners)}
-        return Recount(proposal, proposal.closed_by, tally_figures(as_then, result), recorded)
+        return Recount(proposal.closed_by, tally_figures(as_then, result), recorded)
 
     def ballots(self, proposal_id: str, format: str = "preflib") -> str:
         """The ranked ballots a closed proposal counted, in PrefLib's format or BLT (for STV)."""

@@ -12,7 +12,7 @@ from typing import Annotated, Any
 from urllib.parse import quote
 
 from fastapi import APIRouter, Form, Query, Request
-from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.responses import HTMLResponse, Response
 
 from p2pvalue.accounts import Account
 from p2pvalue.collab.board import Task
@@ -38,7 +38,12 @@ from p2pvalue.web.collab_forms import (
     task_content,
     with_mentions,
 )
-from p2pvalue.web.pages import back_with, render
+from p2pvalue.web.pages import (
+    acted,
+    missing,
+    render,
+    space_authority,
+)
 
 router = APIRouter(include_in_schema=False)
 SPACE = "/spaces/{space_id}"
@@ -49,36 +54,7 @@ def _done(
 ) -> Response:
     """Take the action, then go to `to(event id)` (or back to `back`), or back to `back` with
     the refusal and its code shown there."""
-    try:
-        outcome = call()
-        problem = _problem(outcome)
-    except P2PError as error:
-        problem = f"{error.code}: {error.message}"
-    if problem is None and to is not None and outcome.id:
-        return RedirectResponse(to(outcome.id), 303)
-    return back_with(back, problem)
-
-
-def _problem(outcome: Outcome) -> str | None:
-    if outcome.status == "refused":
-        code = outcome.code or "refused"
-        return f"{code}: {outcome.message or COLLAB_REFUSALS.get(code, code)}"
-    if outcome.status == "rejected":
-        reason = outcome.message or "not_authorized"
-        code, _, detail = reason.partition(":")
-        return f"{code}: {detail.strip() or COLLAB_REFUSALS.get(code, code)}"
-    return None
-
-
-def _authority(node: Node, space_id: str) -> Authority | None:
-    try:
-        return node.governance.authority(space_id)
-    except P2PError:
-        return None
-
-
-def _missing(request: Request, account: Account | None, what: str) -> HTMLResponse:
-    return render(request, "missing.html", account, 404, error=what)
+    return acted(call, back, COLLAB_REFUSALS, to)
 
 
 def _common(node: Node, authority: Authority, account: Account | None) -> dict[str, Any]:
@@ -99,9 +75,9 @@ def projects_page(
     request: Request, space_id: str, node: NodeDep, account: MaybeAccountDep
 ) -> HTMLResponse:
     """The space's projects, with the form to start one."""
-    authority = _authority(node, space_id)
+    authority = space_authority(node, space_id)
     if authority is None:
-        return _missing(request, account, f"no space {space_id!r} on this node")
+        return missing(request, account, f"no space {space_id!r} on this node")
     return render(request, "collab_projects.html", account, **_common(node, authority, account))
 
 
@@ -120,11 +96,11 @@ def project_page(
     request: Request, space_id: str, project_id: str, node: NodeDep, account: MaybeAccountDep
 ) -> HTMLResponse:
     """A project: what it is, its members, its tasks and threads, and the forms to change it."""
-    authority = _authority(node, space_id)
+    authority = space_authority(node, space_id)
     common = _common(node, authority, account) if authority else {}
     project = common["board"].projects.get(project_id) if authority else None
     if project is None:
-        return _missing(request, account, f"no project {project_id!r} in this space")
+        return missing(request, account, f"no project {project_id!r} in this space")
     tasks = [t for t in common["board"].tasks.values() if t.project == project_id]
     threads = common["state"].threads.on("project", project_id)
     return render(request, "collab_project.html", account, project=project, tasks=tasks,
@@ -148,9 +124,9 @@ def board_page(
     assignee: Annotated[str, Query(max_length=80)] = "",
 ) -> HTMLResponse:  # fmt: skip
     """The task board: a column per state, filtered by label and assignee."""
-    authority = _authority(node, space_id)
+    authority = space_authority(node, space_id)
     if authority is None:
-        return _missing(request, account, f"no space {space_id!r} on this node")
+        return missing(request, account, f"no space {space_id!r} on this node")
     common = _common(node, authority, account)
     tasks = list(common["board"].tasks.values())
     labels = sorted({label for task in tasks for label in task.labels})
@@ -179,11 +155,11 @@ def task_page(
 ) -> HTMLResponse:
     """A task: its description, labels, due date, bounty, assignees and history; the moves
     the viewer may make; once done, the claim it drafts."""
-    authority = _authority(node, space_id)
+    authority = space_authority(node, space_id)
     common = _common(node, authority, account) if authority else {}
     task: Task | None = common["board"].tasks.get(task_id) if authority else None
     if authority is None or task is None:
-        return _missing(request, account, f"no task {task_id!r} in this space")
+        return missing(request, account, f"no task {task_id!r} in this space")
     did = account.did if account else ""
     draft = node.collab.draft(space_id, task_id)
     return render(
@@ -232,9 +208,9 @@ def threads_page(
     request: Request, space_id: str, node: NodeDep, account: MaybeAccountDep
 ) -> HTMLResponse:
     """Every thread of the space, newest first, with the form to start one on the space."""
-    authority = _authority(node, space_id)
+    authority = space_authority(node, space_id)
     if authority is None:
-        return _missing(request, account, f"no space {space_id!r} on this node")
+        return missing(request, account, f"no space {space_id!r} on this node")
     common = _common(node, authority, account)
     threads = list(reversed(common["state"].threads.on()))
     return render(request, "collab_threads.html", account, threads=threads,
@@ -261,11 +237,11 @@ def thread_page(
     request: Request, space_id: str, thread_id: str, node: NodeDep, account: MaybeAccountDep
 ) -> HTMLResponse:
     """A thread: its posts as sanitised HTML with mentions linked, reactions and history."""
-    authority = _authority(node, space_id)
+    authority = space_authority(node, space_id)
     common = _common(node, authority, account) if authority else {}
     thread = common["state"].threads.threads.get(thread_id) if authority else None
     if thread is None:
-        return _missing(request, account, f"no thread {thread_id!r} in this space")
+        return missing(request, account, f"no thread {thread_id!r} in this space")
     posts = [_post(node, space_id, common["state"].threads.posts[p]) for p in thread.posts]
     return render(request, "collab_thread.html", account, thread=thread, posts=posts,
                   about=_about(common["state"], thread), reactions=REACTIONS,

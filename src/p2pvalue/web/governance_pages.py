@@ -18,7 +18,7 @@ from p2pvalue.events.authority import Authority
 from p2pvalue.events.event import now_ms
 from p2pvalue.events.governance_types import ACTION_KINDS
 from p2pvalue.governance.proposals import DRAFT, OPEN, Proposal, delegate_of
-from p2pvalue.governing import GOVERNANCE_REFUSALS, Recount, refusal
+from p2pvalue.governing import GOVERNANCE_REFUSALS, Recount
 from p2pvalue.ingest import Outcome
 from p2pvalue.node import Node
 from p2pvalue.web.auth import AccountDep, MaybeAccountDep, NodeDep
@@ -41,7 +41,14 @@ from p2pvalue.web.governance_words import (
     who_votes,
     with_labels,
 )
-from p2pvalue.web.pages import back_with, render
+from p2pvalue.web.pages import (
+    acted,
+    flash_of,
+    missing,
+    problem_of,
+    render,
+    space_authority,
+)
 
 router = APIRouter(include_in_schema=False)
 SPACE = "/spaces/{space_id}"
@@ -65,37 +72,7 @@ NOTES_SHOWN = 5
 
 def _done(call: Callable[[], Outcome], back: str) -> Response:
     """Take the action, then go back to `back`, with the refusal and its code shown there."""
-    try:
-        problem = _problem(call())
-    except P2PError as error:
-        problem = _said(error.code, error.message)
-    return back_with(back, problem)
-
-
-def _problem(outcome: Outcome) -> str | None:
-    if outcome.status == "refused":
-        return _said(outcome.code or "refused", outcome.message or "")
-    if outcome.status == "rejected":
-        error = refusal(outcome.message or "not_authorized")
-        return _said(error.code, error.message)
-    return None
-
-
-def _said(code: str, message: str) -> str:
-    """A refusal as the flash shows it: its code, then what it means."""
-    meaning = GOVERNANCE_REFUSALS.get(code, code) if message in ("", code) else message
-    return f"{code}: {meaning}"
-
-
-def _state(node: Node, space_id: str) -> Authority | None:
-    try:
-        return node.governance.authority(space_id)
-    except P2PError:
-        return None
-
-
-def _missing(request: Request, account: Account | None, what: str) -> HTMLResponse:
-    return render(request, "missing.html", account, 404, error=what)
+    return acted(call, back, GOVERNANCE_REFUSALS)
 
 
 def _members(state: Authority) -> list[str]:
@@ -123,9 +100,9 @@ def governance_page(
 ) -> HTMLResponse:  # fmt: skip
     """The space's proposals, open first, with the forms to make one (`new` opens the form
     for that action) and to delegate."""
-    state = _state(node, space_id)
+    state = space_authority(node, space_id)
     if state is None:
-        return _missing(request, account, f"no space {space_id!r} on this node")
+        return missing(request, account, f"no space {space_id!r} on this node")
     form = ProposalForm(action=new) if new in NEW_PROPOSALS else None
     return render(request, "governance.html", account, **_context(node, state, account, form))
 
@@ -180,15 +157,15 @@ def create_proposal(
     form: Annotated[ProposalForm, Form()],
 ) -> Response:  # fmt: skip
     """Make the proposal the form describes; on a refusal the form is shown again, filled."""
-    state = _state(node, space_id)
+    state = space_authority(node, space_id)
     if state is None:
-        return _missing(request, account, f"no space {space_id!r} on this node")
+        return missing(request, account, f"no space {space_id!r} on this node")
     try:
         content = proposal_content(form, _names(node, state))
         outcome = node.governance.propose(account, space_id, content)
-        problem = _problem(outcome)
+        problem = problem_of(outcome, GOVERNANCE_REFUSALS)
     except P2PError as error:
-        problem = _said(error.code, error.message)
+        problem = flash_of(error.code, error.message, GOVERNANCE_REFUSALS)
     if problem is None:
         return RedirectResponse(f"/spaces/{space_id}/proposals/{outcome.id}", 303)
     context = _context(node, node.governance.authority(space_id), account, form)
@@ -201,10 +178,10 @@ def proposal_page(
 ) -> HTMLResponse:
     """A proposal: what it would do, its frozen policy, the vote form fitting its method,
     the live tally (unless secret) and, once closed, the outcome recounted from the log."""
-    state = _state(node, space_id)
+    state = space_authority(node, space_id)
     proposal = state.proposals.get(proposal_id) if state else None
     if state is None or proposal is None:
-        return _missing(request, account, f"no proposal {proposal_id!r} in this space")
+        return missing(request, account, f"no proposal {proposal_id!r} in this space")
     did = account.did if account else ""
     names = _names(node, state, *(o.id for o in proposal.options))
     shown = _shown(node, space_id, proposal_id)
@@ -317,9 +294,9 @@ def charter_page(
     request: Request, space_id: str, node: NodeDep, account: MaybeAccountDep
 ) -> HTMLResponse:
     """The charter in force, readable, and every earlier version with what changed."""
-    state = _state(node, space_id)
+    state = space_authority(node, space_id)
     if state is None:
-        return _missing(request, account, f"no space {space_id!r} on this node")
+        return missing(request, account, f"no space {space_id!r} on this node")
     by_close = {p.closed_by: p for p in state.proposals.values() if p.closed_by}
     history = [
         (change, by_close.get(change.event),

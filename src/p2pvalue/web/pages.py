@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated, Any
@@ -13,6 +14,8 @@ from fastapi.templating import Jinja2Templates
 
 from p2pvalue.accounts import LIFETIME_MS, Account
 from p2pvalue.errors import NotFound, P2PError
+from p2pvalue.events.authority import Authority
+from p2pvalue.ingest import Outcome
 from p2pvalue.web.auth import COOKIE, AccountDep, MaybeAccountDep, NodeDep
 
 router = APIRouter(include_in_schema=False)
@@ -188,3 +191,51 @@ def back_with(back: str, problem: str | None = None) -> Response:
         response.set_cookie(FLASH, quote(problem[:MAX_FLASH]), max_age=60, httponly=True,
                             samesite="strict")  # fmt: skip
     return response
+
+
+def flash_of(code: str, message: str, meanings: Mapping[str, str]) -> str:
+    """A refusal as a page's flash shows it: its code, then what it means (the message, or
+    the code's meaning when the message says no more than the code)."""
+    meaning = meanings.get(code, code) if message in ("", code) else message
+    return f"{code}: {meaning}"
+
+
+def problem_of(outcome: Outcome, meanings: Mapping[str, str]) -> str | None:
+    """The flash for an action the node refused or stored as rejected; None if accepted."""
+    if outcome.status == "refused":
+        return flash_of(outcome.code or "refused", outcome.message or "", meanings)
+    if outcome.status == "rejected":
+        code, _, detail = (outcome.message or "not_authorized").partition(":")
+        return flash_of(code, detail.strip(), meanings)
+    return None
+
+
+def acted(
+    call: Callable[[], Outcome],
+    back: str,
+    meanings: Mapping[str, str],
+    to: Callable[[str], str] | None = None,
+) -> Response:
+    """Take the action, then go to `to(event id)` (or back to `back`), or back to `back`
+    with the refusal and its code shown there."""
+    outcome: Outcome | None = None
+    try:
+        outcome = call()
+        problem = problem_of(outcome, meanings)
+    except P2PError as error:
+        problem = flash_of(error.code, error.message, meanings)
+    if problem is None and to is not None and outcome is not None and outcome.id:
+        return RedirectResponse(to(outcome.id), 303)
+    return back_with(back, problem)
+
+
+def space_authority(node: NodeDep, space_id: str) -> Authority | None:
+    """The governance state of a space this node holds, or None."""
+    try:
+        return node.governance.authority(space_id)
+    except P2PError:
+        return None
+
+
+def missing(request: Request, account: Account | None, what: str) -> HTMLResponse:
+    return render(request, "missing.html", account, 404, error=what)

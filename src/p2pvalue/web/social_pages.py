@@ -17,7 +17,7 @@ from p2pvalue.node import Node
 from p2pvalue.social.profiles import FIELDS, VISIBILITIES
 from p2pvalue.store.social import PERSON, SPACE
 from p2pvalue.web.auth import AccountDep, MaybeAccountDep, NodeDep
-from p2pvalue.web.pages import back_with, render, templates
+from p2pvalue.web.pages import back_with, flash_of, render, templates
 
 router = APIRouter(include_in_schema=False)
 FEED_PAGE = 20
@@ -56,10 +56,6 @@ def profile_of(form: ProfileForm) -> dict[str, Any]:
             value = [part.strip() for part in text.split(",") if part.strip()]
         given[field] = {"value": value, "visibility": getattr(form, f"{field}_visibility")}
     return given
-
-
-def _said(error: P2PError) -> str:
-    return f"{error.code}: {error.message}"
 
 
 def _mine(account: Account) -> str:
@@ -114,7 +110,7 @@ def edit_profile(
     try:
         node.social.profiles.replace(account, account.did, profile_of(form))
     except P2PError as error:
-        return back_with(_mine(account), _said(error))
+        return back_with(_mine(account), flash_of(error.code, error.message, {}))
     return back_with(_mine(account))
 
 
@@ -152,7 +148,7 @@ def _follow(call: Callable[[], None], back: str) -> Response:
     try:
         call()
     except P2PError as error:
-        return back_with(back, _said(error))
+        return back_with(back, flash_of(error.code, error.message, {}))
     return back_with(back)
 
 
@@ -167,7 +163,8 @@ def feed_page(
     try:
         page = node.social.feed.page(account.did, before, FEED_PAGE)
     except P2PError as error:
-        return render(request, "social_feed.html", account, 422, error=_said(error), items=[],
+        problem = flash_of(error.code, error.message, {})
+        return render(request, "social_feed.html", account, 422, error=problem, items=[],
                       names={}, next=None)  # fmt: skip
     names = node.accounts.names(sorted({item["author"] for item in page.items}))
     return render(
