@@ -49,6 +49,8 @@ def community() -> tuple[SpaceBuilder, list[Event], list[Event]]:
 
 
 def step(space: SpaceBuilder, proposals: list[Event], pool: list[Event], drawn: Any) -> None:
+    """Emit one drawn event; its time names its place in the pool, so that two equal draws
+    are two events, not one event emitted twice."""
     kind, who_index, which, choice, parents = drawn
     who, proposal = PEOPLE[who_index], proposals[which]
     after = list({pool[i % len(pool)].id: pool[i % len(pool)] for i in parents}.values())
@@ -58,13 +60,15 @@ def step(space: SpaceBuilder, proposals: list[Event], pool: list[Event], drawn: 
     elif kind == "close":
         for outcome in ("passed", "rejected"):  # one of the two states the count right
             content = {"proposal": proposal.id, "outcome": outcome, "winners": []}
-            pool.append(space.emit(who, "proposal.close", content, after, ts=T0 + 2 * HOUR))
+            pool.append(space.emit(who, "proposal.close", content, after,
+                                   ts=T0 + 2 * HOUR + len(pool)))  # fmt: skip
     elif kind == "delegate":
         target = PEOPLE[(who_index + 1 + which) % len(PEOPLE)]
         content = {"kind": "*", "to": target.did}
-        pool.append(space.emit(who, "delegation.set", content, after, ts=T0 + HOUR + 5))
+        pool.append(space.emit(who, "delegation.set", content, after, ts=T0 + HOUR + len(pool)))
     else:
-        pool.append(space.emit(who, "delegation.revoke", {"kind": "*"}, after, ts=T0 + HOUR + 6))
+        revoke = {"kind": "*"}
+        pool.append(space.emit(who, "delegation.revoke", revoke, after, ts=T0 + HOUR + len(pool)))
 
 
 @settings(max_examples=60, deadline=None)
