@@ -31,6 +31,8 @@ DatabaseUrl = Annotated[
     ),
 ]
 DEFAULT_DATA = Path("data")
+# Above the live documents' own frame limit, so that one refuses with its precise reason.
+WS_MAX_BYTES = 4 * 1024 * 1024
 
 
 def _node(data: Path, database_url: str | None) -> Node:
@@ -59,7 +61,10 @@ def serve(
 
     with _node(data, database_url) as node:
         typer.echo(f"p2pvalue node {node.did} on http://{host}:{port}/")
-        uvicorn.run(create_app(node), host=host, port=port, log_level="info")
+        uvicorn.run(
+            create_app(node), host=host, port=port, log_level="info", ws="websockets-sansio",
+            ws_max_size=WS_MAX_BYTES,
+        )  # fmt: skip
 
 
 @app.command("demo")

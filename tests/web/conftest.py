@@ -49,7 +49,7 @@ def site(sqlite_node: Node) -> Iterator[str]:
     port = listener.getsockname()[1]
     config = uvicorn.Config(
         create_app(sqlite_node), host="127.0.0.1", port=port,
-        log_config=None, access_log=False, ws="none",
+        log_config=None, access_log=False, ws="websockets-sansio",
     )  # fmt: skip
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, kwargs={"sockets": [listener]}, daemon=True)

@@ -15,29 +15,36 @@ from p2pvalue.accounting.equation import charter_equation
 from p2pvalue.accounting.ledger import ValueEvent
 from p2pvalue.accounts import Account
 from p2pvalue.collab import board as boards
+from p2pvalue.collab import documents as docs
 from p2pvalue.collab import threads as discussions
 from p2pvalue.collab.board import BOARD_REFUSALS, BOARD_TYPES, Board, Task
+from p2pvalue.collab.documents import DOC_REFUSALS, DOC_TYPES, Document, Documents
 from p2pvalue.collab.markdown import mentioned
 from p2pvalue.collab.threads import THREAD_REFUSALS, THREAD_TYPES, Targets, Threads
 from p2pvalue.errors import NotFound, P2PError
 from p2pvalue.events.authority import Authority
+from p2pvalue.events.collab_types import DOC_WRITE
+from p2pvalue.events.event import now_ms
 from p2pvalue.events.types import parse_content
 from p2pvalue.ingest import Outcome
+from p2pvalue.store import documents as doc_store
 
 if TYPE_CHECKING:
     from p2pvalue.node import Node
 
-COLLAB_TYPES = BOARD_TYPES | THREAD_TYPES
+COLLAB_TYPES = BOARD_TYPES | THREAD_TYPES | DOC_TYPES
 CLAIM = "contribution.claim"  # a thread may be on a claim
 COLLAB_REFUSALS = {
     **BOARD_REFUSALS,
     **THREAD_REFUSALS,
+    **DOC_REFUSALS,
     "no_draft": "only a done task with assignees drafts a contribution claim",
     "quantity_required": "give the quantity of the work: the draft has none",
 }
 _NOT_FOUND = {"unknown_project", "unknown_task", "unknown_target", "unknown_thread",
-              "unknown_post"}  # fmt: skip
-_FORBIDDEN = {"not_a_project_member", "not_an_assignee", "not_task_steward", "not_the_author"}
+              "unknown_post", "unknown_document"}  # fmt: skip
+_FORBIDDEN = {"not_a_project_member", "not_an_assignee", "not_task_steward", "not_the_author",
+              "read_only"}  # fmt: skip
 _INVALID = {"assignee_not_a_member", "project_member_not_a_member", "edit_unchanged",
             "quantity_required"}  # fmt: skip
 
@@ -51,10 +58,18 @@ def refusal(code: str) -> P2PError:
 
 
 @dataclass(frozen=True)
+class DocAccess:
+    document: Document
+    did: str
+    writes: bool
+
+
+@dataclass(frozen=True)
 class CollabState:
     board: Board
     threads: Threads
     claims: frozenset[str]
+    documents: Documents
 
 
 class Collab:
@@ -75,7 +90,8 @@ class Collab:
         board = boards.fold(found)
         claims = frozenset(e.id for e in found if e.type == CLAIM)
         threads = discussions.fold(found, self._targets(space, board, claims))
-        state = CollabState(board, threads, claims)
+        documents = docs.fold(space, found, board.projects)
+        state = CollabState(board, threads, claims, documents)
         self._states[space] = (version, state)
         return state
 
@@ -107,6 +123,8 @@ class Collab:
         state = self.state(space)
         if type in BOARD_TYPES:
             reason = boards.check(state.board, proposed)
+        elif type in DOC_TYPES:
+            reason = docs.check(state.documents, proposed, frozenset(state.board.projects))
         else:
             targets = self._targets(space, state.board, state.claims)
             reason = discussions.check(state.threads, proposed, targets)
@@ -118,6 +136,37 @@ class Collab:
         if found is None:
             raise refusal("unknown_task")
         return found
+
+    def document(self, space: str, doc: str) -> Document:
+        found = self.state(space).documents.by_id.get(doc)
+        if found is None:
+            raise refusal("unknown_document")
+        return found
+
+    def access(self, doc: str, did: str) -> DocAccess:
+        """What `did` may do with the live document `doc`: read it if a member of its space,
+        edit it if their roles hold `doc.write`; a refusal otherwise."""
+        try:
+            created = self.node.event(doc)
+        except NotFound:
+            raise refusal("unknown_document") from None
+        if created.type != "doc.create" or not created.accepted:
+            raise refusal("unknown_document")
+        document = self.document(created.space, doc)
+        authority = self._authority(created.space)
+        if not authority.is_member(did):
+            raise P2PError("not_a_member", "only members of the space see its documents", 403)
+        writes = authority.charter.allows(authority.roles_of(did), DOC_WRITE)
+        return DocAccess(document, did, writes)
+
+    def owners(self, doc: str) -> dict[int, str]:
+        """Each Yjs client id of a live document and the member who owns it."""
+        with self.node.engine.begin() as conn:
+            return doc_store.owners(conn, doc)
+
+    def claim_clients(self, doc: str, clients: dict[int, str]) -> None:
+        with self.node.engine.begin() as conn:
+            doc_store.claim(conn, doc, clients, now_ms())
 
     def mentions(self, space: str, text: str) -> list[dict[str, str]]:
         """The members of the space a text mentions as `@username`, in order."""

@@ -1,7 +1,8 @@
 """The founding charter: membership policy and what each role may do.
 
 This is the minimal charter the log enforces; governance extends it. A role lists the event
-types its holders may emit (`"*"` for all). Joining, requesting to join and leaving are
+types its holders may emit (`"*"` for all), and the permissions that are not events
+(`doc.write`: edit live documents). Joining, requesting to join and leaving are
 governed by the membership policy rather than by roles.
 """
 
@@ -13,7 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from p2pvalue.errors import EventError
-from p2pvalue.events.collab_types import COLLABORATING
+from p2pvalue.events.collab_types import COLLABORATING, PERMISSIONS
 from p2pvalue.events.governance_types import EVERYONE, DecisionPolicy
 from p2pvalue.events.types import EVENT_TYPES, ROLE_PATTERN, CharterContent, parse_content
 from p2pvalue.events.value_types import DEFAULT_KINDS, KIND_PATTERN, ValuePolicy
@@ -70,7 +71,7 @@ def _checked(parsed: CharterContent) -> Charter:
     for name, types in roles.items():
         if not ROLE_NAME.match(name):
             raise EventError("invalid_charter", f"role name {name!r} is not [a-z][a-z0-9_-]*")
-        unknown = {t for t in types if t != "*" and t not in EVENT_TYPES}
+        unknown = {t for t in types if t != "*" and t not in EVENT_TYPES and t not in PERMISSIONS}
         if unknown:
             raise EventError("invalid_charter", f"role {name!r} names unknown types {unknown}")
     for listed in (parsed.founder_roles, parsed.member_roles):

@@ -28,8 +28,14 @@ TARGET_KINDS = ("space", "project", "task", "proposal", "contribution")
 COLLABORATING = (
     "project.create", "project.update", "task.create", "task.claim", "task.assign",
     "task.submit", "task.done", "task.drop", "task.reopen", "thread.create", "thread.reply",
-    "thread.edit", "thread.react",
+    "thread.edit", "thread.react", "doc.create", "doc.write", "doc.snapshot",
 )  # fmt: skip
+# Permissions a charter may grant that are not event types: `doc.write` lets its holders edit
+# live documents (other members only read them).
+DOC_WRITE = "doc.write"
+PERMISSIONS = frozenset({DOC_WRITE})
+STATE_HASH_PATTERN = r"^[0-9a-f]{64}$"
+MAX_DOC_AUTHORS = 1000
 MAX_TEXT = 20_000
 DID = re.compile(DID_PATTERN)
 LABEL = re.compile(LABEL_PATTERN)
@@ -116,6 +122,23 @@ class ThreadReact(_Content):
     on: bool
 
 
+class DocCreate(_Content):
+    title: str = Field(min_length=1, max_length=200)
+    project: str | None = Field(default=None, pattern=EVENT_ID_PATTERN)
+
+
+class DocSnapshot(_Content):
+    """A document's state as its node saw it: the hash of its state (state vector and delete
+    set), its size, and how many units of its live content each author wrote."""
+
+    doc: str = Field(pattern=EVENT_ID_PATTERN)
+    state: str = Field(pattern=STATE_HASH_PATTERN)
+    bytes: int = Field(ge=0, le=2**53 - 1)
+    units: int = Field(ge=0, le=2**53 - 1)
+    authors: dict[str, int] = Field(max_length=MAX_DOC_AUTHORS)
+    unattributed: int = Field(default=0, ge=0, le=2**53 - 1)
+
+
 def _check_dids(dids: list[str], what: str) -> None:
     if not all(DID.match(did) and len(did) <= 80 for did in dids):
         raise EventError("invalid_content", f"{what}: every entry is a did:key")
@@ -150,3 +173,13 @@ def check_thread_create(thread: ThreadCreate) -> None:
     """A thread on the space names no id; a thread on anything else names what it is on."""
     if (thread.on.kind == "space") != (thread.on.id is None):
         raise EventError("invalid_target", "on.id names the project, task, proposal or claim")
+
+
+def check_doc_snapshot(snapshot: DocSnapshot) -> None:
+    """Authors are members' dids with positive shares that, with the unattributed rest, add
+    up to the document's live units."""
+    _check_dids(list(snapshot.authors), "authors")
+    if any(units <= 0 for units in snapshot.authors.values()):
+        raise EventError("invalid_content", "authors: each share is a positive count of units")
+    if sum(snapshot.authors.values()) + snapshot.unattributed != snapshot.units:
+        raise EventError("invalid_content", "authors and unattributed add up to units")

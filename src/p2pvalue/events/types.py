@@ -14,6 +14,8 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from p2pvalue.errors import EventError
 from p2pvalue.events.collab_types import (
+    DocCreate,
+    DocSnapshot,
     ProjectCreate,
     ProjectUpdate,
     TaskAssign,
@@ -25,6 +27,7 @@ from p2pvalue.events.collab_types import (
     ThreadEdit,
     ThreadReact,
     ThreadReply,
+    check_doc_snapshot,
     check_project_create,
     check_project_update,
     check_task_assign,
@@ -169,6 +172,8 @@ EVENT_TYPES: dict[str, EventType] = {
         EventType("thread.reply", RANK_ORDINARY, ThreadReply),
         EventType("thread.edit", RANK_ORDINARY, ThreadEdit),
         EventType("thread.react", RANK_ORDINARY, ThreadReact),
+        EventType("doc.create", RANK_ORDINARY, DocCreate),
+        EventType("doc.snapshot", RANK_ORDINARY, DocSnapshot, check_doc_snapshot),
     )
 }
 

@@ -1,7 +1,7 @@
 """Tables. `events` holds each space's log; `pending_events` (with `pending_links`) what
-waits for its ancestors; `accounts`, `sessions`, `profile_fields`, `follows` and `messages`
-are the node's own records (personal data kept off the shared log); every other table is
-a projection, rebuilt from `events`."""
+waits for its ancestors; `accounts`, `sessions`, `profile_fields`, `follows`, `messages` and
+`doc_clients` are the node's own records (personal data kept off the shared log); every
+other table is a projection, rebuilt from `events`."""
 
 from __future__ import annotations
 
@@ -158,6 +158,17 @@ messages = Table(
     # A member's messages newest first: one index range per side, paged by id.
     Index("ix_messages_recipient_id", "recipient", "id"),
     Index("ix_messages_sender_id", "sender", "id"),
+)
+
+# Which member wrote through each Yjs client id of a live document: the first to send content
+# under a client id owns it, so each author's share of a document can be measured.
+doc_clients = Table(
+    "doc_clients",
+    metadata,
+    Column("doc", ID, primary_key=True),
+    Column("client", BigInteger, primary_key=True, autoincrement=False),
+    Column("did", DID, nullable=False),
+    Column("first_seen", BigInteger, nullable=False),
 )
 
 PROJECTIONS = (event_status, spaces, members, heads)

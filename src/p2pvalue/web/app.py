@@ -6,22 +6,28 @@ import asyncio
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager, suppress
+from pathlib import Path
 from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from fastapi.staticfiles import StaticFiles
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from p2pvalue import __version__
+from p2pvalue.collab.live import SNAPSHOT_EVERY, LiveDocuments
 from p2pvalue.errors import P2PError
 from p2pvalue.node import Node
 from p2pvalue.web import (
     api,
     collab_api,
     collab_pages,
+    doc_api,
+    doc_pages,
+    doc_socket,
     governance_api,
     governance_pages,
     message_api,
@@ -34,6 +40,7 @@ from p2pvalue.web import (
 
 MAX_REQUEST_BYTES = 1024 * 1024
 DEADLINES_EVERY = 60.0
+STATIC = Path(__file__).parent / "static"
 LOG = logging.getLogger(__name__)
 
 
@@ -41,21 +48,29 @@ def error_body(code: str, message: str, **extra: Any) -> dict[str, Any]:
     return {"error": {"code": code, "message": message, **extra}}
 
 
-def create_app(node: Node, deadlines_every: float = DEADLINES_EVERY) -> FastAPI:
-    """The node's web application: API, pages, health check and OpenAPI document; while it
-    runs, the node keeps its own deadlines (closing claims whose review window passed,
-    revealing sealed ballots and closing proposals whose window ended)."""
+def create_app(
+    node: Node, deadlines_every: float = DEADLINES_EVERY, snapshot_every: float = SNAPSHOT_EVERY
+) -> FastAPI:
+    """The node's web application: API, pages, live documents, health check and OpenAPI
+    document; while it runs, the node keeps its own deadlines (closing claims whose review
+    window passed, revealing sealed ballots and closing proposals whose window ended) and
+    snapshots the live documents that changed."""
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         stop = asyncio.Event()
         keeper = asyncio.create_task(_keep_deadlines(node, deadlines_every, stop))
-        try:
-            yield
-        finally:
-            # Let a round in progress finish: its thread holds a database connection.
-            stop.set()
-            await keeper
+        documents = LiveDocuments(node, snapshot_every=snapshot_every)
+        async with documents:
+            app.state.documents = documents
+            snapshots = asyncio.create_task(documents.keep_snapshots())
+            try:
+                yield
+            finally:
+                snapshots.cancel()
+                # Let a round in progress finish: its thread holds a database connection.
+                stop.set()
+                await keeper
 
     app = FastAPI(
         title="p2pvalue node", version=__version__, openapi_url="/openapi.json", lifespan=lifespan
@@ -67,11 +82,15 @@ def create_app(node: Node, deadlines_every: float = DEADLINES_EVERY) -> FastAPI:
     app.include_router(collab_api.router)
     app.include_router(social_api.router)
     app.include_router(message_api.router)
+    app.include_router(doc_api.router)
+    app.include_router(doc_socket.router)
     app.include_router(pages.router)
     app.include_router(value_pages.router)
     app.include_router(governance_pages.router)
     app.include_router(collab_pages.router)
+    app.include_router(doc_pages.router)
     app.include_router(social_pages.router)
+    app.mount("/static", StaticFiles(directory=STATIC), name="static")
     app.add_exception_handler(P2PError, _p2p_error)  # type: ignore[arg-type]
     app.add_exception_handler(RequestValidationError, _validation_error)  # type: ignore[arg-type]
     app.add_exception_handler(HTTPException, _http_error)  # type: ignore[arg-type]

@@ -57,7 +57,7 @@ def _done(
     return acted(call, back, COLLAB_REFUSALS, to)
 
 
-def _common(node: Node, authority: Authority, account: Account | None) -> dict[str, Any]:
+def collab_context(node: Node, authority: Authority, account: Account | None) -> dict[str, Any]:
     """What every collaboration page shows: the space, its state, members and their names."""
     state = node.collab.state(authority.space)
     members = sorted(did for did in authority.members if authority.is_member(did))
@@ -78,7 +78,9 @@ def projects_page(
     authority = space_authority(node, space_id)
     if authority is None:
         return missing(request, account, f"no space {space_id!r} on this node")
-    return render(request, "collab_projects.html", account, **_common(node, authority, account))
+    return render(
+        request, "collab_projects.html", account, **collab_context(node, authority, account)
+    )
 
 
 @router.post(SPACE + "/projects")
@@ -97,7 +99,7 @@ def project_page(
 ) -> HTMLResponse:
     """A project: what it is, its members, its tasks and threads, and the forms to change it."""
     authority = space_authority(node, space_id)
-    common = _common(node, authority, account) if authority else {}
+    common = collab_context(node, authority, account) if authority else {}
     project = common["board"].projects.get(project_id) if authority else None
     if project is None:
         return missing(request, account, f"no project {project_id!r} in this space")
@@ -127,7 +129,7 @@ def board_page(
     authority = space_authority(node, space_id)
     if authority is None:
         return missing(request, account, f"no space {space_id!r} on this node")
-    common = _common(node, authority, account)
+    common = collab_context(node, authority, account)
     tasks = list(common["board"].tasks.values())
     labels = sorted({label for task in tasks for label in task.labels})
     chosen = [t for t in tasks if (not label or label in t.labels)
@@ -156,7 +158,7 @@ def task_page(
     """A task: its description, labels, due date, bounty, assignees and history; the moves
     the viewer may make; once done, the claim it drafts."""
     authority = space_authority(node, space_id)
-    common = _common(node, authority, account) if authority else {}
+    common = collab_context(node, authority, account) if authority else {}
     task: Task | None = common["board"].tasks.get(task_id) if authority else None
     if authority is None or task is None:
         return missing(request, account, f"no task {task_id!r} in this space")
@@ -211,7 +213,7 @@ def threads_page(
     authority = space_authority(node, space_id)
     if authority is None:
         return missing(request, account, f"no space {space_id!r} on this node")
-    common = _common(node, authority, account)
+    common = collab_context(node, authority, account)
     threads = list(reversed(common["state"].threads.on()))
     return render(request, "collab_threads.html", account, threads=threads,
                   on=("space", ""), **common)  # fmt: skip
@@ -238,7 +240,7 @@ def thread_page(
 ) -> HTMLResponse:
     """A thread: its posts as sanitised HTML with mentions linked, reactions and history."""
     authority = space_authority(node, space_id)
-    common = _common(node, authority, account) if authority else {}
+    common = collab_context(node, authority, account) if authority else {}
     thread = common["state"].threads.threads.get(thread_id) if authority else None
     if thread is None:
         return missing(request, account, f"no thread {thread_id!r} in this space")
