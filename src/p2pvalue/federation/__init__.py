@@ -1,0 +1,1 @@
+"""Federation between nodes: how one node proves to another that a request is its own."""
