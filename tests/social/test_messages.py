@@ -18,6 +18,7 @@ from p2pvalue.social.messages import (
     open_sealed,
     parse_ciphertext,
     seal,
+    sign_message,
 )
 
 PASSWORD = "correct horse battery"
@@ -48,15 +49,21 @@ def test_ciphertext_and_signature_rules() -> None:
     too_big = b64u(b"\0" * (MAX_CIPHERTEXT + 1))
     assert _code(parse_ciphertext, too_big) == ("message_too_large", 413)
     assert parse_ciphertext(b64u(b"\0" * MAX_CIPHERTEXT)) == b"\0" * MAX_CIPHERTEXT
-    assert check_signature(ana.did, sealed, b64u(ana.sign(sealed))) == ana.sign(sealed)
-    forged = b64u(KeyPair.generate().sign(sealed))
-    assert _code(check_signature, ana.did, sealed, forged) == ("bad_signature", 422)
-    assert _code(check_signature, ana.did, sealed, "%%") == ("bad_signature", 422)
+    ben, cyd = KeyPair.generate().did, KeyPair.generate().did
+    signature = sign_message(ana, ben, sealed)
+    assert check_signature(ana.did, ben, sealed, signature) == unb64u(signature)
+    forged = sign_message(KeyPair.generate(), ben, sealed)
+    assert _code(check_signature, ana.did, ben, sealed, forged) == ("bad_signature", 422)
+    assert _code(check_signature, ana.did, ben, sealed, "%%") == ("bad_signature", 422)
+    # A signature binds its recipient, and is not a bare signature of the ciphertext.
+    assert _code(check_signature, ana.did, cyd, sealed, signature) == ("bad_signature", 422)
+    bare = b64u(ana.sign(sealed))
+    assert _code(check_signature, ana.did, ben, sealed, bare) == ("bad_signature", 422)
 
 
 def _send(node: Node, sender: Account, to: str, text: bytes) -> str:
     sealed = seal(to, text)
-    signature = b64u(node.accounts.key_of(sender).sign(sealed))
+    signature = sign_message(node.accounts.key_of(sender), to, sealed)
     sent: str = node.messages.send(sender, to, b64u(sealed), signature)["id"]
     return sent
 
@@ -97,7 +104,7 @@ def test_recipients_must_be_known_here_and_not_yourself(node: Node) -> None:
     ana, ben = (node.accounts.register(n, PASSWORD) for n in ("ana", "ben"))
     stranger = KeyPair.generate().did
     sealed = seal(stranger, b"hi")
-    signature = b64u(node.accounts.key_of(ana).sign(sealed))
+    signature = sign_message(node.accounts.key_of(ana), stranger, sealed)
     refusal = _code(node.messages.send, ana, stranger, b64u(sealed), signature)
     assert refusal == ("unknown_member", 404)
     assert _code(node.messages.messaging_key, stranger) == ("unknown_member", 404)

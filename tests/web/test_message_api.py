@@ -13,7 +13,7 @@ from sqlalchemy import inspect, text
 from p2pvalue.events.canonical import b64u, unb64u
 from p2pvalue.events.keys import KeyPair
 from p2pvalue.node import Node
-from p2pvalue.social.messages import MAX_CIPHERTEXT, open_sealed, seal
+from p2pvalue.social.messages import MAX_CIPHERTEXT, open_sealed, seal, sign_message
 from web.client import ApiClient, Member, error_code
 
 PLAINTEXT = b"the spare key is under the third flowerpot"
@@ -21,7 +21,7 @@ PLAINTEXT = b"the spare key is under the third flowerpot"
 
 def _body(sender: KeyPair, to: str, plaintext: bytes) -> dict[str, str]:
     sealed = seal(to, plaintext)
-    return {"to": to, "ciphertext": b64u(sealed), "signature": b64u(sender.sign(sealed))}
+    return {"to": to, "ciphertext": b64u(sealed), "signature": sign_message(sender, to, sealed)}
 
 
 def _send(api: ApiClient, member: Member, body: dict[str, Any]) -> httpx.Response:
@@ -49,7 +49,8 @@ def test_a_sealed_message_reaches_the_recipient_and_only_ciphertext_is_stored(
     # Sealed with the published key, as a client that has only the API would.
     box = nacl.public.SealedBox(nacl.public.PublicKey(unb64u(published["key"])))
     sealed = bytes(box.encrypt(PLAINTEXT))
-    body = {"to": ben.did, "ciphertext": b64u(sealed), "signature": b64u(ana_key.sign(sealed))}
+    signature = sign_message(ana_key, ben.did, sealed)
+    body = {"to": ben.did, "ciphertext": b64u(sealed), "signature": signature}
     sent = _send(api, ana, body)
     assert sent.status_code == 201, sent.text
 

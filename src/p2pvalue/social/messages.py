@@ -1,6 +1,7 @@
 """Direct messages, end-to-end encrypted: a sender seals each message to the recipient's
-X25519 key (converted from their Ed25519 `did:key`) and signs the sealed bytes; this node
-checks the signature, stores and relays the ciphertext, and never sees a plaintext.
+X25519 key (converted from their Ed25519 `did:key`) and signs the sealed bytes bound to the
+recipient (`signed_bytes`); this node checks the signature, stores and relays the
+ciphertext, and never sees a plaintext.
 
 `seal` and `open_sealed` are what a client runs; `Messages` is the node's side.
 """
@@ -29,6 +30,7 @@ MAX_CIPHERTEXT = 64 * 1024  # bytes of sealed box, after base64url decoding
 MAX_CIPHERTEXT_TEXT = -(-MAX_CIPHERTEXT * 4 // 3)  # its base64url length, checked before decoding
 SEAL_OVERHEAD = nacl.bindings.crypto_box_SEALBYTES  # ephemeral public key and MAC: 48 bytes
 MAX_PAGE = 100
+SIGNING_DOMAIN = b"p2pvalue-message\x00"
 
 
 def messaging_key(did: str) -> bytes:
@@ -71,14 +73,29 @@ def parse_ciphertext(text: str) -> bytes:
     return sealed
 
 
-def check_signature(sender: str, sealed: bytes, signature: str) -> bytes:
-    """The sender's Ed25519 signature of the sealed bytes, refused unless it verifies."""
+def signed_bytes(recipient: str, sealed: bytes) -> bytes:
+    """What a sender signs: the sealed box bound to its recipient, under a prefix of its own,
+    so a signature can be neither moved to another recipient nor taken for another kind of
+    signature by the same key."""
+    return SIGNING_DOMAIN + recipient.encode() + b"\x00" + sealed
+
+
+def sign_message(keypair: KeyPair, recipient: str, sealed: bytes) -> str:
+    """The sender's signature of a sealed message to `recipient`, as base64url."""
+    return b64u(keypair.sign(signed_bytes(recipient, sealed)))
+
+
+def check_signature(sender: str, recipient: str, sealed: bytes, signature: str) -> bytes:
+    """The sender's Ed25519 signature of the sealed bytes for `recipient`, refused unless it
+    verifies."""
     try:
         raw = unb64u(signature)
     except ValueError:
         raw = b""
-    if not verify(sender, sealed, raw):
-        raise _invalid("bad_signature", "the signature is not the sender's over the ciphertext")
+    if not verify(sender, signed_bytes(recipient, sealed), raw):
+        raise _invalid(
+            "bad_signature", "the signature is not the sender's over this message to its recipient"
+        )
     return raw
 
 
@@ -125,7 +142,7 @@ class Messages:
             raise _invalid("message_to_self", "a message goes to someone else")
         self._known(to)
         sealed = parse_ciphertext(ciphertext)
-        signed = check_signature(account.did, sealed, signature)
+        signed = check_signature(account.did, to, sealed, signature)
         with writing(self._engine) as conn:
             stored = store.add(conn, account.did, to, sealed, signed, now_ms())
         return as_json(stored)
