@@ -1,6 +1,6 @@
 // A real Yjs client (y-websocket's WebsocketProvider) that tests drive over line-delimited JSON.
 //
-//   node tests/collab/yclient.mjs --url WS_BASE --doc DOC_ID [--token T] [--name NAME]
+//   node tests/collab/yclient.mjs --url WS_BASE --doc=DOC_ID [--token=T] [--name=NAME]
 //
 // Prints one JSON object a line:
 //   {"event":"status","status":"connecting"|"connected"|"disconnected"}
@@ -35,7 +35,7 @@ const { values: args } = parseArgs({
   }
 })
 if (!args.url || !args.doc) {
-  process.stderr.write('usage: yclient.mjs --url WS_BASE --doc DOC_ID [--token T] [--name NAME]\n')
+  process.stderr.write('usage: yclient.mjs --url WS_BASE --doc=DOC_ID [--token=T] [--name=NAME]\n')
   process.exit(2)
 }
 

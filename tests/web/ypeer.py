@@ -37,8 +37,12 @@ class YPeer:
         self.local.append(event.update)
 
     def sync(self) -> None:
-        """Answer the node's sync step 1, then ask for its state and apply the reply."""
-        self.socket.send_bytes(_reply(self.socket.receive_bytes(), self.doc))
+        """Answer the node's sync step 1 (after who is here, if anyone is), then ask for its
+        state and apply the reply."""
+        first = self.socket.receive_bytes()
+        while first[0] == 1:  # awareness: the node tells a newcomer who is already here
+            first = self.socket.receive_bytes()
+        self.socket.send_bytes(_reply(first, self.doc))
         self.round_trip()
 
     def round_trip(self) -> None:

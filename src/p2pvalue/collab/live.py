@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 import anyio
 from anyio import to_thread
-from pycrdt import Text, get_state
+from pycrdt import Text, create_awareness_message, get_state
 from pycrdt.store import SQLiteYStore, YDocNotFound
 from pycrdt.websocket import WebsocketServer, YRoom
 
@@ -159,6 +159,7 @@ class Guard:
         self.access = access
         self.live = live
         self.checked = time.monotonic()
+        self.present: set[int] = set()  # the awareness client ids this socket speaks for
 
     @property
     def path(self) -> str:
@@ -195,6 +196,8 @@ class Guard:
         if frame.kind == yframes.AWARENESS:
             if len(frame.payload) > MAX_AWARENESS_BYTES:
                 raise Refusal("awareness_too_large")
+            for client, _, state in yframes.awareness(frame.payload):
+                (self.present.discard if state is None else self.present.add)(client)
             return True
         if frame.kind != yframes.SYNC or frame.sync == yframes.STEP1:
             return frame.kind == yframes.SYNC
@@ -238,9 +241,12 @@ class LiveDocuments(WebsocketServer):
     async def serve_member(self, socket: Socket, access: DocAccess) -> None:
         """Serve one member's connection to a document until either side closes it."""
         room = await self._open(access.document.id, access.document.space)
+        guard = Guard(socket, room, access, self)
         try:
-            await room.serve(Guard(socket, room, access, self))
+            await _greet(socket, room)
+            await room.serve(guard)
         finally:
+            await _gone(room, guard.present)
             await self._leave(room)
 
     async def read(self, doc: str, space: str) -> tuple[str, Measure]:
@@ -323,6 +329,27 @@ class LiveDocuments(WebsocketServer):
         content = found.content(doc)
         act = self.node.act
         return await to_thread.run_sync(lambda: act(account, space, "doc.snapshot", content))
+
+
+async def _greet(socket: Socket, room: DocRoom) -> None:
+    """Tell a newcomer who is already here (the room's awareness), as y-websocket's own
+    server does, rather than leave them to wait for everyone's next renewal."""
+    present = [client for client in room.awareness.states if client != room.awareness.client_id]
+    if present:
+        update = room.awareness.encode_awareness_update(present)
+        await socket.send(create_awareness_message(update))
+
+
+async def _gone(room: DocRoom, present: set[int]) -> None:
+    """Tell the others that the awareness states a closed socket spoke for are gone, even
+    if its client did not say so before it went."""
+    left = [client for client in present if client in room.awareness.states]
+    if not left:
+        return
+    room.awareness.remove_awareness_states(left, "disconnect")
+    message = create_awareness_message(room.awareness.encode_awareness_update(left))
+    for client in list(room.clients):
+        await client.send(message)
 
 
 def _logged(exception: Exception, log: logging.Logger) -> bool:
