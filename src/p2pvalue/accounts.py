@@ -48,8 +48,10 @@ class Accounts:
         self._box = nacl.secret.SecretBox(keyring)
         self._hasher = hasher or PasswordHasher()
 
-    def register(self, username: str, password: str) -> Account:
-        """A new account with a fresh key pair; refuses taken or malformed names."""
+    def register(self, username: str, password: str, seed: bytes | None = None) -> Account:
+        """A new account with a fresh key pair, or with the key of `seed` for a member who
+        moves here from another node; refuses taken or malformed names, and a key that
+        already has an account here."""
         if not USERNAME.fullmatch(username or ""):
             raise P2PError(
                 "invalid_username", "3 to 40 characters: lower-case letters, digits, _ . -", 422
@@ -58,7 +60,7 @@ class Accounts:
             raise P2PError(
                 "weak_password", f"passwords have at least {MIN_PASSWORD} characters", 422
             )
-        key = KeyPair.generate()
+        key = KeyPair.generate() if seed is None else KeyPair(seed)
         row = {
             "username": username,
             "password_hash": self._hasher.hash(password),
@@ -68,6 +70,8 @@ class Accounts:
         }
         try:
             with writing(self._engine) as conn:
+                if conn.scalar(select(accounts.c.id).where(accounts.c.did == key.did)):
+                    raise Conflict("key_taken", "an account here already has this key")
                 if conn.scalar(select(accounts.c.id).where(accounts.c.username == username)):
                     raise IntegrityError("username", None, Exception())
                 inserted = conn.execute(insert(accounts).values(row)).inserted_primary_key

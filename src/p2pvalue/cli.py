@@ -30,6 +30,14 @@ DatabaseUrl = Annotated[
         help="SQLAlchemy URL (e.g. postgresql://…); default: SQLite in the data folder.",
     ),
 ]
+PublicUrl = Annotated[
+    str | None,
+    typer.Option(
+        "--public-url",
+        envvar="P2PVALUE_PUBLIC_URL",
+        help="Where other nodes reach this one (e.g. https://node.example); enables federation.",
+    ),
+]
 DEFAULT_DATA = Path("data")
 # Above the live documents' own frame limit, so that one refuses with its precise reason.
 WS_MAX_BYTES = 4 * 1024 * 1024
@@ -40,9 +48,11 @@ def _node(data: Path, database_url: str | None) -> Node:
 
 
 @app.command()
-def init(data: DataDir = DEFAULT_DATA, database_url: DatabaseUrl = None) -> None:
+def init(
+    data: DataDir = DEFAULT_DATA, database_url: DatabaseUrl = None, public_url: PublicUrl = None
+) -> None:
     """Create a data folder: configuration, the node's key and the keyring for member keys."""
-    config = init_data_dir(data, database_url)
+    config = init_data_dir(data, database_url, public_url)
     with Node(config) as node:
         typer.echo(f"node {node.did} ready in {data} ({config.url.split(':')[0]})")
 
@@ -53,18 +63,46 @@ def serve(
     database_url: DatabaseUrl = None,
     host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
+    public_url: PublicUrl = None,
+    sync_every: Annotated[
+        float, typer.Option(help="Seconds between anti-entropy rounds with other nodes.")
+    ] = 30.0,
 ) -> None:
-    """Run the node's web server: pages at /, the API under /api/v1, OpenAPI at /openapi.json."""
+    """Run the node's web server: pages at /, the API under /api/v1, OpenAPI at /openapi.json,
+    and, with a public URL, federation with the other nodes of its spaces."""
     import uvicorn
 
     from p2pvalue.web.app import create_app
 
-    with _node(data, database_url) as node:
+    with Node(load_config(data, database_url, public_url)) as node:
         typer.echo(f"p2pvalue node {node.did} on http://{host}:{port}/")
         uvicorn.run(
-            create_app(node), host=host, port=port, log_level="info", ws="websockets-sansio",
-            ws_max_size=WS_MAX_BYTES,
+            create_app(node, sync_every=sync_every), host=host, port=port, log_level="info",
+            ws="websockets-sansio", ws_max_size=WS_MAX_BYTES,
         )  # fmt: skip
+
+
+@app.command("export-member")
+def export_member(
+    username: Annotated[str, typer.Argument(help="The member's username on this node.")],
+    data: DataDir = DEFAULT_DATA,
+    database_url: DatabaseUrl = None,
+    output: Annotated[
+        Path | None, typer.Option("-o", help="File to write; default p2pvalue-USERNAME.zip.")
+    ] = None,
+) -> None:
+    """Write everything this node holds about a member as one ZIP archive (without their
+    secret key), the same archive as GET /api/v1/accounts/me/export."""
+    from p2pvalue.rights.export import member_archive
+
+    with _node(data, database_url) as node:
+        account = node.accounts.by_username(username)
+        if account is None:
+            raise P2PError("unknown_member", f"no member {username!r} on this node")
+        archive = member_archive(node, account)
+    target = output or Path(f"p2pvalue-{username}.zip")
+    target.write_bytes(archive)
+    typer.echo(f"wrote {target} ({len(archive)} bytes)")
 
 
 @app.command("demo")

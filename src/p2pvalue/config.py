@@ -6,6 +6,7 @@ import json
 import os
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import nacl.utils
 
@@ -23,6 +24,9 @@ DATABASE_FILE = "p2pvalue.db"
 class NodeConfig:
     data_dir: Path
     database_url: str | None = None
+    # Where other nodes reach this one (e.g. https://node.example): announced in the spaces
+    # its members belong to. None: the node does not take part in federation.
+    public_url: str | None = None
 
     @property
     def url(self) -> str:
@@ -35,7 +39,9 @@ class NodeConfig:
         return _read_secret(self.data_dir / KEYRING_FILE)
 
 
-def init_data_dir(data_dir: Path, database_url: str | None = None) -> NodeConfig:
+def init_data_dir(
+    data_dir: Path, database_url: str | None = None, public_url: str | None = None
+) -> NodeConfig:
     """Create the folder, the node key and the keyring once; keep them if already there."""
     data_dir.mkdir(parents=True, exist_ok=True)
     for name in (NODE_KEY_FILE, KEYRING_FILE):
@@ -43,8 +49,10 @@ def init_data_dir(data_dir: Path, database_url: str | None = None) -> NodeConfig
         if not path.exists():
             _write_secret(path, nacl.utils.random(32))
     config_path = data_dir / CONFIG_FILE
-    config = {"database_url": database_url} if database_url else {}
-    if not config_path.exists() or database_url:
+    given = {"database_url": database_url, "public_url": public_url and public_url.rstrip("/")}
+    changes = {name: value for name, value in given.items() if value}
+    if not config_path.exists() or changes:
+        config = {**_stored(config_path), **changes} if config_path.exists() else changes
         # The database URL may hold a password: only the node's user may read the file.
         descriptor = os.open(config_path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
         with os.fdopen(descriptor, "w") as handle:
@@ -53,18 +61,29 @@ def init_data_dir(data_dir: Path, database_url: str | None = None) -> NodeConfig
     return load_config(data_dir)
 
 
-def load_config(data_dir: Path, database_url: str | None = None) -> NodeConfig:
-    """The configuration in `data_dir`; a `database_url` given here wins over the file's."""
+def load_config(
+    data_dir: Path, database_url: str | None = None, public_url: str | None = None
+) -> NodeConfig:
+    """The configuration in `data_dir`; a `database_url` or `public_url` given here wins
+    over the file's."""
     config_path = data_dir / CONFIG_FILE
     if not config_path.exists():
         raise P2PError("not_initialised", f"{data_dir} is not a node folder: run `p2pvalue init`")
+    stored = _stored(config_path)
+    url = public_url or stored.get("public_url")
+    return NodeConfig(
+        data_dir, database_url or stored.get("database_url"), url.rstrip("/") if url else None
+    )
+
+
+def _stored(config_path: Path) -> dict[str, Any]:
     try:
         stored = json.loads(config_path.read_text())
     except (OSError, json.JSONDecodeError) as error:
         raise P2PError("bad_config", f"{config_path} cannot be read: {error}") from None
     if not isinstance(stored, dict):
         raise P2PError("bad_config", f"{config_path} does not hold a JSON object")
-    return NodeConfig(data_dir, database_url or stored.get("database_url"))
+    return stored
 
 
 def _write_secret(path: Path, secret: bytes) -> None:

@@ -29,7 +29,8 @@ from p2pvalue.store.schema import spaces
 
 MAX_HELD_PER_SPACE = 1000
 LOG = logging.getLogger(__name__)
-Listener = Callable[[Sequence[Event]], None]
+# Hears each committed batch, and the node it came from (None: from this node's own side).
+Listener = Callable[[Sequence[Event], str | None], None]
 
 
 @dataclass(frozen=True)
@@ -92,8 +93,11 @@ class WritePath:
     def subscribe(self, listener: Listener) -> None:
         self._listeners.append(listener)
 
-    def ingest(self, wires: Iterable[Any], *, hold_missing: bool = False) -> list[Outcome]:
-        """Take a batch of wire events; one outcome per event, in the same order."""
+    def ingest(
+        self, wires: Iterable[Any], *, hold_missing: bool = False, origin: str | None = None
+    ) -> list[Outcome]:
+        """Take a batch of wire events; one outcome per event, in the same order. `origin`
+        names the node that sent them, for listeners (None: this node's own)."""
         now = now_ms()
         outcomes: list[Outcome | None] = []
         parsed: list[tuple[int, Event]] = []
@@ -105,7 +109,7 @@ class WritePath:
                 outcomes.append(Outcome.refused(error))
         with self._lock:
             committed = self._commit(parsed, outcomes, hold_missing)
-        self._notify(committed)
+        self._notify(committed, origin)
         return [o for o in outcomes if o is not None]
 
     def _commit(
@@ -320,10 +324,10 @@ class WritePath:
                     elif outcome.status == "refused":
                         LOG.warning("held event %s refused on release: %s", event_id, outcome.code)
 
-    def _notify(self, committed: Sequence[Event]) -> None:
+    def _notify(self, committed: Sequence[Event], origin: str | None) -> None:
         if committed:
             for listener in list(self._listeners):
-                listener(committed)
+                listener(committed, origin)
 
 
 def _decided(event: Event, log: SpaceLog | None) -> Outcome:

@@ -31,6 +31,7 @@ from p2pvalue.errors import NotFound, P2PError
 from p2pvalue.events.charter import default_charter
 from p2pvalue.events.event import now_ms
 from p2pvalue.events.types import parse_content
+from p2pvalue.federation.replication import Replication
 from p2pvalue.governing import GOVERNANCE_TYPES, Governance
 from p2pvalue.ingest import Outcome, WritePath
 from p2pvalue.social import Social
@@ -80,6 +81,7 @@ class Node:
         self.social = Social(self)
         self.messages = Messages(self.engine, self.accounts)
         self.notifications = Notifications(self)
+        self.replication = Replication(self)
 
     def __enter__(self) -> Node:
         return self
@@ -107,7 +109,10 @@ class Node:
             "description": description,
             "charter": charter or default_charter(membership),
         }
-        return self.writer.create_space(self.accounts.key_of(account), content)
+        outcome = self.writer.create_space(self.accounts.key_of(account), content)
+        if outcome.status == "accepted" and outcome.id is not None:
+            self._announce_home(account, outcome.id)
+        return outcome
 
     def act(
         self, account: Account, space: str, type: str, content: dict[str, Any],
@@ -126,7 +131,35 @@ class Node:
             self.governance.precheck(account, space, type, content, ts)
         elif type in COLLAB_TYPES:
             self.collab.precheck(account, space, type, content, ts)
-        return self.writer.act(self.accounts.key_of(account), space, type, content, ts)
+        outcome = self.writer.act(self.accounts.key_of(account), space, type, content, ts)
+        if outcome.status == "accepted" and type != "member.home":
+            self._announce_home(account, space)
+        return outcome
+
+    def announce_home(self, account: Account) -> list[str]:
+        """Announce in every space here of which `account` is a member that they live on this
+        node (a member who moved here with their key); the spaces where it was news."""
+        announced = []
+        for summary in self.spaces():
+            before = self.replication.homes(summary.id).get(account.did)
+            self._announce_home(account, summary.id)
+            if self.replication.homes(summary.id).get(account.did) != before:
+                announced.append(summary.id)
+        return announced
+
+    def _announce_home(self, account: Account, space: str) -> None:
+        """Tell the space where a member of this node lives, once they are a member and if
+        it does not know yet (or knows an old home), so other nodes reach them here."""
+        url = self.config.public_url
+        if url is None:
+            return
+        home = self.replication.homes(space).get(account.did)
+        if home is not None and (home.node, home.url) == (self.did, url):
+            return
+        log = self.writer.log(space)
+        if log is not None and log.authority is not None and log.authority.is_member(account.did):
+            content = {"node": self.did, "url": url}
+            self.writer.act(self.accounts.key_of(account), space, "member.home", content)
 
     def reputation(self, space: str) -> ReputationResult:
         """The space's graph reputation, derived from its ledger (cached until the log changes)."""
@@ -200,8 +233,10 @@ class Node:
         if reason is not None:
             raise P2PError(reason, VALUE_REFUSALS.get(reason, reason), 422)
 
-    def ingest(self, wires: list[Any], *, hold_missing: bool = False) -> list[Outcome]:
-        return self.writer.ingest(wires, hold_missing=hold_missing)
+    def ingest(
+        self, wires: list[Any], *, hold_missing: bool = False, origin: str | None = None
+    ) -> list[Outcome]:
+        return self.writer.ingest(wires, hold_missing=hold_missing, origin=origin)
 
     def spaces(self) -> list[SpaceSummary]:
         with self.engine.begin() as conn:

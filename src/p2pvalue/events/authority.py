@@ -214,6 +214,7 @@ _CHECKS: dict[str, Check] = {
     "member.join": _check_join,
     "member.request": _check_request,
     "member.leave": _check_leave,
+    "member.home": _check_leave,  # any member says where they live, whatever their roles
     "member.admit": _permitted_and(_target_status(REQUESTED, "no_pending_request")),
     "member.invite": _permitted_and(_TARGET_CHECKS["member.invite"]),
     "member.remove": _permitted_and(_TARGET_CHECKS["member.remove"]),

@@ -117,6 +117,14 @@ class RoleChange(Content):
     role: str = Field(max_length=40, pattern=ROLE_PATTERN)
 
 
+class MemberHome(Content):
+    """The node a member lives on: where the space's other nodes reach them, and what a
+    member who moves with their key announces again from their new node."""
+
+    node: str = Field(max_length=80, pattern=DID_PATTERN)
+    url: str = Field(max_length=200, pattern=r"^https?://[^\s/?#]+(/[^\s?#]*)?$")
+
+
 class PostCreate(Content):
     text: str = Field(min_length=1, max_length=20000)
 
@@ -138,6 +146,7 @@ EVENT_TYPES: dict[str, EventType] = {
         EventType("member.admit", RANK_GOVERNANCE, MemberTarget),
         EventType("member.invite", RANK_GOVERNANCE, MemberTarget),
         EventType("member.leave", RANK_GOVERNANCE, MemberLeave),
+        EventType("member.home", RANK_ORDINARY, MemberHome),
         EventType("member.remove", RANK_REVOCATION, MemberRemove),
         EventType("role.grant", RANK_GOVERNANCE, RoleChange),
         EventType("role.revoke", RANK_REVOCATION, RoleChange),

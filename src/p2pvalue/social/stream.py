@@ -78,7 +78,7 @@ class FeedStream:
         with self._lock:
             return len(self._open)
 
-    def committed(self, events: Sequence[Event]) -> None:
+    def committed(self, events: Sequence[Event], origin: str | None = None) -> None:
         """Pass each accepted event to the streams of the members who follow its space or
         its author. Never raises: the events are committed whatever becomes of a stream."""
         try:

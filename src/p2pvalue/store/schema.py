@@ -1,7 +1,8 @@
 """Tables. `events` holds each space's log; `pending_events` (with `pending_links`) what
-waits for its ancestors; `accounts`, `sessions`, `profile_fields`, `follows`, `messages` and
-`doc_clients` are the node's own records (personal data kept off the shared log); every
-other table is a projection, rebuilt from `events`."""
+waits for its ancestors; `accounts`, `sessions`, `profile_fields`, `follows`, `messages`,
+`doc_clients`, `space_peers` and `outbox` are the node's own records (personal data and
+delivery state kept off the shared log); every other table is a projection, rebuilt from
+`events`."""
 
 from __future__ import annotations
 
@@ -169,6 +170,29 @@ doc_clients = Table(
     Column("client", BigInteger, primary_key=True, autoincrement=False),
     Column("did", DID, nullable=False),
     Column("first_seen", BigInteger, nullable=False),
+)
+
+# Nodes this node replicates a space with beyond its members' homes: the node it joined from.
+space_peers = Table(
+    "space_peers",
+    metadata,
+    Column("space", ID, primary_key=True),
+    Column("url", String(200), primary_key=True),
+    Column("added", BigInteger, nullable=False),
+)
+
+# Events waiting to be pushed to another node; a row goes once that node has them.
+outbox = Table(
+    "outbox",
+    metadata,
+    Column("id", Serial, primary_key=True, autoincrement=True),
+    Column("url", String(200), nullable=False),
+    Column("space", ID, nullable=False),
+    Column("event_id", ID, nullable=False),
+    Column("attempts", Integer, nullable=False),
+    Column("next_at", BigInteger, nullable=False),
+    Column("last_error", String(200)),
+    Index("ix_outbox_due", "next_at"),
 )
 
 PROJECTIONS = (event_status, spaces, members, heads)

@@ -11,6 +11,7 @@ from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
 
 from p2pvalue.errors import Forbidden, P2PError
+from p2pvalue.events.canonical import unb64u
 from p2pvalue.governance.templates import template
 from p2pvalue.ingest import Outcome
 from p2pvalue.store.events import StoredEvent
@@ -23,6 +24,12 @@ MAX_BATCH = 100
 class Credentials(BaseModel):
     username: str = Field(max_length=200)
     password: str = Field(max_length=1024)
+
+
+class NewAccount(Credentials):
+    key: str | None = Field(
+        None, max_length=64, description="the seed of your key (base64url), to move here with it"
+    )
 
 
 class PasswordCheck(BaseModel):
@@ -73,10 +80,30 @@ def outcome_response(outcome: Outcome) -> JSONResponse:
 
 
 @router.post("/accounts", status_code=201, tags=["accounts"])
-def register(body: Credentials, node: NodeDep) -> dict[str, Any]:
-    """Open an account: a password and a fresh Ed25519 identity (`did:key`)."""
-    account = node.accounts.register(body.username, body.password)
+def register(body: NewAccount, node: NodeDep) -> dict[str, Any]:
+    """Open an account: a password and a fresh Ed25519 identity (`did:key`), or the key you
+    exported from another node (`key`): your identity, history, memberships and roles move
+    with it, and your spaces learn your new home when this node announces it."""
+    account = node.accounts.register(body.username, body.password, _seed(body.key))
     return {"username": account.username, "did": account.did}
+
+
+@router.post("/accounts/me/home", tags=["accounts"])
+def announce_home(account: AccountDep, node: NodeDep) -> dict[str, Any]:
+    """Tell every space of yours this node holds that you live here now (`member.home`)."""
+    return {"spaces": node.announce_home(account)}
+
+
+def _seed(key: str | None) -> bytes | None:
+    if key is None:
+        return None
+    try:
+        seed = unb64u(key)
+    except ValueError:
+        seed = b""
+    if len(seed) != 32:
+        raise P2PError("bad_key", "key is the 32-byte seed of an Ed25519 key, in base64url", 422)
+    return seed
 
 
 @router.post("/sessions", status_code=201, tags=["accounts"])

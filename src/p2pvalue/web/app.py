@@ -20,6 +20,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from p2pvalue import __version__
 from p2pvalue.collab.live import SNAPSHOT_EVERY, LiveDocuments
 from p2pvalue.errors import P2PError
+from p2pvalue.federation.worker import Replicator
 from p2pvalue.node import Node
 from p2pvalue.web import (
     api,
@@ -28,10 +29,12 @@ from p2pvalue.web import (
     doc_api,
     doc_pages,
     doc_socket,
+    federation_api,
     governance_api,
     governance_pages,
     message_api,
     pages,
+    rights_api,
     social_api,
     social_pages,
     value_api,
@@ -40,6 +43,7 @@ from p2pvalue.web import (
 
 MAX_REQUEST_BYTES = 1024 * 1024
 DEADLINES_EVERY = 60.0
+SYNC_EVERY = 30.0
 STATIC = Path(__file__).parent / "static"
 LOG = logging.getLogger(__name__)
 
@@ -49,25 +53,31 @@ def error_body(code: str, message: str, **extra: Any) -> dict[str, Any]:
 
 
 def create_app(
-    node: Node, deadlines_every: float = DEADLINES_EVERY, snapshot_every: float = SNAPSHOT_EVERY
-) -> FastAPI:
+    node: Node, deadlines_every: float = DEADLINES_EVERY, snapshot_every: float = SNAPSHOT_EVERY,
+    sync_every: float = SYNC_EVERY,
+) -> FastAPI:  # fmt: skip
     """The node's web application: API, pages, live documents, health check and OpenAPI
     document; while it runs, the node keeps its own deadlines (closing claims whose review
     window passed, revealing sealed ballots and closing proposals whose window ended) and
-    snapshots the live documents that changed."""
+    snapshots the live documents that changed, and replicates its spaces with other nodes
+    (delivering the outbox, anti-entropy every `sync_every` seconds)."""
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         stop = asyncio.Event()
         keeper = asyncio.create_task(_keep_deadlines(node, deadlines_every, stop))
         documents = LiveDocuments(node, snapshot_every=snapshot_every)
+        replicator = app.state.replicator = Replicator(node, sync_every=sync_every)
         async with documents:
             app.state.documents = documents
             snapshots = asyncio.create_task(documents.keep_snapshots())
+            replicating = asyncio.create_task(replicator.run())
             try:
                 yield
             finally:
                 snapshots.cancel()
+                replicating.cancel()
+                await replicator.close()
                 # Let a round in progress finish: its thread holds a database connection.
                 stop.set()
                 await keeper
@@ -76,6 +86,7 @@ def create_app(
         title="p2pvalue node", version=__version__, openapi_url="/openapi.json", lifespan=lifespan
     )
     app.state.node = node
+    app.state.federation_limits = federation_api.RateLimit()
     app.include_router(api.router)
     app.include_router(value_api.router)
     app.include_router(governance_api.router)
@@ -84,6 +95,9 @@ def create_app(
     app.include_router(message_api.router)
     app.include_router(doc_api.router)
     app.include_router(doc_socket.router)
+    app.include_router(federation_api.router)
+    app.include_router(federation_api.replicas)
+    app.include_router(rights_api.router)
     app.include_router(pages.router)
     app.include_router(value_pages.router)
     app.include_router(governance_pages.router)

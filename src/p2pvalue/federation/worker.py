@@ -1,0 +1,246 @@
+"""The replication worker: delivers the durable outbox, pulls what pushes missed, backfills
+the spaces this node joins. Every request is signed with the node's key (`NodeAuth`).
+
+The outbox is a table, so a restarted node resumes delivery where it stopped; a failed
+delivery is tried again with exponential backoff. Anti-entropy asks each peer for its heads
+and fetches any unknown one with its missing ancestors, so nothing a push missed (a node
+down, a network cut) stays missing. Fetched events go through the one write path.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import random
+from collections import defaultdict
+from collections.abc import Iterable
+from contextlib import suppress
+from typing import TYPE_CHECKING, Any
+
+import httpx
+import orjson
+from anyio import to_thread
+
+from p2pvalue.errors import EventError
+from p2pvalue.events.event import Event, now_ms, parse_event
+from p2pvalue.federation.signatures import NodeAuth
+from p2pvalue.store import federation as store
+from p2pvalue.store.database import writing
+
+if TYPE_CHECKING:
+    from p2pvalue.ingest import Outcome
+    from p2pvalue.node import Node
+
+LOG = logging.getLogger(__name__)
+API = "/federation/v1/spaces"
+BATCH_BYTES = 900_000  # under the 1 MiB a node takes in one request
+DUE_AT_ONCE = 2000
+BACKFILL_PAGE = 2000
+MAX_ATTEMPTS = 20
+MAX_BACKOFF_S = 300
+MAX_FETCH_ROUNDS = 1000
+
+
+def backoff_ms(attempts: int) -> int:
+    """When to try again after `attempts` failures: doubling from one second, capped, with a
+    random tenth added so that retries to a node that comes back do not all arrive at once."""
+    seconds = min(2**attempts, MAX_BACKOFF_S)
+    return int(seconds * 1000 * (1 + random.random() / 10))
+
+
+def batches(bodies: Iterable[bytes], limit: int = BATCH_BYTES) -> Iterable[list[bytes]]:
+    """Bodies grouped so that each push stays under `limit` bytes."""
+    batch: list[bytes] = []
+    size = 0
+    for body in bodies:
+        if batch and size + len(body) > limit:
+            yield batch
+            batch, size = [], 0
+        batch.append(body)
+        size += len(body) + 1
+    if batch:
+        yield batch
+
+
+def push_body(origin: str | None, bodies: list[bytes]) -> bytes:
+    """A push as it is sent: the sender's URL and the events' canonical bodies, as they are."""
+    return b'{"from":' + orjson.dumps(origin) + b',"events":[' + b",".join(bodies) + b"]}"
+
+
+class Replicator:
+    """Runs a node's replication while its web app runs (see `web.app`)."""
+
+    def __init__(self, node: Node, *, sync_every: float, transport: Any = None) -> None:
+        self.node = node
+        self.replication = node.replication
+        self.sync_every = sync_every
+        self.client = httpx.AsyncClient(auth=NodeAuth(node.key), timeout=30, transport=transport)
+        self.wire_bytes = 0  # bytes of event data received, for the sync benchmark
+        self._wake = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        self.replication.wake.append(lambda: loop.call_soon_threadsafe(self._wake.set))
+        self._tasks: set[asyncio.Task[Any]] = set()
+
+    async def run(self) -> None:
+        """Deliver and pull until cancelled."""
+        await asyncio.gather(self._deliver_loop(), self._pull_loop())
+
+    async def close(self) -> None:
+        for task in self._tasks:
+            task.cancel()
+        await self.client.aclose()
+
+    def soon(self, work: Any) -> None:
+        """Run a coroutine in the background, keeping a reference until it is done."""
+        task = asyncio.create_task(work)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    async def _deliver_loop(self) -> None:
+        while True:
+            with suppress(TimeoutError):
+                await asyncio.wait_for(self._wake.wait(), 1.0)
+            self._wake.clear()
+            try:
+                await self.deliver_due()
+            except Exception:
+                LOG.exception("delivering the outbox failed; trying again")
+
+    async def _pull_loop(self) -> None:
+        while True:
+            await asyncio.sleep(self.sync_every)
+            try:
+                await self.anti_entropy()
+            except Exception:
+                LOG.exception("anti-entropy failed; trying again")
+
+    async def deliver_due(self) -> int:
+        """Push every due delivery, grouped by node and space; how many were delivered."""
+        due = await to_thread.run_sync(self._due)
+        groups: dict[tuple[str, str], list[store.Pending]] = defaultdict(list)
+        for pending in due:
+            groups[(pending.url, pending.space)].append(pending)
+        delivered = 0
+        for (url, space), group in groups.items():
+            delivered += await self._push(url, space, group)
+        return delivered
+
+    def _due(self) -> list[store.Pending]:
+        with self.node.engine.begin() as conn:
+            return store.due(conn, now_ms(), DUE_AT_ONCE)
+
+    async def _push(self, url: str, space: str, pending: list[store.Pending]) -> int:
+        ids = [p.event_id for p in pending]
+        bodies = await to_thread.run_sync(self.replication.bodies, space, ids)
+        try:
+            for batch in batches(bodies):
+                response = await self.client.post(
+                    f"{url}{API}/{space}/events", content=push_body(self.replication.url, batch),
+                    headers={"content-type": "application/json"},
+                )  # fmt: skip
+                if response.status_code != 200:
+                    raise httpx.HTTPStatusError(
+                        f"{response.status_code} {response.text[:120]}",
+                        request=response.request, response=response,
+                    )  # fmt: skip
+        except httpx.HTTPError as error:
+            await to_thread.run_sync(self._failed, pending, f"{type(error).__name__}: {error}")
+            return 0
+        await to_thread.run_sync(self._delivered, [p.id for p in pending])
+        return len(pending)
+
+    def _delivered(self, ids: list[int]) -> None:
+        with writing(self.node.engine) as conn:
+            store.delivered(conn, ids)
+
+    def _failed(self, pending: list[store.Pending], error: str) -> None:
+        """Try again later; a delivery that failed too often is dropped, since anti-entropy
+        brings the node whatever it still lacks once it is back."""
+        attempts = max(p.attempts for p in pending) + 1
+        LOG.info("push of %d event(s) to %s failed (%s)", len(pending), pending[0].url, error)
+        with writing(self.node.engine) as conn:
+            if attempts >= MAX_ATTEMPTS:
+                store.delivered(conn, [p.id for p in pending])
+            else:
+                store.failed(conn, [p.id for p in pending], now_ms() + backoff_ms(attempts), error)
+
+    async def anti_entropy(self) -> int:
+        """Pull from every peer of every space the heads this node lacks; events gained."""
+        gained = 0
+        for summary in await to_thread.run_sync(self.node.spaces):
+            for url in await to_thread.run_sync(self.replication.peers, summary.id):
+                try:
+                    gained += await self.pull(url, summary.id)
+                except (httpx.HTTPError, EventError) as error:
+                    LOG.info("anti-entropy with %s for %s failed: %s", url, summary.id, error)
+        return gained
+
+    async def pull(self, url: str, space: str) -> int:
+        """Fetch the heads of `space` that `url` has and this node lacks, with their missing
+        ancestors, and ingest them; how many events were accepted or rejected here."""
+        response = await self.client.get(f"{url}{API}/{space}/heads")
+        response.raise_for_status()
+        heads = response.json()["heads"]
+        missing = set(heads) - await to_thread.run_sync(self.replication.known, heads)
+        if not missing:
+            return 0
+        return await self.fetch(url, space, missing)
+
+    async def fetch(self, url: str, space: str, ids: set[str]) -> int:
+        """Fetch events by id and, round by round, the ancestors of theirs this node lacks;
+        then ingest them all, parents first."""
+        found: dict[str, Event] = {}
+        frontier = set(ids)
+        for _ in range(MAX_FETCH_ROUNDS):
+            if not frontier:
+                break
+            fetched = await self._fetch_ids(url, space, sorted(frontier))
+            found.update((event.id, event) for event in fetched)
+            parents = {p for event in fetched for p in event.prev} - found.keys()
+            frontier = parents - await to_thread.run_sync(self.replication.known, sorted(parents))
+        ordered = sorted(found.values(), key=lambda event: (event.depth, event.id))
+        outcomes = await self._ingest(url, [event.wire for event in ordered])
+        return sum(o.status in ("accepted", "rejected") for o in outcomes)
+
+    async def _fetch_ids(self, url: str, space: str, ids: list[str]) -> list[Event]:
+        events = []
+        for start in range(0, len(ids), 500):
+            chunk = ids[start : start + 500]
+            response = await self.client.get(f"{url}{API}/{space}/events", params={"id": chunk})
+            response.raise_for_status()
+            events += self._parse(response.content)
+        return events
+
+    def _parse(self, ndjson: bytes) -> list[Event]:
+        """Events from a peer, each verified on its own; a bad one is logged and left out."""
+        self.wire_bytes += len(ndjson)
+        events = []
+        for line in ndjson.splitlines():
+            try:
+                events.append(parse_event(orjson.loads(line)))
+            except (orjson.JSONDecodeError, EventError) as error:
+                LOG.warning("a peer sent an event that does not verify: %s", error)
+        return events
+
+    async def backfill(self, url: str, space: str) -> int:
+        """Copy a space's log from `url`, page by page in its order; the space is usable here
+        from the first page on. The node then replicates the space with `url`."""
+        after, total = -1, 0
+        while True:
+            response = await self.client.get(
+                f"{url}{API}/{space}/log", params={"after": after, "limit": BACKFILL_PAGE}
+            )
+            response.raise_for_status()
+            if not response.content:
+                break
+            self.wire_bytes += len(response.content)
+            wires = [orjson.loads(line) for line in response.content.splitlines()]
+            outcomes = await self._ingest(url, wires)
+            total += sum(o.status in ("accepted", "rejected", "duplicate") for o in outcomes)
+            after = int(response.headers["p2p-last-position"])
+        await to_thread.run_sync(self.replication.add_peer, space, url)
+        return total
+
+    async def _ingest(self, url: str, wires: list[Any]) -> list[Outcome]:
+        node = self.node
+        return await to_thread.run_sync(lambda: node.ingest(wires, hold_missing=True, origin=url))
