@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from federation.cluster import NodeProcess, wait_for
+from federation.cluster import PASSWORD, NodeProcess, wait_for
 
 pytestmark = pytest.mark.slow
 
@@ -71,3 +71,52 @@ def test_three_nodes_converge_through_concurrency_and_a_restart(
     state = north.state(space)
     assert all(accepted for _, accepted in state["log"])
     assert sorted(m["status"] for m in state["members"]) == ["member"] * 3
+
+
+def test_a_member_moves_to_another_node_with_their_key(cluster: list[NodeProcess]) -> None:
+    north, east, west = cluster
+    north.sign_up("ana")
+    ben = east.sign_up("ben")
+    space = north.create_space("ana", "Tool library")
+    east.replicate("ben", space, north)
+    wait_for(lambda: east.holds(space), what="east to hold the space")
+    east.act("ben", space, "member.join", {})
+    wait_for(lambda: len(north.state(space)["members"]) == 2, what="ben's join at north")
+    granted = north.act("ana", space, "role.grant", {"member": ben, "role": "moderator"})
+    east.act("ben", space, "post.create", {"text": "written at east"})
+
+    exported = east.http.post("/api/v1/accounts/me/key", json={"password": PASSWORD},
+                              headers=east.auth("ben")).json()  # fmt: skip
+    moved = west.http.post("/api/v1/accounts", json={"username": "ben", "password": PASSWORD,
+                                                     "key": exported["seed"]})  # fmt: skip
+    assert (moved.status_code, moved.json()["did"]) == (201, ben)
+    west.tokens["ben"] = west.http.post("/api/v1/sessions", json={
+        "username": "ben", "password": PASSWORD}).json()["token"]  # fmt: skip
+    west.replicate("ben", space, north)
+    wait_for(lambda: west.holds(space) and granted in dict(west.log_ids(space)),
+             what="west to hold the space")  # fmt: skip
+    announced = west.http.post("/api/v1/accounts/me/home", headers=west.auth("ben")).json()
+    assert announced == {"spaces": [space]}
+    west.act("ben", space, "post.create", {"text": "written at west"})
+
+    def home_everywhere() -> bool:
+        homes = [_home_of(node, space, ben) for node in cluster]
+        return homes == [west.url] * 3
+
+    wait_for(home_everywhere, 60, "every node to learn ben's new home")
+    wait_for(lambda: _converged(cluster, space, len(north.log_ids(space))), 60, "convergence")
+    members = {m["did"]: m for m in north.state(space)["members"]}
+    assert (members[ben]["status"], sorted(members[ben]["roles"])) == (
+        "member", ["member", "moderator"])  # fmt: skip
+    posts = [e for e in north.http.get(f"/api/v1/spaces/{space}/events",
+                                       params={"limit": 500}).json()["events"]
+             if e["type"] == "post.create"]  # fmt: skip
+    assert [(p["author"], p["event"]["content"]["text"], p["accepted"]) for p in posts] == [
+        (ben, "written at east", True), (ben, "written at west", True)]  # fmt: skip
+
+
+def _home_of(node: NodeProcess, space: str, did: str) -> str | None:
+    events = node.http.get(f"/api/v1/spaces/{space}/events", params={"limit": 500}).json()
+    homes = [e["event"]["content"]["url"] for e in events["events"]
+             if e["type"] == "member.home" and e["author"] == did and e["accepted"]]  # fmt: skip
+    return homes[-1] if homes else None
