@@ -242,6 +242,7 @@ class WritePath:
             self._release_held(conn, batch)
             store.insert_events(conn, batch.new)
             projections.write(conn, batch.log, batch.delta, batch.new)
+            _erase(conn, batch.log, batch.new)
             self._logs[space] = batch.log
             committed.extend(batch.new)
         for index, event in parsed:
@@ -328,6 +329,14 @@ class WritePath:
         if committed:
             for listener in list(self._listeners):
                 listener(committed, origin)
+
+
+def _erase(conn: Connection, log: SpaceLog, new: Sequence[Event]) -> None:
+    """Honour the accepted `content.erase` events of a batch: their author's listed events
+    keep envelope and signature, and lose their content, in the same transaction."""
+    for event in new:
+        if event.type == "content.erase" and log.reasons.get(event.id) is None:
+            store.erase_contents(conn, log.space, event.author, event.content["events"])
 
 
 def _decided(event: Event, log: SpaceLog | None) -> Outcome:

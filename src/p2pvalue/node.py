@@ -34,6 +34,7 @@ from p2pvalue.events.types import parse_content
 from p2pvalue.federation.replication import Replication
 from p2pvalue.governing import GOVERNANCE_TYPES, Governance
 from p2pvalue.ingest import Outcome, WritePath
+from p2pvalue.rights import erasure
 from p2pvalue.social import Social
 from p2pvalue.social.messages import Messages
 from p2pvalue.social.notifications import Notifications
@@ -131,6 +132,9 @@ class Node:
             self.governance.precheck(account, space, type, content, ts)
         elif type in COLLAB_TYPES:
             self.collab.precheck(account, space, type, content, ts)
+        elif type == "content.erase":
+            parse_content(type, content)
+            erasure.check_request(self, account, space, content)
         outcome = self.writer.act(self.accounts.key_of(account), space, type, content, ts)
         if outcome.status == "accepted" and type != "member.home":
             self._announce_home(account, space)

@@ -164,6 +164,12 @@ def _check_leave(action: Action, state: Authority) -> str | None:
     return None if state.is_member(action.author) else "not_a_member"
 
 
+def _check_was_member(action: Action, state: Authority) -> str | None:
+    """Whoever was ever part of the space, members who left or were removed too: the right
+    to have one's content erased does not end with membership."""
+    return None if action.author in state.members else "not_a_member"
+
+
 def _target_status(status: str | None, problem: str) -> Check:
     """Whether the target member is in `status` (None: anything but a member)."""
 
@@ -215,6 +221,7 @@ _CHECKS: dict[str, Check] = {
     "member.request": _check_request,
     "member.leave": _check_leave,
     "member.home": _check_leave,  # any member says where they live, whatever their roles
+    "content.erase": _check_was_member,
     "member.admit": _permitted_and(_target_status(REQUESTED, "no_pending_request")),
     "member.invite": _permitted_and(_TARGET_CHECKS["member.invite"]),
     "member.remove": _permitted_and(_TARGET_CHECKS["member.remove"]),

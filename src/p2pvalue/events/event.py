@@ -4,6 +4,10 @@ The signature covers the canonical bytes of the *envelope*, which names the cont
 its hash (`content_hash`). The content travels beside the envelope, so it can later be
 erased or stored encrypted while the log still verifies. The event id is the b64u SHA-256
 of the same envelope bytes that are signed.
+
+An *erased* event is its envelope and signature without the content: its author asked for
+it (`content.erase`). Only the types in `ERASABLE_TYPES` may travel so, the ones no
+authority, figure or other member's record depends on.
 """
 
 from __future__ import annotations
@@ -21,7 +25,7 @@ from p2pvalue.errors import EventError
 from p2pvalue.events import keys
 from p2pvalue.events.canonical import b64u, canonical, check_signed_value, digest, unb64u
 from p2pvalue.events.charter import charter_from_content
-from p2pvalue.events.types import event_type, parse_content
+from p2pvalue.events.types import ERASABLE_TYPES, event_type, parse_content
 
 VERSION = 1
 EVENT_ID = re.compile(r"[A-Za-z0-9_-]{43}")
@@ -34,7 +38,7 @@ FIELD_TYPES: dict[str, type] = {
     "v": int, "type": str, "author": str, "prev": list, "depth": int, "ts": int,
     "content_hash": str, "content": dict, "sig": str, "space": str, "id": str,
 }  # fmt: skip
-REQUIRED_FIELDS = ("v", "type", "author", "prev", "depth", "ts", "content_hash", "content", "sig")
+REQUIRED_FIELDS = ("v", "type", "author", "prev", "depth", "ts", "content_hash", "sig")
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,6 +55,7 @@ class Event:
     content: Mapping[str, Any]
     sig: str
     body: bytes
+    erased: bool = False
 
     @property
     def wire(self) -> dict[str, Any]:
@@ -130,14 +135,18 @@ def parse_event(wire: Any, *, now: int | None = None) -> Event:
             "event_too_large", f"event is {len(body)} bytes; the limit is {MAX_EVENT_BYTES}", 413
         )
     envelope = _envelope(wire)
-    if digest(wire["content"]) != wire["content_hash"]:
+    erased = "content" not in wire
+    if erased and wire["type"] not in ERASABLE_TYPES:
+        raise EventError("malformed_event", "missing field 'content'")
+    if not erased and digest(wire["content"]) != wire["content_hash"]:
         raise EventError("content_hash_mismatch", "content does not match content_hash")
     signed = canonical(envelope)
     event_id = b64u(hashlib.sha256(signed).digest())
     if claimed is not None and claimed != event_id:
         raise EventError("id_mismatch", f"id {claimed!r} does not match the content ({event_id})")
     _check_signature(envelope["author"], signed, wire["sig"])
-    parse_content(wire["type"], wire["content"])
+    if not erased:
+        parse_content(wire["type"], wire["content"])
     if wire["type"] == "space.create":
         charter_from_content(wire["content"]["charter"])
     _check_links_shape(envelope, event_id)
@@ -151,10 +160,18 @@ def parse_event(wire: Any, *, now: int | None = None) -> Event:
         prev=tuple(envelope["prev"]),
         depth=envelope["depth"],
         ts=envelope["ts"],
-        content=wire["content"],
+        content=wire.get("content", {}),
         sig=wire["sig"],
         body=body,
+        erased=erased,
     )
+
+
+def erased_body(body: bytes) -> bytes:
+    """The stored body of an event with its content erased: envelope and signature only."""
+    wire = orjson.loads(body)
+    wire.pop("content", None)
+    return canonical(wire)
 
 
 def parse_body(body: bytes) -> Event:

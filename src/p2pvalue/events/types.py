@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
@@ -125,8 +125,27 @@ class MemberHome(Content):
     url: str = Field(max_length=200, pattern=r"^https?://[^\s/?#]+(/[^\s?#]*)?$")
 
 
+class ContentErase(Content):
+    """The author's request that the content of some of their events be erased."""
+
+    events: list[Annotated[str, Field(pattern=EVENT_ID_PATTERN)]] = Field(
+        min_length=1, max_length=100
+    )
+
+
 class PostCreate(Content):
     text: str = Field(min_length=1, max_length=20000)
+
+
+# The types whose content its author may have erased: personal text that no authority,
+# accounting figure or other member's record depends on.
+ERASABLE_TYPES = frozenset({"post.create", "thread.create", "thread.reply", "thread.edit",
+                            "thread.react"})  # fmt: skip
+
+
+def check_erase(erase: ContentErase) -> None:
+    if len(set(erase.events)) != len(erase.events):
+        raise EventError("invalid_content", "events: an event is listed twice")
 
 
 @dataclass(frozen=True)
@@ -147,6 +166,7 @@ EVENT_TYPES: dict[str, EventType] = {
         EventType("member.invite", RANK_GOVERNANCE, MemberTarget),
         EventType("member.leave", RANK_GOVERNANCE, MemberLeave),
         EventType("member.home", RANK_ORDINARY, MemberHome),
+        EventType("content.erase", RANK_ORDINARY, ContentErase, check_erase),
         EventType("member.remove", RANK_REVOCATION, MemberRemove),
         EventType("role.grant", RANK_GOVERNANCE, RoleChange),
         EventType("role.revoke", RANK_REVOCATION, RoleChange),

@@ -3,8 +3,8 @@ what other nodes may read and send here.
 
 Where a space lives is on its log: each member's `member.home` event names their node and
 its URL, so a space's peers are its members' homes (and the node this node joined it
-from). Every event this node commits is queued, durably, for each peer but the one it came
-from; `federation.worker` delivers the queue and pulls what pushes missed. Events from other
+from). Every event this node's own side commits is queued, durably, for each peer;
+`federation.worker` delivers the queue and pulls what pushes missed. Events from other
 nodes take the one write path like any other.
 """
 
@@ -84,12 +84,16 @@ class Replication:
         return log is not None
 
     def committed(self, events: Sequence[Event], origin: str | None) -> None:
-        """Queue every committed event for each peer of its space but the one it came from.
-        Never raises: the events are committed whatever becomes of their delivery."""
+        """Queue each event this node's side committed for every peer of its space. Events
+        from other nodes are not passed on: their origin pushes them to every home the log
+        names, and anti-entropy brings them to any node it missed (a copied log is not sent
+        out again). Never raises: the events are committed whatever becomes of delivery."""
+        if origin is not None:
+            return
         try:
             rows = []
             for space in sorted({event.space for event in events}):
-                peers = [url for url in self.peers(space) if url != origin]
+                peers = self.peers(space)
                 rows += [(url, e.space, e.id) for e in events if e.space == space for url in peers]
             if rows:
                 with writing(self.node.engine) as conn:

@@ -39,6 +39,8 @@ def _sqlite_pragmas(dbapi_connection: Any, record: Any) -> None:
     # loss too, not only a crashed process.
     cursor.execute("PRAGMA synchronous=FULL")
     cursor.execute("PRAGMA foreign_keys=ON")
+    # Erased content and removed messages are overwritten on disk, not left in free pages.
+    cursor.execute("PRAGMA secure_delete=ON")
     cursor.close()
 
 

@@ -7,11 +7,11 @@ from dataclasses import dataclass
 from typing import Any
 
 import orjson
-from sqlalchemy import Connection, delete, func, insert, select
+from sqlalchemy import Connection, delete, func, insert, select, update
 
-from p2pvalue.events.event import Event, now_ms
+from p2pvalue.events.event import Event, erased_body, now_ms
 from p2pvalue.events.log import Entry
-from p2pvalue.events.types import RANK_ORDINARY, rank
+from p2pvalue.events.types import ERASABLE_TYPES, RANK_ORDINARY, rank
 from p2pvalue.store.bulk import insert_rows
 from p2pvalue.store.schema import (
     event_status,
@@ -37,6 +37,41 @@ def _row(event: Event) -> dict[str, Any]:
         "ts": event.ts,
         "body": event.body,
     }
+
+
+def erase_contents(conn: Connection, space: str, author: str, ids: Sequence[str]) -> list[str]:
+    """Erase the content of those of `ids` that are `author`'s erasable events in `space`,
+    keeping envelope and signature; the ids erased now."""
+    query = select(events.c.id, events.c.type, events.c.body).where(
+        events.c.space == space, events.c.author == author, events.c.id.in_(list(ids)),
+        events.c.type.in_(sorted(ERASABLE_TYPES)),
+    )  # fmt: skip
+    erased = []
+    for row in conn.execute(query).all():
+        body = bytes(row.body)
+        stripped = erased_body(body)
+        if stripped != body:
+            conn.execute(update(events).where(events.c.id == row.id).values(body=stripped))
+            erased.append(row.id)
+    return erased
+
+
+def erasable_of(conn: Connection, space: str, author: str, ids: Sequence[str]) -> set[str]:
+    """Those of `ids` that are `author`'s events of an erasable type in `space`."""
+    query = select(events.c.id).where(
+        events.c.space == space, events.c.author == author, events.c.id.in_(list(ids)),
+        events.c.type.in_(sorted(ERASABLE_TYPES)),
+    )  # fmt: skip
+    return set(conn.scalars(query))
+
+
+def authored_erasable(conn: Connection, space: str, author: str) -> list[str]:
+    """`author`'s events of an erasable type in `space` whose content is still there."""
+    query = select(events.c.id, events.c.body).where(
+        events.c.space == space, events.c.author == author,
+        events.c.type.in_(sorted(ERASABLE_TYPES)),
+    ).order_by(events.c.seq)  # fmt: skip
+    return [row.id for row in conn.execute(query) if "content" in orjson.loads(row.body)]
 
 
 def known_ids(conn: Connection, ids: Iterable[str]) -> set[str]:
@@ -196,6 +231,13 @@ class TypedRow:
     content: dict[str, Any]
 
 
+# What an erased event still shows where others' records hang on it: a thread keeps its
+# replies; other erased events are left out of what is folded.
+ERASED_STAND_INS: dict[str, dict[str, Any]] = {
+    "thread.create": {"on": {"kind": "space"}, "title": "[erased]", "text": "[erased]"},
+}
+
+
 def accepted_of_types(conn: Connection, space: str, types: Iterable[str]) -> list[TypedRow]:
     """The accepted events of the given types in a space, in the space's order."""
     query = (
@@ -205,7 +247,11 @@ def accepted_of_types(conn: Connection, space: str, types: Iterable[str]) -> lis
         .where(events.c.type.in_(sorted(types)))
         .order_by(event_status.c.position)
     )
-    return [
-        TypedRow(row.id, row.type, row.author, row.ts, orjson.loads(row.body)["content"])
-        for row in conn.execute(query)
-    ]
+    found = []
+    for row in conn.execute(query):
+        content = orjson.loads(row.body).get("content")
+        if content is None:
+            content = ERASED_STAND_INS.get(row.type)
+        if content is not None:
+            found.append(TypedRow(row.id, row.type, row.author, row.ts, content))
+    return found

@@ -1,10 +1,16 @@
-"""The data rights API: a member downloads everything this node holds about them."""
+"""The data rights API: a member downloads everything this node holds about them, and has
+their personal data erased."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from fastapi import APIRouter
 from fastapi.responses import Response
+from pydantic import BaseModel, Field
+from starlette.concurrency import run_in_threadpool
 
+from p2pvalue.rights.erasure import erase_member
 from p2pvalue.rights.export import member_archive
 from p2pvalue.web.auth import AccountDep, NodeDep
 
@@ -26,3 +32,16 @@ def export_member(account: AccountDep, node: NodeDep) -> Response:
         "Cache-Control": "no-store",
     }
     return Response(archive, media_type="application/zip", headers=headers)
+
+
+class Confirmation(BaseModel):
+    password: str = Field(max_length=1024)
+
+
+@router.post("/erase")
+async def erase(body: Confirmation, account: AccountDep, node: NodeDep) -> dict[str, Any]:
+    """Erase your profile and the content of your posts and thread posts in every space
+    here, after your password again (see docs/rights.md); `{profile_fields, events}`."""
+    await run_in_threadpool(node.accounts.check_password, account.username, body.password)
+    found: dict[str, Any] = await run_in_threadpool(erase_member, node, account)
+    return found
