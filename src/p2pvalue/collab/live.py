@@ -107,8 +107,17 @@ class DocRoom(YRoom):
         self.owners = owners
         self.size = 0
         self.joined = 0
-        self.changed_by: str | None = None  # the last writer since the last snapshot
+        self.writer: str | None = None  # the member who last sent an update
+        self.changed = False  # since the last snapshot (set once an update is applied)
         self.on_message_error = _skipped
+        self._watching: Any = None
+
+    def watch(self) -> None:
+        """From now on, note each change applied to the document (not the stored ones)."""
+        self._watching = self.ydoc.observe(self._applied)
+
+    def _applied(self, event: Any) -> None:
+        self.changed = True
 
     def text(self) -> str:
         return str(self.ydoc.get(TEXT, type=Text))
@@ -135,10 +144,12 @@ class DocRoom(YRoom):
         }
         self.owners.update(claimed)
         self.size += len(update)
-        self.changed_by = did
+        self.writer = did
         return claimed
 
     async def stop(self) -> None:
+        if self._watching is not None:
+            self.ydoc.unobserve(self._watching)
         await super().stop()
         # pycrdt-websocket leaves the sending end of the room's update stream open.
         self._update_send_stream.close()
@@ -294,6 +305,7 @@ class LiveDocuments(WebsocketServer):
         with suppress(YDocNotFound):
             await store.apply_updates(room.ydoc)
         room.size = len(room.ydoc.get_update())
+        room.watch()
         room.ready = True
         return room
 
@@ -313,7 +325,10 @@ class LiveDocuments(WebsocketServer):
             await self._snapshot_changed(room, found)
 
     async def _snapshot_changed(self, room: DocRoom, found: Measure) -> None:
-        writer, room.changed_by = room.changed_by, None
+        if not room.changed:
+            return
+        room.changed = False
+        writer = room.writer
         account = None if writer is None else self.node.accounts.by_did(writer)
         if account is None:
             return

@@ -86,8 +86,13 @@ class Replicator:
         await asyncio.gather(self._deliver_loop(), self._pull_loop())
 
     async def close(self) -> None:
-        for task in self._tasks:
+        """Cancel background work, wait for it to end, and close the HTTP client."""
+        tasks = list(self._tasks)
+        for task in tasks:
             task.cancel()
+        for task in tasks:
+            with suppress(asyncio.CancelledError):
+                await task
         await self.client.aclose()
 
     def soon(self, work: Any) -> None:

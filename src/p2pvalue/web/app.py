@@ -75,10 +75,9 @@ def create_app(
             try:
                 yield
             finally:
-                snapshots.cancel()
-                replicating.cancel()
+                # Let work in progress finish: a thread of it may hold a database connection.
+                await _cancelled(snapshots, replicating)
                 await replicator.close()
-                # Let a round in progress finish: its thread holds a database connection.
                 stop.set()
                 await keeper
 
@@ -116,6 +115,15 @@ def create_app(
 
     app.add_middleware(BodyLimit)
     return app
+
+
+async def _cancelled(*tasks: asyncio.Task[Any]) -> None:
+    """Cancel tasks and wait until they are done (a thread they wait on finishes first)."""
+    for task in tasks:
+        task.cancel()
+    for task in tasks:
+        with suppress(asyncio.CancelledError):
+            await task
 
 
 async def _keep_deadlines(node: Node, every: float, stop: asyncio.Event) -> None:
