@@ -32,6 +32,7 @@ from p2pvalue.events.charter import default_charter
 from p2pvalue.events.event import now_ms
 from p2pvalue.events.types import parse_content
 from p2pvalue.federation.replication import Replication
+from p2pvalue.fediverse import Fediverse
 from p2pvalue.governing import GOVERNANCE_TYPES, Governance
 from p2pvalue.ingest import Outcome, WritePath
 from p2pvalue.rights import erasure
@@ -83,6 +84,7 @@ class Node:
         self.messages = Messages(self.engine, self.accounts)
         self.notifications = Notifications(self)
         self.replication = Replication(self)
+        self.fediverse = Fediverse(self)
 
     def __enter__(self) -> Node:
         return self

@@ -195,4 +195,31 @@ outbox = Table(
     Index("ix_outbox_due", "next_at"),
 )
 
+# ActivityPub: who follows each public space's Group actor from the fediverse, and the
+# signed activities waiting to be delivered to their inboxes (a row goes once delivered).
+ap_followers = Table(
+    "ap_followers",
+    metadata,
+    Column("space", ID, primary_key=True),
+    Column("actor", String(500), primary_key=True),
+    Column("inbox", String(500), nullable=False),
+    Column("shared_inbox", String(500)),
+    Column("follow_id", String(500), nullable=False),
+    Column("created_at", BigInteger, nullable=False),
+    Index("ix_ap_followers_follow_id", "follow_id"),
+)
+
+ap_deliveries = Table(
+    "ap_deliveries",
+    metadata,
+    Column("id", Serial, primary_key=True, autoincrement=True),
+    Column("inbox", String(500), nullable=False),
+    Column("actor", String(500), nullable=False),
+    Column("body", LargeBinary, nullable=False),
+    Column("attempts", Integer, nullable=False),
+    Column("next_at", BigInteger, nullable=False),
+    Column("last_error", String(200)),
+    Index("ix_ap_deliveries_due", "next_at"),
+)
+
 PROJECTIONS = (event_status, spaces, members, heads)

@@ -21,8 +21,10 @@ from p2pvalue import __version__
 from p2pvalue.collab.live import SNAPSHOT_EVERY, LiveDocuments
 from p2pvalue.errors import P2PError
 from p2pvalue.federation.worker import Replicator
+from p2pvalue.fediverse.delivery import Deliverer
 from p2pvalue.node import Node
 from p2pvalue.web import (
+    activitypub_api,
     api,
     collab_api,
     collab_pages,
@@ -68,16 +70,19 @@ def create_app(
         keeper = asyncio.create_task(_keep_deadlines(node, deadlines_every, stop))
         documents = LiveDocuments(node, snapshot_every=snapshot_every)
         replicator = app.state.replicator = Replicator(node, sync_every=sync_every)
+        deliverer = Deliverer(node.fediverse)
         async with documents:
             app.state.documents = documents
             snapshots = asyncio.create_task(documents.keep_snapshots())
             replicating = asyncio.create_task(replicator.run())
+            delivering = asyncio.create_task(deliverer.run())
             try:
                 yield
             finally:
                 # Let work in progress finish: a thread of it may hold a database connection.
-                await _cancelled(snapshots, replicating)
+                await _cancelled(snapshots, replicating, delivering)
                 await replicator.close()
+                await deliverer.close()
                 stop.set()
                 await keeper
 
@@ -85,6 +90,7 @@ def create_app(
         title="p2pvalue node", version=__version__, openapi_url="/openapi.json", lifespan=lifespan
     )
     app.state.node = node
+    app.state.fediverse = node.fediverse
     app.state.federation_limits = federation_api.RateLimit()
     app.include_router(api.router)
     app.include_router(value_api.router)
@@ -97,6 +103,7 @@ def create_app(
     app.include_router(federation_api.router)
     app.include_router(federation_api.replicas)
     app.include_router(rights_api.router)
+    app.include_router(activitypub_api.router)
     app.include_router(pages.router)
     app.include_router(value_pages.router)
     app.include_router(governance_pages.router)
