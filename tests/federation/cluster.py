@@ -132,11 +132,13 @@ class NodeProcess:
             after = page["next"]
 
     def state(self, space: str) -> dict[str, Any]:
-        """What the node derives from the space: its log, members and summary."""
+        """What the node derives from the space: its log, members, summary, ledger and the
+        board and threads."""
         summary = self.http.get(f"/api/v1/spaces/{space}").json()
-        members = self.http.get(f"/api/v1/spaces/{space}/members").json()["members"]
-        return {"log": self.log_ids(space), "members": members,
-                "counts": (summary["events"], summary["accepted"])}  # fmt: skip
+        derived = {name: self.http.get(f"/api/v1/spaces/{space}/{name}").json()
+                   for name in ("members", "ledger", "values", "projects", "threads")}  # fmt: skip
+        return {"log": self.log_ids(space), "counts": (summary["events"], summary["accepted"]),
+                **derived}  # fmt: skip
 
 
 def _env() -> dict[str, str]:

@@ -43,14 +43,24 @@ def test_three_nodes_converge_through_concurrency_and_a_restart(
     north, east, west = cluster
     north.sign_up("ana")
     east.sign_up("ben")
-    west.sign_up("cyd")
+    cyd = west.sign_up("cyd")
     space = north.create_space("ana", "Seed library")
     east.replicate("ben", space, north)
     west.replicate("cyd", space, north)
     wait_for(lambda: east.holds(space) and west.holds(space), what="the backfills")
     east.act("ben", space, "member.join", {})
     west.act("cyd", space, "member.join", {})
-    wait_for(lambda: len(north.state(space)["members"]) == 3, what="both joins at north")
+    wait_for(lambda: len(north.state(space)["members"]["members"]) == 3,
+             what="both joins at north")  # fmt: skip
+
+    north.act("ana", space, "project.create", {"name": "Catalogue"})
+    east.act("ben", space, "thread.create", {"on": {"kind": "space"}, "title": "Hours",
+                                             "text": "Who opens on Saturday?"})  # fmt: skip
+    claim = west.act("cyd", space, "contribution.claim", {
+        "kind": "docs", "description": "labels", "quantity": 2, "unit": "hours",
+        "evidence": ["https://example.org/labels"]})  # fmt: skip
+    wait_for(lambda: claim in dict(north.log_ids(space)), what="the claim at north")
+    north.act("ana", space, "contribution.review", {"claim": claim, "verdict": "approve"})
 
     writers = [threading.Thread(target=_write, args=(node, name, space, 15))
                for node, name in ((north, "ana"), (east, "ben"), (west, "cyd"))]  # fmt: skip
@@ -65,12 +75,15 @@ def test_three_nodes_converge_through_concurrency_and_a_restart(
     west.start()
     _write(west, "cyd", space, 3)
 
-    # space.create + 3 homes + 2 joins + 45 + 10 + 3 posts
-    total = 1 + 3 + 2 + 45 + 10 + 3
+    # space.create + 3 homes + 2 joins + project, thread, claim, review + 45 + 10 + 3 posts
+    total = 1 + 3 + 2 + 4 + 45 + 10 + 3
     wait_for(lambda: _converged(cluster, space, total), 60, "all three nodes to converge")
     state = north.state(space)
     assert all(accepted for _, accepted in state["log"])
-    assert sorted(m["status"] for m in state["members"]) == ["member"] * 3
+    assert sorted(m["status"] for m in state["members"]["members"]) == ["member"] * 3
+    assert [p["name"] for p in state["projects"]["projects"]] == ["Catalogue"]
+    assert [t["title"] for t in state["threads"]["threads"]] == ["Hours"]
+    assert state["values"]["members"][cyd]["value"]["num"] > 0
 
 
 def test_a_member_moves_to_another_node_with_their_key(cluster: list[NodeProcess]) -> None:
@@ -81,7 +94,8 @@ def test_a_member_moves_to_another_node_with_their_key(cluster: list[NodeProcess
     east.replicate("ben", space, north)
     wait_for(lambda: east.holds(space), what="east to hold the space")
     east.act("ben", space, "member.join", {})
-    wait_for(lambda: len(north.state(space)["members"]) == 2, what="ben's join at north")
+    wait_for(lambda: len(north.state(space)["members"]["members"]) == 2,
+             what="ben's join at north")  # fmt: skip
     granted = north.act("ana", space, "role.grant", {"member": ben, "role": "moderator"})
     east.act("ben", space, "post.create", {"text": "written at east"})
 
@@ -105,7 +119,7 @@ def test_a_member_moves_to_another_node_with_their_key(cluster: list[NodeProcess
 
     wait_for(home_everywhere, 60, "every node to learn ben's new home")
     wait_for(lambda: _converged(cluster, space, len(north.log_ids(space))), 60, "convergence")
-    members = {m["did"]: m for m in north.state(space)["members"]}
+    members = {m["did"]: m for m in north.state(space)["members"]["members"]}
     assert (members[ben]["status"], sorted(members[ben]["roles"])) == (
         "member", ["member", "moderator"])  # fmt: skip
     posts = [e for e in north.http.get(f"/api/v1/spaces/{space}/events",

@@ -136,12 +136,15 @@ class DocRoom(YRoom):
             self.size = len(self.ydoc.get_update())
             if self.size + len(update) > limit:
                 raise Refusal("document_too_large")
-        known = yframes.state_vector(self.ydoc.get_state())
-        claimed = {
-            client: did
-            for client, clock in states.items()
-            if clock > known.get(client, 0) and client not in self.owners
-        }
+        claimed: dict[int, str] = {}
+        if not self.owners.keys() >= states.keys():
+            # Only an update that brings an unowned client id needs the document's state.
+            known = yframes.state_vector(self.ydoc.get_state())
+            claimed = {
+                client: did
+                for client, clock in states.items()
+                if clock > known.get(client, 0) and client not in self.owners
+            }
         self.owners.update(claimed)
         self.size += len(update)
         self.writer = did

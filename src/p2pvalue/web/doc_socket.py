@@ -31,7 +31,9 @@ class SocketChannel:
     def __init__(self, websocket: WebSocket, path: str) -> None:
         self.websocket = websocket
         self._path = path
-        self._sending = Lock()
+        # fast_acquire: a lock no one holds is taken without a trip through the event loop;
+        # a room broadcast takes it once per recipient of every update.
+        self._sending = Lock(fast_acquire=True)
 
     @property
     def path(self) -> str:
