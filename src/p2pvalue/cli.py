@@ -39,8 +39,6 @@ PublicUrl = Annotated[
     ),
 ]
 DEFAULT_DATA = Path("data")
-# Above the live documents' own frame limit, so that one refuses with its precise reason.
-WS_MAX_BYTES = 4 * 1024 * 1024
 
 
 def _node(data: Path, database_url: str | None) -> Node:
@@ -72,13 +70,13 @@ def serve(
     and, with a public URL, federation with the other nodes of its spaces."""
     import uvicorn
 
-    from p2pvalue.web.app import create_app
+    from p2pvalue.web.app import SERVER_SETTINGS, create_app
 
     with Node(load_config(data, database_url, public_url)) as node:
         typer.echo(f"p2pvalue node {node.did} on http://{host}:{port}/")
         uvicorn.run(
             create_app(node, sync_every=sync_every), host=host, port=port, log_level="info",
-            ws="websockets-sansio", ws_max_size=WS_MAX_BYTES,
+            **SERVER_SETTINGS,
         )  # fmt: skip
 
 

@@ -47,6 +47,15 @@ MAX_REQUEST_BYTES = 1024 * 1024
 DEADLINES_EVERY = 60.0
 SYNC_EVERY = 30.0
 STATIC = Path(__file__).parent / "static"
+# How uvicorn serves the app (`p2pvalue serve`, and the benchmarks): the sans-I/O websockets
+# protocol; frames above the live documents' own limit refused by uvicorn (the documents
+# refuse smaller oversized ones with their precise reason); no per-message compression,
+# which would deflate each small Yjs update once per recipient of a broadcast.
+SERVER_SETTINGS: dict[str, Any] = {
+    "ws": "websockets-sansio",
+    "ws_max_size": 4 * 1024 * 1024,
+    "ws_per_message_deflate": False,
+}
 LOG = logging.getLogger(__name__)
 
 
