@@ -35,7 +35,8 @@ LOG = logging.getLogger(__name__)
 API = "/federation/v1/spaces"
 BATCH_BYTES = 900_000  # under the 1 MiB a node takes in one request
 DUE_AT_ONCE = 2000
-BACKFILL_PAGE = 2000
+BACKFILL_PAGE = 5000  # the most a node serves at once
+PAGE_ATTEMPTS = 5
 MAX_ATTEMPTS = 20
 MAX_BACKOFF_S = 300
 MAX_FETCH_ROUNDS = 1000
@@ -75,7 +76,8 @@ class Replicator:
         self.replication = node.replication
         self.sync_every = sync_every
         self.client = httpx.AsyncClient(auth=NodeAuth(node.key), timeout=30, transport=transport)
-        self.wire_bytes = 0  # bytes of event data received, for the sync benchmark
+        self.wire_bytes = 0  # bytes of log pages received, as they crossed the wire
+        self.backfilling: set[str] = set()
         self._wake = asyncio.Event()
         loop = asyncio.get_running_loop()
         self.replication.wake.append(lambda: loop.call_soon_threadsafe(self._wake.set))
@@ -173,6 +175,8 @@ class Replicator:
         """Pull from every peer of every space the heads this node lacks; events gained."""
         gained = 0
         for summary in await to_thread.run_sync(self.node.spaces):
+            if summary.id in self.backfilling:
+                continue
             for url in await to_thread.run_sync(self.replication.peers, summary.id):
                 try:
                     gained += await self.pull(url, summary.id)
@@ -228,23 +232,43 @@ class Replicator:
         return events
 
     async def backfill(self, url: str, space: str) -> int:
-        """Copy a space's log from `url`, page by page in its order; the space is usable here
-        from the first page on. The node then replicates the space with `url`."""
-        after, total = -1, 0
-        while True:
-            response = await self.client.get(
-                f"{url}{API}/{space}/log", params={"after": after, "limit": BACKFILL_PAGE}
-            )
-            response.raise_for_status()
-            if not response.content:
-                break
-            self.wire_bytes += len(response.content)
-            wires = [orjson.loads(line) for line in response.content.splitlines()]
-            outcomes = await self._ingest(url, wires)
-            total += sum(o.status in ("accepted", "rejected", "duplicate") for o in outcomes)
-            after = int(response.headers["p2p-last-position"])
+        """Copy a space's log from `url`, page by page in its order, the next page in flight
+        while one is ingested; the space is usable here from the first page on. The node
+        then replicates the space with `url`. Anti-entropy leaves the space alone meanwhile."""
+        self.backfilling.add(space)
+        total = 0
+        fetching = asyncio.ensure_future(self._log_page(url, space, -1))
+        try:
+            while True:
+                content, after = await fetching
+                if not content:
+                    break
+                fetching = asyncio.ensure_future(self._log_page(url, space, after))
+                wires = [orjson.loads(line) for line in content.splitlines()]
+                outcomes = await self._ingest(url, wires)
+                total += sum(o.status in ("accepted", "rejected", "duplicate") for o in outcomes)
+        finally:
+            fetching.cancel()
+            self.backfilling.discard(space)
         await to_thread.run_sync(self.replication.add_peer, space, url)
         return total
+
+    async def _log_page(self, url: str, space: str, after: int) -> tuple[bytes, int]:
+        """One page of a peer's log after `after`, tried again with backoff if it fails."""
+        for attempt in range(PAGE_ATTEMPTS):
+            try:
+                response = await self.client.get(
+                    f"{url}{API}/{space}/log", params={"after": after, "limit": BACKFILL_PAGE}
+                )
+                response.raise_for_status()
+                self.wire_bytes += int(response.headers.get("content-length", 0))
+                return response.content, int(response.headers["p2p-last-position"])
+            except httpx.HTTPError as error:
+                if attempt == PAGE_ATTEMPTS - 1:
+                    raise
+                LOG.info("log page of %s from %s failed (%s); trying again", space, url, error)
+                await asyncio.sleep(backoff_ms(attempt) / 1000)
+        raise AssertionError("unreachable")
 
     async def _ingest(self, url: str, wires: list[Any]) -> list[Outcome]:
         node = self.node
