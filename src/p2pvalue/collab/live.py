@@ -251,17 +251,29 @@ class LiveDocuments(WebsocketServer):
         self.max_doc_bytes = max_doc_bytes
         self.snapshot_every = snapshot_every
         self._rooms_lock = anyio.Lock()
+        self._serving = 0
 
     async def serve_member(self, socket: Socket, access: DocAccess) -> None:
         """Serve one member's connection to a document until either side closes it."""
-        room = await self._open(access.document.id, access.document.space)
-        guard = Guard(socket, room, access, self)
+        self._serving += 1
         try:
-            await _greet(socket, room)
-            await room.serve(guard)
+            room = await self._open(access.document.id, access.document.space)
+            guard = Guard(socket, room, access, self)
+            try:
+                await _greet(socket, room)
+                await room.serve(guard)
+            finally:
+                await _gone(room, guard.present)
+                await self._leave(room)
         finally:
-            await _gone(room, guard.present)
-            await self._leave(room)
+            self._serving -= 1
+
+    async def drained(self, seconds: float = 10.0) -> None:
+        """Wait (a while at most) until every connection has let its room go: a closing
+        room stores its updates and may sign a snapshot, in threads that use the database."""
+        with anyio.move_on_after(seconds):
+            while self._serving:
+                await anyio.sleep(0.01)
 
     async def read(self, doc: str, space: str) -> tuple[str, Measure]:
         """A document's text and measure, loading it from the store if no one has it open."""

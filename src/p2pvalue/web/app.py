@@ -89,6 +89,7 @@ def create_app(
                 yield
             finally:
                 # Let work in progress finish: a thread of it may hold a database connection.
+                await documents.drained()
                 await _cancelled(snapshots, replicating, delivering)
                 await replicator.close()
                 await deliverer.close()
