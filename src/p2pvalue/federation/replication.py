@@ -79,10 +79,6 @@ class Replication:
         urls = {home.url for home in self.homes(space).values() if home.node != self.node.did}
         return sorted((urls | set(joined)) - {self.url})
 
-    def replicates(self, space: str) -> bool:
-        log = self.node.writer.log(space)
-        return log is not None
-
     def committed(self, events: Sequence[Event], origin: str | None) -> None:
         """Queue each event this node's side committed for every peer of its space. Events
         from other nodes are not passed on: their origin pushes them to every home the log

@@ -76,11 +76,11 @@ class Replicator:
         self.replication = node.replication
         self.sync_every = sync_every
         self.client = httpx.AsyncClient(auth=NodeAuth(node.key), timeout=30, transport=transport)
-        self.wire_bytes = 0  # bytes of log pages received, as they crossed the wire
         self.backfilling: set[str] = set()
         self._wake = asyncio.Event()
         loop = asyncio.get_running_loop()
-        self.replication.wake.append(lambda: loop.call_soon_threadsafe(self._wake.set))
+        self._registered = lambda: loop.call_soon_threadsafe(self._wake.set)
+        self.replication.wake.append(self._registered)
         self._tasks: set[asyncio.Task[Any]] = set()
 
     async def run(self) -> None:
@@ -88,7 +88,10 @@ class Replicator:
         await asyncio.gather(self._deliver_loop(), self._pull_loop())
 
     async def close(self) -> None:
-        """Cancel background work, wait for it to end, and close the HTTP client."""
+        """Stop hearing of queued work, cancel background work, wait for it to end, and close
+        the HTTP client."""
+        with suppress(ValueError):
+            self.replication.wake.remove(self._registered)
         tasks = list(self._tasks)
         for task in tasks:
             task.cancel()
@@ -222,7 +225,6 @@ class Replicator:
 
     def _parse(self, ndjson: bytes) -> list[Event]:
         """Events from a peer, each verified on its own; a bad one is logged and left out."""
-        self.wire_bytes += len(ndjson)
         events = []
         for line in ndjson.splitlines():
             try:
@@ -261,7 +263,6 @@ class Replicator:
                     f"{url}{API}/{space}/log", params={"after": after, "limit": BACKFILL_PAGE}
                 )
                 response.raise_for_status()
-                self.wire_bytes += int(response.headers.get("content-length", 0))
                 return response.content, int(response.headers["p2p-last-position"])
             except httpx.HTTPError as error:
                 if attempt == PAGE_ATTEMPTS - 1:

@@ -64,10 +64,6 @@ def failed(conn: Connection, ids: Sequence[int], next_at: int, error: str) -> No
     )
 
 
-def waiting(conn: Connection) -> int:
-    return len(conn.execute(select(outbox.c.id)).all())
-
-
 def bodies_by_id(conn: Connection, space: str, ids: Sequence[str]) -> list[bytes]:
     """The stored bodies of those of `ids` the space holds, parents before children."""
     query = (
