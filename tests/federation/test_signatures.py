@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import base64
-import socket
-import threading
 import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -13,7 +11,6 @@ from dataclasses import dataclass
 
 import httpx
 import pytest
-import uvicorn
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 
@@ -32,6 +29,7 @@ from p2pvalue.federation.signatures import (
     signature_matches,
     verify_request,
 )
+from serving import loopback, served
 
 # RFC 9421 Appendix B.1.4, test-key-ed25519: the PKCS#8 private and SPKI public keys as
 # printed there (each ends in the raw 32 bytes), and the JWK form of the same pair.
@@ -375,24 +373,8 @@ class Site:
 def site() -> Iterator[Site]:
     """The tiny app served by uvicorn on a free loopback port."""
     app = tiny_app()
-    listener = socket.socket()
-    listener.bind(("127.0.0.1", 0))
-    port = listener.getsockname()[1]
-    config = uvicorn.Config(
-        app, host="127.0.0.1", port=port, log_config=None, access_log=False, ws="none"
-    )
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [listener]}, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + STARTUP_SECONDS
-    while not server.started:
-        if not thread.is_alive() or time.monotonic() > deadline:
-            pytest.fail(f"uvicorn did not start on 127.0.0.1:{port}")
-        time.sleep(0.01)
-    yield Site(f"http://127.0.0.1:{port}", app)
-    server.should_exit = True
-    thread.join(STARTUP_SECONDS)
-    listener.close()
+    with served(app, loopback(), ws="none", lifespan="auto") as url:
+        yield Site(url, app)
 
 
 def test_node_auth_requests_reach_the_route_with_their_sender(site: Site) -> None:

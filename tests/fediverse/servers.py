@@ -1,62 +1,24 @@
-"""Real servers for the fediverse tests: an app served by uvicorn on a loopback port, a
-node's app with its ActivityPub face wired, and a Mastodon-like server whose user follows
+"""A Mastodon-like server for the fediverse tests (served by `serving`), whose user follows
 groups and whose inboxes check every signature with the independent `cavage` module."""
 
 from __future__ import annotations
 
 import re
-import socket
-import threading
 import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 import httpx
 import orjson
-import uvicorn
 from cryptography.hazmat.primitives.asymmetric import rsa
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
-from starlette.types import ASGIApp
 
 from fediverse import cavage
 
-STARTUP_SECONDS = 10
 AS = "https://www.w3.org/ns/activitystreams"
 ACTIVITY_JSON = "application/activity+json"
-
-
-def loopback() -> socket.socket:
-    """A socket bound to a free loopback port, for a server to listen on."""
-    listener = socket.socket()
-    listener.bind(("127.0.0.1", 0))
-    return listener
-
-
-def url_of(listener: socket.socket) -> str:
-    return f"http://127.0.0.1:{listener.getsockname()[1]}"
-
-
-@contextmanager
-def served(app: ASGIApp, listener: socket.socket) -> Iterator[str]:
-    """`app` served by uvicorn on `listener` in a thread, until the block ends; its URL."""
-    config = uvicorn.Config(app, log_config=None, access_log=False, lifespan="on")
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [listener]}, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + STARTUP_SECONDS
-    while not server.started:
-        if not thread.is_alive() or time.monotonic() > deadline:
-            raise AssertionError(f"uvicorn did not start on {url_of(listener)}")
-        time.sleep(0.01)
-    try:
-        yield url_of(listener)
-    finally:
-        server.should_exit = True
-        thread.join(STARTUP_SECONDS)
-        listener.close()
 
 
 @dataclass

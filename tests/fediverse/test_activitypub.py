@@ -26,7 +26,7 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 
 from conftest import LIGHT_HASHING
 from fediverse import cavage
-from fediverse.servers import Mastodon, loopback, served, url_of
+from fediverse.servers import Mastodon
 from p2pvalue.accounts import Account
 from p2pvalue.config import init_data_dir
 from p2pvalue.events.charter import default_charter
@@ -35,6 +35,7 @@ from p2pvalue.fediverse.keys import KEY_FILE
 from p2pvalue.node import Node
 from p2pvalue.store import activitypub as store
 from p2pvalue.web.app import create_app
+from serving import loopback, served, url_of
 
 with warnings.catch_warnings():
     warnings.filterwarnings("ignore", message="Using `httpx` with `starlette.testclient`")

@@ -16,7 +16,7 @@ from sqlalchemy import update
 
 from conftest import LIGHT_HASHING
 from fediverse import cavage
-from fediverse.servers import Mastodon, loopback, served, url_of
+from fediverse.servers import Mastodon
 from p2pvalue.accounts import Account
 from p2pvalue.config import init_data_dir
 from p2pvalue.fediverse import Fediverse
@@ -31,6 +31,7 @@ from p2pvalue.node import Node
 from p2pvalue.store import activitypub as store
 from p2pvalue.store.database import writing
 from p2pvalue.store.schema import ap_deliveries
+from serving import loopback, served, url_of
 
 
 @dataclass

@@ -2,19 +2,16 @@
 
 from __future__ import annotations
 
-import socket
-import threading
-import time
 import warnings
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-import uvicorn
 from playwright.sync_api import Browser, sync_playwright
 
 from p2pvalue.node import Node
 from p2pvalue.web.app import create_app
+from serving import loopback, served
 from web.client import ApiClient
 
 with warnings.catch_warnings():
@@ -44,25 +41,8 @@ def api(node: Node) -> Iterator[ApiClient]:
 @pytest.fixture
 def site(sqlite_node: Node) -> Iterator[str]:
     """The base URL of the node's app served by uvicorn on a free local port."""
-    listener = socket.socket()
-    listener.bind(("127.0.0.1", 0))
-    port = listener.getsockname()[1]
-    config = uvicorn.Config(
-        create_app(sqlite_node), host="127.0.0.1", port=port,
-        log_config=None, access_log=False, ws="websockets-sansio",
-    )  # fmt: skip
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [listener]}, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + STARTUP_SECONDS
-    while not server.started:
-        if not thread.is_alive() or time.monotonic() > deadline:
-            pytest.fail(f"uvicorn did not start on 127.0.0.1:{port}")
-        time.sleep(0.01)
-    yield f"http://127.0.0.1:{port}"
-    server.should_exit = True
-    thread.join(STARTUP_SECONDS)
-    listener.close()
+    with served(create_app(sqlite_node), loopback(), ws="websockets-sansio") as url:
+        yield url
 
 
 @pytest.fixture(scope="session")
