@@ -9,6 +9,7 @@ from typing import Any
 
 from alembic import command
 from alembic.config import Config
+from alembic.script import ScriptDirectory
 from sqlalchemy import Connection, Engine, create_engine, event
 
 MIGRATIONS = Path(__file__).parent / "migrations"
@@ -59,6 +60,15 @@ def writing(engine: Engine) -> Iterator[Connection]:
         connection.execution_options(**{WRITE_OPTION: True})
         with connection.begin():
             yield connection
+
+
+def head_revision() -> str:
+    """The newest Alembic revision: what `migrate` brings a database to."""
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    head = ScriptDirectory.from_config(config).get_current_head()
+    assert head is not None
+    return head
 
 
 def migrate(engine: Engine) -> None:

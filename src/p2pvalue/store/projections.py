@@ -77,7 +77,7 @@ def space_row(log: SpaceLog) -> dict[str, Any] | None:
         "description": content.get("description", ""), "creator": authority.creator,
         "created_ts": log.created_ts, "membership": authority.charter.membership,
         "charter": orjson.dumps(authority.charter.to_content()).decode(),
-        "events": len(log), "accepted": log.accepted,
+        "events": len(log), "accepted": log.accepted, "private": False,
     }  # fmt: skip
 
 

@@ -1,8 +1,8 @@
 """Tables. `events` holds each space's log; `pending_events` (with `pending_links`) what
 waits for its ancestors; `accounts`, `sessions`, `profile_fields`, `follows`, `messages`,
-`doc_clients`, `space_peers` and `outbox` are the node's own records (personal data and
-delivery state kept off the shared log); every other table is a projection, rebuilt from
-`events`."""
+`doc_clients`, `space_peers`, `outbox` and `space_keys` are the node's own records
+(personal data and delivery state kept off the shared log); every other table is a
+projection, rebuilt from `events`."""
 
 from __future__ import annotations
 
@@ -18,6 +18,7 @@ from sqlalchemy import (
     String,
     Table,
     Text,
+    false,
 )
 
 metadata = MetaData()
@@ -36,6 +37,9 @@ events = Table(
     Column("depth", BigInteger, nullable=False),
     Column("ts", BigInteger, nullable=False),
     Column("body", LargeBinary, nullable=False),
+    # The opened content of an event of a private space, on a node that holds its key;
+    # `body` keeps the sealed event exactly as it travels.
+    Column("plain", LargeBinary),
     Index("ix_events_space_seq", "space", "seq"),
     # The feed reads newest first per followed space and per followed author.
     Index("ix_events_space_ts", "space", "ts", "seq"),
@@ -82,6 +86,7 @@ spaces = Table(
     Column("charter", Text, nullable=False),
     Column("events", BigInteger, nullable=False),
     Column("accepted", BigInteger, nullable=False),
+    Column("private", Boolean, nullable=False, server_default=false()),
 )
 
 members = Table(
@@ -220,6 +225,15 @@ ap_deliveries = Table(
     Column("next_at", BigInteger, nullable=False),
     Column("last_error", String(200)),
     Index("ix_ap_deliveries_due", "next_at"),
+)
+
+# The keys of private spaces this node's members hold, sealed under the node's keyring.
+space_keys = Table(
+    "space_keys",
+    metadata,
+    Column("space", ID, primary_key=True),
+    Column("kid", String(32), primary_key=True),
+    Column("sealed_key", LargeBinary, nullable=False),
 )
 
 PROJECTIONS = (event_status, spaces, members, heads)
