@@ -18,10 +18,14 @@ from sqlalchemy.exc import IntegrityError
 
 from p2pvalue.accounting.ledger import LEDGER_TYPES, ValueEvent
 from p2pvalue.errors import EventError, NotFound
+from p2pvalue.events.authority import authorize
+from p2pvalue.events.canonical import canonical
 from p2pvalue.events.event import MAX_PREV, Event, build_event, now_ms, parse_body, parse_event
 from p2pvalue.events.keys import KeyPair
-from p2pvalue.events.log import Delta, Entry, SpaceLog
+from p2pvalue.events.log import SEALED, Delta, Entry, SealedLog, SpaceLog
 from p2pvalue.events.types import RANK_ORDINARY, rank
+from p2pvalue.privacy.keyring import Keyring
+from p2pvalue.privacy.sealing import open_content, seal_content
 from p2pvalue.store import events as store
 from p2pvalue.store import projections
 from p2pvalue.store.database import writing
@@ -69,6 +73,7 @@ class _SpaceBatch:
     log: SpaceLog | None
     new: list[Event] = field(default_factory=list)
     delta: Delta = field(default_factory=Delta)
+    reopen: bool = False  # a private space this node could not read, whose key just came
 
     def record(self, event: Event, delta: Delta) -> None:
         self.new.append(event)
@@ -84,8 +89,11 @@ class _SpaceBatch:
 class WritePath:
     """Owns the in-memory logs and every write to the event store."""
 
-    def __init__(self, engine: Engine) -> None:
+    def __init__(self, engine: Engine, keyring: Keyring | None = None) -> None:
+        """`keyring` holds the keys of private spaces this node's members may read; without
+        one, the node keeps and relays private spaces without reading them."""
         self._engine = engine
+        self._keyring = keyring
         self._lock = threading.RLock()
         self._logs: dict[str, SpaceLog] = {}
         self._listeners: list[Listener] = []
@@ -122,27 +130,50 @@ class WritePath:
                 with writing(self._engine) as conn:
                     return self._apply(conn, parsed, outcomes, hold)
             except IntegrityError:
-                self._logs.clear()
+                self._forget()
                 if attempt == 2:
                     raise
             except BaseException:
-                self._logs.clear()
+                self._forget()
                 raise
         raise AssertionError("unreachable")
+
+    def _forget(self) -> None:
+        self._logs.clear()
+        if self._keyring is not None:
+            self._keyring.forget()
 
     def act(
         self, key: KeyPair, space: str, type: str, content: dict[str, Any], ts: int | None = None
     ) -> Outcome:
-        """Sign an action by `key` on top of the space's current tips and ingest it."""
+        """Sign an action by `key` on top of the space's current tips and ingest it; in a
+        private space, its content sealed under the key in use."""
         with self._lock:
             with self._engine.begin() as conn:
                 log = self._log(conn, space)
-            if log is None:
-                raise NotFound("unknown_space", f"no space {space!r} on this node")
+                if log is None:
+                    raise NotFound("unknown_space", f"no space {space!r} on this node")
+                if log.private and type != "space.key":
+                    content = seal_content(self._space_key(conn, log), type, key.did, content)
             tips = sorted(log.tips, key=log.position.__getitem__)[-MAX_PREV:]
             depth = 1 + max(log.entries[t].depth for t in tips)
             event = build_event(key, type, content, space=space, prev=tips, depth=depth, ts=ts)
             return self.ingest([event.wire])[0]
+
+    def space_keys(self, space: str) -> tuple[str | None, dict[str, bytes]]:
+        """The kid of a private space's key in use, and every key of it this node holds."""
+        with self._lock, self._engine.begin() as conn:
+            log = self._log(conn, space)
+            if log is None or not log.private or self._keyring is None:
+                return None, {}
+            return current_kid(conn, log), dict(self._keyring.keys(conn, space))
+
+    def _space_key(self, conn: Connection, log: SpaceLog) -> bytes:
+        kid = current_kid(conn, log)
+        key = self._keyring.keys(conn, log.space).get(kid) if self._keyring else None
+        if key is None or not log.readable:
+            raise EventError("no_space_key", "no member of this node holds the space key", 403)
+        return key
 
     def act_many(
         self, space: str, actions: Sequence[tuple[KeyPair, str, dict[str, Any]]]
@@ -155,8 +186,14 @@ class WritePath:
                 raise NotFound("unknown_space", f"no space {space!r} on this node")
             prev = sorted(log.tips, key=log.position.__getitem__)[-MAX_PREV:]
             depth = 1 + max(log.entries[t].depth for t in prev)
+            space_key = None
+            if log.private:
+                with self._engine.begin() as conn:
+                    space_key = self._space_key(conn, log)
             wires = []
             for key, type, content in actions:
+                if space_key is not None and type != "space.key":
+                    content = seal_content(space_key, type, key.did, content)
                 event = build_event(key, type, content, space=space, prev=prev, depth=depth)
                 wires.append(event.wire)
                 prev, depth = [event.id], depth + 1
@@ -206,7 +243,7 @@ class WritePath:
                 projections.clear(conn)
                 total = 0
                 for space in space_ids:
-                    log = SpaceLog.from_entries(space, store.entries(conn, space))
+                    log = _load(conn, space)
                     projections.write_full(conn, log)
                     total += len(log)
         return {"spaces": len(space_ids), "events": total}
@@ -218,7 +255,7 @@ class WritePath:
             return None
         cached = self._logs.get(space)
         if cached is None or len(cached) != count:
-            cached = self._logs[space] = SpaceLog.from_entries(space, store.entries(conn, space))
+            cached = self._logs[space] = _load(conn, space)
         return cached
 
     def _apply(
@@ -241,7 +278,12 @@ class WritePath:
                 continue
             self._release_held(conn, batch)
             store.insert_events(conn, batch.new)
-            projections.write(conn, batch.log, batch.delta, batch.new)
+            if batch.reopen:
+                batch.log = self._reopen(conn, batch.log)
+                projections.clear_space(conn, space)
+                projections.write_full(conn, batch.log)
+            else:
+                projections.write(conn, batch.log, batch.delta, batch.new)
             _erase(conn, batch.log, batch.new)
             self._logs[space] = batch.log
             committed.extend(batch.new)
@@ -257,7 +299,12 @@ class WritePath:
         if event.id in known or (batch.log is not None and event.id in batch.log.entries):
             return Outcome("duplicate", event.id, event.space, http_status=200)
         if batch.log is None and event.type == "space.create":
-            batch.log = SpaceLog(event.space)
+            try:
+                event = self._open(conn, None, event)
+            except EventError as error:
+                return Outcome.refused(error, event)
+            log_type = SpaceLog if event.readable else SealedLog
+            batch.log = log_type(event.space, private=event.sealed)
         if batch.log is None:
             if hold:
                 return self._hold(conn, event, [event.space])
@@ -275,8 +322,71 @@ class WritePath:
             return Outcome.refused(
                 EventError("unknown_prev", f"prev names unknown {missing[0]}"), event
             )
+        if event.type != "space.create":
+            try:
+                event = self._open(conn, batch, event)
+            except EventError as error:
+                return Outcome.refused(error, event)
+            entry = entry_of(event)
         batch.record(event, batch.log.add(entry))
         return Outcome("accepted", event.id, event.space)
+
+    def _open(self, conn: Connection, batch: _SpaceBatch | None, event: Event) -> Event:
+        """A private space's event as this node can read it: the keys it carries learned,
+        its content opened where a key of this node's members opens it. Refused: sealed
+        content in a public space (or plain content in a private one), a key wrapped for a
+        non-member, content its key does not open. A node that cannot read the space keeps
+        the event as it came, for the nodes that can."""
+        log = batch.log if batch is not None else None
+        if log is not None:
+            _check_sealing(log, event)
+            if event.type == "space.key" and log.readable:
+                _check_wraps(log, event)
+        if self._keyring is None:
+            return event
+        if event.type == "space.key" or (event.sealed and event.type == "space.create"):
+            learned = self._keyring.learn(conn, event.space, event.content)
+            if learned and batch is not None and log is not None and not log.readable:
+                batch.reopen = True
+        if not event.sealed:
+            return event
+        key = self._keyring.keys(conn, event.space).get(event.content["space_key"])
+        if key is None:
+            if log is None or not log.readable or batch is None or batch.reopen:
+                return event
+            raise EventError(
+                "unknown_space_key", "no member of this node holds the key it is sealed with"
+            )
+        return event.open_with(open_content(key, event.type, event.author, event.content))
+
+    def _reopen(self, conn: Connection, sealed: SpaceLog) -> SpaceLog:
+        """The log of a private space this node kept sealed, opened with the keys its
+        members just received: every stored event's content opened and folded. If some
+        event does not open (sealed with a key no one gave this node's members), the space
+        stays sealed here."""
+        assert self._keyring is not None
+        bodies = [parse_body(body) for _, body in store.sealed_bodies(conn, sealed.space)]
+        for event in bodies:
+            if event.type == "space.key" or event.type == "space.create":
+                self._keyring.learn(conn, sealed.space, event.content)
+        keys = self._keyring.keys(conn, sealed.space)
+        opened: list[Event] = []
+        for event in bodies:
+            key = keys.get(event.content.get("space_key", "")) if event.sealed else None
+            try:
+                if key is not None:
+                    event = event.open_with(
+                        open_content(key, event.type, event.author, event.content)
+                    )
+            except EventError as error:
+                LOG.warning("space %s stays sealed: %s %s", sealed.space, event.id, error.code)
+                return sealed
+            if event.sealed and not event.opened and not event.erased:
+                LOG.warning("space %s stays sealed: no key opens %s", sealed.space, event.id)
+                return sealed
+            opened.append(event)
+        store.set_plain(conn, [(e.id, canonical(dict(e.content))) for e in opened if e.opened])
+        return SpaceLog.from_entries(sealed.space, map(entry_of, opened), private=True)
 
     def _hold(self, conn: Connection, event: Event, missing: list[str]) -> Outcome:
         if store.is_held(conn, event.id):
@@ -326,9 +436,47 @@ class WritePath:
                         LOG.warning("held event %s refused on release: %s", event_id, outcome.code)
 
     def _notify(self, committed: Sequence[Event], origin: str | None) -> None:
-        if committed:
+        readable = [event for event in committed if event.readable]
+        if readable:
             for listener in list(self._listeners):
-                listener(committed, origin)
+                listener(readable, origin)
+
+
+def _load(conn: Connection, space: str) -> SpaceLog:
+    """A stored space's log, folded; sealed if this node cannot read it."""
+    private, readable = store.privacy_of(conn, space)
+    log_type = SpaceLog if readable else SealedLog
+    return log_type.from_entries(space, store.entries(conn, space), private=private)
+
+
+def current_kid(conn: Connection, log: SpaceLog) -> str:
+    """The key a private space's new events are sealed with: the one its last accepted
+    `space.key` names, else its founding key."""
+    for event_id in reversed(log.order):
+        entry = log.entries[event_id]
+        if entry.type == "space.key" and log.reasons.get(event_id) is None:
+            return str((entry.content or {})["space_key"])
+    founding = store.get_event(conn, log.space)
+    assert founding is not None
+    return str(founding.wire["content"]["space_key"])
+
+
+def _check_sealing(log: SpaceLog, event: Event) -> None:
+    if event.type == "space.key" and not log.private:
+        raise EventError("space_not_private", "only a private space has space keys")
+    if event.type != "space.key" and event.sealed != log.private and not event.erased:
+        if log.private:
+            raise EventError("unsealed_content", "a private space's events are sealed")
+        raise EventError("sealed_in_public_space", "a public space's events are not sealed")
+
+
+def _check_wraps(log: SpaceLog, event: Event) -> None:
+    """Refuse a space key wrapped for anyone who is neither member nor invitee in the
+    event's causal past (authorization rejects it too where that past changes later)."""
+    entry = entry_of(event)
+    reason = authorize(entry.action, log.state_after(event.prev))
+    if reason == "wrapped_for_non_member":
+        raise EventError("wrapped_for_non_member", "a space key is wrapped for a non-member", 403)
 
 
 def _erase(conn: Connection, log: SpaceLog, new: Sequence[Event]) -> None:
@@ -340,7 +488,8 @@ def _erase(conn: Connection, log: SpaceLog, new: Sequence[Event]) -> None:
 
 
 def _decided(event: Event, log: SpaceLog | None) -> Outcome:
+    """Accepted or rejected; a node that cannot read the space keeps the event unjudged."""
     reason = log.reasons.get(event.id) if log else None
-    if reason is None:
+    if reason is None or reason == SEALED:
         return Outcome("accepted", event.id, event.space)
     return Outcome("rejected", event.id, event.space, "not_authorized", reason, 403)

@@ -30,11 +30,14 @@ from p2pvalue.config import NodeConfig
 from p2pvalue.errors import NotFound, P2PError
 from p2pvalue.events.charter import default_charter
 from p2pvalue.events.event import now_ms
+from p2pvalue.events.keys import KeyPair
 from p2pvalue.events.types import parse_content
 from p2pvalue.federation.replication import Replication
 from p2pvalue.fediverse import Fediverse
 from p2pvalue.governing import GOVERNANCE_TYPES, Governance
 from p2pvalue.ingest import Outcome, WritePath
+from p2pvalue.privacy.keyring import Keyring
+from p2pvalue.privacy.spaces import PrivateSpaces
 from p2pvalue.rights import erasure
 from p2pvalue.social import Social
 from p2pvalue.social.messages import Messages
@@ -75,7 +78,7 @@ class Node:
         migrate(self.engine)
         self.key = config.node_key()
         self.accounts = Accounts(self.engine, config.keyring(), password_hasher)
-        self.writer = WritePath(self.engine)
+        self.writer = WritePath(self.engine, Keyring(config.keyring(), self._member_key))
         self._ledgers: dict[str, tuple[int, Ledger]] = {}
         self._reputations: dict[str, tuple[Ledger, ReputationResult]] = {}
         self.governance = Governance(self)
@@ -85,6 +88,7 @@ class Node:
         self.notifications = Notifications(self)
         self.replication = Replication(self)
         self.fediverse = Fediverse(self)
+        self.private = PrivateSpaces(self)
 
     def __enter__(self) -> Node:
         return self
@@ -99,6 +103,10 @@ class Node:
     def did(self) -> str:
         return self.key.did
 
+    def _member_key(self, did: str) -> KeyPair | None:
+        account = self.accounts.by_did(did)
+        return self.accounts.key_of(account) if account is not None else None
+
     def create_space(
         self,
         account: Account,
@@ -106,13 +114,21 @@ class Node:
         description: str = "",
         membership: str = "open",
         charter: dict[str, Any] | None = None,
+        private: bool = False,
     ) -> Outcome:
-        content = {
-            "name": name,
-            "description": description,
-            "charter": charter or default_charter(membership),
-        }
-        outcome = self.writer.create_space(self.accounts.key_of(account), content)
+        """Found a space. A private one is sealed under a key only its members hold, and is
+        joined by invitation (a newcomer needs the key before they can say anything)."""
+        charter = charter or default_charter(membership)
+        content = {"name": name, "description": description, "charter": charter}
+        if private and charter.get("membership") != "invite":
+            raise P2PError(
+                "private_space_needs_invitations", "a private space's membership is by invitation"
+            )
+        if private:
+            parse_content("space.create", content)
+            outcome = self.private.create(account, content)
+        else:
+            outcome = self.writer.create_space(self.accounts.key_of(account), content)
         if outcome.status == "accepted" and outcome.id is not None:
             self._announce_home(account, outcome.id)
         return outcome

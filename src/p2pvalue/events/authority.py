@@ -164,6 +164,18 @@ def _check_leave(action: Action, state: Authority) -> str | None:
     return None if state.is_member(action.author) else "not_a_member"
 
 
+def _check_space_key(action: Action, state: Authority) -> str | None:
+    """A member shares or rotates the space key, and only with members and invitees: a key
+    wrapped for anyone else would open the space to them."""
+    if not state.is_member(action.author):
+        return "not_a_member"
+    for did in action.content["wraps"]:
+        found = state.members.get(did)
+        if found is None or found.status not in (MEMBER, INVITED):
+            return "wrapped_for_non_member"
+    return None
+
+
 def _check_was_member(action: Action, state: Authority) -> str | None:
     """Whoever was ever part of the space, members who left or were removed too: the right
     to have one's content erased does not end with membership."""
@@ -222,6 +234,7 @@ _CHECKS: dict[str, Check] = {
     "member.leave": _check_leave,
     "member.home": _check_leave,  # any member says where they live, whatever their roles
     "content.erase": _check_was_member,
+    "space.key": _check_space_key,
     "member.admit": _permitted_and(_target_status(REQUESTED, "no_pending_request")),
     "member.invite": _permitted_and(_TARGET_CHECKS["member.invite"]),
     "member.remove": _permitted_and(_TARGET_CHECKS["member.remove"]),

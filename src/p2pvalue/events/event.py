@@ -8,6 +8,10 @@ of the same envelope bytes that are signed.
 An *erased* event is its envelope and signature without the content: its author asked for
 it (`content.erase`). Only the types in `ERASABLE_TYPES` may travel so, the ones no
 authority, figure or other member's record depends on.
+
+A *sealed* event belongs to a private space: its content is `{"space_key", "ciphertext"}` (see
+`privacy.sealing`), checked here for shape only; a node holding the space key opens it
+and checks what is inside (`opened`), as the write path does.
 """
 
 from __future__ import annotations
@@ -16,7 +20,7 @@ import hashlib
 import re
 import time
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import orjson
@@ -56,6 +60,20 @@ class Event:
     sig: str
     body: bytes
     erased: bool = False
+    sealed: bool = False
+    opened: bool = False
+
+    @property
+    def readable(self) -> bool:
+        return not self.sealed or self.opened
+
+    def open_with(self, content: Mapping[str, Any]) -> Event:
+        """This sealed event with the content its space key revealed, checked against its
+        type's schema; `body` stays the sealed event, exactly as it travels."""
+        parse_content(self.type, content)
+        if self.type == "space.create":
+            charter_from_content(content["charter"])
+        return replace(self, content=content, opened=True)
 
     @property
     def wire(self) -> dict[str, Any]:
@@ -145,10 +163,11 @@ def parse_event(wire: Any, *, now: int | None = None) -> Event:
     if claimed is not None and claimed != event_id:
         raise EventError("id_mismatch", f"id {claimed!r} does not match the content ({event_id})")
     _check_signature(envelope["author"], signed, wire["sig"])
-    if not erased:
+    sealed = not erased and _is_sealed(wire)
+    if not erased and not sealed:
         parse_content(wire["type"], wire["content"])
-    if wire["type"] == "space.create":
-        charter_from_content(wire["content"]["charter"])
+        if wire["type"] == "space.create":
+            charter_from_content(wire["content"]["charter"])
     _check_links_shape(envelope, event_id)
     if now is not None and envelope["ts"] > now + MAX_FUTURE_MS:
         raise EventError("timestamp_in_future", "ts is more than 5 minutes ahead of this node")
@@ -164,7 +183,38 @@ def parse_event(wire: Any, *, now: int | None = None) -> Event:
         sig=wire["sig"],
         body=body,
         erased=erased,
+        sealed=sealed,
     )
+
+
+SEALED_KID = re.compile(r"[A-Za-z0-9_-]{22}")
+SEALED_TEXT = re.compile(r"[A-Za-z0-9_-]+")
+
+
+def _is_sealed(wire: Mapping[str, Any]) -> bool:
+    """Whether the content has the sealed shape; refused if it has it only in part. Only a
+    private space's founding event carries a wrapped key, the founder's own."""
+    content = wire["content"]
+    if "ciphertext" not in content:
+        return False
+    founding = wire["type"] == "space.create"
+    fields = {"space_key", "ciphertext"} | ({"wraps"} if founding else set())
+    if not {"space_key", "ciphertext"} <= set(content) <= fields:
+        raise EventError("invalid_sealed_content", "sealed content is {space_key, ciphertext}")
+    kid, ciphertext = content["space_key"], content["ciphertext"]
+    if not isinstance(kid, str) or not SEALED_KID.fullmatch(kid):
+        raise EventError("invalid_sealed_content", "space_key: not a space key id")
+    if not isinstance(ciphertext, str) or not SEALED_TEXT.fullmatch(ciphertext):
+        raise EventError("invalid_sealed_content", "ciphertext: not base64url text")
+    if founding:
+        wraps = content.get("wraps")
+        if not isinstance(wraps, dict) or set(wraps) != {wire["author"]}:
+            raise EventError("invalid_sealed_content", "wraps: the founder's key alone")
+        if not all(isinstance(w, str) and SEALED_TEXT.fullmatch(w) for w in wraps.values()):
+            raise EventError("invalid_sealed_content", "wraps: not base64url text")
+    elif wire["type"] == "space.key":
+        raise EventError("invalid_sealed_content", "space.key travels unsealed")
+    return True
 
 
 def erased_body(body: bytes) -> bytes:

@@ -6,7 +6,9 @@ from dataclasses import dataclass
 from functools import cached_property, lru_cache
 
 import base58
+import nacl.bindings
 import nacl.exceptions
+import nacl.public
 import nacl.signing
 
 ED25519_MULTICODEC = b"\xed\x01"
@@ -44,6 +46,15 @@ def verify(did: str, message: bytes, signature: bytes) -> bool:
     return True
 
 
+def messaging_key(did: str) -> bytes:
+    """The X25519 public key a sealed box to `did` is made for; ValueError if `did` names
+    no Ed25519 key that converts."""
+    try:
+        return nacl.bindings.crypto_sign_ed25519_pk_to_curve25519(public_from_did(did))
+    except nacl.exceptions.CryptoError as exc:
+        raise ValueError("the did's key has no X25519 form") from exc
+
+
 @lru_cache(maxsize=65_536)
 def _verify_key(did: str) -> nacl.signing.VerifyKey:
     return nacl.signing.VerifyKey(public_from_did(did))
@@ -70,3 +81,8 @@ class KeyPair:
     def sign(self, message: bytes) -> bytes:
         """The detached 64-byte signature of `message`."""
         return bytes(self._signing_key.sign(message).signature)
+
+    @property
+    def messaging_secret(self) -> nacl.public.PrivateKey:
+        """The X25519 secret key that opens sealed boxes made for this key's did."""
+        return self._signing_key.to_curve25519_private_key()

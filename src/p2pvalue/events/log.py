@@ -44,6 +44,7 @@ STATE_CACHE_SIZE = 2048
 # never shares a version with the one it replaced and stale derived state is never reused.
 _VERSIONS = itertools.count(1)
 UNDECIDED = "undecided"
+SEALED = "sealed"  # the decision on every event of a space this node cannot read
 MAX_PASSES = 1000
 CLOSE = "proposal.close"
 TRANSITIONS = frozenset({"proposal.open", "proposal.withdraw", CLOSE})
@@ -82,8 +83,11 @@ class Delta:
 class SpaceLog:
     """The in-memory index and fold of one space."""
 
-    def __init__(self, space: str) -> None:
+    readable = True
+
+    def __init__(self, space: str, private: bool = False) -> None:
         self.space = space
+        self.private = private
         self.entries: dict[str, Entry] = {}
         self.children: dict[str, list[str]] = {}
         self.tips: set[str] = set()
@@ -102,9 +106,9 @@ class SpaceLog:
         self._transitions: dict[str, list[str]] = {}
 
     @classmethod
-    def from_entries(cls, space: str, entries: Iterable[Entry]) -> SpaceLog:
+    def from_entries(cls, space: str, entries: Iterable[Entry], private: bool = False) -> SpaceLog:
         """Fold a whole stored log at once (rebuild, or loading a space)."""
-        log = cls(space)
+        log = cls(space, private)
         for entry in entries:
             log._insert(entry)
         log._recompute()
@@ -155,13 +159,12 @@ class SpaceLog:
         """The authority an event was judged against: its causal past's accepted governance."""
         return self._state(self._past[event_id])
 
+    def state_after(self, prev: Iterable[str]) -> Authority:
+        """The authority of the causal past of an event on `prev` (all present), before it."""
+        return self._state(self._past_of(Entry("", "", "", tuple(prev), 0, 0)))
+
     def _insert(self, entry: Entry) -> None:
-        self.entries[entry.id] = entry
-        if entry.id not in self.children:
-            self.tips.add(entry.id)
-        for parent in entry.prev:
-            self.children.setdefault(parent, []).append(entry.id)
-            self.tips.discard(parent)
+        self._link(entry)
         target = self._target(entry) if entry.governs else None
         if target is not None:
             self._revocations.setdefault(target, []).append(entry.id)
@@ -169,14 +172,16 @@ class SpaceLog:
             proposal = entry.action.content["proposal"]
             self._transitions.setdefault(proposal, []).append(entry.id)
 
-    def _insert_concurrent(self, entry: Entry) -> Delta:
-        """Place an event that is not a revocation among events concurrent with it.
+    def _link(self, entry: Entry) -> None:
+        self.entries[entry.id] = entry
+        if entry.id not in self.children:
+            self.tips.add(entry.id)
+        for parent in entry.prev:
+            self.children.setdefault(parent, []).append(entry.id)
+            self.tips.discard(parent)
 
-        Adding an event without children never changes the relative order of the others
-        (Kahn's algorithm picks among the same ready sets), so it goes to the first place
-        after its parents where its key is smaller than the one Kahn would pick next. Only
-        a revocation can change other decisions, so nothing else is re-judged.
-        """
+    def _place(self, entry: Entry) -> int:
+        """Put an event without children where Kahn's algorithm would: see below."""
         key = _key(entry)
         after = max(self.position[parent] for parent in entry.prev) + 1
         at = next(
@@ -186,6 +191,17 @@ class SpaceLog:
         self.order.insert(at, entry.id)
         for index in range(at, len(self.order)):
             self.position[self.order[index]] = index
+        return at
+
+    def _insert_concurrent(self, entry: Entry) -> Delta:
+        """Place an event that is not a revocation among events concurrent with it.
+
+        Adding an event without children never changes the relative order of the others
+        (Kahn's algorithm picks among the same ready sets), so it goes to the first place
+        after its parents where its key is smaller than the one Kahn would pick next. Only
+        a revocation can change other decisions, so nothing else is re-judged.
+        """
+        at = self._place(entry)
         self._past[entry.id] = self._past_of(entry)
         if entry.governs:
             self._assign_bit(entry)
@@ -419,6 +435,42 @@ class SpaceLog:
             if event_id != self.space and self.reasons.get(event_id) is None:
                 state = apply(state, self.entries[event_id].action)
         return state
+
+
+class SealedLog(SpaceLog):
+    """A private space on a node that holds none of its keys: the DAG, its order and its
+    heads, kept and relayed without reading or judging anything (every event `sealed`)."""
+
+    readable = False
+
+    def _insert(self, entry: Entry) -> None:
+        self._link(entry)
+
+    def add(self, entry: Entry) -> Delta:
+        if entry.id in self.entries:
+            return Delta()
+        self.version = next(_VERSIONS)
+        appended = bool(self.entries) and set(entry.prev) == self.tips
+        self._link(entry)
+        if appended:
+            at = len(self.order)
+            self.position[entry.id] = at
+            self.order.append(entry.id)
+        elif entry.prev:
+            at = self._place(entry)
+        else:
+            return self._recompute_with_delta()
+        self.reasons[entry.id] = SEALED
+        return Delta({entry.id: SEALED}, moved_from=at)
+
+    def _recompute(self) -> None:
+        keys = {e.id: _key(e) for e in self.entries.values()}
+        prev = {e.id: e.prev for e in self.entries.values()}
+        self.order = topological_order(keys, prev, self.children)
+        self.position = {event_id: i for i, event_id in enumerate(self.order)}
+        self.reasons = dict.fromkeys(self.order, SEALED)
+        self.authority = None
+        self.accepted = 0
 
 
 def _key(entry: Entry) -> tuple[int, int, str]:

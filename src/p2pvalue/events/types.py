@@ -133,6 +133,21 @@ class ContentErase(Content):
     )
 
 
+B64U_PATTERN = r"^[A-Za-z0-9_-]+$"
+
+
+class SpaceKey(Content):
+    """A private space's key wrapped for members and invitees: a new key (a rotation) when
+    `previous` seals the older keys under it, else the key in use shared with newcomers."""
+
+    space_key: str = Field(pattern=r"^[A-Za-z0-9_-]{22}$")
+    wraps: dict[
+        Annotated[str, Field(max_length=80, pattern=DID_PATTERN)],
+        Annotated[str, Field(max_length=200, pattern=B64U_PATTERN)],
+    ] = Field(min_length=1, max_length=300)
+    previous: str | None = Field(default=None, max_length=40_000, pattern=B64U_PATTERN)
+
+
 class PostCreate(Content):
     text: str = Field(min_length=1, max_length=20000)
 
@@ -166,6 +181,7 @@ EVENT_TYPES: dict[str, EventType] = {
         EventType("member.invite", RANK_GOVERNANCE, MemberTarget),
         EventType("member.leave", RANK_GOVERNANCE, MemberLeave),
         EventType("member.home", RANK_ORDINARY, MemberHome),
+        EventType("space.key", RANK_GOVERNANCE, SpaceKey),
         EventType("content.erase", RANK_ORDINARY, ContentErase, check_erase),
         EventType("member.remove", RANK_REVOCATION, MemberRemove),
         EventType("role.grant", RANK_GOVERNANCE, RoleChange),

@@ -7,8 +7,9 @@ from dataclasses import dataclass
 from typing import Any
 
 import orjson
-from sqlalchemy import Connection, delete, func, insert, select, update
+from sqlalchemy import Connection, bindparam, delete, func, insert, select, update
 
+from p2pvalue.events.canonical import canonical
 from p2pvalue.events.event import Event, erased_body, now_ms
 from p2pvalue.events.log import Entry
 from p2pvalue.events.types import ERASABLE_TYPES, RANK_ORDINARY, rank
@@ -36,7 +37,41 @@ def _row(event: Event) -> dict[str, Any]:
         "depth": event.depth,
         "ts": event.ts,
         "body": event.body,
+        "plain": canonical(dict(event.content)) if event.opened else None,
     }
+
+
+def content_of(body: bytes, plain: bytes | None) -> dict[str, Any] | None:
+    """An event's readable content: what its space key opened, else what it carries (None
+    once erased; a sealed form on a node that cannot open it)."""
+    if plain is not None:
+        opened: dict[str, Any] = orjson.loads(plain)
+        return opened
+    content: dict[str, Any] | None = orjson.loads(body).get("content")
+    return content
+
+
+def privacy_of(conn: Connection, space: str) -> tuple[bool, bool]:
+    """Whether a stored space is private, and whether this node reads it."""
+    row = conn.execute(select(events.c.body, events.c.plain).where(events.c.id == space)).first()
+    if row is None:
+        return False, True
+    private = "ciphertext" in (orjson.loads(row.body).get("content") or {})
+    return private, row.plain is not None or not private
+
+
+def sealed_bodies(conn: Connection, space: str) -> list[tuple[str, bytes]]:
+    """(id, body) of every event of a space in arrival order (opening a space whose key
+    this node just received)."""
+    query = select(events.c.id, events.c.body).where(events.c.space == space)
+    return [(row.id, bytes(row.body)) for row in conn.execute(query.order_by(events.c.seq))]
+
+
+def set_plain(conn: Connection, opened: Sequence[tuple[str, bytes]]) -> None:
+    conn.execute(
+        update(events).where(events.c.id == bindparam("b_id")).values(plain=bindparam("b_plain")),
+        [{"b_id": event_id, "b_plain": plain} for event_id, plain in opened],
+    )
 
 
 def erase_contents(conn: Connection, space: str, author: str, ids: Sequence[str]) -> list[str]:
@@ -51,7 +86,8 @@ def erase_contents(conn: Connection, space: str, author: str, ids: Sequence[str]
         body = bytes(row.body)
         stripped = erased_body(body)
         if stripped != body:
-            conn.execute(update(events).where(events.c.id == row.id).values(body=stripped))
+            values = {"body": stripped, "plain": None}
+            conn.execute(update(events).where(events.c.id == row.id).values(values))
             erased.append(row.id)
     return erased
 
@@ -85,17 +121,19 @@ def known_ids(conn: Connection, ids: Iterable[str]) -> set[str]:
 
 def entries(conn: Connection, space: str) -> Iterator[Entry]:
     """The log entries of a space in arrival order, streamed."""
+    columns = (events.c.id, events.c.type, events.c.author, events.c.depth, events.c.ts,
+               events.c.body, events.c.plain)  # fmt: skip
     query = (
-        select(
-            events.c.id, events.c.type, events.c.author, events.c.depth, events.c.ts, events.c.body
-        )
+        select(*columns)
         .where(events.c.space == space)
         .order_by(events.c.seq)
         .execution_options(yield_per=LOAD_CHUNK)
     )
-    for event_id, type_, author, depth, ts, body in conn.execute(query):
+    for event_id, type_, author, depth, ts, body, plain in conn.execute(query):
         wire = orjson.loads(body)
-        content = wire["content"] if rank(type_) != RANK_ORDINARY else None
+        content = None
+        if rank(type_) != RANK_ORDINARY:
+            content = orjson.loads(plain) if plain is not None else wire["content"]
         yield Entry(event_id, type_, author, tuple(wire["prev"]), depth, ts, content)
 
 
@@ -127,6 +165,8 @@ class StoredEvent:
     position: int | None
     accepted: bool | None
     reason: str | None
+    # The readable content: the wire's, or what the space key opened of a sealed one.
+    content: dict[str, Any] | None = None
 
 
 def _stored_query() -> Any:
@@ -137,6 +177,7 @@ def _stored_query() -> Any:
         events.c.author,
         events.c.ts,
         events.c.body,
+        events.c.plain,
         event_status.c.position,
         event_status.c.accepted,
         event_status.c.reason,
@@ -144,16 +185,19 @@ def _stored_query() -> Any:
 
 
 def _stored(row: Any) -> StoredEvent:
+    wire = orjson.loads(row.body)
+    content = orjson.loads(row.plain) if row.plain is not None else wire.get("content")
     return StoredEvent(
         row.id,
         row.space,
         row.type,
         row.author,
         row.ts,
-        orjson.loads(row.body),
+        wire,
         row.position,
         row.accepted,
         row.reason,
+        content,
     )
 
 
@@ -241,7 +285,9 @@ ERASED_STAND_INS: dict[str, dict[str, Any]] = {
 def accepted_of_types(conn: Connection, space: str, types: Iterable[str]) -> list[TypedRow]:
     """The accepted events of the given types in a space, in the space's order."""
     query = (
-        select(events.c.id, events.c.type, events.c.author, events.c.ts, events.c.body)
+        select(
+            events.c.id, events.c.type, events.c.author, events.c.ts, events.c.body, events.c.plain
+        )
         .join(event_status, event_status.c.id == events.c.id)
         .where(events.c.space == space, event_status.c.accepted.is_(True))
         .where(events.c.type.in_(sorted(types)))
@@ -249,7 +295,7 @@ def accepted_of_types(conn: Connection, space: str, types: Iterable[str]) -> lis
     )
     found = []
     for row in conn.execute(query):
-        content = orjson.loads(row.body).get("content")
+        content = content_of(row.body, row.plain)
         if content is None:
             content = ERASED_STAND_INS.get(row.type)
         if content is not None:

@@ -67,8 +67,16 @@ def member_rows(log: SpaceLog) -> list[dict[str, Any]]:
 
 
 def space_row(log: SpaceLog) -> dict[str, Any] | None:
-    """The spaces projection row of a folded log."""
+    """The spaces projection row of a folded log (of a private space this node cannot read:
+    only what the envelopes show)."""
     authority = log.authority
+    if not log.readable and log.space in log.entries:
+        return {
+            "id": log.space, "name": "", "description": "",
+            "creator": log.entries[log.space].author, "created_ts": log.created_ts,
+            "membership": "invite", "charter": "{}", "events": len(log), "accepted": 0,
+            "private": True,
+        }  # fmt: skip
     if authority is None:
         return None
     content = log.entries[log.space].content or {}
@@ -77,7 +85,7 @@ def space_row(log: SpaceLog) -> dict[str, Any] | None:
         "description": content.get("description", ""), "creator": authority.creator,
         "created_ts": log.created_ts, "membership": authority.charter.membership,
         "charter": orjson.dumps(authority.charter.to_content()).decode(),
-        "events": len(log), "accepted": log.accepted, "private": False,
+        "events": len(log), "accepted": log.accepted, "private": log.private,
     }  # fmt: skip
 
 
@@ -120,6 +128,13 @@ def _update_heads(conn: Connection, log: SpaceLog, new: Sequence[Event]) -> None
 def _write_heads(conn: Connection, log: SpaceLog) -> None:
     conn.execute(delete(heads).where(heads.c.space == log.space))
     conn.execute(insert(heads), [{"space": log.space, "event_id": i} for i in sorted(log.tips)])
+
+
+def clear_space(conn: Connection, space: str) -> None:
+    """Drop one space's projection rows (before writing them again from a new fold)."""
+    for table in (event_status, members, heads):
+        conn.execute(delete(table).where(table.c.space == space))
+    conn.execute(delete(spaces).where(spaces.c.id == space))
 
 
 def clear(conn: Connection) -> None:

@@ -15,6 +15,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from p2pvalue.events.authority import MEMBER
 from p2pvalue.store.bulk import insert_rows
+from p2pvalue.store.events import content_of
 from p2pvalue.store.schema import event_status, events, follows, members, profile_fields, spaces
 
 SPACE = "space"
@@ -179,7 +180,7 @@ def _feed_sql(spaces_: int, authors: int, paged: bool) -> TextClause:
     # UNION, not UNION ALL: an event in a followed space by a followed author comes twice.
     merged = " UNION ".join(branches)
     return text(
-        "SELECT e.seq, e.id, e.space, e.type, e.author, e.ts, e.body, st.accepted,"
+        "SELECT e.seq, e.id, e.space, e.type, e.author, e.ts, e.body, e.plain, st.accepted,"
         " sp.name AS name"
         f" FROM (SELECT ts, seq FROM ({merged}) AS merged"
         " ORDER BY ts DESC, seq DESC LIMIT :n) AS top"
@@ -199,7 +200,7 @@ def rows_by_ids(conn: Connection, ids: Sequence[str]) -> list[FeedRow]:
 def _detailed(source: Any) -> Any:
     return select(
         events.c.seq, events.c.id, events.c.space, events.c.type, events.c.author,
-        events.c.ts, events.c.body, event_status.c.accepted, spaces.c.name,
+        events.c.ts, events.c.body, events.c.plain, event_status.c.accepted, spaces.c.name,
     ).select_from(
         source.join(event_status, event_status.c.id == events.c.id, isouter=True)
         .join(spaces, spaces.c.id == events.c.space, isouter=True)
@@ -209,6 +210,6 @@ def _detailed(source: Any) -> Any:
 def _rows(conn: Connection, query: Any, params: dict[str, Any] | None = None) -> list[FeedRow]:
     return [
         FeedRow(row.seq, row.id, row.space, row.name, row.type, row.author, row.ts,
-                bool(row.accepted), orjson.loads(row.body).get("content") or {})
+                bool(row.accepted), content_of(row.body, row.plain) or {})
         for row in conn.execute(query, params)
     ]  # fmt: skip

@@ -1,0 +1,1 @@
+"""Private spaces: sealed content, space keys and who holds them."""
