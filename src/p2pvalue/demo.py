@@ -19,7 +19,7 @@ def _account(node: Node, username: str) -> Account:
 
 def seed(node: Node) -> str:
     """Create the demo people and spaces unless they exist; the main space's id."""
-    existing = [s for s in node.spaces() if s.name == DEMO_SPACE]
+    existing = [s for s in node.spaces(everyone=True) if s.name == DEMO_SPACE]
     if existing:
         return existing[0].id
     alice, bob, carol, dan, erin = (_account(node, name) for name in PEOPLE)

@@ -259,7 +259,7 @@ class Governance:
         Returns how many events were emitted."""
         now = now_ms() if now is None else now
         emitted = 0
-        for summary in self.node.spaces():
+        for summary in self.node.spaces(everyone=True):
             state = self.authority(summary.id)
             for proposal in list(state.proposals.values()):
                 if proposal.status == OPEN:
@@ -359,7 +359,7 @@ class Governance:
         outcomes of proposals in their spaces, newest first."""
         now = now_ms() if now is None else now
         notes: list[dict[str, Any]] = []
-        for summary in self.node.spaces():
+        for summary in self.node.spaces(everyone=True):
             state = self.authority(summary.id)
             if not state.is_member(did):
                 continue

@@ -44,7 +44,10 @@ from p2pvalue.social.messages import Messages
 from p2pvalue.social.notifications import Notifications
 from p2pvalue.store import events as store
 from p2pvalue.store.database import make_engine, migrate
+from p2pvalue.store.schema import events as events_table
 from p2pvalue.store.schema import members, spaces
+
+READERS = ("member", "invited")  # who may read a private space: they hold its key
 
 
 @dataclass(frozen=True)
@@ -58,6 +61,7 @@ class SpaceSummary:
     charter: dict[str, Any]
     events: int
     accepted: int
+    private: bool = False
 
     def as_dict(self) -> dict[str, Any]:
         return dict(self.__dict__)
@@ -162,7 +166,7 @@ class Node:
         """Announce in every space here of which `account` is a member that they live on this
         node (a member who moved here with their key); the spaces where it was news."""
         announced = []
-        for summary in self.spaces():
+        for summary in self.spaces(everyone=True):
             before = self.replication.homes(summary.id).get(account.did)
             self._announce_home(account, summary.id)
             if self.replication.homes(summary.id).get(account.did) != before:
@@ -199,7 +203,7 @@ class Node:
         passed undisputed; each is closed by its claimant's key when the claimant lives
         here. The node runs this itself (see the web app), so no cron is needed."""
         closed = 0
-        for summary in self.spaces():
+        for summary in self.spaces(everyone=True):
             lazy = ((summary.charter.get("value") or {}).get("acceptance") or {}).get("lazy_hours")
             if lazy is None:
                 continue
@@ -260,10 +264,39 @@ class Node:
     ) -> list[Outcome]:
         return self.writer.ingest(wires, hold_missing=hold_missing, origin=origin)
 
-    def spaces(self) -> list[SpaceSummary]:
+    def spaces(self, viewer: str | None = None, *, everyone: bool = False) -> list[SpaceSummary]:
+        """The spaces this node reads (not those it keeps sealed for others), in founding
+        order; unless `everyone`, only the public ones and the private ones `viewer` is in."""
+        query = select(spaces).where(spaces.c.readable.is_(True))
+        if not everyone:
+            joined = select(members.c.space).where(
+                members.c.did == (viewer or ""), members.c.status.in_(READERS)
+            )
+            query = query.where(spaces.c.private.is_(False) | spaces.c.id.in_(joined))
         with self.engine.begin() as conn:
-            rows = conn.execute(select(spaces).order_by(spaces.c.created_ts, spaces.c.id))
+            rows = conn.execute(query.order_by(spaces.c.created_ts, spaces.c.id))
             return [_summary(row) for row in rows]
+
+    def can_read(self, space_id: str, viewer: str | None) -> bool:
+        """Whether `viewer` (None: anyone) may see a space here: any public space, a private
+        one only its members and invitees; a space this node keeps sealed, no one."""
+        with self.engine.begin() as conn:
+            row = conn.execute(
+                select(spaces.c.private, spaces.c.readable).where(spaces.c.id == space_id)
+            ).first()
+            if row is None or not row.private:
+                return True
+            if not row.readable or viewer is None:
+                return False
+            status = conn.scalar(
+                select(members.c.status).where(members.c.space == space_id, members.c.did == viewer)
+            )
+        return status in READERS
+
+    def space_of(self, event_id: str) -> str | None:
+        """The space an event belongs to, if this node holds it."""
+        with self.engine.begin() as conn:
+            return conn.scalar(select(events_table.c.space).where(events_table.c.id == event_id))
 
     def space(self, space_id: str) -> SpaceSummary:
         with self.engine.begin() as conn:
@@ -314,4 +347,5 @@ def _summary(row: Any) -> SpaceSummary:
         orjson.loads(row.charter),
         row.events,
         row.accepted,
+        row.private,
     )

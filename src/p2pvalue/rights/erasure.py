@@ -38,7 +38,7 @@ def erase_member(node: Node, account: Account) -> dict[str, Any]:
     """Erase the member's profile, and ask each space on this node for the erasure of the
     content of their posts and thread posts there; what was asked, space by space."""
     asked: dict[str, int] = {}
-    for summary in node.spaces():
+    for summary in node.spaces(everyone=True):
         with node.engine.begin() as conn:
             ids = store.authored_erasable(conn, summary.id, account.did)
         for start in range(0, len(ids), MAX_IDS):

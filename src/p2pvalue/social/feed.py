@@ -73,10 +73,11 @@ class Feed:
         items: list[dict[str, Any]] = []
         with self._engine.begin() as conn:
             followed = store.followed(conn, did)
+            hidden = store.hidden_spaces(conn, [did])[did]
             for _ in range(MAX_ROUNDS):
                 wanted = limit - len(items)
                 rows = store.feed_rows(conn, followed[SPACE], followed[PERSON], cursor, wanted)
-                items += [item(row) for row in rows if row.accepted]
+                items += [item(row) for row in rows if row.accepted and row.space not in hidden]
                 if len(rows) < wanted:
                     return FeedPage(items, None)
                 cursor = (rows[-1].ts, rows[-1].seq)

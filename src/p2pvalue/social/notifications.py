@@ -92,7 +92,7 @@ class Notifications:
     def _collaboration(self, did: str) -> list[Note]:
         account = self.node.accounts.by_did(did)
         notes: list[Note] = []
-        for summary in self.node.spaces():
+        for summary in self.node.spaces(everyone=True):
             authority = self.node.governance.authority(summary.id)
             if not authority.is_member(did):
                 continue

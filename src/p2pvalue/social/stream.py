@@ -97,12 +97,15 @@ class FeedStream:
             if not follows:
                 return
             rows = store.rows_by_ids(conn, [e.id for e in events])
+            hidden = store.hidden_spaces(conn, {s.did for s in listening})
         wanted: dict[str, set[tuple[str, str]]] = {}
         for follower, kind, target in follows:
             wanted.setdefault(follower, set()).add((kind, target))
         for subscription in listening:
             mine = wanted.get(subscription.did, set())
             for row in rows:
+                if row.space in hidden[subscription.did]:
+                    continue
                 if row.accepted and ((SPACE, row.space) in mine or (PERSON, row.author) in mine):
                     _offer(subscription, item(row), self)
 

@@ -75,7 +75,7 @@ def space_row(log: SpaceLog) -> dict[str, Any] | None:
             "id": log.space, "name": "", "description": "",
             "creator": log.entries[log.space].author, "created_ts": log.created_ts,
             "membership": "invite", "charter": "{}", "events": len(log), "accepted": 0,
-            "private": True,
+            "private": True, "readable": False,
         }  # fmt: skip
     if authority is None:
         return None
@@ -86,6 +86,7 @@ def space_row(log: SpaceLog) -> dict[str, Any] | None:
         "created_ts": log.created_ts, "membership": authority.charter.membership,
         "charter": orjson.dumps(authority.charter.to_content()).decode(),
         "events": len(log), "accepted": log.accepted, "private": log.private,
+        "readable": True,
     }  # fmt: skip
 
 

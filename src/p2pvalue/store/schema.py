@@ -19,6 +19,7 @@ from sqlalchemy import (
     Table,
     Text,
     false,
+    true,
 )
 
 metadata = MetaData()
@@ -87,6 +88,8 @@ spaces = Table(
     Column("events", BigInteger, nullable=False),
     Column("accepted", BigInteger, nullable=False),
     Column("private", Boolean, nullable=False, server_default=false()),
+    # False for a private space this node keeps without reading (no member here holds the key).
+    Column("readable", Boolean, nullable=False, server_default=true()),
 )
 
 members = Table(

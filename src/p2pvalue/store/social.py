@@ -191,6 +191,22 @@ def _feed_sql(spaces_: int, authors: int, paged: bool) -> TextClause:
     )
 
 
+def hidden_spaces(conn: Connection, dids: Iterable[str]) -> dict[str, set[str]]:
+    """For each of `dids`, the private spaces here they are neither member nor invitee of:
+    what their feed leaves out."""
+    private = set(conn.scalars(select(spaces.c.id).where(spaces.c.private.is_(True))))
+    if not private:
+        return {did: set() for did in dids}
+    query = select(members.c.did, members.c.space).where(
+        members.c.did.in_(list(dids)), members.c.space.in_(sorted(private)),
+        members.c.status.in_(("member", "invited")),
+    )  # fmt: skip
+    readers: dict[str, set[str]] = {}
+    for row in conn.execute(query):
+        readers.setdefault(row.did, set()).add(row.space)
+    return {did: private - readers.get(did, set()) for did in dids}
+
+
 def rows_by_ids(conn: Connection, ids: Sequence[str]) -> list[FeedRow]:
     """Feed rows of the given events, oldest first in this node's store."""
     query = _detailed(events).where(events.c.id.in_(list(ids))).order_by(events.c.seq)

@@ -15,7 +15,7 @@ from p2pvalue.events.canonical import unb64u
 from p2pvalue.governance.templates import template
 from p2pvalue.ingest import Outcome
 from p2pvalue.store.events import StoredEvent
-from p2pvalue.web.auth import AccountDep, NodeDep
+from p2pvalue.web.auth import AccountDep, MaybeAccountDep, NodeDep
 
 router = APIRouter(prefix="/api/v1")
 MAX_BATCH = 100
@@ -42,6 +42,7 @@ class NewSpace(BaseModel):
     membership: Literal["open", "approval", "invite"] = "open"
     template: Literal["open_source", "cooperative", "maker_network"] | None = None
     charter: dict[str, Any] | None = None
+    private: bool = False
 
 
 class Action(BaseModel):
@@ -50,6 +51,8 @@ class Action(BaseModel):
 
 
 def event_json(event: StoredEvent) -> dict[str, Any]:
+    """An event as stored: its signed form (`event`, sealed in a private space) and its
+    readable `content` (what the space key opened, in a private space)."""
     return {
         "id": event.id,
         "space": event.space,
@@ -59,6 +62,7 @@ def event_json(event: StoredEvent) -> dict[str, Any]:
         "position": event.position,
         "accepted": event.accepted,
         "reason": event.reason,
+        "content": event.content,
         "event": event.wire,
     }
 
@@ -131,16 +135,20 @@ def export_key(body: PasswordCheck, account: AccountDep, node: NodeDep) -> dict[
 
 
 @router.get("/spaces", tags=["spaces"])
-def list_spaces(node: NodeDep) -> dict[str, Any]:
-    return {"spaces": [s.as_dict() for s in node.spaces()]}
+def list_spaces(node: NodeDep, account: MaybeAccountDep) -> dict[str, Any]:
+    """The public spaces on this node, and the private ones you are in."""
+    return {"spaces": [s.as_dict() for s in node.spaces(account.did if account else None)]}
 
 
 @router.post("/spaces", status_code=201, tags=["spaces"])
 def create_space(body: NewSpace, account: AccountDep, node: NodeDep) -> JSONResponse:
     """Found a space: signs its `space.create` event, whose id becomes the space id. The
-    charter is the one given, else the named template's, else the default."""
+    charter is the one given, else the named template's, else the default. A `private`
+    space's events are sealed under a key only its members hold (membership `invite`)."""
     charter = body.charter or (template(body.template) if body.template else None)
-    outcome = node.create_space(account, body.name, body.description, body.membership, charter)
+    outcome = node.create_space(
+        account, body.name, body.description, body.membership, charter, private=body.private
+    )
     return outcome_response(outcome)
 
 

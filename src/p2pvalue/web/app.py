@@ -9,7 +9,7 @@ from contextlib import asynccontextmanager, suppress
 from pathlib import Path
 from typing import Any
 
-from fastapi import FastAPI, Request
+from fastapi import Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from fastapi.staticfiles import StaticFiles
@@ -42,6 +42,7 @@ from p2pvalue.web import (
     value_api,
     value_pages,
 )
+from p2pvalue.web.private_guard import private_spaces
 
 MAX_REQUEST_BYTES = 1024 * 1024
 DEADLINES_EVERY = 60.0
@@ -97,8 +98,9 @@ def create_app(
                 await keeper
 
     app = FastAPI(
-        title="p2pvalue node", version=__version__, openapi_url="/openapi.json", lifespan=lifespan
-    )
+        title="p2pvalue node", version=__version__, openapi_url="/openapi.json",
+        lifespan=lifespan, dependencies=[Depends(private_spaces)],
+    )  # fmt: skip
     app.state.node = node
     app.state.fediverse = node.fediverse
     app.state.federation_limits = federation_api.RateLimit()

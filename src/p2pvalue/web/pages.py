@@ -54,7 +54,8 @@ def _logged_in(account: Account, node: NodeDep, to: str = "/") -> Response:
 
 @router.get("/")
 def home(request: Request, node: NodeDep, account: MaybeAccountDep) -> HTMLResponse:
-    return render(request, "home.html", account, spaces=node.spaces())
+    spaces = node.spaces(account.did if account else None)
+    return render(request, "home.html", account, spaces=spaces)
 
 
 @router.get("/signup")
@@ -113,14 +114,21 @@ def create_space(
     name: Annotated[str, Form()],
     description: Annotated[str, Form()] = "",
     membership: Annotated[str, Form()] = "open",
+    private: Annotated[bool, Form()] = False,
 ) -> Response:
+    """Found a space from the home page's form (a private one is by invitation)."""
+    spaces = node.spaces(account.did)
+    if private:
+        membership = "invite"
     try:
-        outcome = node.create_space(account, name.strip(), description.strip(), membership)
+        outcome = node.create_space(
+            account, name.strip(), description.strip(), membership, private=private
+        )
     except P2PError as error:
-        return render(request, "home.html", account, 422, spaces=node.spaces(), error=error.message)
+        return render(request, "home.html", account, 422, spaces=spaces, error=error.message)
     if outcome.status != "accepted":
         message = outcome.message or outcome.status
-        return render(request, "home.html", account, 422, spaces=node.spaces(), error=message)
+        return render(request, "home.html", account, 422, spaces=spaces, error=message)
     return RedirectResponse(f"/spaces/{outcome.id}", status_code=303)
 
 

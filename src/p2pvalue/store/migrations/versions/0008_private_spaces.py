@@ -21,6 +21,9 @@ def upgrade() -> None:
         batch_op.add_column(
             sa.Column("private", sa.Boolean(), server_default=sa.false(), nullable=False)
         )
+        batch_op.add_column(
+            sa.Column("readable", sa.Boolean(), server_default=sa.true(), nullable=False)
+        )
     op.create_table(
         "space_keys",
         sa.Column("space", sa.String(length=64), nullable=False),
@@ -33,6 +36,7 @@ def upgrade() -> None:
 def downgrade() -> None:
     op.drop_table("space_keys")
     with op.batch_alter_table("spaces", schema=None) as batch_op:
+        batch_op.drop_column("readable")
         batch_op.drop_column("private")
     with op.batch_alter_table("events", schema=None) as batch_op:
         batch_op.drop_column("plain")
