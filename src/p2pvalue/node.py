@@ -277,6 +277,12 @@ class Node:
             rows = conn.execute(query.order_by(spaces.c.created_ts, spaces.c.id))
             return [_summary(row) for row in rows]
 
+    def held_spaces(self) -> list[SpaceSummary]:
+        """Every space this node holds, those it keeps sealed for others too (replication)."""
+        with self.engine.begin() as conn:
+            rows = conn.execute(select(spaces).order_by(spaces.c.created_ts, spaces.c.id))
+            return [_summary(row) for row in rows]
+
     def can_read(self, space_id: str, viewer: str | None) -> bool:
         """Whether `viewer` (None: anyone) may see a space here: any public space, a private
         one only its members and invitees; a space this node keeps sealed, no one."""

@@ -177,7 +177,7 @@ class Replicator:
     async def anti_entropy(self) -> int:
         """Pull from every peer of every space the heads this node lacks; events gained."""
         gained = 0
-        for summary in await to_thread.run_sync(self.node.spaces):
+        for summary in await to_thread.run_sync(self.node.held_spaces):
             if summary.id in self.backfilling:
                 continue
             for url in await to_thread.run_sync(self.replication.peers, summary.id):

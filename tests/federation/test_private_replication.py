@@ -1,0 +1,95 @@
+"""A private space across three real nodes: the founder's, a relay with no member on it,
+and an invited member's node that copies the space from the relay. The relay verifies,
+stores and passes on every event and its operator finds no plaintext in its database;
+the member's node reads all of it once the key wrapped for its member arrives; after a
+removal the key rotates and the removed member's node reads nothing more."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from federation.cluster import NodeProcess, wait_for
+
+pytestmark = pytest.mark.slow
+SECRETS = ("Hidden seed bank", "germination notes", "ben's seed list", "after ben left")
+
+
+@pytest.fixture
+def cluster(tmp_path: Path) -> Iterator[list[NodeProcess]]:
+    nodes = [NodeProcess(tmp_path, name) for name in ("north", "relay", "east")]
+    try:
+        for node in nodes:
+            node.start()
+        yield nodes
+    finally:
+        for node in nodes:
+            node.close()
+
+
+def _plaintext(node: NodeProcess) -> list[str]:
+    """Where any of the secrets appears in the node's data folder, read as its operator
+    would: every row of every table of its database, and every byte of every file."""
+    found = []
+    with sqlite3.connect(node.data / "p2pvalue.db") as db:
+        tables = [row[0] for row in db.execute("SELECT name FROM sqlite_master WHERE type='table'")]
+        for table in tables:
+            for row in db.execute(f'SELECT * FROM "{table}"'):
+                found += [f"{s} in {table}" for s in SECRETS if s.encode() in repr(row).encode()]
+    for path in node.data.rglob("*"):
+        raw = path.read_bytes() if path.is_file() else b""
+        found += [f"{s} in {path.name}" for s in SECRETS if s.encode() in raw]
+    return found
+
+
+def _stored(node: NodeProcess, space: str) -> int:
+    with sqlite3.connect(node.data / "p2pvalue.db") as db:
+        found = db.execute("SELECT count(*) FROM events WHERE space = ?", (space,)).fetchone()
+    return int(found[0])
+
+
+def _texts(node: NodeProcess, username: str, space: str) -> list[str]:
+    page = node.http.get(f"/api/v1/spaces/{space}/events", params={"limit": 500},
+                         headers=node.auth(username))  # fmt: skip
+    if page.status_code != 200:
+        return []
+    return [e["content"]["text"] for e in page.json()["events"] if e["type"] == "post.create"]
+
+
+def test_a_relay_keeps_a_private_space_it_cannot_read(cluster: list[NodeProcess]) -> None:
+    north, relay, east = cluster
+    north.sign_up("ana")
+    relay.sign_up("operator")
+    ben = east.sign_up("ben")
+    created = north.http.post(
+        "/api/v1/spaces", headers=north.auth("ana"),
+        json={"name": "Hidden seed bank", "membership": "invite", "private": True},
+    )  # fmt: skip
+    assert created.status_code == 201, created.text
+    space = created.json()["id"]
+    north.act("ana", space, "post.create", {"text": "germination notes"})
+    north.act("ana", space, "member.invite", {"member": ben})
+
+    relay.replicate("operator", space, north)
+    east.replicate("ben", space, relay)
+    wait_for(lambda: _texts(east, "ben", space) == ["germination notes"], what="east to read")
+    assert (
+        relay.http.get(f"/api/v1/spaces/{space}", headers=relay.auth("operator")).status_code == 404
+    )
+
+    east.act("ben", space, "member.join", {})
+    east.act("ben", space, "post.create", {"text": "ben's seed list"})
+    wait_for(lambda: "ben's seed list" in _texts(north, "ana", space), what="north to read ben")
+    wait_for(lambda: _stored(relay, space) == _stored(north, space), what="the relay to catch up")
+    assert _plaintext(relay) == []
+
+    north.act("ana", space, "member.remove", {"member": ben})
+    north.act("ana", space, "post.create", {"text": "after ben left"})
+    wait_for(lambda: "unknown_space_key" in east.log.read_text(), what="east to refuse it")
+    wait_for(lambda: _stored(relay, space) == _stored(north, space), what="the relay again")
+    assert "after ben left" not in _texts(east, "ben", space)
+    assert not [where for where in _plaintext(east) if where.startswith("after ben left")]
+    assert _plaintext(relay) == []
