@@ -117,7 +117,9 @@ class NodeProcess:
         assert asked.status_code == 202, asked.text
 
     def holds(self, space: str) -> bool:
-        return self.http.get(f"/api/v1/spaces/{space}").status_code == 200
+        """Whether the node holds the whole space (not only shows it while copying it)."""
+        response = self.http.get(f"/api/v1/spaces/{space}")
+        return response.status_code == 200 and "sync" not in response.json()
 
     def log_ids(self, space: str) -> list[tuple[str, bool]]:
         """The space's whole log here, in order: (id, accepted)."""

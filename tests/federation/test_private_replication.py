@@ -13,6 +13,10 @@ from pathlib import Path
 import pytest
 
 from federation.cluster import NodeProcess, wait_for
+from p2pvalue.config import init_data_dir
+from p2pvalue.errors import P2PError
+from p2pvalue.federation import joining
+from p2pvalue.node import Node
 
 pytestmark = pytest.mark.slow
 SECRETS = ("Hidden seed bank", "germination notes", "ben's seed list", "after ben left")
@@ -93,3 +97,17 @@ def test_a_relay_keeps_a_private_space_it_cannot_read(cluster: list[NodeProcess]
     assert "after ben left" not in _texts(east, "ben", space)
     assert not [where for where in _plaintext(east) if where.startswith("after ben left")]
     assert _plaintext(relay) == []
+
+
+def test_no_node_is_given_a_summary_of_a_private_space(tmp_path: Path) -> None:
+    """The provisional view a joining node shows of a public space comes partly from the
+    holder's summary; of a private space there is none to give."""
+    with Node(init_data_dir(tmp_path / "holder")) as node:
+        ana = node.accounts.register("ana", "a long password")
+        space = node.create_space(ana, "Hidden", membership="invite", private=True).id
+        public = node.create_space(ana, "Open").id
+        assert space is not None and public is not None
+        assert joining.report_of(node, public)["name"] == "Open"
+        with pytest.raises(P2PError) as refused:
+            joining.report_of(node, space)
+        assert (refused.value.code, refused.value.status) == ("private_space", 403)

@@ -1,5 +1,6 @@
 """The replication worker: delivers the durable outbox, pulls what pushes missed, backfills
-the spaces this node joins. Every request is signed with the node's key (`NodeAuth`).
+the spaces this node joins (showing them provisionally meanwhile, `federation.joining`).
+Every request is signed with the node's key (`NodeAuth`).
 
 The outbox is a table, so a restarted node resumes delivery where it stopped; a failed
 delivery is tried again with exponential backoff. Anti-entropy asks each peer for its heads
@@ -21,8 +22,9 @@ import httpx
 import orjson
 from anyio import to_thread
 
-from p2pvalue.errors import EventError
+from p2pvalue.errors import EventError, NotFound
 from p2pvalue.events.event import Event, now_ms, parse_event
+from p2pvalue.federation import joining
 from p2pvalue.federation.signatures import NodeAuth
 from p2pvalue.store import federation as store
 from p2pvalue.store.database import writing
@@ -77,6 +79,7 @@ class Replicator:
         self.sync_every = sync_every
         self.client = httpx.AsyncClient(auth=NodeAuth(node.key), timeout=30, transport=transport)
         self.backfilling: set[str] = set()
+        self.joining: dict[str, joining.Provisional] = {}  # what is shown while backfilling
         self._wake = asyncio.Event()
         loop = asyncio.get_running_loop()
         self._registered = lambda: loop.call_soon_threadsafe(self._wake.set)
@@ -235,10 +238,15 @@ class Replicator:
 
     async def backfill(self, url: str, space: str) -> int:
         """Copy a space's log from `url`, page by page in its order, the next page in flight
-        while one is ingested; the space is usable here from the first page on. The node
-        then replicates the space with `url`. Anti-entropy leaves the space alone meanwhile."""
+        while one is ingested; meanwhile the space is shown provisionally (`joining`), and
+        once the copy ends, from this node's fold alone. The node then replicates the space
+        with `url`. Anti-entropy leaves the space alone meanwhile; a space already being
+        copied is left to that copy."""
+        if space in self.backfilling:
+            return 0
         self.backfilling.add(space)
         total = 0
+        preview = asyncio.ensure_future(self._preview(url, space))
         fetching = asyncio.ensure_future(self._log_page(url, space, -1))
         try:
             while True:
@@ -249,11 +257,60 @@ class Replicator:
                 wires = [orjson.loads(line) for line in content.splitlines()]
                 outcomes = await self._ingest(url, wires)
                 total += sum(o.status in ("accepted", "rejected", "duplicate") for o in outcomes)
+        except Exception as error:
+            LOG.warning("copying %s from %s failed (%s); ask again", space, url, error)
+            raise
         finally:
             fetching.cancel()
+            preview.cancel()
             self.backfilling.discard(space)
+            view = self.joining.pop(space, None)
         await to_thread.run_sync(self.replication.add_peer, space, url)
+        if view is not None:
+            await to_thread.run_sync(self._settle, view)
         return total
+
+    async def _preview(self, url: str, space: str) -> None:
+        """Fetch what the space is shown by while it is copied: its founding event, its
+        newest events and the peer's report; each request may fail alone."""
+        at = f"{url}{API}/{space}"
+        newest = {"before": joining.NEWEST, "limit": joining.RECENT}
+        answers = await asyncio.gather(
+            self.client.get(f"{at}/events", params={"id": space}),
+            self.client.get(f"{at}/log", params=newest), self.client.get(f"{at}/summary"),
+            return_exceptions=True,
+        )  # fmt: skip
+        create, recent, report = (_body(url, answer) for answer in answers)
+        try:
+            view = await to_thread.run_sync(
+                lambda: joining.provisional(space, url, create, recent, report, self._held(space))
+            )
+        except Exception:
+            LOG.exception("no provisional view of %s: building it failed", space)
+            return
+        if view is not None and space in self.backfilling:
+            self.joining[space] = view
+
+    def _held(self, space: str) -> int:
+        try:
+            return self.node.space(space).events
+        except NotFound:
+            return 0
+
+    def _settle(self, view: joining.Provisional) -> None:
+        """Log where the provisional view disagreed with the fold, which stands."""
+        try:
+            members = self.node.members(view.space)
+        except NotFound:
+            return
+        accepted = set()
+        for event in view.recent:
+            with suppress(NotFound):
+                if self.node.event(event.id).accepted:
+                    accepted.add(event.id)
+        for problem in joining.disagreements(view, members, accepted):
+            LOG.warning("%s from %s was shown otherwise than folded here (the fold stands): %s",
+                        view.space, view.peer, problem)  # fmt: skip
 
     async def _log_page(self, url: str, space: str, after: int) -> tuple[bytes, int]:
         """One page of a peer's log after `after`, tried again with backoff if it fails."""
@@ -274,3 +331,12 @@ class Replicator:
     async def _ingest(self, url: str, wires: list[Any]) -> list[Outcome]:
         node = self.node
         return await to_thread.run_sync(lambda: node.ingest(wires, hold_missing=True, origin=url))
+
+
+def _body(url: str, answer: httpx.Response | BaseException) -> bytes:
+    """A response's body, or nothing (logged) if the request failed."""
+    if isinstance(answer, httpx.Response) and answer.status_code == 200:
+        return answer.content
+    problem = answer.status_code if isinstance(answer, httpx.Response) else answer
+    LOG.info("%s did not answer for a provisional view: %s", url, problem)
+    return b""

@@ -85,3 +85,15 @@ def bodies_after(conn: Connection, space: str, after: int, limit: int) -> list[t
         .limit(limit)
     )
     return [(int(position), bytes(body)) for position, body in conn.execute(query)]
+
+
+def bodies_before(conn: Connection, space: str, before: int, limit: int) -> list[tuple[int, bytes]]:
+    """A page of the space's log newest first: (position, body) before `before`."""
+    query = (
+        select(event_status.c.position, events.c.body)
+        .join(event_status, event_status.c.id == events.c.id)
+        .where(event_status.c.space == space, event_status.c.position < before)
+        .order_by(event_status.c.position.desc())
+        .limit(limit)
+    )
+    return [(int(position), bytes(body)) for position, body in conn.execute(query)]

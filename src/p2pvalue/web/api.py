@@ -16,6 +16,7 @@ from p2pvalue.governance.templates import template
 from p2pvalue.ingest import Outcome
 from p2pvalue.store.events import StoredEvent
 from p2pvalue.web.auth import AccountDep, MaybeAccountDep, NodeDep
+from p2pvalue.web.federation_api import provisional_of
 
 router = APIRouter(prefix="/api/v1")
 MAX_BATCH = 100
@@ -153,8 +154,12 @@ def create_space(body: NewSpace, account: AccountDep, node: NodeDep) -> JSONResp
 
 
 @router.get("/spaces/{space_id}", tags=["spaces"])
-def get_space(space_id: str, node: NodeDep) -> dict[str, Any]:
-    return node.space(space_id).as_dict()
+def get_space(space_id: str, request: Request, node: NodeDep) -> dict[str, Any]:
+    """The space, its charter and counts. While this node copies its log from another node,
+    also `sync`: how far the copy is, and the members and newest events the other node
+    shows, `provisional` until this node has folded them itself."""
+    joining = provisional_of(request, node, space_id)
+    return joining[1] if joining is not None else node.space(space_id).as_dict()
 
 
 @router.get("/spaces/{space_id}/members", tags=["spaces"])

@@ -5,7 +5,8 @@ node (RFC 9421, `federation.signatures`), every refusal logged.
   each; if some wait for ancestors, the sender is asked for them at once.
 - `GET /spaces/{space}/heads`, `GET /spaces/{space}/events?id=…` and
   `GET /spaces/{space}/log?after=&limit=` serve anti-entropy, missing ancestors and backfill
-  as JSON lines of canonical events.
+  as JSON lines of canonical events; `GET /spaces/{space}/log?before=` and
+  `GET /spaces/{space}/summary` what a node copying the space shows meanwhile.
 
 A node that sends too many requests is slowed down with 429 `rate_limited`.
 """
@@ -23,9 +24,11 @@ from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
 
-from p2pvalue.errors import P2PError
+from p2pvalue.errors import NotFound, P2PError
 from p2pvalue.events.types import EVENT_ID_PATTERN
+from p2pvalue.federation import joining
 from p2pvalue.federation.signatures import signed_sender
+from p2pvalue.node import Node
 from p2pvalue.web.auth import AccountDep, NodeDep
 
 router = APIRouter(prefix="/federation/v1/spaces/{space_id}", tags=["federation"])
@@ -113,14 +116,19 @@ async def events(
 async def log_page(
     space_id: str, request: Request, node: NodeDep,
     after: Annotated[int, Query(ge=-1)] = -1,
+    before: Annotated[int | None, Query(ge=0, le=joining.NEWEST)] = None,
     limit: Annotated[int, Query(ge=1, le=5000)] = 1000,
 ) -> Response:  # fmt: skip
-    """A page of the space's log in its order, after a position; the page's last position is
-    in the `P2P-Last-Position` header (an empty body: the end). Gzipped when the caller
-    accepts it."""
+    """A page of the space's log in its order after a position or, given `before`, newest
+    first before one (2^53: from the end); the page's last position is in the
+    `P2P-Last-Position` header (an empty body: the end). Gzipped when the caller accepts
+    it."""
     await _sender(request)
-    page = await run_in_threadpool(node.replication.page, space_id, after, limit)
-    last = page[-1][0] if page else after
+    if before is None:
+        page = await run_in_threadpool(node.replication.page, space_id, after, limit)
+    else:
+        page = await run_in_threadpool(joining.newest_bodies, node, space_id, before, limit)
+    last = page[-1][0] if page else (after if before is None else before)
     body = b"\n".join(body for _, body in page)
     headers = {"P2P-Last-Position": str(last)}
     if "gzip" in request.headers.get("accept-encoding", ""):
@@ -128,6 +136,15 @@ async def log_page(
         body = await run_in_threadpool(gzip.compress, body, 1)
         headers["Content-Encoding"] = "gzip"
     return Response(body, media_type=NDJSON, headers=headers)
+
+
+@router.get("/summary")
+async def summary(space_id: str, request: Request, node: NodeDep) -> dict[str, Any]:
+    """This node's report of the space (name, counts, heads, members), which a node that
+    starts copying it shows, marked provisional, until it has folded the log itself."""
+    await _sender(request)
+    found: dict[str, Any] = await run_in_threadpool(joining.report_of, node, space_id)
+    return found
 
 
 class Replica(BaseModel):
@@ -138,7 +155,24 @@ class Replica(BaseModel):
 @replicas.post("", status_code=202)
 async def replicate(body: Replica, request: Request, account: AccountDep) -> dict[str, Any]:
     """Hold a space from another node here too (so a member of this node can join it): its
-    log is copied in the background, the space usable from the first page on."""
+    log is copied in the background, the space shown provisionally meanwhile
+    (`GET /api/v1/spaces/{id}` has `sync` until the copy ends)."""
     replicator = request.app.state.replicator
     replicator.soon(replicator.backfill(body.peer.rstrip("/"), body.space))
     return {"space": body.space, "peer": body.peer, "status": "backfilling"}
+
+
+def provisional_of(
+    request: Request, node: Node, space_id: str
+) -> tuple[joining.Provisional, dict[str, Any]] | None:
+    """If this node is copying the space's log: what the space is shown by meanwhile, and
+    the space as `GET /api/v1/spaces/{id}` gives it then (with `sync`)."""
+    replicator = getattr(request.app.state, "replicator", None)
+    view: joining.Provisional | None = replicator.joining.get(space_id) if replicator else None
+    if view is None:
+        return None
+    try:
+        fold: dict[str, Any] | None = node.space(space_id).as_dict()
+    except NotFound:
+        fold = None
+    return view, joining.space_view(view, fold)

@@ -13,10 +13,14 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 
 from p2pvalue.accounts import LIFETIME_MS, Account
+from p2pvalue.collab.markdown import render as markdown
 from p2pvalue.errors import NotFound, P2PError
 from p2pvalue.events.authority import Authority
+from p2pvalue.events.event import Event
+from p2pvalue.federation.joining import Provisional
 from p2pvalue.ingest import Outcome
 from p2pvalue.web.auth import COOKIE, AccountDep, MaybeAccountDep, NodeDep
+from p2pvalue.web.federation_api import provisional_of
 
 router = APIRouter(include_in_schema=False)
 templates = Jinja2Templates(directory=Path(__file__).parent / "templates")
@@ -139,6 +143,9 @@ def space_page(
     node: NodeDep,
     account: MaybeAccountDep,
 ) -> HTMLResponse:
+    joining = provisional_of(request, node, space_id)
+    if joining is not None:
+        return _joining(request, node, account, *joining)
     try:
         space = node.space(space_id)
     except NotFound as missing:
@@ -160,6 +167,32 @@ def space_page(
         my_status=mine["status"] if mine else None,
         may_admit=may_admit,
     )
+
+
+def _joining(
+    request: Request, node: NodeDep, account: Account | None, view: Provisional,
+    shown: dict[str, Any],
+) -> HTMLResponse:  # fmt: skip
+    """A space whose log this node is still copying: its name, how far the copy is, and the
+    newest events and members as the node it comes from shows them, marked provisional."""
+    titles = {e.id: e.content.get("title") for e in view.recent if e.type == "thread.create"}
+    entries = [_entry(event, titles) for event in view.recent]
+    dids = {e.author for e in view.recent} | {m["did"] for m in shown["sync"]["members"] or ()}
+    return render(request, "space_joining.html", account, space=shown, sync=shown["sync"],
+                  entries=entries, names=node.accounts.names(sorted(dids)))  # fmt: skip
+
+
+def _entry(event: Event, titles: Mapping[str, Any]) -> dict[str, Any]:
+    """A provisional event as the page shows it: a thread's title, the thread a reply is in
+    (if shown too), and a post's text as sanitised Markdown."""
+    content = event.content
+    text = content.get("text")
+    return {
+        "event": event,
+        "title": content.get("title") if event.type == "thread.create" else None,
+        "thread": titles.get(str(content.get("thread"))) if event.type == "thread.reply" else None,
+        "html": markdown(text) if isinstance(text, str) else None,
+    }
 
 
 @router.post("/spaces/{space_id}/act")
