@@ -247,3 +247,38 @@ def _same_projections(a: Node, b: Node) -> None:
         mine, theirs = projections.snapshot(one), projections.snapshot(two)
     for table in ("event_status", "members", "heads"):
         assert mine[table] == theirs[table], table
+
+
+def test_a_member_leaving_rotates_the_key_on_a_remaining_members_node(
+    nodes: tuple[Node, Node, Node],
+) -> None:
+    a, b, _ = nodes
+    alice, space = _private_space(a)
+    bob = b.accounts.register("bob", "a long password")
+    _accepted(a.act(alice, space, "member.invite", {"member": bob.did}))
+    _copy(a, b, space)
+    _accepted(b.act(bob, space, "member.join", {}))
+    kid_before, _ = b.writer.space_keys(space)
+
+    _accepted(b.act(bob, space, "member.leave", {}))
+    assert b.writer.space_keys(space)[0] == kid_before  # bob's node has no one to rotate for
+    _copy(b, a, space)
+    kid_after, _ = a.writer.space_keys(space)
+    assert kid_after not in (None, kid_before)
+    rotation = [e for e in a.events(space) if e.type == "space.key"][-1]
+    assert set(rotation.wire["content"]["wraps"]) == {alice.did}
+    _accepted(a.act(alice, space, "post.create", {"text": "after the removal"}))
+    _copy(a, b, space)
+    assert _found(b, b"after the removal") == []
+
+
+def test_erasure_in_a_private_space_removes_the_opened_content_too(
+    nodes: tuple[Node, Node, Node],
+) -> None:
+    a, _, _ = nodes
+    alice, space = _private_space(a)
+    post = next(e.id for e in a.events(space) if e.type == "post.create")
+    _accepted(a.act(alice, space, "content.erase", {"events": [post]}))
+    assert _found(a, b"the secret plan") == []
+    erased = a.event(post)
+    assert "content" not in erased.wire and erased.content is None
