@@ -317,3 +317,12 @@ def test_recount_a_closed_proposal_and_refuse_an_open_one(data: Path, demo_space
     assert refused.exit_code != 0
     assert isinstance(refused.exception, P2PError)
     assert refused.exception.code == "proposal_not_closed"
+
+
+def test_init_lets_fediverse_requests_reach_loopback_only_when_asked(tmp_path: Path) -> None:
+    assert invoke("init", "--data", tmp_path / "plain").exit_code == 0
+    assert invoke("init", "--data", tmp_path / "dev", "--fediverse-loopback").exit_code == 0
+    assert load_config(tmp_path / "plain").fediverse_loopback is False
+    assert load_config(tmp_path / "dev").fediverse_loopback is True
+    stored = json.loads((tmp_path / "dev" / "config.json").read_text())
+    assert stored["fediverse_loopback"] is True

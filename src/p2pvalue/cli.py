@@ -47,10 +47,19 @@ def _node(data: Path, database_url: str | None) -> Node:
 
 @app.command()
 def init(
-    data: DataDir = DEFAULT_DATA, database_url: DatabaseUrl = None, public_url: PublicUrl = None
+    data: DataDir = DEFAULT_DATA,
+    database_url: DatabaseUrl = None,
+    public_url: PublicUrl = None,
+    fediverse_loopback: Annotated[
+        bool,
+        typer.Option(
+            "--fediverse-loopback",
+            help="Let fediverse requests go to loopback addresses (local development only).",
+        ),
+    ] = False,
 ) -> None:
     """Create a data folder: configuration, the node's key and the keyring for member keys."""
-    config = init_data_dir(data, database_url, public_url)
+    config = init_data_dir(data, database_url, public_url, fediverse_loopback=fediverse_loopback)
     with Node(config) as node:
         typer.echo(f"node {node.did} ready in {data} ({config.url.split(':')[0]})")
 

@@ -27,6 +27,9 @@ class NodeConfig:
     # Where other nodes reach this one (e.g. https://node.example): announced in the spaces
     # its members belong to. None: the node does not take part in federation.
     public_url: str | None = None
+    # Whether fediverse requests (actor documents, inbox deliveries) may go to loopback
+    # addresses: for tests and local development only; never on a node others can reach.
+    fediverse_loopback: bool = False
 
     @property
     def url(self) -> str:
@@ -40,16 +43,19 @@ class NodeConfig:
 
 
 def init_data_dir(
-    data_dir: Path, database_url: str | None = None, public_url: str | None = None
-) -> NodeConfig:
-    """Create the folder, the node key and the keyring once; keep them if already there."""
+    data_dir: Path, database_url: str | None = None, public_url: str | None = None,
+    *, fediverse_loopback: bool = False,
+) -> NodeConfig:  # fmt: skip
+    """Create the folder, the node key and the keyring once; keep them if already there.
+    `fediverse_loopback` is written to the configuration when set."""
     data_dir.mkdir(parents=True, exist_ok=True)
     for name in (NODE_KEY_FILE, KEYRING_FILE):
         path = data_dir / name
         if not path.exists():
             _write_secret(path, nacl.utils.random(32))
     config_path = data_dir / CONFIG_FILE
-    given = {"database_url": database_url, "public_url": public_url and public_url.rstrip("/")}
+    given = {"database_url": database_url, "public_url": public_url and public_url.rstrip("/"),
+             "fediverse_loopback": fediverse_loopback}  # fmt: skip
     changes = {name: value for name, value in given.items() if value}
     if not config_path.exists() or changes:
         config = {**_stored(config_path), **changes} if config_path.exists() else changes
@@ -72,8 +78,9 @@ def load_config(
     stored = _stored(config_path)
     url = public_url or stored.get("public_url")
     return NodeConfig(
-        data_dir, database_url or stored.get("database_url"), url.rstrip("/") if url else None
-    )
+        data_dir, database_url or stored.get("database_url"), url.rstrip("/") if url else None,
+        stored.get("fediverse_loopback") is True,
+    )  # fmt: skip
 
 
 def _stored(config_path: Path) -> dict[str, Any]:

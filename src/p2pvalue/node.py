@@ -88,7 +88,7 @@ class Node:
         self.governance = Governance(self)
         self.collab = Collab(self)
         self.social = Social(self)
-        self.messages = Messages(self.engine, self.accounts)
+        self.messages = Messages(self.engine, self.accounts, self.key.did)
         self.notifications = Notifications(self)
         self.replication = Replication(self)
         self.fediverse = Fediverse(self)

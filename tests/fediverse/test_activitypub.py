@@ -89,7 +89,9 @@ def _open_charter() -> dict[str, Any]:
 @pytest.fixture
 def community(tmp_path: Path, database_url: str | None) -> Iterator[Community]:
     ours, theirs = loopback(), loopback()
-    config = init_data_dir(tmp_path / "node", database_url, public_url=url_of(ours))
+    # The Mastodon-like server is on loopback: this node is told it may go there.
+    config = init_data_dir(tmp_path / "node", database_url, public_url=url_of(ours),
+                           fediverse_loopback=True)  # fmt: skip
     remote = Mastodon(url_of(theirs), {"alice": cavage.new_key(), "mallory": cavage.new_key()})
     with Node(config, password_hasher=LIGHT_HASHING) as node:
         app = create_app(node)

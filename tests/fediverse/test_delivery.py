@@ -72,7 +72,9 @@ class Setup:
 def setup(tmp_path: Path) -> Iterator[Setup]:
     """A node with a public URL (not served: only its key signs here) and a remote server."""
     theirs = loopback()
-    config = init_data_dir(tmp_path / "node", public_url="https://node.example")
+    config = init_data_dir(
+        tmp_path / "node", public_url="https://node.example", fediverse_loopback=True
+    )  # the remote server is on loopback
     remote = Mastodon(url_of(theirs), {"alice": cavage.new_key(), "bob": cavage.new_key()})
     with Node(config, password_hasher=LIGHT_HASHING) as node, served(remote.app(), theirs):
         fediverse = node.fediverse

@@ -70,6 +70,7 @@ def test_a_0003_database_keeps_its_follows_and_gains_the_messages_table(engine: 
     assert indexes == {
         "ix_messages_recipient_id": ["recipient", "id"],
         "ix_messages_sender_id": ["sender", "id"],
+        "ix_messages_digest": ["digest"],  # since 0009
     }
     with engine.begin() as conn:
         assert list(conn.execute(text("SELECT follower, target FROM follows"))) == [

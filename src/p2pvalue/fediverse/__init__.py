@@ -46,7 +46,8 @@ class Fediverse:
         """Start listening to the node's write path (the actor key is made when needed)."""
         self.node = node
         self.wake: list[Callable[[], None]] = []  # what the Deliverer registers
-        self.remote = RemoteActors(self._sign_get)
+        self.allow_loopback = node.config.fediverse_loopback
+        self.remote = RemoteActors(self._sign_get, allow_loopback=self.allow_loopback)
         node.writer.subscribe(self.committed)
 
     @property

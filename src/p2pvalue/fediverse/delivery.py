@@ -7,7 +7,8 @@ inbox (a server's shared inbox when it has one); an erased post becomes its auth
 `Delete`. The worker signs each delivery when it sends it (cavage rsa-sha256 as the sending
 actor, so the Date is fresh), and retries a failed one with exponential backoff: a 2xx
 answer delivers it, a 4xx other than 401, 408 and 429 means the inbox will never take it,
-and after `MAX_ATTEMPTS` it is dropped. The queue is a table: a restarted node resumes.
+and after `MAX_ATTEMPTS` it is dropped. An inbox no request may go to (`outbound`) is
+dropped unsent. The queue is a table: a restarted node resumes.
 """
 
 from __future__ import annotations
@@ -24,10 +25,11 @@ import httpx
 import orjson
 from anyio import to_thread
 
-from p2pvalue.errors import NotFound
+from p2pvalue.errors import NotFound, P2PError
 from p2pvalue.events.event import Event, now_ms
 from p2pvalue.fediverse import activities
 from p2pvalue.fediverse.actors import ACTIVITY_JSON, is_public
+from p2pvalue.fediverse.outbound import check_url, guarded_client
 from p2pvalue.fediverse.signatures import sign
 from p2pvalue.store import activitypub as store
 from p2pvalue.store.database import writing
@@ -124,6 +126,14 @@ async def run_deliveries(fediverse: Fediverse, client: httpx.AsyncClient) -> int
 
 
 async def _send(fediverse: Fediverse, client: httpx.AsyncClient, delivery: store.Delivery) -> bool:
+    try:
+        await check_url(delivery.inbox, allow_loopback=fediverse.allow_loopback)
+    except P2PError as refused:
+        await to_thread.run_sync(_failed, fediverse, delivery, refused.code, False)
+        return False
+    except OSError as error:
+        await to_thread.run_sync(_failed, fediverse, delivery, f"no address: {error}", True)
+        return False
     signed = sign(fediverse.key, f"{delivery.actor}#main-key", "POST", delivery.inbox,
                   delivery.body, datetime.now(UTC))  # fmt: skip
     headers = {**signed, "Content-Type": ACTIVITY_JSON, "Accept": ACTIVITY_JSON}
@@ -169,7 +179,12 @@ class Deliverer:
 
     def __init__(self, fediverse: Fediverse, *, transport: Any = None) -> None:
         self.fediverse = fediverse
-        self.client = httpx.AsyncClient(timeout=SEND_SECONDS, transport=transport)
+        if transport is None:
+            self.client = guarded_client(
+                allow_loopback=fediverse.allow_loopback, timeout=SEND_SECONDS
+            )
+        else:
+            self.client = httpx.AsyncClient(timeout=SEND_SECONDS, transport=transport)
         self._wake = asyncio.Event()
         loop = asyncio.get_running_loop()
 

@@ -1,6 +1,8 @@
 """Other servers' actors, as far as this node needs them: the key a signature names, the
 actor that owns it and that actor's inboxes. Fetched with a signed GET (instances in
-authorized-fetch mode ask for one) and cached for an hour."""
+authorized-fetch mode ask for one) and cached for an hour. Every URL fetched, and the
+actor's inboxes, must pass `outbound.check_url`: no request goes to this node's own or
+private network on an actor's word."""
 
 from __future__ import annotations
 
@@ -19,6 +21,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
 from p2pvalue.errors import Unauthorized
+from p2pvalue.fediverse.outbound import check_url, guarded_client
 from p2pvalue.fediverse.signatures import sign
 
 LOG = logging.getLogger(__name__)
@@ -68,10 +71,13 @@ class RemoteActors:
     """Fetches and caches the actors behind key ids; `signer` signs each GET."""
 
     def __init__(
-        self, signer: Callable[[str], dict[str, str]], *, cache_seconds: float = CACHE_SECONDS
-    ) -> None:
+        self, signer: Callable[[str], dict[str, str]], *, cache_seconds: float = CACHE_SECONDS,
+        allow_loopback: bool = False,
+    ) -> None:  # fmt: skip
+        """`allow_loopback` lets requests go to loopback addresses (tests, development)."""
         self.signer = signer
         self.cache_seconds = cache_seconds
+        self.allow_loopback = allow_loopback
         self._cache: OrderedDict[str, tuple[float, RemoteActor]] = OrderedDict()
 
     async def by_key(self, key_id: str, *, fresh: bool = False) -> RemoteActor:
@@ -104,12 +110,26 @@ class RemoteActors:
         if _origin(actor.id) != _origin(key_id):
             # Else a server could claim another server's actor as the owner of its own key.
             raise _unknown(f"the actor {actor.id!r} is not on the host of its key {key_id!r}")
+        for inbox in (actor.inbox, actor.shared_inbox):
+            if inbox is not None:
+                await self._check(inbox)
         return actor
 
+    async def _check(self, url: str) -> None:
+        """Refuse a URL no request may go to (`forbidden_url`, `forbidden_address`)."""
+        try:
+            await check_url(url, allow_loopback=self.allow_loopback)
+        except OSError as error:
+            LOG.info("the host of %s does not resolve: %r", url, error)
+            raise _unknown(f"{url} cannot be fetched") from None
+
     async def _get(self, url: str) -> dict[str, Any]:
+        await self._check(url)
         headers = {"Accept": ACCEPT, **self.signer(url)}
         try:
-            async with httpx.AsyncClient(timeout=FETCH_SECONDS) as http:
+            async with guarded_client(
+                allow_loopback=self.allow_loopback, timeout=FETCH_SECONDS
+            ) as http:
                 response = await http.get(url, headers=headers)
         except httpx.HTTPError as error:
             LOG.info("fetching the actor document %s failed: %r", url, error)

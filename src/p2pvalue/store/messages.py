@@ -1,14 +1,20 @@
 """SQL for direct messages: sealed boxes between members, each kept until both the sender
-and the recipient have removed it."""
+and the recipient have removed it (a side that lives on another node keeps nothing here),
+and where this node knows a member lives."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
+import orjson
 from sqlalchemy import Connection, and_, delete, insert, literal, or_, select, update
 
 from p2pvalue.events.authority import MEMBER
-from p2pvalue.store.schema import accounts, members, messages
+from p2pvalue.store.schema import accounts, event_status, events, members, messages
+
+HOME = "member.home"
+HOMES_READ = 20  # the latest announcements read to find one that names a node
 
 
 @dataclass(frozen=True)
@@ -19,6 +25,14 @@ class StoredMessage:
     ciphertext: bytes
     signature: bytes
     sent_at: int
+    delivery: str | None = None
+
+
+def message_of(row: Any) -> StoredMessage:
+    return StoredMessage(
+        row.id, row.sender, row.recipient, bytes(row.ciphertext), bytes(row.signature),
+        row.sent_at, row.delivery,
+    )  # fmt: skip
 
 
 def is_known(conn: Connection, did: str) -> bool:
@@ -28,16 +42,73 @@ def is_known(conn: Connection, did: str) -> bool:
     return conn.execute(account.union_all(member).limit(1)).first() is not None
 
 
+def has_account(conn: Connection, did: str) -> bool:
+    return conn.execute(select(literal(1)).where(accounts.c.did == did)).first() is not None
+
+
+def home_of(conn: Connection, did: str) -> tuple[str, str] | None:
+    """(node did, URL) of the latest home `did` announced in any space here, if any."""
+    query = (
+        select(events.c.body, events.c.plain)
+        .join(event_status, event_status.c.id == events.c.id)
+        .where(events.c.author == did, events.c.type == HOME, event_status.c.accepted.is_(True))
+        .order_by(events.c.ts.desc(), events.c.seq.desc())
+        .limit(HOMES_READ)
+    )
+    for body, plain in conn.execute(query):
+        for stored in (plain, body):
+            home = _home_in(stored)
+            if home is not None:
+                return home
+    return None
+
+
+def _home_in(stored: bytes | None) -> tuple[str, str] | None:
+    """The home an event (or, for a private space, its opened content) names."""
+    if stored is None:
+        return None
+    try:
+        found = orjson.loads(stored)
+    except orjson.JSONDecodeError:
+        return None
+    for content in (found.get("content"), found) if isinstance(found, dict) else ():
+        if isinstance(content, dict):
+            node, url = content.get("node"), content.get("url")
+            if isinstance(node, str) and isinstance(url, str):
+                return node, url.rstrip("/")
+    return None
+
+
+def by_digest(conn: Connection, digest: str) -> StoredMessage | None:
+    row = conn.execute(select(messages).where(messages.c.digest == digest)).first()
+    return None if row is None else message_of(row)
+
+
 def add(
-    conn: Connection, sender: str, recipient: str, ciphertext: bytes, signature: bytes, at: int
-) -> StoredMessage:
+    conn: Connection, sender: str, recipient: str, ciphertext: bytes, signature: bytes,
+    at: int, *, digest: str, delivery: str | None = None, sender_keeps: bool = True,
+    recipient_keeps: bool = True,
+) -> StoredMessage:  # fmt: skip
     row = {
         "sender": sender, "recipient": recipient, "ciphertext": ciphertext,
-        "signature": signature, "sent_at": at, "sender_keeps": True, "recipient_keeps": True,
+        "signature": signature, "sent_at": at, "sender_keeps": sender_keeps,
+        "recipient_keeps": recipient_keeps, "digest": digest, "delivery": delivery,
     }  # fmt: skip
     inserted = conn.execute(insert(messages).values(row)).inserted_primary_key
     assert inserted is not None
-    return StoredMessage(int(inserted[0]), sender, recipient, ciphertext, signature, at)
+    return StoredMessage(int(inserted[0]), sender, recipient, ciphertext, signature, at, delivery)
+
+
+def keep_sent(conn: Connection, digest: str, delivery: str | None) -> None:
+    """Put a message its sender sends again back in their view, with its delivery state."""
+    values: dict[str, Any] = {"sender_keeps": True}
+    if delivery is not None:
+        values["delivery"] = delivery
+    conn.execute(update(messages).where(messages.c.digest == digest).values(values))
+
+
+def set_delivery(conn: Connection, digest: str, delivery: str) -> None:
+    conn.execute(update(messages).where(messages.c.digest == digest).values(delivery=delivery))
 
 
 def page(
@@ -54,11 +125,7 @@ def page(
     if before is not None:
         query = query.where(messages.c.id < before)
     query = query.order_by(messages.c.id.desc()).limit(limit)
-    return [
-        StoredMessage(r.id, r.sender, r.recipient, bytes(r.ciphertext), bytes(r.signature),
-                      r.sent_at)
-        for r in conn.execute(query)
-    ]  # fmt: skip
+    return [message_of(row) for row in conn.execute(query)]
 
 
 def remove(conn: Connection, did: str, message_id: int) -> bool | None:

@@ -5,13 +5,12 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Any
 
 import orjson
 from sqlalchemy import Connection, and_, or_, select
 
 from p2pvalue.store.events import LOAD_CHUNK
-from p2pvalue.store.messages import StoredMessage
+from p2pvalue.store.messages import StoredMessage, message_of
 from p2pvalue.store.schema import (
     accounts,
     doc_clients,
@@ -81,14 +80,7 @@ def kept_messages(conn: Connection, did: str) -> list[StoredMessage]:
     sent = and_(messages.c.sender == did, messages.c.sender_keeps.is_(True))
     received = and_(messages.c.recipient == did, messages.c.recipient_keeps.is_(True))
     query = select(messages).where(or_(sent, received)).order_by(messages.c.id)
-    return [_message(row) for row in conn.execute(query)]
-
-
-def _message(row: Any) -> StoredMessage:
-    return StoredMessage(
-        row.id, row.sender, row.recipient, bytes(row.ciphertext), bytes(row.signature),
-        row.sent_at,
-    )  # fmt: skip
+    return [message_of(row) for row in conn.execute(query)]
 
 
 def owned_clients(conn: Connection, did: str) -> dict[str, list[int]]:

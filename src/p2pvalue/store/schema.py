@@ -1,8 +1,8 @@
 """Tables. `events` holds each space's log; `pending_events` (with `pending_links`) what
 waits for its ancestors; `accounts`, `sessions`, `profile_fields`, `follows`, `messages`,
-`doc_clients`, `space_peers`, `outbox` and `space_keys` are the node's own records
-(personal data and delivery state kept off the shared log); every other table is a
-projection, rebuilt from `events`."""
+`doc_clients`, `space_peers`, `outbox`, `space_keys` and `message_outbox` are the node's
+own records (personal data and delivery state kept off the shared log); every other table
+is a projection, rebuilt from `events`."""
 
 from __future__ import annotations
 
@@ -164,9 +164,15 @@ messages = Table(
     Column("sent_at", BigInteger, nullable=False),
     Column("sender_keeps", Boolean, nullable=False),
     Column("recipient_keeps", Boolean, nullable=False),
+    # The message's own id, the same on every node that holds it (`social.messages.digest`):
+    # a message delivered twice is stored once.
+    Column("digest", String(43), nullable=False),
+    # For a message sent to a member of another node: queued, delivered, refused or failed.
+    Column("delivery", String(16)),
     # A member's messages newest first: one index range per side, paged by id.
     Index("ix_messages_recipient_id", "recipient", "id"),
     Index("ix_messages_sender_id", "sender", "id"),
+    Index("ix_messages_digest", "digest", unique=True),
 )
 
 # Which member wrote through each Yjs client id of a live document: the first to send content
@@ -237,6 +243,25 @@ space_keys = Table(
     Column("space", ID, primary_key=True),
     Column("kid", String(32), primary_key=True),
     Column("sealed_key", LargeBinary, nullable=False),
+)
+
+# Sealed messages waiting to be delivered to their recipient's home node; a row goes once
+# that node took the message, refused it for good, or after the last attempt.
+message_outbox = Table(
+    "message_outbox",
+    metadata,
+    Column("id", Serial, primary_key=True, autoincrement=True),
+    Column("digest", String(43), nullable=False),
+    Column("url", String(200), nullable=False),
+    Column("sender", DID, nullable=False),
+    Column("recipient", DID, nullable=False),
+    Column("ciphertext", LargeBinary, nullable=False),
+    Column("signature", LargeBinary, nullable=False),
+    Column("sent_at", BigInteger, nullable=False),
+    Column("attempts", Integer, nullable=False),
+    Column("next_at", BigInteger, nullable=False),
+    Column("last_error", String(200)),
+    Index("ix_message_outbox_due", "next_at"),
 )
 
 PROJECTIONS = (event_status, spaces, members, heads)

@@ -20,6 +20,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from p2pvalue import __version__
 from p2pvalue.collab.live import SNAPSHOT_EVERY, LiveDocuments
 from p2pvalue.errors import P2PError
+from p2pvalue.federation.message_courier import MessageCourier
 from p2pvalue.federation.worker import Replicator
 from p2pvalue.fediverse.delivery import Deliverer
 from p2pvalue.node import Node
@@ -35,6 +36,7 @@ from p2pvalue.web import (
     governance_api,
     governance_pages,
     message_api,
+    message_federation_api,
     pages,
     rights_api,
     social_api,
@@ -81,19 +83,22 @@ def create_app(
         documents = LiveDocuments(node, snapshot_every=snapshot_every)
         replicator = app.state.replicator = Replicator(node, sync_every=sync_every)
         deliverer = Deliverer(node.fediverse)
+        courier = MessageCourier(node)
         async with documents:
             app.state.documents = documents
             snapshots = asyncio.create_task(documents.keep_snapshots())
             replicating = asyncio.create_task(replicator.run())
             delivering = asyncio.create_task(deliverer.run())
+            couriering = asyncio.create_task(courier.run())
             try:
                 yield
             finally:
                 # Let work in progress finish: a thread of it may hold a database connection.
                 await documents.drained()
-                await _cancelled(snapshots, replicating, delivering)
+                await _cancelled(snapshots, replicating, delivering, couriering)
                 await replicator.close()
                 await deliverer.close()
+                await courier.close()
                 stop.set()
                 await keeper
 
@@ -114,6 +119,7 @@ def create_app(
     app.include_router(doc_socket.router)
     app.include_router(federation_api.router)
     app.include_router(federation_api.replicas)
+    app.include_router(message_federation_api.router)
     app.include_router(rights_api.router)
     app.include_router(activitypub_api.router)
     app.include_router(pages.router)
