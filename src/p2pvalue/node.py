@@ -11,6 +11,7 @@ import orjson
 from argon2 import PasswordHasher
 from sqlalchemy import select
 
+from p2pvalue.accounting import bounties
 from p2pvalue.accounting.ledger import (
     VALUE_REFUSALS,
     VALUE_TYPES,
@@ -236,6 +237,20 @@ class Node:
         at = now_ms()
         payout = self.payout_plan(space, currency, budget, at, earmark)
         return self.act(account, space, "payout.run", run_content(payout, currency, earmark), ts=at)
+
+    def pay_bounty(self, account: Account, space: str, claim_id: str) -> Outcome:
+        """Pay an accepted claim's money bounty: out of its project's earmarked income when
+        that holds enough, else out of the income recorded without an earmark."""
+        ledger = self.ledger(space)
+        claim = ledger.claims.get(claim_id)
+        if claim is None:
+            raise NotFound("unknown_claim", f"no claim {claim_id!r} in this space")
+        if claim.bounty is None:
+            raise P2PError("no_bounty", VALUE_REFUSALS["no_bounty"], 422)
+        amount, currency = claim.bounty
+        project = claim.project
+        earmark = project if project and ledger.balance(currency, project) >= amount else None
+        return self.act(account, space, "bounty.pay", bounties.pay_content(claim, earmark))
 
     def ledger(self, space_id: str) -> Ledger:
         """The space's ledger, folded from its log (cached until the log changes)."""

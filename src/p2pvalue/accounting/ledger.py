@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from fractions import Fraction
 from typing import Any
 
+from p2pvalue.accounting import bounties
 from p2pvalue.accounting.decisions import Spend, apply_decision, check_decision, ledger_action
 from p2pvalue.accounting.equation import (
     ContributionFacts,
@@ -35,7 +36,7 @@ from p2pvalue.events.value_types import FULL_SHARE, ByProposal, SecondRound
 
 VALUE_TYPES = frozenset(
     {"contribution.claim", "contribution.review", "contribution.close", "contribution.endorse",
-     "income.record", "payout.run", "alias.claim", "alias.confirm"}
+     "income.record", "payout.run", "bounty.pay", "alias.claim", "alias.confirm"}
 )  # fmt: skip
 # A proposal's close: read by the ledger for approved spends and settled disputes.
 DECISION = "proposal.close"
@@ -43,7 +44,9 @@ LEDGER_TYPES = VALUE_TYPES | {DECISION}
 HOUR_MS = 3_600_000
 OPEN = ("pending", "disputed")
 REVIEW_KIND = "review"
+BOUNTY = "BOUNTY"  # the policy column of a bounty paid out (its own, not the charter's)
 VALUE_REFUSALS = {
+    **bounties.REFUSALS,
     "value_not_enabled": "this space's charter has no value policy",
     "unknown_kind": "the charter does not list this kind of contribution",
     "evidence_already_claimed": "this evidence belongs to another claim",
@@ -120,6 +123,8 @@ class Claim:
     decided_by: str | None = None
     dispute: str | None = None  # the review that sent it to the disputes rule, if any
     valued: ValuedContribution | None = None
+    bounty: tuple[int, str] | None = None  # (amount, currency) promised for the work
+    bounty_paid: str | None = None  # the `bounty.pay` that paid it
 
     @property
     def facts(self) -> ContributionFacts:
@@ -424,6 +429,8 @@ def _apply_claim(ledger: Ledger, event: ValueEvent) -> None:
         ts=event.ts, when=when, evidence=tuple(content.get("evidence", ())),
         project=content.get("project"), shares=_shares(event),
         valued=_equation(event, when).valued(_facts(event)),
+        bounty=(content["bounty"]["amount"], content["bounty"]["currency"])
+        if content.get("bounty") else None,
     )  # fmt: skip
     ledger.claims[event.id] = claim
     for item in claim.evidence:
@@ -496,12 +503,30 @@ def _apply_income(ledger: Ledger, event: ValueEvent) -> None:
     ledger.pots[pot] = ledger.pots.get(pot, 0) + income.amount
 
 
+def _check_bounty(ledger: Ledger, event: ValueEvent) -> str | None:
+    content = event.content
+    balance = ledger.balance(content["currency"], content.get("earmark"))
+    return bounties.refusal(ledger.claims.get(content["claim"]), content, balance)
+
+
+def _apply_bounty(ledger: Ledger, event: ValueEvent) -> None:
+    content = event.content
+    ledger.claims[content["claim"]].bounty_paid = event.id
+    _pay(ledger, PayoutRecord(
+        event.id, content["currency"], content["amount"], BOUNTY,
+        dict(content["allocations"]), event.ts, content.get("earmark"),
+    ))  # fmt: skip
+
+
 def _apply_payout(ledger: Ledger, event: ValueEvent) -> None:
     content = event.content
-    record = PayoutRecord(
+    _pay(ledger, PayoutRecord(
         event.id, content["currency"], content["budget"], content["policy"],
         dict(content["allocations"]), event.ts, content.get("earmark"),
-    )  # fmt: skip
+    ))  # fmt: skip
+
+
+def _pay(ledger: Ledger, record: PayoutRecord) -> None:
     ledger.payouts.append(record)
     currency, pot = record.currency, (record.currency, record.earmark)
     ledger.paid_out[currency] = ledger.paid_out.get(currency, 0) + record.budget
@@ -518,6 +543,7 @@ _CHECKS: dict[str, Callable[[Ledger, ValueEvent], str | None]] = {
     "contribution.endorse": _check_endorse,
     "income.record": _check_income,
     "payout.run": _check_payout,
+    "bounty.pay": _check_bounty,
     "alias.claim": _check_alias_claim,
     "alias.confirm": _check_alias_confirm,
     "proposal.close": check_decision,
@@ -529,6 +555,7 @@ _EFFECTS: dict[str, Callable[[Ledger, ValueEvent], None]] = {
     "contribution.endorse": _apply_endorse,
     "income.record": _apply_income,
     "payout.run": _apply_payout,
+    "bounty.pay": _apply_bounty,
     "alias.claim": _apply_alias_claim,
     "alias.confirm": _apply_alias_confirm,
     "proposal.close": apply_decision,

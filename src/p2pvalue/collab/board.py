@@ -251,7 +251,8 @@ def claim_draft(task: Task, units: Mapping[str, str]) -> dict[str, Any] | None:
     none: its kind is the first label that names a kind the space values (`units` maps each
     such kind to its unit; money kinds are left out), else `time`; the assignees share it
     equally, in basis points summing to exactly 10,000. The quantity is the bounty's points
-    when the kind counts units, else None: the assignee who confirms gives it."""
+    when the kind counts units, else None: the assignee who confirms gives it. A money
+    bounty goes with the claim, to be paid once it is accepted (`bounty.pay`)."""
     if task.status != "done" or not task.assignees:
         return None
     kind = next((label for label in task.labels if units.get(label, "money") != "money"),
@@ -267,4 +268,5 @@ def claim_draft(task: Task, units: Mapping[str, str]) -> dict[str, Any] | None:
         "evidence": [task.id],
         **({"project": task.project} if task.project else {}),
         "contributors": [{"member": m, "share": s} for m, s in sorted(shares.items())],
+        **({"bounty": dict(task.bounty)} if task.bounty and "amount" in task.bounty else {}),
     }

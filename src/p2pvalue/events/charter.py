@@ -135,6 +135,7 @@ def default_charter(membership: str = "open") -> dict[str, Any]:
         "contribution.close",
         "contribution.endorse",
         "alias.claim",
+        "bounty.pay",
     ]
     return {
         "membership": membership,

@@ -14,10 +14,10 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from p2pvalue.errors import EventError
 from p2pvalue.events.value_types import (
-    CURRENCY_PATTERN,
     DID_PATTERN,
     EVENT_ID_PATTERN,
     KIND_PATTERN,
+    MoneyBounty,
 )
 
 LABEL_PATTERN = KIND_PATTERN  # a label naming a value kind drafts a claim of that kind
@@ -60,11 +60,6 @@ class ProjectUpdate(_Content):
 
 class PointsBounty(_Content):
     points: int = Field(ge=1, le=10**12)
-
-
-class MoneyBounty(_Content):
-    amount: int = Field(ge=1, le=2**53 - 1)
-    currency: str = Field(pattern=CURRENCY_PATTERN)
 
 
 class TaskCreate(_Content):

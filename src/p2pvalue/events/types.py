@@ -50,6 +50,7 @@ from p2pvalue.events.governance_types import (
 from p2pvalue.events.value_types import (
     AliasClaim,
     AliasConfirm,
+    BountyPay,
     ContributionClaim,
     ContributionClose,
     ContributionEndorse,
@@ -57,6 +58,7 @@ from p2pvalue.events.value_types import (
     IncomeRecord,
     PayoutRun,
     ValuePolicy,
+    check_bounty_pay,
     check_claim,
     check_income,
     check_payout,
@@ -202,6 +204,7 @@ EVENT_TYPES: dict[str, EventType] = {
         EventType("contribution.endorse", RANK_ORDINARY, ContributionEndorse),
         EventType("income.record", RANK_ORDINARY, IncomeRecord, check_income),
         EventType("payout.run", RANK_ORDINARY, PayoutRun, check_payout),
+        EventType("bounty.pay", RANK_ORDINARY, BountyPay, check_bounty_pay),
         EventType("alias.claim", RANK_ORDINARY, AliasClaim),
         EventType("alias.confirm", RANK_ORDINARY, AliasConfirm),
         EventType("project.create", RANK_ORDINARY, ProjectCreate, check_project_create),

@@ -79,6 +79,13 @@ class Period(_Content):
     end: int = Field(ge=0)
 
 
+class MoneyBounty(_Content):
+    """An amount promised for a piece of work, in minor units of a currency."""
+
+    amount: int = Field(ge=1, le=2**53 - 1)
+    currency: str = Field(pattern=CURRENCY_PATTERN)
+
+
 class ContributionClaim(_Content):
     kind: str = Field(max_length=40, pattern=KIND_PATTERN)
     description: str = Field(min_length=1, max_length=4000)
@@ -91,6 +98,9 @@ class ContributionClaim(_Content):
     project: str | None = Field(default=None, max_length=200)
     contributors: list[Share] = Field(default_factory=list, max_length=50)
     paid: bool = False
+    # The money bounty of the task the claim credits: paid from the space's pot once the
+    # claim is accepted (`bounty.pay`), so reviewers approve the work and its price together.
+    bounty: MoneyBounty | None = None
 
 
 class ContributionReview(_Content):
@@ -118,6 +128,17 @@ class PayoutRun(_Content):
     budget: int
     policy: Literal["IMMEDIATE", "RECENT", "BALANCED", "BUCKETS"]
     allocations: dict[str, int] = Field(max_length=100_000)
+    earmark: str | None = Field(default=None, min_length=1, max_length=200)
+
+
+class BountyPay(_Content):
+    """An accepted claim's bounty paid out of the pot of its currency (and `earmark`: the
+    claim's project, when its income is earmarked), split by the claim's shares."""
+
+    claim: str = Field(pattern=EVENT_ID_PATTERN)
+    currency: str = Field(pattern=CURRENCY_PATTERN)
+    amount: int
+    allocations: dict[str, int] = Field(max_length=50)
     earmark: str | None = Field(default=None, min_length=1, max_length=200)
 
 
@@ -174,6 +195,14 @@ def check_amount(amount: int) -> None:
 
 def check_income(income: IncomeRecord) -> None:
     check_amount(income.amount)
+
+
+def check_bounty_pay(pay: BountyPay) -> None:
+    check_amount(pay.amount)
+    if any(amount < 0 for amount in pay.allocations.values()):
+        raise EventError("negative_payout", "no allocation may be negative")
+    if sum(pay.allocations.values()) != pay.amount:
+        raise EventError("allocations_do_not_sum", "allocations must add up to the amount")
 
 
 def check_payout(payout: PayoutRun) -> None:

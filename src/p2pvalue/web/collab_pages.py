@@ -164,11 +164,14 @@ def task_page(
         return missing(request, account, f"no task {task_id!r} in this space")
     did = account.did if account else ""
     draft = node.collab.draft(space_id, task_id)
+    ledger = node.ledger(space_id)
+    filed = ledger.evidence.get(task_id) if draft else None
     return render(
         request, "collab_task.html", account, task=task, on=("task", task_id),
         description=markdown(task.description) if task.description else "",
         moves=moves(common["board"], task, did, authority, now_ms()), draft=draft,
-        filed=node.ledger(space_id).evidence.get(task_id) if draft else None,
+        filed=filed, claim=ledger.claims.get(filed) if filed else None,
+        may_pay=authority.charter.allows(authority.roles_of(did), "bounty.pay"),
         threads=common["state"].threads.on("task", task_id), **common,
     )  # fmt: skip
 
@@ -203,6 +206,20 @@ def confirm_claim(
         return node.collab.confirm(account, space_id, task_id, int(given) if given else None)
 
     return _done(confirm, back)
+
+
+@router.post(SPACE + "/tasks/{task_id}/bounty")
+def pay_bounty(space_id: str, task_id: str, node: NodeDep, account: AccountDep) -> Response:
+    """Pay the bounty of the claim the task's completion filed, once it is accepted."""
+    back = f"/spaces/{space_id}/tasks/{task_id}"
+
+    def pay() -> Outcome:
+        claim = node.ledger(space_id).evidence.get(task_id)
+        if claim is None:
+            raise P2PError("unknown_claim", "no claim was filed for this task", 404)
+        return node.pay_bounty(account, space_id, claim)
+
+    return _done(pay, back)
 
 
 @router.get(SPACE + "/threads")

@@ -42,7 +42,9 @@ def exact(value: Fraction) -> dict[str, Any]:
 def claim_json(claim: Claim) -> dict[str, Any]:
     found = {name: getattr(claim, name) for name in (
         "id", "author", "kind", "description", "quantity", "unit", "currency", "paid", "ts",
-        "when", "project", "shares", "status", "decided_by")}  # fmt: skip
+        "when", "project", "shares", "status", "decided_by", "bounty_paid")}  # fmt: skip
+    if claim.bounty is not None:
+        found["bounty"] = {"amount": claim.bounty[0], "currency": claim.bounty[1]}
     found["evidence"] = list(claim.evidence)
     found["reviews"] = [asdict(review) for review in claim.reviews.values()]
     found["endorsements"] = [asdict(e) for e in claim.endorsements.values()]
@@ -147,6 +149,13 @@ def run_payout(
     named): a signed `payout.run` anyone can recompute."""
     outcome = node.pay_out(account, space_id, body.currency, body.budget, body.earmark)
     return outcome_response(outcome)
+
+
+@router.post("/claims/{claim_id}/bounty", status_code=201)
+def pay_bounty(space_id: str, claim_id: str, account: AccountDep, node: NodeDep) -> JSONResponse:
+    """Pay an accepted claim's money bounty out of the space's pot (its project's earmark
+    when that holds enough): a signed `bounty.pay`, split by the claim's shares."""
+    return outcome_response(node.pay_bounty(account, space_id, claim_id))
 
 
 @router.get("/payouts.csv")
