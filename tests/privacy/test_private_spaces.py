@@ -74,6 +74,15 @@ def _found_on_disk(node: Node, secret: bytes) -> bool:
     return any(secret in f.read_bytes() for f in path.rglob("*") if f.is_file())
 
 
+def _with_bob(a: Node, b: Node, alice: Account, space: str) -> Account:
+    """Bob, on node B, invited by alice, holding the space's log and a member of it."""
+    bob = b.accounts.register("bob", "a long password")
+    _accepted(a.act(alice, space, "member.invite", {"member": bob.did}))
+    _copy(a, b, space)
+    _accepted(b.act(bob, space, "member.join", {}))
+    return bob
+
+
 def _private_space(a: Node) -> tuple[Account, str]:
     alice = a.accounts.register("alice", "a long password")
     space = _accepted(
@@ -143,10 +152,7 @@ def test_a_removal_rotates_the_key_and_the_removed_member_reads_nothing_after(
 ) -> None:
     a, b, _ = nodes
     alice, space = _private_space(a)
-    bob = b.accounts.register("bob", "a long password")
-    _accepted(a.act(alice, space, "member.invite", {"member": bob.did}))
-    _copy(a, b, space)
-    _accepted(b.act(bob, space, "member.join", {}))
+    bob = _with_bob(a, b, alice, space)
     _copy(b, a, space)
     kid_before, _ = a.writer.space_keys(space)
 
@@ -254,10 +260,7 @@ def test_a_member_leaving_rotates_the_key_on_a_remaining_members_node(
 ) -> None:
     a, b, _ = nodes
     alice, space = _private_space(a)
-    bob = b.accounts.register("bob", "a long password")
-    _accepted(a.act(alice, space, "member.invite", {"member": bob.did}))
-    _copy(a, b, space)
-    _accepted(b.act(bob, space, "member.join", {}))
+    bob = _with_bob(a, b, alice, space)
     kid_before, _ = b.writer.space_keys(space)
 
     _accepted(b.act(bob, space, "member.leave", {}))

@@ -8,12 +8,10 @@ from typing import Any
 
 import pytest
 from alembic.autogenerate import compare_metadata
-from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
-from alembic.script import ScriptDirectory
 from sqlalchemy import Engine, inspect, select, text
 
-from p2pvalue.store.database import MIGRATIONS, make_engine, migrate, sqlite_url
+from p2pvalue.store.database import head_revision, make_engine, migrate, sqlite_url
 from p2pvalue.store.schema import metadata
 
 VERSION_TABLE = "alembic_version"
@@ -25,14 +23,6 @@ def engine(tmp_path: Path, database_url: str | None) -> Iterator[Engine]:
     created = make_engine(database_url or sqlite_url(tmp_path / "migrations.db"))
     yield created
     created.dispose()
-
-
-def head_revision() -> str:
-    config = Config()
-    config.set_main_option("script_location", str(MIGRATIONS))
-    head = ScriptDirectory.from_config(config).get_current_head()
-    assert head is not None
-    return head
 
 
 def describe(engine: Engine) -> dict[str, Any]:
