@@ -2,38 +2,44 @@
 document on a local node, from the moment a client sends an update until each other client
 has received it. Goal: p99 under 100 ms.
 
-The node runs as a real server in its own process (uvicorn with the settings `p2pvalue
-serve` uses: `web.app.SERVER_SETTINGS`; SQLite in a temporary data folder); the bench signs
+The node runs as a real server in its own process, started the way `p2pvalue serve` starts
+it (`web.app.run_server`: uvicorn with `SERVER_SETTINGS`, the objects alive at startup
+frozen out of the garbage collector's reach; SQLite in a temporary data folder); the bench signs
 up a few members over the API, who share the clients (each client is its own Yjs client
 id), and creates a fresh document each round.
 Every frame a client sends goes through the node's `Guard` (access, limits, authorship) and
 every update is persisted.
 
 The baseline, in the same run and on the same workload, is pycrdt-websocket's stock server
-(`WebsocketServer` behind `ASGIServer`, the same uvicorn settings) in a process of its own: no
-access control, no persistence. The two alternate round by round (the machine is shared
-and noisy); each figure is the median over the rounds (`p99_rounds_ms` lists them), and
-`ratio_p99` = node p99 / stock p99 (`ratio_p50` likewise).
+(`WebsocketServer` behind `ASGIServer`, the same uvicorn settings) in a process of its own
+that loads nothing else: no access control, no persistence. The two alternate round by
+round (the machine is shared and noisy); each figure is the median over the rounds
+(`p99_rounds_ms` lists them), and `ratio_p99` = node p99 / stock p99 (`ratio_p50` likewise).
 
-The workload: each client types one short insert every `--interval` seconds, the clients
-staggered evenly over the interval, for `--seconds`. Each client builds its inserts on a
-Yjs document of its own before the round (valid updates that never depend on another
-client's), so no client-side CRDT work is timed; a received update is recognised by the
-unique marker its text carries. The clients are `websockets` connections in this process,
-with its defaults (they offer permessage-deflate, as browsers do; the servers decline it).
-One latency sample per (update, receiver other than its sender), timed on one clock; an
-update that has not arrived `DRAIN_SECONDS` after the last send counts as `missing`, with
-the time waited as its (lower-bound) latency. `updates_per_s` is updates delivered per
-second: the updates over the time from the first send to the last delivery. Prints one
-JSON line.
+The clients are stock Yjs clients: y-websocket's `WebsocketProvider` over `ws` (which
+offers permessage-deflate, as browsers do; both servers decline it), all 50 in one Node
+process (`docs_clients.mjs`, with the editor's packages: `cd editor && npm ci`), timed
+there on one clock. Each client inserts a short marked text at a random place every
+`--interval` seconds for `--seconds`, the clients staggered evenly over the interval; a
+client has received an update once its document has applied it. One latency sample per
+(update, client other than its sender); an update that has not arrived `DRAIN_SECONDS`
+after the last send counts as `missing`, with the time waited as its (lower-bound)
+latency. `updates_per_s` is updates delivered per second: the updates over the time from
+the first send to the last delivery.
+
+The tail is the servers' full garbage collections: one stops a Python process for as long
+as it takes to walk every object the collector tracks. A node holds some 190,000 at startup
+(its modules and services) against the stock server's 35,000, which is why `run_server`
+freezes them (p99 327 ms unfrozen, 21 ms frozen, in one measurement). `full_gc` gives, for each
+server, the full collections that fell inside its rounds (how many, the longest; timed in
+the server's process). Prints one JSON line.
 """
 
 from __future__ import annotations
 
 import argparse
-import asyncio
+import gc
 import logging
-import re
 import signal
 import socket
 import statistics
@@ -42,31 +48,21 @@ import sys
 import tempfile
 import time
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import httpx
 import orjson
-from pycrdt import (
-    Doc,
-    Text,
-    TransactionEvent,
-    create_sync_message,
-    create_update_message,
-    handle_sync_message,
-)
-from websockets.asyncio.client import ClientConnection, connect
+
+if TYPE_CHECKING:
+    import httpx
 
 HOST = "127.0.0.1"
 ROOT = Path(__file__).resolve().parents[1]
+CLIENTS = ROOT / "bench" / "docs_clients.mjs"
 PASSWORD = "bench password"
 MEMBERS = 5  # accounts sharing the clients
-MARK = re.compile(rb"~\d+\.\d+~")
-UPDATE = b"\x00\x02"  # y-websocket: sync message, update
-STEP2 = b"\x00\x01"
-STEP1 = b"\x00\x00"
-JOIN_TIMEOUT = 30.0
+JOIN_TIMEOUT = 30.0  # as docs_clients.mjs waits, for the first client then for the others
 DRAIN_SECONDS = 5.0  # how long to wait, after the last send, for every update to arrive
 
 Scope = dict[str, Any]
@@ -77,25 +73,47 @@ Send = Callable[[dict[str, Any]], Awaitable[None]]
 # --- the servers, each run in its own process -----------------------------------------------
 
 
-def serve(kind: str, port: int, data: str = "") -> None:
+def serve(kind: str, port: int, settings: str, pauses: str, data: str = "") -> None:
     """Run the node (`kind` "node", from the data folder `data`) or pycrdt-websocket's stock
-    server ("stock") on `port` until terminated."""
+    server ("stock") on `port` with the uvicorn `settings` (JSON) until terminated; then
+    write its full garbage collections to the file `pauses`."""
+    # Imported here: a server's process loads only what it serves with.
     import uvicorn
 
-    from p2pvalue.web.app import SERVER_SETTINGS
+    options = {"host": HOST, "port": port, "log_level": "warning", **orjson.loads(settings)}
+    collections = FullCollections()
+    gc.callbacks.append(collections.note)
+    # uvicorn stops on SIGTERM, then raises it again: leave through `finally` on it.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
+    try:
+        if kind == "stock":
+            uvicorn.run(stock_app(), **options)
+            return
+        from p2pvalue.config import load_config
+        from p2pvalue.node import Node
+        from p2pvalue.web.app import create_app, run_server
 
-    # Both servers run with the settings `p2pvalue serve` uses.
-    settings: dict[str, Any] = {"host": HOST, "port": port, "log_level": "warning",
-                                **SERVER_SETTINGS}  # fmt: skip
-    if kind == "stock":
-        uvicorn.run(stock_app(), **settings)
-        return
-    from p2pvalue.config import load_config
-    from p2pvalue.node import Node
-    from p2pvalue.web.app import create_app
+        with Node(load_config(Path(data))) as node:
+            run_server(create_app(node), HOST, port, "warning")
+    finally:
+        Path(pauses).write_bytes(orjson.dumps(collections.pauses))
 
-    with Node(load_config(Path(data))) as node:
-        uvicorn.run(create_app(node), **settings)
+
+class FullCollections:
+    """The full garbage collections of this process: when each ended (`time.monotonic`, one
+    clock for every process of the machine) and how long it took, in ms."""
+
+    def __init__(self) -> None:
+        self.pauses: list[tuple[float, float]] = []
+        self._began = 0.0
+
+    def note(self, phase: str, info: dict[str, int]) -> None:
+        if info["generation"] != 2:
+            return
+        if phase == "start":
+            self._began = time.perf_counter()
+        else:
+            self.pauses.append((time.monotonic(), (time.perf_counter() - self._began) * 1000))
 
 
 def stock_app() -> Callable[[Scope, Receive, Send], Awaitable[None]]:
@@ -104,7 +122,10 @@ def stock_app() -> Callable[[Scope, Receive, Send], Awaitable[None]]:
     from pycrdt.websocket import ASGIServer, WebsocketServer
 
     def logged(exception: Exception, log: logging.Logger) -> bool:
-        log.error("stock server", exc_info=exception)
+        # The room fails its sends to clients that have just left (they all leave at the
+        # end of a round); anything else is worth reading.
+        if not isinstance(exception, ExceptionGroup) or exception.split(OSError)[1]:
+            log.error("stock server", exc_info=exception)
         return True
 
     server = WebsocketServer(exception_handler=logged)
@@ -134,14 +155,23 @@ def free_port() -> int:
 
 
 def start_server(kind: str, port: int, folder: Path, data: str = "") -> subprocess.Popen[bytes]:
-    """The server in a process of its own, its output in `folder`/`kind`.log."""
-    code = f"from bench.docs import serve; serve({kind!r}, {port}, {data!r})"
+    """The server in a process of its own, its output in `folder`/`kind`.log and its full
+    collections in `folder`/`kind`.gc.json once it has stopped."""
+    from p2pvalue.web.app import SERVER_SETTINGS
+
+    settings = orjson.dumps(SERVER_SETTINGS).decode()
+    pauses = str(folder / f"{kind}.gc.json")
+    code = (
+        f"from bench.docs import serve; serve({kind!r}, {port}, {settings!r}, {pauses!r}, {data!r})"
+    )
     with (folder / f"{kind}.log").open("wb") as log:
         return subprocess.Popen([sys.executable, "-c", code], cwd=ROOT, stdout=log,
                                 stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)  # fmt: skip
 
 
 def wait_healthy(process: subprocess.Popen[bytes], port: int, seconds: float = 60.0) -> None:
+    import httpx
+
     deadline = time.monotonic() + seconds
     while True:
         if process.poll() is not None:
@@ -207,141 +237,34 @@ def community(http: httpx.Client, members: int) -> Community:
     return Community(http, tokens, space_id)
 
 
-# --- the clients ----------------------------------------------------------------------------
+# --- the clients, in Node ------------------------------------------------------------------
 
 
-@dataclass
-class Client:
-    index: int
-    url: str
-    updates: list[tuple[bytes, bytes]]  # (marker, y-websocket message) to send, in order
-    sent: dict[bytes, float] = field(default_factory=dict)
-    arrivals: list[tuple[bytes, float]] = field(default_factory=list)
-    connection: ClientConnection | None = None
+def run_clients(url: str, room: str, tokens: list[str], args: argparse.Namespace) -> Any:
+    """One round of `docs_clients.mjs` against the room `room` at `url`: its JSON result."""
+    command = [
+        "node", str(CLIENTS), f"--url={url}", f"--room={room}", f"--tokens={','.join(tokens)}",
+        f"--clients={args.clients}", f"--seconds={args.seconds}", f"--interval={args.interval}",
+        f"--drain={DRAIN_SECONDS}",
+    ]  # fmt: skip
+    limit = 2 * JOIN_TIMEOUT + args.seconds + DRAIN_SECONDS + 10
+    done = subprocess.run(command, capture_output=True, timeout=limit, check=False)
+    if done.returncode != 0:
+        raise RuntimeError(f"the clients failed: {done.stderr.decode(errors='replace')}")
+    return orjson.loads(done.stdout.splitlines()[-1])
 
 
-def typed_updates(index: int, count: int) -> list[tuple[bytes, bytes]]:
-    """`count` short inserts typed on a document of the client's own, each as the update
-    message that carries it and the marker that identifies it."""
-    doc: Doc[Any] = Doc()
-    text = doc.get("content", type=Text)
-    updates: list[bytes] = []
-
-    def record(event: TransactionEvent) -> None:
-        updates.append(event.update)
-
-    doc.observe(record)
-    marks = [f"~{index}.{seq}~".encode() for seq in range(count)]
-    for mark in marks:
-        text.insert(0, mark.decode() + " ")
-    assert len(updates) == count
-    return [
-        (mark, create_update_message(update)) for mark, update in zip(marks, updates, strict=True)
-    ]
-
-
-async def join(client: Client) -> None:
-    """Connect and sync as a Yjs client does: answer the server's step 1 (awareness may come
-    first), send our own, and wait for its step 2."""
-    connection = await connect(client.url, open_timeout=30, max_size=None)
-    client.connection = connection
-    doc: Doc[Any] = Doc()
-    reply = handle_sync_message((await _next(connection, STEP1))[1:], doc)
-    assert reply is not None
-    await connection.send(reply)
-    await connection.send(create_sync_message(doc))
-    await _next(connection, STEP2)
-
-
-async def _next(connection: ClientConnection, kind: bytes) -> bytes:
-    """The next sync message of `kind` (others are skipped); TimeoutError after a while."""
-    async with asyncio.timeout(JOIN_TIMEOUT):
-        while True:
-            message = await connection.recv()
-            if isinstance(message, bytes) and message[:2] == kind:
-                return message
-
-
-async def listen(client: Client) -> None:
-    assert client.connection is not None
-    arrivals = client.arrivals
-    async for message in client.connection:
-        if isinstance(message, bytes) and message[:2] == UPDATE:
-            now = time.perf_counter()
-            for mark in MARK.findall(message):
-                arrivals.append((mark, now))
-
-
-async def type_along(client: Client, start: float, offset: float, interval: float) -> None:
-    """Send the client's updates on its schedule: `start + offset + k * interval`."""
-    assert client.connection is not None
-    for seq, (mark, message) in enumerate(client.updates):
-        delay = start + offset + seq * interval - time.perf_counter()
-        if delay > 0:
-            await asyncio.sleep(delay)
-        client.sent[mark] = time.perf_counter()
-        await client.connection.send(message)
-
-
-async def run_round(urls: list[str], seconds: float, interval: float) -> dict[str, Any]:
-    """One round on one server: connect every client, type, collect the latencies."""
-    count = max(1, round(seconds / interval))
-    clients = [Client(i, url, typed_updates(i, count)) for i, url in enumerate(urls)]
-    # The first client opens the room alone: the stock server starts a room that clients
-    # reach at once more than once, and those wait forever (`WebsocketServer.start_room`).
-    await join(clients[0])
-    await asyncio.gather(*(join(client) for client in clients[1:]))
-    listeners = [asyncio.create_task(listen(client)) for client in clients]
-    try:
-        start = time.perf_counter() + 0.5
-        step = interval / len(clients)
-        await asyncio.gather(
-            *(type_along(c, start, i * step, interval) for i, c in enumerate(clients))
-        )
-        # Drain: every update reaches every client, its sender included.
-        expected = len(clients) * count * len(clients)
-        deadline = time.perf_counter() + DRAIN_SECONDS
-        while sum(len(c.arrivals) for c in clients) < expected:
-            if time.perf_counter() > deadline:
-                break
-            await asyncio.sleep(0.02)
-        gave_up = time.perf_counter()
-    finally:
-        for task in listeners:
-            task.cancel()
-        await asyncio.gather(*listeners, return_exceptions=True)
-        await asyncio.gather(
-            *(c.connection.close() for c in clients if c.connection is not None),
-            return_exceptions=True,
-        )
-    return figures(clients, gave_up)
-
-
-def figures(clients: list[Client], gave_up: float) -> dict[str, Any]:
-    """The latency samples of a round, in ms; an update a client never received counts as
-    taking until the bench stopped waiting (a lower bound), and is counted as missing."""
-    sent = {mark: (client.index, at) for client in clients for mark, at in client.sent.items()}
-    samples, missing, last = [], 0, 0.0
-    for receiver in clients:
-        received = dict(reversed(receiver.arrivals))  # the first arrival of each
-        for mark, (sender, began) in sent.items():
-            if sender == receiver.index:
-                continue
-            at = received.get(mark)
-            if at is None:
-                missing += 1
-                at = gave_up
-            samples.append((at - began) * 1000)
-            last = max(last, at)
-    first = min(began for _, began in sent.values())
+def figures(result: dict[str, Any]) -> dict[str, Any]:
+    """A round's figures, in ms, from the clients' latency samples."""
+    samples: list[float] = result["latencies_ms"]
     return {
-        "updates": len(sent),
+        "updates": result["updates"],
         "samples": len(samples),
-        "missing": missing,
+        "missing": result["missing"],
         "p50_ms": statistics.median(samples),
         "p99_ms": percentile(samples, 0.99),
         "max_ms": max(samples),
-        "updates_per_s": len(sent) / (last - first),
+        "updates_per_s": result["updates"] / (result["span_ms"] / 1000),
     }
 
 
@@ -368,10 +291,14 @@ def summary(rounds: list[dict[str, Any]]) -> dict[str, Any]:
 
 
 def run(args: argparse.Namespace, folder: Path) -> dict[str, Any]:
+    import httpx
+
     from p2pvalue.config import init_data_dir
 
     init_data_dir(folder / "node")
     node_port, stock_port = free_port(), free_port()
+    results: dict[str, list[dict[str, Any]]] = {"node": [], "stock": []}
+    windows: dict[str, list[tuple[float, float]]] = {"node": [], "stock": []}
     processes = []
     try:
         processes.append(node := start_server("node", node_port, folder, str(folder / "node")))
@@ -380,19 +307,16 @@ def run(args: argparse.Namespace, folder: Path) -> dict[str, Any]:
         wait_healthy(stock, stock_port)
         with httpx.Client(base_url=f"http://{HOST}:{node_port}", timeout=60) as http:
             members = community(http, min(MEMBERS, args.clients))
-            results: dict[str, list[dict[str, Any]]] = {"node": [], "stock": []}
             for number in range(args.rounds):
-                doc = members.new_document(f"Bench round {number}")
-                tokens = members.tokens
-                base = f"ws://{HOST}:{node_port}/ws/docs/{doc}?token="
-                urls = {
-                    "node": [base + tokens[i % len(tokens)] for i in range(args.clients)],
-                    "stock": [f"ws://{HOST}:{stock_port}/bench-{number}"] * args.clients,
+                rooms = {
+                    "node": (f"ws://{HOST}:{node_port}/ws/docs",
+                             members.new_document(f"Bench round {number}"), members.tokens),
+                    "stock": (f"ws://{HOST}:{stock_port}", f"bench-{number}", []),
                 }  # fmt: skip
-                order = ["node", "stock"] if number % 2 == 0 else ["stock", "node"]
-                for kind in order:
-                    outcome = asyncio.run(run_round(urls[kind], args.seconds, args.interval))
-                    results[kind].append(outcome)
+                for kind in ["node", "stock"] if number % 2 == 0 else ["stock", "node"]:
+                    began = time.monotonic()
+                    results[kind].append(figures(run_clients(*rooms[kind], args)))
+                    windows[kind].append((began, time.monotonic()))
                     time.sleep(1.0)  # let the server settle (the node stores and snapshots)
     finally:
         for process in processes:
@@ -408,12 +332,24 @@ def run(args: argparse.Namespace, folder: Path) -> dict[str, Any]:
         "ratio_p50": round(node_figures["p50_ms"] / stock_figures["p50_ms"], 2),
         "ratio_p99": round(node_figures["p99_ms"] / stock_figures["p99_ms"], 2),
         "goal_p99_ms": 100,
+        "full_gc": {kind: full_collections(folder, kind, windows[kind]) for kind in windows},
         "rounds": args.rounds,
         "seconds": args.seconds,
         "interval_s": args.interval,
         "offered_updates_per_s": round(args.clients / args.interval, 1),
         "backend": "sqlite",
     }
+
+
+def full_collections(folder: Path, kind: str, windows: list[tuple[float, float]]) -> Any:
+    """The full garbage collections of a server during its rounds: how many, the longest
+    (None if the server did not stop cleanly, so never wrote them)."""
+    written = folder / f"{kind}.gc.json"
+    if not written.exists():
+        return None
+    pauses = orjson.loads(written.read_bytes())
+    inside = [ms for at, ms in pauses if any(began <= at <= end for began, end in windows)]
+    return {"count": len(inside), "max_ms": round(max(inside, default=0.0), 1)}
 
 
 def main() -> None:

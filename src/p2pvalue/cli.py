@@ -77,16 +77,11 @@ def serve(
 ) -> None:
     """Run the node's web server: pages at /, the API under /api/v1, OpenAPI at /openapi.json,
     and, with a public URL, federation with the other nodes of its spaces."""
-    import uvicorn
-
-    from p2pvalue.web.app import SERVER_SETTINGS, create_app
+    from p2pvalue.web.app import create_app, run_server
 
     with Node(load_config(data, database_url, public_url)) as node:
         typer.echo(f"p2pvalue node {node.did} on http://{host}:{port}/")
-        uvicorn.run(
-            create_app(node, sync_every=sync_every), host=host, port=port, log_level="info",
-            **SERVER_SETTINGS,
-        )  # fmt: skip
+        run_server(create_app(node, sync_every=sync_every), host, port)
 
 
 @app.command("export-member")
