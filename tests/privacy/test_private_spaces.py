@@ -8,6 +8,8 @@ ingested by the other through its one write path (the HTTP transport has tests o
 
 from __future__ import annotations
 
+import io
+import zipfile
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -23,6 +25,7 @@ from p2pvalue.errors import P2PError
 from p2pvalue.events.event import build_event
 from p2pvalue.node import Node
 from p2pvalue.privacy.sealing import key_id, new_key, seal_content, wrap
+from p2pvalue.rights.export import member_archive
 from p2pvalue.store import projections
 from p2pvalue.store.schema import metadata
 
@@ -285,3 +288,21 @@ def test_erasure_in_a_private_space_removes_the_opened_content_too(
     assert _found(a, b"the secret plan") == []
     erased = a.event(post)
     assert "content" not in erased.wire and erased.content is None
+
+
+def test_a_members_export_holds_their_sealed_events_and_what_they_say(
+    nodes: tuple[Node, Node, Node],
+) -> None:
+    a, _, _ = nodes
+    alice, space = _private_space(a)
+    files = _unzipped(member_archive(a, alice))
+    events = [orjson.loads(line) for line in files[f"events/{space}.jsonl"].splitlines()]
+    assert all(set(e["content"]) >= {"space_key", "ciphertext"} for e in events)
+    opened = [orjson.loads(line) for line in files[f"opened/{space}.jsonl"].splitlines()]
+    assert [o["content"] for o in opened][1] == {"text": "the secret plan"}
+    assert opened[0]["content"]["name"] == "Hidden Garden"
+
+
+def _unzipped(archive: bytes) -> dict[str, bytes]:
+    with zipfile.ZipFile(io.BytesIO(archive)) as zipped:
+        return {name: zipped.read(name) for name in zipped.namelist()}

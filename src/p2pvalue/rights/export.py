@@ -21,6 +21,7 @@ from p2pvalue.accounting.ledger import Ledger
 from p2pvalue.accounting.valueflows import CONTEXT, economic_events
 from p2pvalue.accounts import Account
 from p2pvalue.errors import Unauthorized
+from p2pvalue.events.canonical import canonical
 from p2pvalue.social.messages import as_json as message_json
 from p2pvalue.social.profiles import as_json as profile_json
 from p2pvalue.store import rights as store
@@ -49,6 +50,9 @@ memberships.json    every space where you have a status (member, requested, invi
 events/SPACE.jsonl  every event you signed in the space SPACE, one per line, exactly as
                     stored (canonical JSON, signed: each line verifies on its own), in
                     the space's order; rejected events included.
+opened/SPACE.jsonl  for a private space: the content of each of those events as its
+                    space key opens it, a line each with the event's id (the events
+                    themselves carry it sealed).
 contributions.jsonld  your accepted contributions across spaces as ValueFlows
                     EconomicEvents (JSON-LD): one per claim you share in, with your share
                     of its quantity.
@@ -71,6 +75,7 @@ class MemberRecords:
     follows: dict[str, list[str]]
     memberships: list[store.MembershipRecord]
     events: dict[str, list[bytes]]
+    opened: dict[str, list[bytes]]
     messages: list[dict[str, Any]]
     documents: dict[str, list[int]]
 
@@ -94,8 +99,12 @@ def read_records(node: Node, account: Account) -> MemberRecords:
         fields = social_store.profile(conn, found.did)
         followed = social_store.followed(conn, found.did)
         events: dict[str, list[bytes]] = {}
-        for space, body in store.authored(conn, found.did):
+        opened: dict[str, list[bytes]] = {}
+        for space, event_id, body, plain in store.authored(conn, found.did):
             events.setdefault(space, []).append(body)
+            if plain is not None:
+                line = canonical({"id": event_id, "content": orjson.loads(plain)})
+                opened.setdefault(space, []).append(line)
         return MemberRecords(
             account=found,
             profile=profile_json(found.did, found.username, fields),
@@ -103,6 +112,7 @@ def read_records(node: Node, account: Account) -> MemberRecords:
                      "members": followed[social_store.PERSON]},
             memberships=store.memberships(conn, found.did),
             events=events,
+            opened=opened,
             messages=[message_json(m) for m in store.kept_messages(conn, found.did)],
             documents=store.owned_clients(conn, found.did),
         )  # fmt: skip
@@ -144,6 +154,8 @@ def member_files(
     ]  # fmt: skip
     for space in sorted(records.events):
         files.append((f"events/{space}.jsonl", b"".join(b + b"\n" for b in records.events[space])))
+    for space in sorted(records.opened):
+        files.append((f"opened/{space}.jsonl", b"".join(b + b"\n" for b in records.opened[space])))
     return files
 
 

@@ -61,18 +61,20 @@ def memberships(conn: Connection, did: str) -> list[MembershipRecord]:
     ]
 
 
-def authored(conn: Connection, did: str) -> Iterator[tuple[str, bytes]]:
-    """(space, body) of every event `did` signed, by space id, each space's in its order
-    (rejected ones too); reads `ix_events_author_ts` rather than every log."""
+def authored(conn: Connection, did: str) -> Iterator[tuple[str, str, bytes, bytes | None]]:
+    """(space, id, body, opened content) of every event `did` signed, by space id, each space's
+    in its order (rejected ones too); reads `ix_events_author_ts` rather than every log.
+    The opened content is that of a private space's event this node reads, else None."""
     query = (
-        select(events.c.space, events.c.body)
+        select(events.c.space, events.c.id, events.c.body, events.c.plain)
         .join(event_status, event_status.c.id == events.c.id, isouter=True)
         .where(events.c.author == did)
         .order_by(events.c.space, event_status.c.position, events.c.seq)
         .execution_options(yield_per=LOAD_CHUNK)
     )
     for row in conn.execute(query):
-        yield row.space, bytes(row.body)
+        plain = bytes(row.plain) if row.plain is not None else None
+        yield row.space, row.id, bytes(row.body), plain
 
 
 def kept_messages(conn: Connection, did: str) -> list[StoredMessage]:
