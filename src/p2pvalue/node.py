@@ -84,6 +84,7 @@ class Node:
         self.key = config.node_key()
         self.accounts = Accounts(self.engine, config.keyring(), password_hasher)
         self.writer = WritePath(self.engine, Keyring(config.keyring(), self._member_key))
+        self._homed: set[tuple[str, str]] = set()  # (space, did) known to live here
         self._ledgers: dict[str, tuple[int, Ledger]] = {}
         self._reputations: dict[str, tuple[Ledger, ReputationResult]] = {}
         self.governance = Governance(self)
@@ -167,6 +168,7 @@ class Node:
         """Announce in every space here of which `account` is a member that they live on this
         node (a member who moved here with their key); the spaces where it was news."""
         announced = []
+        self._homed = {(space, did) for space, did in self._homed if did != account.did}
         for summary in self.spaces(everyone=True):
             before = self.replication.homes(summary.id).get(account.did)
             self._announce_home(account, summary.id)
@@ -178,10 +180,11 @@ class Node:
         """Tell the space where a member of this node lives, once they are a member and if
         it does not know yet (or knows an old home), so other nodes reach them here."""
         url = self.config.public_url
-        if url is None:
+        if url is None or (space, account.did) in self._homed:
             return
         home = self.replication.homes(space).get(account.did)
         if home is not None and (home.node, home.url) == (self.did, url):
+            self._homed.add((space, account.did))
             return
         log = self.writer.log(space)
         if log is not None and log.authority is not None and log.authority.is_member(account.did):
