@@ -451,11 +451,15 @@ def _load(conn: Connection, space: str) -> SpaceLog:
 
 def current_kid(conn: Connection, log: SpaceLog) -> str:
     """The key a private space's new events are sealed with: the one its last accepted
-    `space.key` names, else its founding key."""
+    rotation (a `space.key` sealing the older keys) introduced, else its founding key. A
+    share of an older key ordered after a rotation (an invitation concurrent with it) does
+    not bring that key back."""
     for event_id in reversed(log.order):
         entry = log.entries[event_id]
-        if entry.type == "space.key" and log.reasons.get(event_id) is None:
-            return str((entry.content or {})["space_key"])
+        content = entry.content or {}
+        rotation = entry.type == "space.key" and content.get("previous")
+        if rotation and log.reasons.get(event_id) is None:
+            return str(content["space_key"])
     founding = store.get_event(conn, log.space)
     assert founding is not None
     return str(founding.wire["content"]["space_key"])

@@ -306,3 +306,36 @@ def test_a_members_export_holds_their_sealed_events_and_what_they_say(
 def _unzipped(archive: bytes) -> dict[str, bytes]:
     with zipfile.ZipFile(io.BytesIO(archive)) as zipped:
         return {name: zipped.read(name) for name in zipped.namelist()}
+
+
+def test_an_invitation_concurrent_with_a_rotation_still_gets_the_new_key(
+    nodes: tuple[Node, Node, Node],
+) -> None:
+    a, b, _ = nodes
+    alice, space = _private_space(a)
+    mallory = a.accounts.register("mallory", "a long password")
+    _accepted(a.act(alice, space, "member.invite", {"member": mallory.did}))
+    _accepted(a.act(mallory, space, "member.join", {}))
+    bob = _with_bob(a, b, alice, space)
+    _copy(b, a, space)
+    kid_before, _ = b.writer.space_keys(space)
+
+    # Concurrently: alice removes mallory (a rotation), bob invites dave (a share of the
+    # key bob holds, the old one).
+    _accepted(a.act(alice, space, "member.remove", {"member": mallory.did}))
+    dave = b.accounts.register("dave", "a long password")
+    _accepted(b.act(bob, space, "member.invite", {"member": dave.did}))
+    _copy(a, b, space)
+    _copy(b, a, space)
+
+    kid_after, _ = b.writer.space_keys(space)
+    assert kid_after != kid_before and a.writer.space_keys(space)[0] == kid_after
+    wrapped = {did for e in b.events(space) if e.type == "space.key"
+               and e.wire["content"]["space_key"] == kid_after
+               for did in e.wire["content"]["wraps"]}  # fmt: skip
+    assert dave.did in wrapped and mallory.did not in wrapped
+    _accepted(a.act(alice, space, "post.create", {"text": "after the removal"}))
+    _copy(a, b, space)
+    _accepted(b.act(dave, space, "member.join", {}))
+    texts = [(e.content or {}).get("text") for e in b.events(space) if e.type == "post.create"]
+    assert texts == ["the secret plan", "after the removal"]

@@ -27,13 +27,14 @@ from p2pvalue.events.event import Event, build_event
 from p2pvalue.events.keys import KeyPair
 from p2pvalue.ingest import Outcome
 from p2pvalue.privacy.sealing import key_id, new_key, seal_content, seal_previous, wrap
+from p2pvalue.store.keys import local_dids
 
 if TYPE_CHECKING:
     from p2pvalue.node import Node
 
 LOG = logging.getLogger(__name__)
 MAX_WRAPS = 300  # per `space.key` event; more members take more events under the same key
-KEY_SHARING = frozenset({"member.invite", "member.remove", "member.leave"})
+KEY_SHARING = frozenset({"member.invite", "member.remove", "member.leave", "space.key"})
 
 
 def founding_content(founder: KeyPair, content: Mapping[str, Any]) -> dict[str, Any]:
@@ -109,6 +110,10 @@ class PrivateSpaces:
             return
         if log.reasons.get(event.id) is not None:
             return
+        if event.type == "space.key":
+            if event.content.get("previous"):
+                self._complete(event.space)
+            return
         if event.type == "member.leave":
             remaining = holders(log.authority)
             members = [d for d in remaining if log.authority.is_member(d)]
@@ -123,6 +128,28 @@ class PrivateSpaces:
             self.share(actor, event.space, [event.content["member"]])
         else:
             self.rotate(actor, event.space)
+
+    def _complete(self, space: str) -> None:
+        """After a rotation, wrap its key for whoever may hold it and has not got it: an
+        invitee whose invitation was concurrent with the rotation. Any node holding the key
+        may do it (a wrap given twice is harmless)."""
+        kid, keys = self.node.writer.space_keys(space)
+        log = self.node.writer.log(space)
+        if kid not in keys or log is None or log.authority is None:
+            return
+        wrapped: set[str] = set()
+        for event_id, entry in log.entries.items():
+            content = entry.content or {}
+            sharing = entry.type == "space.key" and content.get("space_key") == kid
+            if sharing and log.reasons.get(event_id) is None:
+                wrapped |= set(content["wraps"])
+        missing = [did for did in holders(log.authority) if did not in wrapped]
+        members = [did for did in holders(log.authority) if log.authority.is_member(did)]
+        with self.node.engine.begin() as conn:
+            local = local_dids(conn, members)
+        actor = self.node.accounts.by_did(local[0]) if local else None
+        if missing and actor is not None:
+            self.share(actor, space, missing)
 
     def _publish(
         self, actor: Account, space: str, contents: Sequence[dict[str, Any]]
