@@ -7,9 +7,11 @@ or none is. Listeners hear of events only after the commit.
 
 from __future__ import annotations
 
+import gc
 import logging
 import threading
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -20,7 +22,15 @@ from p2pvalue.accounting.ledger import LEDGER_TYPES, ValueEvent
 from p2pvalue.errors import EventError, NotFound
 from p2pvalue.events.authority import authorize
 from p2pvalue.events.canonical import canonical
-from p2pvalue.events.event import MAX_PREV, Event, build_event, now_ms, parse_body, parse_event
+from p2pvalue.events.event import (
+    MAX_PREV,
+    Event,
+    Unverified,
+    build_event,
+    now_ms,
+    parse_body,
+    read_event,
+)
 from p2pvalue.events.keys import KeyPair
 from p2pvalue.events.log import SEALED, Delta, Entry, SealedLog, SpaceLog
 from p2pvalue.events.types import RANK_ORDINARY, rank
@@ -30,6 +40,7 @@ from p2pvalue.store import events as store
 from p2pvalue.store import projections
 from p2pvalue.store.database import writing
 from p2pvalue.store.schema import spaces
+from p2pvalue.verifier import SignatureChecker
 
 MAX_HELD_PER_SPACE = 1000
 LOG = logging.getLogger(__name__)
@@ -61,6 +72,75 @@ class Outcome:
 
     def as_dict(self) -> dict[str, Any]:
         return {k: v for k, v in self.__dict__.items() if v is not None and k != "http_status"}
+
+
+class _Collection:
+    """Python's cyclic garbage collection, held off while any batch is read or committed.
+
+    A page of a backfill makes tens of thousands of objects that live until its commit
+    ends; collections meanwhile promote them to the oldest generation, whose growth sets
+    off full collections of the whole heap, logs included: measured, 17 of them, 1.6 s,
+    in 100,000 events taken in pages of 5,000 (16 µs an event). Nothing here makes
+    reference cycles that need collecting sooner; a pause lasts one batch, and the
+    collector resumes after.
+    """
+
+    _lock = threading.Lock()
+    _pauses = 0
+    _resume = False
+
+    @classmethod
+    @contextmanager
+    def paused(cls) -> Iterator[None]:
+        with cls._lock:
+            if cls._pauses == 0:
+                cls._resume = gc.isenabled()
+                gc.disable()
+            cls._pauses += 1
+        try:
+            yield
+        finally:
+            with cls._lock:
+                cls._pauses -= 1
+                if cls._pauses == 0 and cls._resume:
+                    gc.enable()
+
+
+class Arrivals:
+    """A batch of wire events read, their signatures sent for verification: what
+    `WritePath.commit` takes. Iterating gives the events in order, each verified when
+    first reached, so that folding the first ones overlaps with verifying the signatures
+    of the later ones (see `signatures`). A refused event is recorded in `outcomes` and
+    left out; iterating again (a retried transaction) gives the same events."""
+
+    def __init__(self, wires: Iterable[Any], checker: SignatureChecker) -> None:
+        self.outcomes: list[Outcome | None] = []
+        self.ids: list[str] = []
+        unverified: list[tuple[int, Unverified]] = []
+        signatures = checker.batch()
+        for index, wire in enumerate(wires):
+            try:
+                event = read_event(wire)
+                signatures.add(event.claim)
+            except EventError as error:
+                self.outcomes.append(Outcome.refused(error))
+                continue
+            self.outcomes.append(None)
+            self.ids.append(event.id)
+            unverified.append((index, event))
+        self._pending = zip(unverified, signatures.verdicts(), strict=True)
+        self._now = now_ms()
+        self._done: list[tuple[int, Event]] = []
+
+    def __iter__(self) -> Iterator[tuple[int, Event]]:
+        yield from self._done
+        for (index, unverified), verdict in self._pending:
+            try:
+                self._done.append((index, unverified.verified(verdict, now=self._now)))
+            except EventError as error:
+                self.outcomes[index] = Outcome.refused(error)
+                continue
+            yield self._done[-1]
 
 
 def entry_of(event: Event) -> Entry:
@@ -97,6 +177,11 @@ class WritePath:
         self._lock = threading.RLock()
         self._logs: dict[str, SpaceLog] = {}
         self._listeners: list[Listener] = []
+        self._signatures = SignatureChecker()
+
+    def close(self) -> None:
+        """Stop the process that verifies big batches' signatures, if one was started."""
+        self._signatures.close()
 
     def subscribe(self, listener: Listener) -> None:
         self._listeners.append(listener)
@@ -106,29 +191,31 @@ class WritePath:
     ) -> list[Outcome]:
         """Take a batch of wire events; one outcome per event, in the same order. `origin`
         names the node that sent them, for listeners (None: this node's own)."""
-        now = now_ms()
-        outcomes: list[Outcome | None] = []
-        parsed: list[tuple[int, Event]] = []
-        for index, wire in enumerate(wires):
-            try:
-                parsed.append((index, parse_event(wire, now=now)))
-                outcomes.append(None)
-            except EventError as error:
-                outcomes.append(Outcome.refused(error))
-        with self._lock:
-            committed = self._commit(parsed, outcomes, hold_missing)
-        self._notify(committed, origin)
-        return [o for o in outcomes if o is not None]
+        return self.commit(self.read(wires), hold_missing=hold_missing, origin=origin)
 
-    def _commit(
-        self, parsed: list[tuple[int, Event]], outcomes: list[Outcome | None], hold: bool
-    ) -> list[Event]:
+    def read(self, wires: Iterable[Any]) -> Arrivals:
+        """The first step of `ingest`: read a batch and send its signatures to be verified,
+        so that a caller with several batches can read the next while one is committed."""
+        with _Collection.paused():
+            return Arrivals(wires, self._signatures)
+
+    def commit(
+        self, arrivals: Arrivals, *, hold_missing: bool = False, origin: str | None = None
+    ) -> list[Outcome]:
+        """The rest of `ingest`: verify, link, authorize, append and project a batch in one
+        transaction, then tell the listeners; one outcome per event, in order."""
+        with _Collection.paused(), self._lock:
+            committed = self._commit(arrivals, hold_missing)
+        self._notify(committed, origin)
+        return [o for o in arrivals.outcomes if o is not None]
+
+    def _commit(self, arrivals: Arrivals, hold: bool) -> list[Event]:
         """Apply a batch in one write transaction; retried once if another worker wrote the
         same events first (the retry finds them as duplicates)."""
         for attempt in (1, 2):
             try:
                 with writing(self._engine) as conn:
-                    return self._apply(conn, parsed, outcomes, hold)
+                    return self._apply(conn, arrivals, hold)
             except IntegrityError:
                 self._forget()
                 if attempt == 2:
@@ -258,20 +345,14 @@ class WritePath:
             cached = self._logs[space] = _load(conn, space)
         return cached
 
-    def _apply(
-        self,
-        conn: Connection,
-        parsed: list[tuple[int, Event]],
-        outcomes: list[Outcome | None],
-        hold_missing: bool,
-    ) -> list[Event]:
-        known = store.known_ids(conn, (event.id for _, event in parsed))
+    def _apply(self, conn: Connection, arrivals: Arrivals, hold_missing: bool) -> list[Event]:
+        known = store.known_ids(conn, arrivals.ids)
         batches: dict[str, _SpaceBatch] = {}
-        for index, event in parsed:
+        for index, event in arrivals:
             batch = batches.get(event.space)
             if batch is None:
                 batch = batches[event.space] = _SpaceBatch(self._log(conn, event.space))
-            outcomes[index] = self._admit(conn, batch, event, known, hold_missing)
+            arrivals.outcomes[index] = self._admit(conn, batch, event, known, hold_missing)
         committed = []
         for space, batch in batches.items():
             if batch.log is None:
@@ -287,10 +368,10 @@ class WritePath:
             _erase(conn, batch.log, batch.new)
             self._logs[space] = batch.log
             committed.extend(batch.new)
-        for index, event in parsed:
-            outcome = outcomes[index]
+        for index, event in arrivals:
+            outcome = arrivals.outcomes[index]
             if outcome is not None and outcome.status == "accepted":
-                outcomes[index] = _decided(event, batches[event.space].log)
+                arrivals.outcomes[index] = _decided(event, batches[event.space].log)
         return committed
 
     def _admit(
@@ -324,10 +405,11 @@ class WritePath:
             )
         if event.type != "space.create":
             try:
-                event = self._open(conn, batch, event)
+                opened = self._open(conn, batch, event)
             except EventError as error:
                 return Outcome.refused(error, event)
-            entry = entry_of(event)
+            if opened is not event:
+                event, entry = opened, entry_of(opened)
         batch.record(event, batch.log.add(entry))
         return Outcome("accepted", event.id, event.space)
 
@@ -408,6 +490,8 @@ class WritePath:
         """Add held events whose last missing ancestor just arrived, and so on down."""
         log = batch.log
         assert log is not None
+        if not store.held_count(conn, log.space):
+            return
         arrived = {event.id for event in batch.new}
         while arrived:
             waiting = store.waiting_on(conn, arrived)

@@ -103,6 +103,7 @@ class Node:
         self.close()
 
     def close(self) -> None:
+        self.writer.close()
         self.engine.dispose()
 
     @property

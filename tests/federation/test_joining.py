@@ -19,6 +19,7 @@ import pytest
 from conftest import LIGHT_HASHING
 from federation.seeding import NAME, THREAD_TITLE, Seeded, forged_line, post_text, seeded_space
 from p2pvalue.config import init_data_dir
+from p2pvalue.events.canonical import digest
 from p2pvalue.events.event import Event, build_event
 from p2pvalue.events.keys import KeyPair
 from p2pvalue.federation import joining, worker
@@ -283,3 +284,36 @@ def test_the_holder_pages_its_log_newest_first_and_reports_the_space(holder: Nod
             assert unsigned.status_code == 401
 
     _run(scenario)
+
+
+def _forging_page_two(request: httpx.Request, body: bytes) -> bytes:
+    """The 51st event of the second log page (the space's 151st) with its text changed."""
+    if request.url.params.get("after") != "99":
+        return body
+    lines = body.splitlines()
+    wire = orjson.loads(lines[50])
+    wire["content"] = {"text": "FORGED"}
+    wire["content_hash"] = digest(wire["content"])
+    lines[50] = orjson.dumps(wire)
+    return b"\n".join(lines)
+
+
+def test_a_forged_event_in_a_page_is_refused_alone_and_what_hangs_on_it_waits(
+    holder: Node, joiner: Node, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(worker, "BACKFILL_PAGE", 100)
+
+    async def scenario() -> None:
+        between = Between(create_app(holder), _forging_page_two)
+        between.opened.set()
+        replicator = Replicator(joiner, sync_every=3600, transport=between)
+        try:
+            assert await replicator.backfill(HOLDER, SPACE) == 150
+        finally:
+            await replicator.close()
+
+    _run(scenario)
+    summary = joiner.space(SPACE)
+    assert (summary.events, summary.accepted) == (150, 150)
+    log = joiner.writer.log(SPACE)
+    assert log is not None and list(log.order) == [e.id for e in SEEDED.events[:150]]

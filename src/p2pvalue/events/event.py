@@ -86,10 +86,6 @@ def now_ms() -> int:
     return int(time.time() * 1000)
 
 
-def _envelope(fields: Mapping[str, Any]) -> dict[str, Any]:
-    return {name: fields[name] for name in ENVELOPE_FIELDS if name in fields}
-
-
 def build_event(
     key: keys.KeyPair,
     type: str,
@@ -141,6 +137,67 @@ def parse_event(wire: Any, *, now: int | None = None) -> Event:
     signature, content schema, and (when `now` is given) a timestamp from the future.
     Links, depth against parents and authorization need the log and are checked there.
     """
+    unverified = read_event(wire)
+    return unverified.verified(keys.verifies(unverified.claim), now=now)
+
+
+@dataclass(frozen=True, slots=True)
+class Unverified:
+    """An event checked up to its signature (structure, encoding, size, type, content
+    hash, id): `verified` finishes the checks once the signature's verdict is known, so
+    that many signatures can be verified together (`verifier.SignatureBatch`)."""
+
+    wire: dict[str, Any]
+    id: str
+    body: bytes
+    signed: bytes  # the canonical envelope: what the signature covers
+    erased: bool
+
+    @property
+    def claim(self) -> keys.Claim:
+        """What verifying the signature takes: the author's key, the signed bytes and the
+        signature (empty when `sig` is not a signature's exact base64url text)."""
+        sig = self.wire["sig"]
+        try:
+            raw = unb64u(sig)
+        except ValueError:
+            raw = b""
+        if len(raw) != 64 or b64u(raw) != sig:
+            raw = b""
+        return keys.public_from_did(self.wire["author"]), self.signed, raw
+
+    def verified(self, signature_verifies: bool, *, now: int | None = None) -> Event:
+        """The event, once its signature is known to verify; refused as `bad_signature`
+        otherwise, or for a fault checked after the signature."""
+        if not signature_verifies:
+            raise EventError("bad_signature", "signature does not verify against the author's key")
+        wire, erased = self.wire, self.erased
+        sealed = not erased and _is_sealed(wire)
+        if not erased and not sealed:
+            parse_content(wire["type"], wire["content"])
+            if wire["type"] == "space.create":
+                charter_from_content(wire["content"]["charter"])
+        _check_links_shape(wire, self.id)
+        if now is not None and wire["ts"] > now + MAX_FUTURE_MS:
+            raise EventError("timestamp_in_future", "ts is more than 5 minutes ahead of this node")
+        return Event(
+            id=self.id,
+            space=wire.get("space", self.id),
+            type=wire["type"],
+            author=wire["author"],
+            prev=tuple(wire["prev"]),
+            depth=wire["depth"],
+            ts=wire["ts"],
+            content=wire.get("content", {}),
+            sig=wire["sig"],
+            body=self.body,
+            erased=erased,
+            sealed=sealed,
+        )
+
+
+def read_event(wire: Any) -> Unverified:
+    """The checks of `parse_event` that come before the signature."""
     _check_structure(wire)
     check_signed_value(wire)
     event_type(wire["type"])
@@ -152,39 +209,19 @@ def parse_event(wire: Any, *, now: int | None = None) -> Event:
         raise EventError(
             "event_too_large", f"event is {len(body)} bytes; the limit is {MAX_EVENT_BYTES}", 413
         )
-    envelope = _envelope(wire)
     erased = "content" not in wire
     if erased and wire["type"] not in ERASABLE_TYPES:
         raise EventError("malformed_event", "missing field 'content'")
     if not erased and digest(wire["content"]) != wire["content_hash"]:
         raise EventError("content_hash_mismatch", "content does not match content_hash")
+    envelope = dict(wire)
+    envelope.pop("content", None)
+    del envelope["sig"]
     signed = canonical(envelope)
     event_id = b64u(hashlib.sha256(signed).digest())
     if claimed is not None and claimed != event_id:
         raise EventError("id_mismatch", f"id {claimed!r} does not match the content ({event_id})")
-    _check_signature(envelope["author"], signed, wire["sig"])
-    sealed = not erased and _is_sealed(wire)
-    if not erased and not sealed:
-        parse_content(wire["type"], wire["content"])
-        if wire["type"] == "space.create":
-            charter_from_content(wire["content"]["charter"])
-    _check_links_shape(envelope, event_id)
-    if now is not None and envelope["ts"] > now + MAX_FUTURE_MS:
-        raise EventError("timestamp_in_future", "ts is more than 5 minutes ahead of this node")
-    return Event(
-        id=event_id,
-        space=envelope.get("space", event_id),
-        type=envelope["type"],
-        author=envelope["author"],
-        prev=tuple(envelope["prev"]),
-        depth=envelope["depth"],
-        ts=envelope["ts"],
-        content=wire.get("content", {}),
-        sig=wire["sig"],
-        body=body,
-        erased=erased,
-        sealed=sealed,
-    )
+    return Unverified(wire, event_id, body, signed, erased)
 
 
 SEALED_KID = re.compile(r"[A-Za-z0-9_-]{22}")
@@ -259,15 +296,6 @@ def _check_structure(wire: Any) -> None:
         keys.public_from_did(wire["author"])
     except ValueError as exc:
         raise EventError("bad_author", f"author: {exc}") from None
-
-
-def _check_signature(author: str, signed: bytes, sig: str) -> None:
-    try:
-        raw = unb64u(sig)
-    except ValueError:
-        raise EventError("bad_signature", "sig is not base64url") from None
-    if len(raw) != 64 or b64u(raw) != sig or not keys.verify(author, signed, raw):
-        raise EventError("bad_signature", "signature does not verify against the author's key")
 
 
 def _check_links_shape(envelope: Mapping[str, Any], event_id: str) -> None:

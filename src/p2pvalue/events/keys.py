@@ -15,6 +15,24 @@ ED25519_MULTICODEC = b"\xed\x01"
 DID_KEY_PREFIX = "did:key:z"
 
 
+KEY_BYTES = 32
+SIG_BYTES = 64
+# A signature claim: the author's raw public key, the signed bytes and the raw signature.
+Claim = tuple[bytes, bytes, bytes]
+
+
+def verifies(claim: Claim) -> bool:
+    """Whether the Ed25519 signature of a claim verifies."""
+    public, message, signature = claim
+    if len(public) != KEY_BYTES or len(signature) != SIG_BYTES:
+        return False
+    try:
+        nacl.bindings.crypto_sign_open(signature + message, public)
+    except (nacl.exceptions.BadSignatureError, nacl.exceptions.ValueError, ValueError):
+        return False
+    return True
+
+
 def did_from_public(public: bytes) -> str:
     """The `did:key` of an Ed25519 public key (multicodec 0xed, base58btc multibase)."""
     encoded: bytes = base58.b58encode(ED25519_MULTICODEC + public)

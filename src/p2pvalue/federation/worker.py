@@ -30,7 +30,7 @@ from p2pvalue.store import federation as store
 from p2pvalue.store.database import writing
 
 if TYPE_CHECKING:
-    from p2pvalue.ingest import Outcome
+    from p2pvalue.ingest import Arrivals, Outcome
     from p2pvalue.node import Node
 
 LOG = logging.getLogger(__name__)
@@ -42,6 +42,7 @@ PAGE_ATTEMPTS = 5
 MAX_ATTEMPTS = 20
 MAX_BACKOFF_S = 300
 MAX_FETCH_ROUNDS = 1000
+COPIED = ("accepted", "rejected", "duplicate")
 
 
 def backoff_ms(attempts: int) -> int:
@@ -237,37 +238,53 @@ class Replicator:
         return events
 
     async def backfill(self, url: str, space: str) -> int:
-        """Copy a space's log from `url`, page by page in its order, the next page in flight
-        while one is ingested; meanwhile the space is shown provisionally (`joining`), and
-        once the copy ends, from this node's fold alone. The node then replicates the space
-        with `url`. Anti-entropy leaves the space alone meanwhile; a space already being
-        copied is left to that copy."""
+        """Copy a space's log from `url`, page by page in its order (`_copy`); meanwhile
+        the space is shown provisionally (`joining`), and once the copy ends, from this
+        node's fold alone. The node then replicates the space with `url`. Anti-entropy
+        leaves the space alone meanwhile; a space already being copied is left to that
+        copy."""
         if space in self.backfilling:
             return 0
         self.backfilling.add(space)
-        total = 0
         preview = asyncio.ensure_future(self._preview(url, space))
-        fetching = asyncio.ensure_future(self._log_page(url, space, -1))
         try:
-            while True:
-                content, after = await fetching
-                if not content:
-                    break
-                fetching = asyncio.ensure_future(self._log_page(url, space, after))
-                wires = [orjson.loads(line) for line in content.splitlines()]
-                outcomes = await self._ingest(url, wires)
-                total += sum(o.status in ("accepted", "rejected", "duplicate") for o in outcomes)
+            total = await self._copy(url, space)
         except Exception as error:
             LOG.warning("copying %s from %s failed (%s); ask again", space, url, error)
             raise
         finally:
-            fetching.cancel()
             preview.cancel()
             self.backfilling.discard(space)
             view = self.joining.pop(space, None)
         await to_thread.run_sync(self.replication.add_peer, space, url)
         if view is not None:
             await to_thread.run_sync(self._settle, view)
+        return total
+
+    async def _copy(self, url: str, space: str) -> int:
+        """Fetch and commit a space's log page by page, the next page in flight while one
+        is committed; a page that has arrived by then is also read first, its signatures
+        verified on another core while this one is committed (`WritePath.read`). Events
+        copied, or found here already."""
+        total = 0
+        fetching = asyncio.ensure_future(self._log_page(url, space, -1))
+        read: Arrivals | None = None
+        more = True
+        try:
+            while more or read is not None:
+                following = None
+                if more and (read is None or fetching.done()):
+                    content, after = await fetching
+                    more = bool(content)
+                    if more:
+                        fetching = asyncio.ensure_future(self._log_page(url, space, after))
+                        following = await to_thread.run_sync(self._read_page, content)
+                if read is not None:
+                    outcomes = await to_thread.run_sync(self._commit, url, read)
+                    total += sum(o.status in COPIED for o in outcomes)
+                read = following
+        finally:
+            fetching.cancel()
         return total
 
     async def _preview(self, url: str, space: str) -> None:
@@ -327,6 +344,12 @@ class Replicator:
                 LOG.info("log page of %s from %s failed (%s); trying again", space, url, error)
                 await asyncio.sleep(backoff_ms(attempt) / 1000)
         raise AssertionError("unreachable")
+
+    def _read_page(self, content: bytes) -> Arrivals:
+        return self.node.writer.read(orjson.loads(line) for line in content.splitlines())
+
+    def _commit(self, url: str, read: Arrivals) -> list[Outcome]:
+        return self.node.writer.commit(read, hold_missing=True, origin=url)
 
     async def _ingest(self, url: str, wires: list[Any]) -> list[Outcome]:
         node = self.node

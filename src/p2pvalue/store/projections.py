@@ -117,8 +117,10 @@ def _write_space(conn: Connection, log: SpaceLog) -> None:
 
 def _update_heads(conn: Connection, log: SpaceLog, new: Sequence[Event]) -> None:
     """Heads change only where events arrive: their parents stop being heads, and those of
-    them nothing points to yet become heads."""
-    parents = sorted({parent for event in new for parent in event.prev})
+    them nothing points to yet become heads. Only parents from before the batch can be
+    recorded heads (a page of a linear log deletes one row, not 5,000)."""
+    arrived = {event.id for event in new}
+    parents = sorted({parent for event in new for parent in event.prev} - arrived)
     for start in range(0, len(parents), 500):
         chunk = parents[start : start + 500]
         conn.execute(delete(heads).where(heads.c.space == log.space, heads.c.event_id.in_(chunk)))
