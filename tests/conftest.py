@@ -18,6 +18,7 @@ from sqlalchemy import create_engine, text
 from p2pvalue.config import init_data_dir
 from p2pvalue.node import Node
 
+pytest_plugins = ["migrating"]  # `engine`: an empty database, for the migration tests
 PG_ENV = "P2PVALUE_TEST_DATABASE_URL"
 # Real argon2id with light costs: tests sign many people up, and the default costs (about
 # 0.3 s a user here) would dominate the run.

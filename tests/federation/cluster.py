@@ -9,7 +9,8 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -141,6 +142,19 @@ class NodeProcess:
                    for name in ("members", "ledger", "values", "projects", "threads")}  # fmt: skip
         return {"log": self.log_ids(space), "counts": (summary["events"], summary["accepted"]),
                 **derived}  # fmt: skip
+
+
+@contextmanager
+def running(root: Path, *names: str) -> Iterator[list[NodeProcess]]:
+    """Nodes of those names in folders under `root`, started; stopped at the end."""
+    nodes = [NodeProcess(root, name) for name in names]
+    try:
+        for node in nodes:
+            node.start()
+        yield nodes
+    finally:
+        for node in nodes:
+            node.close()
 
 
 def _env() -> dict[str, str]:

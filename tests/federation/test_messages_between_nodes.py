@@ -13,7 +13,7 @@ import nacl.exceptions
 import pytest
 from sqlalchemy import create_engine, inspect, text
 
-from federation.cluster import PASSWORD, NodeProcess, wait_for
+from federation.cluster import PASSWORD, NodeProcess, running, wait_for
 from p2pvalue.events.canonical import b64u, unb64u
 from p2pvalue.events.keys import KeyPair, messaging_key
 from p2pvalue.social.messages import open_sealed, seal, sign_message
@@ -24,14 +24,8 @@ SECRETS = (b"the spare key is under the third flowerpot", b"and the code is 4-8-
 
 @pytest.fixture
 def nodes(tmp_path: Path) -> Iterator[tuple[NodeProcess, NodeProcess]]:
-    north, east = NodeProcess(tmp_path, "north"), NodeProcess(tmp_path, "east")
-    try:
-        north.start()
-        east.start()
+    with running(tmp_path, "north", "east") as (north, east):
         yield north, east
-    finally:
-        north.close()
-        east.close()
 
 
 def _key(node: NodeProcess, username: str) -> KeyPair:

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from federation.cluster import NodeProcess, wait_for
+from federation.cluster import NodeProcess, running, wait_for
 from p2pvalue.config import init_data_dir
 from p2pvalue.errors import P2PError
 from p2pvalue.federation import joining
@@ -24,14 +24,8 @@ SECRETS = ("Hidden seed bank", "germination notes", "ben's seed list", "after be
 
 @pytest.fixture
 def cluster(tmp_path: Path) -> Iterator[list[NodeProcess]]:
-    nodes = [NodeProcess(tmp_path, name) for name in ("north", "relay", "east")]
-    try:
-        for node in nodes:
-            node.start()
+    with running(tmp_path, "north", "relay", "east") as nodes:
         yield nodes
-    finally:
-        for node in nodes:
-            node.close()
 
 
 def _plaintext(node: NodeProcess) -> list[str]:

@@ -10,21 +10,15 @@ from pathlib import Path
 
 import pytest
 
-from federation.cluster import PASSWORD, NodeProcess, wait_for
+from federation.cluster import PASSWORD, NodeProcess, running, wait_for
 
 pytestmark = pytest.mark.slow
 
 
 @pytest.fixture
 def cluster(tmp_path: Path) -> Iterator[list[NodeProcess]]:
-    nodes = [NodeProcess(tmp_path, name) for name in ("north", "east", "west")]
-    try:
-        for node in nodes:
-            node.start()
+    with running(tmp_path, "north", "east", "west") as nodes:
         yield nodes
-    finally:
-        for node in nodes:
-            node.close()
 
 
 def _converged(nodes: list[NodeProcess], space: str, events: int) -> bool:

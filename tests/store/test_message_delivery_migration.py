@@ -4,36 +4,16 @@ kept once), adds the delivery state and `message_outbox`, and goes back down cle
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
-
-import pytest
-from alembic import command
-from alembic.config import Config
 from sqlalchemy import Engine, inspect, text
 
+from migrating import alembic
 from p2pvalue.events.keys import KeyPair
 from p2pvalue.social.messages import digest, seal
-from p2pvalue.store.database import MIGRATIONS, head_revision, make_engine, migrate, sqlite_url
-
-
-@pytest.fixture
-def engine(tmp_path: Path, database_url: str | None) -> Iterator[Engine]:
-    created = make_engine(database_url or sqlite_url(tmp_path / "upgrade.db"))
-    yield created
-    created.dispose()
-
-
-def _run(engine: Engine, verb: str, revision: str) -> None:
-    config = Config()
-    config.set_main_option("script_location", str(MIGRATIONS))
-    with engine.begin() as conn:
-        config.attributes["connection"] = conn
-        getattr(command, verb)(config, revision)
+from p2pvalue.store.database import head_revision, migrate
 
 
 def test_a_0008_database_gains_digests_and_the_message_outbox(engine: Engine) -> None:
-    _run(engine, "upgrade", "0008")
+    alembic(engine, "upgrade", "0008")
     ana, ben = KeyPair.generate().did, KeyPair.generate().did
     once, twice = seal(ben, b"a"), seal(ben, b"b")
     insert = text(
@@ -63,7 +43,7 @@ def test_a_0008_database_gains_digests_and_the_message_outbox(engine: Engine) ->
         (1, digest(ana, ben, twice), True, True, None),  # the two copies, kept by both sides
     ]  # fmt: skip
 
-    _run(engine, "downgrade", "0008")
+    alembic(engine, "downgrade", "0008")
 
     assert "message_outbox" not in inspect(engine).get_table_names()
     assert {c["name"] for c in inspect(engine).get_columns("messages")} >= {"ciphertext"}

@@ -3,34 +3,14 @@ follows, feed indexes) from 0002, and 0004 (sealed direct messages) from 0003.""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
-
-import pytest
-from alembic import command
-from alembic.config import Config
 from sqlalchemy import Engine, inspect, text
 
-from p2pvalue.store.database import MIGRATIONS, head_revision, make_engine, migrate, sqlite_url
-
-
-@pytest.fixture
-def engine(tmp_path: Path, database_url: str | None) -> Iterator[Engine]:
-    created = make_engine(database_url or sqlite_url(tmp_path / "upgrade.db"))
-    yield created
-    created.dispose()
-
-
-def _upgrade_to(engine: Engine, revision: str) -> None:
-    config = Config()
-    config.set_main_option("script_location", str(MIGRATIONS))
-    with engine.begin() as conn:
-        config.attributes["connection"] = conn
-        command.upgrade(config, revision)
+from migrating import alembic
+from p2pvalue.store.database import head_revision, migrate
 
 
 def test_a_0002_database_keeps_its_events_and_gains_the_social_tables(engine: Engine) -> None:
-    _upgrade_to(engine, "0002")
+    alembic(engine, "upgrade", "0002")
     with engine.begin() as conn:
         conn.execute(text(
             "INSERT INTO events (id, space, type, author, depth, ts, body)"
@@ -41,7 +21,7 @@ def test_a_0002_database_keeps_its_events_and_gains_the_social_tables(engine: En
             " 'member', '[]', 'e0')"
         ))  # fmt: skip
 
-    _upgrade_to(engine, "0003")
+    alembic(engine, "upgrade", "0003")
 
     inspector = inspect(engine)
     assert {"profile_fields", "follows"} <= set(inspector.get_table_names())
@@ -56,7 +36,7 @@ def test_a_0002_database_keeps_its_events_and_gains_the_social_tables(engine: En
 
 
 def test_a_0003_database_keeps_its_follows_and_gains_the_messages_table(engine: Engine) -> None:
-    _upgrade_to(engine, "0003")
+    alembic(engine, "upgrade", "0003")
     with engine.begin() as conn:
         conn.execute(text(
             "INSERT INTO follows (follower, kind, target, created_at)"

@@ -2,27 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
-import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import Engine, inspect, select, text
 
-from p2pvalue.store.database import head_revision, make_engine, migrate, sqlite_url
+from p2pvalue.store.database import head_revision, migrate
 from p2pvalue.store.schema import metadata
 
 VERSION_TABLE = "alembic_version"
-
-
-@pytest.fixture
-def engine(tmp_path: Path, database_url: str | None) -> Iterator[Engine]:
-    """An engine on an empty database of each backend."""
-    created = make_engine(database_url or sqlite_url(tmp_path / "migrations.db"))
-    yield created
-    created.dispose()
 
 
 def describe(engine: Engine) -> dict[str, Any]:

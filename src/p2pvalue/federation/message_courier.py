@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import random
 from contextlib import suppress
 from typing import TYPE_CHECKING, Any
 
@@ -25,6 +24,7 @@ import httpx
 import orjson
 from anyio import to_thread
 
+from p2pvalue import queues
 from p2pvalue.events.canonical import b64u
 from p2pvalue.events.event import now_ms
 from p2pvalue.federation.signatures import NodeAuth
@@ -47,10 +47,7 @@ RETRIED_4XX = frozenset({401, 408, 429})
 
 
 def backoff_ms(attempts: int) -> int:
-    """When to try again after `attempts` failures: doubling from one second to an hour,
-    with a random tenth added so that retries to a node that comes back spread out."""
-    seconds = min(2**attempts, MAX_BACKOFF_S)
-    return int(seconds * 1000 * (1 + random.random() / 10))
+    return queues.backoff_ms(attempts, MAX_BACKOFF_S)
 
 
 def delivery_body(queued: store.Queued) -> bytes:
@@ -90,14 +87,9 @@ class MessageCourier:
 
     async def run(self) -> None:
         """Deliver what is due, round after round, until cancelled."""
-        while True:
-            with suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), 1.0)
-            self._wake.clear()
-            try:
-                await self.deliver_due()
-            except Exception:
-                LOG.exception("delivering messages to other nodes failed; trying again")
+        await queues.work_when_woken(
+            self._wake, self.deliver_due, "delivering messages to other nodes"
+        )
 
     async def close(self) -> None:
         with suppress(ValueError):

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import random
 from collections import defaultdict
 from collections.abc import Iterable
 from contextlib import suppress
@@ -22,6 +21,7 @@ import httpx
 import orjson
 from anyio import to_thread
 
+from p2pvalue import queues
 from p2pvalue.errors import EventError, NotFound
 from p2pvalue.events.event import Event, now_ms, parse_event
 from p2pvalue.federation import joining
@@ -46,10 +46,7 @@ COPIED = ("accepted", "rejected", "duplicate")
 
 
 def backoff_ms(attempts: int) -> int:
-    """When to try again after `attempts` failures: doubling from one second, capped, with a
-    random tenth added so that retries to a node that comes back do not all arrive at once."""
-    seconds = min(2**attempts, MAX_BACKOFF_S)
-    return int(seconds * 1000 * (1 + random.random() / 10))
+    return queues.backoff_ms(attempts, MAX_BACKOFF_S)
 
 
 def batches(bodies: Iterable[bytes], limit: int = BATCH_BYTES) -> Iterable[list[bytes]]:
@@ -111,14 +108,7 @@ class Replicator:
         task.add_done_callback(self._tasks.discard)
 
     async def _deliver_loop(self) -> None:
-        while True:
-            with suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), 1.0)
-            self._wake.clear()
-            try:
-                await self.deliver_due()
-            except Exception:
-                LOG.exception("delivering the outbox failed; trying again")
+        await queues.work_when_woken(self._wake, self.deliver_due, "delivering the outbox")
 
     async def _pull_loop(self) -> None:
         while True:

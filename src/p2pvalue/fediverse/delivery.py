@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import random
 from collections.abc import Iterable, Mapping, Sequence
 from contextlib import suppress
 from datetime import UTC, datetime
@@ -25,6 +24,7 @@ import httpx
 import orjson
 from anyio import to_thread
 
+from p2pvalue import queues
 from p2pvalue.errors import NotFound, P2PError
 from p2pvalue.events.event import Event, now_ms
 from p2pvalue.fediverse import activities
@@ -48,10 +48,7 @@ RETRIED_4XX = frozenset({401, 408, 429})
 
 
 def backoff_ms(attempts: int) -> int:
-    """When to try again after `attempts` failures: doubling from one second to an hour,
-    with a random tenth added so that retries to a server that comes back spread out."""
-    seconds = min(2**attempts, MAX_BACKOFF_S)
-    return int(seconds * 1000 * (1 + random.random() / 10))
+    return queues.backoff_ms(attempts, MAX_BACKOFF_S)
 
 
 def body(activity: Mapping[str, Any]) -> bytes:
@@ -198,14 +195,10 @@ class Deliverer:
         """Deliver what is due, round after round, until cancelled."""
         if not self.fediverse.enabled:
             return
-        while True:
-            with suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), 1.0)
-            self._wake.clear()
-            try:
-                await run_deliveries(self.fediverse, self.client)
-            except Exception:
-                LOG.exception("delivering to the fediverse failed; trying again")
+        await queues.work_when_woken(
+            self._wake, lambda: run_deliveries(self.fediverse, self.client),
+            "delivering to the fediverse",
+        )  # fmt: skip
 
     async def close(self) -> None:
         with suppress(ValueError):
