@@ -22,13 +22,15 @@ from conftest import LIGHT_HASHING
 from p2pvalue.accounts import Account
 from p2pvalue.config import init_data_dir
 from p2pvalue.errors import P2PError
-from p2pvalue.events.event import build_event
+from p2pvalue.events.charter import default_charter
+from p2pvalue.events.event import build_event, now_ms
 from p2pvalue.node import Node
 from p2pvalue.privacy.sealing import key_id, new_key, seal_content, wrap
 from p2pvalue.rights.export import member_archive
 from p2pvalue.store import projections
 from p2pvalue.store.schema import metadata
 
+HOUR = 3_600_000
 SECRETS = (b"the secret plan", b"Hidden Garden", b"after the removal", b"bob was here")
 
 
@@ -339,3 +341,27 @@ def test_an_invitation_concurrent_with_a_rotation_still_gets_the_new_key(
     _accepted(b.act(dave, space, "member.join", {}))
     texts = [(e.content or {}).get("text") for e in b.events(space) if e.type == "post.create"]
     assert texts == ["the secret plan", "after the removal"]
+
+
+def test_a_removal_decided_by_proposal_rotates_the_key(nodes: tuple[Node, Node, Node]) -> None:
+    a, _, _ = nodes
+    charter = default_charter("invite")
+    charter["decisions"] = {"default": {"method": "majority", "window_hours": 1}}
+    ann = a.accounts.register("ann", "a long password")
+    space = _accepted(a.create_space(ann, "Guild", charter=charter, private=True))
+    ben, cat = (a.accounts.register(name, "a long password") for name in ("ben", "cat"))
+    for person in (ben, cat):
+        _accepted(a.act(ann, space, "member.invite", {"member": person.did}))
+        _accepted(a.act(person, space, "member.join", {}))
+    kid_before, _ = a.writer.space_keys(space)
+    start = now_ms() - 2 * HOUR
+    removal = {"type": "member.remove", "member": cat.did}
+    made = a.governance.propose(ann, space, {"title": "Cat goes", "action": removal}, start)
+    for who in (ann, ben):
+        a.governance.vote(who, space, str(made.id), {"choice": "yes"}, start + 60_000)
+    assert a.governance.keep_deadlines() == 1
+
+    kid_after, _ = a.writer.space_keys(space)
+    assert kid_after != kid_before
+    rotation = [e for e in a.events(space) if e.type == "space.key"][-1]
+    assert set(rotation.wire["content"]["wraps"]) == {ann.did, ben.did}

@@ -5,7 +5,8 @@ Who acts, so that each change is made once and by someone who may:
 
 * founding: the founder's node seals the founding event under a new key wrapped for them;
 * an invitation: the inviter's node wraps the key in use for the invitee right after;
-* a removal: the remover's node rotates the key right after;
+* a removal: the remover's node rotates the key right after (for a removal a proposal
+  decided, the node that closed the proposal);
 * a member leaving: the node of the remaining member with the smallest did rotates (the
   leaver's own node may host no one else who could).
 
@@ -25,6 +26,7 @@ from p2pvalue.errors import P2PError
 from p2pvalue.events.authority import INVITED, MEMBER, Authority
 from p2pvalue.events.event import Event, build_event
 from p2pvalue.events.keys import KeyPair
+from p2pvalue.events.log import SpaceLog
 from p2pvalue.ingest import Outcome
 from p2pvalue.privacy.sealing import key_id, new_key, seal_content, seal_previous, wrap
 from p2pvalue.store.keys import local_dids
@@ -34,7 +36,9 @@ if TYPE_CHECKING:
 
 LOG = logging.getLogger(__name__)
 MAX_WRAPS = 300  # per `space.key` event; more members take more events under the same key
-KEY_SHARING = frozenset({"member.invite", "member.remove", "member.leave", "space.key"})
+KEY_SHARING = frozenset(
+    {"member.invite", "member.remove", "member.leave", "space.key", "proposal.close"}
+)
 
 
 def founding_content(founder: KeyPair, content: Mapping[str, Any]) -> dict[str, Any]:
@@ -64,6 +68,13 @@ def holders(state: Authority, leaving: str | None = None) -> list[str]:
     return sorted(
         did for did, m in state.members.items() if m.status in (MEMBER, INVITED) and did != leaving
     )
+
+
+def _removes(log: SpaceLog, close: Event) -> bool:
+    """Whether a proposal's close carries out a removal (a passed `member.remove`)."""
+    proposal = log.entries.get(close.content.get("proposal", ""))
+    action = ((proposal.content if proposal else None) or {}).get("action") or {}
+    return close.content.get("outcome") == "passed" and action.get("type") == "member.remove"
 
 
 class PrivateSpaces:
@@ -120,6 +131,8 @@ class PrivateSpaces:
             actor = self.node.accounts.by_did(members[0]) if members else None
             if actor is not None:
                 self.rotate(actor, event.space)
+            return
+        if event.type == "proposal.close" and not _removes(log, event):
             return
         actor = self.node.accounts.by_did(event.author)
         if origin is not None or actor is None:
