@@ -80,6 +80,13 @@ class Node:
         """
         self.config = config
         self.engine = make_engine(config.url)
+        try:
+            self._wire(config, password_hasher)
+        except BaseException:
+            self.engine.dispose()  # its pooled connections closed, not left to the collector
+            raise
+
+    def _wire(self, config: NodeConfig, password_hasher: PasswordHasher | None) -> None:
         migrate(self.engine)
         self.key = config.node_key()
         self.accounts = Accounts(self.engine, config.keyring(), password_hasher)
@@ -103,8 +110,10 @@ class Node:
         self.close()
 
     def close(self) -> None:
-        self.writer.close()
-        self.engine.dispose()
+        try:
+            self.writer.close()
+        finally:
+            self.engine.dispose()
 
     @property
     def did(self) -> str:
