@@ -7,6 +7,7 @@ report header says so.
 
 from __future__ import annotations
 
+import gc
 import os
 from collections.abc import Iterator
 from pathlib import Path
@@ -70,3 +71,12 @@ def sqlite_node(tmp_path: Path) -> Iterator[Node]:
     """A real node on the embedded default only, for tests that need one backend."""
     with Node(init_data_dir(tmp_path / "node"), password_hasher=LIGHT_HASHING) as running:
         yield running
+
+
+@pytest.fixture(autouse=True)
+def _collected_after(request: pytest.FixtureRequest) -> Iterator[None]:
+    """Collect garbage after each PostgreSQL test, so that a connection it leaked is reported
+    against it rather than against whichever later test the collector happens to run in."""
+    yield
+    if "postgresql" in request.node.name:
+        gc.collect()
