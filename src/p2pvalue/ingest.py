@@ -538,12 +538,15 @@ def current_kid(conn: Connection, log: SpaceLog) -> str:
     rotation (a `space.key` sealing the older keys) introduced, else its founding key. A
     share of an older key ordered after a rotation (an invitation concurrent with it) does
     not bring that key back."""
-    for event_id in reversed(log.order):
-        entry = log.entries[event_id]
-        content = entry.content or {}
-        rotation = entry.type == "space.key" and content.get("previous")
-        if rotation and log.reasons.get(event_id) is None:
-            return str(content["space_key"])
+    rotations = [
+        event_id for event_id in log.governance_ids
+        if log.entries[event_id].type == "space.key"
+        and (log.entries[event_id].content or {}).get("previous")
+        and log.reasons.get(event_id) is None
+    ]  # fmt: skip
+    if rotations:
+        last = max(rotations, key=log.position.__getitem__)
+        return str((log.entries[last].content or {})["space_key"])
     founding = store.get_event(conn, log.space)
     assert founding is not None
     return str(founding.wire["content"]["space_key"])

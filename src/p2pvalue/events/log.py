@@ -159,6 +159,11 @@ class SpaceLog:
         """The authority an event was judged against: its causal past's accepted governance."""
         return self._state(self._past[event_id])
 
+    @property
+    def governance_ids(self) -> list[str]:
+        """The governance events (not in order): few beside a space's ordinary activity."""
+        return list(self._gov_ids)
+
     def state_after(self, prev: Iterable[str]) -> Authority:
         """The authority of the causal past of an event on `prev` (all present), before it."""
         return self._state(self._past_of(Entry("", "", "", tuple(prev), 0, 0)))
