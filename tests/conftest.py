@@ -16,6 +16,7 @@ import pytest
 from argon2 import PasswordHasher
 from sqlalchemy import create_engine, text
 
+from clock import MovableClock
 from p2pvalue.config import init_data_dir
 from p2pvalue.node import Node
 
@@ -62,14 +63,15 @@ def database_url(request: pytest.FixtureRequest) -> str | None:
 def node(tmp_path: Path, database_url: str | None) -> Iterator[Node]:
     """A real node in a temporary data folder, on each backend."""
     config = init_data_dir(tmp_path / "node", database_url)
-    with Node(config, password_hasher=LIGHT_HASHING) as running:
+    with Node(config, password_hasher=LIGHT_HASHING, clock=MovableClock()) as running:
         yield running
 
 
 @pytest.fixture
 def sqlite_node(tmp_path: Path) -> Iterator[Node]:
     """A real node on the embedded default only, for tests that need one backend."""
-    with Node(init_data_dir(tmp_path / "node"), password_hasher=LIGHT_HASHING) as running:
+    config = init_data_dir(tmp_path / "node")
+    with Node(config, password_hasher=LIGHT_HASHING, clock=MovableClock()) as running:
         yield running
 
 

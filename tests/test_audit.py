@@ -232,7 +232,7 @@ def test_export_is_the_log_in_the_spaces_order(seeded: tuple[Node, str]) -> None
     node, space = seeded
     lines = list(node.export(space))
     ids = [event.id for event in node.events(space, limit=1000)]
-    assert len(lines) == len(ids) == 27
+    assert len(lines) == len(ids) == 28
     assert [_id_of(orjson.loads(line)) for line in lines] == ids
     assert lines[0] == dict(stored(node, space))[space]
 

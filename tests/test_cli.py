@@ -159,7 +159,7 @@ def test_an_id_starting_with_a_dash_is_read_as_an_id(
 def test_rebuild_prints_counts(data: Path, demo_space: str) -> None:
     result = invoke("rebuild", "--data", data)
     assert result.exit_code == 0, result.output
-    assert result.stdout == "rebuilt 2 space(s) from 31 events\n"
+    assert result.stdout == "rebuilt 2 space(s) from 32 events\n"
     assert invoke("verify", "--data", data, "--", demo_space).exit_code == 0
 
 
@@ -168,7 +168,7 @@ def test_export_writes_json_lines(data: Path, demo_space: str, tmp_path: Path) -
     result = invoke("export", "--data", data, "-o", target, "--", demo_space)
     assert result.exit_code == 0, result.output
     lines = target.read_bytes().splitlines()
-    assert len(lines) == 27
+    assert len(lines) == 28
     wires = [orjson.loads(line) for line in lines]
     assert wires[0]["type"] == "space.create" and "space" not in wires[0]
     assert all(canonical(wire) == line for wire, line in zip(wires, lines, strict=True))
@@ -186,10 +186,10 @@ def test_import_into_a_fresh_folder(data: Path, demo_space: str, tmp_path: Path)
     result = invoke("import", exported, "--data", fresh)
 
     assert result.exit_code == 0, result.output
-    assert result.stdout == "imported: 26 accepted, 1 rejected\n"
+    assert result.stdout == "imported: 27 accepted, 1 rejected\n"
     assert invoke("verify", "--data", fresh, "--", demo_space).exit_code == 0
     again = invoke("import", exported, "--data", fresh)
-    assert again.stdout == "imported: 27 duplicate\n"
+    assert again.stdout == "imported: 28 duplicate\n"
 
 
 def test_import_reports_a_refused_line(data: Path, demo_space: str, tmp_path: Path) -> None:
@@ -208,7 +208,7 @@ def test_import_reports_a_refused_line(data: Path, demo_space: str, tmp_path: Pa
 
     assert result.exit_code == 1
     assert result.stdout == (
-        "imported: 25 accepted, 1 refused, 1 refused:bad_signature, 1 rejected\n"
+        "imported: 26 accepted, 1 refused, 1 refused:bad_signature, 1 rejected\n"
     )
 
 

@@ -20,7 +20,7 @@ def test_demo_seeds_people_and_two_spaces(node: Node) -> None:
     for person in demo.PEOPLE:
         assert node.accounts.check_password(person, demo.DEMO_PASSWORD).username == person
     summary = node.space(space)
-    assert (summary.membership, summary.events, summary.accepted) == ("approval", 27, 26)
+    assert (summary.membership, summary.events, summary.accepted) == ("approval", 28, 27)
 
 
 def test_demo_members_and_roles(node: Node) -> None:
@@ -56,7 +56,7 @@ def test_demo_verifies_and_rebuilds_identically(node: Node) -> None:
     demo.seed(node)
     with node.engine.begin() as conn:
         before = snapshot(conn)
-    assert audit.rebuild(node) == {"spaces": 2, "events": 27 + 4}
+    assert audit.rebuild(node) == {"spaces": 2, "events": 28 + 4}
     with node.engine.begin() as conn:
         assert snapshot(conn) == before
     assert [audit.verify(node, s.id) for s in node.spaces()] == [None, None]

@@ -30,6 +30,9 @@ class NodeConfig:
     # Whether fediverse requests (actor documents, inbox deliveries) may go to loopback
     # addresses: for tests and local development only; never on a node others can reach.
     fediverse_loopback: bool = False
+    # How far from this node's clock the time of an action taken here may be (ms): an
+    # author's time is a claim, and a local one far from the node's clock is refused.
+    clock_skew_ms: int = 300_000
 
     @property
     def url(self) -> str:
@@ -80,7 +83,17 @@ def load_config(
     return NodeConfig(
         data_dir, database_url or stored.get("database_url"), url.rstrip("/") if url else None,
         stored.get("fediverse_loopback") is True,
+        **_skew(stored),
     )  # fmt: skip
+
+
+def _skew(stored: dict[str, Any]) -> dict[str, int]:
+    skew = stored.get("clock_skew_ms")
+    if skew is None:
+        return {}
+    if not isinstance(skew, int) or isinstance(skew, bool) or skew < 1000:
+        raise P2PError("bad_config", "clock_skew_ms is a whole number of ms, at least 1000")
+    return {"clock_skew_ms": skew}
 
 
 def _stored(config_path: Path) -> dict[str, Any]:

@@ -18,6 +18,7 @@ import nacl.exceptions
 import nacl.secret
 import orjson
 
+from p2pvalue import timekeeping
 from p2pvalue.accounting.ledger import VALUE_REFUSALS
 from p2pvalue.accounting.money import largest_remainder
 from p2pvalue.accounting.reputation import vote_weights
@@ -59,7 +60,8 @@ if TYPE_CHECKING:
 GOVERNANCE_TYPES = frozenset(CHECKS)
 CLOSING_SOON_MS = 24 * 3_600_000
 _NOT_FOUND = {"unknown_proposal"}
-_FORBIDDEN = {"not_a_member", "not_eligible", "not_the_proposer", "not_a_proposer"}
+_FORBIDDEN = {"not_a_member", "not_eligible", "not_the_proposer", "not_a_proposer",
+              "not_a_timekeeper"}  # fmt: skip
 
 
 GOVERNANCE_REFUSALS = {
@@ -91,6 +93,8 @@ GOVERNANCE_REFUSALS = {
     "delegation_loop": "this delegation would form a loop",
     "no_delegation": "you have no delegation for this kind",
     "window_open": "the window is open and the outcome is not settled yet",
+    "not_a_timekeeper": "only a timekeeper of the space closes a proposal once its window ran out",
+    "reveals_started": "ballots are being revealed: it is too late to commit one",
     "outcome_mismatch": "the outcome differs from the count of the ballots",
     "unknown_role": "the charter defines no such role",
     "candidate_not_a_member": "candidates must be members",
@@ -254,10 +258,12 @@ class Governance:
             raise refusal(problem)
 
     def keep_deadlines(self, now: int | None = None) -> int:
-        """Reveal sealed ballots of this node's members and close every proposal whose
-        window has ended (or whose outcome is settled, where early close is allowed).
-        Returns how many events were emitted."""
-        now = now_ms() if now is None else now
+        """Start the windows this node keeps time for (`timekeeping.tick`), reveal sealed
+        ballots of this node's members and close every proposal whose window has ended (or
+        whose outcome is settled, where early close is allowed). Returns how many reveals
+        and closes were emitted."""
+        now = self.node.clock() if now is None else now
+        timekeeping.tick(self.node)
         emitted = 0
         for summary in self.node.spaces(everyone=True):
             state = self.authority(summary.id)
@@ -269,10 +275,15 @@ class Governance:
     def _keep(self, space: str, proposal: Proposal, now: int) -> int:
         if proposal.policy is None:
             return 0
+        if may_close_early(proposal):
+            return self._close(space, proposal, self._closer(space, proposal))
+        if proposal.witnessed is None:
+            return 0  # its window has not started: no timekeeper holds it yet
         if proposal.policy.secret and proposal.closes_at <= now < proposal.reveals_until:
             return self._reveal(space, proposal, now)
-        if now >= proposal.reveals_until or may_close_early(proposal):
-            return self._close(space, proposal, now)
+        if now >= proposal.reveals_until:
+            keeper = timekeeping.local_timekeeper(self.node, self.authority(space))
+            return self._close(space, proposal, keeper)
         return 0
 
     def _reveal(self, space: str, proposal: Proposal, now: int) -> int:
@@ -285,7 +296,7 @@ class Governance:
             if opened is None:
                 continue
             content = {"proposal": proposal.id, **opened}
-            revealed += self._emit(account, space, "vote.reveal", content, now)
+            revealed += self._emit(account, space, "vote.reveal", content)
         return revealed
 
     def _unseal(self, account: Account, space: str, proposal_id: str) -> dict[str, Any] | None:
@@ -308,14 +319,14 @@ class Governance:
             return opened
         return None
 
-    def _close(self, space: str, proposal: Proposal, now: int) -> int:
-        account = self._closer(space, proposal)
+    def _close(self, space: str, proposal: Proposal, account: Account | None) -> int:
         if account is None:
             return 0
-        return self._emit(account, space, "proposal.close", self._closing(space, proposal), now)
+        return self._emit(account, space, "proposal.close", self._closing(space, proposal))
 
     def _closer(self, space: str, proposal: Proposal) -> Account | None:
-        """Who closes: the proposer if they live here, else this node's first member."""
+        """Who closes a settled proposal early: the proposer if they live here, else this
+        node's first member (a window that ran out is closed by a timekeeper only)."""
         state = self.authority(space)
         for did in (proposal.author, *sorted(state.members)):
             account = self.node.accounts.by_did(did)
@@ -323,11 +334,9 @@ class Governance:
                 return account
         return None
 
-    def _emit(
-        self, account: Account, space: str, type: str, content: dict[str, Any], ts: int
-    ) -> int:
+    def _emit(self, account: Account, space: str, type: str, content: dict[str, Any]) -> int:
         try:
-            outcome = self.node.act(account, space, type, content, ts=ts)
+            outcome = self.node.act(account, space, type, content)
         except P2PError:
             return 0
         return int(outcome.status == "accepted")

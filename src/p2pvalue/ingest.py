@@ -46,6 +46,7 @@ MAX_HELD_PER_SPACE = 1000
 LOG = logging.getLogger(__name__)
 # Hears each committed batch, and the node it came from (None: from this node's own side).
 Listener = Callable[[Sequence[Event], str | None], None]
+Clock = Callable[[], int]  # the time in ms since the epoch
 
 
 @dataclass(frozen=True)
@@ -113,7 +114,9 @@ class Arrivals:
     of the later ones (see `signatures`). A refused event is recorded in `outcomes` and
     left out; iterating again (a retried transaction) gives the same events."""
 
-    def __init__(self, wires: Iterable[Any], checker: SignatureChecker) -> None:
+    def __init__(
+        self, wires: Iterable[Any], checker: SignatureChecker, now: int, skew: int | None = None
+    ) -> None:
         self.outcomes: list[Outcome | None] = []
         self.ids: list[str] = []
         unverified: list[tuple[int, Unverified]] = []
@@ -129,14 +132,21 @@ class Arrivals:
             self.ids.append(event.id)
             unverified.append((index, event))
         self._pending = zip(unverified, signatures.verdicts(), strict=True)
-        self._now = now_ms()
+        self._now = now
+        self._skew = skew
         self._done: list[tuple[int, Event]] = []
 
     def __iter__(self) -> Iterator[tuple[int, Event]]:
         yield from self._done
         for (index, unverified), verdict in self._pending:
             try:
-                self._done.append((index, unverified.verified(verdict, now=self._now)))
+                event = unverified.verified(verdict, now=self._now)
+                if self._skew is not None and abs(event.ts - self._now) > self._skew:
+                    raise EventError(
+                        "timestamp_out_of_range",
+                        f"ts is more than {self._skew // 1000} s away from this node's clock",
+                    )
+                self._done.append((index, event))
             except EventError as error:
                 self.outcomes[index] = Outcome.refused(error)
                 continue
@@ -169,10 +179,14 @@ class _SpaceBatch:
 class WritePath:
     """Owns the in-memory logs and every write to the event store."""
 
-    def __init__(self, engine: Engine, keyring: Keyring | None = None) -> None:
+    def __init__(
+        self, engine: Engine, keyring: Keyring | None = None, clock: Clock = now_ms
+    ) -> None:
         """`keyring` holds the keys of private spaces this node's members may read; without
-        one, the node keeps and relays private spaces without reading them."""
+        one, the node keeps and relays private spaces without reading them. `clock` is the
+        node's (ms), which arriving events' times are checked against."""
         self._engine = engine
+        self._clock = clock
         self._keyring = keyring
         self._lock = threading.RLock()
         self._logs: dict[str, SpaceLog] = {}
@@ -187,17 +201,20 @@ class WritePath:
         self._listeners.append(listener)
 
     def ingest(
-        self, wires: Iterable[Any], *, hold_missing: bool = False, origin: str | None = None
-    ) -> list[Outcome]:
+        self, wires: Iterable[Any], *, hold_missing: bool = False, origin: str | None = None,
+        skew: int | None = None,
+    ) -> list[Outcome]:  # fmt: skip
         """Take a batch of wire events; one outcome per event, in the same order. `origin`
-        names the node that sent them, for listeners (None: this node's own)."""
-        return self.commit(self.read(wires), hold_missing=hold_missing, origin=origin)
+        names the node that sent them, for listeners (None: this node's own); `skew`, for
+        events submitted here, how far from this node's clock their time may be (ms)."""
+        arrivals = self.read(wires, skew)
+        return self.commit(arrivals, hold_missing=hold_missing, origin=origin)
 
-    def read(self, wires: Iterable[Any]) -> Arrivals:
+    def read(self, wires: Iterable[Any], skew: int | None = None) -> Arrivals:
         """The first step of `ingest`: read a batch and send its signatures to be verified,
         so that a caller with several batches can read the next while one is committed."""
         with _Collection.paused():
-            return Arrivals(wires, self._signatures)
+            return Arrivals(wires, self._signatures, self._clock(), skew)
 
     def commit(
         self, arrivals: Arrivals, *, hold_missing: bool = False, origin: str | None = None
@@ -244,6 +261,8 @@ class WritePath:
                     content = seal_content(self._space_key(conn, log), type, key.did, content)
             tips = sorted(log.tips, key=log.position.__getitem__)[-MAX_PREV:]
             depth = 1 + max(log.entries[t].depth for t in tips)
+            if ts is None:  # never before a parent, even when another node's clock is ahead
+                ts = max(self._clock(), *(log.entries[t].ts for t in tips))
             event = build_event(key, type, content, space=space, prev=tips, depth=depth, ts=ts)
             return self.ingest([event.wire])[0]
 
@@ -278,16 +297,17 @@ class WritePath:
                 with self._engine.begin() as conn:
                     space_key = self._space_key(conn, log)
             wires = []
+            ts = max(self._clock(), *(log.entries[t].ts for t in prev))
             for key, type, content in actions:
                 if space_key is not None and type != "space.key":
                     content = seal_content(space_key, type, key.did, content)
-                event = build_event(key, type, content, space=space, prev=prev, depth=depth)
+                event = build_event(key, type, content, space=space, prev=prev, depth=depth, ts=ts)
                 wires.append(event.wire)
                 prev, depth = [event.id], depth + 1
             return self.ingest(wires)
 
     def create_space(self, key: KeyPair, content: dict[str, Any]) -> Outcome:
-        event = build_event(key, "space.create", content, space=None)
+        event = build_event(key, "space.create", content, space=None, ts=self._clock())
         return self.ingest([event.wire])[0]
 
     def log(self, space: str) -> SpaceLog | None:

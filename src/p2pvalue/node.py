@@ -11,6 +11,7 @@ import orjson
 from argon2 import PasswordHasher
 from sqlalchemy import select
 
+from p2pvalue import timekeeping
 from p2pvalue.accounting import bounties
 from p2pvalue.accounting.ledger import (
     VALUE_REFUSALS,
@@ -36,7 +37,7 @@ from p2pvalue.events.types import parse_content
 from p2pvalue.federation.replication import Replication
 from p2pvalue.fediverse import Fediverse
 from p2pvalue.governing import GOVERNANCE_TYPES, Governance
-from p2pvalue.ingest import Outcome, WritePath
+from p2pvalue.ingest import Clock, Outcome, WritePath
 from p2pvalue.privacy.keyring import Keyring
 from p2pvalue.privacy.spaces import PrivateSpaces
 from p2pvalue.rights import erasure
@@ -72,13 +73,16 @@ class Node:
     """Wires the store, the write path and the accounts of one node together."""
 
     def __init__(
-        self, config: NodeConfig, *, password_hasher: PasswordHasher | None = None
-    ) -> None:
+        self, config: NodeConfig, *, password_hasher: PasswordHasher | None = None,
+        clock: Clock = now_ms,
+    ) -> None:  # fmt: skip
         """Open the store (migrating it), the node key and the accounts.
 
-        `password_hasher` replaces argon2id's default costs, e.g. cheaper ones in tests.
+        `password_hasher` replaces argon2id's default costs, e.g. cheaper ones in tests;
+        `clock` the node's clock (ms), which tests move instead of backdating events.
         """
         self.config = config
+        self.clock = clock
         self.engine = make_engine(config.url)
         try:
             self._wire(config, password_hasher)
@@ -90,7 +94,8 @@ class Node:
         migrate(self.engine)
         self.key = config.node_key()
         self.accounts = Accounts(self.engine, config.keyring(), password_hasher)
-        self.writer = WritePath(self.engine, Keyring(config.keyring(), self._member_key))
+        keyring = Keyring(config.keyring(), self._member_key)
+        self.writer = WritePath(self.engine, keyring, lambda: self.clock())
         self._homed: set[tuple[str, str]] = set()  # (space, did) known to live here
         self._ledgers: dict[str, tuple[int, Ledger]] = {}
         self._reputations: dict[str, tuple[Ledger, ReputationResult]] = {}
@@ -158,14 +163,16 @@ class Node:
         A value action the ledger would void (a review of one's own claim, evidence claimed
         twice, a payout beyond the balance, …) is refused here and nothing is stored.
         """
-        ts = now_ms() if ts is None else ts
+        if ts is not None:
+            self.check_local_time(ts)
+        at = self.clock() if ts is None else ts
         if type in VALUE_TYPES:
-            self._precheck_value(account, space, type, content, ts)
+            self._precheck_value(account, space, type, content, at)
         elif type in GOVERNANCE_TYPES:
             parse_content(type, content)
-            self.governance.precheck(account, space, type, content, ts)
+            self.governance.precheck(account, space, type, content, at)
         elif type in COLLAB_TYPES:
-            self.collab.precheck(account, space, type, content, ts)
+            self.collab.precheck(account, space, type, content, at)
         elif type == "content.erase":
             parse_content(type, content)
             erasure.check_request(self, account, space, content)
@@ -173,6 +180,17 @@ class Node:
         if outcome.status == "accepted" and type != "member.home":
             self._announce_home(account, space)
         return outcome
+
+    def check_local_time(self, ts: int) -> None:
+        """Refuse the time of an action taken here when it is far from this node's clock:
+        an author's time is a claim, and a lie about it must not pass on this node's word."""
+        skew = self.config.clock_skew_ms
+        if abs(ts - self.clock()) > skew:
+            raise P2PError(
+                "timestamp_out_of_range",
+                f"ts is more than {skew // 1000} s away from this node's clock",
+                422,
+            )
 
     def announce_home(self, account: Account) -> list[str]:
         """Announce in every space here of which `account` is a member that they live on this
@@ -214,17 +232,20 @@ class Node:
 
     def close_due_claims(self) -> int:
         """Accept, by a signed `contribution.close`, every claim whose lazy-acceptance window
-        passed undisputed; each is closed by its claimant's key when the claimant lives
-        here. The node runs this itself (see the web app), so no cron is needed."""
+        passed undisputed, in the spaces whose timekeeper lives here (their windows start
+        at the timekeeper's ticks, see `timekeeping`). The node runs this itself (see the
+        web app), so no cron is needed."""
         closed = 0
+        timekeeping.tick(self)
         for summary in self.spaces(everyone=True):
             lazy = ((summary.charter.get("value") or {}).get("acceptance") or {}).get("lazy_hours")
-            if lazy is None:
+            log = self.writer.log(summary.id)
+            if lazy is None or log is None or log.authority is None:
                 continue
-            for claim in due_claims(self.ledger(summary.id), lazy, now_ms()):
-                account = self.accounts.by_did(claim.author)
-                if account is None:
-                    continue
+            account = timekeeping.local_timekeeper(self, log.authority)
+            if account is None:
+                continue
+            for claim in due_claims(self.ledger(summary.id), lazy, self.clock()):
                 try:
                     outcome = self.act(
                         account, summary.id, "contribution.close", {"claim": claim.id}
@@ -290,7 +311,13 @@ class Node:
     def ingest(
         self, wires: list[Any], *, hold_missing: bool = False, origin: str | None = None
     ) -> list[Outcome]:
+        """Take events from another node (or an import): they may be old, never far ahead."""
         return self.writer.ingest(wires, hold_missing=hold_missing, origin=origin)
+
+    def submit(self, wires: list[Any]) -> list[Outcome]:
+        """Take events signed elsewhere and submitted here as local actions: dated within
+        `clock_skew_ms` of this node's clock, like an action taken here."""
+        return self.writer.ingest(wires, skew=self.config.clock_skew_ms)
 
     def spaces(self, viewer: str | None = None, *, everyone: bool = False) -> list[SpaceSummary]:
         """The spaces this node reads (not those it keeps sealed for others), in founding

@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 
+from clock import advance
 from p2pvalue.accounts import Account
 from p2pvalue.errors import P2PError
 from p2pvalue.events.charter import default_charter
@@ -32,12 +33,13 @@ def community(node: Node, **value: Any) -> tuple[str, list[Account]]:
 
 
 def decide(node: Node, space: str, people: list[Account], action: dict[str, Any]) -> str:
-    """Propose `action` an hour ago, have everyone vote yes, and let the node close it."""
-    start = now_ms() - HOUR - 60_000
-    made = node.governance.propose(people[0], space, {"title": "t", "action": action}, start)
+    """Propose `action`, have everyone vote yes, and let the node close it an hour later."""
+    made = node.governance.propose(people[0], space, {"title": "t", "action": action})
     proposal = str(made.id)
+    node.governance.keep_deadlines()  # the founder's tick starts the window
     for person in people:
-        node.governance.vote(person, space, proposal, {"choice": "yes"}, start + 1000)
+        node.governance.vote(person, space, proposal, {"choice": "yes"})
+    advance(node, HOUR + 60_000)
     assert node.governance.keep_deadlines() == 1
     assert node.governance.proposal(space, proposal).status == "enacted"
     return proposal
@@ -70,14 +72,15 @@ def test_a_spend_the_balance_no_longer_covers_takes_no_effect(node: Node) -> Non
     node.act(
         people[0], space, "income.record", {"amount": 5_000, "currency": "EUR", "source": "grant"}
     )
-    start = now_ms() - HOUR - 60_000
     spend = {"type": "treasury.spend", "amount": 4_000, "currency": "EUR", "to": "tools"}
-    made = str(node.governance.propose(people[0], space, {"title": "t", "action": spend}, start).id)
+    made = str(node.governance.propose(people[0], space, {"title": "t", "action": spend}).id)
+    node.governance.keep_deadlines()
     for person in people:
-        node.governance.vote(person, space, made, {"choice": "yes"}, start + 1000)
+        node.governance.vote(person, space, made, {"choice": "yes"})
     claim = str(node.act(people[1], space, "contribution.claim", CLAIM).id)
     node.act(people[2], space, "contribution.review", {"claim": claim, "verdict": "approve"})
     node.pay_out(people[0], space, "EUR", 2_000)
+    advance(node, HOUR + 60_000)
     node.governance.keep_deadlines()
     ledger = node.ledger(space)
     closed = node.governance.proposal(space, made).closed_by

@@ -41,7 +41,7 @@ def test_the_node_closes_undisputed_claims_whose_window_passed(node: Node) -> No
     claims = node.ledger(space).claims
     assert (claims[quiet].status, claims[argued].status) == ("accepted", "disputed")
     closing = node.event(str(claims[quiet].decided_by))
-    assert (closing.type, closing.author) == ("contribution.close", bob.did)
+    assert (closing.type, closing.author) == ("contribution.close", alice.did)  # the timekeeper
     assert node.close_due_claims() == 0
 
 

@@ -24,13 +24,13 @@ import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
+from clock import MovableClock, advance
 from conftest import LIGHT_HASHING
 from fediverse import cavage
 from fediverse.servers import Mastodon
 from p2pvalue.accounts import Account
 from p2pvalue.config import init_data_dir
 from p2pvalue.events.charter import default_charter
-from p2pvalue.events.event import now_ms
 from p2pvalue.fediverse.keys import KEY_FILE
 from p2pvalue.node import Node
 from p2pvalue.store import activitypub as store
@@ -93,7 +93,7 @@ def community(tmp_path: Path, database_url: str | None) -> Iterator[Community]:
     config = init_data_dir(tmp_path / "node", database_url, public_url=url_of(ours),
                            fediverse_loopback=True)  # fmt: skip
     remote = Mastodon(url_of(theirs), {"alice": cavage.new_key(), "mallory": cavage.new_key()})
-    with Node(config, password_hasher=LIGHT_HASHING) as node:
+    with Node(config, password_hasher=LIGHT_HASHING, clock=MovableClock()) as node:
         app = create_app(node)
         with served(remote.app(), theirs), served(app, ours) as url:
             ann = node.accounts.register("ann", "correct horse")
@@ -169,10 +169,11 @@ def test_a_mastodon_user_follows_and_receives_posts_and_decisions(community: Com
     jrd = httpx.get(f"{community.url}/.well-known/webfinger", params={"resource": resource})
     assert jrd.json()["links"][0]["href"] == member
 
-    start = now_ms() - HOUR - MINUTE
     proposal = {"title": "Adopt a code of conduct", "action": {"type": "text"}}
-    made = node.governance.propose(ann, community.space, proposal, start)
-    node.governance.vote(ann, community.space, str(made.id), {"choice": "yes"}, start + MINUTE)
+    made = node.governance.propose(ann, community.space, proposal)
+    node.governance.keep_deadlines()  # ann, the founder, keeps time: the window starts
+    node.governance.vote(ann, community.space, str(made.id), {"choice": "yes"})
+    advance(node, HOUR + MINUTE)
     assert node.governance.keep_deadlines() == 1
     decision = remote.wait_for(lambda r: "Decision" in str(r.activity))
     assert decision.problem is None

@@ -8,10 +8,10 @@ from typing import Any
 
 import pytest
 
+from clock import advance
 from p2pvalue.accounts import Account
 from p2pvalue.errors import P2PError
 from p2pvalue.events.charter import default_charter
-from p2pvalue.events.event import now_ms
 from p2pvalue.governance.templates import template
 from p2pvalue.node import Node
 
@@ -60,12 +60,13 @@ def test_refused_governance_actions_store_nothing(node: Node) -> None:
 
 def test_the_node_closes_due_proposals_and_enacts_them(node: Node) -> None:
     space, (ann, ben, cat, dan) = community(node, short())
-    start = now_ms() - HOUR - MINUTE
     grant = {"type": "role.grant", "member": ben.did, "role": "moderator"}
-    made = node.governance.propose(ann, space, {"title": "Ben moderates", "action": grant}, start)
+    made = node.governance.propose(ann, space, {"title": "Ben moderates", "action": grant})
     proposal = str(made.id)
+    assert node.governance.keep_deadlines() == 0  # the founder's tick starts the window
     for who, choice in ((ann, "yes"), (cat, "yes"), (dan, "no")):
-        node.governance.vote(who, space, proposal, {"choice": choice}, start + MINUTE)
+        node.governance.vote(who, space, proposal, {"choice": choice})
+    advance(node, HOUR + MINUTE)
     assert node.governance.keep_deadlines() == 1
     found = node.governance.proposal(space, proposal)
     assert (found.status, found.outcome) == ("enacted", "passed")
@@ -94,22 +95,24 @@ def test_majority_closes_early_once_no_ballot_can_change_it(node: Node) -> None:
 
 def test_secret_ballots_are_sealed_then_revealed_and_counted_by_the_node(node: Node) -> None:
     space, (ann, ben, cat, _) = community(node, short(secret=True, reveal_hours=1))
-    start = now_ms() - 2 * HOUR + 2 * MINUTE  # voting ended; the reveal period ends in 2 min
     proposal = str(
-        node.governance.propose(ann, space, {"title": "t", "action": {"type": "text"}}, start).id
+        node.governance.propose(ann, space, {"title": "t", "action": {"type": "text"}}).id
     )
+    assert node.governance.keep_deadlines() == 0  # a tick starts the window
     commits = [
-        node.governance.vote(who, space, proposal, {"choice": choice}, start + MINUTE)
+        node.governance.vote(who, space, proposal, {"choice": choice})
         for who, choice in ((ann, "yes"), (ben, "no"), (cat, "yes"))
     ]
     found = node.governance.proposal(space, proposal)
     assert (found.ballots, len(found.commitments)) == ({}, 3)
     commit = node.event(str(commits[1].id))
     assert commit.type == "vote.commit" and "ballot" not in commit.wire["content"]
+    advance(node, HOUR + MINUTE)  # voting ended; the reveal period ends in an hour
     assert node.governance.keep_deadlines() == 3  # three reveals; closing must wait
     revealed = node.governance.proposal(space, proposal)
     assert {b.content["choice"] for b in revealed.ballots.values()} == {"yes", "no"}
-    assert node.governance.keep_deadlines(now_ms() + 3 * MINUTE) == 1
+    advance(node, HOUR)
+    assert node.governance.keep_deadlines() == 1
     closed = node.governance.proposal(space, proposal)
     assert (closed.status, node.governance.recount(proposal).result["figures"]["yes"]) == (
         "enacted",
@@ -141,10 +144,9 @@ def test_a_forged_weight_or_outcome_is_refused(node: Node) -> None:
             {"title": "t", "action": {"type": "text"}, "weights": {ann.did: 5}},
         )
     assert refused.value.code == "weights_not_used"
-    start = now_ms() - 2 * HOUR
-    made = str(
-        node.governance.propose(ann, space, {"title": "t", "action": {"type": "text"}}, start).id
-    )
+    made = str(node.governance.propose(ann, space, {"title": "t", "action": {"type": "text"}}).id)
+    node.governance.keep_deadlines()
+    advance(node, 2 * HOUR)
     with pytest.raises(P2PError) as lying:
         node.act(ann, space, "proposal.close", {"proposal": made, "outcome": "passed"})
     assert lying.value.code == "outcome_mismatch"
@@ -152,10 +154,9 @@ def test_a_forged_weight_or_outcome_is_refused(node: Node) -> None:
 
 def test_notifications_tell_a_member_what_is_open_and_what_was_decided(node: Node) -> None:
     space, (ann, ben, *_) = community(node, short())
-    start = now_ms() - HOUR - MINUTE
-    done = str(
-        node.governance.propose(ann, space, {"title": "Old", "action": {"type": "text"}}, start).id
-    )
+    done = str(node.governance.propose(ann, space, {"title": "Old", "action": {"type": "text"}}).id)
+    node.governance.keep_deadlines()
+    advance(node, HOUR + MINUTE)
     node.governance.keep_deadlines()
     fresh = str(
         node.governance.propose(ann, space, {"title": "New", "action": {"type": "text"}}).id

@@ -45,7 +45,10 @@ def community() -> tuple[SpaceBuilder, list[Event], list[Event]]:
             ({"type": "text"}, {"type": "role.grant", "member": BOB.did, "role": "moderator"})
         )
     ]
-    return space, proposals, [*proposals]
+    # The founder keeps time: closes that have this tick in their past may end the window.
+    ids = [proposal.id for proposal in proposals]
+    tick = space.emit(ALICE, "clock.tick", {"events": ids}, proposals, ts=T0 + HOUR + 5)
+    return space, proposals, [*proposals, tick]
 
 
 def step(space: SpaceBuilder, proposals: list[Event], pool: list[Event], drawn: Any) -> None:

@@ -18,6 +18,7 @@ GRANT_BOB = {"type": "role.grant", "member": BOB.did, "role": "moderator"}
 
 def charter(charter_policy: dict[str, Any] | None = None, **default: Any) -> dict[str, Any]:
     content = default_charter("open")
+    content["timekeepers"] = [ALICE.did, CAROL.did]
     content["decisions"] = {
         "default": {"method": "majority", "window_hours": 1, **default},
         "charter": charter_policy or {"method": "majority", "threshold": "2/3", "window_hours": 2},
@@ -46,7 +47,14 @@ class Community:
         return event
 
     def propose(self, action: dict[str, Any], ts: int = T0 + HOUR, **extra: Any) -> Event:
-        return self.do(ALICE, "proposal.create", {"title": "t", "action": action, **extra}, ts)
+        """A proposal by Alice, which Carol, a timekeeper, holds at once unless a draft."""
+        made = self.do(ALICE, "proposal.create", {"title": "t", "action": action, **extra}, ts)
+        if not extra.get("draft"):
+            self.tick(made, ts)
+        return made
+
+    def tick(self, proposal: Event, ts: int) -> Event:
+        return self.do(CAROL, "clock.tick", {"events": [proposal.id]}, ts)
 
     def vote(self, who: KeyPair, proposal: Event, choice: str, ts: int) -> Event:
         content = {"proposal": proposal.id, "ballot": {"choice": choice}}

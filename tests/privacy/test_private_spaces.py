@@ -18,12 +18,13 @@ import orjson
 import pytest
 from sqlalchemy import select
 
+from clock import MovableClock, advance
 from conftest import LIGHT_HASHING
 from p2pvalue.accounts import Account
 from p2pvalue.config import init_data_dir
 from p2pvalue.errors import P2PError
 from p2pvalue.events.charter import default_charter
-from p2pvalue.events.event import build_event, now_ms
+from p2pvalue.events.event import build_event
 from p2pvalue.node import Node
 from p2pvalue.privacy.sealing import key_id, new_key, seal_content, wrap
 from p2pvalue.rights.export import member_archive
@@ -35,7 +36,8 @@ SECRETS = (b"the secret plan", b"Hidden Garden", b"after the removal", b"bob was
 
 
 def _node(root: Path, name: str, url: str | None = None) -> Node:
-    return Node(init_data_dir(root / name, url), password_hasher=LIGHT_HASHING)
+    config = init_data_dir(root / name, url)
+    return Node(config, password_hasher=LIGHT_HASHING, clock=MovableClock())
 
 
 @pytest.fixture
@@ -354,11 +356,12 @@ def test_a_removal_decided_by_proposal_rotates_the_key(nodes: tuple[Node, Node, 
         _accepted(a.act(ann, space, "member.invite", {"member": person.did}))
         _accepted(a.act(person, space, "member.join", {}))
     kid_before, _ = a.writer.space_keys(space)
-    start = now_ms() - 2 * HOUR
     removal = {"type": "member.remove", "member": cat.did}
-    made = a.governance.propose(ann, space, {"title": "Cat goes", "action": removal}, start)
+    made = a.governance.propose(ann, space, {"title": "Cat goes", "action": removal})
+    a.governance.keep_deadlines()  # ann, the founder, keeps time: the window starts
     for who in (ann, ben):
-        a.governance.vote(who, space, str(made.id), {"choice": "yes"}, start + 60_000)
+        a.governance.vote(who, space, str(made.id), {"choice": "yes"})
+    advance(a, 2 * HOUR)
     assert a.governance.keep_deadlines() == 1
 
     kid_after, _ = a.writer.space_keys(space)

@@ -12,7 +12,6 @@ from p2pvalue.accounting.ledger import Claim, Ledger
 from p2pvalue.accounts import Account
 from p2pvalue.errors import P2PError
 from p2pvalue.events.charter import default_charter
-from p2pvalue.events.event import now_ms
 from p2pvalue.node import Node
 from p2pvalue.social.notifications import reviews_requested
 
@@ -76,7 +75,7 @@ def test_each_kind_reaches_the_right_member_until_resolved(node: Node) -> None:
 
 def test_notifications_are_newest_first_filtered_and_limited(node: Node) -> None:
     space, (ann, ben, cat, _) = _community(node)
-    base = now_ms() - 10_000
+    base = node.clock()
     claims = [_act(node, ann, space, "contribution.claim", {**CLAIM, "description": f"c{i}"},
                    base + i) for i in range(3)]  # fmt: skip
     hello = {"on": {"kind": "space"}, "title": "Hi", "text": "hello @cat"}

@@ -31,7 +31,7 @@ from p2pvalue.accounting.equation import (
 )
 from p2pvalue.accounting.reputation import ContributionNode, ReputationInput
 from p2pvalue.errors import EventError, P2PError
-from p2pvalue.events.authority import Authority, CharterChange
+from p2pvalue.events.authority import Authority, CharterChange, timekeepers
 from p2pvalue.events.value_types import FULL_SHARE, ByProposal, SecondRound
 
 VALUE_TYPES = frozenset(
@@ -40,7 +40,8 @@ VALUE_TYPES = frozenset(
 )  # fmt: skip
 # A proposal's close: read by the ledger for approved spends and settled disputes.
 DECISION = "proposal.close"
-LEDGER_TYPES = VALUE_TYPES | {DECISION}
+TICK = "clock.tick"  # a timekeeper's word on when it first held claims (their window starts)
+LEDGER_TYPES = VALUE_TYPES | {DECISION, TICK}
 HOUR_MS = 3_600_000
 OPEN = ("pending", "disputed")
 REVIEW_KIND = "review"
@@ -62,6 +63,8 @@ VALUE_REFUSALS = {
     "lazy_acceptance_off": "the charter accepts claims only by approval",
     "claim_disputed": "a disputed claim is settled by its reviewers, not by waiting",
     "window_open": "the claim's review window has not passed yet",
+    "work_dated_after_claim": "the work's date is later than the claim: claim work once done",
+    "not_a_timekeeper": "only a timekeeper of the space closes a claim once its window passed",
     "policy_mismatch": "a payout runs by the charter's payout policy",
     "allocation_mismatch": "the allocations differ from what the policy gives",
     "nothing_to_split": "no member has value to split the budget by",
@@ -125,6 +128,7 @@ class Claim:
     valued: ValuedContribution | None = None
     bounty: tuple[int, str] | None = None  # (amount, currency) promised for the work
     bounty_paid: str | None = None  # the `bounty.pay` that paid it
+    witnessed: int | None = None  # when a timekeeper first held it: its window starts then
 
     @property
     def facts(self) -> ContributionFacts:
@@ -239,7 +243,7 @@ def fold(events: Iterable[ValueEvent]) -> Ledger:
 
 def check(ledger: Ledger, event: ValueEvent) -> str | None:
     """None if `event` may take effect on `ledger`, else the reason it may not."""
-    if event.type == DECISION and ledger_action(event) is None:
+    if event.type == TICK or (event.type == DECISION and ledger_action(event) is None):
         return None
     if event.authority.charter.value is None:
         return "value_not_enabled"
@@ -262,6 +266,8 @@ def _check_claim(ledger: Ledger, event: ValueEvent) -> str | None:
         return "co_contributor_not_a_member"
     try:
         facts = _facts(event)
+        if facts.ts > event.ts:
+            return "work_dated_after_claim"  # recency would favour work not yet done
         _equation(event, facts.ts).valued(facts)
     except EventError as refusal:
         return refusal.code
@@ -334,8 +340,13 @@ def _check_close(ledger: Ledger, event: ValueEvent) -> str | None:
         return "claim_disputed"
     if claim.status != "pending":
         return "claim_closed"
-    if event.ts < claim.ts + policy.acceptance.lazy_hours * HOUR_MS:
+    if (
+        claim.witnessed is None
+        or event.ts < claim.witnessed + policy.acceptance.lazy_hours * HOUR_MS
+    ):
         return "window_open"
+    if event.author not in timekeepers(event.authority):
+        return "not_a_timekeeper"
     return None
 
 
@@ -345,11 +356,25 @@ def _apply_close(ledger: Ledger, event: ValueEvent) -> None:
 
 
 def due_claims(ledger: Ledger, lazy_hours: int, now: int) -> list[Claim]:
-    """Pending claims whose review window passed with no dispute: ready to be closed."""
+    """Pending claims whose review window, from when a timekeeper first held them, passed
+    with no dispute: ready to be closed."""
     return [
         claim for claim in ledger.claims.values()
-        if claim.status == "pending" and now >= claim.ts + lazy_hours * HOUR_MS
+        if claim.status == "pending" and claim.witnessed is not None
+        and now >= claim.witnessed + lazy_hours * HOUR_MS
     ]  # fmt: skip
+
+
+def unwitnessed_claims(ledger: Ledger) -> list[str]:
+    """Pending claims no timekeeper has said it holds yet: their window has not started."""
+    return [c.id for c in ledger.claims.values() if c.status == "pending" and c.witnessed is None]
+
+
+def _apply_tick(ledger: Ledger, event: ValueEvent) -> None:
+    for claim_id in event.content["events"]:
+        claim = ledger.claims.get(claim_id)
+        if claim is not None and claim.witnessed is None:
+            claim.witnessed = event.ts
 
 
 def _check_endorse(ledger: Ledger, event: ValueEvent) -> str | None:
@@ -547,6 +572,7 @@ _CHECKS: dict[str, Callable[[Ledger, ValueEvent], str | None]] = {
     "alias.claim": _check_alias_claim,
     "alias.confirm": _check_alias_confirm,
     "proposal.close": check_decision,
+    TICK: lambda ledger, event: None,
 }
 _EFFECTS: dict[str, Callable[[Ledger, ValueEvent], None]] = {
     "contribution.claim": _apply_claim,
@@ -559,6 +585,7 @@ _EFFECTS: dict[str, Callable[[Ledger, ValueEvent], None]] = {
     "alias.claim": _apply_alias_claim,
     "alias.confirm": _apply_alias_confirm,
     "proposal.close": apply_decision,
+    TICK: _apply_tick,
 }
 
 

@@ -119,6 +119,18 @@ def apply(state: Authority, action: Action) -> Authority:
     return replace(state, members=members)
 
 
+def timekeepers(state: Authority) -> frozenset[str]:
+    """The members whose clock a space's windows are measured by: those its charter names
+    (the founder, by default) who are still members; if none is, whoever holds the roles the
+    founder was given, so that time never stops in a space."""
+    named = state.charter.timekeepers or (state.creator,)
+    keepers = frozenset(did for did in named if state.is_member(did))
+    if keepers:
+        return keepers
+    founders = state.charter.founder_roles
+    return frozenset(did for did in state.members if state.roles_of(did) & founders)
+
+
 def target_of(action: Action) -> str | None:
     """The member whose rights a revocation removes, or None for other actions."""
     if action.type not in REVOCATIONS:

@@ -32,6 +32,7 @@ class Charter:
     member_roles: frozenset[str]
     value: ValuePolicy | None = None
     decisions: Mapping[str, DecisionPolicy] = field(default_factory=dict)
+    timekeepers: tuple[str, ...] = ()  # empty: the founder keeps time
 
     def allows(self, roles: frozenset[str], event_type: str) -> bool:
         """Whether holding `roles` permits emitting `event_type`."""
@@ -57,6 +58,7 @@ class Charter:
                                for kind, policy in sorted(self.decisions.items())}}
                 if self.decisions else {}
             ),
+            **({"timekeepers": list(self.timekeepers)} if self.timekeepers else {}),
         }  # fmt: skip
 
 
@@ -88,6 +90,7 @@ def _checked(parsed: CharterContent) -> Charter:
         member_roles=frozenset(parsed.member_roles),
         value=parsed.value,
         decisions=dict(parsed.decisions),
+        timekeepers=tuple(parsed.timekeepers or ()),
     )
 
 

@@ -128,6 +128,9 @@ class SpaceLog:
             expected = 1 + max((self.entries[p].depth for p in entry.prev), default=-1)
             if entry.depth != expected:
                 raise EventError("bad_depth", f"depth is {entry.depth}; parents give {expected}")
+            latest = max((self.entries[p].ts for p in entry.prev), default=entry.ts)
+            if entry.ts < latest:
+                raise EventError("ts_before_parents", f"ts is {entry.ts}; a parent's is {latest}")
         return missing
 
     def add(self, entry: Entry) -> Delta:

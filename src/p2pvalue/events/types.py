@@ -68,6 +68,7 @@ from p2pvalue.events.value_types import (
 DID_PATTERN = r"^did:key:z[1-9A-HJ-NP-Za-km-z]+$"
 EVENT_ID_PATTERN = r"^[A-Za-z0-9_-]{43}$"
 ROLE_PATTERN = r"^[a-z][a-z0-9_-]*$"
+TICK_SIZE = 500  # ids one clock.tick witnesses
 
 RANK_REVOCATION = 0
 RANK_GOVERNANCE = 1
@@ -85,6 +86,10 @@ class CharterContent(Content):
     member_roles: list[str] = Field(max_length=16)
     value: ValuePolicy | None = None
     decisions: dict[str, DecisionPolicy] = Field(default_factory=dict, max_length=32)
+    # Whose clock windows are measured by (see docs/security.md); absent: the founder.
+    timekeepers: list[Annotated[str, Field(max_length=80, pattern=DID_PATTERN)]] | None = Field(
+        default=None, min_length=1, max_length=8
+    )
 
 
 class SpaceCreate(Content):
@@ -133,6 +138,20 @@ class ContentErase(Content):
     events: list[Annotated[str, Field(pattern=EVENT_ID_PATTERN)]] = Field(
         min_length=1, max_length=100
     )
+
+
+class ClockTick(Content):
+    """A timekeeper's word that it held these proposals and claims at the event's `ts`: the
+    time their windows are measured from, which their authors cannot choose."""
+
+    events: list[Annotated[str, Field(pattern=EVENT_ID_PATTERN)]] = Field(
+        min_length=1, max_length=TICK_SIZE
+    )
+
+
+def check_tick(tick: ClockTick) -> None:
+    if len(set(tick.events)) != len(tick.events):
+        raise EventError("invalid_content", "events: an event is listed twice")
 
 
 B64U_PATTERN = r"^[A-Za-z0-9_-]+$"
@@ -192,6 +211,7 @@ EVENT_TYPES: dict[str, EventType] = {
         EventType("proposal.open", RANK_GOVERNANCE, ProposalOpen),
         EventType("proposal.withdraw", RANK_GOVERNANCE, ProposalRef),
         EventType("proposal.close", RANK_GOVERNANCE, ProposalClose),
+        EventType("clock.tick", RANK_GOVERNANCE, ClockTick, check_tick),
         EventType("vote.cast", RANK_GOVERNANCE, VoteCast),
         EventType("vote.commit", RANK_GOVERNANCE, VoteCommit),
         EventType("vote.reveal", RANK_GOVERNANCE, VoteReveal),

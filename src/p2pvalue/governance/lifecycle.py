@@ -12,7 +12,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
 from typing import Any
 
-from p2pvalue.events.authority import Action, Authority
+from p2pvalue.events.authority import Action, Authority, timekeepers
 from p2pvalue.events.canonical import digest
 from p2pvalue.events.governance_types import (
     ACTION_KINDS,
@@ -169,7 +169,7 @@ def _voting(action: Action, state: Authority, secret: bool) -> tuple[Proposal | 
         return None, "ballot_is_secret" if proposal.policy.secret else "ballot_not_secret"
     if action.ts < proposal.opened_ts:
         return None, "voting_not_open"
-    if action.ts >= proposal.closes_at:
+    if proposal.witnessed is not None and action.ts >= proposal.closes_at:
         return None, "voting_closed"
     if action.author not in proposal.eligible:
         return None, "not_eligible"
@@ -184,7 +184,10 @@ def _check_cast(action: Action, state: Authority) -> str | None:
 
 
 def _check_commit(action: Action, state: Authority) -> str | None:
-    return _voting(action, state, secret=True)[1]
+    proposal, problem = _voting(action, state, secret=True)
+    if proposal is not None and proposal.ballots:
+        return "reveals_started"  # whoever has seen a revealed ballot may not commit one now
+    return problem
 
 
 def _check_reveal(action: Action, state: Authority) -> str | None:
@@ -193,7 +196,7 @@ def _check_reveal(action: Action, state: Authority) -> str | None:
         return problem or "proposal_not_open"
     if proposal.status != OPEN or not proposal.policy.secret:
         return "proposal_not_open" if proposal.status != OPEN else "ballot_not_secret"
-    if action.ts < proposal.closes_at:
+    if proposal.witnessed is None or action.ts < proposal.closes_at:
         return "reveal_too_early"
     if action.ts >= proposal.reveals_until:
         return "reveal_closed"
@@ -237,8 +240,11 @@ def _check_close(action: Action, state: Authority) -> str | None:
         return problem or "proposal_not_open"
     if proposal.status != OPEN:
         return "proposal_not_open"
-    if action.ts < proposal.reveals_until and not may_close_early(proposal):
-        return "window_open"
+    if not may_close_early(proposal):
+        if proposal.witnessed is None or action.ts < proposal.reveals_until:
+            return "window_open"
+        if action.author not in timekeepers(state):
+            return "not_a_timekeeper"
     result = count(proposal, in_force(proposal, state))
     outcome = "passed" if result.passed else "rejected"
     claimed = (action.content["outcome"], tuple(action.content.get("winners") or ()))
@@ -256,7 +262,12 @@ def may_close_early(proposal: Proposal) -> bool:
     return decided_early(proposal.rules, proposal.options, counted, eligible_weight(proposal))
 
 
+def _check_tick(action: Action, state: Authority) -> str | None:
+    return None if action.author in timekeepers(state) else "not_a_timekeeper"
+
+
 CHECKS: dict[str, Check] = {
+    "clock.tick": _check_tick,
     "proposal.create": _check_create,
     "proposal.open": _check_open,
     "proposal.withdraw": _check_withdraw,
@@ -377,7 +388,20 @@ def _close(state: Authority, action: Action) -> Authority:
     return _with(state, closed)
 
 
+def _tick(state: Authority, action: Action) -> Authority:
+    """Start the window of every open proposal the tick lists that no tick started yet."""
+    started = {
+        pid: replace(state.proposals[pid], witnessed=action.ts)
+        for pid in action.content["events"]
+        if pid in state.proposals
+        and state.proposals[pid].status == OPEN
+        and state.proposals[pid].witnessed is None
+    }
+    return replace(state, proposals={**state.proposals, **started}) if started else state
+
+
 EFFECTS: dict[str, Effect] = {
+    "clock.tick": _tick,
     "proposal.create": _create,
     "proposal.open": _open,
     "proposal.withdraw": _withdraw,

@@ -52,6 +52,7 @@ class Proposal:
     status: str = DRAFT
     policy: DecisionPolicy | None = None
     opened_ts: int = 0
+    witnessed: int | None = None  # when a timekeeper first held it open (see clock.tick)
     eligible: frozenset[str] = frozenset()
     weights: Mapping[str, int] = field(default_factory=dict)
     ballots: Mapping[str, Ballot] = field(default_factory=dict)
@@ -63,9 +64,15 @@ class Proposal:
     note: str = ""
 
     @property
+    def starts_at(self) -> int:
+        """When the window starts: when a timekeeper first held the proposal open, a time its
+        author cannot choose; until then, provisionally, the time the author claims."""
+        return self.opened_ts if self.witnessed is None else self.witnessed
+
+    @property
     def closes_at(self) -> int:
         """When voting ends (ms); 0 while a draft."""
-        return self.opened_ts + self.policy.window_hours * HOUR_MS if self.policy else 0
+        return self.starts_at + self.policy.window_hours * HOUR_MS if self.policy else 0
 
     @property
     def reveals_until(self) -> int:

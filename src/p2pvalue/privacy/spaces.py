@@ -84,7 +84,8 @@ class PrivateSpaces:
 
     def create(self, account: Account, content: Mapping[str, Any]) -> Outcome:
         key = self.node.accounts.key_of(account)
-        event = build_event(key, "space.create", founding_content(key, content), space=None)
+        founding = founding_content(key, content)
+        event = build_event(key, "space.create", founding, space=None, ts=self.node.clock())
         return self.node.writer.ingest([event.wire])[0]
 
     def share(self, actor: Account, space: str, dids: Sequence[str]) -> list[Outcome]:
