@@ -18,6 +18,8 @@ import httpx
 
 STARTUP_SECONDS = 20.0
 PASSWORD = "correct horse battery"
+# The nodes run on loopback, which a node reaches only when told it may (see outbound).
+INIT = ("--outbound-allow", "127.0.0.0/8")
 
 
 def free_port() -> int:
@@ -48,7 +50,7 @@ class NodeProcess:
         self.log = root / f"{name}.log"
         self.http = httpx.Client(base_url=self.url, timeout=30)
         self.tokens: dict[str, str] = {}
-        self._cli("init", "--data", str(self.data), "--public-url", self.url)
+        self._cli("init", "--data", str(self.data), "--public-url", self.url, *INIT)
 
     def _cli(self, *args: str) -> None:
         subprocess.run([sys.executable, "-m", "p2pvalue", *args], check=True,
