@@ -59,9 +59,15 @@ def init(
             "repeatable.",
         ),
     ] = None,
+    admin: Annotated[
+        list[str] | None,
+        typer.Option("--admin", help="The username of a node admin; repeatable."),
+    ] = None,
 ) -> None:
     """Create a data folder: configuration, the node's key and the keyring for member keys."""
-    config = init_data_dir(data, database_url, public_url, outbound_allow=outbound_allow or ())
+    config = init_data_dir(
+        data, database_url, public_url, outbound_allow=outbound_allow or (), admins=admin or ()
+    )
     with Node(config) as node:
         typer.echo(f"node {node.did} ready in {data} ({config.url.split(':')[0]})")
 

@@ -33,6 +33,8 @@ class NodeConfig:
     # public (see `outbound`): tests and local development ("127.0.0.0/8"), community
     # networks on a private LAN. Empty: only public addresses.
     outbound_allow: tuple[str, ...] = ()
+    # Usernames of the node's admins: they decide what the node holds (node-wide replicas).
+    admins: tuple[str, ...] = ()
 
     @property
     def url(self) -> str:
@@ -47,10 +49,10 @@ class NodeConfig:
 
 def init_data_dir(
     data_dir: Path, database_url: str | None = None, public_url: str | None = None,
-    *, outbound_allow: Sequence[str] = (),
+    *, outbound_allow: Sequence[str] = (), admins: Sequence[str] = (),
 ) -> NodeConfig:  # fmt: skip
     """Create the folder, the node key and the keyring once; keep them if already there.
-    `outbound_allow` is written to the configuration when given."""
+    `outbound_allow` and `admins` are written to the configuration when given."""
     try:
         outbound.Policy.of(outbound_allow)
     except ValueError as error:
@@ -62,7 +64,7 @@ def init_data_dir(
             _write_secret(path, nacl.utils.random(32))
     config_path = data_dir / CONFIG_FILE
     given = {"database_url": database_url, "public_url": public_url and public_url.rstrip("/"),
-             "outbound_allow": list(outbound_allow)}  # fmt: skip
+             "outbound_allow": list(outbound_allow), "admins": list(admins)}  # fmt: skip
     changes = {name: value for name, value in given.items() if value}
     if not config_path.exists() or changes:
         config = {**_stored(config_path), **changes} if config_path.exists() else changes
@@ -86,7 +88,7 @@ def load_config(
     url = public_url or stored.get("public_url")
     return NodeConfig(
         data_dir, database_url or stored.get("database_url"), url.rstrip("/") if url else None,
-        _allowed(stored, config_path),
+        _allowed(stored, config_path), _strings(stored, "admins", config_path),
     )  # fmt: skip
 
 

@@ -26,9 +26,10 @@ from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
 
+from p2pvalue import outbound
 from p2pvalue.errors import NotFound, P2PError
 from p2pvalue.events.types import EVENT_ID_PATTERN
-from p2pvalue.federation import joining
+from p2pvalue.federation import joining, peering
 from p2pvalue.federation.signatures import signed_sender
 from p2pvalue.node import Node
 from p2pvalue.web.auth import AccountDep, NodeDep
@@ -162,12 +163,22 @@ class Replica(BaseModel):
 
 
 @replicas.post("", status_code=202)
-async def replicate(body: Replica, request: Request, account: AccountDep) -> dict[str, Any]:
-    """Hold a space from another node here too (so a member of this node can join it): its
-    log is copied in the background, the space shown provisionally meanwhile
-    (`GET /api/v1/spaces/{id}` has `sync` until the copy ends)."""
+async def replicate(
+    body: Replica, request: Request, node: NodeDep, account: AccountDep
+) -> dict[str, Any]:
+    """Hold a space from another node here too, or replicate a space held here with one
+    more node: its log is copied in the background, the space shown provisionally
+    meanwhile (`GET /api/v1/spaces/{id}` has `sync` until the copy ends). A space held
+    here needs the charter's `replica.add` right, one not held yet a node admin; the peer
+    must be an address this node sends requests to."""
+    await run_in_threadpool(peering.check_may_add_peer, node, account, body.space)
+    peer = body.peer.rstrip("/")
+    try:
+        await outbound.check_url(peer, outbound.Policy.of(node.config.outbound_allow))
+    except OSError:
+        raise P2PError("unknown_host", f"the host of {peer} does not resolve", 422) from None
     replicator = request.app.state.replicator
-    replicator.soon(replicator.backfill(body.peer.rstrip("/"), body.space))
+    replicator.soon(replicator.backfill(peer, body.space))
     return {"space": body.space, "peer": body.peer, "status": "backfilling"}
 
 
