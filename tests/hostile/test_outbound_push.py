@@ -112,3 +112,19 @@ def test_missing_ancestors_are_fetched_where_the_log_names_the_sender(target: Ta
                  "the fetch from the named home")  # fmt: skip
         time.sleep(SETTLE_S)
         assert said.accepted == 0
+
+
+def test_a_new_members_node_is_taken_only_with_an_entrance_the_space_allows(
+    target: Target,
+) -> None:
+    space = target.space("approval")
+    stranger, dan = KeyPair.generate(), KeyPair.generate()
+    join = build_event(dan, "member.join", {}, space=space, prev=[space], depth=1)
+    request = build_event(dan, "member.request", {}, space=space, prev=[space], depth=1)
+    with CountingListener() as listener:
+        refused = target.push(stranger, space, listener.url, [join.wire])
+        assert (refused.status_code, refused.json()["error"]["code"]) == (403, "unknown_node")
+        taken = target.push(stranger, space, listener.url, [request.wire])
+        assert [o["status"] for o in taken.json()["outcomes"]] == ["accepted"]
+        time.sleep(SETTLE_S)
+        assert listener.accepted == 0

@@ -27,7 +27,6 @@ if TYPE_CHECKING:
 
 LOG = logging.getLogger(__name__)
 HOME = "member.home"
-ENTRANCES = ("member.join", "member.request")
 HOSTED = ("member", "invited")  # whose homes are the nodes of a space
 MAX_PUSH_EVENTS = 1000
 MAX_FETCH_IDS = 500
@@ -106,13 +105,14 @@ class Replication:
         authority = log.authority if log is not None else None
         if authority is None:
             return False
-        strangers_in = authority.charter.membership in ("open", "approval")
+        policy = authority.charter.membership
+        open_to = {"member.join": policy == "open", "member.request": policy == "approval"}
         for wire in wires:
             if not isinstance(wire, dict) or wire.get("space") != space:
                 continue
             kind, membership = wire.get("type"), authority.members.get(str(wire.get("author")))
             hosted = membership is not None and membership.status in HOSTED
-            if (kind in ENTRANCES and (hosted or strangers_in)) or (kind == HOME and hosted):
+            if (kind in open_to and (hosted or open_to[kind])) or (kind == HOME and hosted):
                 return True
         return False
 
