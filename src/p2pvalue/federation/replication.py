@@ -75,7 +75,8 @@ class Replication:
 
     def hosts(self, space: str) -> dict[str, set[str]]:
         """The nodes the space's log names as the home of a member or invitee, each with
-        the URLs it is named by: the only nodes whose pushes this node takes."""
+        the URLs it is named by: the nodes whose pushes this node takes (besides a push
+        that `introduces` one) and the only ones it fetches a push's ancestors from."""
         log = self.node.writer.log(space)
         authority = log.authority if log is not None else None
         if authority is None:
