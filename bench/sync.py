@@ -235,7 +235,10 @@ class ServerProcess:
         self.log = data.with_suffix(".log")
         self.http = httpx.Client(base_url=self.url, timeout=60)
         self.process: subprocess.Popen[bytes] | None = None
-        init = ["init", "--data", str(data), "--public-url", public_url]
+        # On loopback, which a node reaches only when told it may; "joiner" asks for the
+        # replica, which only a node admin may do for a space the node does not hold.
+        init = ["init", "--data", str(data), "--public-url", public_url,
+                "--outbound-allow", "127.0.0.0/8", "--admin", "joiner"]  # fmt: skip
         subprocess.run([sys.executable, "-m", "p2pvalue", *init], check=True,
                        capture_output=True, env=_env())  # fmt: skip
         self.serve = ["serve", "--data", str(data), "--port", str(port),

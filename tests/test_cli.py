@@ -319,10 +319,25 @@ def test_recount_a_closed_proposal_and_refuse_an_open_one(data: Path, demo_space
     assert refused.exception.code == "proposal_not_closed"
 
 
-def test_init_lets_fediverse_requests_reach_loopback_only_when_asked(tmp_path: Path) -> None:
+def test_init_writes_the_outbound_allow_list_and_the_admins_only_when_asked(
+    tmp_path: Path,
+) -> None:
     assert invoke("init", "--data", tmp_path / "plain").exit_code == 0
-    assert invoke("init", "--data", tmp_path / "dev", "--fediverse-loopback").exit_code == 0
-    assert load_config(tmp_path / "plain").fediverse_loopback is False
-    assert load_config(tmp_path / "dev").fediverse_loopback is True
+    dev = ["--outbound-allow", "127.0.0.0/8", "--outbound-allow", "node-b.lan", "--admin", "ana"]
+    assert invoke("init", "--data", tmp_path / "dev", *dev).exit_code == 0
+    assert load_config(tmp_path / "plain").outbound_allow == ()
+    assert load_config(tmp_path / "plain").admins == ()
+    assert load_config(tmp_path / "dev").outbound_allow == ("127.0.0.0/8", "node-b.lan")
+    assert load_config(tmp_path / "dev").admins == ("ana",)
     stored = json.loads((tmp_path / "dev" / "config.json").read_text())
-    assert stored["fediverse_loopback"] is True
+    assert (stored["outbound_allow"], stored["admins"]) == (["127.0.0.0/8", "node-b.lan"], ["ana"])
+    refused = invoke("init", "--data", tmp_path / "bad", "--outbound-allow", "not a host!")
+    assert isinstance(refused.exception, P2PError) and refused.exception.code == "bad_config"
+    assert not (tmp_path / "bad").exists()
+
+
+def test_an_older_fediverse_loopback_setting_still_allows_loopback(tmp_path: Path) -> None:
+    assert invoke("init", "--data", tmp_path / "old").exit_code == 0
+    config_file = tmp_path / "old" / "config.json"
+    config_file.write_text(json.dumps({"fediverse_loopback": True}))
+    assert load_config(tmp_path / "old").outbound_allow == ("127.0.0.0/8", "::1")

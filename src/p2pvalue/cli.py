@@ -50,16 +50,24 @@ def init(
     data: DataDir = DEFAULT_DATA,
     database_url: DatabaseUrl = None,
     public_url: PublicUrl = None,
-    fediverse_loopback: Annotated[
-        bool,
+    outbound_allow: Annotated[
+        list[str] | None,
         typer.Option(
-            "--fediverse-loopback",
-            help="Let fediverse requests go to loopback addresses (local development only).",
+            "--outbound-allow",
+            help="A network (CIDR) or host name this node may send requests to although it "
+            "is not public, e.g. 127.0.0.0/8 for local development or a community LAN; "
+            "repeatable.",
         ),
-    ] = False,
+    ] = None,
+    admin: Annotated[
+        list[str] | None,
+        typer.Option("--admin", help="The username of a node admin; repeatable."),
+    ] = None,
 ) -> None:
     """Create a data folder: configuration, the node's key and the keyring for member keys."""
-    config = init_data_dir(data, database_url, public_url, fediverse_loopback=fediverse_loopback)
+    config = init_data_dir(
+        data, database_url, public_url, outbound_allow=outbound_allow or (), admins=admin or ()
+    )
     with Node(config) as node:
         typer.echo(f"node {node.did} ready in {data} ({config.url.split(':')[0]})")
 

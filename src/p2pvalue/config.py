@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import json
 import os
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import nacl.utils
 
+from p2pvalue import outbound
 from p2pvalue.errors import P2PError
 from p2pvalue.events.keys import KeyPair
 from p2pvalue.store.database import sqlite_url
@@ -27,9 +29,12 @@ class NodeConfig:
     # Where other nodes reach this one (e.g. https://node.example): announced in the spaces
     # its members belong to. None: the node does not take part in federation.
     public_url: str | None = None
-    # Whether fediverse requests (actor documents, inbox deliveries) may go to loopback
-    # addresses: for tests and local development only; never on a node others can reach.
-    fediverse_loopback: bool = False
+    # Networks (CIDR) and host names this node may send requests to although they are not
+    # public (see `outbound`): tests and local development ("127.0.0.0/8"), community
+    # networks on a private LAN. Empty: only public addresses.
+    outbound_allow: tuple[str, ...] = ()
+    # Usernames of the node's admins: they decide what the node holds (node-wide replicas).
+    admins: tuple[str, ...] = ()
     # How far from this node's clock the time of an action taken here may be (ms): an
     # author's time is a claim, and a local one far from the node's clock is refused.
     clock_skew_ms: int = 300_000
@@ -47,10 +52,14 @@ class NodeConfig:
 
 def init_data_dir(
     data_dir: Path, database_url: str | None = None, public_url: str | None = None,
-    *, fediverse_loopback: bool = False,
+    *, outbound_allow: Sequence[str] = (), admins: Sequence[str] = (),
 ) -> NodeConfig:  # fmt: skip
     """Create the folder, the node key and the keyring once; keep them if already there.
-    `fediverse_loopback` is written to the configuration when set."""
+    `outbound_allow` and `admins` are written to the configuration when given."""
+    try:
+        outbound.Policy.of(outbound_allow)
+    except ValueError as error:
+        raise P2PError("bad_config", f"outbound_allow: {error}") from None
     data_dir.mkdir(parents=True, exist_ok=True)
     for name in (NODE_KEY_FILE, KEYRING_FILE):
         path = data_dir / name
@@ -58,7 +67,7 @@ def init_data_dir(
             _write_secret(path, nacl.utils.random(32))
     config_path = data_dir / CONFIG_FILE
     given = {"database_url": database_url, "public_url": public_url and public_url.rstrip("/"),
-             "fediverse_loopback": fediverse_loopback}  # fmt: skip
+             "outbound_allow": list(outbound_allow), "admins": list(admins)}  # fmt: skip
     changes = {name: value for name, value in given.items() if value}
     if not config_path.exists() or changes:
         config = {**_stored(config_path), **changes} if config_path.exists() else changes
@@ -82,9 +91,29 @@ def load_config(
     url = public_url or stored.get("public_url")
     return NodeConfig(
         data_dir, database_url or stored.get("database_url"), url.rstrip("/") if url else None,
-        stored.get("fediverse_loopback") is True,
+        _allowed(stored, config_path), _strings(stored, "admins", config_path),
         **_skew(stored),
     )  # fmt: skip
+
+
+def _allowed(stored: dict[str, Any], config_path: Path) -> tuple[str, ...]:
+    """`outbound_allow`, each entry checked; `"fediverse_loopback": true`, its older
+    form, allows loopback."""
+    allowed = _strings(stored, "outbound_allow", config_path)
+    if stored.get("fediverse_loopback") is True:
+        allowed += outbound.LOOPBACK
+    try:
+        outbound.Policy.of(allowed)
+    except ValueError as error:
+        raise P2PError("bad_config", f"{config_path}: outbound_allow: {error}") from None
+    return allowed
+
+
+def _strings(stored: dict[str, Any], name: str, config_path: Path) -> tuple[str, ...]:
+    value = stored.get(name, [])
+    if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
+        raise P2PError("bad_config", f"{config_path}: {name} must be a list of strings")
+    return tuple(value)
 
 
 def _skew(stored: dict[str, Any]) -> dict[str, int]:

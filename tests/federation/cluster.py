@@ -18,6 +18,9 @@ import httpx
 
 STARTUP_SECONDS = 20.0
 PASSWORD = "correct horse battery"
+ADMIN = "admin"  # each node's admin: it decides which spaces the node holds
+# The nodes run on loopback, which a node reaches only when told it may (see outbound).
+INIT = ("--outbound-allow", "127.0.0.0/8", "--admin", ADMIN)
 
 
 def free_port() -> int:
@@ -48,7 +51,7 @@ class NodeProcess:
         self.log = root / f"{name}.log"
         self.http = httpx.Client(base_url=self.url, timeout=30)
         self.tokens: dict[str, str] = {}
-        self._cli("init", "--data", str(self.data), "--public-url", self.url)
+        self._cli("init", "--data", str(self.data), "--public-url", self.url, *INIT)
 
     def _cli(self, *args: str) -> None:
         subprocess.run([sys.executable, "-m", "p2pvalue", *args], check=True,
@@ -112,9 +115,13 @@ class NodeProcess:
         event: str = response.json()["id"]
         return event
 
-    def replicate(self, username: str, space: str, peer: NodeProcess) -> None:
-        body = {"space": space, "peer": peer.url}
-        asked = self.http.post("/api/v1/replicas", json=body, headers=self.auth(username))
+    def replicate(self, space: str, peer: NodeProcess | str) -> None:
+        """Have this node hold `space` from `peer` (a node or its URL), as its admin asks."""
+        if ADMIN not in self.tokens:
+            self.sign_up(ADMIN)
+        url = peer if isinstance(peer, str) else peer.url
+        body = {"space": space, "peer": url}
+        asked = self.http.post("/api/v1/replicas", json=body, headers=self.auth(ADMIN))
         assert asked.status_code == 202, asked.text
 
     def holds(self, space: str) -> bool:

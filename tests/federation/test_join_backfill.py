@@ -87,13 +87,10 @@ def test_a_joining_node_is_usable_before_its_copy_ends(
         store_raw(node, seeded)
     holder.start()
     joiner.start()
-    joiner.sign_up("dee")
     gate = Gate(holder.url, forged_line(seeded))
     try:
         with served(gate.app(), loopback()) as proxy:
-            asked = joiner.http.post("/api/v1/replicas", json={"space": space, "peer": proxy},
-                                     headers=joiner.auth("dee"))  # fmt: skip
-            assert asked.status_code == 202, asked.text
+            joiner.replicate(space, proxy)
             wait_for(gate.holding.is_set, what="the copy to ask for its first page")
             wait_for(lambda: bool(_space(joiner, space).get("sync", {}).get("recent")),
                      what="the provisional view")  # fmt: skip

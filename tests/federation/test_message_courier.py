@@ -26,6 +26,7 @@ from p2pvalue.federation.message_courier import (
     outcome_of,
 )
 from p2pvalue.node import Node
+from p2pvalue.outbound import LOOPBACK
 from p2pvalue.social.messages import open_sealed, seal, sign_message
 from p2pvalue.store import message_outbox as outbox
 from p2pvalue.store.database import writing
@@ -91,11 +92,14 @@ class Pair:
 
 
 @pytest.fixture
-def pair(node: Node, tmp_path: Path) -> Iterator[Pair]:
+def pair(tmp_path: Path, database_url: str | None) -> Iterator[Pair]:
     listener = loopback()
+    # Both nodes are on loopback, which the courier reaches only when told it may.
+    here = Node(init_data_dir(tmp_path / "here", database_url, outbound_allow=LOOPBACK),
+                password_hasher=LIGHT_HASHING)  # fmt: skip
     there = Node(init_data_dir(tmp_path / "there", public_url=url_of(listener)),
                  password_hasher=LIGHT_HASHING)  # fmt: skip
-    with there, served(create_app(there), listener) as url:
+    with here as node, there, served(create_app(there), listener) as url:
         ana = node.accounts.register("ana", PASSWORD)
         space = str(node.create_space(ana, "Makers").id)
         yield Pair(node, there, url, ana, space)

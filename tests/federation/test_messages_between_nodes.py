@@ -72,7 +72,7 @@ def test_a_message_crosses_nodes_survives_downtime_and_stays_sealed(
     north.sign_up("ana")
     ben = east.sign_up("ben")
     space = north.create_space("ana", "Seed library")
-    east.replicate("ben", space, north)
+    east.replicate(space, north)
     wait_for(lambda: east.holds(space), what="east to hold the space")
     east.act("ben", space, "member.join", {})
     wait_for(lambda: any(e["type"] == "member.home" and e["author"] == ben

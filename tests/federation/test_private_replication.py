@@ -71,8 +71,8 @@ def test_a_relay_keeps_a_private_space_it_cannot_read(cluster: list[NodeProcess]
     north.act("ana", space, "post.create", {"text": "germination notes"})
     north.act("ana", space, "member.invite", {"member": ben})
 
-    relay.replicate("operator", space, north)
-    east.replicate("ben", space, relay)
+    relay.replicate(space, north)
+    east.replicate(space, relay)
     wait_for(lambda: _texts(east, "ben", space) == ["germination notes"], what="east to read")
     assert (
         relay.http.get(f"/api/v1/spaces/{space}", headers=relay.auth("operator")).status_code == 404

@@ -39,8 +39,8 @@ def test_three_nodes_converge_through_concurrency_and_a_restart(
     east.sign_up("ben")
     cyd = west.sign_up("cyd")
     space = north.create_space("ana", "Seed library")
-    east.replicate("ben", space, north)
-    west.replicate("cyd", space, north)
+    east.replicate(space, north)
+    west.replicate(space, north)
     wait_for(lambda: east.holds(space) and west.holds(space), what="the backfills")
     east.act("ben", space, "member.join", {})
     west.act("cyd", space, "member.join", {})
@@ -85,7 +85,7 @@ def test_a_member_moves_to_another_node_with_their_key(cluster: list[NodeProcess
     north.sign_up("ana")
     ben = east.sign_up("ben")
     space = north.create_space("ana", "Tool library")
-    east.replicate("ben", space, north)
+    east.replicate(space, north)
     wait_for(lambda: east.holds(space), what="east to hold the space")
     east.act("ben", space, "member.join", {})
     wait_for(lambda: len(north.state(space)["members"]["members"]) == 2,
@@ -100,7 +100,7 @@ def test_a_member_moves_to_another_node_with_their_key(cluster: list[NodeProcess
     assert (moved.status_code, moved.json()["did"]) == (201, ben)
     west.tokens["ben"] = west.http.post("/api/v1/sessions", json={
         "username": "ben", "password": PASSWORD}).json()["token"]  # fmt: skip
-    west.replicate("ben", space, north)
+    west.replicate(space, north)
     wait_for(lambda: west.holds(space) and granted in dict(west.log_ids(space)),
              what="west to hold the space")  # fmt: skip
     announced = west.http.post("/api/v1/accounts/me/home", headers=west.auth("ben")).json()

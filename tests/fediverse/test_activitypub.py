@@ -33,6 +33,7 @@ from p2pvalue.config import init_data_dir
 from p2pvalue.events.charter import default_charter
 from p2pvalue.fediverse.keys import KEY_FILE
 from p2pvalue.node import Node
+from p2pvalue.outbound import LOOPBACK
 from p2pvalue.store import activitypub as store
 from p2pvalue.web.app import create_app
 from serving import loopback, served, url_of
@@ -91,7 +92,7 @@ def community(tmp_path: Path, database_url: str | None) -> Iterator[Community]:
     ours, theirs = loopback(), loopback()
     # The Mastodon-like server is on loopback: this node is told it may go there.
     config = init_data_dir(tmp_path / "node", database_url, public_url=url_of(ours),
-                           fediverse_loopback=True)  # fmt: skip
+                           outbound_allow=LOOPBACK)  # fmt: skip
     remote = Mastodon(url_of(theirs), {"alice": cavage.new_key(), "mallory": cavage.new_key()})
     with Node(config, password_hasher=LIGHT_HASHING, clock=MovableClock()) as node:
         app = create_app(node)

@@ -9,7 +9,6 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-import httpx
 import orjson
 import pytest
 from sqlalchemy import update
@@ -28,6 +27,7 @@ from p2pvalue.fediverse.delivery import (
     run_deliveries,
 )
 from p2pvalue.node import Node
+from p2pvalue.outbound import LOOPBACK, Outbound
 from p2pvalue.store import activitypub as store
 from p2pvalue.store.database import writing
 from p2pvalue.store.schema import ap_deliveries
@@ -55,7 +55,7 @@ class Setup:
 
     def deliver(self) -> int:
         async def once() -> int:
-            async with httpx.AsyncClient(timeout=10) as client:
+            async with Outbound(self.fediverse.outbound, timeout=10) as client:
                 return await run_deliveries(self.fediverse, client)
 
         return asyncio.run(once())
@@ -73,7 +73,7 @@ def setup(tmp_path: Path) -> Iterator[Setup]:
     """A node with a public URL (not served: only its key signs here) and a remote server."""
     theirs = loopback()
     config = init_data_dir(
-        tmp_path / "node", public_url="https://node.example", fediverse_loopback=True
+        tmp_path / "node", public_url="https://node.example", outbound_allow=LOOPBACK
     )  # the remote server is on loopback
     remote = Mastodon(url_of(theirs), {"alice": cavage.new_key(), "bob": cavage.new_key()})
     with Node(config, password_hasher=LIGHT_HASHING) as node, served(remote.app(), theirs):

@@ -2,7 +2,8 @@
 
 This is the minimal charter the log enforces; governance extends it. A role lists the event
 types its holders may emit (`"*"` for all), and the permissions that are not events
-(`doc.write`: edit live documents). Joining, requesting to join and leaving are
+(`doc.write`: edit live documents; `replica.add`: have this node replicate the space with
+another node). Joining, requesting to join and leaving are
 governed by the membership policy rather than by roles.
 """
 
@@ -22,6 +23,8 @@ from p2pvalue.events.value_types import DEFAULT_KINDS, KIND_PATTERN, ValuePolicy
 ROLE_NAME = re.compile(ROLE_PATTERN)
 KIND_NAME = re.compile(KIND_PATTERN)
 MEMBERSHIP_POLICIES = ("open", "approval", "invite")
+REPLICA_ADD = "replica.add"
+RIGHTS = PERMISSIONS | {REPLICA_ADD}  # what a role may be given besides event types
 
 
 @dataclass(frozen=True)
@@ -73,7 +76,7 @@ def _checked(parsed: CharterContent) -> Charter:
     for name, types in roles.items():
         if not ROLE_NAME.match(name):
             raise EventError("invalid_charter", f"role name {name!r} is not [a-z][a-z0-9_-]*")
-        unknown = {t for t in types if t != "*" and t not in EVENT_TYPES and t not in PERMISSIONS}
+        unknown = {t for t in types if t != "*" and t not in EVENT_TYPES and t not in RIGHTS}
         if unknown:
             raise EventError("invalid_charter", f"role {name!r} names unknown types {unknown}")
     for listed in (parsed.founder_roles, parsed.member_roles):

@@ -2,11 +2,13 @@
 
 `Messages.send` queues a message for another node in `message_outbox`, in the same
 transaction as the sender's copy; the courier POSTs each one to that node's
-`/federation/v1/messages`, signed with this node's key (RFC 9421, `NodeAuth`). The row is
+`/federation/v1/messages`, signed with this node's key (RFC 9421, `NodeAuth`), through
+`outbound` (so only to an address the node may reach). The row is
 the state, so a restarted node resumes where it stopped:
 
     queued --2xx--> delivered
     queued --4xx but 401, 408, 429--> refused      (the node will never take it)
+    queued --an address `outbound` refuses--> refused
     queued --5xx, 401, 408, 429, no answer--> queued again after a backoff
     queued --MAX_ATTEMPTS failures--> failed
 
@@ -24,7 +26,7 @@ import httpx
 import orjson
 from anyio import to_thread
 
-from p2pvalue import queues
+from p2pvalue import outbound, queues
 from p2pvalue.events.canonical import b64u
 from p2pvalue.events.event import now_ms
 from p2pvalue.federation.signatures import NodeAuth
@@ -44,6 +46,7 @@ MAX_ATTEMPTS = 34  # doubling to an hour apart: about a day of trying
 MAX_BACKOFF_S = 3600
 SEND_SECONDS = 30.0
 RETRIED_4XX = frozenset({401, 408, 429})
+MAX_ANSWER_BYTES = 256 * 1024  # an answer to a delivery is a short JSON object
 
 
 def backoff_ms(attempts: int) -> int:
@@ -73,9 +76,10 @@ class MessageCourier:
 
     def __init__(self, node: Node, *, transport: Any = None) -> None:
         self.node = node
-        self.client = httpx.AsyncClient(
-            auth=NodeAuth(node.key), timeout=SEND_SECONDS, transport=transport
-        )
+        self.client = outbound.Outbound(
+            outbound.Policy.of(node.config.outbound_allow), auth=NodeAuth(node.key),
+            timeout=SEND_SECONDS, max_bytes=MAX_ANSWER_BYTES, transport=transport,
+        )  # fmt: skip
         self._wake = asyncio.Event()
         loop = asyncio.get_running_loop()
 
@@ -113,6 +117,10 @@ class MessageCourier:
                 queued.url + PATH, content=delivery_body(queued),
                 headers={"content-type": "application/json"},
             )  # fmt: skip
+        except outbound.RefusedDestination as refused:
+            # The recipient's home is an address this node sends nothing to: never delivered.
+            await to_thread.run_sync(self._ended, queued, REFUSED, f"{refused.code}: {refused}")
+            return False
         except httpx.HTTPError as error:
             await to_thread.run_sync(self._ended, queued, None, f"{type(error).__name__}: {error}")
             return False

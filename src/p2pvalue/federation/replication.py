@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from p2pvalue.errors import NotFound, P2PError
+from p2pvalue.errors import Forbidden, NotFound, P2PError
 from p2pvalue.events.event import Event, now_ms
 from p2pvalue.ingest import Outcome
 from p2pvalue.store import events as event_store
@@ -27,6 +27,7 @@ if TYPE_CHECKING:
 
 LOG = logging.getLogger(__name__)
 HOME = "member.home"
+HOSTED = ("member", "invited")  # whose homes are the nodes of a space
 MAX_PUSH_EVENTS = 1000
 MAX_FETCH_IDS = 500
 MAX_LOG_PAGE = 5000
@@ -71,6 +72,58 @@ class Replication:
         found = homes_of(events or [])
         self._homes[space] = (version, found)
         return found
+
+    def hosts(self, space: str) -> dict[str, set[str]]:
+        """The nodes the space's log names as the home of a member or invitee, each with
+        the URLs it is named by: the nodes whose pushes this node takes (besides a push
+        that `introduces` one) and the only ones it fetches a push's ancestors from."""
+        log = self.node.writer.log(space)
+        authority = log.authority if log is not None else None
+        if authority is None:
+            return {}
+        found: dict[str, set[str]] = {}
+        for did, home in self.homes(space).items():
+            membership = authority.members.get(did)
+            if membership is not None and membership.status in HOSTED:
+                found.setdefault(home.node, set()).add(home.url)
+        return found
+
+    def check_pusher(self, sender: str, space: str, wires: Sequence[Any]) -> None:
+        """Nothing if node `sender` may push events of `space` here: the log names it (see
+        `hosts`), or the push introduces it (`introduces`); else `unknown_node` (403)."""
+        self._check_replicated(space)
+        if sender in self.hosts(space) or self.introduces(space, wires):
+            return
+        raise Forbidden("unknown_node", f"the log of {space} names {sender} as the home of "
+                        "no member or invitee")  # fmt: skip
+
+    def introduces(self, space: str, wires: Sequence[Any]) -> bool:
+        """Whether a push carries what a new member's node sends first: a `member.join` or
+        `member.request` the space's membership lets its author make, or a `member.home` by
+        a member or invitee. Its events are taken, each judged by the write path; nothing
+        is fetched from the sender unless, once they are, the log names it (`home_url`)."""
+        log = self.node.writer.log(space)
+        authority = log.authority if log is not None else None
+        if authority is None:
+            return False
+        policy = authority.charter.membership
+        open_to = {"member.join": policy == "open", "member.request": policy == "approval"}
+        for wire in wires:
+            if not isinstance(wire, dict) or wire.get("space") != space:
+                continue
+            kind, membership = wire.get("type"), authority.members.get(str(wire.get("author")))
+            hosted = membership is not None and membership.status in HOSTED
+            if (kind in open_to and (hosted or open_to[kind])) or (kind == HOME and hosted):
+                return True
+        return False
+
+    def home_url(self, space: str, sender: str, said: str | None) -> str | None:
+        """Where to fetch from node `sender`: a URL the log names it by (`said`, the one the
+        push gave, if it is one of them), or None if the log does not name it."""
+        urls = self.hosts(space).get(sender)
+        if not urls:
+            return None
+        return said.rstrip("/") if said and said.rstrip("/") in urls else sorted(urls)[0]
 
     def peers(self, space: str) -> list[str]:
         """The URLs of the other nodes that hold the space."""

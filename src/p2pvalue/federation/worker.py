@@ -1,6 +1,7 @@
 """The replication worker: delivers the durable outbox, pulls what pushes missed, backfills
 the spaces this node joins (showing them provisionally meanwhile, `federation.joining`).
-Every request is signed with the node's key (`NodeAuth`).
+Every request is signed with the node's key (`NodeAuth`) and goes through `outbound`, so
+only to addresses the node may reach, within a time and size limit.
 
 The outbox is a table, so a restarted node resumes delivery where it stopped; a failed
 delivery is tried again with exponential backoff. Anti-entropy asks each peer for its heads
@@ -21,7 +22,7 @@ import httpx
 import orjson
 from anyio import to_thread
 
-from p2pvalue import queues
+from p2pvalue import outbound, queues
 from p2pvalue.errors import EventError, NotFound
 from p2pvalue.events.event import Event, now_ms, parse_event
 from p2pvalue.federation import joining
@@ -42,6 +43,8 @@ PAGE_ATTEMPTS = 5
 MAX_ATTEMPTS = 20
 MAX_BACKOFF_S = 300
 MAX_FETCH_ROUNDS = 1000
+TIMEOUT_S = 120.0  # a whole exchange, a page of the log among them
+MAX_ANSWER_BYTES = 64 * 1024 * 1024  # a page of 5,000 events of 13 KB on average
 COPIED = ("accepted", "rejected", "duplicate")
 
 
@@ -75,7 +78,10 @@ class Replicator:
         self.node = node
         self.replication = node.replication
         self.sync_every = sync_every
-        self.client = httpx.AsyncClient(auth=NodeAuth(node.key), timeout=30, transport=transport)
+        self.client = outbound.Outbound(
+            outbound.Policy.of(node.config.outbound_allow), auth=NodeAuth(node.key),
+            timeout=TIMEOUT_S, max_bytes=MAX_ANSWER_BYTES, transport=transport,
+        )  # fmt: skip
         self.backfilling: set[str] = set()
         self.joining: dict[str, joining.Provisional] = {}  # what is shown while backfilling
         self._wake = asyncio.Event()
@@ -329,7 +335,7 @@ class Replicator:
                 response.raise_for_status()
                 return response.content, int(response.headers["p2p-last-position"])
             except httpx.HTTPError as error:
-                if attempt == PAGE_ATTEMPTS - 1:
+                if attempt == PAGE_ATTEMPTS - 1 or isinstance(error, outbound.RefusedDestination):
                     raise
                 LOG.info("log page of %s from %s failed (%s); trying again", space, url, error)
                 await asyncio.sleep(backoff_ms(attempt) / 1000)

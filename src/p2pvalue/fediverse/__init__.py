@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 from anyio import to_thread
 from cryptography.hazmat.primitives.asymmetric import rsa
 
+from p2pvalue import outbound
 from p2pvalue.errors import NotFound, P2PError
 from p2pvalue.events.event import Event, now_ms
 from p2pvalue.fediverse import activities, actors, delivery
@@ -46,8 +47,8 @@ class Fediverse:
         """Start listening to the node's write path (the actor key is made when needed)."""
         self.node = node
         self.wake: list[Callable[[], None]] = []  # what the Deliverer registers
-        self.allow_loopback = node.config.fediverse_loopback
-        self.remote = RemoteActors(self._sign_get, allow_loopback=self.allow_loopback)
+        self.outbound = outbound.Policy.of(node.config.outbound_allow)
+        self.remote = RemoteActors(self._sign_get, policy=self.outbound)
         node.writer.subscribe(self.committed)
 
     @property

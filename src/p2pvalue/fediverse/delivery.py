@@ -24,12 +24,11 @@ import httpx
 import orjson
 from anyio import to_thread
 
-from p2pvalue import queues
+from p2pvalue import outbound, queues
 from p2pvalue.errors import NotFound, P2PError
 from p2pvalue.events.event import Event, now_ms
 from p2pvalue.fediverse import activities
 from p2pvalue.fediverse.actors import ACTIVITY_JSON, is_public
-from p2pvalue.fediverse.outbound import check_url, guarded_client
 from p2pvalue.fediverse.signatures import sign
 from p2pvalue.store import activitypub as store
 from p2pvalue.store.database import writing
@@ -38,6 +37,7 @@ if TYPE_CHECKING:
     from p2pvalue.fediverse import Fediverse
 
 LOG = logging.getLogger(__name__)
+MAX_ANSWER_BYTES = 256 * 1024  # an inbox answers a delivery briefly, if at all
 ERASE = "content.erase"
 DUE_AT_ONCE = 200
 PARALLEL = 8
@@ -110,7 +110,7 @@ def _erased_post(fediverse: Fediverse, event_id: str, author: str) -> str | None
     return event_id if (stored.type, stored.author) == (activities.POST, author) else None
 
 
-async def run_deliveries(fediverse: Fediverse, client: httpx.AsyncClient) -> int:
+async def run_deliveries(fediverse: Fediverse, client: outbound.Outbound) -> int:
     """Send every due delivery, a few at a time; how many were delivered."""
     due = await to_thread.run_sync(_due, fediverse)
     limit = asyncio.Semaphore(PARALLEL)
@@ -122,9 +122,9 @@ async def run_deliveries(fediverse: Fediverse, client: httpx.AsyncClient) -> int
     return sum(await asyncio.gather(*(one(d) for d in due)))
 
 
-async def _send(fediverse: Fediverse, client: httpx.AsyncClient, delivery: store.Delivery) -> bool:
+async def _send(fediverse: Fediverse, client: outbound.Outbound, delivery: store.Delivery) -> bool:
     try:
-        await check_url(delivery.inbox, allow_loopback=fediverse.allow_loopback)
+        await outbound.check_url(delivery.inbox, fediverse.outbound)
     except P2PError as refused:
         await to_thread.run_sync(_failed, fediverse, delivery, refused.code, False)
         return False
@@ -136,6 +136,9 @@ async def _send(fediverse: Fediverse, client: httpx.AsyncClient, delivery: store
     headers = {**signed, "Content-Type": ACTIVITY_JSON, "Accept": ACTIVITY_JSON}
     try:
         response = await client.post(delivery.inbox, content=delivery.body, headers=headers)
+    except outbound.RefusedDestination as refused:
+        await to_thread.run_sync(_failed, fediverse, delivery, refused.code, False)
+        return False
     except httpx.HTTPError as error:
         await to_thread.run_sync(_failed, fediverse, delivery, f"{type(error).__name__}: {error}",
                                  True)  # fmt: skip
@@ -176,12 +179,10 @@ class Deliverer:
 
     def __init__(self, fediverse: Fediverse, *, transport: Any = None) -> None:
         self.fediverse = fediverse
-        if transport is None:
-            self.client = guarded_client(
-                allow_loopback=fediverse.allow_loopback, timeout=SEND_SECONDS
-            )
-        else:
-            self.client = httpx.AsyncClient(timeout=SEND_SECONDS, transport=transport)
+        self.client = outbound.Outbound(
+            fediverse.outbound, timeout=SEND_SECONDS, max_bytes=MAX_ANSWER_BYTES,
+            transport=transport,
+        )  # fmt: skip
         self._wake = asyncio.Event()
         loop = asyncio.get_running_loop()
 

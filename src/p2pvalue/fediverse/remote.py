@@ -1,8 +1,9 @@
 """Other servers' actors, as far as this node needs them: the key a signature names, the
 actor that owns it and that actor's inboxes. Fetched with a signed GET (instances in
 authorized-fetch mode ask for one) and cached for an hour. Every URL fetched, and the
-actor's inboxes, must pass `outbound.check_url`: no request goes to this node's own or
-private network on an actor's word."""
+actor's inboxes, must pass `outbound.check_url`, and every request goes through
+`outbound.Outbound`: no request goes to this node's own or private network on an actor's
+word."""
 
 from __future__ import annotations
 
@@ -20,8 +21,8 @@ import orjson
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
+from p2pvalue import outbound
 from p2pvalue.errors import Unauthorized
-from p2pvalue.fediverse.outbound import check_url, guarded_client
 from p2pvalue.fediverse.signatures import sign
 
 LOG = logging.getLogger(__name__)
@@ -72,12 +73,12 @@ class RemoteActors:
 
     def __init__(
         self, signer: Callable[[str], dict[str, str]], *, cache_seconds: float = CACHE_SECONDS,
-        allow_loopback: bool = False,
+        policy: outbound.Policy | None = None,
     ) -> None:  # fmt: skip
-        """`allow_loopback` lets requests go to loopback addresses (tests, development)."""
+        """`policy`: the addresses requests may go to besides public ones (the node's)."""
         self.signer = signer
         self.cache_seconds = cache_seconds
-        self.allow_loopback = allow_loopback
+        self.policy = policy or outbound.Policy()
         self._cache: OrderedDict[str, tuple[float, RemoteActor]] = OrderedDict()
 
     async def by_key(self, key_id: str, *, fresh: bool = False) -> RemoteActor:
@@ -118,7 +119,7 @@ class RemoteActors:
     async def _check(self, url: str) -> None:
         """Refuse a URL no request may go to (`forbidden_url`, `forbidden_address`)."""
         try:
-            await check_url(url, allow_loopback=self.allow_loopback)
+            await outbound.check_url(url, self.policy)
         except OSError as error:
             LOG.info("the host of %s does not resolve: %r", url, error)
             raise _unknown(f"{url} cannot be fetched") from None
@@ -127,14 +128,14 @@ class RemoteActors:
         await self._check(url)
         headers = {"Accept": ACCEPT, **self.signer(url)}
         try:
-            async with guarded_client(
-                allow_loopback=self.allow_loopback, timeout=FETCH_SECONDS
+            async with outbound.Outbound(
+                self.policy, timeout=FETCH_SECONDS, max_bytes=MAX_DOCUMENT_BYTES
             ) as http:
                 response = await http.get(url, headers=headers)
         except httpx.HTTPError as error:
             LOG.info("fetching the actor document %s failed: %r", url, error)
             raise _unknown(f"{url} cannot be fetched") from None
-        if response.status_code != 200 or len(response.content) > MAX_DOCUMENT_BYTES:
+        if response.status_code != 200:
             # The status stays in the log: told to the sender, it would let anyone probe
             # what answers where on this node's network.
             LOG.info("the actor document %s answered %d", url, response.status_code)

@@ -2,7 +2,9 @@
 node (RFC 9421, `federation.signatures`), every refusal logged.
 
 - `POST /spaces/{space}/events` takes pushed events through the write path, one outcome
-  each; if some wait for ancestors, the sender is asked for them at once.
+  each, from a node the space's log names (`Replication.check_pusher`), checked before
+  anything is fetched; if some wait for ancestors, the sender is asked for them at once,
+  at a URL the log names it by.
 - `GET /spaces/{space}/heads`, `GET /spaces/{space}/events?id=…` and
   `GET /spaces/{space}/log?after=&limit=` serve anti-entropy, missing ancestors and backfill
   as JSON lines of canonical events; `GET /spaces/{space}/log?before=` and
@@ -24,9 +26,10 @@ from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
 
+from p2pvalue import outbound
 from p2pvalue.errors import NotFound, P2PError
 from p2pvalue.events.types import EVENT_ID_PATTERN
-from p2pvalue.federation import joining
+from p2pvalue.federation import joining, peering
 from p2pvalue.federation.signatures import signed_sender
 from p2pvalue.node import Node
 from p2pvalue.web.auth import AccountDep, NodeDep
@@ -73,7 +76,9 @@ async def _sender(request: Request) -> str:
 
 @router.post("/events")
 async def receive_events(space_id: str, request: Request, node: NodeDep) -> JSONResponse:
-    """Events another node pushes, `{"from": its URL, "events": [...]}`: an outcome each."""
+    """Events a node the space's log names pushes, `{"from": its URL, "events": [...]}`: an
+    outcome each. Missing ancestors are fetched from the sender at once, at a URL the log
+    names it by, never at one only the push gives."""
     sender = await _sender(request)
     try:
         body = orjson.loads(await request.body())
@@ -81,16 +86,21 @@ async def receive_events(space_id: str, request: Request, node: NodeDep) -> JSON
         raise P2PError("malformed_json", "the body is not valid JSON") from None
     if not isinstance(body, dict) or not isinstance(body.get("events"), list):
         raise P2PError("invalid_request", 'a push is {"from": url, "events": [...]}', 422)
-    origin = body.get("from") if isinstance(body.get("from"), str) else None
-    outcomes = await run_in_threadpool(
-        node.replication.receive, origin or sender, space_id, body["events"]
-    )
+    said = body.get("from") if isinstance(body.get("from"), str) else None
+    try:
+        await run_in_threadpool(node.replication.check_pusher, sender, space_id, body["events"])
+    except P2PError as error:
+        LOG.warning("refused a push of %s from %s: %s", space_id, sender, error.code)
+        raise
+    outcomes = await run_in_threadpool(node.replication.receive, sender, space_id, body["events"])
     for outcome in outcomes:
         if outcome.status == "refused":
             LOG.warning("refused an event from %s: %s %s", sender, outcome.code, outcome.message)
-    if origin and any(o.status == "pending" for o in outcomes):
-        replicator = request.app.state.replicator
-        replicator.soon(replicator.pull(origin, space_id))
+    if any(o.status == "pending" for o in outcomes):
+        origin = await run_in_threadpool(node.replication.home_url, space_id, sender, said)
+        if origin is not None:
+            replicator = request.app.state.replicator
+            replicator.soon(replicator.pull(origin, space_id))
     return JSONResponse({"outcomes": [o.as_dict() for o in outcomes]})
 
 
@@ -153,12 +163,22 @@ class Replica(BaseModel):
 
 
 @replicas.post("", status_code=202)
-async def replicate(body: Replica, request: Request, account: AccountDep) -> dict[str, Any]:
-    """Hold a space from another node here too (so a member of this node can join it): its
-    log is copied in the background, the space shown provisionally meanwhile
-    (`GET /api/v1/spaces/{id}` has `sync` until the copy ends)."""
+async def replicate(
+    body: Replica, request: Request, node: NodeDep, account: AccountDep
+) -> dict[str, Any]:
+    """Hold a space from another node here too, or replicate a space held here with one
+    more node: its log is copied in the background, the space shown provisionally
+    meanwhile (`GET /api/v1/spaces/{id}` has `sync` until the copy ends). A space held
+    here needs the charter's `replica.add` right, one not held yet a node admin; the peer
+    must be an address this node sends requests to."""
+    await run_in_threadpool(peering.check_may_add_peer, node, account, body.space)
+    peer = body.peer.rstrip("/")
+    try:
+        await outbound.check_url(peer, outbound.Policy.of(node.config.outbound_allow))
+    except OSError:
+        raise P2PError("unknown_host", f"the host of {peer} does not resolve", 422) from None
     replicator = request.app.state.replicator
-    replicator.soon(replicator.backfill(body.peer.rstrip("/"), body.space))
+    replicator.soon(replicator.backfill(peer, body.space))
     return {"space": body.space, "peer": body.peer, "status": "backfilling"}
 
 
