@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +21,31 @@ DATABASE_FILE = "p2pvalue.db"
 
 
 @dataclass(frozen=True)
+class Rate:
+    """A token bucket: up to `burst` requests at once, refilled at `per_minute`."""
+
+    burst: int
+    per_minute: float
+
+
+@dataclass(frozen=True)
+class RateLimits:
+    """How fast one account, address, username or verified node may ask (`web.limits`);
+    generous for a person at a browser, tight for a script. Tests tighten them."""
+
+    writes_per_account: Rate = Rate(120, 120)
+    writes_per_ip: Rate = Rate(600, 1200)
+    logins_per_ip: Rate = Rate(30, 20)
+    logins_per_username: Rate = Rate(10, 6)
+    federation_per_node: Rate = Rate(200, 3000)
+    federation_per_ip: Rate = Rate(400, 6000)
+    # Events the log refuses or rejects, by the key that signed them and the node they
+    # came from: an honest member seldom has one, a flood has thousands.
+    refused_per_author: Rate = Rate(20, 6)
+    refused_per_node: Rate = Rate(100, 60)
+
+
+@dataclass(frozen=True)
 class NodeConfig:
     data_dir: Path
     database_url: str | None = None
@@ -30,6 +55,7 @@ class NodeConfig:
     # Whether fediverse requests (actor documents, inbox deliveries) may go to loopback
     # addresses: for tests and local development only; never on a node others can reach.
     fediverse_loopback: bool = False
+    limits: RateLimits = field(default_factory=RateLimits)
 
     @property
     def url(self) -> str:

@@ -8,14 +8,14 @@ node (RFC 9421, `federation.signatures`), every refusal logged.
   as JSON lines of canonical events; `GET /spaces/{space}/log?before=` and
   `GET /spaces/{space}/summary` what a node copying the space shows meanwhile.
 
-A node that sends too many requests is slowed down with 429 `rate_limited`.
+A node (or an address) that sends too many requests is slowed down with 429 `rate_limited`
+and a `Retry-After` (`web.limits`).
 """
 
 from __future__ import annotations
 
 import gzip
 import logging
-import time
 from typing import Annotated, Any
 
 import orjson
@@ -30,31 +30,12 @@ from p2pvalue.federation import joining
 from p2pvalue.federation.signatures import signed_sender
 from p2pvalue.node import Node
 from p2pvalue.web.auth import AccountDep, NodeDep
+from p2pvalue.web.limits import RateLimited, check_node
 
 router = APIRouter(prefix="/federation/v1/spaces/{space_id}", tags=["federation"])
 replicas = APIRouter(prefix="/api/v1/replicas", tags=["federation"])
 LOG = logging.getLogger(__name__)
 NDJSON = "application/x-ndjson"
-RATE_PER_S = 50.0
-BURST = 200.0
-
-
-class RateLimit:
-    """A token bucket per sending node."""
-
-    def __init__(self, rate: float = RATE_PER_S, burst: float = BURST) -> None:
-        self.rate, self.burst = rate, burst
-        self.buckets: dict[str, tuple[float, float]] = {}
-
-    def take(self, sender: str) -> bool:
-        now = time.monotonic()
-        tokens, then = self.buckets.get(sender, (self.burst, now))
-        tokens = min(self.burst, tokens + (now - then) * self.rate)
-        if tokens < 1:
-            self.buckets[sender] = (tokens, now)
-            return False
-        self.buckets[sender] = (tokens - 1, now)
-        return True
 
 
 async def _sender(request: Request) -> str:
@@ -64,10 +45,11 @@ async def _sender(request: Request) -> str:
     except P2PError as error:
         LOG.warning("refused %s %s: %s", request.method, request.url.path, error.code)
         raise
-    limits: RateLimit = request.app.state.federation_limits
-    if not limits.take(sender):
+    try:
+        check_node(request, sender)
+    except RateLimited:
         LOG.warning("rate-limited %s on %s", sender, request.url.path)
-        raise P2PError("rate_limited", "too many requests from your node: slow down", 429)
+        raise
     return sender
 
 

@@ -47,6 +47,18 @@ def render(
     return response
 
 
+def slow_down(
+    request: Request, message: str, retry_after: int, headers: Mapping[str, str]
+) -> HTMLResponse:
+    """The page a person sees when they (or their address) asked too often: 429."""
+    response = templates.TemplateResponse(
+        request, "slow_down.html", {"account": None, "reason": message,
+                                    "retry_after": retry_after}, status_code=429,
+    )  # fmt: skip
+    response.headers.update(headers)
+    return response
+
+
 def _logged_in(account: Account, node: NodeDep, to: str = "/") -> Response:
     token = node.accounts.open_session(account, "cookie")
     response = RedirectResponse(to, status_code=303)
