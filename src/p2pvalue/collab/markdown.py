@@ -8,7 +8,8 @@ Rendering is bounded, since any member's text is rendered for every reader: a te
 rendered once and then served from a cache keyed by its hash, and a text the parser could
 spend long on (longer than `MAX_MARKDOWN` characters or `MAX_LINES` lines, or with more
 markup characters than `MAX_MARKS`, or more brackets than `MAX_BRACKETS`, where the
-parser's link search is quadratic) is shown as plain text, its paragraphs kept. bench/render.py measures the worst.
+parser's link search is quadratic) is shown as plain text, its paragraphs kept.
+bench/render.py measures the worst.
 """
 
 from __future__ import annotations
