@@ -43,6 +43,11 @@ from p2pvalue.store.schema import spaces
 from p2pvalue.verifier import SignatureChecker
 
 MAX_HELD_PER_SPACE = 1000
+# One sender (a verified node, an account) may fill at most this share of the buffer, in
+# all spaces together; and a held event whose ancestors do not follow in this time is
+# dropped (the sender, or anti-entropy, brings it again with them).
+MAX_HELD_PER_ORIGIN = 200
+HELD_FOR_MS = 10 * 60 * 1000
 LOG = logging.getLogger(__name__)
 # Hears each committed batch, and the node it came from (None: from this node's own side).
 Listener = Callable[[Sequence[Event], str | None], None]
@@ -187,11 +192,15 @@ class WritePath:
         self._listeners.append(listener)
 
     def ingest(
-        self, wires: Iterable[Any], *, hold_missing: bool = False, origin: str | None = None
-    ) -> list[Outcome]:
+        self, wires: Iterable[Any], *, hold_missing: bool = False, origin: str | None = None,
+        held_by: str | None = None,
+    ) -> list[Outcome]:  # fmt: skip
         """Take a batch of wire events; one outcome per event, in the same order. `origin`
-        names the node that sent them, for listeners (None: this node's own)."""
-        return self.commit(self.read(wires), hold_missing=hold_missing, origin=origin)
+        names the node that sent them, for listeners (None: this node's own); events held
+        for missing ancestors count against `held_by` (the verified sender; else `origin`)."""
+        return self.commit(
+            self.read(wires), hold_missing=hold_missing, origin=origin, held_by=held_by
+        )
 
     def read(self, wires: Iterable[Any]) -> Arrivals:
         """The first step of `ingest`: read a batch and send its signatures to be verified,
@@ -200,16 +209,18 @@ class WritePath:
             return Arrivals(wires, self._signatures)
 
     def commit(
-        self, arrivals: Arrivals, *, hold_missing: bool = False, origin: str | None = None
-    ) -> list[Outcome]:
+        self, arrivals: Arrivals, *, hold_missing: bool = False, origin: str | None = None,
+        held_by: str | None = None,
+    ) -> list[Outcome]:  # fmt: skip
         """The rest of `ingest`: verify, link, authorize, append and project a batch in one
         transaction, then tell the listeners; one outcome per event, in order."""
+        hold = (held_by or origin or "")[:200] if hold_missing else None
         with _Collection.paused(), self._lock:
-            committed = self._commit(arrivals, hold_missing)
+            committed = self._commit(arrivals, hold)
         self._notify(committed, origin)
         return [o for o in arrivals.outcomes if o is not None]
 
-    def _commit(self, arrivals: Arrivals, hold: bool) -> list[Event]:
+    def _commit(self, arrivals: Arrivals, hold: str | None) -> list[Event]:
         """Apply a batch in one write transaction; retried once if another worker wrote the
         same events first (the retry finds them as duplicates)."""
         for attempt in (1, 2):
@@ -345,14 +356,15 @@ class WritePath:
             cached = self._logs[space] = _load(conn, space)
         return cached
 
-    def _apply(self, conn: Connection, arrivals: Arrivals, hold_missing: bool) -> list[Event]:
+    def _apply(self, conn: Connection, arrivals: Arrivals, hold: str | None) -> list[Event]:
+        """`hold`: whom events missing ancestors are held for (None: refuse them)."""
         known = store.known_ids(conn, arrivals.ids)
         batches: dict[str, _SpaceBatch] = {}
         for index, event in arrivals:
             batch = batches.get(event.space)
             if batch is None:
                 batch = batches[event.space] = _SpaceBatch(self._log(conn, event.space))
-            arrivals.outcomes[index] = self._admit(conn, batch, event, known, hold_missing)
+            arrivals.outcomes[index] = self._admit(conn, batch, event, known, hold)
         committed = []
         for space, batch in batches.items():
             if batch.log is None:
@@ -375,8 +387,9 @@ class WritePath:
         return committed
 
     def _admit(
-        self, conn: Connection, batch: _SpaceBatch, event: Event, known: set[str], hold: bool
-    ) -> Outcome:
+        self, conn: Connection, batch: _SpaceBatch, event: Event, known: set[str],
+        hold: str | None,
+    ) -> Outcome:  # fmt: skip
         if event.id in known or (batch.log is not None and event.id in batch.log.entries):
             return Outcome("duplicate", event.id, event.space, http_status=200)
         if batch.log is None and event.type == "space.create":
@@ -387,8 +400,8 @@ class WritePath:
             log_type = SpaceLog if event.readable else SealedLog
             batch.log = log_type(event.space, private=event.sealed)
         if batch.log is None:
-            if hold:
-                return self._hold(conn, event, [event.space])
+            if hold is not None:
+                return self._hold(conn, event, [event.space], hold)
             return Outcome.refused(
                 EventError("unknown_space", "this node holds no such space", 404), event
             )
@@ -398,8 +411,8 @@ class WritePath:
         except EventError as error:
             return Outcome.refused(error, event)
         if missing:
-            if hold:
-                return self._hold(conn, event, missing)
+            if hold is not None:
+                return self._hold(conn, event, missing, hold)
             return Outcome.refused(
                 EventError("unknown_prev", f"prev names unknown {missing[0]}"), event
             )
@@ -470,13 +483,20 @@ class WritePath:
         store.set_plain(conn, [(e.id, canonical(dict(e.content))) for e in opened if e.opened])
         return SpaceLog.from_entries(sealed.space, map(entry_of, opened), private=True)
 
-    def _hold(self, conn: Connection, event: Event, missing: list[str]) -> Outcome:
+    def _hold(self, conn: Connection, event: Event, missing: list[str], origin: str) -> Outcome:
+        """Keep an event until its ancestors come, within the buffer's bounds: per space,
+        per sender (but this node's own imports, `origin` ""), and for `HELD_FOR_MS`
+        (expired ones are dropped first)."""
         if store.is_held(conn, event.id):
             return Outcome("pending", event.id, event.space, http_status=202)
+        store.expire_held(conn, now_ms() - HELD_FOR_MS)
         if store.held_count(conn, event.space) >= MAX_HELD_PER_SPACE:
             error = EventError("too_many_pending", "too many events wait for ancestors here", 429)
             return Outcome.refused(error, event)
-        store.hold(conn, event, missing)
+        if origin and store.held_from(conn, origin) >= MAX_HELD_PER_ORIGIN:
+            message = "too many of your events wait for ancestors here"
+            return Outcome.refused(EventError("too_many_pending", message, 429), event)
+        store.hold(conn, event, missing, origin)
         return Outcome(
             "pending",
             event.id,
@@ -513,7 +533,7 @@ class WritePath:
                     store.relink(conn, event_id, missing)
                 else:
                     store.release(conn, [event_id])
-                    outcome = self._admit(conn, batch, event, set(), hold=False)
+                    outcome = self._admit(conn, batch, event, set(), hold=None)
                     if outcome.status == "accepted":
                         arrived.add(event_id)
                     elif outcome.status == "refused":

@@ -288,9 +288,10 @@ class Node:
             raise P2PError(reason, VALUE_REFUSALS.get(reason, reason), 422)
 
     def ingest(
-        self, wires: list[Any], *, hold_missing: bool = False, origin: str | None = None
-    ) -> list[Outcome]:
-        return self.writer.ingest(wires, hold_missing=hold_missing, origin=origin)
+        self, wires: list[Any], *, hold_missing: bool = False, origin: str | None = None,
+        held_by: str | None = None,
+    ) -> list[Outcome]:  # fmt: skip
+        return self.writer.ingest(wires, hold_missing=hold_missing, origin=origin, held_by=held_by)
 
     def spaces(self, viewer: str | None = None, *, everyone: bool = False) -> list[SpaceSummary]:
         """The spaces this node reads (not those it keeps sealed for others), in founding

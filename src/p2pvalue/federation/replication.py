@@ -103,13 +103,16 @@ class Replication:
         with writing(self.node.engine) as conn:
             store.add_peer(conn, space, url.rstrip("/"), now_ms())
 
-    def receive(self, origin: str, space: str, wires: list[Any]) -> list[Outcome]:
-        """Take events another node pushed: each through the write path, or refused alone."""
+    def receive(
+        self, origin: str, space: str, wires: list[Any], sender: str | None = None
+    ) -> list[Outcome]:
+        """Take events another node pushed: each through the write path, or refused alone;
+        those held for missing ancestors count against `sender`, the verified node."""
         self._check_replicated(space)
         if len(wires) > MAX_PUSH_EVENTS:
             raise P2PError("too_many_events", f"at most {MAX_PUSH_EVENTS} events a push", 413)
         ours = [w for w in wires if isinstance(w, dict) and w.get("space", w.get("id")) == space]
-        outcomes = iter(self.node.ingest(ours, hold_missing=True, origin=origin))
+        outcomes = iter(self.node.ingest(ours, hold_missing=True, origin=origin, held_by=sender))
         return [
             next(outcomes) if isinstance(w, dict) and w.get("space", w.get("id")) == space
             else Outcome("refused", None, None, "wrong_space", f"not an event of {space}", 422)

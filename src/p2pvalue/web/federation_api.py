@@ -65,7 +65,7 @@ async def receive_events(space_id: str, request: Request, node: NodeDep) -> JSON
         raise P2PError("invalid_request", 'a push is {"from": url, "events": [...]}', 422)
     origin = body.get("from") if isinstance(body.get("from"), str) else None
     outcomes = await run_in_threadpool(
-        node.replication.receive, origin or sender, space_id, body["events"]
+        node.replication.receive, origin or sender, space_id, body["events"], sender
     )
     for outcome in outcomes:
         if outcome.status == "refused":
