@@ -39,6 +39,7 @@ from p2pvalue.governing import GOVERNANCE_TYPES, Governance
 from p2pvalue.ingest import Outcome, WritePath
 from p2pvalue.privacy.keyring import Keyring
 from p2pvalue.privacy.spaces import PrivateSpaces
+from p2pvalue.rates import Limiter
 from p2pvalue.rights import erasure
 from p2pvalue.social import Social
 from p2pvalue.social.messages import Messages
@@ -49,6 +50,8 @@ from p2pvalue.store.schema import events as events_table
 from p2pvalue.store.schema import members, spaces
 
 READERS = ("member", "invited")  # who may read a private space: they hold its key
+REFUSED = frozenset({"refused", "rejected"})
+TOO_MANY_REFUSED = "too many of your events were refused: wait before trying again"
 
 
 @dataclass(frozen=True)
@@ -89,6 +92,7 @@ class Node:
     def _wire(self, config: NodeConfig, password_hasher: PasswordHasher | None) -> None:
         migrate(self.engine)
         self.key = config.node_key()
+        self.limiter = Limiter(config.limits)  # how often accounts, addresses, nodes may ask
         self.accounts = Accounts(self.engine, config.keyring(), password_hasher)
         self.writer = WritePath(self.engine, Keyring(config.keyring(), self._member_key))
         self._homed: set[tuple[str, str]] = set()  # (space, did) known to live here
@@ -158,6 +162,7 @@ class Node:
         A value action the ledger would void (a review of one's own claim, evidence claimed
         twice, a payout beyond the balance, …) is refused here and nothing is stored.
         """
+        self.limiter.guard("refused_per_author", account.did, TOO_MANY_REFUSED)
         ts = now_ms() if ts is None else ts
         if type in VALUE_TYPES:
             self._precheck_value(account, space, type, content, ts)
@@ -170,6 +175,7 @@ class Node:
             parse_content(type, content)
             erasure.check_request(self, account, space, content)
         outcome = self.writer.act(self.accounts.key_of(account), space, type, content, ts)
+        self.count_refused("refused_per_author", account.did, [outcome])
         if outcome.status == "accepted" and type != "member.home":
             self._announce_home(account, space)
         return outcome
@@ -292,6 +298,20 @@ class Node:
         held_by: str | None = None,
     ) -> list[Outcome]:  # fmt: skip
         return self.writer.ingest(wires, hold_missing=hold_missing, origin=origin, held_by=held_by)
+
+    def submit(self, account: Account, wires: list[Any]) -> list[Outcome]:
+        """Events signed elsewhere that `account` hands in, ingested as they are; an account
+        whose events keep being refused or rejected is slowed down (RateLimited)."""
+        self.limiter.guard("refused_per_author", account.did, TOO_MANY_REFUSED)
+        outcomes = self.ingest(wires)
+        self.count_refused("refused_per_author", account.did, outcomes)
+        return outcomes
+
+    def count_refused(self, kind: str, key: str, outcomes: list[Outcome]) -> None:
+        """Spend `key`'s allowance of refused and rejected events (`RateLimits.<kind>`)."""
+        refused = sum(outcome.status in REFUSED for outcome in outcomes)
+        if refused:
+            self.limiter.spend(kind, key, refused)
 
     def spaces(self, viewer: str | None = None, *, everyone: bool = False) -> list[SpaceSummary]:
         """The spaces this node reads (not those it keeps sealed for others), in founding

@@ -30,6 +30,7 @@ HOME = "member.home"
 MAX_PUSH_EVENTS = 1000
 MAX_FETCH_IDS = 500
 MAX_LOG_PAGE = 5000
+TOO_MANY_REFUSED = "too many of your node's events were refused: wait before pushing again"
 
 
 @dataclass(frozen=True)
@@ -111,8 +112,13 @@ class Replication:
         self._check_replicated(space)
         if len(wires) > MAX_PUSH_EVENTS:
             raise P2PError("too_many_events", f"at most {MAX_PUSH_EVENTS} events a push", 413)
+        if sender is not None:
+            self.node.limiter.guard("refused_per_node", sender, TOO_MANY_REFUSED)
         ours = [w for w in wires if isinstance(w, dict) and w.get("space", w.get("id")) == space]
-        outcomes = iter(self.node.ingest(ours, hold_missing=True, origin=origin, held_by=sender))
+        taken = self.node.ingest(ours, hold_missing=True, origin=origin, held_by=sender)
+        if sender is not None:
+            self.node.count_refused("refused_per_node", sender, taken)
+        outcomes = iter(taken)
         return [
             next(outcomes) if isinstance(w, dict) and w.get("space", w.get("id")) == space
             else Outcome("refused", None, None, "wrong_space", f"not an event of {space}", 422)

@@ -45,7 +45,7 @@ from p2pvalue.web import (
     value_api,
     value_pages,
 )
-from p2pvalue.web.limits import Limiter, RateLimited, rate_limits
+from p2pvalue.web.limits import RateLimited, rate_limits
 from p2pvalue.web.private_guard import private_spaces
 
 MAX_REQUEST_BYTES = 1024 * 1024
@@ -123,7 +123,6 @@ def create_app(
     )  # fmt: skip
     app.state.node = node
     app.state.fediverse = node.fediverse
-    app.state.limiter = Limiter(node.config.limits)
     app.include_router(api.router)
     app.include_router(value_api.router)
     app.include_router(governance_api.router)

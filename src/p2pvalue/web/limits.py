@@ -6,77 +6,29 @@ One app-wide dependency (`rate_limits`) sorts every request: logins are counted 
 address and per username, federation requests per address (and, once their signature is
 verified, per node: `check_node`), every other write (POST, PUT, PATCH, DELETE) per address
 and per account. Over a limit is 429 `rate_limited` with a `Retry-After` header; a page
-shows the same as a sentence. Buckets live in memory, one set per running app: enough for
-one process (several workers each count on their own, which only loosens the limits).
+shows the same as a sentence. The buckets are the node's (`rates.Limiter`), in memory:
+enough for one process (several workers each count on their own, which only loosens the
+limits).
 """
 
 from __future__ import annotations
 
-import math
-import threading
-import time
-from collections import OrderedDict
-from collections.abc import Callable
 from typing import Any
 
 from starlette.requests import HTTPConnection, Request
 
-from p2pvalue.config import Rate, RateLimits
 from p2pvalue.errors import P2PError
+from p2pvalue.rates import Limiter, RateLimited
+from p2pvalue.node import Node
 from p2pvalue.web.auth import SAFE_METHODS, optional_account
 
-MAX_KEYS = 100_000  # per kind; the least recently used bucket is forgotten beyond it
+__all__ = ["Limiter", "RateLimited", "check_node", "rate_limits"]
 LOGIN_PATHS = frozenset({"/login", "/api/v1/sessions"})
 
 
-class RateLimited(P2PError):
-    """Too many requests from one account, address, username or node."""
-
-    status = 429
-
-    def __init__(self, retry_after: int, message: str) -> None:
-        super().__init__("rate_limited", message)
-        self.retry_after = retry_after
-
-
-class Limiter:
-    """Token buckets by kind and key, thread-safe; `limits` may be replaced by tests."""
-
-    def __init__(self, limits: RateLimits, clock: Callable[[], float] = time.monotonic) -> None:
-        self.limits = limits
-        self._clock = clock
-        self._lock = threading.Lock()
-        self._buckets: dict[str, OrderedDict[str, tuple[float, float]]] = {}
-
-    def check(self, kind: str, key: str, message: str) -> None:
-        """Take one request of `key` from its bucket of `kind` (a `RateLimits` field);
-        RateLimited, saying when to try again, if the bucket is empty."""
-        wait = self.take(kind, key)
-        if wait is not None:
-            raise RateLimited(wait, message)
-
-    def take(self, kind: str, key: str) -> int | None:
-        """Take one token; None if there was one, else the seconds until there is."""
-        rate: Rate = getattr(self.limits, kind)
-        now = self._clock()
-        with self._lock:
-            buckets = self._buckets.setdefault(kind, OrderedDict())
-            tokens, then = buckets.pop(key, (float(rate.burst), now))
-            tokens = min(float(rate.burst), tokens + (now - then) * rate.per_minute / 60)
-            if tokens >= 1:
-                buckets[key] = (tokens - 1, now)
-                wait = None
-            else:
-                buckets[key] = (tokens, now)
-                wait = max(1, math.ceil((1 - tokens) * 60 / rate.per_minute))
-            while len(buckets) > MAX_KEYS:
-                buckets.popitem(last=False)
-        return wait
-
-
 def limiter_of(connection: HTTPConnection) -> Limiter:
-    limiter: Limiter = connection.app.state.limiter
-    return limiter
+    node: Node = connection.app.state.node
+    return node.limiter
 
 
 def address_of(connection: HTTPConnection) -> str:

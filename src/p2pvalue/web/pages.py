@@ -19,6 +19,7 @@ from p2pvalue.events.authority import Authority
 from p2pvalue.events.event import Event
 from p2pvalue.federation.joining import Provisional
 from p2pvalue.ingest import Outcome
+from p2pvalue.rates import RateLimited
 from p2pvalue.web.auth import COOKIE, AccountDep, MaybeAccountDep, NodeDep
 from p2pvalue.web.federation_api import provisional_of
 
@@ -231,6 +232,8 @@ def act_and_return(
     try:
         outcome = node.act(account, space, type, content)
         problem = outcome.message if outcome.status in ("rejected", "refused") else None
+    except RateLimited:
+        raise  # answered 429 with Retry-After, as a page (web.app)
     except P2PError as error:
         problem = error.message
     return back_with(back, problem)
@@ -275,6 +278,8 @@ def acted(
     try:
         outcome = call()
         problem = problem_of(outcome, meanings)
+    except RateLimited:
+        raise
     except P2PError as error:
         problem = flash_of(error.code, error.message, meanings)
     if problem is None and to is not None and outcome is not None and outcome.id:
