@@ -370,11 +370,13 @@ class Node:
             ]
 
     def events(
-        self, space_id: str, *, after: int = -1, limit: int = 50, newest_first: bool = False
-    ) -> list[store.StoredEvent]:
+        self, space_id: str, *, after: int = -1, limit: int = 50, newest_first: bool = False,
+        accepted_only: bool = False,
+    ) -> list[store.StoredEvent]:  # fmt: skip
         self.space(space_id)
         with self.engine.begin() as conn:
-            return store.page(conn, space_id, after=after, limit=limit, newest_first=newest_first)
+            return store.page(conn, space_id, after=after, limit=limit,
+                              newest_first=newest_first, accepted_only=accepted_only)  # fmt: skip
 
     def event(self, event_id: str) -> store.StoredEvent:
         with self.engine.begin() as conn:

@@ -207,10 +207,14 @@ def get_event(conn: Connection, event_id: str) -> StoredEvent | None:
 
 
 def page(
-    conn: Connection, space: str, *, after: int, limit: int, newest_first: bool = False
-) -> list[StoredEvent]:
-    """A page of a space's events in order, after (or, newest first, before) a position."""
+    conn: Connection, space: str, *, after: int, limit: int, newest_first: bool = False,
+    accepted_only: bool = False,
+) -> list[StoredEvent]:  # fmt: skip
+    """A page of a space's events in order, after (or, newest first, before) a position;
+    only the accepted ones if `accepted_only`."""
     query = _stored_query().where(events.c.space == space)
+    if accepted_only:
+        query = query.where(event_status.c.accepted.is_(True))
     if newest_first:
         query = query.where(event_status.c.position < after).order_by(
             event_status.c.position.desc()

@@ -18,8 +18,8 @@ from typing import Any
 from starlette.requests import HTTPConnection, Request
 
 from p2pvalue.errors import P2PError
-from p2pvalue.rates import Limiter, RateLimited
 from p2pvalue.node import Node
+from p2pvalue.rates import Limiter, RateLimited
 from p2pvalue.web.auth import SAFE_METHODS, optional_account
 
 __all__ = ["Limiter", "RateLimited", "check_node", "rate_limits"]

@@ -163,7 +163,9 @@ def space_page(
         space = node.space(space_id)
     except NotFound as missing:
         return render(request, "missing.html", account, 404, error=missing.message)
-    events = node.events(space_id, after=space.events, limit=TIMELINE_LENGTH, newest_first=True)
+    # Rejected events are kept for audit (the API's log), never shown as a space's content.
+    events = node.events(space_id, after=space.events, limit=TIMELINE_LENGTH, newest_first=True,
+                         accepted_only=True)  # fmt: skip
     members = node.members(space_id)
     dids = list({e.author for e in events} | {m["did"] for m in members})
     mine = next((m for m in members if account and m["did"] == account.did), None)
