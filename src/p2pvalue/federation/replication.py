@@ -19,10 +19,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from p2pvalue.errors import NotFound, P2PError
+from p2pvalue.errors import Forbidden, NotFound, P2PError
 from p2pvalue.events.event import Event, now_ms
+from p2pvalue.events.keys import KeyPair
 from p2pvalue.events.log import SpaceLog
+from p2pvalue.federation.member_proof import prove, proven_member
 from p2pvalue.ingest import Outcome
+from p2pvalue.privacy.spaces import holders
 from p2pvalue.store import events as event_store
 from p2pvalue.store import federation as store
 from p2pvalue.store.database import writing
@@ -86,6 +89,7 @@ class Replication:
         self.node = node
         self._homes: dict[str, tuple[int, dict[str, Home]]] = {}
         self._shared: dict[str, tuple[int, Shared]] = {}
+        self._proofs: dict[str, str] = {}  # space → a member's proof that this node asks for them
         self.wake: list[Any] = []  # callables the worker registers, called when work is queued
         node.writer.subscribe(self.committed)
 
@@ -177,6 +181,34 @@ class Replication:
             else Outcome("refused", None, None, "wrong_space", f"not an event of {space}", 422)
             for w in wires
         ]  # fmt: skip
+
+    def check_reader(self, space: str, node: str, proof: str | None = None) -> None:
+        """Refuse (403 `private_space`) a node that asks for a private space's events and
+        hosts none of its members or invitees: neither the home the log names for one, nor
+        carrying one's `member_proof`. A node that keeps the space sealed cannot tell who
+        its members are, and gives it to no one."""
+        log = self._check_replicated(space)
+        if not log.private:
+            return
+        state = log.authority if log.readable else None
+        readers = holders(state) if state is not None else []
+        homes = self.homes(space) if readers else {}
+        if any(homes[did].node == node for did in readers if did in homes):
+            return
+        if proven_member(proof, node, space) in readers:
+            return
+        raise Forbidden(
+            "private_space", "this node gives a private space only to nodes its members live on"
+        )
+
+    def vouch(self, space: str, member: KeyPair) -> None:
+        """Remember `member`'s proof that this node asks for `space` on their behalf (an
+        invitee's node copying the space before they join)."""
+        self._proofs[space] = prove(member, self.node.did, space)
+
+    def proof(self, space: str) -> str | None:
+        """The member's proof to send with this node's requests for `space`, if any."""
+        return self._proofs.get(space)
 
     def heads(self, space: str) -> dict[str, Any]:
         log = self._check_replicated(space)

@@ -26,7 +26,7 @@ from starlette.concurrency import run_in_threadpool
 
 from p2pvalue.errors import NotFound, P2PError
 from p2pvalue.events.types import EVENT_ID_PATTERN
-from p2pvalue.federation import joining
+from p2pvalue.federation import joining, member_proof
 from p2pvalue.federation.signatures import signed_sender
 from p2pvalue.node import Node
 from p2pvalue.web.auth import AccountDep, NodeDep
@@ -49,6 +49,20 @@ async def _sender(request: Request) -> str:
         check_node(request, sender)
     except RateLimited:
         LOG.warning("rate-limited %s on %s", sender, request.url.path)
+        raise
+    return sender
+
+
+async def _reader(request: Request, node: Node, space_id: str) -> str:
+    """The verified node behind a read of a space, if it may read it: a private space's
+    events go only to nodes its members or invitees live on (`Replication.check_reader`)."""
+    sender = await _sender(request)
+    proof = request.headers.get(member_proof.HEADER)
+    try:
+        await run_in_threadpool(node.replication.check_reader, space_id, sender, proof)
+    except P2PError as error:
+        LOG.warning("refused %s %s to %s: %s", request.method, request.url.path, sender,
+                    error.code)  # fmt: skip
         raise
     return sender
 
@@ -79,7 +93,7 @@ async def receive_events(space_id: str, request: Request, node: NodeDep) -> JSON
 @router.get("/heads")
 async def heads(space_id: str, request: Request, node: NodeDep) -> dict[str, Any]:
     """The space's heads (events nothing here names as a parent) and how many events it has."""
-    await _sender(request)
+    await _reader(request, node, space_id)
     found: dict[str, Any] = await run_in_threadpool(node.replication.heads, space_id)
     return found
 
@@ -89,7 +103,7 @@ async def events(
     space_id: str, request: Request, node: NodeDep, id: Annotated[list[str], Query()]
 ) -> Response:
     """The events named, those the space holds, parents first, one canonical event a line."""
-    await _sender(request)
+    await _reader(request, node, space_id)
     bodies = await run_in_threadpool(node.replication.bodies, space_id, id)
     return Response(b"\n".join(bodies), media_type=NDJSON)
 
@@ -105,7 +119,7 @@ async def log_page(
     first before one (2^53: from the end); the page's last position is in the
     `P2P-Last-Position` header (an empty body: the end). Gzipped when the caller accepts
     it."""
-    await _sender(request)
+    await _reader(request, node, space_id)
     if before is None:
         page = await run_in_threadpool(node.replication.page, space_id, after, limit)
     else:
@@ -124,7 +138,7 @@ async def log_page(
 async def summary(space_id: str, request: Request, node: NodeDep) -> dict[str, Any]:
     """This node's report of the space (name, counts, heads, members), which a node that
     starts copying it shows, marked provisional, until it has folded the log itself."""
-    await _sender(request)
+    await _reader(request, node, space_id)
     found: dict[str, Any] = await run_in_threadpool(joining.report_of, node, space_id)
     return found
 
@@ -135,10 +149,15 @@ class Replica(BaseModel):
 
 
 @replicas.post("", status_code=202)
-async def replicate(body: Replica, request: Request, account: AccountDep) -> dict[str, Any]:
+async def replicate(
+    body: Replica, request: Request, account: AccountDep, node: NodeDep
+) -> dict[str, Any]:
     """Hold a space from another node here too (so a member of this node can join it): its
     log is copied in the background, the space shown provisionally meanwhile
-    (`GET /api/v1/spaces/{id}` has `sync` until the copy ends)."""
+    (`GET /api/v1/spaces/{id}` has `sync` until the copy ends). This node asks for it on
+    your behalf: a private space's node gives it only to nodes its members or invitees
+    live on."""
+    node.replication.vouch(body.space, node.accounts.key_of(account))
     replicator = request.app.state.replicator
     replicator.soon(replicator.backfill(body.peer.rstrip("/"), body.space))
     return {"space": body.space, "peer": body.peer, "status": "backfilling"}
