@@ -50,7 +50,7 @@ class RemoteNode:
         self, path: str, headers: dict[str, str] | None = None, **params: Any
     ) -> httpx.Response:
         response: httpx.Response = self.api.http.get(
-            f"/federation/v1/spaces/{path}", params=params, headers=headers or {},
+            f"/federation/v1/spaces/{path}", params=params or None, headers=headers or {},
             auth=NodeAuth(self.key),
         )  # fmt: skip
         return response
