@@ -253,7 +253,7 @@ class WritePath:
                     raise NotFound("unknown_space", f"no space {space!r} on this node")
                 if log.private and type != "space.key":
                     content = seal_content(self._space_key(conn, log), type, key.did, content)
-            tips = sorted(log.tips, key=log.position.__getitem__)[-MAX_PREV:]
+            tips = parents_of(log)
             depth = 1 + max(log.entries[t].depth for t in tips)
             event = build_event(key, type, content, space=space, prev=tips, depth=depth, ts=ts)
             return self.ingest([event.wire])[0]
@@ -282,7 +282,7 @@ class WritePath:
             log = self.log(space)
             if log is None:
                 raise NotFound("unknown_space", f"no space {space!r} on this node")
-            prev = sorted(log.tips, key=log.position.__getitem__)[-MAX_PREV:]
+            prev = parents_of(log)
             depth = 1 + max(log.entries[t].depth for t in prev)
             space_key = None
             if log.private:
@@ -551,6 +551,42 @@ def _load(conn: Connection, space: str) -> SpaceLog:
     private, readable = store.privacy_of(conn, space)
     log_type = SpaceLog if readable else SealedLog
     return log_type.from_entries(space, store.entries(conn, space), private=private)
+
+
+def parents_of(log: SpaceLog) -> list[str]:
+    """What a new event of this node names as `prev`: the log's tips, but a rejected tip
+    is passed over for its nearest ancestors that are accepted, so that a rejected event no
+    accepted event descends from stays so (and is not sent to other nodes: see
+    `federation.replication`); an ancestor of another parent is left out. At most
+    `MAX_PREV`, the latest in the log's order."""
+    tips = log.tips
+    if log.readable and any(log.reasons.get(tip) is not None for tip in tips):
+        tips = _accepted_frontier(log)
+    return sorted(tips, key=log.position.__getitem__)[-MAX_PREV:]
+
+
+def _accepted_frontier(log: SpaceLog) -> set[str]:
+    """The accepted events reached by walking up from the tips through rejected events,
+    without those that are ancestors of others (`parents_of`). It visits only the rejected
+    events at the top of the log and the accepted ones just under them."""
+    seen: set[str] = set()
+    accepted: set[str] = set()
+    walk = list(log.tips)
+    while walk:
+        event_id = walk.pop()
+        if event_id in seen:
+            continue
+        seen.add(event_id)
+        if log.reasons.get(event_id) is None:
+            accepted.add(event_id)
+        else:
+            walk.extend(log.entries[event_id].prev)
+    covered: set[str] = set()  # events from which a path leads to an accepted one
+    for event_id in sorted(seen, key=log.position.__getitem__, reverse=True):
+        children = log.children.get(event_id, ())
+        if any(c not in seen or c in accepted or c in covered for c in children):
+            covered.add(event_id)
+    return accepted - covered
 
 
 def current_kid(conn: Connection, log: SpaceLog) -> str:
