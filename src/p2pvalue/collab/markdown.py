@@ -35,9 +35,9 @@ _PARSER = MarkdownIt("commonmark", {"html": False, "maxNesting": 20}).enable(
     ["table", "strikethrough"]
 )
 MAX_MARKDOWN = 8000
-MAX_MARKS = 1000
-MAX_BRACKETS = 200
-MAX_LINES = 300
+MAX_MARKS = 600
+MAX_BRACKETS = 100
+MAX_LINES = 200
 MARKS = re.compile(r"[\[\]()<>*_`!\\~|&#:]")
 BRACKETS = re.compile(r"[\[\]]")
 CACHED = 512
