@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import os
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +20,31 @@ CONFIG_FILE = "config.json"
 NODE_KEY_FILE = "node.key"
 KEYRING_FILE = "keyring.key"
 DATABASE_FILE = "p2pvalue.db"
+
+
+@dataclass(frozen=True)
+class Rate:
+    """A token bucket: up to `burst` requests at once, refilled at `per_minute`."""
+
+    burst: int
+    per_minute: float
+
+
+@dataclass(frozen=True)
+class RateLimits:
+    """How fast one account, address, username or verified node may ask (`web.limits`);
+    generous for a person at a browser, tight for a script. Tests tighten them."""
+
+    writes_per_account: Rate = Rate(120, 120)
+    writes_per_ip: Rate = Rate(600, 1200)
+    logins_per_ip: Rate = Rate(30, 20)
+    logins_per_username: Rate = Rate(10, 6)
+    federation_per_node: Rate = Rate(200, 3000)
+    federation_per_ip: Rate = Rate(400, 6000)
+    # Events the log refuses or rejects, by the key that signed them and the node they
+    # came from: an honest member seldom has one, a flood has thousands.
+    refused_per_author: Rate = Rate(20, 6)
+    refused_per_node: Rate = Rate(100, 60)
 
 
 @dataclass(frozen=True)
@@ -38,6 +63,7 @@ class NodeConfig:
     # How far from this node's clock the time of an action taken here may be (ms): an
     # author's time is a claim, and a local one far from the node's clock is refused.
     clock_skew_ms: int = 300_000
+    limits: RateLimits = field(default_factory=RateLimits)
 
     @property
     def url(self) -> str:
@@ -92,7 +118,7 @@ def load_config(
     return NodeConfig(
         data_dir, database_url or stored.get("database_url"), url.rstrip("/") if url else None,
         _allowed(stored, config_path), _strings(stored, "admins", config_path),
-        **_skew(stored),
+        clock_skew_ms=_skew(stored),
     )  # fmt: skip
 
 
@@ -116,13 +142,11 @@ def _strings(stored: dict[str, Any], name: str, config_path: Path) -> tuple[str,
     return tuple(value)
 
 
-def _skew(stored: dict[str, Any]) -> dict[str, int]:
-    skew = stored.get("clock_skew_ms")
-    if skew is None:
-        return {}
+def _skew(stored: dict[str, Any]) -> int:
+    skew = stored.get("clock_skew_ms", NodeConfig.clock_skew_ms)
     if not isinstance(skew, int) or isinstance(skew, bool) or skew < 1000:
         raise P2PError("bad_config", "clock_skew_ms is a whole number of ms, at least 1000")
-    return {"clock_skew_ms": skew}
+    return skew
 
 
 def _stored(config_path: Path) -> dict[str, Any]:

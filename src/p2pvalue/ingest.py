@@ -43,6 +43,11 @@ from p2pvalue.store.schema import spaces
 from p2pvalue.verifier import SignatureChecker
 
 MAX_HELD_PER_SPACE = 1000
+# One sender (a verified node, an account) may fill at most this share of the buffer, in
+# all spaces together; and a held event whose ancestors do not follow in this time is
+# dropped (the sender, or anti-entropy, brings it again with them).
+MAX_HELD_PER_ORIGIN = 200
+HELD_FOR_MS = 10 * 60 * 1000
 LOG = logging.getLogger(__name__)
 # Hears each committed batch, and the node it came from (None: from this node's own side).
 Listener = Callable[[Sequence[Event], str | None], None]
@@ -202,13 +207,14 @@ class WritePath:
 
     def ingest(
         self, wires: Iterable[Any], *, hold_missing: bool = False, origin: str | None = None,
-        skew: int | None = None,
+        skew: int | None = None, held_by: str | None = None,
     ) -> list[Outcome]:  # fmt: skip
         """Take a batch of wire events; one outcome per event, in the same order. `origin`
-        names the node that sent them, for listeners (None: this node's own); `skew`, for
-        events submitted here, how far from this node's clock their time may be (ms)."""
+        names the node that sent them, for listeners (None: this node's own); events held
+        for missing ancestors count against `held_by` (the verified sender; else `origin`);
+        `skew`, for events submitted here, how far from this node's clock their time may be."""
         arrivals = self.read(wires, skew)
-        return self.commit(arrivals, hold_missing=hold_missing, origin=origin)
+        return self.commit(arrivals, hold_missing=hold_missing, origin=origin, held_by=held_by)
 
     def read(self, wires: Iterable[Any], skew: int | None = None) -> Arrivals:
         """The first step of `ingest`: read a batch and send its signatures to be verified,
@@ -217,16 +223,18 @@ class WritePath:
             return Arrivals(wires, self._signatures, self._clock(), skew)
 
     def commit(
-        self, arrivals: Arrivals, *, hold_missing: bool = False, origin: str | None = None
-    ) -> list[Outcome]:
+        self, arrivals: Arrivals, *, hold_missing: bool = False, origin: str | None = None,
+        held_by: str | None = None,
+    ) -> list[Outcome]:  # fmt: skip
         """The rest of `ingest`: verify, link, authorize, append and project a batch in one
         transaction, then tell the listeners; one outcome per event, in order."""
+        hold = (held_by or origin or "")[:200] if hold_missing else None
         with _Collection.paused(), self._lock:
-            committed = self._commit(arrivals, hold_missing)
+            committed = self._commit(arrivals, hold)
         self._notify(committed, origin)
         return [o for o in arrivals.outcomes if o is not None]
 
-    def _commit(self, arrivals: Arrivals, hold: bool) -> list[Event]:
+    def _commit(self, arrivals: Arrivals, hold: str | None) -> list[Event]:
         """Apply a batch in one write transaction; retried once if another worker wrote the
         same events first (the retry finds them as duplicates)."""
         for attempt in (1, 2):
@@ -259,7 +267,7 @@ class WritePath:
                     raise NotFound("unknown_space", f"no space {space!r} on this node")
                 if log.private and type != "space.key":
                     content = seal_content(self._space_key(conn, log), type, key.did, content)
-            tips = sorted(log.tips, key=log.position.__getitem__)[-MAX_PREV:]
+            tips = parents_of(log)
             depth = 1 + max(log.entries[t].depth for t in tips)
             if ts is None:  # never before a parent, even when another node's clock is ahead
                 ts = max(self._clock(), *(log.entries[t].ts for t in tips))
@@ -290,7 +298,7 @@ class WritePath:
             log = self.log(space)
             if log is None:
                 raise NotFound("unknown_space", f"no space {space!r} on this node")
-            prev = sorted(log.tips, key=log.position.__getitem__)[-MAX_PREV:]
+            prev = parents_of(log)
             depth = 1 + max(log.entries[t].depth for t in prev)
             space_key = None
             if log.private:
@@ -365,14 +373,15 @@ class WritePath:
             cached = self._logs[space] = _load(conn, space)
         return cached
 
-    def _apply(self, conn: Connection, arrivals: Arrivals, hold_missing: bool) -> list[Event]:
+    def _apply(self, conn: Connection, arrivals: Arrivals, hold: str | None) -> list[Event]:
+        """`hold`: whom events missing ancestors are held for (None: refuse them)."""
         known = store.known_ids(conn, arrivals.ids)
         batches: dict[str, _SpaceBatch] = {}
         for index, event in arrivals:
             batch = batches.get(event.space)
             if batch is None:
                 batch = batches[event.space] = _SpaceBatch(self._log(conn, event.space))
-            arrivals.outcomes[index] = self._admit(conn, batch, event, known, hold_missing)
+            arrivals.outcomes[index] = self._admit(conn, batch, event, known, hold)
         committed = []
         for space, batch in batches.items():
             if batch.log is None:
@@ -395,8 +404,9 @@ class WritePath:
         return committed
 
     def _admit(
-        self, conn: Connection, batch: _SpaceBatch, event: Event, known: set[str], hold: bool
-    ) -> Outcome:
+        self, conn: Connection, batch: _SpaceBatch, event: Event, known: set[str],
+        hold: str | None,
+    ) -> Outcome:  # fmt: skip
         if event.id in known or (batch.log is not None and event.id in batch.log.entries):
             return Outcome("duplicate", event.id, event.space, http_status=200)
         if batch.log is None and event.type == "space.create":
@@ -407,8 +417,8 @@ class WritePath:
             log_type = SpaceLog if event.readable else SealedLog
             batch.log = log_type(event.space, private=event.sealed)
         if batch.log is None:
-            if hold:
-                return self._hold(conn, event, [event.space])
+            if hold is not None:
+                return self._hold(conn, event, [event.space], hold)
             return Outcome.refused(
                 EventError("unknown_space", "this node holds no such space", 404), event
             )
@@ -418,8 +428,8 @@ class WritePath:
         except EventError as error:
             return Outcome.refused(error, event)
         if missing:
-            if hold:
-                return self._hold(conn, event, missing)
+            if hold is not None:
+                return self._hold(conn, event, missing, hold)
             return Outcome.refused(
                 EventError("unknown_prev", f"prev names unknown {missing[0]}"), event
             )
@@ -490,13 +500,20 @@ class WritePath:
         store.set_plain(conn, [(e.id, canonical(dict(e.content))) for e in opened if e.opened])
         return SpaceLog.from_entries(sealed.space, map(entry_of, opened), private=True)
 
-    def _hold(self, conn: Connection, event: Event, missing: list[str]) -> Outcome:
+    def _hold(self, conn: Connection, event: Event, missing: list[str], origin: str) -> Outcome:
+        """Keep an event until its ancestors come, within the buffer's bounds: per space,
+        per sender (but this node's own imports, `origin` ""), and for `HELD_FOR_MS`
+        (expired ones are dropped first)."""
         if store.is_held(conn, event.id):
             return Outcome("pending", event.id, event.space, http_status=202)
+        store.expire_held(conn, now_ms() - HELD_FOR_MS)
         if store.held_count(conn, event.space) >= MAX_HELD_PER_SPACE:
             error = EventError("too_many_pending", "too many events wait for ancestors here", 429)
             return Outcome.refused(error, event)
-        store.hold(conn, event, missing)
+        if origin and store.held_from(conn, origin) >= MAX_HELD_PER_ORIGIN:
+            message = "too many of your events wait for ancestors here"
+            return Outcome.refused(EventError("too_many_pending", message, 429), event)
+        store.hold(conn, event, missing, origin)
         return Outcome(
             "pending",
             event.id,
@@ -533,7 +550,7 @@ class WritePath:
                     store.relink(conn, event_id, missing)
                 else:
                     store.release(conn, [event_id])
-                    outcome = self._admit(conn, batch, event, set(), hold=False)
+                    outcome = self._admit(conn, batch, event, set(), hold=None)
                     if outcome.status == "accepted":
                         arrived.add(event_id)
                     elif outcome.status == "refused":
@@ -551,6 +568,42 @@ def _load(conn: Connection, space: str) -> SpaceLog:
     private, readable = store.privacy_of(conn, space)
     log_type = SpaceLog if readable else SealedLog
     return log_type.from_entries(space, store.entries(conn, space), private=private)
+
+
+def parents_of(log: SpaceLog) -> list[str]:
+    """What a new event of this node names as `prev`: the log's tips, but a rejected tip
+    is passed over for its nearest ancestors that are accepted, so that a rejected event no
+    accepted event descends from stays so (and is not sent to other nodes: see
+    `federation.replication`); an ancestor of another parent is left out. At most
+    `MAX_PREV`, the latest in the log's order."""
+    tips = log.tips
+    if log.readable and any(log.reasons.get(tip) is not None for tip in tips):
+        tips = _accepted_frontier(log)
+    return sorted(tips, key=log.position.__getitem__)[-MAX_PREV:]
+
+
+def _accepted_frontier(log: SpaceLog) -> set[str]:
+    """The accepted events reached by walking up from the tips through rejected events,
+    without those that are ancestors of others (`parents_of`). It visits only the rejected
+    events at the top of the log and the accepted ones just under them."""
+    seen: set[str] = set()
+    accepted: set[str] = set()
+    walk = list(log.tips)
+    while walk:
+        event_id = walk.pop()
+        if event_id in seen:
+            continue
+        seen.add(event_id)
+        if log.reasons.get(event_id) is None:
+            accepted.add(event_id)
+        else:
+            walk.extend(log.entries[event_id].prev)
+    covered: set[str] = set()  # events from which a path leads to an accepted one
+    for event_id in sorted(seen, key=log.position.__getitem__, reverse=True):
+        children = log.children.get(event_id, ())
+        if any(c not in seen or c in accepted or c in covered for c in children):
+            covered.add(event_id)
+    return accepted - covered
 
 
 def current_kid(conn: Connection, log: SpaceLog) -> str:

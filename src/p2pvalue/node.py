@@ -40,6 +40,7 @@ from p2pvalue.governing import GOVERNANCE_TYPES, Governance
 from p2pvalue.ingest import Clock, Outcome, WritePath
 from p2pvalue.privacy.keyring import Keyring
 from p2pvalue.privacy.spaces import PrivateSpaces
+from p2pvalue.rates import Limiter
 from p2pvalue.rights import erasure
 from p2pvalue.social import Social
 from p2pvalue.social.messages import Messages
@@ -50,6 +51,8 @@ from p2pvalue.store.schema import events as events_table
 from p2pvalue.store.schema import members, spaces
 
 READERS = ("member", "invited")  # who may read a private space: they hold its key
+REFUSED = frozenset({"refused", "rejected"})
+TOO_MANY_REFUSED = "too many of your events were refused: wait before trying again"
 
 
 @dataclass(frozen=True)
@@ -93,6 +96,7 @@ class Node:
     def _wire(self, config: NodeConfig, password_hasher: PasswordHasher | None) -> None:
         migrate(self.engine)
         self.key = config.node_key()
+        self.limiter = Limiter(config.limits)  # how often accounts, addresses, nodes may ask
         self.accounts = Accounts(self.engine, config.keyring(), password_hasher)
         keyring = Keyring(config.keyring(), self._member_key)
         self.writer = WritePath(self.engine, keyring, lambda: self.clock())
@@ -163,6 +167,7 @@ class Node:
         A value action the ledger would void (a review of one's own claim, evidence claimed
         twice, a payout beyond the balance, …) is refused here and nothing is stored.
         """
+        self.limiter.guard("refused_per_author", account.did, TOO_MANY_REFUSED)
         if ts is not None:
             self.check_local_time(ts)
         at = self.clock() if ts is None else ts
@@ -177,6 +182,7 @@ class Node:
             parse_content(type, content)
             erasure.check_request(self, account, space, content)
         outcome = self.writer.act(self.accounts.key_of(account), space, type, content, ts)
+        self.count_refused("refused_per_author", account.did, [outcome])
         if outcome.status == "accepted" and type != "member.home":
             self._announce_home(account, space)
         return outcome
@@ -309,15 +315,26 @@ class Node:
             raise P2PError(reason, VALUE_REFUSALS.get(reason, reason), 422)
 
     def ingest(
-        self, wires: list[Any], *, hold_missing: bool = False, origin: str | None = None
-    ) -> list[Outcome]:
+        self, wires: list[Any], *, hold_missing: bool = False, origin: str | None = None,
+        held_by: str | None = None,
+    ) -> list[Outcome]:  # fmt: skip
         """Take events from another node (or an import): they may be old, never far ahead."""
-        return self.writer.ingest(wires, hold_missing=hold_missing, origin=origin)
+        return self.writer.ingest(wires, hold_missing=hold_missing, origin=origin, held_by=held_by)
 
-    def submit(self, wires: list[Any]) -> list[Outcome]:
-        """Take events signed elsewhere and submitted here as local actions: dated within
-        `clock_skew_ms` of this node's clock, like an action taken here."""
-        return self.writer.ingest(wires, skew=self.config.clock_skew_ms)
+    def submit(self, account: Account, wires: list[Any]) -> list[Outcome]:
+        """Events signed elsewhere that `account` hands in, taken like actions taken here:
+        dated within `clock_skew_ms` of this node's clock; an account whose events keep
+        being refused or rejected is slowed down (RateLimited)."""
+        self.limiter.guard("refused_per_author", account.did, TOO_MANY_REFUSED)
+        outcomes = self.writer.ingest(wires, skew=self.config.clock_skew_ms)
+        self.count_refused("refused_per_author", account.did, outcomes)
+        return outcomes
+
+    def count_refused(self, kind: str, key: str, outcomes: list[Outcome]) -> None:
+        """Spend `key`'s allowance of refused and rejected events (`RateLimits.<kind>`)."""
+        refused = sum(outcome.status in REFUSED for outcome in outcomes)
+        if refused:
+            self.limiter.spend(kind, key, refused)
 
     def spaces(self, viewer: str | None = None, *, everyone: bool = False) -> list[SpaceSummary]:
         """The spaces this node reads (not those it keeps sealed for others), in founding
@@ -376,11 +393,13 @@ class Node:
             ]
 
     def events(
-        self, space_id: str, *, after: int = -1, limit: int = 50, newest_first: bool = False
-    ) -> list[store.StoredEvent]:
+        self, space_id: str, *, after: int = -1, limit: int = 50, newest_first: bool = False,
+        accepted_only: bool = False,
+    ) -> list[store.StoredEvent]:  # fmt: skip
         self.space(space_id)
         with self.engine.begin() as conn:
-            return store.page(conn, space_id, after=after, limit=limit, newest_first=newest_first)
+            return store.page(conn, space_id, after=after, limit=limit,
+                              newest_first=newest_first, accepted_only=accepted_only)  # fmt: skip
 
     def event(self, event_id: str) -> store.StoredEvent:
         with self.engine.begin() as conn:

@@ -216,6 +216,9 @@ class GuardedTransport(httpx.AsyncHTTPTransport):
         )
 
 
+RequestHook = Callable[[httpx.Request], Awaitable[None]]  # e.g. adds a header to each request
+
+
 class Outbound:
     """The HTTP client of every request this node sends: guarded connections, at most
     `max_redirects` redirects (each hop checked again), `timeout` seconds for the whole
@@ -226,12 +229,14 @@ class Outbound:
         self, policy: Policy, *, timeout: float = TIMEOUT_S, max_bytes: int = MAX_BYTES,
         max_redirects: int = 0, auth: httpx.Auth | None = None,
         transport: httpx.AsyncBaseTransport | None = None, resolver: Resolver = resolve,
+        on_request: RequestHook | None = None,
     ) -> None:  # fmt: skip
         self.timeout, self.max_bytes = timeout, max_bytes
         self.max_redirects = min(max_redirects, MAX_REDIRECTS)
         self.client = httpx.AsyncClient(
             transport=transport or GuardedTransport(policy, resolver), auth=auth,
             timeout=timeout, follow_redirects=False, trust_env=False,
+            event_hooks={"request": [on_request] if on_request else []},
         )  # fmt: skip
 
     async def __aenter__(self) -> Outbound:

@@ -12,12 +12,12 @@ import httpx
 import orjson
 import pytest
 
+from p2pvalue.config import Rate, RateLimits
 from p2pvalue.events.event import build_event
 from p2pvalue.events.keys import KeyPair
 from p2pvalue.federation.signatures import NodeAuth
 from p2pvalue.node import Node
 from p2pvalue.web.app import create_app
-from p2pvalue.web.federation_api import RateLimit
 from web.client import ApiClient, Member
 
 with warnings.catch_warnings():
@@ -155,7 +155,8 @@ def test_requests_must_be_signed_by_a_node(api: ApiClient) -> None:
 
 def test_a_flooding_node_is_slowed_down_and_others_are_not(api: ApiClient) -> None:
     _alice, space = _space(api)
-    api.http.app.state.federation_limits = RateLimit(rate=1.0, burst=20.0)  # type: ignore[attr-defined]
+    node = api.http.app.state.node  # type: ignore[attr-defined]
+    node.limiter.limits = RateLimits(federation_per_node=Rate(20, 60))
     flood, honest = RemoteNode(api, "http://flood.example"), RemoteNode(api)
     statuses = [flood.get(f"{space}/heads").status_code for _ in range(30)]
     assert 20 <= statuses.count(200) <= 22

@@ -26,10 +26,9 @@ from typing import TYPE_CHECKING, Any
 import orjson
 from pydantic import BaseModel, Field, ValidationError
 
-from p2pvalue.errors import EventError, NotFound, P2PError
+from p2pvalue.errors import EventError, P2PError
 from p2pvalue.events.charter import charter_from_content
 from p2pvalue.events.event import Event, now_ms, parse_event
-from p2pvalue.store import federation as store
 
 if TYPE_CHECKING:
     from p2pvalue.node import Node
@@ -77,10 +76,7 @@ def report_of(node: Node, space: str) -> dict[str, Any]:
 
 def newest_bodies(node: Node, space: str, before: int, limit: int) -> list[tuple[int, bytes]]:
     """A page of a space this node holds, newest first: (position, body) before `before`."""
-    if node.writer.log(space) is None:
-        raise NotFound("not_replicated", f"this node does not hold space {space!r}")
-    with node.engine.begin() as conn:
-        return store.bodies_before(conn, space, before, limit)
+    return node.replication.page(space, before, limit, newest_first=True)
 
 
 @dataclass(frozen=True)

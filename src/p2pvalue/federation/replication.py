@@ -6,6 +6,10 @@ its URL, so a space's peers are its members' homes (and the node this node joine
 from). Every event this node's own side commits is queued, durably, for each peer;
 `federation.worker` delivers the queue and pulls what pushes missed. Events from other
 nodes take the one write path like any other.
+
+A rejected event is kept here for audit, but not sent to other nodes unless an accepted
+event descends from it (whose verification needs all its ancestors): it is not pushed, not
+named among the heads and left out of log pages; asked for by id, it is served.
 """
 
 from __future__ import annotations
@@ -17,7 +21,11 @@ from typing import TYPE_CHECKING, Any
 
 from p2pvalue.errors import Forbidden, NotFound, P2PError
 from p2pvalue.events.event import Event, now_ms
+from p2pvalue.events.keys import KeyPair
+from p2pvalue.events.log import SpaceLog
+from p2pvalue.federation.member_proof import prove, proven_member
 from p2pvalue.ingest import Outcome
+from p2pvalue.privacy.spaces import holders
 from p2pvalue.store import events as event_store
 from p2pvalue.store import federation as store
 from p2pvalue.store.database import writing
@@ -31,12 +39,39 @@ HOSTED = ("member", "invited")  # whose homes are the nodes of a space
 MAX_PUSH_EVENTS = 1000
 MAX_FETCH_IDS = 500
 MAX_LOG_PAGE = 5000
+TOO_MANY_REFUSED = "too many of your node's events were refused: wait before pushing again"
 
 
 @dataclass(frozen=True)
 class Home:
     node: str
     url: str
+
+
+@dataclass(frozen=True)
+class Shared:
+    """What of a space's log other nodes are given: every event but the `withheld` (the
+    rejected ones no accepted event descends from), and the `heads` of what is left."""
+
+    withheld: frozenset[str]
+    heads: tuple[str, ...]
+
+
+def shared_of(log: SpaceLog) -> Shared:
+    """The part of a log other nodes are given (see `Shared`); all of it for a log this
+    node cannot judge (sealed) or in which nothing was rejected."""
+    if not log.readable or log.accepted == len(log):
+        return Shared(frozenset(), tuple(sorted(log.tips)))
+    withheld: set[str] = set()
+    heads = []
+    for event_id in reversed(log.order):
+        children = log.children.get(event_id, ())
+        kept_children = [child for child in children if child not in withheld]
+        if log.reasons.get(event_id) is not None and not kept_children:
+            withheld.add(event_id)
+        elif not kept_children:
+            heads.append(event_id)
+    return Shared(frozenset(withheld), tuple(sorted(heads)))
 
 
 def homes_of(events: Sequence[Any]) -> dict[str, Home]:
@@ -54,6 +89,8 @@ class Replication:
     def __init__(self, node: Node) -> None:
         self.node = node
         self._homes: dict[str, tuple[int, dict[str, Home]]] = {}
+        self._shared: dict[str, tuple[int, Shared]] = {}
+        self._proofs: dict[str, str] = {}  # space → a member's proof that this node asks for them
         self.wake: list[Any] = []  # callables the worker registers, called when work is queued
         node.writer.subscribe(self.committed)
 
@@ -143,7 +180,8 @@ class Replication:
             rows = []
             for space in sorted({event.space for event in events}):
                 peers = self.peers(space)
-                rows += [(url, e.space, e.id) for e in events if e.space == space for url in peers]
+                sent = self._unrejected(space, events)
+                rows += [(url, e.space, e.id) for e in sent for url in peers]
             if rows:
                 with writing(self.node.engine) as conn:
                     store.enqueue(conn, rows, now_ms())
@@ -152,26 +190,84 @@ class Replication:
         except Exception:
             LOG.exception("queueing %d event(s) for other nodes failed", len(events))
 
+    def _unrejected(self, space: str, events: Sequence[Event]) -> list[Event]:
+        """The events of `space` in a committed batch but those rejected with no accepted
+        child (anti-entropy brings one to a peer if an accepted event comes to name it)."""
+        log = self.node.writer.log(space)
+        ours = [event for event in events if event.space == space]
+        if log is None or not log.readable:
+            return ours
+        return [e for e in ours if log.reasons.get(e.id) is None or any(
+            log.reasons.get(child) is None for child in log.children.get(e.id, ()))]  # fmt: skip
+
+    def shared(self, space: str) -> Shared:
+        """What of the space other nodes are given (cached until the log changes)."""
+        log = self._check_replicated(space)
+        cached = self._shared.get(space)
+        if cached is not None and cached[0] == log.version:
+            return cached[1]
+        found = shared_of(log)
+        self._shared[space] = (log.version, found)
+        return found
+
     def add_peer(self, space: str, url: str) -> None:
         with writing(self.node.engine) as conn:
             store.add_peer(conn, space, url.rstrip("/"), now_ms())
 
-    def receive(self, origin: str, space: str, wires: list[Any]) -> list[Outcome]:
-        """Take events another node pushed: each through the write path, or refused alone."""
+    def receive(
+        self, origin: str, space: str, wires: list[Any], sender: str | None = None
+    ) -> list[Outcome]:
+        """Take events another node pushed: each through the write path, or refused alone;
+        those held for missing ancestors count against `sender`, the verified node."""
         self._check_replicated(space)
         if len(wires) > MAX_PUSH_EVENTS:
             raise P2PError("too_many_events", f"at most {MAX_PUSH_EVENTS} events a push", 413)
+        if sender is not None:
+            self.node.limiter.guard("refused_per_node", sender, TOO_MANY_REFUSED)
         ours = [w for w in wires if isinstance(w, dict) and w.get("space", w.get("id")) == space]
-        outcomes = iter(self.node.ingest(ours, hold_missing=True, origin=origin))
+        taken = self.node.ingest(ours, hold_missing=True, origin=origin, held_by=sender)
+        if sender is not None:
+            self.node.count_refused("refused_per_node", sender, taken)
+        outcomes = iter(taken)
         return [
             next(outcomes) if isinstance(w, dict) and w.get("space", w.get("id")) == space
             else Outcome("refused", None, None, "wrong_space", f"not an event of {space}", 422)
             for w in wires
         ]  # fmt: skip
 
+    def check_reader(self, space: str, node: str, proof: str | None = None) -> None:
+        """Refuse (403 `private_space`) a node that asks for a private space's events and
+        hosts none of its members or invitees: neither the home the log names for one, nor
+        carrying one's `member_proof`. A node that keeps the space sealed cannot tell who
+        its members are, and gives it to no one."""
+        log = self._check_replicated(space)
+        if not log.private:
+            return
+        state = log.authority if log.readable else None
+        readers = holders(state) if state is not None else []
+        homes = self.homes(space) if readers else {}
+        if any(homes[did].node == node for did in readers if did in homes):
+            return
+        if proven_member(proof, node, space) in readers:
+            return
+        raise Forbidden(
+            "private_space", "this node gives a private space only to nodes its members live on"
+        )
+
+    def vouch(self, space: str, member: KeyPair) -> None:
+        """Remember `member`'s proof that this node asks for `space` on their behalf (an
+        invitee's node copying the space before they join)."""
+        self._proofs[space] = prove(member, self.node.did, space)
+
+    def proof(self, space: str) -> str | None:
+        """The member's proof to send with this node's requests for `space`, if any."""
+        return self._proofs.get(space)
+
     def heads(self, space: str) -> dict[str, Any]:
         log = self._check_replicated(space)
-        return {"space": space, "heads": sorted(log.tips), "events": len(log)}
+        shared = self.shared(space)
+        return {"space": space, "heads": list(shared.heads),
+                "events": len(log) - len(shared.withheld)}  # fmt: skip
 
     def bodies(self, space: str, ids: Sequence[str]) -> list[bytes]:
         self._check_replicated(space)
@@ -180,10 +276,21 @@ class Replication:
         with self.node.engine.begin() as conn:
             return store.bodies_by_id(conn, space, list(ids))
 
-    def page(self, space: str, after: int, limit: int) -> list[tuple[int, bytes]]:
-        self._check_replicated(space)
+    def page(
+        self, space: str, at: int, limit: int, *, newest_first: bool = False
+    ) -> list[tuple[int, bytes]]:
+        """(position, body) of the shared events after position `at` (newest first: before
+        it); empty only at the end of the log, however many events were withheld."""
+        skip = self.shared(space).withheld
+        limit = min(limit, MAX_LOG_PAGE)
         with self.node.engine.begin() as conn:
-            return store.bodies_after(conn, space, after, min(limit, MAX_LOG_PAGE))
+            while True:
+                kept, last = store.kept_page(
+                    conn, space, at, limit, skip, newest_first=newest_first
+                )
+                if kept or last is None:
+                    return kept
+                at = last
 
     def known(self, ids: Sequence[str]) -> set[str]:
         with self.node.engine.begin() as conn:

@@ -25,7 +25,7 @@ from anyio import to_thread
 from p2pvalue import outbound, queues
 from p2pvalue.errors import EventError, NotFound
 from p2pvalue.events.event import Event, now_ms, parse_event
-from p2pvalue.federation import joining
+from p2pvalue.federation import joining, member_proof
 from p2pvalue.federation.signatures import NodeAuth
 from p2pvalue.store import federation as store
 from p2pvalue.store.database import writing
@@ -81,6 +81,7 @@ class Replicator:
         self.client = outbound.Outbound(
             outbound.Policy.of(node.config.outbound_allow), auth=NodeAuth(node.key),
             timeout=TIMEOUT_S, max_bytes=MAX_ANSWER_BYTES, transport=transport,
+            on_request=self._prove,
         )  # fmt: skip
         self.backfilling: set[str] = set()
         self.joining: dict[str, joining.Provisional] = {}  # what is shown while backfilling
@@ -89,6 +90,14 @@ class Replicator:
         self._registered = lambda: loop.call_soon_threadsafe(self._wake.set)
         self.replication.wake.append(self._registered)
         self._tasks: set[asyncio.Task[Any]] = set()
+
+    async def _prove(self, request: httpx.Request) -> None:
+        """Send with a request for a space a member's proof that this node asks for them,
+        if one was given (see `federation.member_proof`)."""
+        _, found, rest = request.url.path.partition(f"{API}/")
+        proof = self.replication.proof(rest.split("/")[0]) if found else None
+        if proof is not None:
+            request.headers[member_proof.HEADER] = proof
 
     async def run(self) -> None:
         """Deliver and pull until cancelled."""

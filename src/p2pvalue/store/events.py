@@ -207,10 +207,14 @@ def get_event(conn: Connection, event_id: str) -> StoredEvent | None:
 
 
 def page(
-    conn: Connection, space: str, *, after: int, limit: int, newest_first: bool = False
-) -> list[StoredEvent]:
-    """A page of a space's events in order, after (or, newest first, before) a position."""
+    conn: Connection, space: str, *, after: int, limit: int, newest_first: bool = False,
+    accepted_only: bool = False,
+) -> list[StoredEvent]:  # fmt: skip
+    """A page of a space's events in order, after (or, newest first, before) a position;
+    only the accepted ones if `accepted_only`."""
     query = _stored_query().where(events.c.space == space)
+    if accepted_only:
+        query = query.where(event_status.c.accepted.is_(True))
     if newest_first:
         query = query.where(event_status.c.position < after).order_by(
             event_status.c.position.desc()
@@ -220,10 +224,11 @@ def page(
     return [_stored(row) for row in conn.execute(query.limit(limit))]
 
 
-def hold(conn: Connection, event: Event, missing: Sequence[str]) -> None:
-    """Keep an event whose ancestors (or space) have not arrived yet, linked to what it awaits."""
+def hold(conn: Connection, event: Event, missing: Sequence[str], origin: str = "") -> None:
+    """Keep an event whose ancestors (or space) have not arrived yet, linked to what it
+    awaits, with who sent it."""
     row = {"id": event.id, "space": event.space, "missing": orjson.dumps(sorted(missing)).decode(),
-           "body": event.body, "received_at": now_ms()}  # fmt: skip
+           "body": event.body, "received_at": now_ms(), "origin": origin}  # fmt: skip
     conn.execute(insert(pending_events), [row])
     insert_rows(conn, pending_links, [{"missing": m, "event_id": event.id} for m in missing])
 
@@ -231,6 +236,21 @@ def hold(conn: Connection, event: Event, missing: Sequence[str]) -> None:
 def held_count(conn: Connection, space: str) -> int:
     query = select(func.count()).select_from(pending_events).where(pending_events.c.space == space)
     return int(conn.scalar(query) or 0)
+
+
+def held_from(conn: Connection, origin: str) -> int:
+    """How many held events one sender's pushes left waiting, in every space."""
+    query = select(func.count()).select_from(pending_events)
+    return int(conn.scalar(query.where(pending_events.c.origin == origin)) or 0)
+
+
+def expire_held(conn: Connection, received_before: int) -> int:
+    """Drop the held events that came before `received_before` (ms): their ancestors did
+    not follow in time. How many were dropped."""
+    query = select(pending_events.c.id).where(pending_events.c.received_at < received_before)
+    expired = list(conn.scalars(query))
+    release(conn, expired)
+    return len(expired)
 
 
 def is_held(conn: Connection, event_id: str) -> bool:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 
 from sqlalchemy import Connection, delete, insert, select, update
@@ -75,25 +75,22 @@ def bodies_by_id(conn: Connection, space: str, ids: Sequence[str]) -> list[bytes
     return [bytes(body) for body in conn.scalars(query)]
 
 
-def bodies_after(conn: Connection, space: str, after: int, limit: int) -> list[tuple[int, bytes]]:
-    """A page of the space's log in order: (position, body) after `after`."""
+def kept_page(
+    conn: Connection, space: str, at: int, limit: int, skip: Collection[str], *,
+    newest_first: bool = False,
+) -> tuple[list[tuple[int, bytes]], int | None]:  # fmt: skip
+    """A page of the space's log, (position, body) after `at` in order (or before it,
+    newest first), leaving out the events in `skip`; and the last position the page
+    read (None: nothing was left to read), so that a reader can go on past a page that
+    was all left out."""
+    position = event_status.c.position
     query = (
-        select(event_status.c.position, events.c.body)
+        select(position, events.c.id, events.c.body)
         .join(event_status, event_status.c.id == events.c.id)
-        .where(event_status.c.space == space, event_status.c.position > after)
-        .order_by(event_status.c.position)
+        .where(event_status.c.space == space, position < at if newest_first else position > at)
+        .order_by(position.desc() if newest_first else position)
         .limit(limit)
     )
-    return [(int(position), bytes(body)) for position, body in conn.execute(query)]
-
-
-def bodies_before(conn: Connection, space: str, before: int, limit: int) -> list[tuple[int, bytes]]:
-    """A page of the space's log newest first: (position, body) before `before`."""
-    query = (
-        select(event_status.c.position, events.c.body)
-        .join(event_status, event_status.c.id == events.c.id)
-        .where(event_status.c.space == space, event_status.c.position < before)
-        .order_by(event_status.c.position.desc())
-        .limit(limit)
-    )
-    return [(int(position), bytes(body)) for position, body in conn.execute(query)]
+    rows = conn.execute(query).all()
+    kept = [(int(row.position), bytes(row.body)) for row in rows if row.id not in skip]
+    return kept, (int(rows[-1].position) if rows else None)

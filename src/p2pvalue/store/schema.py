@@ -54,7 +54,9 @@ pending_events = Table(
     Column("space", ID, nullable=False, index=True),
     Column("missing", Text, nullable=False),
     Column("body", LargeBinary, nullable=False),
-    Column("received_at", BigInteger, nullable=False),
+    Column("received_at", BigInteger, nullable=False, index=True),
+    # Who sent it: the verified node, the account, or "" for this node's own imports.
+    Column("origin", String(200), nullable=False, server_default="", index=True),
 )
 
 pending_links = Table(

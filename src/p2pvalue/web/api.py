@@ -207,7 +207,7 @@ async def submit(request: Request, node: NodeDep, account: AccountDep) -> JSONRe
     if isinstance(payload, list):
         if len(payload) > MAX_BATCH:
             raise P2PError("batch_too_large", f"at most {MAX_BATCH} events per request", 413)
-        outcomes = await run_in_threadpool(node.submit, payload)
+        outcomes = await run_in_threadpool(node.submit, account, payload)
         return JSONResponse({"results": [o.as_dict() for o in outcomes]}, status_code=200)
-    outcomes = await run_in_threadpool(node.submit, [payload])
+    outcomes = await run_in_threadpool(node.submit, account, [payload])
     return outcome_response(outcomes[0])

@@ -12,7 +12,7 @@ from typing import Any
 
 from fastapi import Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
@@ -45,6 +45,7 @@ from p2pvalue.web import (
     value_api,
     value_pages,
 )
+from p2pvalue.web.limits import RateLimited, rate_limits
 from p2pvalue.web.private_guard import private_spaces
 
 MAX_REQUEST_BYTES = 1024 * 1024
@@ -118,11 +119,10 @@ def create_app(
 
     app = FastAPI(
         title="p2pvalue node", version=__version__, openapi_url="/openapi.json",
-        lifespan=lifespan, dependencies=[Depends(private_spaces)],
+        lifespan=lifespan, dependencies=[Depends(rate_limits), Depends(private_spaces)],
     )  # fmt: skip
     app.state.node = node
     app.state.fediverse = node.fediverse
-    app.state.federation_limits = federation_api.RateLimit()
     app.include_router(api.router)
     app.include_router(value_api.router)
     app.include_router(governance_api.router)
@@ -144,6 +144,7 @@ def create_app(
     app.include_router(social_pages.router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     app.add_exception_handler(P2PError, _p2p_error)  # type: ignore[arg-type]
+    app.add_exception_handler(RateLimited, _rate_limited)  # type: ignore[arg-type]
     app.add_exception_handler(RequestValidationError, _validation_error)  # type: ignore[arg-type]
     app.add_exception_handler(HTTPException, _http_error)  # type: ignore[arg-type]
 
@@ -182,6 +183,14 @@ async def _keep_deadlines(node: Node, every: float, stop: asyncio.Event) -> None
 
 async def _p2p_error(request: Request, exc: P2PError) -> JSONResponse:
     return JSONResponse(error_body(exc.code, exc.message), status_code=exc.status)
+
+
+async def _rate_limited(request: Request, exc: RateLimited) -> Response:
+    """429 with `Retry-After`: JSON for the API and other nodes, a sentence for a page."""
+    headers = {"Retry-After": str(exc.retry_after)}
+    if request.url.path.startswith(("/api/", "/federation/")):
+        return JSONResponse(error_body(exc.code, exc.message), exc.status, headers)
+    return pages.slow_down(request, exc.message, exc.retry_after, headers)
 
 
 HTTP_CODES = {400: "malformed_json", 404: "not_found", 405: "method_not_allowed"}

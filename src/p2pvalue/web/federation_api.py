@@ -10,14 +10,14 @@ node (RFC 9421, `federation.signatures`), every refusal logged.
   as JSON lines of canonical events; `GET /spaces/{space}/log?before=` and
   `GET /spaces/{space}/summary` what a node copying the space shows meanwhile.
 
-A node that sends too many requests is slowed down with 429 `rate_limited`.
+A node (or an address) that sends too many requests is slowed down with 429 `rate_limited`
+and a `Retry-After` (`web.limits`).
 """
 
 from __future__ import annotations
 
 import gzip
 import logging
-import time
 from typing import Annotated, Any
 
 import orjson
@@ -29,35 +29,16 @@ from starlette.concurrency import run_in_threadpool
 from p2pvalue import outbound
 from p2pvalue.errors import NotFound, P2PError
 from p2pvalue.events.types import EVENT_ID_PATTERN
-from p2pvalue.federation import joining, peering
+from p2pvalue.federation import joining, member_proof, peering
 from p2pvalue.federation.signatures import signed_sender
 from p2pvalue.node import Node
 from p2pvalue.web.auth import AccountDep, NodeDep
+from p2pvalue.web.limits import RateLimited, check_node
 
 router = APIRouter(prefix="/federation/v1/spaces/{space_id}", tags=["federation"])
 replicas = APIRouter(prefix="/api/v1/replicas", tags=["federation"])
 LOG = logging.getLogger(__name__)
 NDJSON = "application/x-ndjson"
-RATE_PER_S = 50.0
-BURST = 200.0
-
-
-class RateLimit:
-    """A token bucket per sending node."""
-
-    def __init__(self, rate: float = RATE_PER_S, burst: float = BURST) -> None:
-        self.rate, self.burst = rate, burst
-        self.buckets: dict[str, tuple[float, float]] = {}
-
-    def take(self, sender: str) -> bool:
-        now = time.monotonic()
-        tokens, then = self.buckets.get(sender, (self.burst, now))
-        tokens = min(self.burst, tokens + (now - then) * self.rate)
-        if tokens < 1:
-            self.buckets[sender] = (tokens, now)
-            return False
-        self.buckets[sender] = (tokens - 1, now)
-        return True
 
 
 async def _sender(request: Request) -> str:
@@ -67,10 +48,25 @@ async def _sender(request: Request) -> str:
     except P2PError as error:
         LOG.warning("refused %s %s: %s", request.method, request.url.path, error.code)
         raise
-    limits: RateLimit = request.app.state.federation_limits
-    if not limits.take(sender):
+    try:
+        check_node(request, sender)
+    except RateLimited:
         LOG.warning("rate-limited %s on %s", sender, request.url.path)
-        raise P2PError("rate_limited", "too many requests from your node: slow down", 429)
+        raise
+    return sender
+
+
+async def _reader(request: Request, node: Node, space_id: str) -> str:
+    """The verified node behind a read of a space, if it may read it: a private space's
+    events go only to nodes its members or invitees live on (`Replication.check_reader`)."""
+    sender = await _sender(request)
+    proof = request.headers.get(member_proof.HEADER)
+    try:
+        await run_in_threadpool(node.replication.check_reader, space_id, sender, proof)
+    except P2PError as error:
+        LOG.warning("refused %s %s to %s: %s", request.method, request.url.path, sender,
+                    error.code)  # fmt: skip
+        raise
     return sender
 
 
@@ -92,7 +88,9 @@ async def receive_events(space_id: str, request: Request, node: NodeDep) -> JSON
     except P2PError as error:
         LOG.warning("refused a push of %s from %s: %s", space_id, sender, error.code)
         raise
-    outcomes = await run_in_threadpool(node.replication.receive, sender, space_id, body["events"])
+    outcomes = await run_in_threadpool(
+        node.replication.receive, sender, space_id, body["events"], sender
+    )
     for outcome in outcomes:
         if outcome.status == "refused":
             LOG.warning("refused an event from %s: %s %s", sender, outcome.code, outcome.message)
@@ -107,7 +105,7 @@ async def receive_events(space_id: str, request: Request, node: NodeDep) -> JSON
 @router.get("/heads")
 async def heads(space_id: str, request: Request, node: NodeDep) -> dict[str, Any]:
     """The space's heads (events nothing here names as a parent) and how many events it has."""
-    await _sender(request)
+    await _reader(request, node, space_id)
     found: dict[str, Any] = await run_in_threadpool(node.replication.heads, space_id)
     return found
 
@@ -117,7 +115,7 @@ async def events(
     space_id: str, request: Request, node: NodeDep, id: Annotated[list[str], Query()]
 ) -> Response:
     """The events named, those the space holds, parents first, one canonical event a line."""
-    await _sender(request)
+    await _reader(request, node, space_id)
     bodies = await run_in_threadpool(node.replication.bodies, space_id, id)
     return Response(b"\n".join(bodies), media_type=NDJSON)
 
@@ -133,7 +131,7 @@ async def log_page(
     first before one (2^53: from the end); the page's last position is in the
     `P2P-Last-Position` header (an empty body: the end). Gzipped when the caller accepts
     it."""
-    await _sender(request)
+    await _reader(request, node, space_id)
     if before is None:
         page = await run_in_threadpool(node.replication.page, space_id, after, limit)
     else:
@@ -152,7 +150,7 @@ async def log_page(
 async def summary(space_id: str, request: Request, node: NodeDep) -> dict[str, Any]:
     """This node's report of the space (name, counts, heads, members), which a node that
     starts copying it shows, marked provisional, until it has folded the log itself."""
-    await _sender(request)
+    await _reader(request, node, space_id)
     found: dict[str, Any] = await run_in_threadpool(joining.report_of, node, space_id)
     return found
 
@@ -172,6 +170,7 @@ async def replicate(
     here needs the charter's `replica.add` right, one not held yet a node admin; the peer
     must be an address this node sends requests to."""
     await run_in_threadpool(peering.check_may_add_peer, node, account, body.space)
+    node.replication.vouch(body.space, node.accounts.key_of(account))
     peer = body.peer.rstrip("/")
     try:
         await outbound.check_url(peer, outbound.Policy.of(node.config.outbound_allow))

@@ -16,7 +16,7 @@ from starlette.concurrency import run_in_threadpool
 from p2pvalue.errors import P2PError
 from p2pvalue.federation.signatures import signed_sender
 from p2pvalue.web.auth import NodeDep
-from p2pvalue.web.federation_api import RateLimit
+from p2pvalue.web.limits import check_node
 
 router = APIRouter(prefix="/federation/v1", tags=["federation"])
 LOG = logging.getLogger(__name__)
@@ -27,9 +27,7 @@ SHAPE = '{"from": did, "to": did, "ciphertext": base64url, "signature": base64ur
 async def _sender(request: Request) -> str:
     """The verified node behind a request, within its rate."""
     sender = await signed_sender(request)
-    limits: RateLimit = request.app.state.federation_limits
-    if not limits.take(sender):
-        raise P2PError("rate_limited", "too many requests from your node: slow down", 429)
+    check_node(request, sender)
     return sender
 
 

@@ -19,6 +19,7 @@ from p2pvalue.events.authority import Authority
 from p2pvalue.events.event import Event
 from p2pvalue.federation.joining import Provisional
 from p2pvalue.ingest import Outcome
+from p2pvalue.rates import RateLimited
 from p2pvalue.web.auth import COOKIE, AccountDep, MaybeAccountDep, NodeDep
 from p2pvalue.web.federation_api import provisional_of
 
@@ -44,6 +45,18 @@ def render(
     )
     if flash:
         response.delete_cookie(FLASH)
+    return response
+
+
+def slow_down(
+    request: Request, message: str, retry_after: int, headers: Mapping[str, str]
+) -> HTMLResponse:
+    """The page a person sees when they (or their address) asked too often: 429."""
+    response = templates.TemplateResponse(
+        request, "slow_down.html", {"account": None, "reason": message,
+                                    "retry_after": retry_after}, status_code=429,
+    )  # fmt: skip
+    response.headers.update(headers)
     return response
 
 
@@ -150,7 +163,9 @@ def space_page(
         space = node.space(space_id)
     except NotFound as missing:
         return render(request, "missing.html", account, 404, error=missing.message)
-    events = node.events(space_id, after=space.events, limit=TIMELINE_LENGTH, newest_first=True)
+    # Rejected events are kept for audit (the API's log), never shown as a space's content.
+    events = node.events(space_id, after=space.events, limit=TIMELINE_LENGTH, newest_first=True,
+                         accepted_only=True)  # fmt: skip
     members = node.members(space_id)
     dids = list({e.author for e in events} | {m["did"] for m in members})
     mine = next((m for m in members if account and m["did"] == account.did), None)
@@ -219,6 +234,8 @@ def act_and_return(
     try:
         outcome = node.act(account, space, type, content)
         problem = outcome.message if outcome.status in ("rejected", "refused") else None
+    except RateLimited:
+        raise  # answered 429 with Retry-After, as a page (web.app)
     except P2PError as error:
         problem = error.message
     return back_with(back, problem)
@@ -263,6 +280,8 @@ def acted(
     try:
         outcome = call()
         problem = problem_of(outcome, meanings)
+    except RateLimited:
+        raise
     except P2PError as error:
         problem = flash_of(error.code, error.message, meanings)
     if problem is None and to is not None and outcome is not None and outcome.id:
