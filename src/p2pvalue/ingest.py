@@ -186,6 +186,11 @@ class WritePath:
     def subscribe(self, listener: Listener) -> None:
         self._listeners.append(listener)
 
+    def unsubscribe(self, listener: Listener) -> None:
+        """Stop telling `listener` of commits (a service that stops before the node)."""
+        if listener in self._listeners:
+            self._listeners.remove(listener)
+
     def ingest(
         self, wires: Iterable[Any], *, hold_missing: bool = False, origin: str | None = None
     ) -> list[Outcome]:
