@@ -2,20 +2,27 @@
 what other nodes may read and send here.
 
 Where a space lives is on its log: each member's `member.home` event names their node and
-its URL, so a space's peers are its members' homes (and the node this node joined it
-from). Every event this node's own side commits is queued, durably, for each peer;
-`federation.worker` delivers the queue and pulls what pushes missed. Events from other
-nodes take the one write path like any other.
+its URL, so a space's peers are its members' and invitees' homes (and the node this node
+joined it from). Every event this node's own side commits is queued, durably, for each
+peer; `federation.worker` delivers the queue and pulls what pushes missed. Events from
+other nodes take the one write path like any other.
+
+A node that hosted members of the space and hosts none any more (they were removed or
+left, `Hosting.former`) is no peer: nothing is pushed to it or pulled from it, whether
+the log named it as a home or this node joined the space from it. It is sent the batch
+that made its last member go, so that it learns of it, and nothing after; and it is
+served no page of a private space's log.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from p2pvalue.errors import NotFound, P2PError
+from p2pvalue.errors import Forbidden, NotFound, P2PError
+from p2pvalue.events.authority import INVITED, MEMBER, Authority
 from p2pvalue.events.event import Event, now_ms
 from p2pvalue.ingest import Outcome
 from p2pvalue.store import events as event_store
@@ -47,6 +54,44 @@ def homes_of(events: Sequence[Any]) -> dict[str, Home]:
     return found
 
 
+@dataclass(frozen=True)
+class Hosting:
+    """Which nodes a space's homes name: those that host a member or invitee, and the
+    `former` ones, named as the home of someone who is neither any more, that host no one
+    who is (by node key and by URL)."""
+
+    urls: frozenset[str]
+    former_nodes: frozenset[str]
+    former_urls: frozenset[str]
+
+
+def hosting(homes: Mapping[str, Home], reads: Callable[[str], bool]) -> Hosting:
+    """The hosting of a space whose members' homes are `homes`, where `reads(did)` says
+    whether `did` is still a member or invitee."""
+    current = [home for did, home in homes.items() if reads(did)]
+    gone = [home for did, home in homes.items() if not reads(did)]
+    nodes, urls = {home.node for home in current}, {home.url for home in current}
+    return Hosting(
+        frozenset(urls),
+        frozenset(home.node for home in gone if home.node not in nodes and home.url not in urls),
+        frozenset(home.url for home in gone if home.node not in nodes and home.url not in urls),
+    )
+
+
+def reader(authority: Authority | None) -> Callable[[str], bool]:
+    """Whether a did is a member or invitee under `authority` (None, a space this node
+    cannot read: everyone named counts, as it cannot tell)."""
+    if authority is None:
+        return lambda did: True
+    members = authority.members
+
+    def reads(did: str) -> bool:
+        found = members.get(did)
+        return found is not None and found.status in (MEMBER, INVITED)
+
+    return reads
+
+
 class Replication:
     """Peers, the outbox, and the federation API's reads and writes for one node."""
 
@@ -72,12 +117,37 @@ class Replication:
         self._homes[space] = (version, found)
         return found
 
+    def hosting(self, space: str) -> Hosting:
+        """Which nodes host a member or invitee of the space, and which no longer do."""
+        log = self.node.writer.log(space)
+        return hosting(self.homes(space), reader(log.authority if log is not None else None))
+
     def peers(self, space: str) -> list[str]:
-        """The URLs of the other nodes that hold the space."""
+        """The URLs of the other nodes that hold the space (a former host is none)."""
         with self.node.engine.begin() as conn:
             joined = store.peers(conn, space)
-        urls = {home.url for home in self.homes(space).values() if home.node != self.node.did}
-        return sorted((urls | set(joined)) - {self.url})
+        found = self.hosting(space)
+        return sorted((found.urls | set(joined)) - found.former_urls - {self.url})
+
+    def check_reader(self, space: str, sender: str) -> None:
+        """Refuse `sender` a private space's log if it hosted members of it and hosts none
+        any more."""
+        log = self._check_replicated(space)
+        if log.private and sender in self.hosting(space).former_nodes:
+            raise Forbidden("not_a_host", "your node hosts no member of this space any more")
+
+    def _departed(self, space: str, events: Sequence[Event]) -> set[str]:
+        """The homes of those whom these events made neither member nor invitee: they are
+        sent the events that tell them so."""
+        log = self.node.writer.log(space)
+        if log is None or log.authority is None:
+            return set()
+        ids = {event.id for event in events}
+        homes = self.homes(space)
+        return {
+            homes[did].url for did, found in log.authority.members.items()
+            if found.since in ids and found.status not in (MEMBER, INVITED) and did in homes
+        }  # fmt: skip
 
     def committed(self, events: Sequence[Event], origin: str | None) -> None:
         """Queue each event this node's side committed for every peer of its space. Events
@@ -89,8 +159,9 @@ class Replication:
         try:
             rows = []
             for space in sorted({event.space for event in events}):
-                peers = self.peers(space)
-                rows += [(url, e.space, e.id) for e in events if e.space == space for url in peers]
+                ours = [event for event in events if event.space == space]
+                peers = (set(self.peers(space)) | self._departed(space, ours)) - {self.url}
+                rows += [(url, e.space, e.id) for e in ours for url in sorted(peers)]
             if rows:
                 with writing(self.node.engine) as conn:
                     store.enqueue(conn, rows, now_ms())

@@ -71,6 +71,13 @@ async def _sender(request: Request) -> str:
     return sender
 
 
+async def _reader(request: Request, node: Node, space: str) -> str:
+    """The verified node behind a request to read a space's log, if it may read it."""
+    sender = await _sender(request)
+    await run_in_threadpool(node.replication.check_reader, space, sender)
+    return sender
+
+
 @router.post("/events")
 async def receive_events(space_id: str, request: Request, node: NodeDep) -> JSONResponse:
     """Events another node pushes, `{"from": its URL, "events": [...]}`: an outcome each."""
@@ -97,7 +104,7 @@ async def receive_events(space_id: str, request: Request, node: NodeDep) -> JSON
 @router.get("/heads")
 async def heads(space_id: str, request: Request, node: NodeDep) -> dict[str, Any]:
     """The space's heads (events nothing here names as a parent) and how many events it has."""
-    await _sender(request)
+    await _reader(request, node, space_id)
     found: dict[str, Any] = await run_in_threadpool(node.replication.heads, space_id)
     return found
 
@@ -107,7 +114,7 @@ async def events(
     space_id: str, request: Request, node: NodeDep, id: Annotated[list[str], Query()]
 ) -> Response:
     """The events named, those the space holds, parents first, one canonical event a line."""
-    await _sender(request)
+    await _reader(request, node, space_id)
     bodies = await run_in_threadpool(node.replication.bodies, space_id, id)
     return Response(b"\n".join(bodies), media_type=NDJSON)
 
@@ -123,7 +130,7 @@ async def log_page(
     first before one (2^53: from the end); the page's last position is in the
     `P2P-Last-Position` header (an empty body: the end). Gzipped when the caller accepts
     it."""
-    await _sender(request)
+    await _reader(request, node, space_id)
     if before is None:
         page = await run_in_threadpool(node.replication.page, space_id, after, limit)
     else:
