@@ -84,6 +84,26 @@ def test_nothing_written_after_a_departure_reaches_the_member(
     assert str(staying.text) == "before and after"
 
 
+def test_a_removal_decided_by_proposal_closes_the_socket(site: str, api: ApiClient) -> None:
+    alice, bob, carol, space, doc = private_document(api)
+    at = f"/api/v1/spaces/{space}/proposals"
+    removal = {"title": "Bob goes", "action": {"type": "member.remove", "member": bob.did}}
+    made = api.http.post(at, json=removal, headers=alice.auth)
+    assert made.status_code == 201, made.text
+    proposal = made.json()["id"]
+    for voter in (alice, carol):
+        voted = api.http.post(f"{at}/{proposal}/votes", json={"ballot": {"choice": "yes"}},
+                              headers=voter.auth)  # fmt: skip
+        assert voted.status_code == 201, voted.text
+    with WsPeer(site, doc, bob, 2) as gone:
+        gone.sync()
+        started = time.monotonic()
+        closed = api.http.post(f"{at}/{proposal}/close", headers=alice.auth)
+        assert closed.status_code == 201, closed.text
+        assert gone.closed(WITHIN_S) == (4403, "not_a_member")
+        assert time.monotonic() - started < WITHIN_S
+
+
 def test_a_removed_members_live_feed_ends_with_the_removal(site: str, api: ApiClient) -> None:
     alice, bob, _carol, space, _doc = private_document(api)
     followed = api.http.put(f"/api/v1/me/follows/spaces/{space}", headers=bob.auth)

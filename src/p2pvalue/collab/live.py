@@ -156,7 +156,7 @@ class LiveDocuments(WebsocketServer):
     async def __aenter__(self) -> LiveDocuments:
         await super().__aenter__()
         self._loop = asyncio.get_running_loop()
-        self.node.writer.subscribe(self.committed)
+        self.node.writer.subscribe(self.committed, first=True)
         return self
 
     async def __aexit__(self, *exc: Any) -> None:
