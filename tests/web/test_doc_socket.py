@@ -284,3 +284,21 @@ def test_a_revoked_writer_becomes_a_reader_at_once(api: ApiClient) -> None:
         peer.insert(0, "after the revoke")
         assert peer.closed() == (4403, "read_only")
     assert _document(api, space, doc, alice.token)["text"] == ""
+
+
+def test_a_socket_whose_access_cannot_be_decided_again_is_closed(
+    api: ApiClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    alice, bob, carol, space, doc = community(api)
+    node: Node = api.http.app.state.node  # type: ignore[attr-defined]
+    with api.http.websocket_connect(url(doc, carol)) as socket:
+        peer = YPeer(socket, 5)
+        peer.sync()
+
+        def broken(doc: str, did: str) -> None:
+            raise RuntimeError("the store is gone")
+
+        monkeypatch.setattr(node.collab, "access", broken)
+        granted = api.act(alice, space, "role.grant", {"member": bob.did, "role": "moderator"})
+        assert granted.status_code == 201, granted.text
+        assert peer.closed() == (1011, "access_unknown")

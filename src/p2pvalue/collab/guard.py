@@ -42,6 +42,7 @@ CLOSE_CODES = {
     "invalid_awareness": 4422,
     "invalid_colour": 4422,
     "document_too_large": 4413,
+    "access_unknown": 1011,  # access could not be decided again: reconnect to be judged anew
 }
 
 

@@ -197,11 +197,7 @@ class LiveDocuments(WebsocketServer):
             return
         with self._guards_lock:
             guards = [guard for guard in self._guards if guard.room.space in spaces]
-        try:
-            revoked = self._decide(guards)
-        except Exception:
-            LOG.exception("judging the access of %d open document socket(s) failed", len(guards))
-            return
+        revoked = self._decide(guards)
         loop = self._loop
         if loop is None:
             return
@@ -217,7 +213,17 @@ class LiveDocuments(WebsocketServer):
         await to_thread.run_sync(self._decide, guards)
 
     def _decide(self, guards: list[Guard]) -> list[Guard]:
-        """Decide each guard's access from the space as it now is; those just revoked."""
+        """Decide each guard's access from the space as it now is; those just revoked.
+        If it cannot be decided, they are revoked (a client reconnects to be judged anew)
+        rather than left open."""
+        try:
+            return self._decided(guards)
+        except Exception:
+            LOG.exception("judging the access of %d open document socket(s) failed", len(guards))
+            unknown = P2PError("access_unknown", "access could not be decided")
+            return [guard for guard in guards if guard.judge(unknown)]
+
+    def _decided(self, guards: list[Guard]) -> list[Guard]:
         decided: dict[tuple[str, str], DocAccess | P2PError] = {}
         revoked = []
         for guard in guards:
