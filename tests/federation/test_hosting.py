@@ -15,6 +15,7 @@ def test_a_node_that_hosts_no_member_any_more_is_a_former_host() -> None:
     }
     found = hosting(homes, lambda did: did in ("ana", "dan"))
     assert found.urls == {"https://north.example", "https://west.example"}
+    assert found.nodes == {"north", "west"}
     assert found.former_nodes == {"east"} and found.former_urls == {"https://east.example"}
 
 

@@ -60,6 +60,7 @@ class Hosting:
     `former` ones, named as the home of someone who is neither any more, that host no one
     who is (by node key and by URL)."""
 
+    nodes: frozenset[str]
     urls: frozenset[str]
     former_nodes: frozenset[str]
     former_urls: frozenset[str]
@@ -72,6 +73,7 @@ def hosting(homes: Mapping[str, Home], reads: Callable[[str], bool]) -> Hosting:
     gone = [home for did, home in homes.items() if not reads(did)]
     nodes, urls = {home.node for home in current}, {home.url for home in current}
     return Hosting(
+        frozenset(nodes),
         frozenset(urls),
         frozenset(home.node for home in gone if home.node not in nodes and home.url not in urls),
         frozenset(home.url for home in gone if home.node not in nodes and home.url not in urls),
