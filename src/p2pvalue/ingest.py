@@ -202,8 +202,15 @@ class WritePath:
         """Stop the process that verifies big batches' signatures, if one was started."""
         self._signatures.close()
 
-    def subscribe(self, listener: Listener) -> None:
-        self._listeners.append(listener)
+    def subscribe(self, listener: Listener, *, first: bool = False) -> None:
+        """Tell `listener` of every committed batch; `first`: before the listeners there
+        already are (one that revokes access must not wait for one that writes again)."""
+        self._listeners.insert(0 if first else len(self._listeners), listener)
+
+    def unsubscribe(self, listener: Listener) -> None:
+        """Stop telling `listener` of commits (a service that stops before the node)."""
+        if listener in self._listeners:
+            self._listeners.remove(listener)
 
     def ingest(
         self, wires: Iterable[Any], *, hold_missing: bool = False, origin: str | None = None,

@@ -1,22 +1,27 @@
 """The node's live documents: a y-websocket server (pycrdt-websocket) whose rooms persist to
 pycrdt-store, with the charter's access rules, the limits and authorship applied to every
-frame a client sends before its room sees it.
+frame a client sends before its room sees it (`collab.guard`).
 
-A client's socket reaches its room through a `Guard`: a malformed frame, an oversized
-update or document, or an update from a member who may only read closes the socket with a
-precise code and reason, and the room never applies it. Sync step 2 from a reader is
-dropped silently, as every Yjs client sends one after connecting. The first member to send
-content under a Yjs client id owns it; a document's snapshot counts each owner's live
-content (`collab.documents.measure`).
+Sync step 2 from a reader is dropped silently, as every Yjs client sends one after
+connecting. The first member to send content under a Yjs client id owns it; a document's
+snapshot counts each owner's live content (`collab.documents.measure`).
+
+Access is decided again whenever a space's governance changes: the write path tells the
+live documents of each committed batch, and every open socket of a space whose batch holds
+a membership, role or governance event is judged anew on the committing thread, before the
+write returns. A member who lost the right to read is sent nothing more from that moment
+and their socket is closed; one who lost the right to write becomes a reader.
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
-import time
+import threading
+from collections.abc import Sequence
 from contextlib import suppress
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any
 
 import anyio
 from anyio import to_thread
@@ -26,58 +31,24 @@ from pycrdt.websocket import WebsocketServer, YRoom
 
 from p2pvalue.collab import yframes
 from p2pvalue.collab.documents import Measure, measure
+from p2pvalue.collab.guard import CLOSE_CODES as CLOSE_CODES
+from p2pvalue.collab.guard import MAX_FRAME_BYTES as MAX_FRAME_BYTES
+from p2pvalue.collab.guard import Guard, Refusal, Socket
 from p2pvalue.collab.service import DocAccess, refusal
 from p2pvalue.errors import P2PError
+from p2pvalue.events.types import RANK_ORDINARY, rank
 
 if TYPE_CHECKING:
     from p2pvalue.accounts import Account
+    from p2pvalue.events.event import Event
     from p2pvalue.ingest import Outcome
     from p2pvalue.node import Node
 
 LOG = logging.getLogger(__name__)
 STORE_FILE = "documents.db"
 TEXT = "content"  # the Y.Text a document's editor binds to
-MAX_FRAME_BYTES = 1 << 20
-MAX_DOC_BYTES = 8 << 20
-MAX_AWARENESS_BYTES = 64 << 10
-RECHECK_ACCESS_EVERY = 5.0
 SNAPSHOT_EVERY = 600.0
-# Close codes: 4000 + the HTTP status of the same refusal; 1009 is WebSocket's "too big".
-CLOSE_CODES = {
-    "malformed_frame": 4400,
-    "malformed_update": 4400,
-    "not_authenticated": 4401,
-    "bad_token": 4401,
-    "cross_origin": 4403,
-    "not_a_member": 4403,
-    "read_only": 4403,
-    "unknown_document": 4404,
-    "update_too_large": 1009,
-    "awareness_too_large": 1009,
-    "document_too_large": 4413,
-}
-
-
-class Socket(Protocol):
-    """A client's connection, as a room serves it (pycrdt's `Channel`) and as it is closed."""
-
-    @property
-    def path(self) -> str: ...
-
-    async def send(self, message: bytes) -> None: ...
-
-    async def recv(self) -> bytes: ...
-
-    async def close(self, code: int, reason: str) -> None: ...
-
-
-class Refusal(Exception):
-    """A frame that ends its connection: `reason` is the refusal's code."""
-
-    def __init__(self, reason: str) -> None:
-        super().__init__(reason)
-        self.reason = reason
-        self.code = CLOSE_CODES[reason]
+MAX_DOC_BYTES = 8 << 20
 
 
 class DocumentStore(SQLiteYStore):
@@ -164,80 +135,6 @@ class DocRoom(YRoom):
             await anyio.sleep(0.005)
 
 
-class Guard:
-    """A client's socket as its room reads it: only frames the member may send get through."""
-
-    def __init__(self, socket: Socket, room: DocRoom, access: DocAccess, live: LiveDocuments):
-        self.socket = socket
-        self.room = room
-        self.access = access
-        self.live = live
-        self.checked = time.monotonic()
-        self.present: set[int] = set()  # the awareness client ids this socket speaks for
-
-    @property
-    def path(self) -> str:
-        return self.socket.path
-
-    def __aiter__(self) -> Guard:
-        return self
-
-    async def __anext__(self) -> bytes:
-        while True:
-            data = await self.socket.recv()
-            try:
-                if await self._admit(data):
-                    return data
-            except Refusal as refused:
-                LOG.info("closed %s for %s: %s", self.path, self.access.did, refused.reason)
-                await self.socket.close(refused.code, refused.reason)
-                raise StopAsyncIteration from None
-
-    async def send(self, message: bytes) -> None:
-        await self.socket.send(message)
-
-    async def recv(self) -> bytes:
-        return await self.__anext__()
-
-    async def _admit(self, data: bytes) -> bool:
-        """Whether the room should apply `data`; a Refusal ends the connection."""
-        if len(data) > MAX_FRAME_BYTES:
-            raise Refusal("update_too_large")
-        try:
-            frame = yframes.parse_frame(data)
-        except yframes.FrameError:
-            raise Refusal("malformed_frame") from None
-        if frame.kind == yframes.AWARENESS:
-            if len(frame.payload) > MAX_AWARENESS_BYTES:
-                raise Refusal("awareness_too_large")
-            for client, _, state in yframes.awareness(frame.payload):
-                (self.present.discard if state is None else self.present.add)(client)
-            return True
-        if frame.kind != yframes.SYNC or frame.sync == yframes.STEP1:
-            return frame.kind == yframes.SYNC
-        if not await self._writes():
-            if frame.sync == yframes.UPDATE and frame.payload != yframes.EMPTY_UPDATE:
-                raise Refusal("read_only")
-            return False
-        claimed = self.room.admit_update(frame.payload, self.access.did, self.live.max_doc_bytes)
-        if claimed:
-            await to_thread.run_sync(self.live.node.collab.claim_clients, self.room.doc, claimed)
-        return True
-
-    async def _writes(self) -> bool:
-        """Whether the member may still edit: their rights are read again every few seconds,
-        so a removal or a revoked role takes effect on open connections too."""
-        if time.monotonic() - self.checked > RECHECK_ACCESS_EVERY:
-            try:
-                self.access = await to_thread.run_sync(
-                    self.live.node.collab.access, self.room.doc, self.access.did
-                )
-            except P2PError as error:
-                raise Refusal(error.code if error.code in CLOSE_CODES else "not_a_member") from None
-            self.checked = time.monotonic()
-        return self.access.writes
-
-
 class LiveDocuments(WebsocketServer):
     """The rooms of the documents members have open, loaded from and saved to the store."""
 
@@ -252,21 +149,93 @@ class LiveDocuments(WebsocketServer):
         self.snapshot_every = snapshot_every
         self._rooms_lock = anyio.Lock()
         self._serving = 0
+        self._guards: set[Guard] = set()  # every open socket, read by the writer's thread too
+        self._guards_lock = threading.Lock()
+        self._loop: asyncio.AbstractEventLoop | None = None
 
-    async def serve_member(self, socket: Socket, access: DocAccess) -> None:
-        """Serve one member's connection to a document until either side closes it."""
+    async def __aenter__(self) -> LiveDocuments:
+        await super().__aenter__()
+        self._loop = asyncio.get_running_loop()
+        self.node.writer.subscribe(self.committed, first=True)
+        return self
+
+    async def __aexit__(self, *exc: Any) -> None:
+        self.node.writer.unsubscribe(self.committed)
+        await super().__aexit__(*exc)  # type: ignore[no-untyped-call]
+
+    async def serve_member(self, socket: Socket, access: DocAccess, name: str) -> None:
+        """Serve one member's connection to a document until either side closes it; `name`
+        is what their awareness state shows. Their access, decided before, is decided again
+        once the socket is known to `committed`, so a removal committed in between counts."""
         self._serving += 1
         try:
             room = await self._open(access.document.id, access.document.space)
-            guard = Guard(socket, room, access, self)
+            guard = Guard(socket, room, access, self, name)
+            with self._guards_lock:
+                self._guards.add(guard)
             try:
+                await self._judge([guard])
+                if guard.revoked is not None:
+                    await guard.end(guard.revoked)
+                    return
                 await _greet(socket, room)
                 await room.serve(guard)
             finally:
+                with self._guards_lock:
+                    self._guards.discard(guard)
                 await _gone(room, guard.present)
                 await self._leave(room)
         finally:
             self._serving -= 1
+
+    def committed(self, events: Sequence[Event], origin: str | None) -> None:
+        """Judge anew, on the committing thread before the write returns, the access of
+        every open socket of a space whose batch changed its governance or membership, and
+        close at once those that lost it. Never raises."""
+        spaces = {event.space for event in events if rank(event.type) != RANK_ORDINARY}
+        if not spaces:
+            return
+        with self._guards_lock:
+            guards = [guard for guard in self._guards if guard.room.space in spaces]
+        revoked = self._decide(guards)
+        loop = self._loop
+        if loop is None:
+            return
+        for guard in revoked:
+            with suppress(RuntimeError):  # the loop has closed: so have the sockets
+                loop.call_soon_threadsafe(self._end_soon, guard)
+
+    def _end_soon(self, guard: Guard) -> None:
+        if self._task_group is not None and guard.revoked is not None:
+            self._task_group.start_soon(guard.end, guard.revoked)
+
+    async def _judge(self, guards: list[Guard]) -> None:
+        await to_thread.run_sync(self._decide, guards)
+
+    def _decide(self, guards: list[Guard]) -> list[Guard]:
+        """Decide each guard's access from the space as it now is; those just revoked.
+        If it cannot be decided, they are revoked (a client reconnects to be judged anew)
+        rather than left open."""
+        try:
+            return self._decided(guards)
+        except Exception:
+            LOG.exception("judging the access of %d open document socket(s) failed", len(guards))
+            unknown = P2PError("access_unknown", "access could not be decided")
+            return [guard for guard in guards if guard.judge(unknown)]
+
+    def _decided(self, guards: list[Guard]) -> list[Guard]:
+        decided: dict[tuple[str, str], DocAccess | P2PError] = {}
+        revoked = []
+        for guard in guards:
+            key = (guard.room.doc, guard.access.did)
+            if key not in decided:
+                try:
+                    decided[key] = self.node.collab.access(*key)
+                except P2PError as error:
+                    decided[key] = error
+            if guard.judge(decided[key]):
+                revoked.append(guard)
+        return revoked
 
     async def drained(self, seconds: float = 10.0) -> None:
         """Wait (a while at most) until every connection has let its room go: a closing

@@ -116,6 +116,25 @@ def awareness(payload: bytes) -> list[tuple[int, int, object]]:
     return found
 
 
+def encode_awareness(entries: list[tuple[int, int, object]]) -> bytes:
+    """An awareness update (the payload of an AWARENESS frame) holding `entries`: each
+    client id, its clock and its state, which `awareness` reads back."""
+    out = bytearray(_varuint(len(entries)))
+    for client, clock, state in entries:
+        encoded = orjson.dumps(state)
+        out += _varuint(client) + _varuint(clock) + _varuint(len(encoded)) + encoded
+    return bytes(out)
+
+
+def _varuint(value: int) -> bytes:
+    out = bytearray()
+    while value >= 0x80:
+        out.append((value & 0x7F) | 0x80)
+        value >>= 7
+    out.append(value)
+    return bytes(out)
+
+
 def delete_set(update: bytes) -> dict[int, list[tuple[int, int]]]:
     """The delete set of an update that holds no structs, such as `doc.get_update(state)`
     for the document's own state: each client id and its deleted (clock, length) ranges."""

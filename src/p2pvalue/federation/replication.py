@@ -2,24 +2,31 @@
 what other nodes may read and send here.
 
 Where a space lives is on its log: each member's `member.home` event names their node and
-its URL, so a space's peers are its members' homes (and the node this node joined it
-from). Every event this node's own side commits is queued, durably, for each peer;
-`federation.worker` delivers the queue and pulls what pushes missed. Events from other
-nodes take the one write path like any other.
+its URL, so a space's peers are its members' and invitees' homes (and the node this node
+joined it from). Every event this node's own side commits is queued, durably, for each
+peer; `federation.worker` delivers the queue and pulls what pushes missed. Events from
+other nodes take the one write path like any other.
 
 A rejected event is kept here for audit, but not sent to other nodes unless an accepted
 event descends from it (whose verification needs all its ancestors): it is not pushed, not
 named among the heads and left out of log pages; asked for by id, it is served.
+
+A node that hosted members of the space and hosts none any more (they were removed or
+left, `Hosting.former`) is no peer: nothing is pushed to it or pulled from it, whether
+the log named it as a home or this node joined the space from it. It is sent the batch
+that made its last member go, so that it learns of it, and nothing after; and it is
+served no page of a private space's log.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from p2pvalue.errors import Forbidden, NotFound, P2PError
+from p2pvalue.events.authority import INVITED, MEMBER, Authority
 from p2pvalue.events.event import Event, now_ms
 from p2pvalue.events.keys import KeyPair
 from p2pvalue.events.log import SpaceLog
@@ -81,6 +88,46 @@ def homes_of(events: Sequence[Any]) -> dict[str, Home]:
         if event.type == HOME:
             found[event.author] = Home(event.content["node"], event.content["url"].rstrip("/"))
     return found
+
+
+@dataclass(frozen=True)
+class Hosting:
+    """Which nodes a space's homes name: those that host a member or invitee, and the
+    `former` ones, named as the home of someone who is neither any more, that host no one
+    who is (by node key and by URL)."""
+
+    nodes: frozenset[str]
+    urls: frozenset[str]
+    former_nodes: frozenset[str]
+    former_urls: frozenset[str]
+
+
+def hosting(homes: Mapping[str, Home], reads: Callable[[str], bool]) -> Hosting:
+    """The hosting of a space whose members' homes are `homes`, where `reads(did)` says
+    whether `did` is still a member or invitee."""
+    current = [home for did, home in homes.items() if reads(did)]
+    gone = [home for did, home in homes.items() if not reads(did)]
+    nodes, urls = {home.node for home in current}, {home.url for home in current}
+    return Hosting(
+        frozenset(nodes),
+        frozenset(urls),
+        frozenset(home.node for home in gone if home.node not in nodes and home.url not in urls),
+        frozenset(home.url for home in gone if home.node not in nodes and home.url not in urls),
+    )
+
+
+def reader(authority: Authority | None) -> Callable[[str], bool]:
+    """Whether a did is a member or invitee under `authority` (None, a space this node
+    cannot read: everyone named counts, as it cannot tell)."""
+    if authority is None:
+        return lambda did: True
+    members = authority.members
+
+    def reads(did: str) -> bool:
+        found = members.get(did)
+        return found is not None and found.status in (MEMBER, INVITED)
+
+    return reads
 
 
 class Replication:
@@ -162,12 +209,30 @@ class Replication:
             return None
         return said.rstrip("/") if said and said.rstrip("/") in urls else sorted(urls)[0]
 
+    def hosting(self, space: str) -> Hosting:
+        """Which nodes host a member or invitee of the space, and which no longer do."""
+        log = self.node.writer.log(space)
+        return hosting(self.homes(space), reader(log.authority if log is not None else None))
+
     def peers(self, space: str) -> list[str]:
-        """The URLs of the other nodes that hold the space."""
+        """The URLs of the other nodes that hold the space (a former host is none)."""
         with self.node.engine.begin() as conn:
             joined = store.peers(conn, space)
-        urls = {home.url for home in self.homes(space).values() if home.node != self.node.did}
-        return sorted((urls | set(joined)) - {self.url})
+        found = self.hosting(space)
+        return sorted((found.urls | set(joined)) - found.former_urls - {self.url})
+
+    def _departed(self, space: str, events: Sequence[Event]) -> set[str]:
+        """The homes of those whom these events made neither member nor invitee: they are
+        sent the events that tell them so."""
+        log = self.node.writer.log(space)
+        if log is None or log.authority is None:
+            return set()
+        ids = {event.id for event in events}
+        homes = self.homes(space)
+        return {
+            homes[did].url for did, found in log.authority.members.items()
+            if found.since in ids and found.status not in (MEMBER, INVITED) and did in homes
+        }  # fmt: skip
 
     def committed(self, events: Sequence[Event], origin: str | None) -> None:
         """Queue each event this node's side committed for every peer of its space. Events
@@ -179,9 +244,9 @@ class Replication:
         try:
             rows = []
             for space in sorted({event.space for event in events}):
-                peers = self.peers(space)
                 sent = self._unrejected(space, events)
-                rows += [(url, e.space, e.id) for e in sent for url in peers]
+                peers = (set(self.peers(space)) | self._departed(space, sent)) - {self.url}
+                rows += [(url, e.space, e.id) for e in sent for url in sorted(peers)]
             if rows:
                 with writing(self.node.engine) as conn:
                     store.enqueue(conn, rows, now_ms())
@@ -238,11 +303,14 @@ class Replication:
     def check_reader(self, space: str, node: str, proof: str | None = None) -> None:
         """Refuse (403 `private_space`) a node that asks for a private space's events and
         hosts none of its members or invitees: neither the home the log names for one, nor
-        carrying one's `member_proof`. A node that keeps the space sealed cannot tell who
+        carrying one's `member_proof`; 403 `not_a_host` to one that hosted members and hosts
+        none any more. A node that keeps the space sealed cannot tell who
         its members are, and gives it to no one."""
         log = self._check_replicated(space)
         if not log.private:
             return
+        if node in self.hosting(space).former_nodes:
+            raise Forbidden("not_a_host", "your node hosts no member of this space any more")
         state = log.authority if log.readable else None
         readers = holders(state) if state is not None else []
         homes = self.homes(space) if readers else {}

@@ -4,7 +4,9 @@ member's stream, as the feed would list it.
 The write path calls `FeedStream.committed` after each commit, on the writer's thread; it
 reads the follows of the connected members in one query and passes items to their event
 loops. A stream's queue is bounded: a reader that falls behind gets `lagged` and is closed,
-and reloads the feed's first page.
+and reloads the feed's first page. A member who loses the right to read a private space
+(removed, or gone) gets `revoked` with that space and the stream closes, from the commit
+of the event that took the right away: no item of that space reaches them after it.
 """
 
 from __future__ import annotations
@@ -13,12 +15,14 @@ import asyncio
 import logging
 import threading
 from collections.abc import AsyncIterator, Sequence
+from contextlib import suppress
 from typing import Any
 
 import orjson
 from sqlalchemy import Engine
 
 from p2pvalue.events.event import Event
+from p2pvalue.events.types import RANK_ORDINARY, rank
 from p2pvalue.social.feed import item
 from p2pvalue.store import social as store
 from p2pvalue.store.social import PERSON, SPACE
@@ -26,6 +30,15 @@ from p2pvalue.store.social import PERSON, SPACE
 QUEUE_SIZE = 256
 HEARTBEAT_S = 15.0
 LAGGED = object()
+
+
+class Revoked:
+    """The marker that ends a stream whose member may no longer read `space`."""
+
+    def __init__(self, space: str) -> None:
+        self.space = space
+
+
 LOG = logging.getLogger(__name__)
 
 
@@ -38,10 +51,20 @@ class Subscription:
         self.queue: asyncio.Queue[Any] = asyncio.Queue(size + 1)  # one slot kept for LAGGED
         self.size = size
         self.lagged = False
+        self.reads: set[str] = set()  # the private spaces its member may read, last we knew
 
     def offer(self, entry: dict[str, Any]) -> None:
         """Hand an item over from any thread; never blocks the writer."""
         self.loop.call_soon_threadsafe(self._put, entry)
+
+    def revoke(self, space: str) -> None:
+        """End the stream, from any thread: its member may no longer read `space`."""
+        self.loop.call_soon_threadsafe(self._end, Revoked(space))
+
+    def _end(self, marker: Revoked) -> None:
+        if not self.lagged:
+            self.lagged = True  # nothing more is queued; the slot kept for LAGGED takes it
+            self.queue.put_nowait(marker)
 
     def _put(self, entry: dict[str, Any]) -> None:
         if self.lagged:
@@ -69,6 +92,12 @@ class FeedStream:
             self._open.append(subscription)
         return subscription
 
+    def note_readable(self, subscription: Subscription) -> None:
+        """Note the private spaces the subscription's member may read now, so that losing
+        one of them ends the stream (see `committed`)."""
+        with self._engine.begin() as conn:
+            subscription.reads = store.readable_private(conn, subscription.did)
+
     def close(self, subscription: Subscription) -> None:
         with self._lock:
             if subscription in self._open:
@@ -92,7 +121,10 @@ class FeedStream:
         if not listening:
             return
         spaces, authors = {e.space for e in events}, {e.author for e in events}
+        governed = {e.space for e in events if rank(e.type) != RANK_ORDINARY}
         with self._engine.begin() as conn:
+            if governed:
+                _revoke(listening, store.readers_of(conn, governed))
             follows = store.followers_of(conn, {s.did for s in listening}, spaces, authors)
             if not follows:
                 return
@@ -122,6 +154,10 @@ class FeedStream:
                 if entry is LAGGED:
                     yield b'event: lagged\ndata: {"reload": true}\n\n'
                     return
+                if isinstance(entry, Revoked):
+                    body = orjson.dumps({"space": entry.space, "reload": True})
+                    yield b"event: revoked\ndata: %s\n\n" % body
+                    return
                 yield sse(entry)
         finally:
             self.close(subscription)
@@ -132,6 +168,19 @@ def sse(entry: dict[str, Any]) -> bytes:
         entry["cursor"].encode(),
         orjson.dumps(entry),
     )
+
+
+def _revoke(listening: Sequence[Subscription], readers: dict[str, set[str]]) -> None:
+    """End the streams of members who could read one of these private spaces and no longer
+    may; note those who now may."""
+    for subscription in listening:
+        for space, dids in readers.items():
+            if subscription.did in dids:
+                subscription.reads.add(space)
+            elif space in subscription.reads:
+                subscription.reads.discard(space)
+                with suppress(RuntimeError):  # its event loop has closed: the reader is gone
+                    subscription.revoke(space)
 
 
 def _offer(subscription: Subscription, entry: dict[str, Any], stream: FeedStream) -> None:

@@ -20,6 +20,7 @@ from p2pvalue.store.schema import event_status, events, follows, members, profil
 
 SPACE = "space"
 PERSON = "member"
+READERS = ("member", "invited")  # who may read a private space: they hold its key
 
 
 @dataclass(frozen=True)
@@ -199,12 +200,35 @@ def hidden_spaces(conn: Connection, dids: Iterable[str]) -> dict[str, set[str]]:
         return {did: set() for did in dids}
     query = select(members.c.did, members.c.space).where(
         members.c.did.in_(list(dids)), members.c.space.in_(sorted(private)),
-        members.c.status.in_(("member", "invited")),
+        members.c.status.in_(READERS),
     )  # fmt: skip
     readers: dict[str, set[str]] = {}
     for row in conn.execute(query):
         readers.setdefault(row.did, set()).add(row.space)
     return {did: private - readers.get(did, set()) for did in dids}
+
+
+def readable_private(conn: Connection, did: str) -> set[str]:
+    """The private spaces here of which `did` is a member or invitee."""
+    query = (
+        select(members.c.space)
+        .join(spaces, spaces.c.id == members.c.space)
+        .where(members.c.did == did, members.c.status.in_(READERS), spaces.c.private.is_(True))
+    )
+    return set(conn.scalars(query))
+
+
+def readers_of(conn: Connection, spaces_: Iterable[str]) -> dict[str, set[str]]:
+    """For each private space among `spaces_`, its members and invitees (who may read it)."""
+    private = select(spaces.c.id).where(spaces.c.id.in_(sorted(set(spaces_))), spaces.c.private)
+    found: dict[str, set[str]] = {space: set() for space in conn.scalars(private)}
+    if found:
+        query = select(members.c.space, members.c.did).where(
+            members.c.space.in_(sorted(found)), members.c.status.in_(READERS)
+        )
+        for row in conn.execute(query):
+            found[row.space].add(row.did)
+    return found
 
 
 def rows_by_ids(conn: Connection, ids: Sequence[str]) -> list[FeedRow]:

@@ -70,7 +70,7 @@ async def document_socket(websocket: WebSocket, doc: str) -> None:
     except P2PError as error:
         await channel.close(CLOSE_CODES.get(error.code, 4400), error.code)
         return
-    await live.serve_member(channel, access)
+    await live.serve_member(channel, access, account.username)
 
 
 def _account(websocket: WebSocket, node: Node) -> Account:

@@ -8,6 +8,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Body, Query
 from fastapi.responses import StreamingResponse
 from pydantic import BaseModel
+from starlette.concurrency import run_in_threadpool
 
 from p2pvalue.accounts import Account
 from p2pvalue.errors import Unauthorized
@@ -105,6 +106,7 @@ async def my_feed_stream(account: AccountDep, node: NodeDep) -> StreamingRespons
     """New feed items as server-sent events (`event: item`), from now on."""
     stream = node.social.stream
     subscription = stream.open(account.did)
+    await run_in_threadpool(stream.note_readable, subscription)
     headers = {"Cache-Control": "no-store", "X-Accel-Buffering": "no"}
     return StreamingResponse(
         stream.events(subscription, HEARTBEAT_S), media_type="text/event-stream", headers=headers
