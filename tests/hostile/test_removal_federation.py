@@ -23,6 +23,7 @@ from p2pvalue.config import init_data_dir
 from p2pvalue.events.event import parse_event
 from p2pvalue.federation.signatures import NodeAuth
 from p2pvalue.node import Node
+from p2pvalue.outbound import LOOPBACK
 from p2pvalue.web.app import create_app
 from serving import loopback, served, url_of
 from web.client import ApiClient, Member
@@ -74,10 +75,14 @@ def pair(tmp_path: Path, database_url: str | None) -> Iterator[Pair]:
     urls = [url_of(listener) for listener in listeners]
     with ExitStack() as stack:
         north = stack.enter_context(Node(
-            init_data_dir(tmp_path / "north", database_url, urls[0]), password_hasher=LIGHT_HASHING
+            init_data_dir(tmp_path / "north", database_url, urls[0], outbound_allow=LOOPBACK),
+            password_hasher=LIGHT_HASHING,
         ))  # fmt: skip
         east = stack.enter_context(Node(
-            init_data_dir(tmp_path / "east", None, urls[1]), password_hasher=LIGHT_HASHING
+            # ben runs east: as its admin he has it hold the space he is invited to
+            init_data_dir(tmp_path / "east", None, urls[1], outbound_allow=LOOPBACK,
+                          admins=("ben",)),
+            password_hasher=LIGHT_HASHING,
         ))  # fmt: skip
         recorder = Recorder(create_app(east, sync_every=SYNC_EVERY))
         stack.enter_context(served(create_app(north, sync_every=SYNC_EVERY), listeners[0]))
