@@ -46,6 +46,7 @@ from p2pvalue.web import (
     value_pages,
 )
 from p2pvalue.web.private_guard import private_spaces
+from p2pvalue.web.text_guard import TextGuard
 
 MAX_REQUEST_BYTES = 1024 * 1024
 DEADLINES_EVERY = 60.0
@@ -152,6 +153,7 @@ def create_app(
         """Liveness and identity of this node."""
         return {"status": "ok", "node": node.did, "version": __version__}
 
+    app.add_middleware(TextGuard)
     app.add_middleware(BodyLimit)
     return app
 
