@@ -30,6 +30,11 @@ class NodeConfig:
     # Whether fediverse requests (actor documents, inbox deliveries) may go to loopback
     # addresses: for tests and local development only; never on a node others can reach.
     fediverse_loopback: bool = False
+    # Failed logins in a row an account name is allowed before it is locked, the first
+    # lockout and the longest (seconds): each further failure doubles the lockout.
+    login_free_failures: int = 5
+    login_lockout_s: int = 30
+    login_lockout_max_s: int = 3600
 
     @property
     def url(self) -> str:

@@ -37,6 +37,7 @@ from p2pvalue.federation.replication import Replication
 from p2pvalue.fediverse import Fediverse
 from p2pvalue.governing import GOVERNANCE_TYPES, Governance
 from p2pvalue.ingest import Outcome, WritePath
+from p2pvalue.login_throttle import LoginThrottle, ThrottlePolicy
 from p2pvalue.privacy.keyring import Keyring
 from p2pvalue.privacy.spaces import PrivateSpaces
 from p2pvalue.rights import erasure
@@ -89,7 +90,8 @@ class Node:
     def _wire(self, config: NodeConfig, password_hasher: PasswordHasher | None) -> None:
         migrate(self.engine)
         self.key = config.node_key()
-        self.accounts = Accounts(self.engine, config.keyring(), password_hasher)
+        throttle = LoginThrottle(self.engine, ThrottlePolicy.of(config))
+        self.accounts = Accounts(self.engine, config.keyring(), password_hasher, throttle)
         self.writer = WritePath(self.engine, Keyring(config.keyring(), self._member_key))
         self._homed: set[tuple[str, str]] = set()  # (space, did) known to live here
         self._ledgers: dict[str, tuple[int, Ledger]] = {}

@@ -6,66 +6,68 @@ from __future__ import annotations
 
 import pytest
 
+from hostile.accounts_fixtures import http_api_fixture  # noqa: F401
 from p2pvalue.node import Node
 from web.client import PASSWORD, ApiClient, error_code
-from web.conftest import api  # noqa: F401  (the fixture)
 
 JSON = {"content-type": "application/json"}
 SURROGATE = "\\ud800"  # as the JSON escape: the six characters \ud800
 NUL = "\\u0000"
 
 
-def _post_raw(api: ApiClient, path: str, body: str, headers: dict[str, str]) -> tuple[int, str]:
-    response = api.http.post(path, content=body.encode(), headers={**JSON, **headers})
+def _post_raw(
+    http_api: ApiClient, path: str, body: str, headers: dict[str, str]
+) -> tuple[int, str]:
+    response = http_api.http.post(path, content=body.encode(), headers={**JSON, **headers})
     code = error_code(response) if response.status_code >= 400 else ""
     return response.status_code, code
 
 
 @pytest.mark.parametrize("bad", [SURROGATE, NUL, "\\udc00", "\\ud800\\u0041"])
-def test_bad_text_in_any_json_string_is_a_precise_422(api: ApiClient, bad: str) -> None:
-    alice = api.sign_up("alice")
-    space = api.create_space(alice)
-    before = api.count(space)
+def test_bad_text_in_any_json_string_is_a_precise_422(http_api: ApiClient, bad: str) -> None:
+    alice = http_api.sign_up("alice")
+    space = http_api.create_space(alice)
+    before = http_api.count(space)
     post = f'{{"type": "post.create", "content": {{"text": "a{bad}b"}}}}'
-    assert _post_raw(api, f"/api/v1/spaces/{space}/actions", post, alice.auth) == (
+    assert _post_raw(http_api, f"/api/v1/spaces/{space}/actions", post, alice.auth) == (
         422, "invalid_text",
     )  # fmt: skip
     nested = f'{{"type": "post.create", "content": {{"text": "x", "k{bad}": ["{bad}"]}}}}'
-    assert _post_raw(api, f"/api/v1/spaces/{space}/actions", nested, alice.auth)[0] == 422
+    assert _post_raw(http_api, f"/api/v1/spaces/{space}/actions", nested, alice.auth)[0] == 422
     named = f'{{"name": "Commons{bad}"}}'
-    assert _post_raw(api, "/api/v1/spaces", named, alice.auth) == (422, "invalid_text")
+    assert _post_raw(http_api, "/api/v1/spaces", named, alice.auth) == (422, "invalid_text")
     login = f'{{"username": "alice{bad}", "password": "{PASSWORD}"}}'
-    assert _post_raw(api, "/api/v1/sessions", login, {}) == (422, "invalid_text")
+    assert _post_raw(http_api, "/api/v1/sessions", login, {}) == (422, "invalid_text")
     submitted = f'{{"v": 1, "space": "{space}", "type": "post.create{bad}"}}'
-    assert _post_raw(api, "/api/v1/events", submitted, alice.auth) == (422, "invalid_text")
-    assert api.count(space) == before
+    assert _post_raw(http_api, "/api/v1/events", submitted, alice.auth) == (422, "invalid_text")
+    assert http_api.count(space) == before
 
 
-def test_text_that_only_looks_like_an_escape_and_real_pairs_are_kept(api: ApiClient) -> None:
-    alice = api.sign_up("alice")
-    space = api.create_space(alice)
+def test_text_that_only_looks_like_an_escape_and_real_pairs_are_kept(http_api: ApiClient) -> None:
+    alice = http_api.sign_up("alice")
+    space = http_api.create_space(alice)
     # A backslash typed before "u0000", and an emoji written as its surrogate pair.
     body = '{"type": "post.create", "content": {"text": "C:\\\\u0000 and \\ud83d\\ude00"}}'
-    posted = api.http.post(
+    posted = http_api.http.post(
         f"/api/v1/spaces/{space}/actions", content=body.encode(), headers={**JSON, **alice.auth}
     )
     assert posted.status_code == 201, posted.text
-    assert api.log(space)[-1]["content"]["text"] == "C:\\u0000 and \U0001f600"
+    assert http_api.log(space)[-1]["content"]["text"] == "C:\\u0000 and \U0001f600"
 
 
-def test_nul_in_a_path_a_query_or_a_form_is_a_precise_422(api: ApiClient) -> None:
-    alice = api.sign_up("alice")
-    space = api.create_space(alice)
+def test_nul_in_a_path_a_query_or_a_form_is_a_precise_422(http_api: ApiClient) -> None:
+    alice = http_api.sign_up("alice")
+    space = http_api.create_space(alice)
     for path in ("/api/v1/spaces/%00", "/api/v1/events/a%00b", f"/spaces/{space}%00"):
-        answered = api.http.get(path)
+        answered = http_api.http.get(path)
         assert (answered.status_code, error_code(answered)) == (422, "invalid_text"), path
-    listed = api.http.get(f"/api/v1/spaces/{space}/events", params={"after": "\x00"})
+    listed = http_api.http.get(f"/api/v1/spaces/{space}/events", params={"after": "\x00"})
     assert (listed.status_code, error_code(listed)) == (422, "invalid_text")
-    form = api.http.post("/login", data={"username": "alice\x00", "password": PASSWORD})
+    form = http_api.http.post("/login", data={"username": "alice\x00", "password": PASSWORD})
     assert (form.status_code, error_code(form)) == (422, "invalid_text")
-    signup = api.http.post("/signup", data={"username": "mallory", "password": "x\x00" * 8})
+    signup = http_api.http.post("/signup", data={"username": "mallory", "password": "x\x00" * 8})
     assert signup.status_code == 422
-    assert api.http.post("/api/v1/sessions", json={"username": "mallory", "password": "x"}
+    assert http_api.http.post("/api/v1/sessions", json={"username": "mallory", "password": "x"}
                          ).status_code == 401  # fmt: skip
 
 

@@ -26,6 +26,8 @@ from p2pvalue.federation.worker import Replicator
 from p2pvalue.fediverse.delivery import Deliverer
 from p2pvalue.node import Node
 from p2pvalue.web import (
+    account_api,
+    account_pages,
     activitypub_api,
     api,
     collab_api,
@@ -125,6 +127,7 @@ def create_app(
     app.state.fediverse = node.fediverse
     app.state.federation_limits = federation_api.RateLimit()
     app.include_router(api.router)
+    app.include_router(account_api.router)
     app.include_router(value_api.router)
     app.include_router(governance_api.router)
     app.include_router(collab_api.router)
@@ -138,6 +141,7 @@ def create_app(
     app.include_router(rights_api.router)
     app.include_router(activitypub_api.router)
     app.include_router(pages.router)
+    app.include_router(account_pages.router)
     app.include_router(value_pages.router)
     app.include_router(governance_pages.router)
     app.include_router(collab_pages.router)
@@ -183,7 +187,8 @@ async def _keep_deadlines(node: Node, every: float, stop: asyncio.Event) -> None
 
 
 async def _p2p_error(request: Request, exc: P2PError) -> JSONResponse:
-    return JSONResponse(error_body(exc.code, exc.message), status_code=exc.status)
+    headers = getattr(exc, "headers", None)  # e.g. Retry-After with a 429
+    return JSONResponse(error_body(exc.code, exc.message), exc.status, headers)
 
 
 HTTP_CODES = {400: "malformed_json", 404: "not_found", 405: "method_not_allowed"}
