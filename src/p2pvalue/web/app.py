@@ -47,6 +47,7 @@ from p2pvalue.web import (
     value_api,
     value_pages,
 )
+from p2pvalue.web.headers import SecurityHeaders
 from p2pvalue.web.private_guard import private_spaces
 from p2pvalue.web.text_guard import TextGuard
 
@@ -159,6 +160,8 @@ def create_app(
 
     app.add_middleware(TextGuard)
     app.add_middleware(BodyLimit)
+    public_url = node.config.public_url or ""
+    app.add_middleware(SecurityHeaders, secure_cookies=public_url.startswith("https://"))
     return app
 
 
