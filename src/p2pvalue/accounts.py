@@ -16,6 +16,7 @@ import hashlib
 import re
 import secrets
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 
 import nacl.secret
@@ -56,8 +57,12 @@ class Accounts:
         self._box = nacl.secret.SecretBox(keyring)
         self._hasher = hasher or PasswordHasher()
         self.throttle = throttle or LoginThrottle(engine)
-        # What an unknown name's password is checked against, at the same cost as a real one.
-        self._stand_in = self._hasher.hash(secrets.token_urlsafe(32))
+
+    @cached_property
+    def _stand_in(self) -> str:
+        """What an unknown name's password is checked against, at the cost of a real one
+        (made once, when first needed, so that starting a node costs no hash)."""
+        return self._hasher.hash(secrets.token_urlsafe(32))
 
     def register(self, username: str, password: str, seed: bytes | None = None) -> Account:
         """A new account with a fresh key pair, or with the key of `seed` for a member who
