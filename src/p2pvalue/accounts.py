@@ -1,5 +1,10 @@
 """Accounts on a node: passwords (argon2id), sessions and bearer tokens, sealed member keys.
 
+Logging in costs the same whether or not the name exists (an unknown name is checked
+against a stand-in hash), and failed logins lock the name for a while (`login_throttle`).
+A member sees and revokes their sessions and tokens; changing the password revokes all
+but the one in use.
+
 A member's Ed25519 secret key is stored encrypted (XSalsa20-Poly1305 secret box) under the
 node's keyring key, which lives in the data folder and never in the database: a copy of the
 database alone reveals no member key. A member can export their key to take it elsewhere.
@@ -11,23 +16,26 @@ import hashlib
 import re
 import secrets
 from dataclasses import dataclass
+from functools import cached_property
+from typing import Any
 
 import nacl.secret
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import Engine, delete, insert, select
+from sqlalchemy import Engine, delete, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from p2pvalue.errors import Conflict, P2PError, Unauthorized
 from p2pvalue.events.canonical import b64u
 from p2pvalue.events.event import now_ms
 from p2pvalue.events.keys import KeyPair
+from p2pvalue.login_throttle import LoginThrottle
+from p2pvalue.passwords import check_password_policy
 from p2pvalue.store.database import writing
 from p2pvalue.store.schema import accounts, sessions
 
 USERNAME = re.compile(r"[a-z0-9][a-z0-9_.-]{2,39}")
-MIN_PASSWORD = 8
-MAX_PASSWORD = 1024
+SESSION_ID_LENGTH = 16
 LIFETIME_MS = {"bearer": 30 * 86_400_000, "cookie": 14 * 86_400_000}
 
 
@@ -42,11 +50,19 @@ class Accounts:
     """Registration, login and the keys of the members who live on this node."""
 
     def __init__(
-        self, engine: Engine, keyring: bytes, hasher: PasswordHasher | None = None
-    ) -> None:
+        self, engine: Engine, keyring: bytes, hasher: PasswordHasher | None = None,
+        throttle: LoginThrottle | None = None,
+    ) -> None:  # fmt: skip
         self._engine = engine
         self._box = nacl.secret.SecretBox(keyring)
         self._hasher = hasher or PasswordHasher()
+        self.throttle = throttle or LoginThrottle(engine)
+
+    @cached_property
+    def _stand_in(self) -> str:
+        """What an unknown name's password is checked against, at the cost of a real one
+        (made once, when first needed, so that starting a node costs no hash)."""
+        return self._hasher.hash(secrets.token_urlsafe(32))
 
     def register(self, username: str, password: str, seed: bytes | None = None) -> Account:
         """A new account with a fresh key pair, or with the key of `seed` for a member who
@@ -56,10 +72,7 @@ class Accounts:
             raise P2PError(
                 "invalid_username", "3 to 40 characters: lower-case letters, digits, _ . -", 422
             )
-        if not MIN_PASSWORD <= len(password or "") <= MAX_PASSWORD:
-            raise P2PError(
-                "weak_password", f"passwords have at least {MIN_PASSWORD} characters", 422
-            )
+        check_password_policy(password or "", username)
         key = KeyPair.generate() if seed is None else KeyPair(seed)
         row = {
             "username": username,
@@ -82,16 +95,73 @@ class Accounts:
         return Account(int(inserted[0]), username, key.did)
 
     def check_password(self, username: str, password: str) -> Account:
-        """The account if the password is right; one refusal for every wrong case."""
+        """The account if the password is right; one refusal (`bad_credentials`) for every
+        wrong case, after the same work whether the name exists or not. Raises
+        `LoginLocked` (429) while the name is locked after too many failures."""
+        self.throttle.attempt(username)
         with self._engine.begin() as conn:
             row = conn.execute(select(accounts).where(accounts.c.username == username)).first()
         try:
+            self._hasher.verify(row.password_hash if row else self._stand_in, password)
             if row is None:
                 raise VerificationError
-            self._hasher.verify(row.password_hash, password)
         except (VerificationError, InvalidHashError):
             raise Unauthorized("bad_credentials", "unknown user or wrong password") from None
+        self.throttle.succeeded(username)
         return Account(row.id, row.username, row.did)
+
+    def change_password(
+        self, account: Account, current: str, new: str, keep_token: str | None = None
+    ) -> int:
+        """Set a new password after the current one is given again; every session and token
+        of the account but `keep_token` (the one in use) is revoked. How many were."""
+        self.check_password(account.username, current)
+        check_password_policy(new, account.username)
+        if new == current:
+            raise P2PError("same_password", "The new password is the one you have now.", 422)
+        hashed = self._hasher.hash(new)
+        with writing(self._engine) as conn:
+            conn.execute(
+                update(accounts).where(accounts.c.id == account.id).values(password_hash=hashed)
+            )
+        return self.revoke_sessions(account, keep_token)
+
+    def sessions_of(self, account: Account, current: str | None = None) -> list[dict[str, Any]]:
+        """The account's live sessions (pages) and tokens (API), newest first; `id` names
+        one for `revoke_session`, `current` marks the one whose token is `current`."""
+        now = now_ms()
+        mine = sessions.c.account_id == account.id
+        with writing(self._engine) as conn:
+            conn.execute(delete(sessions).where(mine, sessions.c.expires_at <= now))
+            rows = conn.execute(
+                select(sessions).where(mine).order_by(sessions.c.created_at.desc())
+            ).all()
+        in_use = _hash(current) if current else None
+        return [
+            {"id": _session_id(row.token_hash), "kind": row.kind, "created_at": row.created_at,
+             "expires_at": row.expires_at, "current": row.token_hash == in_use}
+            for row in rows
+        ]  # fmt: skip
+
+    def revoke_session(self, account: Account, session_id: str) -> None:
+        """End one of the account's sessions or tokens; `unknown_session` (404) if none of
+        its own has this id."""
+        with writing(self._engine) as conn:
+            hashes = conn.scalars(
+                select(sessions.c.token_hash).where(sessions.c.account_id == account.id)
+            ).all()
+            found = [h for h in hashes if _session_id(h) == session_id]
+            if not found:
+                raise P2PError("unknown_session", "you have no session with this id", 404)
+            conn.execute(delete(sessions).where(sessions.c.token_hash.in_(found)))
+
+    def revoke_sessions(self, account: Account, keep_token: str | None = None) -> int:
+        """End every session and token of the account but `keep_token`'s; how many ended."""
+        query = delete(sessions).where(sessions.c.account_id == account.id)
+        if keep_token is not None:
+            query = query.where(sessions.c.token_hash != _hash(keep_token))
+        with writing(self._engine) as conn:
+            return conn.execute(query).rowcount
 
     def open_session(self, account: Account, kind: str = "bearer") -> str:
         """A new secret token for `account`; only its hash is stored."""
@@ -156,3 +226,9 @@ class Accounts:
 
 def _hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
+
+
+def _session_id(token_hash: str) -> str:
+    """A session's public name: a prefix of its token's hash, which the token cannot be
+    found from (nor the session used: that takes the token itself)."""
+    return token_hash[:SESSION_ID_LENGTH]

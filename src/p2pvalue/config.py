@@ -64,6 +64,11 @@ class NodeConfig:
     # author's time is a claim, and a local one far from the node's clock is refused.
     clock_skew_ms: int = 300_000
     limits: RateLimits = field(default_factory=RateLimits)
+    # Failed logins in a row an account name is allowed before it is locked, the first
+    # lockout and the longest (seconds): each further failure doubles the lockout.
+    login_free_failures: int = 5
+    login_lockout_s: int = 30
+    login_lockout_max_s: int = 3600
 
     @property
     def url(self) -> str:

@@ -38,6 +38,7 @@ from p2pvalue.federation.replication import Replication
 from p2pvalue.fediverse import Fediverse
 from p2pvalue.governing import GOVERNANCE_TYPES, Governance
 from p2pvalue.ingest import Clock, Outcome, WritePath
+from p2pvalue.login_throttle import LoginThrottle, ThrottlePolicy
 from p2pvalue.privacy.keyring import Keyring
 from p2pvalue.privacy.spaces import PrivateSpaces
 from p2pvalue.rates import Limiter
@@ -97,7 +98,8 @@ class Node:
         migrate(self.engine)
         self.key = config.node_key()
         self.limiter = Limiter(config.limits)  # how often accounts, addresses, nodes may ask
-        self.accounts = Accounts(self.engine, config.keyring(), password_hasher)
+        throttle = LoginThrottle(self.engine, ThrottlePolicy.of(config))
+        self.accounts = Accounts(self.engine, config.keyring(), password_hasher, throttle)
         keyring = Keyring(config.keyring(), self._member_key)
         self.writer = WritePath(self.engine, keyring, lambda: self.clock())
         self._homed: set[tuple[str, str]] = set()  # (space, did) known to live here

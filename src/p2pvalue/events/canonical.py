@@ -70,6 +70,9 @@ def check_signed_value(value: Any, path: str = "$", depth: int = 0) -> None:
 # UTF-8 lead bytes of U+E000 and above. Below U+E000, sorting keys by UTF-8 bytes (what
 # orjson does) and by UTF-16 code units (what RFC 8785 asks) agree.
 _ORDER_MAY_DIFFER = re.compile(rb"[\xee-\xf4]")
+# How both encoders write NUL; a literal backslash before "u0000" is written doubled, so
+# finding this is a hint checked by `_refuse_nul`, never a refusal by itself.
+_NUL = b"\\u0000"
 
 
 def canonical(value: Any) -> bytes:
@@ -78,14 +81,42 @@ def canonical(value: Any) -> bytes:
     For such values orjson with sorted keys writes the same bytes as RFC 8785 (integers
     only, the same string escapes) forty times faster; the pure-Python encoder is kept for
     text where the two key orders could differ, and for what orjson refuses.
+    Text that is not Unicode (a lone surrogate) or that holds NUL is refused
+    (`invalid_text`): neither can be stored alike by every node and every database.
     """
     try:
         encoded = orjson.dumps(value, option=orjson.OPT_SORT_KEYS)
     except TypeError:
-        return bytes(rfc8785.dumps(value))
-    if not encoded.isascii() and _ORDER_MAY_DIFFER.search(encoded):
-        return bytes(rfc8785.dumps(value))
+        encoded = _jcs(value)
+    else:
+        if not encoded.isascii() and _ORDER_MAY_DIFFER.search(encoded):
+            encoded = _jcs(value)
+    if _NUL in encoded:
+        _refuse_nul(value, "$")
     return encoded
+
+
+def _jcs(value: Any) -> bytes:
+    try:
+        return bytes(rfc8785.dumps(value))
+    except rfc8785.CanonicalizationError:
+        problem = "text holds a lone surrogate, which is not Unicode"
+        raise EventError("invalid_text", problem) from None
+
+
+def _refuse_nul(value: Any, path: str) -> None:
+    """Raise `invalid_text` naming the first string (or key) under `value` that holds NUL.
+    Called only when the encoding shows the escape, so the walk is rare."""
+    if isinstance(value, str):
+        if "\x00" in value:
+            raise EventError("invalid_text", f"{path} holds a NUL character")
+    elif isinstance(value, Mapping):
+        for key, item in value.items():
+            _refuse_nul(key, f"{path} (a key)")
+            _refuse_nul(item, f"{path}.{key}")
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            _refuse_nul(item, f"{path}[{index}]")
 
 
 def digest(value: Any) -> str:

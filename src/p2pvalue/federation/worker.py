@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import re
 from collections import defaultdict
 from collections.abc import Iterable
 from contextlib import suppress
@@ -23,8 +24,9 @@ import orjson
 from anyio import to_thread
 
 from p2pvalue import outbound, queues
-from p2pvalue.errors import EventError, NotFound
+from p2pvalue.errors import EventError, NotFound, P2PError
 from p2pvalue.events.event import Event, now_ms, parse_event
+from p2pvalue.events.types import EVENT_ID_PATTERN
 from p2pvalue.federation import joining, member_proof
 from p2pvalue.federation.signatures import NodeAuth
 from p2pvalue.store import federation as store
@@ -45,6 +47,8 @@ MAX_BACKOFF_S = 300
 MAX_FETCH_ROUNDS = 1000
 TIMEOUT_S = 120.0  # a whole exchange, a page of the log among them
 MAX_ANSWER_BYTES = 64 * 1024 * 1024  # a page of 5,000 events of 13 KB on average
+MAX_HEADS = 10_000
+EVENT_ID = re.compile(EVENT_ID_PATTERN)
 COPIED = ("accepted", "rejected", "duplicate")
 
 
@@ -192,7 +196,7 @@ class Replicator:
             for url in await to_thread.run_sync(self.replication.peers, summary.id):
                 try:
                     gained += await self.pull(url, summary.id)
-                except (httpx.HTTPError, EventError) as error:
+                except (httpx.HTTPError, P2PError) as error:
                     LOG.info("anti-entropy with %s for %s failed: %s", url, summary.id, error)
         return gained
 
@@ -201,7 +205,7 @@ class Replicator:
         ancestors, and ingest them; how many events were accepted or rejected here."""
         response = await self.client.get(f"{url}{API}/{space}/heads")
         response.raise_for_status()
-        heads = response.json()["heads"]
+        heads = heads_of(response.content)
         missing = set(heads) - await to_thread.run_sync(self.replication.known, heads)
         if not missing:
             return 0
@@ -342,8 +346,8 @@ class Replicator:
                     f"{url}{API}/{space}/log", params={"after": after, "limit": BACKFILL_PAGE}
                 )
                 response.raise_for_status()
-                return response.content, int(response.headers["p2p-last-position"])
-            except httpx.HTTPError as error:
+                return response.content, last_position(response.headers)
+            except (httpx.HTTPError, P2PError) as error:
                 if attempt == PAGE_ATTEMPTS - 1 or isinstance(error, outbound.RefusedDestination):
                     raise
                 LOG.info("log page of %s from %s failed (%s); trying again", space, url, error)
@@ -351,7 +355,7 @@ class Replicator:
         raise AssertionError("unreachable")
 
     def _read_page(self, content: bytes) -> Arrivals:
-        return self.node.writer.read(orjson.loads(line) for line in content.splitlines())
+        return self.node.writer.read(_decoded(line) for line in content.splitlines())
 
     def _commit(self, url: str, read: Arrivals) -> list[Outcome]:
         return self.node.writer.commit(read, hold_missing=True, origin=url)
@@ -359,6 +363,38 @@ class Replicator:
     async def _ingest(self, url: str, wires: list[Any]) -> list[Outcome]:
         node = self.node
         return await to_thread.run_sync(lambda: node.ingest(wires, hold_missing=True, origin=url))
+
+
+def heads_of(answer: bytes) -> list[str]:
+    """The heads a peer's `/heads` answer names: a list of up to MAX_HEADS event ids;
+    anything else is refused (`bad_peer_answer`), never a crash of anti-entropy."""
+    try:
+        heads = orjson.loads(answer).get("heads")
+    except (orjson.JSONDecodeError, AttributeError):
+        heads = None
+    if not isinstance(heads, list) or len(heads) > MAX_HEADS:
+        raise P2PError("bad_peer_answer", "a peer's heads are not a list of event ids", 502)
+    if not all(isinstance(head, str) and EVENT_ID.fullmatch(head) for head in heads):
+        raise P2PError("bad_peer_answer", "a peer's heads are not a list of event ids", 502)
+    return heads
+
+
+def last_position(headers: httpx.Headers) -> int:
+    """The `P2P-Last-Position` of a log page: an integer, else `bad_peer_answer`."""
+    value = headers.get("p2p-last-position", "")
+    if not value.lstrip("-").isdigit() or len(value) > 20:
+        raise P2PError("bad_peer_answer", "a log page without a valid P2P-Last-Position", 502)
+    return int(value)
+
+
+def _decoded(line: bytes) -> Any:
+    """An event line of a peer's log page, or None (refused by the write path as malformed)
+    if it is not JSON."""
+    try:
+        return orjson.loads(line)
+    except orjson.JSONDecodeError:
+        LOG.warning("a peer sent a log line that is not JSON")
+        return None
 
 
 def _body(url: str, answer: httpx.Response | BaseException) -> bytes:

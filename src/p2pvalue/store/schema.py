@@ -1,8 +1,8 @@
 """Tables. `events` holds each space's log; `pending_events` (with `pending_links`) what
 waits for its ancestors; `accounts`, `sessions`, `profile_fields`, `follows`, `messages`,
-`doc_clients`, `space_peers`, `outbox`, `space_keys` and `message_outbox` are the node's
-own records (personal data and delivery state kept off the shared log); every other table
-is a projection, rebuilt from `events`."""
+`doc_clients`, `space_peers`, `outbox`, `space_keys`, `message_outbox` and `login_failures`
+are the node's own records (personal data and delivery state kept off the shared log);
+every other table is a projection, rebuilt from `events`."""
 
 from __future__ import annotations
 
@@ -132,6 +132,17 @@ sessions = Table(
     Column("kind", String(8), nullable=False),
     Column("created_at", BigInteger, nullable=False),
     Column("expires_at", BigInteger, nullable=False),
+)
+
+# Failed logins in a row per account name (a name nobody has included), and until when the
+# name is locked; cleared by a successful login, forgotten when idle (`login_throttle`).
+login_failures = Table(
+    "login_failures",
+    metadata,
+    Column("username", String(40), primary_key=True),
+    Column("failures", Integer, nullable=False),
+    Column("locked_until", BigInteger, nullable=False),
+    Column("last_failure_at", BigInteger, nullable=False, index=True),
 )
 
 profile_fields = Table(

@@ -111,9 +111,14 @@ def _seed(key: str | None) -> bytes | None:
     return seed
 
 
-@router.post("/sessions", status_code=201, tags=["accounts"])
+@router.post(
+    "/sessions", status_code=201, tags=["accounts"],
+    responses={401: {"description": "unknown name or wrong password"},
+               429: {"description": "the name is locked after failed logins (Retry-After)"}},
+)  # fmt: skip
 def login(body: Credentials, node: NodeDep) -> dict[str, Any]:
-    """Log in; the answer's token goes in `Authorization: Bearer …`."""
+    """Log in; the answer's token goes in `Authorization: Bearer …`. After 5 failures in a
+    row the name is locked for a while (429 `login_locked`, with `Retry-After`)."""
     account = node.accounts.check_password(body.username, body.password)
     token = node.accounts.open_session(account, "bearer")
     return {

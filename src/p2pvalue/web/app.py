@@ -26,6 +26,8 @@ from p2pvalue.federation.worker import Replicator
 from p2pvalue.fediverse.delivery import Deliverer
 from p2pvalue.node import Node
 from p2pvalue.web import (
+    account_api,
+    account_pages,
     activitypub_api,
     api,
     collab_api,
@@ -45,8 +47,10 @@ from p2pvalue.web import (
     value_api,
     value_pages,
 )
+from p2pvalue.web.headers import SecurityHeaders
 from p2pvalue.web.limits import RateLimited, rate_limits
 from p2pvalue.web.private_guard import private_spaces
+from p2pvalue.web.text_guard import TextGuard
 
 MAX_REQUEST_BYTES = 1024 * 1024
 DEADLINES_EVERY = 60.0
@@ -124,6 +128,7 @@ def create_app(
     app.state.node = node
     app.state.fediverse = node.fediverse
     app.include_router(api.router)
+    app.include_router(account_api.router)
     app.include_router(value_api.router)
     app.include_router(governance_api.router)
     app.include_router(collab_api.router)
@@ -137,6 +142,7 @@ def create_app(
     app.include_router(rights_api.router)
     app.include_router(activitypub_api.router)
     app.include_router(pages.router)
+    app.include_router(account_pages.router)
     app.include_router(value_pages.router)
     app.include_router(governance_pages.router)
     app.include_router(collab_pages.router)
@@ -153,7 +159,10 @@ def create_app(
         """Liveness and identity of this node."""
         return {"status": "ok", "node": node.did, "version": __version__}
 
+    app.add_middleware(TextGuard)
     app.add_middleware(BodyLimit)
+    public_url = node.config.public_url or ""
+    app.add_middleware(SecurityHeaders, secure_cookies=public_url.startswith("https://"))
     return app
 
 
@@ -182,7 +191,8 @@ async def _keep_deadlines(node: Node, every: float, stop: asyncio.Event) -> None
 
 
 async def _p2p_error(request: Request, exc: P2PError) -> JSONResponse:
-    return JSONResponse(error_body(exc.code, exc.message), status_code=exc.status)
+    headers = getattr(exc, "headers", None)  # e.g. Retry-After with a 429
+    return JSONResponse(error_body(exc.code, exc.message), exc.status, headers)
 
 
 async def _rate_limited(request: Request, exc: RateLimited) -> Response:

@@ -42,6 +42,22 @@ def optional_account(request: Request) -> Account | None:
     return node.accounts.authenticate(cookie, "cookie")
 
 
+def same_origin_form(request: Request) -> None:
+    """For the forms that need no session (log in, sign up, log out): refuse a post from
+    another site's page, which could otherwise log a visitor into the attacker's account
+    (login CSRF) or out of their own."""
+    if not _same_origin(request):
+        raise Forbidden("cross_origin", "a form from another site cannot act for you")
+
+
+def current_token(request: Request) -> str | None:
+    """The token the request authenticates with: its bearer token, else its session cookie."""
+    header = request.headers.get("authorization", "")
+    if header.lower().startswith("bearer "):
+        return header[7:].strip()
+    return request.cookies.get(COOKIE)
+
+
 def _same_origin(request: Request) -> bool:
     origin = request.headers.get("origin")
     if origin is None:

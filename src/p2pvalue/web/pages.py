@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Annotated, Any
 from urllib.parse import quote, unquote
 
-from fastapi import APIRouter, Form, Request
+from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 
@@ -19,8 +19,9 @@ from p2pvalue.events.authority import Authority
 from p2pvalue.events.event import Event
 from p2pvalue.federation.joining import Provisional
 from p2pvalue.ingest import Outcome
+from p2pvalue.login_throttle import LoginLocked
 from p2pvalue.rates import RateLimited
-from p2pvalue.web.auth import COOKIE, AccountDep, MaybeAccountDep, NodeDep
+from p2pvalue.web.auth import COOKIE, AccountDep, MaybeAccountDep, NodeDep, same_origin_form
 from p2pvalue.web.federation_api import provisional_of
 
 router = APIRouter(include_in_schema=False)
@@ -80,7 +81,7 @@ def signup_form(request: Request, account: MaybeAccountDep) -> HTMLResponse:
     return render(request, "signup.html", account)
 
 
-@router.post("/signup")
+@router.post("/signup", dependencies=[Depends(same_origin_form)])
 def signup(
     request: Request,
     node: NodeDep,
@@ -90,7 +91,9 @@ def signup(
     try:
         account = node.accounts.register(username.strip(), password)
     except P2PError as error:
-        return render(request, "signup.html", None, 422, error=error.message, username=username)
+        field = "password" if error.code == "weak_password" else "username"
+        return render(request, "signup.html", None, 422, username=username,
+                      errors={field: error.message})  # fmt: skip
     return _logged_in(account, node)
 
 
@@ -99,7 +102,7 @@ def login_form(request: Request, account: MaybeAccountDep) -> HTMLResponse:
     return render(request, "login.html", account)
 
 
-@router.post("/login")
+@router.post("/login", dependencies=[Depends(same_origin_form)])
 def login(
     request: Request,
     node: NodeDep,
@@ -108,12 +111,18 @@ def login(
 ) -> Response:
     try:
         account = node.accounts.check_password(username.strip(), password)
+    except LoginLocked as locked:
+        wait = locked.message.partition(": ")[2]
+        message = f"Too many failed logins for this account. Please {wait}."
+        page = render(request, "login.html", None, 429, error=message, username=username)
+        page.headers.update(locked.headers)
+        return page
     except P2PError as error:
         return render(request, "login.html", None, 401, error=error.message, username=username)
     return _logged_in(account, node)
 
 
-@router.post("/logout")
+@router.post("/logout", dependencies=[Depends(same_origin_form)])
 def logout(request: Request, node: NodeDep) -> Response:
     token = request.cookies.get(COOKIE)
     if token:

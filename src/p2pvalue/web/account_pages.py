@@ -1,0 +1,103 @@
+"""The account settings page: change the password, see and end sessions, log out everywhere."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+
+from p2pvalue.accounts import Account
+from p2pvalue.errors import P2PError
+from p2pvalue.web.auth import COOKIE, AccountDep, MaybeAccountDep, NodeDep, current_token
+from p2pvalue.web.pages import render
+
+router = APIRouter(include_in_schema=False)
+DONE = {
+    "password": "Your password is changed. Every other session and token of yours was ended.",
+    "revoked": "That session is ended.",
+}
+# Which field a refusal of a password change is shown next to.
+FIELD_OF = {"bad_credentials": "current", "login_locked": "current"}
+
+
+def _page(
+    request: Request, node: NodeDep, account: Account, status: int = 200, **context: Any
+) -> HTMLResponse:
+    sessions = node.accounts.sessions_of(account, current_token(request))
+    page = render(request, "account.html", account, status, sessions=sessions, **context)
+    page.headers["Cache-Control"] = "no-store"
+    return page
+
+
+@router.get("/account", response_model=None)
+def account_page(
+    request: Request, node: NodeDep, account: MaybeAccountDep, done: str = ""
+) -> Response:
+    """Your account: the password form, your sessions and tokens."""
+    if account is None:
+        return RedirectResponse("/login", 303)
+    return _page(request, node, account, notice=DONE.get(done))
+
+
+@router.post("/account/password")
+def change_password(
+    request: Request, node: NodeDep, account: AccountDep,
+    current: Annotated[str, Form(max_length=1024)], new: Annotated[str, Form(max_length=1024)],
+    repeat: Annotated[str, Form(max_length=1024)],
+) -> Response:  # fmt: skip
+    """Change the password; refusals are shown next to their field, with what was typed
+    kept in the other fields."""
+    typed = {"current": current, "new": new, "repeat": repeat}
+    if new != repeat:
+        return _refused(request, node, account, typed, "repeat", "The two new passwords differ.")
+    try:
+        node.accounts.change_password(account, current, new, current_token(request))
+    except P2PError as error:
+        field = FIELD_OF.get(error.code, "new")
+        page = _refused(request, node, account, typed, field, error.message, error.status)
+        page.headers.update(getattr(error, "headers", {}))
+        return page
+    return RedirectResponse("/account?done=password", 303)
+
+
+def _refused(
+    request: Request, node: NodeDep, account: Account, typed: dict[str, str], field: str,
+    message: str, status: int = 422,
+) -> HTMLResponse:  # fmt: skip
+    cleared = {"current": {"current"}, "new": {"new", "repeat"}}.get(field, {field})
+    kept = {name: value for name, value in typed.items() if name not in cleared}
+    return _page(request, node, account, status, errors={field: _plain(message)}, typed=kept)
+
+
+def _plain(message: str) -> str:
+    """A refusal as a sentence a member reads."""
+    return message[:1].upper() + message[1:] + ("" if message.endswith(".") else ".")
+
+
+@router.post("/account/sessions/{session_id}/revoke")
+def revoke_session(
+    request: Request, session_id: str, node: NodeDep, account: AccountDep
+) -> Response:
+    """End one session; ending this browser's own logs it out."""
+    mine = [s for s in node.accounts.sessions_of(account, current_token(request)) if s["current"]]
+    try:
+        node.accounts.revoke_session(account, session_id)
+    except P2PError as error:
+        return _page(request, node, account, error.status, error=_plain(error.message))
+    if mine and mine[0]["id"] == session_id:
+        return _logged_out("/login")
+    return RedirectResponse("/account?done=revoked", 303)
+
+
+@router.post("/account/logout-everywhere")
+def logout_everywhere(node: NodeDep, account: AccountDep) -> Response:
+    """End every session and token of the account, this browser's included."""
+    node.accounts.revoke_sessions(account)
+    return _logged_out("/login")
+
+
+def _logged_out(to: str) -> Response:
+    response = RedirectResponse(to, 303)
+    response.delete_cookie(COOKIE)
+    return response
