@@ -22,6 +22,7 @@ from p2pvalue.node import Node
 
 pytest_plugins = ["migrating"]  # `engine`: an empty database, for the migration tests
 PG_ENV = "P2PVALUE_TEST_DATABASE_URL"
+BROWSER_FIXTURES = {"browser", "chromium"}
 # Real argon2id with light costs: tests sign many people up, and the default costs (about
 # 0.3 s a user here) would dominate the run.
 LIGHT_HASHING = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
@@ -73,6 +74,13 @@ def sqlite_node(tmp_path: Path) -> Iterator[Node]:
     config = init_data_dir(tmp_path / "node")
     with Node(config, password_hasher=LIGHT_HASHING, clock=MovableClock()) as running:
         yield running
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Tests that drive chromium run last, in their order: while its browser is open,
+    Playwright's sync API keeps an event loop running in the main thread, inside which no
+    later test could call `asyncio.run`."""
+    items.sort(key=lambda item: bool(BROWSER_FIXTURES & set(getattr(item, "fixturenames", ()))))
 
 
 @pytest.fixture(autouse=True)

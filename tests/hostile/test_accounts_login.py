@@ -16,7 +16,7 @@ import pytest
 from argon2 import PasswordHasher
 
 from conftest import LIGHT_HASHING
-from p2pvalue.config import init_data_dir
+from p2pvalue.config import Rate, RateLimits, init_data_dir
 from p2pvalue.node import Node
 from p2pvalue.web.app import create_app
 from serving import loopback, served
@@ -36,8 +36,11 @@ def _node(
     tmp_path: Path, url: str | None, hasher: PasswordHasher, free: int = 5, lockout_s: int = 30,
     longest_s: int = 3600,
 ) -> Node:  # fmt: skip
+    # Request-rate limits stay out of the way: these tests count the account's lockout.
+    patient = RateLimits(logins_per_ip=Rate(1000, 1000), logins_per_username=Rate(1000, 1000))
     config = replace(init_data_dir(tmp_path / "node", url), login_free_failures=free,
-                     login_lockout_s=lockout_s, login_lockout_max_s=longest_s)  # fmt: skip
+                     login_lockout_s=lockout_s, login_lockout_max_s=longest_s,
+                     limits=patient)  # fmt: skip
     return Node(config, password_hasher=hasher)
 
 

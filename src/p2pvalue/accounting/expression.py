@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import ast
 import re
+import threading
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from fractions import Fraction
@@ -20,6 +21,8 @@ from fractions import Fraction
 from p2pvalue.errors import EventError
 
 MAX_FORMULA_CHARS = 200
+# CPython before 3.11.8 can fail with SystemError when two threads parse at once.
+_PARSING = threading.Lock()
 MAX_FORMULA_NODES = 64
 MAX_LITERAL = 2**53 - 1
 FUNCTIONS = ("min", "max")
@@ -77,7 +80,8 @@ def parse_formula(text: str, names: Collection[str]) -> Formula:
     if not _ALLOWED_TEXT.match(text):
         raise _refuse("a formula uses only a-z 0-9 _ + - * / ( ) , and spaces")
     try:
-        parsed = ast.parse(text, mode="eval")
+        with _PARSING:
+            parsed = ast.parse(text, mode="eval")
     except (SyntaxError, ValueError):
         raise _refuse(f"{text!r} is not a well-formed formula") from None
     if sum(1 for _ in ast.walk(parsed)) > MAX_FORMULA_NODES:
