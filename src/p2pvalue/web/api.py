@@ -7,7 +7,7 @@ from typing import Any, Literal
 import orjson
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, StrictBool
 from starlette.concurrency import run_in_threadpool
 
 from p2pvalue.errors import Forbidden, P2PError
@@ -43,7 +43,7 @@ class NewSpace(BaseModel):
     membership: Literal["open", "approval", "invite"] = "open"
     template: Literal["open_source", "cooperative", "maker_network"] | None = None
     charter: dict[str, Any] | None = None
-    private: bool = False
+    private: StrictBool = False
 
 
 class Action(BaseModel):
@@ -191,7 +191,15 @@ def get_event(event_id: str, node: NodeDep) -> dict[str, Any]:
     return event_json(node.event(event_id))
 
 
-@router.post("/events", tags=["events"], responses={201: {}, 202: {}, 403: {}, 422: {}})
+# The body /events reads itself: one event object or an array of them.
+SUBMITTED = {"oneOf": [{"type": "object"}, {"type": "array", "items": {"type": "object"}}]}
+SUBMITTED_BODY = {"required": True, "content": {"application/json": {"schema": SUBMITTED}}}
+
+
+@router.post(
+    "/events", tags=["events"], responses={201: {}, 202: {}, 403: {}, 422: {}},
+    openapi_extra={"requestBody": SUBMITTED_BODY},
+)  # fmt: skip
 async def submit(request: Request, node: NodeDep, account: AccountDep) -> JSONResponse:
     """Submit events signed elsewhere (by any key): one event object, or an array of up to
     100. Needs a bearer token; a space can be founded this way only with your own key."""
@@ -200,8 +208,10 @@ async def submit(request: Request, node: NodeDep, account: AccountDep) -> JSONRe
     except orjson.JSONDecodeError:
         raise P2PError("malformed_json", "the body is not valid JSON", 400) from None
     events = payload if isinstance(payload, list) else [payload]
+    if not all(isinstance(event, dict) for event in events):
+        raise P2PError("invalid_request", "an event is a JSON object", 422)
     for event in events:
-        founding = isinstance(event, dict) and event.get("type") == "space.create"
+        founding = event.get("type") == "space.create"
         if founding and event.get("author") != account.did:
             raise Forbidden("not_your_space", "found spaces here with your own key only")
     if isinstance(payload, list):

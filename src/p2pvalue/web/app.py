@@ -45,6 +45,7 @@ from p2pvalue.web import (
     value_api,
     value_pages,
 )
+from p2pvalue.web.contract import publish_contract
 from p2pvalue.web.private_guard import private_spaces
 
 MAX_REQUEST_BYTES = 1024 * 1024
@@ -146,6 +147,7 @@ def create_app(
     app.add_exception_handler(P2PError, _p2p_error)  # type: ignore[arg-type]
     app.add_exception_handler(RequestValidationError, _validation_error)  # type: ignore[arg-type]
     app.add_exception_handler(HTTPException, _http_error)  # type: ignore[arg-type]
+    publish_contract(app)
 
     @app.get("/healthz", tags=["node"])
     def healthz() -> dict[str, Any]:
