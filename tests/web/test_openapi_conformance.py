@@ -1,5 +1,5 @@
 """schemathesis, with every check it has, against the node's own /openapi.json, served by
-uvicorn, as a member with a bearer token and a space of their own: it finds nothing.
+`p2pvalue serve`, as a member with a bearer token and a space of their own: it finds nothing.
 
 The run is bounded (a few examples an operation) and deterministic (a fixed seed), so that
 it takes about a minute and fails the same way each time it fails.
@@ -7,21 +7,26 @@ it takes about a minute and fails the same way each time it fails.
 
 from __future__ import annotations
 
+import signal
+import subprocess
+import sys
 import warnings
 from collections.abc import Iterator
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 import schemathesis
 from schemathesis.config import SchemathesisConfig
 from schemathesis.engine import Status, events
 
+from federation.cluster import STARTUP_SECONDS, free_port, wait_for
 from p2pvalue.events.types import EVENT_ID_PATTERN
 from p2pvalue.node import Node
 from p2pvalue.web.app import create_app
 from p2pvalue.web.contract import ERROR_SCHEMA, ERROR_STATUSES
-from serving import loopback, served
 from web.client import ApiClient, Member
 
 with warnings.catch_warnings():
@@ -46,13 +51,34 @@ class ServedNode:
 
 @pytest.fixture
 def served_node(node: Node) -> Iterator[ServedNode]:
-    """The node's app on a real port, with a member (and their token) who founded a space."""
-    app = create_app(node)
-    api = ApiClient(TestClient(app))
+    """The node, served by `p2pvalue serve` in a process of its own (as deployed; and so
+    that no thread of it parses Python while the test's Hypothesis does, which CPython 3.11
+    before 3.11.8 can get wrong), with a member, their token and a space they founded."""
+    api = ApiClient(TestClient(create_app(node)))
     member = api.sign_up("ada")
     space = api.create_space(member)
-    with served(app, loopback()) as url:
+    port = free_port()
+    log = node.config.data_dir / "serve.log"
+    command = [sys.executable, "-m", "p2pvalue", "serve", "--data", str(node.config.data_dir),
+               "--port", str(port)]  # fmt: skip
+    with log.open("ab") as out:
+        server = subprocess.Popen(command, stdout=out, stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        wait_for(lambda: _healthy(url, server, log), STARTUP_SECONDS, "the node to start")
         yield ServedNode(url, member, space)
+    finally:
+        server.send_signal(signal.SIGINT)
+        server.wait(STARTUP_SECONDS)
+
+
+def _healthy(url: str, server: subprocess.Popen[bytes], log: Path) -> bool:
+    if server.poll() is not None:
+        raise AssertionError(f"the node exited: {log.read_text()[-2000:]}")
+    try:
+        return httpx.get(f"{url}/healthz").status_code == 200
+    except httpx.HTTPError:
+        return False
 
 
 def config(served: ServedNode) -> SchemathesisConfig:
