@@ -10,6 +10,7 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field, StrictBool
 from starlette.concurrency import run_in_threadpool
 
+from p2pvalue.accounts import USERNAME
 from p2pvalue.errors import Forbidden, P2PError
 from p2pvalue.events.canonical import unb64u
 from p2pvalue.governance.templates import template
@@ -28,6 +29,7 @@ class Credentials(BaseModel):
 
 
 class NewAccount(Credentials):
+    username: str = Field(max_length=200, json_schema_extra={"pattern": f"^{USERNAME.pattern}$"})
     key: str | None = Field(
         None, max_length=64, description="the seed of your key (base64url), to move here with it"
     )

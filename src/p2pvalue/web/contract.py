@@ -31,6 +31,9 @@ ERROR_STATUSES: dict[int, str] = {
 }
 METHODS = ("DELETE", "GET", "HEAD", "OPTIONS", "PATCH", "POST", "PUT")
 ED25519_DID = r"did:key:z6Mk[1-9A-HJ-NP-Za-km-z]{44}"  # multicodec 0xed01, base58btc
+# For a field whose rule a later layer enforces with its own, more precise code.
+A_DID: dict[str, Any] = {"pattern": f"^{ED25519_DID}$"}
+DELEGATION_KIND = r"^(\*|[a-z][a-z0-9_-]*)$"  # a kind of proposal, or * for every kind
 _ID = {"type": "string", "pattern": EVENT_ID_PATTERN, "minLength": 43, "maxLength": 43}
 _DID = {"type": "string", "pattern": f"^{ED25519_DID}$", "minLength": 56, "maxLength": 56}
 # The shape of what a path names, by the name of its parameter, unless its route states its
@@ -43,7 +46,7 @@ PATH_PARAMETERS: dict[str, dict[str, Any]] = {
     "did": _DID,
     "member": _DID,
     "message_id": {"type": "string", "pattern": r"^[0-9]{1,18}$", "maxLength": 18},
-    "kind": {"type": "string", "pattern": r"^(\*|[a-z][a-z0-9_-]*)$", "maxLength": 40},
+    "kind": {"type": "string", "pattern": DELEGATION_KIND, "maxLength": 40},
 }
 
 

@@ -11,8 +11,8 @@ from pydantic import BaseModel
 
 from p2pvalue.accounts import Account
 from p2pvalue.errors import Forbidden, Unauthorized
-from p2pvalue.social.feed import MAX_PAGE
-from p2pvalue.social.notifications import DEFAULT_LIMIT, MAX_LIMIT
+from p2pvalue.social.feed import CURSOR, MAX_PAGE
+from p2pvalue.social.notifications import DEFAULT_LIMIT, KINDS, MAX_LIMIT
 from p2pvalue.social.stream import HEARTBEAT_S
 from p2pvalue.store.social import PERSON, SPACE
 from p2pvalue.web.auth import AccountDep, MaybeAccountDep, NodeDep
@@ -99,7 +99,12 @@ def unfollow_member(did: str, account: AccountDep, node: NodeDep) -> dict[str, A
 def my_feed(
     account: AccountDep,
     node: NodeDep,
-    before: str | None = Query(None, max_length=40, description="a page's `next` cursor"),
+    before: str | None = Query(
+        None,
+        max_length=40,
+        description="a page's `next` cursor",
+        json_schema_extra={"pattern": f"^{CURSOR.pattern}$"},
+    ),
     limit: int = Query(50, ge=1, le=MAX_PAGE),
 ) -> dict[str, Any]:
     """What the followed did, newest first; pass `next` as `before` for the older page."""
@@ -122,7 +127,9 @@ async def my_feed_stream(account: AccountDep, node: NodeDep) -> StreamingRespons
 def my_notifications(
     account: AccountDep,
     node: NodeDep,
-    kind: str | None = Query(None, max_length=40, description="only this kind"),
+    kind: str | None = Query(
+        None, max_length=40, description="only this kind", json_schema_extra={"enum": KINDS}
+    ),
     limit: int = Query(DEFAULT_LIMIT, ge=1, le=MAX_LIMIT),
 ) -> dict[str, Any]:
     """Posts mentioning you, claims you may review, tasks assigned to you, and proposals
