@@ -33,7 +33,9 @@ SPACE = "/spaces/{space_id}"
 class NewProposal(BaseModel):
     title: str = Field(min_length=1, max_length=300)
     body: str = Field(default="", max_length=20000)
-    kind: str | None = Field(default=None, max_length=40)
+    kind: str | None = Field(
+        default=None, max_length=40, json_schema_extra={"pattern": r"^[a-z][a-z0-9_-]*$"}
+    )
     action: dict[str, Any]
     options: list[dict[str, Any]] = Field(default_factory=list, max_length=200)
     draft: bool = False
