@@ -69,7 +69,11 @@ def served_node(node: Node) -> Iterator[ServedNode]:
         yield ServedNode(url, member, space)
     finally:
         server.send_signal(signal.SIGINT)
-        server.wait(STARTUP_SECONDS)
+        try:
+            server.wait(STARTUP_SECONDS)
+        except subprocess.TimeoutExpired:
+            server.kill()
+            server.wait()
 
 
 def _healthy(url: str, server: subprocess.Popen[bytes], log: Path) -> bool:
