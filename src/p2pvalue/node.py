@@ -149,7 +149,9 @@ class Node:
         content = {"name": name, "description": description, "charter": charter}
         if private and charter.get("membership") != "invite":
             raise P2PError(
-                "private_space_needs_invitations", "a private space's membership is by invitation"
+                "private_space_needs_invitations",
+                "a private space's membership is by invitation",
+                422,
             )
         if private:
             parse_content("space.create", content)

@@ -9,6 +9,7 @@ from typing import Any
 
 import httpx
 
+from p2pvalue.events.keys import KeyPair
 from web.client import PASSWORD, ApiClient, Member, error_code
 
 
@@ -64,7 +65,7 @@ def test_profile_refusals(api: ApiClient) -> None:
         response = api.http.put(f"/api/v1/members/{did}/profile", json=body, headers=headers)
         assert (response.status_code, error_code(response)) == (status, code), body
     assert api.http.get(f"/api/v1/members/{ana.did}/profile").json()["fields"] == {}
-    missing = api.http.get("/api/v1/members/did:key:z6MkNobody/profile")
+    missing = api.http.get(f"/api/v1/members/{KeyPair.generate().did}/profile")
     assert (missing.status_code, error_code(missing)) == (404, "unknown_member")
     anonymous = api.http.get("/api/v1/members/me/profile")
     assert (anonymous.status_code, error_code(anonymous)) == (401, "not_authenticated")

@@ -2,19 +2,17 @@
 
 from __future__ import annotations
 
-import re
-
 from sqlalchemy import Connection, Engine
 
 from p2pvalue.accounts import Account
 from p2pvalue.errors import NotFound, P2PError
-from p2pvalue.events.event import now_ms
+from p2pvalue.events.event import EVENT_ID, now_ms
+from p2pvalue.events.keys import public_from_did
 from p2pvalue.store import social as store
 from p2pvalue.store.database import writing
 from p2pvalue.store.social import PERSON, SPACE
 
 MAX_FOLLOWS = 400  # the feed reads one index range per follow, in one query
-DID_KEY = re.compile(r"did:key:z[1-9A-HJ-NP-Za-km-z]{40,60}")
 
 
 class Follows:
@@ -30,8 +28,7 @@ class Follows:
             self._add(conn, account, SPACE, space)
 
     def follow_member(self, account: Account, did: str) -> None:
-        if not DID_KEY.fullmatch(did):
-            raise P2PError("bad_did", "a member is named by a did:key", 422)
+        _check_target(PERSON, did)
         if did == account.did:
             raise P2PError("cannot_follow_yourself", "your own actions are yours already", 422)
         with writing(self._engine) as conn:
@@ -39,6 +36,7 @@ class Follows:
 
     def unfollow(self, account: Account, kind: str, target: str) -> bool:
         """Stop following; whether there was a follow to stop."""
+        _check_target(kind, target)
         with writing(self._engine) as conn:
             return store.unfollow(conn, account.did, kind, target) > 0
 
@@ -57,3 +55,15 @@ class Follows:
                 "too_many_follows", f"follow at most {MAX_FOLLOWS} spaces and members", 422
             )
         store.follow(conn, account.did, kind, target, now_ms())
+
+
+def _check_target(kind: str, target: str) -> None:
+    """Refuse what cannot be followed: a member is named by an Ed25519 did:key, a space by
+    the id of its founding event."""
+    if kind == PERSON:
+        try:
+            public_from_did(target)
+        except ValueError:
+            raise P2PError("bad_did", "a member is named by an Ed25519 did:key", 422) from None
+    elif not EVENT_ID.fullmatch(target):
+        raise NotFound("unknown_space", f"no space {target!r} on this node")

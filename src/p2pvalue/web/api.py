@@ -7,9 +7,10 @@ from typing import Any, Literal
 import orjson
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, StrictBool
 from starlette.concurrency import run_in_threadpool
 
+from p2pvalue.accounts import USERNAME
 from p2pvalue.errors import Forbidden, P2PError
 from p2pvalue.events.canonical import unb64u
 from p2pvalue.governance.templates import template
@@ -28,6 +29,7 @@ class Credentials(BaseModel):
 
 
 class NewAccount(Credentials):
+    username: str = Field(max_length=200, json_schema_extra={"pattern": f"^{USERNAME.pattern}$"})
     key: str | None = Field(
         None, max_length=64, description="the seed of your key (base64url), to move here with it"
     )
@@ -43,7 +45,7 @@ class NewSpace(BaseModel):
     membership: Literal["open", "approval", "invite"] = "open"
     template: Literal["open_source", "cooperative", "maker_network"] | None = None
     charter: dict[str, Any] | None = None
-    private: bool = False
+    private: StrictBool = False
 
 
 class Action(BaseModel):
@@ -196,7 +198,15 @@ def get_event(event_id: str, node: NodeDep) -> dict[str, Any]:
     return event_json(node.event(event_id))
 
 
-@router.post("/events", tags=["events"], responses={201: {}, 202: {}, 403: {}, 422: {}})
+# The body /events reads itself: one event object or an array of them.
+SUBMITTED = {"oneOf": [{"type": "object"}, {"type": "array", "items": {"type": "object"}}]}
+SUBMITTED_BODY = {"required": True, "content": {"application/json": {"schema": SUBMITTED}}}
+
+
+@router.post(
+    "/events", tags=["events"], responses={201: {}, 202: {}, 403: {}, 422: {}},
+    openapi_extra={"requestBody": SUBMITTED_BODY},
+)  # fmt: skip
 async def submit(request: Request, node: NodeDep, account: AccountDep) -> JSONResponse:
     """Submit events signed elsewhere (by any key): one event object, or an array of up to
     100. Needs a bearer token; a space can be founded this way only with your own key."""
@@ -205,8 +215,10 @@ async def submit(request: Request, node: NodeDep, account: AccountDep) -> JSONRe
     except orjson.JSONDecodeError:
         raise P2PError("malformed_json", "the body is not valid JSON", 400) from None
     events = payload if isinstance(payload, list) else [payload]
+    if not all(isinstance(event, dict) for event in events):
+        raise P2PError("invalid_request", "an event is a JSON object", 422)
     for event in events:
-        founding = isinstance(event, dict) and event.get("type") == "space.create"
+        founding = event.get("type") == "space.create"
         if founding and event.get("author") != account.did:
             raise Forbidden("not_your_space", "found spaces here with your own key only")
     if isinstance(payload, list):

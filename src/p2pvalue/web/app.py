@@ -47,6 +47,7 @@ from p2pvalue.web import (
     value_api,
     value_pages,
 )
+from p2pvalue.web.contract import publish_contract
 from p2pvalue.web.headers import SecurityHeaders
 from p2pvalue.web.limits import RateLimited, rate_limits
 from p2pvalue.web.private_guard import private_spaces
@@ -153,6 +154,7 @@ def create_app(
     app.add_exception_handler(RateLimited, _rate_limited)  # type: ignore[arg-type]
     app.add_exception_handler(RequestValidationError, _validation_error)  # type: ignore[arg-type]
     app.add_exception_handler(HTTPException, _http_error)  # type: ignore[arg-type]
+    publish_contract(app)
 
     @app.get("/healthz", tags=["node"])
     def healthz() -> dict[str, Any]:

@@ -4,7 +4,7 @@ task drafts, and discussion threads rendered as safe HTML with mentions and reac
 from __future__ import annotations
 
 from dataclasses import asdict
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query
 from fastapi.responses import JSONResponse
@@ -25,6 +25,7 @@ from p2pvalue.events.collab_types import (
 from p2pvalue.node import Node
 from p2pvalue.web.api import outcome_response
 from p2pvalue.web.auth import AccountDep, NodeDep
+from p2pvalue.web.contract import A_DID
 
 router = APIRouter(prefix="/api/v1/spaces/{space_id}", tags=["collab"])
 TaskStatus = Literal["open", "claimed", "in_review", "done", "dropped"]
@@ -34,7 +35,9 @@ TargetKind = Literal["space", "project", "task", "proposal", "contribution"]
 class ProjectChange(BaseModel):
     description: str | None = Field(None, max_length=4000)
     status: Literal["active", "paused", "archived"] | None = None
-    members: list[str] | None = Field(None, max_length=200)
+    members: list[Annotated[str, Field(json_schema_extra=A_DID)]] | None = Field(
+        None, max_length=200
+    )
 
 
 class TaskMove(BaseModel):
@@ -42,7 +45,9 @@ class TaskMove(BaseModel):
     `reason` for drop."""
 
     action: Literal["claim", "assign", "submit", "done", "drop", "reopen"]
-    assignees: list[str] | None = Field(None, max_length=20)
+    assignees: list[Annotated[str, Field(json_schema_extra=A_DID)]] | None = Field(
+        None, max_length=20
+    )
     note: str | None = Field(None, max_length=4000)
     reason: str | None = Field(None, max_length=2000)
 

@@ -23,6 +23,7 @@ from p2pvalue.governance.proposals import (
 from p2pvalue.governance.templates import TEMPLATES
 from p2pvalue.web.api import outcome_response
 from p2pvalue.web.auth import AccountDep, NodeDep
+from p2pvalue.web.contract import A_DID, DELEGATION_KIND
 from p2pvalue.web.value_api import ProposedEquation, what_if
 
 router = APIRouter(prefix="/api/v1", tags=["governance"])
@@ -32,7 +33,9 @@ SPACE = "/spaces/{space_id}"
 class NewProposal(BaseModel):
     title: str = Field(min_length=1, max_length=300)
     body: str = Field(default="", max_length=20000)
-    kind: str | None = Field(default=None, max_length=40)
+    kind: str | None = Field(
+        default=None, max_length=40, json_schema_extra={"pattern": r"^[a-z][a-z0-9_-]*$"}
+    )
     action: dict[str, Any]
     options: list[dict[str, Any]] = Field(default_factory=list, max_length=200)
     draft: bool = False
@@ -44,12 +47,12 @@ class BallotBody(BaseModel):
 
 class RevealBody(BaseModel):
     ballot: dict[str, Any]
-    salt: str = Field(max_length=100)
+    salt: str = Field(max_length=100, json_schema_extra={"minLength": 16})
 
 
 class DelegationBody(BaseModel):
-    kind: str = Field(max_length=40)
-    to: str = Field(max_length=80)
+    kind: str = Field(max_length=40, json_schema_extra={"pattern": DELEGATION_KIND})
+    to: str = Field(max_length=80, json_schema_extra=A_DID)
 
 
 def proposal_json(proposal: Proposal, state: Authority, log: SpaceLog) -> dict[str, Any]:

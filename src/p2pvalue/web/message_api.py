@@ -37,7 +37,12 @@ def my_messages(
     account: AccountDep,
     node: NodeDep,
     with_: str | None = Query(None, alias="with", max_length=100, description="only with them"),
-    before: str | None = Query(None, max_length=40, description="a page's `next` cursor"),
+    before: str | None = Query(
+        None,
+        max_length=40,
+        description="a page's `next` cursor",
+        json_schema_extra={"pattern": r"^[0-9]{1,18}$"},
+    ),
     limit: int = Query(50, ge=1, le=MAX_PAGE),
 ) -> dict[str, Any]:
     """Messages you sent or received, newest first; pass `next` as `before` for older ones."""

@@ -5,21 +5,24 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Body, Query
+from fastapi import APIRouter, Body, Path, Query
 from fastapi.responses import StreamingResponse
 from pydantic import BaseModel
 from starlette.concurrency import run_in_threadpool
 
 from p2pvalue.accounts import Account
-from p2pvalue.errors import Unauthorized
-from p2pvalue.social.feed import MAX_PAGE
-from p2pvalue.social.notifications import DEFAULT_LIMIT, MAX_LIMIT
+from p2pvalue.errors import Forbidden, Unauthorized
+from p2pvalue.social.feed import CURSOR, MAX_PAGE
+from p2pvalue.social.notifications import DEFAULT_LIMIT, KINDS, MAX_LIMIT
 from p2pvalue.social.stream import HEARTBEAT_S
 from p2pvalue.store.social import PERSON, SPACE
 from p2pvalue.web.auth import AccountDep, MaybeAccountDep, NodeDep
+from p2pvalue.web.contract import ED25519_DID
 
 router = APIRouter(prefix="/api/v1", tags=["social"])
 ME = "me"
+# A member's profile is named by their Ed25519 did:key, or `me` for your own.
+MemberOrMe = Annotated[str, Path(pattern=f"^(me|{ED25519_DID})$")]
 
 
 class ProfileField(BaseModel):
@@ -42,21 +45,25 @@ def _who(did: str, account: Account | None) -> str:
 
 
 @router.get("/members/{did}/profile")
-def get_profile(did: str, node: NodeDep, viewer: MaybeAccountDep) -> dict[str, Any]:
+def get_profile(did: MemberOrMe, node: NodeDep, viewer: MaybeAccountDep) -> dict[str, Any]:
     """A member's profile: only the fields you may see (`me`: your own, all of it)."""
     return node.social.profiles.get(_who(did, viewer), viewer)
 
 
 @router.put("/members/{did}/profile")
-def put_profile(did: str, body: ProfileBody, account: AccountDep, node: NodeDep) -> dict[str, Any]:
+def put_profile(
+    did: MemberOrMe, body: ProfileBody, account: AccountDep, node: NodeDep
+) -> dict[str, Any]:
     """Replace your own profile; each field says who may see it (public, members, private)."""
     given = {name: field.model_dump() for name, field in body.items()}
     return node.social.profiles.replace(account, _who(did, account), given)
 
 
-@router.delete("/members/me/profile")
-def erase_profile(account: AccountDep, node: NodeDep) -> dict[str, Any]:
-    """Erase your profile from this node."""
+@router.delete("/members/{did}/profile")
+def erase_profile(did: MemberOrMe, account: AccountDep, node: NodeDep) -> dict[str, Any]:
+    """Erase your own profile from this node."""
+    if _who(did, account) != account.did:
+        raise Forbidden("not_your_profile", "you may erase only your own profile")
     return {"erased": node.social.profiles.erase(account)}
 
 
@@ -93,7 +100,12 @@ def unfollow_member(did: str, account: AccountDep, node: NodeDep) -> dict[str, A
 def my_feed(
     account: AccountDep,
     node: NodeDep,
-    before: str | None = Query(None, max_length=40, description="a page's `next` cursor"),
+    before: str | None = Query(
+        None,
+        max_length=40,
+        description="a page's `next` cursor",
+        json_schema_extra={"pattern": f"^{CURSOR.pattern}$"},
+    ),
     limit: int = Query(50, ge=1, le=MAX_PAGE),
 ) -> dict[str, Any]:
     """What the followed did, newest first; pass `next` as `before` for the older page."""
@@ -117,7 +129,9 @@ async def my_feed_stream(account: AccountDep, node: NodeDep) -> StreamingRespons
 def my_notifications(
     account: AccountDep,
     node: NodeDep,
-    kind: str | None = Query(None, max_length=40, description="only this kind"),
+    kind: str | None = Query(
+        None, max_length=40, description="only this kind", json_schema_extra={"enum": KINDS}
+    ),
     limit: int = Query(DEFAULT_LIMIT, ge=1, le=MAX_LIMIT),
 ) -> dict[str, Any]:
     """Posts mentioning you, claims you may review, tasks assigned to you, and proposals

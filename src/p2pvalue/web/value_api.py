@@ -158,7 +158,12 @@ def pay_bounty(space_id: str, claim_id: str, account: AccountDep, node: NodeDep)
     return outcome_response(node.pay_bounty(account, space_id, claim_id))
 
 
-@router.get("/payouts.csv")
+Responses = dict[int | str, dict[str, Any]]
+CSV: Responses = {200: {"content": {"text/csv": {"schema": {"type": "string"}}}}}
+JSON_LD: Responses = {200: {"content": {"application/ld+json": {"schema": {"type": "object"}}}}}
+
+
+@router.get("/payouts.csv", response_class=Response, responses=CSV)
 def payouts_csv(
     space_id: str,
     node: NodeDep,
@@ -183,7 +188,7 @@ def _csv_field(text: str) -> str:
     return text
 
 
-@router.get("/valueflows.jsonld")
+@router.get("/valueflows.jsonld", response_class=Response, responses=JSON_LD)
 def valueflows(space_id: str, node: NodeDep) -> JSONResponse:
     """Accepted contributions as ValueFlows EconomicEvents (JSON-LD), one per contributor."""
     document = economic_events(space_id, node.ledger(space_id))
