@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
 from types import TracebackType
@@ -240,11 +241,12 @@ class Node:
         self._reputations[space] = (ledger, result)
         return result
 
-    def close_due_claims(self) -> int:
+    def close_due_claims(self, stop: threading.Event | None = None) -> int:
         """Accept, by a signed `contribution.close`, every claim whose lazy-acceptance window
         passed undisputed, in the spaces whose timekeeper lives here (their windows start
         at the timekeeper's ticks, see `timekeeping`). The node runs this itself (see the
-        web app), so no cron is needed."""
+        web app), so no cron is needed; it ends early, between two claims, once `stop` is
+        set (the node is shutting down)."""
         closed = 0
         timekeeping.tick(self)
         for summary in self.spaces(everyone=True):
@@ -256,6 +258,8 @@ class Node:
             if account is None:
                 continue
             for claim in due_claims(self.ledger(summary.id), lazy, self.clock()):
+                if stop is not None and stop.is_set():
+                    return closed
                 try:
                     outcome = self.act(
                         account, summary.id, "contribution.close", {"claim": claim.id}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 import time
 import warnings
 from typing import Any
@@ -73,3 +74,15 @@ def test_a_running_node_keeps_the_deadline_itself(node: Node) -> None:
         while node.ledger(space).claims[claimed].status != "accepted":
             assert time.monotonic() < deadline, "the node did not close the claim"
             time.sleep(0.05)
+
+
+def test_a_sweep_of_due_claims_ends_at_the_next_claim_once_asked_to_stop(node: Node) -> None:
+    """A node shutting down (SIGTERM, Ctrl-C) does not wait for a long sweep to finish."""
+    space, _, bob = lazy_space(node, 0)
+    claims = [str(node.act(bob, space, "contribution.claim", {**CLAIM, "description": f"c{i}"}).id)
+              for i in range(3)]  # fmt: skip
+    stop = threading.Event()
+    stop.set()
+    assert node.close_due_claims(stop) == 0
+    assert {node.ledger(space).claims[c].status for c in claims} == {"pending"}
+    assert node.close_due_claims(threading.Event()) == 3

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import gc
 import logging
+import threading
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager, suppress
 from pathlib import Path
@@ -98,8 +99,8 @@ def create_app(
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        stop = asyncio.Event()
-        keeper = asyncio.create_task(_keep_deadlines(node, deadlines_every, stop))
+        stop, halt = asyncio.Event(), threading.Event()
+        keeper = asyncio.create_task(_keep_deadlines(node, deadlines_every, stop, halt))
         documents = LiveDocuments(node, snapshot_every=snapshot_every)
         replicator = app.state.replicator = Replicator(node, sync_every=sync_every)
         deliverer = Deliverer(node.fediverse)
@@ -113,6 +114,7 @@ def create_app(
             try:
                 yield
             finally:
+                halt.set()  # a sweep of due claims in a thread ends at its next claim
                 # Let work in progress finish: a thread of it may hold a database connection.
                 await documents.drained()
                 await _cancelled(snapshots, replicating, delivering, couriering)
@@ -177,10 +179,12 @@ async def _cancelled(*tasks: asyncio.Task[Any]) -> None:
             await task
 
 
-async def _keep_deadlines(node: Node, every: float, stop: asyncio.Event) -> None:
+async def _keep_deadlines(
+    node: Node, every: float, stop: asyncio.Event, halt: threading.Event
+) -> None:
     while not stop.is_set():
         try:
-            closed = await run_in_threadpool(node.close_due_claims)
+            closed = await run_in_threadpool(node.close_due_claims, halt)
             if closed:
                 LOG.info("closed %d claim(s) whose review window passed", closed)
             emitted = await run_in_threadpool(node.governance.keep_deadlines)
