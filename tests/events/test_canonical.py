@@ -134,13 +134,20 @@ def test_unsignable_values_are_refused_with_their_code(value: Any, code: str) ->
     assert refusal(value) == code
 
 
+@pytest.mark.parametrize("value", [{"s": "a\x00b"}, {"\x00": 1}, {"s": ["\ud800"]}])
+def test_text_no_node_can_keep_is_refused_by_the_encoder(value: Any) -> None:
+    with pytest.raises(EventError) as caught:
+        canonical(value)
+    assert caught.value.code == "invalid_text"
+
+
 def test_refusal_names_the_path_of_the_fault() -> None:
     with pytest.raises(EventError) as caught:
         check_signed_value({"a": [0, {"b": 0.5}]})
     assert caught.value.message == "$.a[1].b is a float; use integers"
 
 
-@pytest.mark.parametrize("code_point", [*range(0x20), 0x7F, 0x2028, 0xE000, 0xFFFF, 0x10FFFF])
+@pytest.mark.parametrize("code_point", [*range(1, 0x20), 0x7F, 0x2028, 0xE000, 0xFFFF, 0x10FFFF])
 def test_every_control_and_edge_character_encodes_as_rfc8785(code_point: int) -> None:
     value = {chr(code_point): chr(code_point), "\U0001f600": [chr(code_point)]}
     assert canonical(value) == bytes(rfc8785.dumps(value))

@@ -10,7 +10,8 @@ from hypothesis import strategies as st
 
 from p2pvalue.events.canonical import MAX_SAFE_INTEGER, canonical
 
-texts = st.text(st.characters(exclude_categories=["Cs"]), max_size=12)
+# Signable text: no lone surrogate and no NUL (PostgreSQL cannot keep one; see `canonical`).
+texts = st.text(st.characters(exclude_categories=["Cs"], exclude_characters="\x00"), max_size=12)
 scalars = st.one_of(
     st.none(),
     st.booleans(),
@@ -37,5 +38,5 @@ def test_key_order_is_utf16_where_it_differs_from_utf8() -> None:
 
 
 def test_control_characters_are_escaped_as_rfc8785_does() -> None:
-    value = {"s": '\x00\x08\t\n\x0b\x0c\r\x1f\x7f"\\/\u2028'}
+    value = {"s": '\x01\x08\t\n\x0b\x0c\r\x1f\x7f"\\/\u2028'}
     assert canonical(value) == bytes(rfc8785.dumps(value))

@@ -55,6 +55,8 @@ from p2pvalue.web.private_guard import private_spaces
 from p2pvalue.web.text_guard import TextGuard
 
 MAX_REQUEST_BYTES = 1024 * 1024
+# Where clients are programs (the API, other nodes, the fediverse): answered in JSON.
+MACHINE_PATHS = ("/api/", "/federation/", "/ap/", "/.well-known/")
 DEADLINES_EVERY = 60.0
 SYNC_EVERY = 30.0
 STATIC = Path(__file__).parent / "static"
@@ -204,7 +206,7 @@ async def _p2p_error(request: Request, exc: P2PError) -> JSONResponse:
 async def _rate_limited(request: Request, exc: RateLimited) -> Response:
     """429 with `Retry-After`: JSON for the API and other nodes, a sentence for a page."""
     headers = {"Retry-After": str(exc.retry_after)}
-    if request.url.path.startswith(("/api/", "/federation/")):
+    if request.url.path.startswith(MACHINE_PATHS):
         return JSONResponse(error_body(exc.code, exc.message), exc.status, headers)
     return pages.slow_down(request, exc.message, exc.retry_after, headers)
 
