@@ -14,6 +14,7 @@ import uvicorn
 from starlette.types import ASGIApp
 
 STARTUP_SECONDS = 10
+STOP_SECONDS = 60
 
 
 def loopback() -> socket.socket:
@@ -44,5 +45,9 @@ def served(app: ASGIApp, listener: socket.socket, **options: Any) -> Iterator[st
         yield url_of(listener)
     finally:
         server.should_exit = True
-        thread.join(STARTUP_SECONDS)
+        # Wait for the app's shutdown to end: a node closed under a server still shutting
+        # down would drop the database connections the server's threads hold.
+        thread.join(STOP_SECONDS)
         listener.close()
+        if thread.is_alive():
+            raise AssertionError(f"uvicorn did not stop within {STOP_SECONDS} s")
