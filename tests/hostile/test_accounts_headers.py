@@ -13,7 +13,7 @@ import pytest
 from playwright.sync_api import Browser, ConsoleMessage, Page, expect
 
 from conftest import LIGHT_HASHING
-from hostile.accounts_fixtures import http_api_fixture  # noqa: F401
+from hostile.accounts_fixtures import chromium_fixture, http_api_fixture  # noqa: F401
 from p2pvalue.config import init_data_dir
 from p2pvalue.events.charter import default_charter
 from p2pvalue.node import Node
@@ -90,9 +90,9 @@ def test_no_template_holds_inline_script_or_event_handlers() -> None:
 
 
 @pytest.fixture
-def watched(browser: Browser) -> Iterator[tuple[Page, list[str]]]:
+def watched(chromium: Browser) -> Iterator[tuple[Page, list[str]]]:
     """A page, and every Content-Security-Policy violation or script error it reports."""
-    context = browser.new_context()
+    context = chromium.new_context()
     context.set_default_timeout(5000)
     page = context.new_page()
     problems: list[str] = []

@@ -115,19 +115,13 @@ def attack(tmp_path: Path, database_url: str | None) -> Iterator[Attack]:
             yield Attack(victim, own, space, ann, ben, cat, mallory, join)
 
 
-def backdated_grant(attack: Attack) -> tuple[Event, Event]:
-    """Mallory's proposal to make herself admin and her "yes", both dated a month ago."""
+def test_a_backdated_proposal_and_ballot_do_not_pass_alone(attack: Attack) -> None:
     month_ago = attack.joined.ts
     grant = {**GRANT, "member": attack.mallory.did}
     proposal = attack.forge("proposal.create", {"title": "me", "action": grant},
                             [attack.joined], month_ago + 1)  # fmt: skip
     ballot = attack.forge("vote.cast", {"proposal": proposal.id, "ballot": {"choice": "yes"}},
                           [proposal], month_ago + 2)  # fmt: skip
-    return proposal, ballot
-
-
-def test_a_backdated_proposal_and_ballot_do_not_pass_alone(attack: Attack) -> None:
-    proposal, ballot = backdated_grant(attack)
     assert attack.deliver(proposal, ballot) == ["accepted", "accepted"]
 
     assert attack.victim.governance.keep_deadlines() == 0  # on main: closed as passed
@@ -148,8 +142,12 @@ def test_a_backdated_proposal_and_ballot_do_not_pass_alone(attack: Attack) -> No
 
 
 def test_a_backdated_close_by_a_member_is_rejected(attack: Attack) -> None:
-    proposal, ballot = backdated_grant(attack)
     month_ago = attack.joined.ts
+    grant = {**GRANT, "member": attack.mallory.did}
+    proposal = attack.forge("proposal.create", {"title": "me", "action": grant},
+                            [attack.joined], month_ago + 1)  # fmt: skip
+    ballot = attack.forge("vote.cast", {"proposal": proposal.id, "ballot": {"choice": "yes"}},
+                          [proposal], month_ago + 2)  # fmt: skip
     close = attack.forge("proposal.close", {"proposal": proposal.id, "outcome": "passed"},
                          [ballot], month_ago + 4 * DAY)  # fmt: skip
     attack.deliver(proposal, ballot, close)
