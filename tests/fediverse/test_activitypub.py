@@ -261,7 +261,7 @@ STATUSES = {"digest_mismatch": 400, "malformed_activity": 400, "unsupported_acti
 def test_bad_stale_and_unsigned_activities_are_refused_and_store_nothing(
     community: Community, caplog: pytest.LogCaptureFixture
 ) -> None:
-    caplog.set_level("WARNING", logger="p2pvalue.web.activitypub_api")
+    caplog.set_level("WARNING", logger="p2pvalue.web.fediverse.api")
     before = community.counts()
 
     sent = _refusals(community)

@@ -69,7 +69,7 @@ def guarded(tmp_path: Path) -> Iterator[Guarded]:
 def test_a_follow_whose_key_is_on_loopback_is_refused_without_fetching_it(
     guarded: Guarded, caplog: pytest.LogCaptureFixture
 ) -> None:
-    caplog.set_level("WARNING", logger="p2pvalue.web.activitypub_api")
+    caplog.set_level("WARNING", logger="p2pvalue.web.fediverse.api")
 
     response = guarded.follow()
 

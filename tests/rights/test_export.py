@@ -24,8 +24,8 @@ from p2pvalue.events.keys import KeyPair
 from p2pvalue.node import Node
 from p2pvalue.rights.export import ZIP_EPOCH, archive, member_archive
 from p2pvalue.social.messages import open_sealed, seal, sign_message
-from p2pvalue.web import rights_api
 from p2pvalue.web.app import create_app
+from p2pvalue.web.rights import api as rights_api
 from web.client import ApiClient, Member, error_code
 
 with warnings.catch_warnings():

@@ -8,7 +8,7 @@ import pytest
 from collab.unsafe import unsafe
 from p2pvalue.collab.markdown import render
 from p2pvalue.errors import P2PError
-from p2pvalue.web.collab_forms import (
+from p2pvalue.web.collab.forms import (
     MoveForm,
     ProjectForm,
     TaskForm,

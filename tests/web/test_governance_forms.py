@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from p2pvalue.errors import P2PError
-from p2pvalue.web.governance_forms import (
+from p2pvalue.web.governance.forms import (
     BallotForm,
     ProposalForm,
     ballot_of,

@@ -26,33 +26,29 @@ from p2pvalue.federation.message_courier import MessageCourier
 from p2pvalue.federation.worker import Replicator
 from p2pvalue.fediverse.delivery import Deliverer
 from p2pvalue.node import Node
-from p2pvalue.web import (
-    account_api,
-    account_pages,
-    activitypub_api,
-    api,
-    collab_api,
-    collab_pages,
-    doc_api,
-    doc_pages,
-    doc_socket,
-    federation_api,
-    governance_api,
-    governance_pages,
-    message_api,
-    message_federation_api,
-    pages,
-    rights_api,
-    social_api,
-    social_pages,
-    value_api,
-    value_pages,
-)
+from p2pvalue.web import layout
+from p2pvalue.web.accounts import api as account_api
+from p2pvalue.web.accounts import pages as account_pages
+from p2pvalue.web.collab import api as collab_api
+from p2pvalue.web.collab import doc_api, doc_pages, doc_socket
+from p2pvalue.web.collab import pages as collab_pages
 from p2pvalue.web.contract import publish_contract
+from p2pvalue.web.federation import api as federation_api
+from p2pvalue.web.federation import messages as message_federation_api
+from p2pvalue.web.fediverse import api as activitypub_api
+from p2pvalue.web.governance import api as governance_api
+from p2pvalue.web.governance import pages as governance_pages
 from p2pvalue.web.headers import SecurityHeaders
 from p2pvalue.web.limits import RateLimited, rate_limits
 from p2pvalue.web.private_guard import private_spaces
+from p2pvalue.web.rights import api as rights_api
+from p2pvalue.web.social import api as social_api
+from p2pvalue.web.social import messages as message_api
+from p2pvalue.web.social import pages as social_pages
+from p2pvalue.web.spaces import api, pages
 from p2pvalue.web.text_guard import TextGuard
+from p2pvalue.web.value import api as value_api
+from p2pvalue.web.value import pages as value_pages
 
 MAX_REQUEST_BYTES = 1024 * 1024
 # Where clients are programs (the API, other nodes, the fediverse): answered in JSON.
@@ -208,7 +204,7 @@ async def _rate_limited(request: Request, exc: RateLimited) -> Response:
     headers = {"Retry-After": str(exc.retry_after)}
     if request.url.path.startswith(MACHINE_PATHS):
         return JSONResponse(error_body(exc.code, exc.message), exc.status, headers)
-    return pages.slow_down(request, exc.message, exc.retry_after, headers)
+    return layout.slow_down(request, exc.message, exc.retry_after, headers)
 
 
 HTTP_CODES = {400: "malformed_json", 404: "not_found", 405: "method_not_allowed"}

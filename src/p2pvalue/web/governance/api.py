@@ -21,10 +21,10 @@ from p2pvalue.governance.proposals import (
     tally_figures,
 )
 from p2pvalue.governance.templates import TEMPLATES
-from p2pvalue.web.api import outcome_response
 from p2pvalue.web.auth import AccountDep, NodeDep
 from p2pvalue.web.contract import A_DID, DELEGATION_KIND
-from p2pvalue.web.value_api import ProposedEquation, what_if
+from p2pvalue.web.spaces.api import outcome_response
+from p2pvalue.web.value.api import ProposedEquation, what_if
 
 router = APIRouter(prefix="/api/v1", tags=["governance"])
 SPACE = "/spaces/{space_id}"

@@ -16,8 +16,8 @@ from p2pvalue.collab.live import LiveDocuments
 from p2pvalue.collab.service import DocAccess, refusal
 from p2pvalue.events.collab_types import DocCreate
 from p2pvalue.node import Node
-from p2pvalue.web.api import outcome_response
 from p2pvalue.web.auth import AccountDep, NodeDep
+from p2pvalue.web.spaces.api import outcome_response
 
 router = APIRouter(prefix="/api/v1/spaces/{space_id}/docs", tags=["documents"])
 

@@ -22,14 +22,14 @@ from p2pvalue.governing import GOVERNANCE_REFUSALS, Recount
 from p2pvalue.ingest import Outcome
 from p2pvalue.node import Node
 from p2pvalue.web.auth import AccountDep, MaybeAccountDep, NodeDep
-from p2pvalue.web.governance_api import get_proposal, proposal_json
-from p2pvalue.web.governance_forms import (
+from p2pvalue.web.governance.api import get_proposal, proposal_json
+from p2pvalue.web.governance.forms import (
     BallotForm,
     ProposalForm,
     ballot_of,
     proposal_content,
 )
-from p2pvalue.web.governance_words import (
+from p2pvalue.web.governance.words import (
     RANKED,
     action_words,
     ballot_words,
@@ -41,7 +41,7 @@ from p2pvalue.web.governance_words import (
     who_votes,
     with_labels,
 )
-from p2pvalue.web.pages import (
+from p2pvalue.web.layout import (
     acted,
     flash_of,
     missing,

@@ -10,7 +10,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from p2pvalue.accounts import Account
 from p2pvalue.errors import P2PError
 from p2pvalue.web.auth import COOKIE, AccountDep, MaybeAccountDep, NodeDep, current_token
-from p2pvalue.web.pages import render
+from p2pvalue.web.layout import render
 
 router = APIRouter(include_in_schema=False)
 DONE = {

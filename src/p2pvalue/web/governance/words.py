@@ -13,7 +13,7 @@ import orjson
 
 from p2pvalue.events.governance_types import EVERYONE, DecisionPolicy
 from p2pvalue.governance.methods import Option
-from p2pvalue.web.value_pages import money
+from p2pvalue.web.value.pages import money
 
 METHOD_NAMES = {
     "majority": "majority vote",

@@ -2,63 +2,24 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
-from datetime import UTC, datetime
-from pathlib import Path
+from collections.abc import Mapping
 from typing import Annotated, Any
-from urllib.parse import quote, unquote
 
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
-from fastapi.templating import Jinja2Templates
 
 from p2pvalue.accounts import LIFETIME_MS, Account
 from p2pvalue.collab.markdown import render as markdown
 from p2pvalue.errors import NotFound, P2PError
-from p2pvalue.events.authority import Authority
 from p2pvalue.events.event import Event
 from p2pvalue.federation.joining import Provisional
-from p2pvalue.ingest import Outcome
 from p2pvalue.login_throttle import LoginLocked
-from p2pvalue.rates import RateLimited
 from p2pvalue.web.auth import COOKIE, AccountDep, MaybeAccountDep, NodeDep, same_origin_form
-from p2pvalue.web.federation_api import provisional_of
+from p2pvalue.web.federation.api import provisional_of
+from p2pvalue.web.layout import act_and_return, render
 
 router = APIRouter(include_in_schema=False)
-templates = Jinja2Templates(directory=Path(__file__).parent / "templates")
-templates.env.filters["when"] = lambda ms: datetime.fromtimestamp(ms / 1000, UTC).strftime(
-    "%Y-%m-%d %H:%M UTC"
-)
 TIMELINE_LENGTH = 100
-FLASH = "p2pvalue_flash"
-MAX_FLASH = 300
-
-
-def render(
-    request: Request, name: str, account: Account | None, status: int = 200, **context: Any
-) -> HTMLResponse:
-    """A page; a refusal left by the previous action (in a one-shot cookie) is shown on it."""
-    flash = request.cookies.get(FLASH)
-    if flash and not context.get("error"):
-        context["error"] = unquote(flash)[:MAX_FLASH]
-    response = templates.TemplateResponse(
-        request, name, {"account": account, **context}, status_code=status
-    )
-    if flash:
-        response.delete_cookie(FLASH)
-    return response
-
-
-def slow_down(
-    request: Request, message: str, retry_after: int, headers: Mapping[str, str]
-) -> HTMLResponse:
-    """The page a person sees when they (or their address) asked too often: 429."""
-    response = templates.TemplateResponse(
-        request, "slow_down.html", {"account": None, "reason": message,
-                                    "retry_after": retry_after}, status_code=429,
-    )  # fmt: skip
-    response.headers.update(headers)
-    return response
 
 
 def _logged_in(account: Account, node: NodeDep, to: str = "/") -> Response:
@@ -234,77 +195,3 @@ def act(
     if member:
         content["member"] = member
     return act_and_return(node, account, space_id, type, content, f"/spaces/{space_id}")
-
-
-def act_and_return(
-    node: NodeDep, account: Account, space: str, type: str, content: dict[str, Any], back: str
-) -> Response:
-    """Take the action, then go back to `back`, with the refusal shown there if any."""
-    try:
-        outcome = node.act(account, space, type, content)
-        problem = outcome.message if outcome.status in ("rejected", "refused") else None
-    except RateLimited:
-        raise  # answered 429 with Retry-After, as a page (web.app)
-    except P2PError as error:
-        problem = error.message
-    return back_with(back, problem)
-
-
-def back_with(back: str, problem: str | None = None) -> Response:
-    """Go back to `back`, with `problem` shown there if there is one."""
-    response = RedirectResponse(back, 303)
-    if problem:
-        # A cookie, not the URL: no other site can make a page of ours say what it wants.
-        response.set_cookie(FLASH, quote(problem[:MAX_FLASH]), max_age=60, httponly=True,
-                            samesite="strict")  # fmt: skip
-    return response
-
-
-def flash_of(code: str, message: str, meanings: Mapping[str, str]) -> str:
-    """A refusal as a page's flash shows it: its code, then what it means (the message, or
-    the code's meaning when the message says no more than the code)."""
-    meaning = meanings.get(code, code) if message in ("", code) else message
-    return f"{code}: {meaning}"
-
-
-def problem_of(outcome: Outcome, meanings: Mapping[str, str]) -> str | None:
-    """The flash for an action the node refused or stored as rejected; None if accepted."""
-    if outcome.status == "refused":
-        return flash_of(outcome.code or "refused", outcome.message or "", meanings)
-    if outcome.status == "rejected":
-        code, _, detail = (outcome.message or "not_authorized").partition(":")
-        return flash_of(code, detail.strip(), meanings)
-    return None
-
-
-def acted(
-    call: Callable[[], Outcome],
-    back: str,
-    meanings: Mapping[str, str],
-    to: Callable[[str], str] | None = None,
-) -> Response:
-    """Take the action, then go to `to(event id)` (or back to `back`), or back to `back`
-    with the refusal and its code shown there."""
-    outcome: Outcome | None = None
-    try:
-        outcome = call()
-        problem = problem_of(outcome, meanings)
-    except RateLimited:
-        raise
-    except P2PError as error:
-        problem = flash_of(error.code, error.message, meanings)
-    if problem is None and to is not None and outcome is not None and outcome.id:
-        return RedirectResponse(to(outcome.id), 303)
-    return back_with(back, problem)
-
-
-def space_authority(node: NodeDep, space_id: str) -> Authority | None:
-    """The governance state of a space this node holds, or None."""
-    try:
-        return node.governance.authority(space_id)
-    except P2PError:
-        return None
-
-
-def missing(request: Request, account: Account | None, what: str) -> HTMLResponse:
-    return render(request, "missing.html", account, 404, error=what)

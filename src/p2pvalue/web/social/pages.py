@@ -17,7 +17,7 @@ from p2pvalue.node import Node
 from p2pvalue.social.profiles import FIELDS, VISIBILITIES
 from p2pvalue.store.social import PERSON, SPACE
 from p2pvalue.web.auth import AccountDep, MaybeAccountDep, NodeDep
-from p2pvalue.web.pages import back_with, flash_of, render, templates
+from p2pvalue.web.layout import back_with, flash_of, render, templates
 
 router = APIRouter(include_in_schema=False)
 FEED_PAGE = 20

@@ -17,7 +17,7 @@ from p2pvalue.governance.templates import template
 from p2pvalue.ingest import Outcome
 from p2pvalue.store.events import StoredEvent
 from p2pvalue.web.auth import AccountDep, MaybeAccountDep, NodeDep
-from p2pvalue.web.federation_api import provisional_of
+from p2pvalue.web.federation.api import provisional_of
 
 router = APIRouter(prefix="/api/v1")
 MAX_BATCH = 100

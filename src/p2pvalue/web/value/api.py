@@ -17,8 +17,8 @@ from p2pvalue.accounting.reputation import explain
 from p2pvalue.accounting.valueflows import economic_events
 from p2pvalue.errors import P2PError
 from p2pvalue.events.event import now_ms
-from p2pvalue.web.api import outcome_response
 from p2pvalue.web.auth import AccountDep, NodeDep
+from p2pvalue.web.spaces.api import outcome_response
 
 router = APIRouter(prefix="/api/v1/spaces/{space_id}", tags=["value"])
 ClaimStatus = Literal["pending", "disputed", "accepted", "rejected"]

@@ -25,7 +25,7 @@ from p2pvalue.events.event import now_ms
 from p2pvalue.ingest import Outcome
 from p2pvalue.node import Node
 from p2pvalue.web.auth import AccountDep, MaybeAccountDep, NodeDep
-from p2pvalue.web.collab_forms import (
+from p2pvalue.web.collab.forms import (
     REACTIONS,
     MoveForm,
     ProjectForm,
@@ -38,7 +38,7 @@ from p2pvalue.web.collab_forms import (
     task_content,
     with_mentions,
 )
-from p2pvalue.web.pages import (
+from p2pvalue.web.layout import (
     acted,
     missing,
     render,

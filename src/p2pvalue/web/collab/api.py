@@ -23,9 +23,9 @@ from p2pvalue.events.collab_types import (
     ThreadCreate,
 )
 from p2pvalue.node import Node
-from p2pvalue.web.api import outcome_response
 from p2pvalue.web.auth import AccountDep, NodeDep
 from p2pvalue.web.contract import A_DID
+from p2pvalue.web.spaces.api import outcome_response
 
 router = APIRouter(prefix="/api/v1/spaces/{space_id}", tags=["collab"])
 TaskStatus = Literal["open", "claimed", "in_review", "done", "dropped"]

@@ -21,7 +21,7 @@ from p2pvalue.events.event import now_ms
 from p2pvalue.events.value_types import FULL_SHARE
 from p2pvalue.node import Node
 from p2pvalue.web.auth import AccountDep, MaybeAccountDep, NodeDep
-from p2pvalue.web.pages import act_and_return, back_with, render, templates
+from p2pvalue.web.layout import act_and_return, back_with, render, templates
 
 router = APIRouter(include_in_schema=False)
 CO_CONTRIBUTOR_ROWS = 3
