@@ -54,7 +54,7 @@ def claim_page(
     a cursor naming no claim of `claims`."""
     check_limit(limit)
     if after is not None and before is not None:
-        raise P2PError("invalid_cursor", "give `after` or `before`, not both", 422)
+        raise P2PError("invalid_request", "give `after` or `before`, not both", 422)
     cursor = after if after is not None else before
     passing, statuses, mark = _scan(claims, chosen, cursor)
     if cursor is not None and mark is None:
@@ -77,7 +77,7 @@ def claim_page(
 
 def check_limit(limit: int) -> None:
     if not 1 <= limit <= MAX_LIMIT:
-        raise P2PError("invalid_limit", f"limit: {limit} is not between 1 and {MAX_LIMIT}", 422)
+        raise P2PError("invalid_request", f"limit: {limit} is not between 1 and {MAX_LIMIT}", 422)
 
 
 def _scan(
