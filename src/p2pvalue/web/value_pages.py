@@ -107,7 +107,7 @@ def member_page(
         return render(request, "missing.html", account, 404, error=missing.message)
     ledger = node.ledger(space_id)
     claims = [c for c in ledger.claims.values() if member in c.shares]
-    values = ledger.member_values()
+    values = member_totals(ledger)
     total = sum(values.values(), Fraction(0))
     sources = {path.source for flow in explanation.flows for path in flow.paths if path.source}
     return render(
