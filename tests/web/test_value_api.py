@@ -216,3 +216,63 @@ def test_endorsements_through_the_api(api: ApiClient) -> None:
     assert [(e["endorser"], e["note"]) for e in found["endorsements"]] == [
         (alice.did, "clear and complete")
     ]
+
+
+def test_claims_come_in_pages_with_totals_and_filters(api: ApiClient) -> None:
+    alice, bob = api.sign_up("alice"), api.sign_up("bob")
+    space = api.create_space(alice)
+    api.act(bob, space, "member.join")
+    made = []
+    for index in range(7):
+        content = {**CLAIM, "kind": ("docs", "code")[index % 2], "description": f"part {index}",
+                   "evidence": [f"https://example.org/guide/{index}"]}  # fmt: skip
+        made.append(api.act(bob, space, "contribution.claim", content).json()["id"])
+    for claim in made[:3]:
+        api.act(alice, space, "contribution.review", {"claim": claim, "verdict": "approve"})
+    listing = f"/api/v1/spaces/{space}/claims"
+
+    first = api.http.get(listing, params={"limit": 3}).json()
+    assert [c["id"] for c in first["claims"]] == made[:3]
+    assert (first["next"], first["total"]) == (made[2], 7)
+    assert first["statuses"] == {"pending": 4, "disputed": 0, "accepted": 3, "rejected": 0}
+    seen, after = [], None
+    while True:
+        page = api.http.get(listing, params={"limit": 3, **({"after": after} if after else {})})
+        seen += [c["id"] for c in page.json()["claims"]]
+        after = page.json()["next"]
+        if after is None:
+            break
+    assert seen == made
+    assert len(api.http.get(listing).json()["claims"]) == 7  # the default page holds 50
+
+    docs = api.http.get(listing, params={"kind": "docs", "status": "pending"}).json()
+    assert [c["id"] for c in docs["claims"]] == [made[4], made[6]]
+    assert (docs["total"], docs["next"]) == (2, None)
+    # The counts per status are of the claims that pass every filter but the status.
+    assert docs["statuses"] == {"pending": 2, "disputed": 0, "accepted": 2, "rejected": 0}
+    # A cursor that the filters leave out still says where to continue.
+    later = api.http.get(listing, params={"status": "pending", "after": made[1]}).json()
+    assert [c["id"] for c in later["claims"]] == made[3:]
+    nobody = api.http.get(listing, params={"member": alice.did}).json()
+    assert (nobody["claims"], nobody["total"], nobody["next"]) == ([], 0, None)
+
+
+def test_a_page_out_of_bounds_or_after_an_unknown_claim_is_refused(api: ApiClient) -> None:
+    alice = api.sign_up("alice")
+    space = api.create_space(alice)
+    api.act(alice, space, "contribution.claim", CLAIM)
+    listing = f"/api/v1/spaces/{space}/claims"
+    at_most = "query.limit: Input should be less than or equal to 100"
+    cases = [
+        ({"limit": 0}, "invalid_request", "query.limit: Input should be greater than or equal"),
+        ({"limit": 101}, "invalid_request", at_most),
+        ({"limit": 1000}, "invalid_request", at_most),
+        ({"limit": "ten"}, "invalid_request", "query.limit: Input should be a valid integer"),
+        ({"after": "A" * 44}, "invalid_request", "query.after: String should have at most 43"),
+        ({"after": "A" * 43}, "unknown_cursor", f"after: no claim '{'A' * 43}' in this space"),
+        ({"after": space}, "unknown_cursor", "after: no claim"),  # an event, but no claim
+    ]  # fmt: skip
+    for params, code, message in cases:
+        refused = api.http.get(listing, params=params)
+        assert (refused.status_code, error_code(refused)) == (422, code), params
+        assert refused.json()["error"]["message"].startswith(message), refused.text

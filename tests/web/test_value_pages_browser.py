@@ -126,3 +126,50 @@ def test_the_what_if_page_compares_a_proposed_equation(
     page.get_by_role("button", name="Compare").click()
     expect(page.get_by_role("alert")).to_be_visible()
     context.close()
+
+
+def test_the_claims_come_in_pages_that_fit_a_phone(
+    browser: Browser, site: str, sqlite_node: Node
+) -> None:
+    alice = sqlite_node.accounts.register("alice", PASSWORD)
+    bob = sqlite_node.accounts.register("bob", PASSWORD)
+    space = str(sqlite_node.create_space(alice, "Seed Library").id)
+    sqlite_node.act(bob, space, "member.join", {})
+    made = []
+    for index in range(5):
+        claim = {"kind": "docs", "description": f"Seed packet {index}", "quantity": 1,
+                 "unit": "hours", "evidence": [f"https://example.org/packets/{index}"]}  # fmt: skip
+        made.append(str(sqlite_node.act(bob, space, "contribution.claim", claim).id))
+    sqlite_node.act(alice, space, "contribution.review", {"claim": made[1], "verdict": "approve"})
+    context = browser.new_context(viewport={"width": 390, "height": 844})
+    page = context.new_page()
+    claims, count = page.locator("#claims li"), page.locator("#claim-count")
+
+    page.goto(f"{site}/spaces/{space}/value?limit=2")
+    expect(claims).to_have_count(2)
+    expect(claims.first).to_contain_text("Seed packet 4")
+    expect(count).to_have_text("Claims 1\u20132 of 5, newest first")
+    expect(page.locator("#newer")).to_have_count(0)
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    page.locator("#older").click()
+    page.locator("#older").click()
+    expect(claims).to_have_count(1)
+    expect(claims.first).to_contain_text("Seed packet 0")
+    expect(page.locator("#older")).to_have_count(0)
+    page.locator("#newer").click()
+    expect(count).to_have_text("Claims 3\u20134 of 5, newest first")
+    expect(claims.first).to_contain_text("Seed packet 2")
+
+    page.get_by_label("Status").select_option("accepted")
+    page.get_by_role("button", name="Show").click()
+    expect(claims).to_have_count(1)
+    expect(claims.first).to_have_attribute("data-claim", made[1])
+    expect(page.locator("#values tbody tr")).to_have_count(2)  # the totals cover every claim
+
+    answer = page.goto(f"{site}/spaces/{space}/value?limit=0&after=nothing")
+    assert answer is not None and answer.status == 422
+    expect(page.get_by_role("alert")).to_contain_text("A page holds 1 to 100 claims")
+    expect(page.get_by_role("alert")).to_contain_text("That page is gone")
+    expect(claims).to_have_count(5)
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    context.close()

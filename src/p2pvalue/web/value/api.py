@@ -14,11 +14,14 @@ from pydantic import BaseModel, Field
 from p2pvalue.accounting.equation import parse_equation
 from p2pvalue.accounting.ledger import Claim, Ledger
 from p2pvalue.accounting.reputation import explain
+from p2pvalue.accounting.value_totals import member_totals
 from p2pvalue.accounting.valueflows import economic_events
 from p2pvalue.errors import P2PError
 from p2pvalue.events.event import now_ms
+from p2pvalue.events.types import EVENT_ID_PATTERN
 from p2pvalue.web.auth import AccountDep, NodeDep
 from p2pvalue.web.spaces.api import outcome_response
+from p2pvalue.web.value.listing import DEFAULT_LIMIT, MAX_LIMIT, ClaimFilter, claim_page
 
 router = APIRouter(prefix="/api/v1/spaces/{space_id}", tags=["value"])
 ClaimStatus = Literal["pending", "disputed", "accepted", "rejected"]
@@ -98,22 +101,29 @@ def list_claims(
     node: NodeDep,
     status: ClaimStatus | None = Query(None, description="only claims with this status"),
     member: str | None = Query(None, max_length=80, description="only claims sharing this member"),
+    kind: str | None = Query(None, max_length=80, description="only claims of this kind"),
+    after: str | None = Query(
+        None,
+        max_length=43,
+        description="a page's `next`: continue after this claim",
+        json_schema_extra={"pattern": EVENT_ID_PATTERN},
+    ),
+    limit: int = Query(DEFAULT_LIMIT, ge=1, le=MAX_LIMIT, description="claims per page"),
 ) -> dict[str, Any]:
-    """Claims in the order they were made, each accepted one with its value and breakdown;
-    `status=pending` is the review queue."""
-    claims = node.ledger(space_id).claims.values()
-    chosen = [
-        claim_json(claim)
-        for claim in claims
-        if (status is None or claim.status == status) and (member is None or member in claim.shares)
-    ]
-    return {"claims": chosen}
+    """A page of claims in the order they were made, each accepted one with its value and
+    breakdown; `status=pending` is the review queue. `total` counts the claims that pass
+    the filters, `statuses` those that pass all but `status`, per status; pass `next` as
+    `after` for the following page (null on the last)."""
+    chosen = ClaimFilter(status, member, kind)
+    page = claim_page(list(node.ledger(space_id).claims.values()), chosen, limit, after)
+    return {"claims": [claim_json(claim) for claim in page.claims], "next": page.next,
+            "total": page.total, "statuses": page.statuses}  # fmt: skip
 
 
 @router.get("/values")
 def member_values(space_id: str, node: NodeDep) -> dict[str, Any]:
     """Each member's accepted value and share of the space's total."""
-    return {"members": shares_json(node.ledger(space_id).member_values())}
+    return {"members": shares_json(member_totals(node.ledger(space_id)))}
 
 
 @router.post("/what-if")

@@ -15,6 +15,7 @@ from p2pvalue.accounting.equation import charter_equation, parse_equation
 from p2pvalue.accounting.money import format_amount, parse_amount, parse_share
 from p2pvalue.accounting.payouts import Explanation
 from p2pvalue.accounting.reputation import explain
+from p2pvalue.accounting.value_totals import member_totals
 from p2pvalue.accounts import Account
 from p2pvalue.errors import NotFound, P2PError
 from p2pvalue.events.event import now_ms
@@ -22,6 +23,8 @@ from p2pvalue.events.value_types import FULL_SHARE
 from p2pvalue.node import Node
 from p2pvalue.web.auth import AccountDep, MaybeAccountDep, NodeDep
 from p2pvalue.web.layout import act_and_return, back_with, render, templates
+from p2pvalue.web.value.listing import STATUSES, claim_page
+from p2pvalue.web.value.query import PageQuery
 
 router = APIRouter(include_in_schema=False)
 CO_CONTRIBUTOR_ROWS = 3
@@ -41,27 +44,40 @@ templates.env.filters["money"] = money
 
 @router.get("/spaces/{space_id}/value")
 def value_page(
-    request: Request, space_id: str, node: NodeDep, account: MaybeAccountDep
-) -> HTMLResponse:
+    request: Request, space_id: str, node: NodeDep, account: MaybeAccountDep,
+    status: str = "", kind: str = "", member: str = "", after: str = "", before: str = "",
+    limit: str = "",
+) -> HTMLResponse:  # fmt: skip
+    """A page of the space's claims, newest first (`after` the last claim of the page
+    before, or `before` the first of the page after), with every member's value; a filter,
+    limit or cursor that does not fit is said in words and the first page shown instead."""
     try:
         space = node.space(space_id)
     except NotFound as missing:
         return render(request, "missing.html", account, 404, error=missing.message)
     ledger = node.ledger(space_id)
-    claims = list(reversed(ledger.claims.values()))
-    values = ledger.member_values()
-    total = sum(values.values(), Fraction(0))
+    query = PageQuery.read(status, kind, member, limit, after, before)
+    newest_first = list(reversed(ledger.claims.values()))
+    try:
+        page = claim_page(newest_first, query.chosen, query.limit, query.after, query.before)
+    except P2PError:
+        query = query.without_cursor()
+        page = claim_page(newest_first, query.chosen, query.limit)
+    values = member_totals(ledger)
     table = sorted(((v, did) for did, v in values.items()), reverse=True)
-    people = {did for claim in claims for did in (*claim.shares, *claim.reviews)} | set(values)
-    people |= {did for claim in claims for did in claim.endorsements}
+    people = {did for claim in page.claims for did in (*claim.shares, *claim.reviews)} | set(values)
+    people |= {did for claim in page.claims for did in claim.endorsements}
     people |= {did for run in ledger.payouts for did in run.allocations}
     current = [m["did"] for m in node.members(space_id) if m["status"] == "member"]
-    projects = {c.project for c in claims} | {i.earmark for i in ledger.income}
+    projects = {c.project for c in newest_first} | {i.earmark for i in ledger.income}
     kinds = (space.charter.get("value") or {}).get("kinds", [])
     return render(
-        request, "value.html", account, space=space, claims=claims, ledger=ledger,
-        names=node.accounts.names(sorted(people | set(current))), table=table, total=total,
-        kinds=kinds, is_member=account is not None and account.did in current,
+        request, "value.html", account, 422 if query.problem else 200, error=query.problem,
+        space=space, page=page, query=query, ledger=ledger, statuses=STATUSES,
+        accepted=sum(1 for c in newest_first if c.status == "accepted"),
+        names=node.accounts.names(sorted(people | set(current))), table=table,
+        total=sum(values.values(), Fraction(0)), kinds=kinds,
+        is_member=account is not None and account.did in current,
         may=permitted(node, space_id, account), projects=sorted(p for p in projects if p),
         others=[did for did in current if account is None or did != account.did],
         rows=range(1, CO_CONTRIBUTOR_ROWS + 1),
@@ -91,7 +107,7 @@ def member_page(
         return render(request, "missing.html", account, 404, error=missing.message)
     ledger = node.ledger(space_id)
     claims = [c for c in ledger.claims.values() if member in c.shares]
-    values = ledger.member_values()
+    values = member_totals(ledger)
     total = sum(values.values(), Fraction(0))
     sources = {path.source for flow in explanation.flows for path in flow.paths if path.source}
     return render(

@@ -1,0 +1,51 @@
+"""Members' value totals summed per denominator equal `Ledger.member_values()` exactly."""
+
+from __future__ import annotations
+
+from fractions import Fraction
+from typing import Any
+
+from p2pvalue.accounting.equation import charter_equation
+from p2pvalue.accounting.value_totals import member_totals
+from p2pvalue.events.charter import default_charter
+from p2pvalue.node import Node
+
+
+def test_totals_equal_the_ledgers_member_values_with_odd_rates_and_shares(
+    sqlite_node: Node,
+) -> None:
+    node = sqlite_node
+    alice, bob, carol = (
+        node.accounts.register(n, "correct horse") for n in ("alice", "bob", "carol")
+    )
+    charter = default_charter("open")
+    kinds = charter["value"]["kinds"]
+    equation = charter_equation(kinds, None).to_content()
+    equation["kinds"]["docs"]["rate"] = {"num": 10, "den": 3}  # a third of a point
+    equation["kinds"]["design"]["rate"] = {"num": 7, "den": 11}
+    charter["value"]["equation"] = equation
+    space = str(node.create_space(alice, "Odd", charter=charter).id)
+    for member in (bob, carol):
+        node.act(member, space, "member.join", {})
+
+    def claim(author: Any, kind: str, hours: int, **extra: Any) -> str:
+        content = {"kind": kind, "description": kind, "quantity": hours, "unit": "hours", **extra}
+        return str(node.act(author, space, "contribution.claim", content).id)
+
+    shared = [{"member": bob.did, "share": 3333}, {"member": carol.did, "share": 6667}]
+    made = [claim(bob, "docs", 5, contributors=shared), claim(carol, "design", 7),
+            claim(bob, "code", 3), claim(carol, "docs", 1)]  # fmt: skip
+    for claimed in made[:3]:
+        node.act(alice, space, "contribution.review", {"claim": claimed, "verdict": "approve"})
+    rejection = {"claim": made[3], "verdict": "reject", "reason": "a duplicate"}
+    node.act(alice, space, "contribution.review", rejection)
+    claim(alice, "design", 2)  # pending: worth nothing yet
+
+    ledger = node.ledger(space)
+    assert [c.status for c in ledger.claims.values()] == [
+        "accepted", "accepted", "accepted", "rejected", "pending"]  # fmt: skip
+    totals = member_totals(ledger)
+    assert totals == ledger.member_values()
+    assert {type(value) for value in totals.values()} == {Fraction}
+    assert any(value.denominator > 1 for value in totals.values())
+    assert set(totals) == {alice.did, bob.did, carol.did}  # alice by her reviews
