@@ -12,7 +12,7 @@ import orjson
 from argon2 import PasswordHasher
 from sqlalchemy import select
 
-from p2pvalue import timekeeping
+from p2pvalue import domains, timekeeping
 from p2pvalue.accounting import bounties
 from p2pvalue.accounting.ledger import (
     VALUE_REFUSALS,
@@ -102,7 +102,8 @@ class Node:
         throttle = LoginThrottle(self.engine, ThrottlePolicy.of(config))
         self.accounts = Accounts(self.engine, config.keyring(), password_hasher, throttle)
         keyring = Keyring(config.keyring(), self._member_key)
-        self.writer = WritePath(self.engine, keyring, lambda: self.clock())
+        rules = domains.rules()  # the registry's, once domains register themselves
+        self.writer = WritePath(self.engine, keyring, lambda: self.clock(), rules=rules)
         self._homed: set[tuple[str, str]] = set()  # (space, did) known to live here
         self._ledgers: dict[str, tuple[int, Ledger]] = {}
         self._reputations: dict[str, tuple[Ledger, ReputationResult]] = {}
