@@ -27,7 +27,6 @@ from p2pvalue.errors import NotFound, P2PError
 from p2pvalue.events.authority import Action, Authority, authorize
 from p2pvalue.events.canonical import b64u, canonical, check_signed_value, unb64u
 from p2pvalue.events.event import now_ms
-from p2pvalue.events.governance_types import WEIGHT_SCALE, fraction
 from p2pvalue.events.keys import KeyPair
 from p2pvalue.events.log import SpaceLog
 from p2pvalue.events.types import parse_content
@@ -52,6 +51,7 @@ from p2pvalue.governance.proposals import (
     proposals_of,
     tally_figures,
 )
+from p2pvalue.governance.types import WEIGHT_SCALE, fraction
 from p2pvalue.ingest import Outcome
 
 if TYPE_CHECKING:

@@ -21,9 +21,9 @@ from p2pvalue.collab.board import BOARD_REFUSALS, BOARD_TYPES, Board, Task
 from p2pvalue.collab.documents import DOC_REFUSALS, DOC_TYPES, Document, Documents
 from p2pvalue.collab.markdown import mentioned
 from p2pvalue.collab.threads import THREAD_REFUSALS, THREAD_TYPES, Targets, Threads
+from p2pvalue.collab.types import DOC_WRITE
 from p2pvalue.errors import NotFound, P2PError
 from p2pvalue.events.authority import Authority
-from p2pvalue.events.collab_types import DOC_WRITE
 from p2pvalue.events.event import now_ms
 from p2pvalue.events.types import parse_content
 from p2pvalue.ingest import Outcome

@@ -14,11 +14,11 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from p2pvalue.accounting.types import DEFAULT_KINDS, KIND_PATTERN, ValuePolicy
+from p2pvalue.collab.types import COLLABORATING, PERMISSIONS
 from p2pvalue.errors import EventError
-from p2pvalue.events.collab_types import COLLABORATING, PERMISSIONS
-from p2pvalue.events.governance_types import EVERYONE, DecisionPolicy
 from p2pvalue.events.types import EVENT_TYPES, ROLE_PATTERN, CharterContent, parse_content
-from p2pvalue.events.value_types import DEFAULT_KINDS, KIND_PATTERN, ValuePolicy
+from p2pvalue.governance.types import EVERYONE, DecisionPolicy
 
 ROLE_NAME = re.compile(ROLE_PATTERN)
 KIND_NAME = re.compile(KIND_PATTERN)

@@ -12,8 +12,24 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from p2pvalue.errors import EventError
-from p2pvalue.events.collab_types import (
+from p2pvalue.accounting.types import (
+    AliasClaim,
+    AliasConfirm,
+    BountyPay,
+    ContributionClaim,
+    ContributionClose,
+    ContributionEndorse,
+    ContributionReview,
+    IncomeRecord,
+    PayoutRun,
+    ValuePolicy,
+    check_bounty_pay,
+    check_claim,
+    check_income,
+    check_payout,
+    check_review,
+)
+from p2pvalue.collab.types import (
     DocCreate,
     DocSnapshot,
     ProjectCreate,
@@ -34,7 +50,8 @@ from p2pvalue.events.collab_types import (
     check_task_create,
     check_thread_create,
 )
-from p2pvalue.events.governance_types import (
+from p2pvalue.errors import EventError
+from p2pvalue.governance.types import (
     DecisionPolicy,
     DelegationRevoke,
     DelegationSet,
@@ -46,23 +63,6 @@ from p2pvalue.events.governance_types import (
     VoteCommit,
     VoteReveal,
     check_proposal,
-)
-from p2pvalue.events.value_types import (
-    AliasClaim,
-    AliasConfirm,
-    BountyPay,
-    ContributionClaim,
-    ContributionClose,
-    ContributionEndorse,
-    ContributionReview,
-    IncomeRecord,
-    PayoutRun,
-    ValuePolicy,
-    check_bounty_pay,
-    check_claim,
-    check_income,
-    check_payout,
-    check_review,
 )
 
 DID_PATTERN = r"^did:key:z[1-9A-HJ-NP-Za-km-z]+$"

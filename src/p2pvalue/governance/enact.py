@@ -18,8 +18,8 @@ from typing import Any
 from p2pvalue.errors import EventError
 from p2pvalue.events.authority import Action, Authority, CharterChange, enact_member_action
 from p2pvalue.events.charter import Charter, charter_from_content
-from p2pvalue.events.governance_types import EVERYONE, DecisionPolicy, fraction, is_binary
 from p2pvalue.governance.proposals import Proposal
+from p2pvalue.governance.types import EVERYONE, DecisionPolicy, fraction, is_binary
 
 MEMBER_ACTIONS = ("role.grant", "role.revoke", "member.admit", "member.remove")
 

@@ -24,14 +24,6 @@ from p2pvalue.events.authority import (
     timekeepers,
 )
 from p2pvalue.events.canonical import digest
-from p2pvalue.events.governance_types import (
-    ACTION_KINDS,
-    EVERYONE,
-    WEIGHT_SCALE,
-    DecisionPolicy,
-    fraction,
-    is_binary,
-)
 from p2pvalue.governance.enact import action_problem, decision_policy, enact
 from p2pvalue.governance.methods import check_ballot, decided_early
 from p2pvalue.governance.proposals import (
@@ -49,6 +41,14 @@ from p2pvalue.governance.proposals import (
     in_force,
     options_of,
     proposals_of,
+)
+from p2pvalue.governance.types import (
+    ACTION_KINDS,
+    EVERYONE,
+    WEIGHT_SCALE,
+    DecisionPolicy,
+    fraction,
+    is_binary,
 )
 
 

@@ -13,8 +13,8 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, cast
 
 from p2pvalue.errors import P2PError
-from p2pvalue.events.governance_types import DecisionPolicy, fraction
 from p2pvalue.governance.methods import Cast, Option, Rules, Tally, tally
+from p2pvalue.governance.types import DecisionPolicy, fraction
 
 if TYPE_CHECKING:
     from p2pvalue.events.authority import Authority

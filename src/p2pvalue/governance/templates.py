@@ -13,9 +13,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from p2pvalue.accounting.types import DEFAULT_KINDS
+from p2pvalue.collab.types import COLLABORATING
 from p2pvalue.errors import EventError
-from p2pvalue.events.collab_types import COLLABORATING
-from p2pvalue.events.value_types import DEFAULT_KINDS
 
 CONTRIBUTING = [
     "contribution.claim", "contribution.review", "contribution.close", "contribution.endorse",

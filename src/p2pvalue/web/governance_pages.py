@@ -16,8 +16,8 @@ from p2pvalue.accounts import Account
 from p2pvalue.errors import P2PError
 from p2pvalue.events.authority import Authority
 from p2pvalue.events.event import now_ms
-from p2pvalue.events.governance_types import ACTION_KINDS
 from p2pvalue.governance.proposals import DRAFT, OPEN, Proposal, delegate_of
+from p2pvalue.governance.types import ACTION_KINDS
 from p2pvalue.governing import GOVERNANCE_REFUSALS, Recount
 from p2pvalue.ingest import Outcome
 from p2pvalue.node import Node
