@@ -9,10 +9,10 @@ from typing import Any
 
 from p2pvalue import domains
 from p2pvalue.events.authority import Authority
-from p2pvalue.events.charter import default_charter
 from p2pvalue.events.event import Event, build_event
 from p2pvalue.events.keys import KeyPair
 from p2pvalue.events.log import SpaceLog
+from p2pvalue.governance.templates import default_charter
 from p2pvalue.ingest import entry_of
 
 T0 = 1_764_115_200_000
