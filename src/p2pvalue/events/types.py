@@ -14,7 +14,7 @@ types alone are known.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Annotated, Any, Literal
 
@@ -181,19 +181,18 @@ class Catalog:
     (`space.create`) shaped by the domains' sections; `rights` are what a role may be
     given besides event types."""
 
-    types: Iterable[EventType] = ()
-    sections: Iterable[CharterSection] = ()
-    rights: Iterable[str] = ()
+    types: tuple[EventType, ...] = ()
+    sections: tuple[CharterSection, ...] = ()
+    rights: frozenset[str] = frozenset()
     kinds: dict[str, EventType] = field(init=False)
     erasable: frozenset[str] = field(init=False)
 
     def __post_init__(self) -> None:
-        sections = tuple(self.sections)
         charter = create_model(  # type: ignore[call-overload]
             "CharterContent",
             __base__=Content,
             **_CHARTER_HEAD,
-            **{s.name: (s.annotation, s.field) for s in sections},
+            **{s.name: (s.annotation, s.field) for s in self.sections},
             **_CHARTER_TAIL,
         )
         founding = create_model(
@@ -203,11 +202,12 @@ class Catalog:
             description=(str, Field(default="", max_length=4000)),
             charter=(charter, ...),
         )
-        kinds = {t.name: t for t in (EventType("space.create", RANK_GOVERNANCE, founding),
-                                     *KERNEL_TYPES, *self.types)}  # fmt: skip
-        object.__setattr__(self, "types", tuple(self.types))
-        object.__setattr__(self, "sections", sections)
-        object.__setattr__(self, "rights", frozenset((REPLICA_ADD, *self.rights)))
+        space = EventType("space.create", RANK_GOVERNANCE, founding)
+        declared = (space, *KERNEL_TYPES, *self.types)
+        kinds = {t.name: t for t in declared}
+        if len(kinds) != len(declared):
+            raise ValueError("two declarations of one event type")
+        object.__setattr__(self, "rights", self.rights | {REPLICA_ADD})
         object.__setattr__(self, "kinds", kinds)
         object.__setattr__(self, "erasable", frozenset(n for n, t in kinds.items() if t.erasable))
 
