@@ -6,6 +6,7 @@ import grimp
 import pytest
 
 from p2pvalue import domains
+from p2pvalue.events.authority import Rules
 from p2pvalue.events.types import Catalog, installed
 
 BELOW = ("p2pvalue.events", "p2pvalue.errors")
@@ -44,3 +45,9 @@ def test_a_type_is_declared_once() -> None:
     post = installed().kind("post.create")
     with pytest.raises(ValueError, match="two declarations"):
         Catalog(types=(post,))
+
+
+def test_two_domains_may_not_rule_one_type() -> None:
+    rules = domains.rules()
+    with pytest.raises(ValueError, match=r"proposal\.close"):
+        rules + Rules(checks={"proposal.close": lambda action, state: None})

@@ -12,7 +12,6 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any, TypeVar
 
-from p2pvalue.errors import EventError
 from p2pvalue.events.charter import Charter, charter_from_content
 from p2pvalue.events.types import RANK_ORDINARY, rank
 
@@ -121,7 +120,7 @@ class Rules:
 def _merged(one: Mapping[str, V], other: Mapping[str, V]) -> dict[str, V]:
     both = set(one) & set(other)
     if both:
-        raise EventError("rules_conflict", f"two domains rule {sorted(both)}")
+        raise ValueError(f"two domains rule {sorted(both)}")
     return {**one, **other}
 
 
