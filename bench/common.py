@@ -6,9 +6,9 @@ import time
 from collections.abc import Iterator
 from typing import Any
 
-from p2pvalue.events.charter import default_charter
 from p2pvalue.events.event import Event, build_event
 from p2pvalue.events.keys import KeyPair
+from p2pvalue.governance.templates import default_charter
 
 MEMBERS = 50
 

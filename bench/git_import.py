@@ -15,8 +15,8 @@ from pathlib import Path
 import orjson
 import pygit2
 
+from p2pvalue.accounting.types import email_alias
 from p2pvalue.config import init_data_dir
-from p2pvalue.events.value_types import email_alias
 from p2pvalue.importers.git import import_git
 from p2pvalue.node import Node
 

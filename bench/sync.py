@@ -55,10 +55,10 @@ import orjson
 
 from p2pvalue import audit
 from p2pvalue.config import init_data_dir, load_config
-from p2pvalue.events.charter import default_charter
 from p2pvalue.events.event import Event, build_event
 from p2pvalue.events.keys import KeyPair
 from p2pvalue.federation.worker import BACKFILL_PAGE
+from p2pvalue.governance.templates import default_charter
 from p2pvalue.node import Node
 from p2pvalue.store import events as store
 

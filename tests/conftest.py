@@ -17,6 +17,7 @@ from argon2 import PasswordHasher
 from sqlalchemy import create_engine, text
 
 from clock import MovableClock
+from p2pvalue import domains
 from p2pvalue.config import init_data_dir
 from p2pvalue.node import Node
 
@@ -26,6 +27,11 @@ BROWSER_FIXTURES = {"browser", "chromium"}
 # Real argon2id with light costs: tests sign many people up, and the default costs (about
 # 0.3 s a user here) would dominate the run.
 LIGHT_HASHING = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
+
+
+def pytest_configure() -> None:
+    """Read events with every domain's types, as a node does, in tests that build none."""
+    domains.install()
 
 
 def pytest_report_header() -> str:

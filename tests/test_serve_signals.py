@@ -20,7 +20,7 @@ import pytest
 from federation.cluster import STARTUP_SECONDS, free_port, wait_for
 from p2pvalue import audit, timekeeping
 from p2pvalue.config import NodeConfig, init_data_dir, load_config
-from p2pvalue.events.charter import default_charter
+from p2pvalue.governance.templates import default_charter
 from p2pvalue.node import Node
 
 CLAIMS = 3000

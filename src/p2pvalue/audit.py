@@ -9,6 +9,7 @@ from dataclasses import dataclass
 import orjson
 from sqlalchemy import select
 
+from p2pvalue import domains
 from p2pvalue.errors import EventError, NotFound
 from p2pvalue.events.event import Event, parse_body
 from p2pvalue.events.log import SpaceLog
@@ -94,7 +95,7 @@ def _check_log(
             return None, Problem(
                 event.id, "bad_depth", f"depth {event.depth}, parents give {expected}"
             )
-    log = SpaceLog.from_entries(space, (entry_of(e) for e in verified))
+    log = SpaceLog.from_entries(space, (entry_of(e) for e in verified), domains.rules())
     for event_id in log.order:
         reason = log.reasons[event_id]
         derived = (log.position[event_id], reason is None, reason)

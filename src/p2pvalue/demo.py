@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from p2pvalue.accounts import Account
 from p2pvalue.errors import P2PError
-from p2pvalue.events.charter import default_charter
+from p2pvalue.governance.templates import default_charter
 from p2pvalue.node import Node
 
 DEMO_PASSWORD = "commons-demo"

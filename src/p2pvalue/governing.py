@@ -27,7 +27,6 @@ from p2pvalue.errors import NotFound, P2PError
 from p2pvalue.events.authority import Action, Authority, authorize
 from p2pvalue.events.canonical import b64u, canonical, check_signed_value, unb64u
 from p2pvalue.events.event import now_ms
-from p2pvalue.events.governance_types import WEIGHT_SCALE, fraction
 from p2pvalue.events.keys import KeyPair
 from p2pvalue.events.log import SpaceLog
 from p2pvalue.events.types import parse_content
@@ -49,8 +48,10 @@ from p2pvalue.governance.proposals import (
     count,
     count_at_close,
     in_force,
+    proposals_of,
     tally_figures,
 )
+from p2pvalue.governance.types import WEIGHT_SCALE, fraction
 from p2pvalue.ingest import Outcome
 
 if TYPE_CHECKING:
@@ -154,7 +155,7 @@ class Governance:
         return authority
 
     def proposal(self, space: str, proposal_id: str) -> Proposal:
-        found = self.authority(space).proposals.get(proposal_id)
+        found = proposals_of(self.authority(space)).get(proposal_id)
         if found is None:
             raise NotFound("unknown_proposal", f"no proposal {proposal_id!r} in this space")
         return found
@@ -165,7 +166,7 @@ class Governance:
         """Refuse, before anything is signed or stored, a governance event the charter in
         force would reject."""
         action = Action("-", type, account.did, content, ts)
-        reason = authorize(action, self.authority(space))
+        reason = authorize(action, self.authority(space), self.log(space).rules)
         if reason is not None:
             raise refusal(reason)
 

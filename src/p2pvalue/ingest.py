@@ -20,7 +20,7 @@ from sqlalchemy.exc import IntegrityError
 
 from p2pvalue.accounting.ledger import LEDGER_TYPES, ValueEvent
 from p2pvalue.errors import EventError, NotFound
-from p2pvalue.events.authority import authorize
+from p2pvalue.events.authority import Rules, authorize
 from p2pvalue.events.canonical import canonical
 from p2pvalue.events.event import (
     MAX_PREV,
@@ -185,12 +185,15 @@ class WritePath:
     """Owns the in-memory logs and every write to the event store."""
 
     def __init__(
-        self, engine: Engine, keyring: Keyring | None = None, clock: Clock = now_ms
-    ) -> None:
+        self, engine: Engine, keyring: Keyring | None = None, clock: Clock = now_ms, *,
+        rules: Rules,
+    ) -> None:  # fmt: skip
         """`keyring` holds the keys of private spaces this node's members may read; without
         one, the node keeps and relays private spaces without reading them. `clock` is the
-        node's (ms), which arriving events' times are checked against."""
+        node's (ms), which arriving events' times are checked against; `rules`, the
+        authority rules of the node's domains, which every space's log folds with."""
         self._engine = engine
+        self._rules = rules
         self._clock = clock
         self._keyring = keyring
         self._lock = threading.RLock()
@@ -365,7 +368,7 @@ class WritePath:
                 projections.clear(conn)
                 total = 0
                 for space in space_ids:
-                    log = _load(conn, space)
+                    log = _load(conn, space, self._rules)
                     projections.write_full(conn, log)
                     total += len(log)
         return {"spaces": len(space_ids), "events": total}
@@ -377,7 +380,7 @@ class WritePath:
             return None
         cached = self._logs.get(space)
         if cached is None or len(cached) != count:
-            cached = self._logs[space] = _load(conn, space)
+            cached = self._logs[space] = _load(conn, space, self._rules)
         return cached
 
     def _apply(self, conn: Connection, arrivals: Arrivals, hold: str | None) -> list[Event]:
@@ -422,7 +425,7 @@ class WritePath:
             except EventError as error:
                 return Outcome.refused(error, event)
             log_type = SpaceLog if event.readable else SealedLog
-            batch.log = log_type(event.space, private=event.sealed)
+            batch.log = log_type(event.space, self._rules, private=event.sealed)
         if batch.log is None:
             if hold is not None:
                 return self._hold(conn, event, [event.space], hold)
@@ -505,7 +508,8 @@ class WritePath:
                 return sealed
             opened.append(event)
         store.set_plain(conn, [(e.id, canonical(dict(e.content))) for e in opened if e.opened])
-        return SpaceLog.from_entries(sealed.space, map(entry_of, opened), private=True)
+        entries = map(entry_of, opened)
+        return SpaceLog.from_entries(sealed.space, entries, self._rules, private=True)
 
     def _hold(self, conn: Connection, event: Event, missing: list[str], origin: str) -> Outcome:
         """Keep an event until its ancestors come, within the buffer's bounds: per space,
@@ -570,11 +574,11 @@ class WritePath:
                 listener(readable, origin)
 
 
-def _load(conn: Connection, space: str) -> SpaceLog:
-    """A stored space's log, folded; sealed if this node cannot read it."""
+def _load(conn: Connection, space: str, rules: Rules) -> SpaceLog:
+    """A stored space's log, folded under `rules`; sealed if this node cannot read it."""
     private, readable = store.privacy_of(conn, space)
     log_type = SpaceLog if readable else SealedLog
-    return log_type.from_entries(space, store.entries(conn, space), private=private)
+    return log_type.from_entries(space, store.entries(conn, space), rules, private=private)
 
 
 def parents_of(log: SpaceLog) -> list[str]:
@@ -645,7 +649,7 @@ def _check_wraps(log: SpaceLog, event: Event) -> None:
     """Refuse a space key wrapped for anyone who is neither member nor invitee in the
     event's causal past (authorization rejects it too where that past changes later)."""
     entry = entry_of(event)
-    reason = authorize(entry.action, log.state_after(event.prev))
+    reason = authorize(entry.action, log.state_after(event.prev), log.rules)
     if reason == "wrapped_for_non_member":
         raise EventError("wrapped_for_non_member", "a space key is wrapped for a non-member", 403)
 

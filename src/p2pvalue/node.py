@@ -12,7 +12,7 @@ import orjson
 from argon2 import PasswordHasher
 from sqlalchemy import select
 
-from p2pvalue import timekeeping
+from p2pvalue import domains, timekeeping
 from p2pvalue.accounting import bounties
 from p2pvalue.accounting.ledger import (
     VALUE_REFUSALS,
@@ -31,12 +31,12 @@ from p2pvalue.accounts import Account, Accounts
 from p2pvalue.collab.service import COLLAB_TYPES, Collab
 from p2pvalue.config import NodeConfig
 from p2pvalue.errors import NotFound, P2PError
-from p2pvalue.events.charter import default_charter
 from p2pvalue.events.event import now_ms
 from p2pvalue.events.keys import KeyPair
 from p2pvalue.events.types import parse_content
 from p2pvalue.federation.replication import Replication
 from p2pvalue.fediverse import Fediverse
+from p2pvalue.governance.templates import default_charter
 from p2pvalue.governing import GOVERNANCE_TYPES, Governance
 from p2pvalue.ingest import Clock, Outcome, WritePath
 from p2pvalue.login_throttle import LoginThrottle, ThrottlePolicy
@@ -102,7 +102,9 @@ class Node:
         throttle = LoginThrottle(self.engine, ThrottlePolicy.of(config))
         self.accounts = Accounts(self.engine, config.keyring(), password_hasher, throttle)
         keyring = Keyring(config.keyring(), self._member_key)
-        self.writer = WritePath(self.engine, keyring, lambda: self.clock())
+        domains.install()  # events are read with every domain's types
+        rules = domains.rules()  # the registry's, once domains register themselves
+        self.writer = WritePath(self.engine, keyring, lambda: self.clock(), rules=rules)
         self._homed: set[tuple[str, str]] = set()  # (space, did) known to live here
         self._ledgers: dict[str, tuple[int, Ledger]] = {}
         self._reputations: dict[str, tuple[Ledger, ReputationResult]] = {}

@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from p2pvalue.accounting.ledger import unwitnessed_claims
+from p2pvalue.accounting.types import value_policy
 from p2pvalue.accounts import Account
 from p2pvalue.errors import P2PError
 from p2pvalue.events.authority import Authority, timekeepers
@@ -35,7 +36,7 @@ def unwitnessed(node: Node, space: str, state: Authority) -> list[str]:
     proposals = sorted(
         p.id for p in state.proposals.values() if p.status == OPEN and p.witnessed is None
     )
-    claims = unwitnessed_claims(node.ledger(space)) if state.charter.value else []
+    claims = unwitnessed_claims(node.ledger(space)) if value_policy(state.charter) else []
     return proposals + claims
 
 

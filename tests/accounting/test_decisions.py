@@ -8,10 +8,11 @@ from typing import Any
 import pytest
 
 from clock import advance
+from p2pvalue.accounting.types import value_policy
 from p2pvalue.accounts import Account
 from p2pvalue.errors import P2PError
-from p2pvalue.events.charter import default_charter
 from p2pvalue.events.event import now_ms
+from p2pvalue.governance.templates import default_charter
 from p2pvalue.node import Node
 
 HOUR = 3_600_000
@@ -123,7 +124,7 @@ def test_an_equation_changed_by_proposal_applies_from_its_effective_date(node: N
     old_value = node.ledger(space).claims[before].valued
     assert old_value is not None
     effective = now_ms() - 30 * 60_000
-    kinds = node.governance.authority(space).charter.value.kinds  # type: ignore[union-attr]
+    kinds = value_policy(node.governance.authority(space).charter).kinds  # type: ignore[union-attr]
     doubled = {
         "version": 2,
         "effective_from": effective,

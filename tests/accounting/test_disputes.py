@@ -8,7 +8,7 @@ import pytest
 
 from p2pvalue import audit
 from p2pvalue.accounts import Account
-from p2pvalue.events.charter import default_charter
+from p2pvalue.governance.templates import default_charter
 from p2pvalue.node import Node
 
 PASSWORD = "correct horse"

@@ -11,9 +11,11 @@ from hypothesis import strategies as st
 
 from p2pvalue.accounting.ledger import Ledger, ValueEvent, check, fold
 from p2pvalue.accounting.payout_plan import plan, run_content
+from p2pvalue.accounting.types import value_policy
 from p2pvalue.errors import P2PError
 from p2pvalue.events.authority import Authority, Membership
-from p2pvalue.events.charter import charter_from_content, default_charter
+from p2pvalue.events.charter import charter_from_content
+from p2pvalue.governance.templates import default_charter
 
 MEMBERS = [f"did:key:z6Mk{name}" for name in ("Alice", "Bob", "Carol", "Dan")]
 A, B, C, D = MEMBERS
@@ -69,7 +71,7 @@ class Log:
 
 
 def refusal(log: Log, budget: int, earmark: str | None) -> str | None:
-    policy = log.authority.charter.value.payout_policy  # type: ignore[union-attr]
+    policy = value_policy(log.authority.charter).payout_policy  # type: ignore[union-attr]
     content = {"currency": "EUR", "budget": budget, "policy": policy,
                "allocations": {B: budget}, "earmark": earmark}  # fmt: skip
     proposed = ValueEvent("-", "payout.run", A, log.ts + HOUR, content, log.authority)
@@ -171,7 +173,7 @@ def test_earmarked_runs_pay_exactly_their_budget_out_of_their_pot(
     history: tuple[Log, list[tuple[str | None, int]]],
 ) -> None:
     log, runs = history
-    policy = log.authority.charter.value.payout_policy  # type: ignore[union-attr]
+    policy = value_policy(log.authority.charter).payout_policy  # type: ignore[union-attr]
     for earmark, thousandths in runs:
         before = log.ledger()
         budget = max(1, before.balance("EUR", earmark) * thousandths // 1000)

@@ -39,8 +39,8 @@ from p2pvalue.accounting.equation import (
     what_if,
 )
 from p2pvalue.accounting.expression import parse_formula
+from p2pvalue.accounting.types import DEFAULT_KINDS
 from p2pvalue.errors import EventError
-from p2pvalue.events.value_types import DEFAULT_KINDS
 
 DAY = DAY_MS
 HOUR_RULE = {"unit": "hours", "rate": {"num": 1, "den": 1}, "unpaid_multiplier": "unpaid_time"}

@@ -11,7 +11,7 @@ import pytest
 
 from p2pvalue.accounts import Account
 from p2pvalue.errors import P2PError
-from p2pvalue.events.charter import default_charter
+from p2pvalue.governance.templates import default_charter
 from p2pvalue.node import Node
 from p2pvalue.web.app import create_app
 

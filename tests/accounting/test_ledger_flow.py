@@ -9,8 +9,8 @@ import pytest
 from p2pvalue import audit
 from p2pvalue.accounts import Account
 from p2pvalue.errors import P2PError
-from p2pvalue.events.charter import default_charter
 from p2pvalue.events.event import build_event
+from p2pvalue.governance.templates import default_charter
 from p2pvalue.node import Node
 
 PASSWORD = "correct horse"

@@ -7,7 +7,7 @@ from typing import Any
 
 from p2pvalue.accounting.equation import charter_equation
 from p2pvalue.accounting.value_totals import member_totals
-from p2pvalue.events.charter import default_charter
+from p2pvalue.governance.templates import default_charter
 from p2pvalue.node import Node
 
 

@@ -11,8 +11,9 @@ from p2pvalue.accounting.ledger import ValueEvent
 from p2pvalue.collab.documents import fold, measure
 from p2pvalue.errors import EventError
 from p2pvalue.events.authority import Authority
-from p2pvalue.events.charter import charter_from_content, default_charter
+from p2pvalue.events.charter import charter_from_content
 from p2pvalue.events.types import parse_content
+from p2pvalue.governance.templates import default_charter
 
 A, B = "did:key:z6MkAnna", "did:key:z6MkBob"
 DOC, PROJECT = "d" * 43, "p" * 43

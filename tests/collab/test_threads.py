@@ -8,7 +8,8 @@ from typing import Any
 from p2pvalue.accounting.ledger import ValueEvent
 from p2pvalue.collab.threads import Threads, fold
 from p2pvalue.events.authority import Authority, Membership
-from p2pvalue.events.charter import charter_from_content, default_charter
+from p2pvalue.events.charter import charter_from_content
+from p2pvalue.governance.templates import default_charter
 
 A, B = "did:key:z6MkAlice", "did:key:z6MkBob"
 TASK = "t" * 43

@@ -7,11 +7,12 @@ import random
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
+from p2pvalue import domains
 from p2pvalue.events.authority import Authority
-from p2pvalue.events.charter import default_charter
 from p2pvalue.events.event import Event, build_event
 from p2pvalue.events.keys import KeyPair
 from p2pvalue.events.log import SpaceLog
+from p2pvalue.governance.templates import default_charter
 from p2pvalue.ingest import entry_of
 
 T0 = 1_764_115_200_000
@@ -91,7 +92,7 @@ class SpaceBuilder:
 
 def log_of(space: str, events: Iterable[Event]) -> SpaceLog:
     """A log fed `events` one at a time through `add`, in the given (parents-first) order."""
-    log = SpaceLog(space)
+    log = SpaceLog(space, domains.rules())
     for event in events:
         log.add(entry_of(event))
     return log
@@ -99,7 +100,7 @@ def log_of(space: str, events: Iterable[Event]) -> SpaceLog:
 
 def rebuilt(space: str, events: Iterable[Event]) -> SpaceLog:
     """A log folded from `events` all at once, as when a space is loaded or rebuilt."""
-    return SpaceLog.from_entries(space, [entry_of(event) for event in events])
+    return SpaceLog.from_entries(space, [entry_of(event) for event in events], domains.rules())
 
 
 def decide(space: SpaceBuilder) -> SpaceLog:

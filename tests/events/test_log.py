@@ -17,10 +17,10 @@ from events.helpers import (
     rebuilt,
 )
 from p2pvalue.events.authority import INVITED, LEFT, MEMBER, REMOVED, REQUESTED
-from p2pvalue.events.charter import default_charter
 from p2pvalue.events.event import Event
 from p2pvalue.events.keys import KeyPair
 from p2pvalue.events.log import SpaceLog
+from p2pvalue.governance.templates import default_charter
 
 
 def status(log: SpaceLog, who: KeyPair) -> str | None:

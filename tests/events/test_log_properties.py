@@ -108,7 +108,7 @@ def test_accepted_events_are_allowed_by_their_causal_past(space: SpaceBuilder) -
     for event_id in log.order[1:]:
         if log.reasons[event_id] is None:
             entry = log.entries[event_id]
-            assert authorize(entry.action, log.state_before(event_id)) is None
+            assert authorize(entry.action, log.state_before(event_id), log.rules) is None
 
 
 @SETTINGS

@@ -11,9 +11,9 @@ from typing import Any
 import orjson
 
 from p2pvalue.events.canonical import digest
-from p2pvalue.events.charter import default_charter
 from p2pvalue.events.event import Event, build_event
 from p2pvalue.events.keys import KeyPair
+from p2pvalue.governance.templates import default_charter
 from p2pvalue.node import Node
 from p2pvalue.store import events as store
 

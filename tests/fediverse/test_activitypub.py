@@ -30,8 +30,8 @@ from fediverse import cavage
 from fediverse.servers import Mastodon
 from p2pvalue.accounts import Account
 from p2pvalue.config import init_data_dir
-from p2pvalue.events.charter import default_charter
 from p2pvalue.fediverse.keys import KEY_FILE
+from p2pvalue.governance.templates import default_charter
 from p2pvalue.node import Node
 from p2pvalue.outbound import LOOPBACK
 from p2pvalue.store import activitypub as store

@@ -11,8 +11,7 @@ import pytest
 from clock import advance
 from p2pvalue.accounts import Account
 from p2pvalue.errors import P2PError
-from p2pvalue.events.charter import default_charter
-from p2pvalue.governance.templates import template
+from p2pvalue.governance.templates import default_charter, template
 from p2pvalue.node import Node
 
 HOUR = 3_600_000

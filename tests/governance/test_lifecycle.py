@@ -20,12 +20,12 @@ from events.helpers import (
     parents_first,
     rebuilt,
 )
-from p2pvalue.events.charter import default_charter
 from p2pvalue.events.event import Event
 from p2pvalue.events.keys import KeyPair
 from p2pvalue.events.log import SpaceLog
 from p2pvalue.governance.lifecycle import commitment_of
 from p2pvalue.governance.proposals import count_at_close
+from p2pvalue.governance.templates import default_charter
 
 HOUR = 3_600_000
 

@@ -13,8 +13,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from events.helpers import ALICE, BOB, CAROL, DAVE, T0, SpaceBuilder, log_of, parents_first, rebuilt
-from p2pvalue.events.charter import default_charter
 from p2pvalue.events.event import Event
+from p2pvalue.governance.templates import default_charter
 
 HOUR = 3_600_000
 PEOPLE = (ALICE, BOB, CAROL, DAVE)

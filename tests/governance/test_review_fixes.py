@@ -6,11 +6,13 @@ from __future__ import annotations
 from typing import Any
 
 from events.helpers import ALICE, BOB, CAROL, DAVE, T0, SpaceBuilder, authority, log_of
-from p2pvalue.events.charter import charter_from_content, default_charter
+from p2pvalue.events.charter import charter_from_content
 from p2pvalue.events.event import Event
 from p2pvalue.events.keys import KeyPair
 from p2pvalue.events.log import SpaceLog
 from p2pvalue.governance.enact import decision_policy
+from p2pvalue.governance.templates import default_charter
+from p2pvalue.governance.types import policy_for
 
 HOUR = 3_600_000
 GRANT_BOB = {"type": "role.grant", "member": BOB.did, "role": "moderator"}
@@ -223,7 +225,7 @@ def test_O_entrenchment_ignores_default_for_new_kind() -> None:
         "type": "charter.amend",
         "patch": {"decisions": {"roles": {"method": "majority", "threshold": "0"}}},
     }
-    roles = parsed.policy_for("roles")
+    roles = policy_for(parsed, "roles")
     assert roles is not None and roles.threshold == "3/4"
     policy = decision_policy(parsed, "charter", action)
     assert policy is not None and policy.threshold == "3/4"

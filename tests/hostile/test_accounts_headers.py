@@ -15,7 +15,7 @@ from playwright.sync_api import Browser, ConsoleMessage, Page, expect
 from conftest import LIGHT_HASHING
 from hostile.accounts_fixtures import chromium_fixture, http_api_fixture  # noqa: F401
 from p2pvalue.config import init_data_dir
-from p2pvalue.events.charter import default_charter
+from p2pvalue.governance.templates import default_charter
 from p2pvalue.node import Node
 from p2pvalue.web.app import create_app
 from serving import loopback, served

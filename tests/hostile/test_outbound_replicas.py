@@ -18,7 +18,7 @@ from conftest import LIGHT_HASHING
 from federation.cluster import wait_for
 from hostile.outbound_listener import CountingListener
 from p2pvalue.config import init_data_dir
-from p2pvalue.events.charter import default_charter
+from p2pvalue.governance.templates import default_charter
 from p2pvalue.node import Node
 from p2pvalue.outbound import LOOPBACK
 from p2pvalue.web.app import create_app

@@ -22,9 +22,9 @@ from clock import MovableClock, advance
 from conftest import LIGHT_HASHING
 from p2pvalue.accounts import Account
 from p2pvalue.config import init_data_dir
-from p2pvalue.events.charter import default_charter
 from p2pvalue.events.event import Event, build_event, now_ms, parse_event
 from p2pvalue.events.keys import KeyPair
+from p2pvalue.governance.templates import default_charter
 from p2pvalue.node import Node
 from p2pvalue.web.app import create_app
 from web.client import ApiClient

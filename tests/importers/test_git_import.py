@@ -8,11 +8,11 @@ import pygit2
 import pytest
 from typer.testing import CliRunner
 
+from p2pvalue.accounting.types import email_alias
 from p2pvalue.accounts import Account
 from p2pvalue.cli import app
 from p2pvalue.config import load_config
 from p2pvalue.errors import P2PError
-from p2pvalue.events.value_types import email_alias
 from p2pvalue.importers.git import import_git, read_commits
 from p2pvalue.node import Node
 

@@ -11,7 +11,7 @@ import pytest
 from p2pvalue.accounting.ledger import Claim, Ledger
 from p2pvalue.accounts import Account
 from p2pvalue.errors import P2PError
-from p2pvalue.events.charter import default_charter
+from p2pvalue.governance.templates import default_charter
 from p2pvalue.node import Node
 from p2pvalue.social.notifications import reviews_requested
 

@@ -15,9 +15,9 @@ from sqlalchemy import func, select
 
 from p2pvalue import audit
 from p2pvalue.config import init_data_dir
-from p2pvalue.events.charter import default_charter
 from p2pvalue.events.event import Event, build_event, now_ms
 from p2pvalue.events.keys import KeyPair
+from p2pvalue.governance.templates import default_charter
 from p2pvalue.node import Node
 from p2pvalue.store.schema import event_status, events, heads, pending_events
 

@@ -12,9 +12,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from p2pvalue import audit
-from p2pvalue.events.charter import default_charter
 from p2pvalue.events.event import Event, build_event, now_ms
 from p2pvalue.events.keys import KeyPair
+from p2pvalue.governance.templates import default_charter
 from p2pvalue.node import Node
 
 KEYS = [KeyPair(hashlib.sha256(f"member {n}".encode()).digest()) for n in range(4)]

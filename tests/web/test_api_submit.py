@@ -12,9 +12,9 @@ from typing import Any
 
 import pytest
 
-from p2pvalue.events.charter import default_charter
 from p2pvalue.events.event import Event, build_event, now_ms
 from p2pvalue.events.keys import KeyPair
+from p2pvalue.governance.templates import default_charter
 from web.client import ApiClient, error_code
 
 UNKNOWN_ID = "A" * 43

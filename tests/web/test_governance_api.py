@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from p2pvalue.events.charter import default_charter
+from p2pvalue.governance.templates import default_charter
 from web.client import ApiClient, Member, error_code
 
 

@@ -12,7 +12,7 @@ import pytest
 from playwright.sync_api import Browser, Page, expect
 
 from p2pvalue.accounts import Account
-from p2pvalue.events.charter import default_charter
+from p2pvalue.governance.templates import default_charter
 from p2pvalue.node import Node
 from web.test_pages_browser import PASSWORD, log_in
 

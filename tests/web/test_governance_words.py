@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from p2pvalue.events.governance_types import DecisionPolicy
 from p2pvalue.governance.methods import Option
+from p2pvalue.governance.types import DecisionPolicy
 from p2pvalue.web.governance.words import (
     Change,
     action_words,

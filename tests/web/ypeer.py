@@ -16,7 +16,7 @@ from pycrdt import (
 )
 from starlette.websockets import WebSocketDisconnect
 
-from p2pvalue.events.charter import default_charter
+from p2pvalue.governance.templates import default_charter
 from web.client import ApiClient, Member
 
 if TYPE_CHECKING:

@@ -56,8 +56,8 @@ from typing import Annotated, Any, Literal, NamedTuple
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError
 
 from p2pvalue.accounting.expression import MAX_FORMULA_CHARS, Formula, parse_formula
+from p2pvalue.accounting.types import CURRENCY_PATTERN, DEFAULT_KINDS, KIND_PATTERN
 from p2pvalue.errors import EventError
-from p2pvalue.events.value_types import CURRENCY_PATTERN, DEFAULT_KINDS, KIND_PATTERN
 
 MAX_SAFE_INTEGER = 2**53 - 1
 DAY_MS = 86_400_000

@@ -30,9 +30,9 @@ from p2pvalue.accounting.equation import (
     charter_equation,
 )
 from p2pvalue.accounting.reputation import ContributionNode, ReputationInput
+from p2pvalue.accounting.types import FULL_SHARE, ByProposal, SecondRound
 from p2pvalue.errors import EventError, P2PError
 from p2pvalue.events.authority import Authority, CharterChange, timekeepers
-from p2pvalue.events.value_types import FULL_SHARE, ByProposal, SecondRound
 
 VALUE_TYPES = frozenset(
     {"contribution.claim", "contribution.review", "contribution.close", "contribution.endorse",

@@ -11,7 +11,7 @@ from __future__ import annotations
 from fractions import Fraction
 
 from p2pvalue.accounting.ledger import Ledger
-from p2pvalue.events.value_types import FULL_SHARE
+from p2pvalue.accounting.types import FULL_SHARE
 
 # Per member, per denominator of a claim's value: the sum of numerator times share.
 Sums = dict[str, dict[int, int]]

@@ -14,7 +14,7 @@ from typing import Any
 
 from p2pvalue.accounting.ledger import Claim, Ledger
 from p2pvalue.accounting.money import minor_unit_exponent
-from p2pvalue.events.value_types import FULL_SHARE
+from p2pvalue.accounting.types import FULL_SHARE
 
 CONTEXT = {
     "vf": "https://w3id.org/valueflows/ont/vf#",

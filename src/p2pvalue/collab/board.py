@@ -19,7 +19,7 @@ from typing import Any
 
 from p2pvalue.accounting.ledger import ValueEvent
 from p2pvalue.accounting.money import largest_remainder
-from p2pvalue.events.value_types import FULL_SHARE
+from p2pvalue.accounting.types import FULL_SHARE
 
 PROJECT_TYPES = frozenset({"project.create", "project.update"})
 TASK_TYPES = frozenset(

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from p2pvalue.accounting.equation import charter_equation
 from p2pvalue.accounting.ledger import ValueEvent
+from p2pvalue.accounting.types import value_policy
 from p2pvalue.accounts import Account
 from p2pvalue.collab import board as boards
 from p2pvalue.collab import documents as docs
@@ -21,9 +22,9 @@ from p2pvalue.collab.board import BOARD_REFUSALS, BOARD_TYPES, Board, Task
 from p2pvalue.collab.documents import DOC_REFUSALS, DOC_TYPES, Document, Documents
 from p2pvalue.collab.markdown import mentioned
 from p2pvalue.collab.threads import THREAD_REFUSALS, THREAD_TYPES, Targets, Threads
+from p2pvalue.collab.types import DOC_WRITE
 from p2pvalue.errors import NotFound, P2PError
 from p2pvalue.events.authority import Authority
-from p2pvalue.events.collab_types import DOC_WRITE
 from p2pvalue.events.event import now_ms
 from p2pvalue.events.types import parse_content
 from p2pvalue.ingest import Outcome
@@ -180,7 +181,7 @@ class Collab:
 
     def draft(self, space: str, task: str) -> dict[str, Any] | None:
         """The contribution claim a done task drafts for its assignees, or None."""
-        policy = self._authority(space).charter.value
+        policy = value_policy(self._authority(space).charter)
         if policy is None:
             return None
         equation = charter_equation(policy.kinds, policy.equation)
@@ -193,7 +194,7 @@ class Collab:
         """File the task's drafted claim as `account`, one of its assignees: a signed
         `contribution.claim` crediting every assignee, with the quantity the draft has or
         the one given here."""
-        if self._authority(space).charter.value is None:
+        if value_policy(self._authority(space).charter) is None:
             raise P2PError("value_not_enabled", "this space's charter has no value policy", 422)
         found = self.task(space, task)
         draft = self.draft(space, task)

@@ -1,20 +1,19 @@
 """Who may do what: the membership and role state folded from governance events.
 
-`authorize(event, state)` and `apply(state, event)` are pure: the log calls them with the
-state of an event's causal past (see `log.py`).
+`authorize(event, state, rules)` and `apply(state, event, rules)` are pure: the log calls
+them with the state of an event's causal past (see `log.py`). The kernel knows membership
+and roles; a domain adds its own rules (governance: proposals, ballots, delegations) as a
+`Rules` value that whoever builds a log passes in.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
-from typing import TYPE_CHECKING, Any
+from typing import Any, TypeVar
 
 from p2pvalue.events.charter import Charter, charter_from_content
 from p2pvalue.events.types import RANK_ORDINARY, rank
-
-if TYPE_CHECKING:
-    from p2pvalue.governance.proposals import Proposal
 
 MEMBER = "member"
 REQUESTED = "requested"
@@ -40,7 +39,9 @@ class Authority:
     creator: str
     charter: Charter
     members: Mapping[str, Membership] = field(default_factory=dict)
-    proposals: Mapping[str, Proposal] = field(default_factory=dict)
+    # Kept by the governance domain's rules, which read it typed (`proposals_of`): the
+    # kernel only carries it from state to state.
+    proposals: Mapping[str, Any] = field(default_factory=dict)
     delegations: Mapping[tuple[str, str], str] = field(default_factory=dict)
     # Every delegation change as (ts, member, kind, delegate or None), in the space's order:
     # a proposal counts the delegations in force when its window ended, not later ones.
@@ -78,7 +79,49 @@ class Action:
 
 
 Check = Callable[[Action, Authority], str | None]
-Effect = Callable[[dict[str, Membership], Action, Charter], None]
+Effect = Callable[[Authority, Action], Authority]
+# The content of an event of the log by id (None: not there, or not kept).
+ContentOf = Callable[[str], Mapping[str, Any] | None]
+Carries = Callable[[Action, ContentOf], Mapping[str, Any] | None]
+Precedence = Callable[[Action, Authority], int]
+V = TypeVar("V")
+_MemberEffect = Callable[[dict[str, Membership], Action, Charter], None]
+
+
+@dataclass(frozen=True)
+class Rules:
+    """The authority rules domains add to the kernel's, per event type.
+
+    `checks`: who may emit it (None, or the reason not); `effects`: the state after it.
+    What the log must know besides: `steps` are the steps of a lifecycle (type → the
+    content field naming its subject), of which only one of several concurrent ones on a
+    subject stands, the one with the lowest `precedence` (default 0, then the order);
+    `carries` gives the action an event carries out with the community's authority (a
+    passed proposal's close), so that a revocation it carries wins like any other.
+    """
+
+    checks: Mapping[str, Check] = field(default_factory=dict)
+    effects: Mapping[str, Effect] = field(default_factory=dict)
+    steps: Mapping[str, str] = field(default_factory=dict)
+    precedence: Mapping[str, Precedence] = field(default_factory=dict)
+    carries: Mapping[str, Carries] = field(default_factory=dict)
+
+    def __add__(self, other: Rules) -> Rules:
+        """Both domains' rules; two domains may not rule the same event type."""
+        return Rules(
+            _merged(self.checks, other.checks),
+            _merged(self.effects, other.effects),
+            _merged(self.steps, other.steps),
+            _merged(self.precedence, other.precedence),
+            _merged(self.carries, other.carries),
+        )
+
+
+def _merged(one: Mapping[str, V], other: Mapping[str, V]) -> dict[str, V]:
+    both = set(one) & set(other)
+    if both:
+        raise ValueError(f"two domains rule {sorted(both)}")
+    return {**one, **other}
 
 
 def founding(space: str, action: Action) -> Authority:
@@ -95,22 +138,21 @@ def founding(space: str, action: Action) -> Authority:
     )
 
 
-def authorize(action: Action, state: Authority) -> str | None:
-    """None if the charter in `state` allows `action`, else the reason it does not."""
+def authorize(action: Action, state: Authority, rules: Rules) -> str | None:
+    """None if the charter in `state` and `rules` allow `action`, else the reason not."""
     if action.type == "space.create":
         return "space_exists"
-    if action.type in lifecycle.CHECKS:
-        return lifecycle.CHECKS[action.type](action, state)
-    check: Check = _CHECKS.get(action.type, _check_ordinary)
+    check = rules.checks.get(action.type) or _CHECKS.get(action.type, _check_ordinary)
     return check(action, state)
 
 
-def apply(state: Authority, action: Action) -> Authority:
+def apply(state: Authority, action: Action, rules: Rules) -> Authority:
     """The state after an authorized governance `action`; ordinary actions change nothing."""
     if rank(action.type) == RANK_ORDINARY:
         return state
-    if action.type in lifecycle.EFFECTS:
-        return lifecycle.EFFECTS[action.type](state, action)
+    effect = rules.effects.get(action.type)
+    if effect is not None:
+        return effect(state, action)
     mutate = _EFFECTS.get(action.type)
     if mutate is None:
         return state
@@ -263,7 +305,7 @@ def _admit(members: dict[str, Membership], action: Action, charter: Charter) -> 
     members[action.content["member"]] = Membership(MEMBER, charter.member_roles, action.id)
 
 
-def _set_status(status: str, on_target: bool) -> Effect:
+def _set_status(status: str, on_target: bool) -> _MemberEffect:
     def effect(members: dict[str, Membership], action: Action, charter: Charter) -> None:
         who = action.content["member"] if on_target else action.author
         members[who] = Membership(status, frozenset(), action.id)
@@ -271,7 +313,7 @@ def _set_status(status: str, on_target: bool) -> Effect:
     return effect
 
 
-def _change_role(granting: bool) -> Effect:
+def _change_role(granting: bool) -> _MemberEffect:
     def effect(members: dict[str, Membership], action: Action, charter: Charter) -> None:
         who = action.content["member"]
         current = members.get(who)
@@ -284,7 +326,7 @@ def _change_role(granting: bool) -> Effect:
     return effect
 
 
-_EFFECTS: dict[str, Effect] = {
+_EFFECTS: dict[str, _MemberEffect] = {
     "member.join": _join,
     "member.admit": _admit,
     "member.request": _set_status(REQUESTED, on_target=False),
@@ -306,6 +348,3 @@ def enact_member_action(state: Authority, action: Action) -> tuple[Authority, st
     members = dict(state.members)
     _EFFECTS[action.type](members, action, state.charter)
     return replace(state, members=members), None
-
-
-from p2pvalue.governance import lifecycle  # noqa: E402  (lifecycle reads this module's types)

@@ -1,10 +1,11 @@
 """The founding charter: membership policy and what each role may do.
 
-This is the minimal charter the log enforces; governance extends it. A role lists the event
-types its holders may emit (`"*"` for all), and the permissions that are not events
-(`doc.write`: edit live documents; `replica.add`: have this node replicate the space with
-another node). Joining, requesting to join and leaving are
-governed by the membership policy rather than by roles.
+This is the minimal charter the log enforces; the domains extend it with their sections
+(`types.CharterSection`: the value policy, the decision policies). A role lists the event
+types its holders may emit (`"*"` for all), and the rights that are not events (`doc.write`:
+edit live documents; `replica.add`: have this node replicate the space with another node).
+Joining, requesting to join and leaving are governed by the membership policy rather than
+by roles.
 """
 
 from __future__ import annotations
@@ -14,17 +15,12 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from pydantic import BaseModel
+
 from p2pvalue.errors import EventError
-from p2pvalue.events.collab_types import COLLABORATING, PERMISSIONS
-from p2pvalue.events.governance_types import EVERYONE, DecisionPolicy
-from p2pvalue.events.types import EVENT_TYPES, ROLE_PATTERN, CharterContent, parse_content
-from p2pvalue.events.value_types import DEFAULT_KINDS, KIND_PATTERN, ValuePolicy
+from p2pvalue.events.types import ROLE_PATTERN, Catalog, installed
 
 ROLE_NAME = re.compile(ROLE_PATTERN)
-KIND_NAME = re.compile(KIND_PATTERN)
-MEMBERSHIP_POLICIES = ("open", "approval", "invite")
-REPLICA_ADD = "replica.add"
-RIGHTS = PERMISSIONS | {REPLICA_ADD}  # what a role may be given besides event types
 
 
 @dataclass(frozen=True)
@@ -33,9 +29,19 @@ class Charter:
     roles: Mapping[str, frozenset[str]]
     founder_roles: frozenset[str]
     member_roles: frozenset[str]
-    value: ValuePolicy | None = None
-    decisions: Mapping[str, DecisionPolicy] = field(default_factory=dict)
+    # The domains' sections by name (the value policy, the decision policies), as parsed.
+    sections: Mapping[str, Any] = field(default_factory=dict)
     timekeepers: tuple[str, ...] = ()  # empty: the founder keeps time
+
+    def __getattr__(self, name: str) -> Any:
+        """A domain's section by name (`charter.value`); a domain reads its own typed,
+        through its accessor (`accounting.types.value_policy`, …)."""
+        if name.startswith("_") or name == "sections":
+            raise AttributeError(name)
+        try:
+            return self.sections[name]
+        except KeyError:
+            raise AttributeError(name) from None
 
     def allows(self, roles: frozenset[str], event_type: str) -> bool:
         """Whether holding `roles` permits emitting `event_type`."""
@@ -45,126 +51,57 @@ class Charter:
                 return True
         return False
 
-    def policy_for(self, kind: str) -> DecisionPolicy | None:
-        """The decision policy for `kind`, or the `default` one, or None."""
-        return self.decisions.get(kind) or self.decisions.get("default")
-
     def to_content(self) -> dict[str, Any]:
         return {
             "membership": self.membership,
             "roles": {name: sorted(types) for name, types in sorted(self.roles.items())},
             "founder_roles": sorted(self.founder_roles),
             "member_roles": sorted(self.member_roles),
-            **({"value": self.value.model_dump(exclude_none=True)} if self.value else {}),
-            **(
-                {"decisions": {kind: policy.model_dump(exclude_none=True)
-                               for kind, policy in sorted(self.decisions.items())}}
-                if self.decisions else {}
-            ),
+            **{name: _dumped(value) for name, value in self.sections.items()
+               if value is not None and value != {}},
             **({"timekeepers": list(self.timekeepers)} if self.timekeepers else {}),
         }  # fmt: skip
 
 
-def charter_from_content(content: Mapping[str, Any]) -> Charter:
-    """A checked charter: roles named consistently and event types this node knows."""
-    parsed = parse_content("space.create", {"name": "-", "charter": content}).charter  # type: ignore[attr-defined]
-    return _checked(parsed)
+def _dumped(value: Any) -> Any:
+    """A section as charter content: models without their unset (None) fields."""
+    if isinstance(value, BaseModel):
+        return value.model_dump(exclude_none=True)
+    if isinstance(value, Mapping):
+        return {key: _dumped(item) for key, item in sorted(value.items())}
+    return value
 
 
-def _checked(parsed: CharterContent) -> Charter:
+def charter_from_content(content: Mapping[str, Any], catalog: Catalog | None = None) -> Charter:
+    """A checked charter: roles named consistently and event types this node knows (those
+    of `catalog`, by default the installed one), each domain's section checked by it."""
+    catalog = catalog or installed()
+    parsed = catalog.parse("space.create", {"name": "-", "charter": content}).charter  # type: ignore[attr-defined]
+    return _checked(parsed, catalog)
+
+
+def _checked(parsed: Any, catalog: Catalog) -> Charter:
     roles = {name: frozenset(types) for name, types in parsed.roles.items()}
     for name, types in roles.items():
         if not ROLE_NAME.match(name):
             raise EventError("invalid_charter", f"role name {name!r} is not [a-z][a-z0-9_-]*")
-        unknown = {t for t in types if t != "*" and t not in EVENT_TYPES and t not in RIGHTS}
+        known = catalog.kinds.keys() | catalog.rights
+        unknown = {t for t in types if t != "*" and t not in known}
         if unknown:
             raise EventError("invalid_charter", f"role {name!r} names unknown types {unknown}")
     for listed in (parsed.founder_roles, parsed.member_roles):
         missing = set(listed) - set(roles)
         if missing:
             raise EventError("invalid_charter", f"roles {sorted(missing)} are not defined")
-    if parsed.value is not None:
-        _check_value_policy(parsed.value, roles)
-    _check_decisions(parsed.decisions, roles)
+    sections = {section.name: getattr(parsed, section.name) for section in catalog.sections}
+    for section in catalog.sections:
+        if section.check is not None:
+            section.check(sections[section.name], roles)
     return Charter(
         membership=parsed.membership,
         roles=roles,
         founder_roles=frozenset(parsed.founder_roles),
         member_roles=frozenset(parsed.member_roles),
-        value=parsed.value,
-        decisions=dict(parsed.decisions),
+        sections=sections,
         timekeepers=tuple(parsed.timekeepers or ()),
     )
-
-
-def _check_decisions(decisions: Mapping[str, DecisionPolicy], roles: Mapping[str, Any]) -> None:
-    """Every role a policy names exists, and if the charter has decision policies at all,
-    one of them governs amending the charter itself (else no one could ever amend it)."""
-    for kind, policy in decisions.items():
-        if not ROLE_NAME.match(kind):
-            raise EventError("invalid_charter", f"decision kind {kind!r} is not [a-z][a-z0-9_-]*")
-        for who in (policy.voters, policy.proposers):
-            if who != EVERYONE and who not in roles:
-                problem = f"decisions.{kind} names undefined role {who!r}"
-                raise EventError("invalid_charter", problem)
-    if decisions and "charter" not in decisions and "default" not in decisions:
-        raise EventError("invalid_charter", "no decision policy governs amending the charter")
-
-
-def _check_value_policy(policy: ValuePolicy, roles: Mapping[str, frozenset[str]]) -> None:
-    if len(set(policy.kinds)) != len(policy.kinds) or not all(
-        KIND_NAME.match(kind) for kind in policy.kinds
-    ):
-        raise EventError("invalid_charter", "value.kinds are distinct [a-z][a-z0-9_]* names")
-    role = policy.acceptance.role
-    if role is not None and role not in roles:
-        raise EventError("invalid_charter", f"value.acceptance.role {role!r} is not defined")
-    disputes = getattr(policy.disputes, "role", None)
-    if disputes is not None and disputes not in roles:
-        raise EventError("invalid_charter", f"value.disputes.role {disputes!r} is not defined")
-    # The equation is part of the charter: one that cannot value every kind is refused here.
-    from p2pvalue.accounting.equation import charter_equation
-
-    charter_equation(policy.kinds, policy.equation)
-
-
-def default_charter(membership: str = "open") -> dict[str, Any]:
-    """A sensible starting charter: admins may do anything; members post, invite, claim and
-    review contributions, and run projects, tasks and threads; a claim is accepted with one
-    approval; payouts are BALANCED; proposals pass by simple majority in a week (early once
-    decided), and the charter changes by two-thirds over two weeks."""
-    if membership not in MEMBERSHIP_POLICIES:
-        raise EventError("invalid_charter", f"membership is one of {MEMBERSHIP_POLICIES}")
-    contributing = [
-        "contribution.claim",
-        "contribution.review",
-        "contribution.close",
-        "contribution.endorse",
-        "alias.claim",
-        "bounty.pay",
-    ]
-    return {
-        "membership": membership,
-        "roles": {
-            "admin": ["*"],
-            "moderator": [
-                "member.admit",
-                "member.invite",
-                "member.remove",
-                "post.create",
-                "alias.confirm",
-            ],
-            "member": ["post.create", "member.invite", *contributing, *COLLABORATING],
-        },
-        "founder_roles": ["admin", "member"],
-        "member_roles": ["member"],
-        "value": {
-            "kinds": list(DEFAULT_KINDS),
-            "acceptance": {"approvals": 1},
-            "payout_policy": "BALANCED",
-        },
-        "decisions": {
-            "default": {"method": "majority", "window_hours": 168, "early_close": True},
-            "charter": {"method": "majority", "threshold": "2/3", "window_hours": 336},
-        },
-    }

@@ -6,7 +6,7 @@ erased or stored encrypted while the log still verifies. The event id is the b64
 of the same envelope bytes that are signed.
 
 An *erased* event is its envelope and signature without the content: its author asked for
-it (`content.erase`). Only the types in `ERASABLE_TYPES` may travel so, the ones no
+it (`content.erase`). Only the types its catalog marks erasable may travel so, the ones no
 authority, figure or other member's record depends on.
 
 A *sealed* event belongs to a private space: its content is `{"space_key", "ciphertext"}` (see
@@ -29,7 +29,7 @@ from p2pvalue.errors import EventError
 from p2pvalue.events import keys
 from p2pvalue.events.canonical import b64u, canonical, check_signed_value, digest, unb64u
 from p2pvalue.events.charter import charter_from_content
-from p2pvalue.events.types import ERASABLE_TYPES, event_type, parse_content
+from p2pvalue.events.types import event_type, installed, parse_content
 
 VERSION = 1
 EVENT_ID = re.compile(r"[A-Za-z0-9_-]{43}")
@@ -210,7 +210,7 @@ def read_event(wire: Any) -> Unverified:
             "event_too_large", f"event is {len(body)} bytes; the limit is {MAX_EVENT_BYTES}", 413
         )
     erased = "content" not in wire
-    if erased and wire["type"] not in ERASABLE_TYPES:
+    if erased and wire["type"] not in installed().erasable:
         raise EventError("malformed_event", "missing field 'content'")
     if not erased and digest(wire["content"]) != wire["content_hash"]:
         raise EventError("content_hash_mismatch", "content does not match content_hash")

@@ -31,6 +31,7 @@ from p2pvalue.events.authority import (
     REVOCATIONS,
     Action,
     Authority,
+    Rules,
     apply,
     authorize,
     founding,
@@ -46,8 +47,6 @@ _VERSIONS = itertools.count(1)
 UNDECIDED = "undecided"
 SEALED = "sealed"  # the decision on every event of a space this node cannot read
 MAX_PASSES = 1000
-CLOSE = "proposal.close"
-TRANSITIONS = frozenset({"proposal.open", "proposal.withdraw", CLOSE})
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,12 +80,14 @@ class Delta:
 
 
 class SpaceLog:
-    """The in-memory index and fold of one space."""
+    """The in-memory index and fold of one space, under the kernel's authority rules and
+    the domains' `rules`."""
 
     readable = True
 
-    def __init__(self, space: str, private: bool = False) -> None:
+    def __init__(self, space: str, rules: Rules, private: bool = False) -> None:
         self.space = space
+        self.rules = rules
         self.private = private
         self.entries: dict[str, Entry] = {}
         self.children: dict[str, list[str]] = {}
@@ -106,9 +107,11 @@ class SpaceLog:
         self._transitions: dict[str, list[str]] = {}
 
     @classmethod
-    def from_entries(cls, space: str, entries: Iterable[Entry], private: bool = False) -> SpaceLog:
+    def from_entries(
+        cls, space: str, entries: Iterable[Entry], rules: Rules, private: bool = False
+    ) -> SpaceLog:
         """Fold a whole stored log at once (rebuild, or loading a space)."""
-        log = cls(space, private)
+        log = cls(space, rules, private)
         for entry in entries:
             log._insert(entry)
         log._recompute()
@@ -176,9 +179,8 @@ class SpaceLog:
         target = self._target(entry) if entry.governs else None
         if target is not None:
             self._revocations.setdefault(target, []).append(entry.id)
-        if entry.type in TRANSITIONS:
-            proposal = entry.action.content["proposal"]
-            self._transitions.setdefault(proposal, []).append(entry.id)
+        if entry.type in self.rules.steps:
+            self._transitions.setdefault(self._subject(entry), []).append(entry.id)
 
     def _link(self, entry: Entry) -> None:
         self.entries[entry.id] = entry
@@ -228,12 +230,12 @@ class SpaceLog:
         self._past[entry.id] = self._past_of(entry)
         if entry.governs:
             self._assign_bit(entry)
-        reason = authorize(entry.action, self._state(self._past[entry.id]))
+        reason = authorize(entry.action, self._state(self._past[entry.id]), self.rules)
         self.reasons[entry.id] = reason
         self.accepted += reason is None
         delta = Delta({entry.id: reason}, moved_from=len(self.order) - 1)
         if entry.governs and reason is None and self.authority is not None:
-            self.authority = apply(self.authority, entry.action)
+            self.authority = apply(self.authority, entry.action, self.rules)
             delta.authority_changed = True
         return delta
 
@@ -305,39 +307,47 @@ class SpaceLog:
         if entry.type == "space.create":
             return None if not entry.prev and event_id == self.order[0] else "space_exists"
         state = self._state(self._past[event_id])
-        reason = authorize(entry.action, state)
+        reason = authorize(entry.action, state, self.rules)
         if reason is not None:
             return reason
         for revocation in self._concurrent_revocations(entry):
             if later_count is None and self.position[revocation] > self.position[event_id]:
                 continue
-            if authorize(entry.action, apply(state, self._revoking(revocation))):
+            revoked = apply(state, self._revoking(revocation), self.rules)
+            if authorize(entry.action, revoked, self.rules):
                 return f"revoked_concurrently:{revocation}"
-        if entry.type in TRANSITIONS:
+        if entry.type in self.rules.steps:
             return self._decided_concurrently(entry)
         return None
 
     def _target(self, entry: Entry) -> str | None:
-        """Whose rights `entry` revokes: a removal or role revocation, or the close of a
-        passed proposal that carries one (a community's revocation wins like any other)."""
-        if entry.type != CLOSE:
+        """Whose rights `entry` revokes: a removal or role revocation, or an event that
+        carries one out (the close of a passed proposal: a community's revocation wins
+        like any other)."""
+        if entry.type not in self.rules.carries:
             return target_of(entry.action)
         action = self._carried(entry)
         return str(action["member"]) if action is not None else None
 
-    def _carried(self, close: Entry) -> Mapping[str, Any] | None:
-        """The revoking action a passed proposal's close carries out, if it carries one."""
-        content = close.content or {}
-        proposal = self.entries.get(content.get("proposal", ""))
-        if content.get("outcome") != "passed" or proposal is None or proposal.content is None:
-            return None
-        action: Mapping[str, Any] = proposal.content.get("action") or {}
-        return action if action.get("type") in REVOCATIONS else None
+    def _carried(self, entry: Entry) -> Mapping[str, Any] | None:
+        """The revoking action `entry` carries out, if it carries one (see `Rules.carries`)."""
+        carries = self.rules.carries.get(entry.type)
+        action = carries(entry.action, self._content_of) if carries is not None else None
+        return action if action is not None and action.get("type") in REVOCATIONS else None
+
+    def _content_of(self, event_id: str) -> Mapping[str, Any] | None:
+        found = self.entries.get(event_id)
+        return found.content if found is not None else None
+
+    def _subject(self, entry: Entry) -> str:
+        """What a lifecycle step is a step of (a proposal, for governance's steps)."""
+        subject: str = entry.action.content[self.rules.steps[entry.type]]
+        return subject
 
     def _revoking(self, revocation: str) -> Action:
         """The action by which `revocation` removes rights (for a close: the one it carries)."""
         entry = self.entries[revocation]
-        carried = self._carried(entry) if entry.type == CLOSE else None
+        carried = self._carried(entry)
         if carried is None:
             return entry.action
         content = {key: carried[key] for key in ("member", "role") if key in carried}
@@ -346,14 +356,15 @@ class SpaceLog:
     def _rejudges_others(self, entry: Entry) -> bool:
         """Whether an event can change decisions on events other than itself when it arrives
         concurrent with them: a revocation, or a step in a proposal's lifecycle."""
-        return entry.type in TRANSITIONS or self._target(entry) is not None
+        return entry.type in self.rules.steps or self._target(entry) is not None
 
     def _decided_concurrently(self, entry: Entry) -> str | None:
-        """Of concurrent lifecycle steps of one proposal (open, withdraw, close) only one
-        stands: of closes, the one whose causal past holds the most ballots, so a close that
-        leaves ballots out loses to one that saw them; otherwise the first in the order."""
+        """Of concurrent lifecycle steps of one subject (a proposal's open, withdraw, close)
+        only one stands: the one of lowest precedence (of closes, the one whose causal past
+        holds the most ballots, so a close that leaves ballots out loses to one that saw
+        them); otherwise the first in the order."""
         mine = self._precedence(entry)
-        for other in self._transitions[entry.action.content["proposal"]]:
+        for other in self._transitions[self._subject(entry)]:
             if other == entry.id or self.reasons.get(other, "?") is not None:
                 continue
             if self._ancestor(other, entry.id) or self._ancestor(entry.id, other):
@@ -363,10 +374,10 @@ class SpaceLog:
         return None
 
     def _precedence(self, entry: Entry) -> tuple[int, int]:
-        if entry.type != CLOSE:
+        weigh = self.rules.precedence.get(entry.type)
+        if weigh is None:
             return (0, self.position[entry.id])
-        proposal = self._state(self._past[entry.id]).proposals.get(entry.action.content["proposal"])
-        return (-len(proposal.ballots) if proposal else 0, self.position[entry.id])
+        return (weigh(entry.action, self._state(self._past[entry.id])), self.position[entry.id])
 
     def _ancestor(self, earlier: str, later: str) -> bool:
         """Whether the governance event `earlier` is in the causal past of `later`."""
@@ -427,7 +438,7 @@ class SpaceLog:
         if last_id != self.space and base == self._past[last_id] and base in self._states:
             state = self._states[base]
             if self.reasons.get(last_id) is None:
-                state = apply(state, self.entries[last_id].action)
+                state = apply(state, self.entries[last_id].action, self.rules)
         else:
             state = self._fold(mask)
         self._states[mask] = state
@@ -441,7 +452,7 @@ class SpaceLog:
         chosen = [event_id for bit, event_id in enumerate(self._gov_ids) if (mask >> bit) & 1]
         for event_id in sorted(chosen, key=self.position.__getitem__):
             if event_id != self.space and self.reasons.get(event_id) is None:
-                state = apply(state, self.entries[event_id].action)
+                state = apply(state, self.entries[event_id].action, self.rules)
         return state
 
 

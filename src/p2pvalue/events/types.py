@@ -2,68 +2,25 @@
 
 Rank decides order among concurrent events (see `order.py`): revocations first, then the
 rest of governance and membership, then ordinary activity.
+
+The kernel's own types (the space, its members and roles, erasure, the clock, the space
+key, posts) are declared here; every domain declares its own as data (`EventType`, and the
+`CharterSection`s of the founding charter it governs), and a `Catalog` holds them all.
+Reading an event checks it against the catalog the composition installed (`install`): one
+per process, because events are read everywhere an event arrives or is loaded, by code that
+has no business knowing which domains a node runs. Until one is installed, the kernel's
+types alone are known.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, create_model
 
 from p2pvalue.errors import EventError
-from p2pvalue.events.collab_types import (
-    DocCreate,
-    DocSnapshot,
-    ProjectCreate,
-    ProjectUpdate,
-    TaskAssign,
-    TaskCreate,
-    TaskDrop,
-    TaskRef,
-    TaskSubmit,
-    ThreadCreate,
-    ThreadEdit,
-    ThreadReact,
-    ThreadReply,
-    check_doc_snapshot,
-    check_project_create,
-    check_project_update,
-    check_task_assign,
-    check_task_create,
-    check_thread_create,
-)
-from p2pvalue.events.governance_types import (
-    DecisionPolicy,
-    DelegationRevoke,
-    DelegationSet,
-    ProposalClose,
-    ProposalCreate,
-    ProposalOpen,
-    ProposalRef,
-    VoteCast,
-    VoteCommit,
-    VoteReveal,
-    check_proposal,
-)
-from p2pvalue.events.value_types import (
-    AliasClaim,
-    AliasConfirm,
-    BountyPay,
-    ContributionClaim,
-    ContributionClose,
-    ContributionEndorse,
-    ContributionReview,
-    IncomeRecord,
-    PayoutRun,
-    ValuePolicy,
-    check_bounty_pay,
-    check_claim,
-    check_income,
-    check_payout,
-    check_review,
-)
 
 DID_PATTERN = r"^did:key:z[1-9A-HJ-NP-Za-km-z]+$"
 EVENT_ID_PATTERN = r"^[A-Za-z0-9_-]{43}$"
@@ -79,23 +36,20 @@ class Content(BaseModel):
     model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
 
 
-class CharterContent(Content):
-    membership: Literal["open", "approval", "invite"]
-    roles: dict[str, list[str]] = Field(max_length=64)
-    founder_roles: list[str] = Field(min_length=1, max_length=16)
-    member_roles: list[str] = Field(max_length=16)
-    value: ValuePolicy | None = None
-    decisions: dict[str, DecisionPolicy] = Field(default_factory=dict, max_length=32)
+# The kernel's part of a charter; the domains' sections go between roles and timekeepers.
+_CHARTER_HEAD: dict[str, Any] = {
+    "membership": (Literal["open", "approval", "invite"], ...),
+    "roles": (dict[str, list[str]], Field(max_length=64)),
+    "founder_roles": (list[str], Field(min_length=1, max_length=16)),
+    "member_roles": (list[str], Field(max_length=16)),
+}
+_CHARTER_TAIL: dict[str, Any] = {
     # Whose clock windows are measured by (see docs/security.md); absent: the founder.
-    timekeepers: list[Annotated[str, Field(max_length=80, pattern=DID_PATTERN)]] | None = Field(
-        default=None, min_length=1, max_length=8
-    )
-
-
-class SpaceCreate(Content):
-    name: str = Field(min_length=1, max_length=200)
-    description: str = Field(default="", max_length=4000)
-    charter: CharterContent
+    "timekeepers": (
+        list[Annotated[str, Field(max_length=80, pattern=DID_PATTERN)]] | None,
+        Field(default=None, min_length=1, max_length=8),
+    ),
+}
 
 
 class MemberJoin(Content):
@@ -173,12 +127,6 @@ class PostCreate(Content):
     text: str = Field(min_length=1, max_length=20000)
 
 
-# The types whose content its author may have erased: personal text that no authority,
-# accounting figure or other member's record depends on.
-ERASABLE_TYPES = frozenset({"post.create", "thread.create", "thread.reply", "thread.edit",
-                            "thread.react"})  # fmt: skip
-
-
 def check_erase(erase: ContentErase) -> None:
     if len(set(erase.events)) != len(erase.events):
         raise EventError("invalid_content", "events: an event is listed twice")
@@ -186,89 +134,135 @@ def check_erase(erase: ContentErase) -> None:
 
 @dataclass(frozen=True)
 class EventType:
+    """A type of event: its name, ordering rank, content model, the checks beyond the
+    model, and whether its author may have its content erased (personal text that no
+    authority, accounting figure or other member's record depends on)."""
+
     name: str
     rank: int
     content: type[BaseModel]
     check: Callable[[Any], None] | None = None
+    erasable: bool = False
 
 
-EVENT_TYPES: dict[str, EventType] = {
-    t.name: t
-    for t in (
-        EventType("space.create", RANK_GOVERNANCE, SpaceCreate),
-        EventType("member.join", RANK_GOVERNANCE, MemberJoin),
-        EventType("member.request", RANK_GOVERNANCE, MemberRequest),
-        EventType("member.admit", RANK_GOVERNANCE, MemberTarget),
-        EventType("member.invite", RANK_GOVERNANCE, MemberTarget),
-        EventType("member.leave", RANK_GOVERNANCE, MemberLeave),
-        EventType("member.home", RANK_ORDINARY, MemberHome),
-        EventType("space.key", RANK_GOVERNANCE, SpaceKey),
-        EventType("content.erase", RANK_ORDINARY, ContentErase, check_erase),
-        EventType("member.remove", RANK_REVOCATION, MemberRemove),
-        EventType("role.grant", RANK_GOVERNANCE, RoleChange),
-        EventType("role.revoke", RANK_REVOCATION, RoleChange),
-        EventType("proposal.create", RANK_GOVERNANCE, ProposalCreate, check_proposal),
-        EventType("proposal.open", RANK_GOVERNANCE, ProposalOpen),
-        EventType("proposal.withdraw", RANK_GOVERNANCE, ProposalRef),
-        EventType("proposal.close", RANK_GOVERNANCE, ProposalClose),
-        EventType("clock.tick", RANK_GOVERNANCE, ClockTick, check_tick),
-        EventType("vote.cast", RANK_GOVERNANCE, VoteCast),
-        EventType("vote.commit", RANK_GOVERNANCE, VoteCommit),
-        EventType("vote.reveal", RANK_GOVERNANCE, VoteReveal),
-        EventType("delegation.set", RANK_GOVERNANCE, DelegationSet),
-        EventType("delegation.revoke", RANK_GOVERNANCE, DelegationRevoke),
-        EventType("post.create", RANK_ORDINARY, PostCreate),
-        EventType("contribution.claim", RANK_ORDINARY, ContributionClaim, check_claim),
-        EventType("contribution.review", RANK_ORDINARY, ContributionReview, check_review),
-        EventType("contribution.close", RANK_ORDINARY, ContributionClose),
-        EventType("contribution.endorse", RANK_ORDINARY, ContributionEndorse),
-        EventType("income.record", RANK_ORDINARY, IncomeRecord, check_income),
-        EventType("payout.run", RANK_ORDINARY, PayoutRun, check_payout),
-        EventType("bounty.pay", RANK_ORDINARY, BountyPay, check_bounty_pay),
-        EventType("alias.claim", RANK_ORDINARY, AliasClaim),
-        EventType("alias.confirm", RANK_ORDINARY, AliasConfirm),
-        EventType("project.create", RANK_ORDINARY, ProjectCreate, check_project_create),
-        EventType("project.update", RANK_ORDINARY, ProjectUpdate, check_project_update),
-        EventType("task.create", RANK_ORDINARY, TaskCreate, check_task_create),
-        EventType("task.claim", RANK_ORDINARY, TaskRef),
-        EventType("task.assign", RANK_ORDINARY, TaskAssign, check_task_assign),
-        EventType("task.submit", RANK_ORDINARY, TaskSubmit),
-        EventType("task.done", RANK_ORDINARY, TaskRef),
-        EventType("task.drop", RANK_ORDINARY, TaskDrop),
-        EventType("task.reopen", RANK_ORDINARY, TaskRef),
-        EventType("thread.create", RANK_ORDINARY, ThreadCreate, check_thread_create),
-        EventType("thread.reply", RANK_ORDINARY, ThreadReply),
-        EventType("thread.edit", RANK_ORDINARY, ThreadEdit),
-        EventType("thread.react", RANK_ORDINARY, ThreadReact),
-        EventType("doc.create", RANK_ORDINARY, DocCreate),
-        EventType("doc.snapshot", RANK_ORDINARY, DocSnapshot, check_doc_snapshot),
-    )
-}
+@dataclass(frozen=True)
+class CharterSection:
+    """A part of the founding charter a domain governs (the value policy, the decision
+    policies): its shape as a pydantic field, and a check against the charter's roles
+    that refuses it as `invalid_charter`."""
+
+    name: str
+    annotation: Any
+    field: Any  # a pydantic `Field(...)`: its default and bounds
+    check: Callable[[Any, Mapping[str, frozenset[str]]], None] | None = None
+
+
+KERNEL_TYPES = (
+    EventType("member.join", RANK_GOVERNANCE, MemberJoin),
+    EventType("member.request", RANK_GOVERNANCE, MemberRequest),
+    EventType("member.admit", RANK_GOVERNANCE, MemberTarget),
+    EventType("member.invite", RANK_GOVERNANCE, MemberTarget),
+    EventType("member.leave", RANK_GOVERNANCE, MemberLeave),
+    EventType("member.home", RANK_ORDINARY, MemberHome),
+    EventType("space.key", RANK_GOVERNANCE, SpaceKey),
+    EventType("content.erase", RANK_ORDINARY, ContentErase, check_erase),
+    EventType("member.remove", RANK_REVOCATION, MemberRemove),
+    EventType("role.grant", RANK_GOVERNANCE, RoleChange),
+    EventType("role.revoke", RANK_REVOCATION, RoleChange),
+    EventType("clock.tick", RANK_GOVERNANCE, ClockTick, check_tick),
+    EventType("post.create", RANK_ORDINARY, PostCreate, erasable=True),
+)
+REPLICA_ADD = "replica.add"  # a right that is no event: have this node replicate the space
+
+
+@dataclass(frozen=True)
+class Catalog:
+    """Every event type a node knows, the kernel's and its domains', with the charter
+    (`space.create`) shaped by the domains' sections; `rights` are what a role may be
+    given besides event types."""
+
+    types: tuple[EventType, ...] = ()
+    sections: tuple[CharterSection, ...] = ()
+    rights: frozenset[str] = frozenset()
+    kinds: dict[str, EventType] = field(init=False)
+    erasable: frozenset[str] = field(init=False)
+
+    def __post_init__(self) -> None:
+        charter = create_model(  # type: ignore[call-overload]
+            "CharterContent",
+            __base__=Content,
+            **_CHARTER_HEAD,
+            **{s.name: (s.annotation, s.field) for s in self.sections},
+            **_CHARTER_TAIL,
+        )
+        founding = create_model(
+            "SpaceCreate",
+            __base__=Content,
+            name=(str, Field(min_length=1, max_length=200)),
+            description=(str, Field(default="", max_length=4000)),
+            charter=(charter, ...),
+        )
+        space = EventType("space.create", RANK_GOVERNANCE, founding)
+        declared = (space, *KERNEL_TYPES, *self.types)
+        kinds = {t.name: t for t in declared}
+        if len(kinds) != len(declared):
+            raise ValueError("two declarations of one event type")
+        object.__setattr__(self, "rights", self.rights | {REPLICA_ADD})
+        object.__setattr__(self, "kinds", kinds)
+        object.__setattr__(self, "erasable", frozenset(n for n, t in kinds.items() if t.erasable))
+
+    def kind(self, name: str) -> EventType:
+        """The type called `name`, or an `unknown_event_type` refusal."""
+        found = self.kinds.get(name)
+        if found is None:
+            raise EventError("unknown_event_type", f"no event type {name!r} is known to this node")
+        return found
+
+    def parse(self, type_name: str, content: Mapping[str, Any]) -> BaseModel:
+        """`content` validated against its type's model and checks; the refusal names the
+        fault."""
+        kind = self.kind(type_name)
+        try:
+            parsed = kind.content.model_validate(content)
+        except ValidationError as exc:
+            first = exc.errors()[0]
+            where = ".".join(str(part) for part in first["loc"]) or "content"
+            raise EventError("invalid_content", f"{where}: {first['msg']}") from None
+        if kind.check is not None:
+            kind.check(parsed)
+        return parsed
+
+    def rank(self, type_name: str) -> int:
+        """Ordering rank of a type; unknown types (never stored) would rank as ordinary."""
+        found = self.kinds.get(type_name)
+        return found.rank if found else RANK_ORDINARY
+
+
+_installed: list[Catalog] = []
+
+
+def install(catalog: Catalog) -> None:
+    """Make `catalog` the one events are read with in this process (see the module's doc)."""
+    _installed[:] = [catalog]
+
+
+def installed() -> Catalog:
+    """The catalog events are read with: the installed one, else the kernel's alone."""
+    if not _installed:
+        _installed.append(Catalog())
+    return _installed[0]
 
 
 def event_type(name: str) -> EventType:
-    """The registered type called `name`, or an `unknown_event_type` refusal."""
-    found = EVENT_TYPES.get(name)
-    if found is None:
-        raise EventError("unknown_event_type", f"no event type {name!r} is known to this node")
-    return found
+    """The known type called `name`, or an `unknown_event_type` refusal."""
+    return installed().kind(name)
 
 
 def parse_content(type_name: str, content: Mapping[str, Any]) -> BaseModel:
     """Validate `content` against its type's schema and checks; the refusal names the fault."""
-    kind = event_type(type_name)
-    try:
-        parsed = kind.content.model_validate(content)
-    except ValidationError as exc:
-        first = exc.errors()[0]
-        where = ".".join(str(part) for part in first["loc"]) or "content"
-        raise EventError("invalid_content", f"{where}: {first['msg']}") from None
-    if kind.check is not None:
-        kind.check(parsed)
-    return parsed
+    return installed().parse(type_name, content)
 
 
 def rank(type_name: str) -> int:
     """Ordering rank of a type; unknown types (never stored) would rank as ordinary."""
-    found = EVENT_TYPES.get(type_name)
-    return found.rank if found else RANK_ORDINARY
+    return installed().rank(type_name)

@@ -12,7 +12,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from p2pvalue.errors import Forbidden
-from p2pvalue.events.charter import REPLICA_ADD
+from p2pvalue.events.types import REPLICA_ADD
 
 if TYPE_CHECKING:
     from p2pvalue.accounts import Account

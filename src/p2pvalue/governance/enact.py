@@ -15,11 +15,12 @@ from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from typing import Any
 
+from p2pvalue.accounting.types import value_policy
 from p2pvalue.errors import EventError
 from p2pvalue.events.authority import Action, Authority, CharterChange, enact_member_action
 from p2pvalue.events.charter import Charter, charter_from_content
-from p2pvalue.events.governance_types import EVERYONE, DecisionPolicy, fraction, is_binary
 from p2pvalue.governance.proposals import Proposal
+from p2pvalue.governance.types import EVERYONE, DecisionPolicy, fraction, is_binary, policy_for
 
 MEMBER_ACTIONS = ("role.grant", "role.revoke", "member.admit", "member.remove")
 
@@ -54,11 +55,11 @@ def decision_policy(
     of another kind must also meet that policy's own bar, so the threshold, quorum and window
     are the strictest of the charter policy and every binary policy it amends.
     """
-    policy = charter.policy_for(kind)
+    policy = policy_for(charter, kind)
     if policy is None or action["type"] != "charter.amend" or not is_binary(policy.method):
         return policy
     touched = (charter_patch(charter, action).get("decisions") or {}).keys()
-    for other in (charter.policy_for(name) for name in sorted(touched)):
+    for other in (policy_for(charter, name) for name in sorted(touched)):
         if other is not None and is_binary(other.method):
             policy = _stricter(policy, other)
     return policy
@@ -81,19 +82,18 @@ def _stricter(policy: DecisionPolicy, other: DecisionPolicy) -> DecisionPolicy:
 def amended(state: Authority, action: Mapping[str, Any]) -> tuple[Charter | None, str | None]:
     """The charter an amending action would give, or the reason it would be invalid."""
     charter = state.charter
-    if action["type"] == "value.equation" and charter.value is None:
+    if action["type"] == "value.equation" and value_policy(charter) is None:
         return None, "value_not_enabled"
     content = merge_patch(charter.to_content(), charter_patch(charter, action))
     try:
         new = charter_from_content(content)
     except EventError as error:
         return None, f"{error.code}:{error.message}"
-    changed = (
-        new.value is not None
-        and charter.value is not None
-        and (new.value.equation != charter.value.equation)
-    )
-    if action["type"] == "value.equation" or (changed and new.value.equation is not None):  # type: ignore[union-attr]
+    now, then = value_policy(new), value_policy(charter)
+    changed = now is not None and then is not None and now.equation != then.equation
+    if action["type"] == "value.equation" or (
+        changed and now is not None and now.equation is not None
+    ):
         problem = _equation_follows(charter, new)
         if problem:
             return None, problem
@@ -105,12 +105,11 @@ def _equation_follows(old: Charter, new: Charter) -> str | None:
     ledger can value past work by the equation in force at its time."""
     from p2pvalue.accounting.equation import charter_equation
 
-    if old.value is None or new.value is None or new.value.equation is None:
+    then, now = value_policy(old), value_policy(new)
+    if then is None or now is None or now.equation is None or now.equation == then.equation:
         return None
-    if new.value.equation == old.value.equation:
-        return None
-    before = charter_equation(old.value.kinds, old.value.equation)
-    after = charter_equation(new.value.kinds, new.value.equation)
+    before = charter_equation(then.kinds, then.equation)
+    after = charter_equation(now.kinds, now.equation)
     if after.version <= before.version or after.effective_from <= before.effective_from:
         return "invalid_equation:a new equation has a higher version and a later effective_from"
     return None
@@ -118,7 +117,7 @@ def _equation_follows(old: Charter, new: Charter) -> str | None:
 
 def _amendable(state: Authority, charter: Charter) -> str | None:
     """None if someone could still amend `charter`: its charter policy's voters exist."""
-    policy = charter.policy_for("charter")
+    policy = policy_for(charter, "charter")
     if policy is None:
         return "no_one_can_amend:no decision policy governs amending the charter"
     holders = [

@@ -4,24 +4,26 @@
 returns the authority after it. Both are pure and see only the authority of the event's
 causal past, which holds exactly the ballots in that past: so the close of a proposal counts
 exactly the ballots its author had seen, and every node that recounts gets the same result.
+`RULES` hands them to the log, with what it must know of a proposal's lifecycle steps and
+of the revocation a passed proposal's close may carry out.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from typing import Any
 
-from p2pvalue.events.authority import Action, Authority, timekeepers
-from p2pvalue.events.canonical import digest
-from p2pvalue.events.governance_types import (
-    ACTION_KINDS,
-    EVERYONE,
-    WEIGHT_SCALE,
-    DecisionPolicy,
-    fraction,
-    is_binary,
+from p2pvalue.events.authority import (
+    Action,
+    Authority,
+    Check,
+    ContentOf,
+    Effect,
+    Rules,
+    timekeepers,
 )
+from p2pvalue.events.canonical import digest
 from p2pvalue.governance.enact import action_problem, decision_policy, enact
 from p2pvalue.governance.methods import check_ballot, decided_early
 from p2pvalue.governance.proposals import (
@@ -38,10 +40,16 @@ from p2pvalue.governance.proposals import (
     eligible_weight,
     in_force,
     options_of,
+    proposals_of,
 )
-
-Check = Callable[[Action, Authority], str | None]
-Effect = Callable[[Authority, Action], Authority]
+from p2pvalue.governance.types import (
+    ACTION_KINDS,
+    EVERYONE,
+    WEIGHT_SCALE,
+    DecisionPolicy,
+    fraction,
+    is_binary,
+)
 
 
 def kind_of(content: Mapping[str, Any]) -> str:
@@ -128,7 +136,7 @@ def _weights_problem(
 
 
 def _existing(action: Action, state: Authority) -> tuple[Proposal | None, str | None]:
-    proposal = state.proposals.get(action.content["proposal"])
+    proposal = proposals_of(state).get(action.content["proposal"])
     if proposal is None:
         return None, "unknown_proposal"
     if not state.is_member(action.author):
@@ -283,7 +291,7 @@ CHECKS: dict[str, Check] = {
 
 
 def _with(state: Authority, proposal: Proposal) -> Authority:
-    return replace(state, proposals={**state.proposals, proposal.id: proposal})
+    return replace(state, proposals={**proposals_of(state), proposal.id: proposal})
 
 
 def _opened(state: Authority, proposal: Proposal, ts: int, weights: Any) -> Proposal:
@@ -317,21 +325,21 @@ def _create(state: Authority, action: Action) -> Authority:
 
 
 def _open(state: Authority, action: Action) -> Authority:
-    proposal = state.proposals[action.content["proposal"]]
+    proposal = proposals_of(state)[action.content["proposal"]]
     if proposal.status != DRAFT:
         return state
     return _with(state, _opened(state, proposal, action.ts, action.content.get("weights")))
 
 
 def _withdraw(state: Authority, action: Action) -> Authority:
-    proposal = state.proposals[action.content["proposal"]]
+    proposal = proposals_of(state)[action.content["proposal"]]
     if proposal.status not in (DRAFT, OPEN):
         return state
     return _with(state, replace(proposal, status=WITHDRAWN, closed_ts=action.ts))
 
 
 def _ballot(state: Authority, action: Action) -> Authority:
-    proposal = state.proposals[action.content["proposal"]]
+    proposal = proposals_of(state)[action.content["proposal"]]
     if proposal.status != OPEN:
         return state  # concurrent with the close: valid, but not counted by it
     ballot = Ballot(action.content["ballot"], action.id, action.ts)
@@ -339,7 +347,7 @@ def _ballot(state: Authority, action: Action) -> Authority:
 
 
 def _commit(state: Authority, action: Action) -> Authority:
-    proposal = state.proposals[action.content["proposal"]]
+    proposal = proposals_of(state)[action.content["proposal"]]
     if proposal.status != OPEN:
         return state
     commitments = {**proposal.commitments, action.author: action.content["commitment"]}
@@ -368,7 +376,7 @@ def _undelegate(state: Authority, action: Action) -> Authority:
 def _close(state: Authority, action: Action) -> Authority:
     """Record the outcome the close states (checked against its causal past's ballots when
     it was judged) and carry out a passed proposal's action on the state as it is now."""
-    proposal = state.proposals[action.content["proposal"]]
+    proposal = proposals_of(state)[action.content["proposal"]]
     if proposal.status != OPEN:
         return state
     winners = tuple(action.content.get("winners") or ())
@@ -391,13 +399,13 @@ def _close(state: Authority, action: Action) -> Authority:
 def _tick(state: Authority, action: Action) -> Authority:
     """Start the window of every open proposal the tick lists that no tick started yet."""
     started = {
-        pid: replace(state.proposals[pid], witnessed=action.ts)
+        pid: replace(proposals_of(state)[pid], witnessed=action.ts)
         for pid in action.content["events"]
-        if pid in state.proposals
-        and state.proposals[pid].status == OPEN
-        and state.proposals[pid].witnessed is None
+        if pid in proposals_of(state)
+        and proposals_of(state)[pid].status == OPEN
+        and proposals_of(state)[pid].witnessed is None
     }
-    return replace(state, proposals={**state.proposals, **started}) if started else state
+    return replace(state, proposals={**proposals_of(state), **started}) if started else state
 
 
 EFFECTS: dict[str, Effect] = {
@@ -412,3 +420,28 @@ EFFECTS: dict[str, Effect] = {
     "delegation.set": _delegate,
     "delegation.revoke": _undelegate,
 }
+
+
+def _carried(close: Action, content_of: ContentOf) -> Mapping[str, Any] | None:
+    """The action a passed proposal's close carries out: the proposal's."""
+    proposal = content_of(close.content.get("proposal", ""))
+    if close.content.get("outcome") != "passed" or proposal is None:
+        return None
+    action: Mapping[str, Any] = proposal.get("action") or {}
+    return action
+
+
+def _ballots_seen(close: Action, state: Authority) -> int:
+    """Of concurrent closes the one that saw the most ballots stands (see `log.py`)."""
+    proposal = proposals_of(state).get(close.content["proposal"])
+    return -len(proposal.ballots) if proposal else 0
+
+
+STEPS = {"proposal.open": "proposal", "proposal.withdraw": "proposal", "proposal.close": "proposal"}
+RULES = Rules(
+    checks=CHECKS,
+    effects=EFFECTS,
+    steps=STEPS,
+    precedence={"proposal.close": _ballots_seen},
+    carries={"proposal.close": _carried},
+)

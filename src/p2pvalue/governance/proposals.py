@@ -10,11 +10,11 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from p2pvalue.errors import P2PError
-from p2pvalue.events.governance_types import DecisionPolicy, fraction
 from p2pvalue.governance.methods import Cast, Option, Rules, Tally, tally
+from p2pvalue.governance.types import DecisionPolicy, fraction
 
 if TYPE_CHECKING:
     from p2pvalue.events.authority import Authority
@@ -179,6 +179,11 @@ def eligible_weight(proposal: Proposal) -> int:
     return sum(proposal.weight_of(member) for member in proposal.eligible)
 
 
+def proposals_of(state: Authority) -> Mapping[str, Proposal]:
+    """The proposals of a space's authority, as this domain's rules keep them."""
+    return cast("Mapping[str, Proposal]", state.proposals)
+
+
 def count(proposal: Proposal, delegations: Mapping[tuple[str, str], str]) -> Tally:
     """The result the proposal's method gives over the ballots that count right now."""
     return tally(
@@ -190,11 +195,11 @@ def at_close(log: SpaceLog, proposal_id: str) -> tuple[Proposal, Mapping[tuple[s
     """A closed proposal as its close saw it, with the delegations then in force: what the
     close's outcome was checked against."""
     state = log.authority
-    closed = state.proposals.get(proposal_id) if state else None
+    closed = proposals_of(state).get(proposal_id) if state else None
     if closed is None or closed.closed_by is None or closed.outcome is None:
         raise P2PError("proposal_not_closed", "only a closed proposal can be recounted", 409)
     before = log.state_before(closed.closed_by)
-    as_then = before.proposals[proposal_id]
+    as_then = proposals_of(before)[proposal_id]
     return as_then, in_force(as_then, before)
 
 

@@ -13,9 +13,11 @@ from __future__ import annotations
 
 from typing import Any
 
+from p2pvalue.accounting.types import DEFAULT_KINDS
+from p2pvalue.collab.types import COLLABORATING
 from p2pvalue.errors import EventError
-from p2pvalue.events.collab_types import COLLABORATING
-from p2pvalue.events.value_types import DEFAULT_KINDS
+
+MEMBERSHIP_POLICIES = ("open", "approval", "invite")
 
 CONTRIBUTING = [
     "contribution.claim", "contribution.review", "contribution.close", "contribution.endorse",
@@ -23,6 +25,48 @@ CONTRIBUTING = [
 ]  # fmt: skip
 TWO_WEEKS = 14 * 24
 ONE_WEEK = 7 * 24
+
+
+def default_charter(membership: str = "open") -> dict[str, Any]:
+    """A sensible starting charter: admins may do anything; members post, invite, claim and
+    review contributions, and run projects, tasks and threads; a claim is accepted with one
+    approval; payouts are BALANCED; proposals pass by simple majority in a week (early once
+    decided), and the charter changes by two-thirds over two weeks."""
+    if membership not in MEMBERSHIP_POLICIES:
+        raise EventError("invalid_charter", f"membership is one of {MEMBERSHIP_POLICIES}")
+    contributing = [
+        "contribution.claim",
+        "contribution.review",
+        "contribution.close",
+        "contribution.endorse",
+        "alias.claim",
+        "bounty.pay",
+    ]
+    return {
+        "membership": membership,
+        "roles": {
+            "admin": ["*"],
+            "moderator": [
+                "member.admit",
+                "member.invite",
+                "member.remove",
+                "post.create",
+                "alias.confirm",
+            ],
+            "member": ["post.create", "member.invite", *contributing, *COLLABORATING],
+        },
+        "founder_roles": ["admin", "member"],
+        "member_roles": ["member"],
+        "value": {
+            "kinds": list(DEFAULT_KINDS),
+            "acceptance": {"approvals": 1},
+            "payout_policy": "BALANCED",
+        },
+        "decisions": {
+            "default": {"method": "majority", "window_hours": 168, "early_close": True},
+            "charter": {"method": "majority", "threshold": "2/3", "window_hours": 336},
+        },
+    }
 
 
 def _value(approvals: int, role: str | None = None) -> dict[str, Any]:

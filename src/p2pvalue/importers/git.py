@@ -18,9 +18,9 @@ from typing import Any
 import pygit2
 from pygit2.enums import SortMode
 
+from p2pvalue.accounting.types import email_alias
 from p2pvalue.errors import P2PError
 from p2pvalue.events.keys import KeyPair
-from p2pvalue.events.value_types import email_alias
 from p2pvalue.node import Node
 
 KIND = "commit"

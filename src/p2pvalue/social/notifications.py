@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
 from p2pvalue.accounting.ledger import Ledger
+from p2pvalue.accounting.types import value_policy
 from p2pvalue.collab.board import Board
 from p2pvalue.collab.markdown import mentioned
 from p2pvalue.collab.threads import Threads
@@ -97,7 +98,7 @@ class Notifications:
             if not authority.is_member(did):
                 continue
             state = self.node.collab.state(summary.id)
-            policy = authority.charter.value
+            policy = value_policy(authority.charter)
             found = [*tasks_assigned(state.board, did)]
             if account is not None:
                 found += mentions(state.threads, did, account.username)

@@ -12,7 +12,7 @@ from sqlalchemy import Connection, bindparam, delete, func, insert, select, upda
 from p2pvalue.events.canonical import canonical
 from p2pvalue.events.event import Event, erased_body, now_ms
 from p2pvalue.events.log import Entry
-from p2pvalue.events.types import ERASABLE_TYPES, RANK_ORDINARY, rank
+from p2pvalue.events.types import RANK_ORDINARY, installed, rank
 from p2pvalue.store.bulk import insert_rows
 from p2pvalue.store.schema import (
     event_status,
@@ -79,7 +79,7 @@ def erase_contents(conn: Connection, space: str, author: str, ids: Sequence[str]
     keeping envelope and signature; the ids erased now."""
     query = select(events.c.id, events.c.type, events.c.body).where(
         events.c.space == space, events.c.author == author, events.c.id.in_(list(ids)),
-        events.c.type.in_(sorted(ERASABLE_TYPES)),
+        events.c.type.in_(sorted(installed().erasable)),
     )  # fmt: skip
     erased = []
     for row in conn.execute(query).all():
@@ -96,7 +96,7 @@ def erasable_of(conn: Connection, space: str, author: str, ids: Sequence[str]) -
     """Those of `ids` that are `author`'s events of an erasable type in `space`."""
     query = select(events.c.id).where(
         events.c.space == space, events.c.author == author, events.c.id.in_(list(ids)),
-        events.c.type.in_(sorted(ERASABLE_TYPES)),
+        events.c.type.in_(sorted(installed().erasable)),
     )  # fmt: skip
     return set(conn.scalars(query))
 
@@ -105,7 +105,7 @@ def authored_erasable(conn: Connection, space: str, author: str) -> list[str]:
     """`author`'s events of an erasable type in `space` whose content is still there."""
     query = select(events.c.id, events.c.body).where(
         events.c.space == space, events.c.author == author,
-        events.c.type.in_(sorted(ERASABLE_TYPES)),
+        events.c.type.in_(sorted(installed().erasable)),
     ).order_by(events.c.seq)  # fmt: skip
     return [row.id for row in conn.execute(query) if "content" in orjson.loads(row.body)]
 

@@ -15,7 +15,7 @@ from p2pvalue.collab.board import Project, Task
 from p2pvalue.collab.markdown import render
 from p2pvalue.collab.service import refusal
 from p2pvalue.collab.threads import Post, Thread
-from p2pvalue.events.collab_types import (
+from p2pvalue.collab.types import (
     EMOJI_PATTERN,
     MAX_TEXT,
     ProjectCreate,

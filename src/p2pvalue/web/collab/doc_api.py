@@ -14,7 +14,7 @@ from starlette.concurrency import run_in_threadpool
 from p2pvalue.collab.documents import Document
 from p2pvalue.collab.live import LiveDocuments
 from p2pvalue.collab.service import DocAccess, refusal
-from p2pvalue.events.collab_types import DocCreate
+from p2pvalue.collab.types import DocCreate
 from p2pvalue.node import Node
 from p2pvalue.web.auth import AccountDep, NodeDep
 from p2pvalue.web.spaces.api import outcome_response

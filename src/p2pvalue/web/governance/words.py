@@ -11,8 +11,8 @@ from typing import Any
 
 import orjson
 
-from p2pvalue.events.governance_types import EVERYONE, DecisionPolicy
 from p2pvalue.governance.methods import Option
+from p2pvalue.governance.types import EVERYONE, DecisionPolicy
 from p2pvalue.web.value.pages import money
 
 METHOD_NAMES = {

@@ -15,11 +15,11 @@ from p2pvalue.accounting.equation import charter_equation, parse_equation
 from p2pvalue.accounting.money import format_amount, parse_amount, parse_share
 from p2pvalue.accounting.payouts import Explanation
 from p2pvalue.accounting.reputation import explain
+from p2pvalue.accounting.types import FULL_SHARE
 from p2pvalue.accounting.value_totals import member_totals
 from p2pvalue.accounts import Account
 from p2pvalue.errors import NotFound, P2PError
 from p2pvalue.events.event import now_ms
-from p2pvalue.events.value_types import FULL_SHARE
 from p2pvalue.node import Node
 from p2pvalue.web.auth import AccountDep, MaybeAccountDep, NodeDep
 from p2pvalue.web.layout import act_and_return, back_with, render, templates

@@ -7,12 +7,14 @@ space's state (is the proposal open, is the voter eligible) is judged by
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from fractions import Fraction
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from p2pvalue.errors import EventError
+from p2pvalue.events.charter import Charter
 from p2pvalue.governance.methods.base import BINARY_METHODS, METHODS, TIE_BREAKS
 
 DID_PATTERN = r"^did:key:z[1-9A-HJ-NP-Za-km-z]+$"
@@ -83,6 +85,18 @@ class DecisionPolicy(_Content):
             if value is not None and not 0 <= fraction(value) <= 1:
                 raise ValueError(f"{name} is a fraction between 0 and 1")
         return self
+
+
+def decisions_of(charter: Charter) -> Mapping[str, DecisionPolicy]:
+    """A charter's decision section: the policy of each kind of decision."""
+    decisions: Mapping[str, DecisionPolicy] = charter.sections.get("decisions", {})
+    return decisions
+
+
+def policy_for(charter: Charter, kind: str) -> DecisionPolicy | None:
+    """The decision policy for `kind`, or the `default` one, or None."""
+    decisions = decisions_of(charter)
+    return decisions.get(kind) or decisions.get("default")
 
 
 class Option(_Content):

@@ -12,13 +12,13 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from p2pvalue.errors import EventError
-from p2pvalue.events.value_types import (
+from p2pvalue.accounting.types import (
     DID_PATTERN,
     EVENT_ID_PATTERN,
     KIND_PATTERN,
     MoneyBounty,
 )
+from p2pvalue.errors import EventError
 
 LABEL_PATTERN = KIND_PATTERN  # a label naming a value kind drafts a claim of that kind
 EMOJI_PATTERN = r"^[^\s<>&\"'`]{1,8}$"

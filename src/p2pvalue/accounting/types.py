@@ -14,6 +14,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from p2pvalue.errors import EventError
+from p2pvalue.events.charter import Charter
 
 DID_PATTERN = r"^did:key:z[1-9A-HJ-NP-Za-km-z]+$"
 EVENT_ID_PATTERN = r"^[A-Za-z0-9_-]{43}$"
@@ -67,6 +68,12 @@ class ValuePolicy(_Content):
     payout_policy: Literal["IMMEDIATE", "RECENT", "BALANCED", "BUCKETS"] = "BALANCED"
     equation: dict[str, object] | None = None
     disputes: SecondRound | ByProposal | None = Field(default=None, discriminator="rule")
+
+
+def value_policy(charter: Charter) -> ValuePolicy | None:
+    """A charter's value section: how contributions are accepted, valued and paid."""
+    policy: ValuePolicy | None = charter.sections.get("value")
+    return policy
 
 
 class Share(_Content):
