@@ -24,6 +24,7 @@ from p2pvalue.collab.live import SNAPSHOT_EVERY, LiveDocuments
 from p2pvalue.errors import P2PError
 from p2pvalue.federation.message_courier import MessageCourier
 from p2pvalue.federation.worker import Replicator
+from p2pvalue.fediverse import Fediverse
 from p2pvalue.fediverse.delivery import Deliverer
 from p2pvalue.node import Node
 from p2pvalue.web import (
@@ -103,10 +104,10 @@ def create_app(
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         stop, halt = asyncio.Event(), threading.Event()
         keeper = asyncio.create_task(_keep_deadlines(node, deadlines_every, stop, halt))
-        documents = LiveDocuments(node, snapshot_every=snapshot_every)
-        replicator = app.state.replicator = Replicator(node, sync_every=sync_every)
-        deliverer = Deliverer(node.fediverse)
-        courier = MessageCourier(node)
+        documents = LiveDocuments(node.wiring, snapshot_every=snapshot_every)
+        replicator = app.state.replicator = Replicator(node.wiring, sync_every=sync_every)
+        deliverer = Deliverer(node.service(Fediverse))
+        courier = MessageCourier(node.wiring)
         async with documents:
             app.state.documents = documents
             snapshots = asyncio.create_task(documents.keep_snapshots())
@@ -131,7 +132,7 @@ def create_app(
         lifespan=lifespan, dependencies=[Depends(rate_limits), Depends(private_spaces)],
     )  # fmt: skip
     app.state.node = node
-    app.state.fediverse = node.fediverse
+    app.state.fediverse = node.service(Fediverse)
     app.include_router(api.router)
     app.include_router(account_api.router)
     app.include_router(value_api.router)
@@ -186,12 +187,10 @@ async def _keep_deadlines(
 ) -> None:
     while not stop.is_set():
         try:
-            closed = await run_in_threadpool(node.close_due_claims, halt)
-            if closed:
-                LOG.info("closed %d claim(s) whose review window passed", closed)
-            emitted = await run_in_threadpool(node.governance.keep_deadlines)
-            if emitted:
-                LOG.info("emitted %d reveal(s) and close(s) of proposals", emitted)
+            done = await run_in_threadpool(node.sweep, halt)
+            for domain, count in done.items():
+                if count:
+                    LOG.info("%s: %d event(s) emitted by its sweep", domain, count)
         except Exception:
             LOG.exception("keeping deadlines failed; trying again later")
         with suppress(TimeoutError):

@@ -18,6 +18,7 @@ from p2pvalue.errors import NotFound, P2PError
 from p2pvalue.events.authority import Authority
 from p2pvalue.events.event import Event
 from p2pvalue.federation.joining import Provisional
+from p2pvalue.governance.service import Governance
 from p2pvalue.ingest import Outcome
 from p2pvalue.login_throttle import LoginLocked
 from p2pvalue.rates import RateLimited
@@ -301,7 +302,7 @@ def acted(
 def space_authority(node: NodeDep, space_id: str) -> Authority | None:
     """The governance state of a space this node holds, or None."""
     try:
-        return node.governance.authority(space_id)
+        return node.service(Governance).authority(space_id)
     except P2PError:
         return None
 

@@ -1,0 +1,16 @@
+"""Value accounting as the node registers it."""
+
+from p2pvalue.accounting.ledger import VALUE_TYPES
+from p2pvalue.accounting.service import Value
+from p2pvalue.domain import Domain
+
+DOMAIN = Domain(
+    name="value",
+    types=VALUE_TYPES,
+    service=Value,
+    build=Value,
+    routes=("p2pvalue.web.value_api", "p2pvalue.web.value_pages"),
+    precheck=Value.precheck,
+    awaiting=Value.unwitnessed,
+    sweep=Value.close_due_claims,
+)
