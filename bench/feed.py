@@ -31,6 +31,7 @@ from sqlalchemy import select
 from p2pvalue.config import init_data_dir
 from p2pvalue.events.canonical import b64u
 from p2pvalue.node import Node
+from p2pvalue.social import Social
 from p2pvalue.store.bulk import insert_rows
 from p2pvalue.store.schema import event_status, events, spaces
 from p2pvalue.store.social import follow
@@ -91,7 +92,7 @@ def feed_timings(node: Node, did: str, count: int, pages: int, rng: random.Rando
         picks = [rng.randrange(1, count + 1) for _ in range(pages)]
         query = select(events.c.ts, events.c.seq).where(events.c.seq.in_(picks))
         cursors = [None, *(f"{ts}-{seq}" for ts, seq in conn.execute(query))]
-    node.social.feed.page(did)  # warm the cache as a running node would be
+    node.service(Social).feed.page(did)  # warm the cache as a running node would be
     samples = []
     for cursor in cursors:
         began = time.perf_counter()
@@ -101,7 +102,7 @@ def feed_timings(node: Node, did: str, count: int, pages: int, rng: random.Rando
 
 
 def _full_page(node: Node, did: str, cursor: str | None) -> None:
-    page = node.social.feed.page(did, cursor, PAGE)
+    page = node.service(Social).feed.page(did, cursor, PAGE)
     assert len(page.items) == PAGE, len(page.items)
 
 

@@ -50,10 +50,10 @@ def main() -> None:
                 node.act(dev, space, "alias.claim", {"alias": alias})
                 node.act(founder, space, "alias.confirm", {"member": dev.did, "alias": alias})
             start = time.perf_counter()
-            report = import_git(node, space, root / "repo")
+            report = import_git(node.wiring, space, root / "repo")
             seconds = time.perf_counter() - start
             start = time.perf_counter()
-            again = import_git(node, space, root / "repo")
+            again = import_git(node.wiring, space, root / "repo")
             rerun = time.perf_counter() - start
     assert report.imported == args.commits and again.imported == 0, (report, again)
     print(orjson.dumps({

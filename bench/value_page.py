@@ -29,6 +29,7 @@ from unittest.mock import patch
 import orjson
 from fastapi import FastAPI
 
+from p2pvalue.accounting.service import Value
 from p2pvalue.accounts import Account
 from p2pvalue.config import init_data_dir
 from p2pvalue.events.keys import KeyPair
@@ -96,7 +97,7 @@ def first_read_after_a_change(
     node: Node, space: str, key: KeyPair, read: Callable[[], Any]
 ) -> float:
     """Milliseconds of `read` right after `key` made one more claim (the ledger changed)."""
-    index = len(node.ledger(space).claims) + 10**6
+    index = len(node.service(Value).ledger(space).claims) + 10**6
     node.writer.act_many(space, [(key, "contribution.claim", _content(index))])
     start = time.perf_counter()
     read()
@@ -109,7 +110,11 @@ def with_the_unpaged_listing(app: FastAPI, node: Node) -> FastAPI:
 
     @app.get("/bench/all-claims/{space_id}")
     def all_claims(space_id: str) -> dict[str, Any]:
-        return {"claims": [claim_json(claim) for claim in node.ledger(space_id).claims.values()]}
+        return {
+            "claims": [
+                claim_json(claim) for claim in node.service(Value).ledger(space_id).claims.values()
+            ]
+        }
 
     return app
 
@@ -131,10 +136,12 @@ def main() -> None:
         page, api = f"/spaces/{space}/value", f"/api/v1/spaces/{space}/claims"
         cold_page = first_read_after_a_change(node, space, founder, lambda: http.get(page))
         cold_api = first_read_after_a_change(node, space, founder, lambda: http.get(api))
-        fold = first_read_after_a_change(node, space, founder, lambda: node.ledger(space))
+        fold = first_read_after_a_change(
+            node, space, founder, lambda: node.service(Value).ledger(space)
+        )
         page_times, page_size = timed(lambda: http.get(page), args.rounds)
         api_times, api_size = timed(lambda: http.get(api), args.rounds)
-        every = len(node.ledger(space).claims)
+        every = len(node.service(Value).ledger(space).claims)
         with patch.object(value_listing, "MAX_LIMIT", every), \
              patch.object(value_query, "MAX_LIMIT", every):  # fmt: skip
             all_page, all_page_size = timed(lambda: http.get(page, params={"limit": every}), 3)

@@ -18,6 +18,7 @@ from p2pvalue import cli
 from p2pvalue.config import load_config
 from p2pvalue.errors import P2PError
 from p2pvalue.events.canonical import canonical, digest
+from p2pvalue.governance.service import Governance
 from p2pvalue.node import Node
 from p2pvalue.store.schema import events
 
@@ -307,7 +308,7 @@ def test_the_console_script_exits_2_on_refusals(tmp_path: Path) -> None:
 
 def test_recount_a_closed_proposal_and_refuse_an_open_one(data: Path, demo_space: str) -> None:
     with Node(load_config(data)) as node:
-        proposals = node.governance.authority(demo_space).proposals.values()
+        proposals = node.service(Governance).authority(demo_space).proposals.values()
         closed = next(p.id for p in proposals if p.status == "enacted")
         still_open = next(p.id for p in proposals if p.status == "open")
     result = invoke("recount", "--data", data, "--", closed)

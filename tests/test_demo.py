@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from p2pvalue import audit, demo
+from p2pvalue.accounting.service import Value
+from p2pvalue.governance.service import Governance
 from p2pvalue.node import Node
 from p2pvalue.store.projections import snapshot
 
@@ -64,7 +66,7 @@ def test_demo_verifies_and_rebuilds_identically(node: Node) -> None:
 
 def test_demo_has_contributions_and_a_payout(node: Node) -> None:
     space = demo.seed(node)
-    ledger = node.ledger(space)
+    ledger = node.service(Value).ledger(space)
     statuses = sorted(claim.status for claim in ledger.claims.values())
     assert statuses == ["accepted", "accepted", "accepted", "pending"]
     assert ledger.balance("EUR") == 20_000
@@ -74,10 +76,10 @@ def test_demo_has_contributions_and_a_payout(node: Node) -> None:
 def test_demo_has_a_decided_proposal_and_an_open_one(node: Node) -> None:
     space = demo.seed(node)
     proposals = sorted(
-        node.governance.authority(space).proposals.values(), key=lambda p: p.created_ts
+        node.service(Governance).authority(space).proposals.values(), key=lambda p: p.created_ts
     )
     assert [(p.title, p.status) for p in proposals] == [
         ("Carol becomes a maintainer", "enacted"),
         ("Which variant do we build next?", "open"),
     ]
-    assert node.governance.recount(proposals[0].id).matches
+    assert node.service(Governance).recount(proposals[0].id).matches

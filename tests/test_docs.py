@@ -9,7 +9,7 @@ import pytest
 from typer.main import get_command
 
 from p2pvalue.cli import app
-from p2pvalue.governing import GOVERNANCE_REFUSALS
+from p2pvalue.governance.service import GOVERNANCE_REFUSALS
 
 ROOT = Path(__file__).parent.parent
 ERRORS = {"EventError", "P2PError", "NotFound", "Unauthorized", "Forbidden", "Conflict"}

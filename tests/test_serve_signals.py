@@ -18,7 +18,8 @@ import httpx
 import pytest
 
 from federation.cluster import STARTUP_SECONDS, free_port, wait_for
-from p2pvalue import audit, timekeeping
+from p2pvalue import audit
+from p2pvalue.accounting.service import Value
 from p2pvalue.config import NodeConfig, init_data_dir, load_config
 from p2pvalue.governance.templates import default_charter
 from p2pvalue.node import Node
@@ -50,8 +51,8 @@ def prepared(tmp_path: Path, database_url: str | None) -> Prepared:
         key = node.accounts.key_of(bob)
         claims = [(key, "contribution.claim", _claim(index)) for index in range(CLAIMS)]
         node.writer.act_many(space, claims)
-        timekeeping.tick(node)
-        assert not timekeeping.unwitnessed(node, space, _authority(node, space))
+        node.timekeeper.tick()
+        assert not node.registry.awaiting(space, _authority(node, space))
         events = node.space(space).events
     return Prepared(config, space, events)
 
@@ -129,13 +130,21 @@ def _assert_whole(prepared: Prepared) -> None:
         assert audit.verify(node, space) is None
         before = node.space(space).events
         closes = _accepted_closes(node, space)
-        accepted = {c.id for c in node.ledger(space).claims.values() if c.status == "accepted"}
+        accepted = {
+            c.id
+            for c in node.service(Value).ledger(space).claims.values()
+            if c.status == "accepted"
+        }
         assert accepted == closes
         assert 0 < len(accepted) < CLAIMS
         assert before == prepared.events + len(closes)
         assert audit.rebuild(node)["events"] >= before
         assert node.space(space).events == before
-        rebuilt = {c.id for c in node.ledger(space).claims.values() if c.status == "accepted"}
+        rebuilt = {
+            c.id
+            for c in node.service(Value).ledger(space).claims.values()
+            if c.status == "accepted"
+        }
         assert rebuilt == accepted
 
 

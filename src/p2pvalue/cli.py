@@ -11,6 +11,7 @@ import typer
 from p2pvalue import audit, demo
 from p2pvalue.config import init_data_dir, load_config
 from p2pvalue.errors import P2PError
+from p2pvalue.governance.service import Governance
 from p2pvalue.node import Node
 
 app = typer.Typer(
@@ -103,13 +104,13 @@ def export_member(
 ) -> None:
     """Write everything this node holds about a member as one ZIP archive (without their
     secret key), the same archive as GET /api/v1/accounts/me/export."""
-    from p2pvalue.rights.export import member_archive
+    from p2pvalue.rights.service import Rights
 
     with _node(data, database_url) as node:
         account = node.accounts.by_username(username)
         if account is None:
             raise P2PError("unknown_member", f"no member {username!r} on this node")
-        archive = member_archive(node, account)
+        archive = node.service(Rights).archive(account)
     target = output or Path(f"p2pvalue-{username}.zip")
     target.write_bytes(archive)
     typer.echo(f"wrote {target} ({len(archive)} bytes)")
@@ -216,8 +217,8 @@ def recount(
     import orjson
 
     with _node(data, database_url) as node:
-        found = node.governance.recount(proposal)
-        exported = node.governance.ballots(proposal, ballots) if ballots else None
+        found = node.service(Governance).recount(proposal)
+        exported = node.service(Governance).ballots(proposal, ballots) if ballots else None
     typer.echo(orjson.dumps(found.result, option=orjson.OPT_INDENT_2).decode())
     if exported is not None:
         typer.echo(exported, nl=False)
@@ -238,7 +239,7 @@ def _import_git(
         raise P2PError("usage", "import git REPO --space SPACE")
     with _node(data, database_url) as node, Progress(transient=True) as bar:
         task = bar.add_task("claiming commits", total=count_commits(repository))
-        report = import_git(node, space, repository, lambda n: bar.advance(task, n))
+        report = import_git(node.wiring, space, repository, lambda n: bar.advance(task, n))
     typer.echo(
         f"commits: {report.imported} claimed, {report.already_claimed} already claimed, "
         f"{report.unmatched} with no confirmed alias, {report.no_local_key} by members "

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from p2pvalue.accounting.service import Value
 from p2pvalue.accounts import Account
 from p2pvalue.errors import P2PError
+from p2pvalue.governance.service import Governance
 from p2pvalue.governance.templates import default_charter
 from p2pvalue.node import Node
 
@@ -79,29 +81,29 @@ def _value(node: Node, space: str, alice: Account, bob: Account, carol: Account)
         node.act(reviewer, space, "contribution.review", {"claim": claim_id, "verdict": "approve"})
     grant = {"amount": 50_000, "currency": "EUR", "source": "Open hardware grant"}
     node.act(alice, space, "income.record", grant)
-    node.pay_out(alice, space, "EUR", 30_000)
+    node.service(Value).pay_out(alice, space, "EUR", 30_000)
 
 
 def _governance(node: Node, space: str, alice: Account, bob: Account, carol: Account) -> None:
     """A role granted by a vote that closed early, and a ranked choice still open."""
     grant = {"type": "role.grant", "member": carol.did, "role": "maintainer"}
-    made = node.governance.propose(alice, space, {
+    made = node.service(Governance).propose(alice, space, {
         "title": "Carol becomes a maintainer",
         "body": "Carol ran the endurance tests and keeps the Spanish guide up to date.",
         "action": grant,
     })  # fmt: skip
     for voter in (alice, bob):
-        node.governance.vote(voter, space, _required(made.id), {"choice": "yes"})
-    node.governance.keep_deadlines()
+        node.service(Governance).vote(voter, space, _required(made.id), {"choice": "yes"})
+    node.service(Governance).keep_deadlines()
     options = [{"id": "solar-12v", "label": "12 V solar kit"},
                {"id": "hand-pump", "label": "Hand-pump fallback"},
                {"id": "deep-well", "label": "Deep-well impeller"}]  # fmt: skip
-    choice = node.governance.propose(bob, space, {
+    choice = node.service(Governance).propose(bob, space, {
         "title": "Which variant do we build next?", "kind": "priorities",
         "action": {"type": "text"}, "options": options,
     })  # fmt: skip
     ranking = {"ranking": ["deep-well", "solar-12v", "hand-pump"]}
-    node.governance.vote(bob, space, _required(choice.id), ranking)
+    node.service(Governance).vote(bob, space, _required(choice.id), ranking)
 
 
 def _required(space_id: str | None) -> str:

@@ -10,7 +10,9 @@ from typing import Any
 import pytest
 
 from p2pvalue.accounting.bounties import split
+from p2pvalue.accounting.service import Value
 from p2pvalue.accounts import Account
+from p2pvalue.collab.service import Collab
 from p2pvalue.errors import P2PError
 from p2pvalue.events.event import build_event
 from p2pvalue.node import Node
@@ -55,34 +57,34 @@ def _code(call: Any, *args: Any) -> str:
 
 def test_an_accepted_claims_bounty_is_paid_once_split_by_shares(node: Node) -> None:
     alice, bob, cyd, space, task = _done_task(node)
-    draft = node.collab.draft(space, task)
+    draft = node.service(Collab).draft(space, task)
     assert draft is not None and draft["bounty"] == BOUNTY
-    claim = _accepted(node.collab.confirm(bob, space, task, quantity=3))
-    assert _code(node.pay_bounty, alice, space, claim) == "claim_not_accepted"
+    claim = _accepted(node.service(Collab).confirm(bob, space, task, quantity=3))
+    assert _code(node.service(Value).pay_bounty, alice, space, claim) == "claim_not_accepted"
 
     _accepted(node.act(alice, space, "contribution.review", {"claim": claim, "verdict": "approve"}))
-    assert _code(node.pay_bounty, alice, space, claim) == "insufficient_balance"
+    assert _code(node.service(Value).pay_bounty, alice, space, claim) == "insufficient_balance"
     income = {"amount": 15_000, "currency": "EUR", "source": "grant"}
     _accepted(node.act(alice, space, "income.record", income))
 
-    paid = _accepted(node.pay_bounty(alice, space, claim))
-    ledger = node.ledger(space)
+    paid = _accepted(node.service(Value).pay_bounty(alice, space, claim))
+    ledger = node.service(Value).ledger(space)
     assert ledger.claims[claim].bounty_paid == paid
     # Two equal shares of 10,001 cents: one gets the odd cent (largest remainder, then did).
     assert set(ledger.paid["EUR"]) == {bob.did, cyd.did}
     assert sorted(ledger.paid["EUR"].values()) == [5000, 5001]
     assert ledger.balance("EUR") == 15_000 - 10_001
-    assert _code(node.pay_bounty, alice, space, claim) == "bounty_already_paid"
+    assert _code(node.service(Value).pay_bounty, alice, space, claim) == "bounty_already_paid"
     assert [p.policy for p in ledger.payouts] == ["BOUNTY"]
 
 
 def test_a_bounty_paid_wrongly_is_refused_or_rejected(node: Node) -> None:
     alice, bob, _, space, task = _done_task(node)
-    claim = _accepted(node.collab.confirm(bob, space, task, quantity=3))
+    claim = _accepted(node.service(Collab).confirm(bob, space, task, quantity=3))
     _accepted(node.act(alice, space, "contribution.review", {"claim": claim, "verdict": "approve"}))
     _accepted(node.act(alice, space, "income.record",
                        {"amount": 50_000, "currency": "EUR", "source": "grant"}))  # fmt: skip
-    right = node.ledger(space).claims[claim]
+    right = node.service(Value).ledger(space).claims[claim]
     base = {
         "claim": claim,
         "currency": "EUR",
@@ -105,22 +107,22 @@ def test_a_bounty_paid_wrongly_is_refused_or_rejected(node: Node) -> None:
         key = node.accounts.key_of(alice)
         wire = build_event(key, "bounty.pay", content, space=space, prev=tips, depth=depth).wire
         assert node.ingest([wire])[0].status == "accepted"  # the log takes it; the ledger voids it
-        assert node.ledger(space).paid.get("EUR", {}) == {}
-    assert node.ledger(space).claims[claim].bounty_paid is None
+        assert node.service(Value).ledger(space).paid.get("EUR", {}) == {}
+    assert node.service(Value).ledger(space).claims[claim].bounty_paid is None
 
 
 def test_a_claim_without_a_money_bounty_has_none_to_pay(node: Node) -> None:
     alice, bob, _, space, task = _done_task(node, bounty={"points": 5})
-    draft = node.collab.draft(space, task)
+    draft = node.service(Collab).draft(space, task)
     assert draft is not None and "bounty" not in draft
-    claim = _accepted(node.collab.confirm(bob, space, task, quantity=3))
-    assert _code(node.pay_bounty, alice, space, claim) == "no_bounty"
-    assert _code(node.pay_bounty, alice, space, "x" * 43) == "unknown_claim"
+    claim = _accepted(node.service(Collab).confirm(bob, space, task, quantity=3))
+    assert _code(node.service(Value).pay_bounty, alice, space, claim) == "no_bounty"
+    assert _code(node.service(Value).pay_bounty, alice, space, "x" * 43) == "unknown_claim"
 
 
 def test_the_task_page_pays_the_bounty(sqlite_node: Node) -> None:
     alice, bob, _, space, task = _done_task(sqlite_node)
-    claim = _accepted(sqlite_node.collab.confirm(bob, space, task, quantity=3))
+    claim = _accepted(sqlite_node.service(Collab).confirm(bob, space, task, quantity=3))
     review = {"claim": claim, "verdict": "approve"}
     _accepted(sqlite_node.act(alice, space, "contribution.review", review))
     income = {"amount": 20_000, "currency": "EUR", "source": "grant"}
@@ -133,4 +135,4 @@ def test_the_task_page_pays_the_bounty(sqlite_node: Node) -> None:
         assert paid.status_code == 303
         page = client.get(f"/spaces/{space}/tasks/{task}")
         assert 'id="bounty-paid"' in page.text and 'id="bounty-form"' not in page.text
-    assert sorted(sqlite_node.ledger(space).paid["EUR"].values()) == [5000, 5001]
+    assert sorted(sqlite_node.service(Value).ledger(space).paid["EUR"].values()) == [5000, 5001]

@@ -8,10 +8,12 @@ from typing import Any
 import pytest
 
 from clock import advance
+from p2pvalue.accounting.service import Value
 from p2pvalue.accounting.types import value_policy
 from p2pvalue.accounts import Account
 from p2pvalue.errors import P2PError
 from p2pvalue.events.event import now_ms
+from p2pvalue.governance.service import Governance
 from p2pvalue.governance.templates import default_charter
 from p2pvalue.node import Node
 
@@ -35,14 +37,14 @@ def community(node: Node, **value: Any) -> tuple[str, list[Account]]:
 
 def decide(node: Node, space: str, people: list[Account], action: dict[str, Any]) -> str:
     """Propose `action`, have everyone vote yes, and let the node close it an hour later."""
-    made = node.governance.propose(people[0], space, {"title": "t", "action": action})
+    made = node.service(Governance).propose(people[0], space, {"title": "t", "action": action})
     proposal = str(made.id)
-    node.governance.keep_deadlines()  # the founder's tick starts the window
+    node.service(Governance).keep_deadlines()  # the founder's tick starts the window
     for person in people:
-        node.governance.vote(person, space, proposal, {"choice": "yes"})
+        node.service(Governance).vote(person, space, proposal, {"choice": "yes"})
     advance(node, HOUR + 60_000)
-    assert node.governance.keep_deadlines() == 1
-    assert node.governance.proposal(space, proposal).status == "enacted"
+    assert node.service(Governance).keep_deadlines() == 1
+    assert node.service(Governance).proposal(space, proposal).status == "enacted"
     return proposal
 
 
@@ -56,13 +58,13 @@ def test_an_approved_spend_leaves_the_treasury(node: Node) -> None:
     )
     spend = {"type": "treasury.spend", "amount": 3_000, "currency": "EUR", "to": "Hackerspace rent"}
     proposal = decide(node, space, people, spend)
-    ledger = node.ledger(space)
+    ledger = node.service(Value).ledger(space)
     assert ledger.balance("EUR") == 7_000
     assert [(s.proposal, s.amount, s.to) for s in ledger.spends] == [
         (proposal, 3_000, "Hackerspace rent")
     ]
     with pytest.raises(P2PError) as refused:
-        node.governance.propose(
+        node.service(Governance).propose(
             people[0], space, {"title": "t", "action": {**spend, "amount": 7_001}}
         )
     assert refused.value.code == "insufficient_balance"
@@ -74,17 +76,19 @@ def test_a_spend_the_balance_no_longer_covers_takes_no_effect(node: Node) -> Non
         people[0], space, "income.record", {"amount": 5_000, "currency": "EUR", "source": "grant"}
     )
     spend = {"type": "treasury.spend", "amount": 4_000, "currency": "EUR", "to": "tools"}
-    made = str(node.governance.propose(people[0], space, {"title": "t", "action": spend}).id)
-    node.governance.keep_deadlines()
+    made = str(
+        node.service(Governance).propose(people[0], space, {"title": "t", "action": spend}).id
+    )
+    node.service(Governance).keep_deadlines()
     for person in people:
-        node.governance.vote(person, space, made, {"choice": "yes"})
+        node.service(Governance).vote(person, space, made, {"choice": "yes"})
     claim = str(node.act(people[1], space, "contribution.claim", CLAIM).id)
     node.act(people[2], space, "contribution.review", {"claim": claim, "verdict": "approve"})
-    node.pay_out(people[0], space, "EUR", 2_000)
+    node.service(Value).pay_out(people[0], space, "EUR", 2_000)
     advance(node, HOUR + 60_000)
-    node.governance.keep_deadlines()
-    ledger = node.ledger(space)
-    closed = node.governance.proposal(space, made).closed_by
+    node.service(Governance).keep_deadlines()
+    ledger = node.service(Value).ledger(space)
+    closed = node.service(Governance).proposal(space, made).closed_by
     assert ledger.void[str(closed)] == "insufficient_balance"
     assert (ledger.balance("EUR"), ledger.spends) == (3_000, [])
 
@@ -99,13 +103,13 @@ def test_a_dispute_handed_to_governance_is_settled_by_a_proposal(node: Node) -> 
         "contribution.review",
         {"claim": claim, "verdict": "dispute", "reason": "already in the wiki"},
     )
-    assert node.ledger(space).claims[claim].status == "disputed"
+    assert node.service(Value).ledger(space).claims[claim].status == "disputed"
     decide(node, space, people, {"type": "contribution.resolve", "claim": claim, "accept": True})
-    settled = node.ledger(space).claims[claim]
+    settled = node.service(Value).ledger(space).claims[claim]
     assert settled.status == "accepted"
     assert node.event(str(settled.decided_by)).type == "proposal.close"
     with pytest.raises(P2PError) as refused:
-        node.governance.propose(
+        node.service(Governance).propose(
             ann,
             space,
             {
@@ -121,10 +125,10 @@ def test_an_equation_changed_by_proposal_applies_from_its_effective_date(node: N
     ann, ben, cat = people
     before = str(node.act(ben, space, "contribution.claim", CLAIM).id)
     node.act(cat, space, "contribution.review", {"claim": before, "verdict": "approve"})
-    old_value = node.ledger(space).claims[before].valued
+    old_value = node.service(Value).ledger(space).claims[before].valued
     assert old_value is not None
     effective = now_ms() - 30 * 60_000
-    kinds = value_policy(node.governance.authority(space).charter).kinds  # type: ignore[union-attr]
+    kinds = value_policy(node.service(Governance).authority(space).charter).kinds  # type: ignore[union-attr]
     doubled = {
         "version": 2,
         "effective_from": effective,
@@ -145,14 +149,14 @@ def test_an_equation_changed_by_proposal_applies_from_its_effective_date(node: N
     made = [str(node.act(ben, space, "contribution.claim", c).id) for c in (old_work, new_work)]
     for claim in made:
         node.act(cat, space, "contribution.review", {"claim": claim, "verdict": "approve"})
-    claims = node.ledger(space).claims
+    claims = node.service(Value).ledger(space).claims
     versions = [claims[c].valued.equation_version for c in (before, *made)]  # type: ignore[union-attr]
     assert versions == [1, 1, 2]
     assert claims[before].valued == old_value
     assert claims[made[2 - 1]].valued.value == 80  # type: ignore[union-attr]
     stale = {**doubled, "version": 2, "effective_from": effective + 1}
     with pytest.raises(P2PError) as refused:
-        node.governance.propose(
+        node.service(Governance).propose(
             ann, space, {"title": "t", "action": {"type": "value.equation", "equation": stale}}
         )
     assert refused.value.code == "invalid_equation"

@@ -7,6 +7,7 @@ from typing import Any
 import pytest
 
 from p2pvalue import audit
+from p2pvalue.accounting.service import Value
 from p2pvalue.accounts import Account
 from p2pvalue.governance.templates import default_charter
 from p2pvalue.node import Node
@@ -37,7 +38,7 @@ def guild(node: Node, disputes: dict[str, Any] | None, approvals: int = 1) -> Pe
 def review(node: Node, space: str, by: Account, claim: str, verdict: str) -> str:
     content = {"claim": claim, "verdict": verdict, "reason": "" if verdict == "approve" else "no"}
     node.act(by, space, "contribution.review", content)
-    return node.ledger(space).claims[claim].status
+    return node.service(Value).ledger(space).claims[claim].status
 
 
 SECOND_ROUND = {"rule": "second_round", "approvals": 2, "role": "steward"}
@@ -52,12 +53,12 @@ def test_a_disputed_claim_is_accepted_by_a_second_round_of_stewards(node: Node) 
     assert review(node, space, p["erin"], disputed, "approve") == "disputed"
     assert review(node, space, p["alice"], disputed, "approve") == "disputed"
     assert review(node, space, p["dan"], disputed, "approve") == "accepted"
-    entry = node.ledger(space).claims[disputed]
+    entry = node.service(Value).ledger(space).claims[disputed]
     assert sorted(r.reviewer for r in entry.reviews.values() if r.second_round) == sorted(
         [p["carol"].did, p["dan"].did]
     )
     audit.rebuild(node)
-    assert node.ledger(space).claims[disputed].status == "accepted"
+    assert node.service(Value).ledger(space).claims[disputed].status == "accepted"
 
 
 def test_approvals_before_the_dispute_do_not_count_and_one_steward_rejects(node: Node) -> None:
@@ -71,7 +72,7 @@ def test_approvals_before_the_dispute_do_not_count_and_one_steward_rejects(node:
     assert review(node, space, p["erin"], other, "dispute") == "disputed"
     assert review(node, space, p["carol"], other, "dispute") == "disputed"
     assert review(node, space, p["dan"], other, "reject") == "rejected"
-    assert node.ledger(space).claims[other].decided_by is not None
+    assert node.service(Value).ledger(space).claims[other].decided_by is not None
 
 
 def test_without_a_rule_a_withdrawn_dispute_frees_the_claim(node: Node) -> None:

@@ -8,6 +8,7 @@ import pytest
 
 from p2pvalue import audit
 from p2pvalue.accounting.reputation import explain
+from p2pvalue.accounting.service import Value
 from p2pvalue.accounts import Account
 from p2pvalue.errors import P2PError
 from p2pvalue.node import Node
@@ -45,7 +46,7 @@ def test_a_member_endorses_someone_elses_claim_once(
         carol, space, "contribution.endorse", {"claim": claimed, "note": "saved me"}
     )
     assert endorsed.status == "accepted", endorsed
-    entry = node.ledger(space).claims[claimed]
+    entry = node.service(Value).ledger(space).claims[claimed]
     assert [(e.endorser, e.note) for e in entry.endorsements.values()] == [(carol.did, "saved me")]
     assert entry.status == "pending"  # an endorsement is not a review
     assert refused(node, carol, space, {"claim": claimed}) == "already_endorsed"
@@ -53,7 +54,10 @@ def test_a_member_endorses_someone_elses_claim_once(
     assert refused(node, alice, space, {"claim": "A" * 43}) == "unknown_claim"
     node.act(alice, space, "contribution.endorse", {"claim": claimed})
     audit.rebuild(node)
-    assert set(node.ledger(space).claims[claimed].endorsements) == {carol.did, alice.did}
+    assert set(node.service(Value).ledger(space).claims[claimed].endorsements) == {
+        carol.did,
+        alice.did,
+    }
 
 
 def test_disputed_and_rejected_claims_are_not_endorsed(
@@ -77,11 +81,13 @@ def test_an_endorsement_is_an_edge_the_explanation_shows(
     for author, reviewer, text in ((bob, alice, "Guide"), (carol, alice, "Index")):
         claimed = node.act(author, space, "contribution.claim", claim(text)).id
         node.act(reviewer, space, "contribution.review", {"claim": claimed, "verdict": "approve"})
-    guide = next(c.id for c in node.ledger(space).claims.values() if c.description == "Guide")
-    before = node.reputation(space).scores
+    guide = next(
+        c.id for c in node.service(Value).ledger(space).claims.values() if c.description == "Guide"
+    )
+    before = node.service(Value).reputation(space).scores
     assert before[bob.did] == pytest.approx(before[carol.did])
     node.act(carol, space, "contribution.endorse", {"claim": guide})
-    result = node.reputation(space)
+    result = node.service(Value).reputation(space)
     assert result.scores[bob.did] > result.scores[carol.did]
     explanation = explain(result, bob.did)
     paths = [p for flow in explanation.flows for p in flow.paths if p.edge == "endorsement"]

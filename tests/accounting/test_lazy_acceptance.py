@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 
+from p2pvalue.accounting.service import Value
 from p2pvalue.accounts import Account
 from p2pvalue.errors import P2PError
 from p2pvalue.governance.templates import default_charter
@@ -38,12 +39,12 @@ def test_the_node_closes_undisputed_claims_whose_window_passed(node: Node) -> No
     argued = str(node.act(bob, space, "contribution.claim", {**CLAIM, "description": "x"}).id)
     dispute = {"claim": argued, "verdict": "dispute", "reason": "duplicate of the FAQ"}
     node.act(alice, space, "contribution.review", dispute)
-    assert node.close_due_claims() == 1
-    claims = node.ledger(space).claims
+    assert node.service(Value).close_due_claims() == 1
+    claims = node.service(Value).ledger(space).claims
     assert (claims[quiet].status, claims[argued].status) == ("accepted", "disputed")
     closing = node.event(str(claims[quiet].decided_by))
     assert (closing.type, closing.author) == ("contribution.close", alice.did)  # the timekeeper
-    assert node.close_due_claims() == 0
+    assert node.service(Value).close_due_claims() == 0
 
 
 def test_a_claim_cannot_be_closed_inside_its_window(node: Node) -> None:
@@ -52,8 +53,8 @@ def test_a_claim_cannot_be_closed_inside_its_window(node: Node) -> None:
     with pytest.raises(P2PError) as refused:
         node.act(bob, space, "contribution.close", {"claim": claimed})
     assert refused.value.code == "window_open"
-    assert node.close_due_claims() == 0
-    assert node.ledger(space).claims[claimed].status == "pending"
+    assert node.service(Value).close_due_claims() == 0
+    assert node.service(Value).ledger(space).claims[claimed].status == "pending"
 
 
 def test_without_a_window_claims_are_accepted_only_by_approval(node: Node) -> None:
@@ -71,7 +72,7 @@ def test_a_running_node_keeps_the_deadline_itself(node: Node) -> None:
     claimed = str(node.act(bob, space, "contribution.claim", CLAIM).id)
     with TestClient(create_app(node, deadlines_every=0.05)):
         deadline = time.monotonic() + 10
-        while node.ledger(space).claims[claimed].status != "accepted":
+        while node.service(Value).ledger(space).claims[claimed].status != "accepted":
             assert time.monotonic() < deadline, "the node did not close the claim"
             time.sleep(0.05)
 
@@ -83,6 +84,6 @@ def test_a_sweep_of_due_claims_ends_at_the_next_claim_once_asked_to_stop(node: N
               for i in range(3)]  # fmt: skip
     stop = threading.Event()
     stop.set()
-    assert node.close_due_claims(stop) == 0
-    assert {node.ledger(space).claims[c].status for c in claims} == {"pending"}
-    assert node.close_due_claims(threading.Event()) == 3
+    assert node.service(Value).close_due_claims(stop) == 0
+    assert {node.service(Value).ledger(space).claims[c].status for c in claims} == {"pending"}
+    assert node.service(Value).close_due_claims(threading.Event()) == 3

@@ -7,6 +7,7 @@ from typing import Any
 import pytest
 
 from p2pvalue import audit
+from p2pvalue.accounting.service import Value
 from p2pvalue.accounts import Account
 from p2pvalue.errors import P2PError
 from p2pvalue.events.event import build_event
@@ -44,9 +45,9 @@ def test_a_claim_is_accepted_by_a_peer_approval(
 ) -> None:
     alice, bob, _, space = people
     claimed = node.act(bob, space, "contribution.claim", claim(evidence=["commit:abc"]))
-    assert node.ledger(space).claims[str(claimed.id)].status == "pending"
+    assert node.service(Value).ledger(space).claims[str(claimed.id)].status == "pending"
     node.act(alice, space, "contribution.review", {"claim": claimed.id, "verdict": "approve"})
-    ledger = node.ledger(space)
+    ledger = node.service(Value).ledger(space)
     entry = ledger.claims[str(claimed.id)]
     assert (entry.status, entry.quantity, entry.shares) == ("accepted", 5, {bob.did: 10_000})
     # The default equation: 20 points an hour, twice that for unpaid time; a review is 5.
@@ -90,7 +91,7 @@ def test_co_contributors_share_and_none_of_them_may_review(
     review = {"claim": claimed, "verdict": "approve"}
     assert refused(node, carol, space, "contribution.review", review) == "own_claim"
     node.act(alice, space, "contribution.review", review)
-    ledger = node.ledger(space)
+    ledger = node.service(Value).ledger(space)
     assert ledger.claims[str(claimed)].shares == {bob.did: 7000, carol.did: 3000}
     assert ledger.member_values() == {bob.did: 140, carol.did: 60, alice.did: 5}
 
@@ -109,10 +110,10 @@ def test_acceptance_counts_only_the_named_role(node: Node) -> None:
     claimed = str(node.act(bob, space, "contribution.claim", claim()).id)
     for reviewer in (dan, carol):
         node.act(reviewer, space, "contribution.review", {"claim": claimed, "verdict": "approve"})
-    assert node.ledger(space).claims[claimed].status == "pending"
+    assert node.service(Value).ledger(space).claims[claimed].status == "pending"
     node.act(alice, space, "role.grant", {"member": alice.did, "role": "steward"})
     node.act(alice, space, "contribution.review", {"claim": claimed, "verdict": "approve"})
-    assert node.ledger(space).claims[claimed].status == "accepted"
+    assert node.service(Value).ledger(space).claims[claimed].status == "accepted"
 
 
 def test_a_dispute_holds_a_claim_until_withdrawn(
@@ -123,9 +124,9 @@ def test_a_dispute_holds_a_claim_until_withdrawn(
     dispute = {"claim": claimed, "verdict": "dispute", "reason": "hours look doubled"}
     node.act(carol, space, "contribution.review", dispute)
     node.act(alice, space, "contribution.review", {"claim": claimed, "verdict": "approve"})
-    assert node.ledger(space).claims[claimed].status == "disputed"
+    assert node.service(Value).ledger(space).claims[claimed].status == "disputed"
     node.act(carol, space, "contribution.review", {"claim": claimed, "verdict": "approve"})
-    assert node.ledger(space).claims[claimed].status == "accepted"
+    assert node.service(Value).ledger(space).claims[claimed].status == "accepted"
 
 
 def test_a_payout_needs_value_to_split_by(
@@ -137,7 +138,7 @@ def test_a_payout_needs_value_to_split_by(
     split = {bob.did: 6_000, carol.did: 4_000}
     payout = {"currency": "EUR", "budget": 10_000, "policy": "BALANCED", "allocations": split}
     assert refused(node, alice, space, "payout.run", payout) == "nothing_to_split"
-    assert node.ledger(space).balance("EUR") == 10_001
+    assert node.service(Value).ledger(space).balance("EUR") == 10_001
 
 
 def test_a_remote_review_of_ones_own_claim_is_kept_but_void(
@@ -152,11 +153,11 @@ def test_a_remote_review_of_ones_own_claim_is_kept_but_void(
                          {"claim": claimed, "verdict": "approve"}, space=space, prev=[tip],
                          depth=log.entries[tip].depth + 1)  # fmt: skip
     assert node.ingest([review.wire])[0].status == "accepted"
-    ledger = node.ledger(space)
+    ledger = node.service(Value).ledger(space)
     assert ledger.void == {review.id: "own_claim"}
     assert ledger.claims[claimed].status == "pending"
     audit.rebuild(node)
-    assert node.ledger(space).void == {review.id: "own_claim"}
+    assert node.service(Value).ledger(space).void == {review.id: "own_claim"}
 
 
 def test_an_equation_naming_an_unknown_kind_is_refused(node: Node) -> None:

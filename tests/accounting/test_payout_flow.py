@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from p2pvalue import audit
+from p2pvalue.accounting.service import Value
 from p2pvalue.accounts import Account
 from p2pvalue.errors import P2PError
 from p2pvalue.events.event import build_event
@@ -41,26 +42,26 @@ def test_a_balanced_payout_splits_exactly_by_value(
     node: Node, funded: tuple[str, Account, Account, Account]
 ) -> None:
     space, alice, bob, carol = funded
-    outcome = node.pay_out(alice, space, "EUR", 10_000)
+    outcome = node.service(Value).pay_out(alice, space, "EUR", 10_000)
     assert outcome.status == "accepted", outcome
-    ledger = node.ledger(space)
+    ledger = node.service(Value).ledger(space)
     assert ledger.paid["EUR"] == {bob.did: 7_500, carol.did: 2_500}
     assert ledger.balance("EUR") == 1 and ledger.void == {}
     with pytest.raises(P2PError) as refused:
-        node.pay_out(alice, space, "EUR", 2)
+        node.service(Value).pay_out(alice, space, "EUR", 2)
     assert refused.value.code == "insufficient_balance"
     audit.rebuild(node)
-    assert node.ledger(space).paid["EUR"] == {bob.did: 7_500, carol.did: 2_500}
+    assert node.service(Value).ledger(space).paid["EUR"] == {bob.did: 7_500, carol.did: 2_500}
 
 
 def test_balanced_pays_the_underpaid_first(
     node: Node, funded: tuple[str, Account, Account, Account]
 ) -> None:
     space, alice, _, carol = funded
-    node.pay_out(alice, space, "EUR", 4_000)  # bob 3,000, carol 1,000
+    node.service(Value).pay_out(alice, space, "EUR", 4_000)  # bob 3,000, carol 1,000
     accepted_claim(node, space, carol, alice, 2)  # now bob 120 and carol 120 points
     node.act(alice, space, "income.record", {"amount": 2_000, "currency": "EUR", "source": "gift"})
-    plan = node.payout_plan(space, "EUR", 2_000, 0)
+    plan = node.service(Value).payout_plan(space, "EUR", 2_000, 0)
     # Targets: (4,000 paid + 2,000) x 1/2 = 3,000 each; bob is already there.
     assert {m: a for m, a in plan.amounts.items() if a} == {carol.did: 2_000}
 
@@ -79,6 +80,6 @@ def test_a_payout_with_forged_allocations_is_void_everywhere(
         space=space, prev=[tip], depth=log.entries[tip].depth + 1,
     )  # fmt: skip
     assert node.ingest([forged.wire])[0].status == "accepted"
-    ledger = node.ledger(space)
+    ledger = node.service(Value).ledger(space)
     assert ledger.void == {forged.id: "allocation_mismatch"}
     assert (ledger.balance("EUR"), ledger.paid) == (10_001, {})

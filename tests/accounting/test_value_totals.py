@@ -6,6 +6,7 @@ from fractions import Fraction
 from typing import Any
 
 from p2pvalue.accounting.equation import charter_equation
+from p2pvalue.accounting.service import Value
 from p2pvalue.accounting.value_totals import member_totals
 from p2pvalue.governance.templates import default_charter
 from p2pvalue.node import Node
@@ -41,7 +42,7 @@ def test_totals_equal_the_ledgers_member_values_with_odd_rates_and_shares(
     node.act(alice, space, "contribution.review", rejection)
     claim(alice, "design", 2)  # pending: worth nothing yet
 
-    ledger = node.ledger(space)
+    ledger = node.service(Value).ledger(space)
     assert [c.status for c in ledger.claims.values()] == [
         "accepted", "accepted", "accepted", "rejected", "pending"]  # fmt: skip
     totals = member_totals(ledger)

@@ -6,6 +6,7 @@ from typing import Any
 
 from pyld import jsonld
 
+from p2pvalue.accounting.service import Value
 from p2pvalue.accounting.valueflows import economic_events
 from p2pvalue.node import Node
 
@@ -28,7 +29,9 @@ def test_accepted_claims_expand_to_economic_events(node: Node) -> None:
     node.act(bob, space, "contribution.claim", pending)
     node.act(carol, space, "contribution.review", {"claim": claimed, "verdict": "approve"})
 
-    expanded: list[dict[str, Any]] = jsonld.expand(economic_events(space, node.ledger(space)))
+    expanded: list[dict[str, Any]] = jsonld.expand(
+        economic_events(space, node.service(Value).ledger(space))
+    )
     assert len(expanded) == 2
     by_provider = {e[VF + "provider"][0]["@value"]: e for e in expanded}
     bob_event = by_provider[bob.did]

@@ -210,7 +210,7 @@ def test_a_joining_node_shows_the_space_before_its_copy_ends_then_its_own_fold(
 
     async def scenario() -> None:
         between = Between(create_app(holder), _dishonest)
-        replicator = Replicator(joiner, sync_every=3600, transport=between)
+        replicator = Replicator(joiner.wiring, sync_every=3600, transport=between)
         app = create_app(joiner)
         app.state.replicator = replicator
         async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app),
@@ -306,7 +306,7 @@ def test_a_forged_event_in_a_page_is_refused_alone_and_what_hangs_on_it_waits(
     async def scenario() -> None:
         between = Between(create_app(holder), _forging_page_two)
         between.opened.set()
-        replicator = Replicator(joiner, sync_every=3600, transport=between)
+        replicator = Replicator(joiner.wiring, sync_every=3600, transport=between)
         try:
             assert await replicator.backfill(HOLDER, SPACE) == 150
         finally:

@@ -27,6 +27,7 @@ from p2pvalue.federation.message_courier import (
 )
 from p2pvalue.node import Node
 from p2pvalue.outbound import LOOPBACK
+from p2pvalue.social import Social
 from p2pvalue.social.messages import open_sealed, seal, sign_message
 from p2pvalue.store import message_outbox as outbox
 from p2pvalue.store.database import writing
@@ -62,11 +63,11 @@ class Pair:
     def send(self, to: str, plaintext: bytes) -> dict[str, object]:
         sealed = seal(to, plaintext)
         signature = sign_message(self.here.accounts.key_of(self.ana), to, sealed)
-        return self.here.messages.send(self.ana, to, b64u(sealed), signature)
+        return self.here.service(Social).messages.send(self.ana, to, b64u(sealed), signature)
 
     def deliver(self) -> int:
         async def once() -> int:
-            courier = MessageCourier(self.here)
+            courier = MessageCourier(self.here.wiring)
             try:
                 return await courier.deliver_due()
             finally:
@@ -87,7 +88,8 @@ class Pair:
 
     def delivery(self) -> list[object]:
         return [
-            m["delivery"] for m in self.here.messages.page(self.ana.did, None, None, 10).messages
+            m["delivery"]
+            for m in self.here.service(Social).messages.page(self.ana.did, None, None, 10).messages
         ]
 
 
@@ -114,7 +116,7 @@ def test_a_message_reaches_its_recipient_on_the_other_node(pair: Pair) -> None:
 
     assert pair.queued() == []
     assert pair.delivery() == ["delivered"]
-    [received] = pair.there.messages.page(ben.did, None, None, 10).messages
+    [received] = pair.there.service(Social).messages.page(ben.did, None, None, 10).messages
     assert (received["from"], received["to"]) == (pair.ana.did, ben.did)
     assert open_sealed(ben, unb64u(str(received["ciphertext"]))) == b"the lathe is free tomorrow"
     assert received["signature"] == sent["signature"]
@@ -124,14 +126,14 @@ def test_a_node_that_will_never_take_it_refuses_the_delivery(pair: Pair) -> None
     gone = pair.living_there("gone", account=False)  # their node has no account for them
     sealed = seal(gone.did, b"hello?")
     signature = sign_message(pair.here.accounts.key_of(pair.ana), gone.did, sealed)
-    pair.here.messages.send(pair.ana, gone.did, b64u(sealed), signature)
+    pair.here.service(Social).messages.send(pair.ana, gone.did, b64u(sealed), signature)
 
     assert pair.deliver() == 0
 
     assert pair.queued() == []
     assert pair.delivery() == ["refused"]
     # The same message sent again is queued once more (its recipient may have moved).
-    again = pair.here.messages.send(pair.ana, gone.did, b64u(sealed), signature)
+    again = pair.here.service(Social).messages.send(pair.ana, gone.did, b64u(sealed), signature)
     assert (again["delivery"], len(pair.queued()), pair.delivery()) == ("queued", 1, ["queued"])
 
 
@@ -160,12 +162,12 @@ def test_a_failed_message_sent_again_is_queued_again(pair: Pair) -> None:
     ben = pair.living_there("ben", url=url)
     sealed = seal(ben.did, b"once more")
     signature = sign_message(pair.here.accounts.key_of(pair.ana), ben.did, sealed)
-    first = pair.here.messages.send(pair.ana, ben.did, b64u(sealed), signature)
+    first = pair.here.service(Social).messages.send(pair.ana, ben.did, b64u(sealed), signature)
     pair.make_due(attempts=MAX_ATTEMPTS - 1)
     pair.deliver()
     assert pair.delivery() == ["failed"]
 
-    again = pair.here.messages.send(pair.ana, ben.did, b64u(sealed), signature)
+    again = pair.here.service(Social).messages.send(pair.ana, ben.did, b64u(sealed), signature)
 
     assert (again["id"], again["delivery"], len(pair.queued())) == (first["id"], "queued", 1)
 

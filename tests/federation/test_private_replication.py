@@ -106,7 +106,7 @@ def test_no_node_is_given_a_summary_of_a_private_space(tmp_path: Path) -> None:
         space = node.create_space(ana, "Hidden", membership="invite", private=True).id
         public = node.create_space(ana, "Open").id
         assert space is not None and public is not None
-        assert joining.report_of(node, public)["name"] == "Open"
+        assert joining.report_of(node.wiring, public)["name"] == "Open"
         with pytest.raises(P2PError) as refused:
-            joining.report_of(node, space)
+            joining.report_of(node.wiring, space)
         assert (refused.value.code, refused.value.status) == ("private_space", 403)

@@ -31,6 +31,7 @@ from fediverse.servers import Mastodon
 from p2pvalue.accounts import Account
 from p2pvalue.config import init_data_dir
 from p2pvalue.fediverse.keys import KEY_FILE
+from p2pvalue.governance.service import Governance
 from p2pvalue.governance.templates import default_charter
 from p2pvalue.node import Node
 from p2pvalue.outbound import LOOPBACK
@@ -171,11 +172,11 @@ def test_a_mastodon_user_follows_and_receives_posts_and_decisions(community: Com
     assert jrd.json()["links"][0]["href"] == member
 
     proposal = {"title": "Adopt a code of conduct", "action": {"type": "text"}}
-    made = node.governance.propose(ann, community.space, proposal)
-    node.governance.keep_deadlines()  # ann, the founder, keeps time: the window starts
-    node.governance.vote(ann, community.space, str(made.id), {"choice": "yes"})
+    made = node.service(Governance).propose(ann, community.space, proposal)
+    node.service(Governance).keep_deadlines()  # ann, the founder, keeps time: the window starts
+    node.service(Governance).vote(ann, community.space, str(made.id), {"choice": "yes"})
     advance(node, HOUR + MINUTE)
-    assert node.governance.keep_deadlines() == 1
+    assert node.service(Governance).keep_deadlines() == 1
     decision = remote.wait_for(lambda r: "Decision" in str(r.activity))
     assert decision.problem is None
     decided = decision.activity["object"]["object"]

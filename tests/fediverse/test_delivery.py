@@ -77,7 +77,7 @@ def setup(tmp_path: Path) -> Iterator[Setup]:
     )  # the remote server is on loopback
     remote = Mastodon(url_of(theirs), {"alice": cavage.new_key(), "bob": cavage.new_key()})
     with Node(config, password_hasher=LIGHT_HASHING) as node, served(remote.app(), theirs):
-        fediverse = node.fediverse
+        fediverse = node.service(Fediverse)
         ann = node.accounts.register("ann", "correct horse")
         space = str(node.create_space(ann, "Open Commons").id)
         yield Setup(node, fediverse, space, ann, remote)

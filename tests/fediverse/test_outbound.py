@@ -20,6 +20,7 @@ from fediverse import cavage
 from fediverse.servers import AS, Mastodon
 from p2pvalue.accounts import Account
 from p2pvalue.config import init_data_dir
+from p2pvalue.fediverse import Fediverse
 from p2pvalue.fediverse.delivery import run_deliveries
 from p2pvalue.node import Node
 from p2pvalue.outbound import LOOPBACK, Outbound, Policy
@@ -121,7 +122,7 @@ def test_a_delivery_to_a_refused_inbox_is_dropped_unsent(
     async def deliver() -> int:
         # A client that would go anywhere but to metadata: the check before it stands alone.
         async with Outbound(Policy.of(["0.0.0.0/0", "::/0"]), timeout=10) as client:
-            return await run_deliveries(guarded.node.fediverse, client)
+            return await run_deliveries(guarded.node.service(Fediverse), client)
 
     assert asyncio.run(deliver()) == 0
 

@@ -15,6 +15,7 @@ from playwright.sync_api import Browser, ConsoleMessage, Page, expect
 from conftest import LIGHT_HASHING
 from hostile.accounts_fixtures import chromium_fixture, http_api_fixture  # noqa: F401
 from p2pvalue.config import init_data_dir
+from p2pvalue.governance.service import Governance
 from p2pvalue.governance.templates import default_charter
 from p2pvalue.node import Node
 from p2pvalue.web.app import create_app
@@ -128,7 +129,7 @@ def _drive(page: Page, problems: list[str], site: str, sqlite_node: Node) -> Non
     assert space is not None
     options = [{"id": "seeds", "label": "Seeds"}, {"id": "tools", "label": "Tools"}]
     poll = {"title": "Spend", "kind": "poll", "action": {"type": "text"}, "options": options}
-    proposal = sqlite_node.governance.propose(alice, space, poll).id
+    proposal = sqlite_node.service(Governance).propose(alice, space, poll).id
     page.goto(f"{site}/spaces/{space}/proposals/{proposal}")
     boxes = page.locator("input.quadratic")
     boxes.nth(0).fill("2")

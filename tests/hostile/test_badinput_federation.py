@@ -15,6 +15,7 @@ from starlette.routing import Route
 
 from p2pvalue.errors import P2PError
 from p2pvalue.federation import worker
+from p2pvalue.federation.replication import Replication
 from p2pvalue.federation.worker import Replicator, heads_of, last_position
 from p2pvalue.node import Node
 from web.client import PASSWORD
@@ -56,13 +57,13 @@ def test_malformed_heads_are_refused_and_the_other_peers_still_asked(
     alice = sqlite_node.accounts.register("alice", PASSWORD)
     space = sqlite_node.create_space(alice, "Commons").id
     assert space is not None
-    sqlite_node.replication.add_peer(space, "http://a-liar.test")
-    sqlite_node.replication.add_peer(space, "http://b-honest.test")
+    sqlite_node.service(Replication).add_peer(space, "http://a-liar.test")
+    sqlite_node.service(Replication).add_peer(space, "http://b-honest.test")
     honest = peer_answering(b'{"space": "%s", "heads": [], "events": 0}' % space.encode())
     peers = Peers({"a-liar.test": peer_answering(answer), "b-honest.test": honest})
 
     async def scenario() -> int:
-        replicator = Replicator(sqlite_node, sync_every=3600, transport=peers)
+        replicator = Replicator(sqlite_node.wiring, sync_every=3600, transport=peers)
         try:
             return await replicator.anti_entropy()
         finally:

@@ -16,7 +16,9 @@ from hostile.outbound_listener import CountingListener
 from p2pvalue.config import init_data_dir
 from p2pvalue.events.canonical import b64u
 from p2pvalue.events.keys import KeyPair
+from p2pvalue.federation.replication import Replication
 from p2pvalue.node import Node
+from p2pvalue.social import Social
 from p2pvalue.social.messages import seal, sign_message
 from p2pvalue.store.schema import outbox
 from p2pvalue.web.app import create_app
@@ -42,15 +44,18 @@ def test_a_home_on_loopback_is_never_contacted(tmp_path: Path, database_url: str
         for type, content in (("member.join", {}), ("member.home",
                               {"node": elsewhere.did, "url": home.url})):  # fmt: skip
             assert node.writer.act(dan, space, type, content).status == "accepted"
-        assert node.replication.peers(space) == [home.url]
+        assert node.service(Replication).peers(space) == [home.url]
 
         node.act(ann, space, "post.create", {"text": "news for every home"})
         sealed = seal(dan.did, b"a message for dan")
         signature = sign_message(node.accounts.key_of(ann), dan.did, sealed)
-        assert node.messages.send(ann, dan.did, b64u(sealed), signature)["delivery"] == "queued"
+        assert (
+            node.service(Social).messages.send(ann, dan.did, b64u(sealed), signature)["delivery"]
+            == "queued"
+        )
 
         def refused() -> bool:
-            [message] = node.messages.page(ann.did, None, None, 10).messages
+            [message] = node.service(Social).messages.page(ann.did, None, None, 10).messages
             errors = _errors(node)
             return message["delivery"] == "refused" and all(
                 e.startswith("RefusedDestination") for e in errors) and bool(errors)  # fmt: skip

@@ -21,6 +21,7 @@ from conftest import LIGHT_HASHING
 from federation.cluster import wait_for
 from p2pvalue.config import init_data_dir
 from p2pvalue.events.event import parse_event
+from p2pvalue.federation.replication import Replication
 from p2pvalue.federation.signatures import NodeAuth
 from p2pvalue.node import Node
 from p2pvalue.outbound import LOOPBACK
@@ -154,7 +155,7 @@ def test_a_node_whose_only_member_is_removed_gets_nothing_more(pair: Pair, priva
     assert after not in pair.east_seen.pushed()
     later = [(method, path) for at, method, path, _ in pair.east_seen.seen if at > told + 1.0]
     assert later == [], "north kept replicating with east after the removal"
-    assert pair.north.replication.peers(space) == []
+    assert pair.north.service(Replication).peers(space) == []
     if private:  # a public space's log any node may still pull, as it may read it
         assert "after the removal" not in _texts(pair.east_api, space, ben)
 

@@ -20,10 +20,12 @@ import pytest
 
 from clock import MovableClock, advance
 from conftest import LIGHT_HASHING
+from p2pvalue.accounting.service import Value
 from p2pvalue.accounts import Account
 from p2pvalue.config import init_data_dir
 from p2pvalue.events.event import Event, build_event, now_ms, parse_event
 from p2pvalue.events.keys import KeyPair
+from p2pvalue.governance.service import Governance
 from p2pvalue.governance.templates import default_charter
 from p2pvalue.node import Node
 from p2pvalue.web.app import create_app
@@ -124,19 +126,19 @@ def test_a_backdated_proposal_and_ballot_do_not_pass_alone(attack: Attack) -> No
                           [proposal], month_ago + 2)  # fmt: skip
     assert attack.deliver(proposal, ballot) == ["accepted", "accepted"]
 
-    assert attack.victim.governance.keep_deadlines() == 0  # on main: closed as passed
-    opened = attack.victim.governance.proposal(attack.space, proposal.id)
+    assert attack.victim.service(Governance).keep_deadlines() == 0  # on main: closed as passed
+    opened = attack.victim.service(Governance).proposal(attack.space, proposal.id)
     assert opened.status == "open"
     assert opened.witnessed is not None and opened.witnessed >= attack.victim.clock() - 1000
     assert opened.closes_at >= attack.victim.clock() + 72 * HOUR - 1000
 
     for honest in (attack.ann, attack.ben, attack.cat):
-        attack.victim.governance.vote(honest, attack.space, proposal.id, {"choice": "no"})
+        attack.victim.service(Governance).vote(honest, attack.space, proposal.id, {"choice": "no"})
     advance(attack.victim, 72 * HOUR + 60_000)
-    assert attack.victim.governance.keep_deadlines() == 1
-    closed = attack.victim.governance.proposal(attack.space, proposal.id)
+    assert attack.victim.service(Governance).keep_deadlines() == 1
+    closed = attack.victim.service(Governance).proposal(attack.space, proposal.id)
     assert (closed.status, closed.outcome) == ("rejected", "rejected")
-    assert "admin" not in attack.victim.governance.authority(attack.space).roles_of(
+    assert "admin" not in attack.victim.service(Governance).authority(attack.space).roles_of(
         attack.mallory.did
     )
 
@@ -152,12 +154,12 @@ def test_a_backdated_close_by_a_member_is_rejected(attack: Attack) -> None:
                          [ballot], month_ago + 4 * DAY)  # fmt: skip
     attack.deliver(proposal, ballot, close)
     assert attack.reason(close.id) == "window_open"
-    attack.victim.governance.keep_deadlines()  # the timekeeper now holds it
+    attack.victim.service(Governance).keep_deadlines()  # the timekeeper now holds it
     late = attack.forge("proposal.close", {"proposal": proposal.id, "outcome": "passed"},
                         [ballot], attack.victim.clock() + 4 * 60_000)  # fmt: skip
     attack.deliver(late)
     assert attack.reason(late.id) == "window_open"
-    assert attack.victim.governance.proposal(attack.space, proposal.id).status == "open"
+    assert attack.victim.service(Governance).proposal(attack.space, proposal.id).status == "open"
 
 
 def test_a_future_dated_close_is_refused_or_rejected(attack: Attack) -> None:
@@ -165,7 +167,7 @@ def test_a_future_dated_close_is_refused_or_rejected(attack: Attack) -> None:
     proposal = attack.forge("proposal.create", {"title": "me", "action": grant},
                             [attack.joined], attack.victim.clock())  # fmt: skip
     attack.deliver(proposal)
-    attack.victim.governance.keep_deadlines()
+    attack.victim.service(Governance).keep_deadlines()
     ballot = attack.forge("vote.cast", {"proposal": proposal.id, "ballot": {"choice": "yes"}},
                           [proposal], attack.victim.clock())  # fmt: skip
     attack.deliver(ballot)
@@ -186,17 +188,17 @@ def test_a_future_dated_close_is_refused_or_rejected(attack: Attack) -> None:
 
 
 def test_a_ballot_backdated_behind_the_close_is_not_counted(attack: Attack) -> None:
-    made = attack.victim.governance.propose(
+    made = attack.victim.service(Governance).propose(
         attack.ann, attack.space, {"title": "Rename", "action": {"type": "text"}}
     )
     proposal = str(made.id)
-    attack.victim.governance.keep_deadlines()
-    attack.victim.governance.vote(attack.ann, attack.space, proposal, {"choice": "no"})
-    attack.victim.governance.vote(attack.ben, attack.space, proposal, {"choice": "no"})
+    attack.victim.service(Governance).keep_deadlines()
+    attack.victim.service(Governance).vote(attack.ann, attack.space, proposal, {"choice": "no"})
+    attack.victim.service(Governance).vote(attack.ben, attack.space, proposal, {"choice": "no"})
     before_votes = _as_event(attack.victim.event(proposal).wire)
     advance(attack.victim, 73 * HOUR)
-    assert attack.victim.governance.keep_deadlines() == 1
-    closed = attack.victim.governance.proposal(attack.space, proposal)
+    assert attack.victim.service(Governance).keep_deadlines() == 1
+    closed = attack.victim.service(Governance).proposal(attack.space, proposal)
     assert closed.outcome == "rejected"
 
     # Mallory signs two "yes" ballots dated inside the window: one on parents from before
@@ -208,10 +210,10 @@ def test_a_ballot_backdated_behind_the_close_is_not_counted(attack: Attack) -> N
                          [close_event], close_event.ts)  # fmt: skip
     attack.victim.ingest([concurrent.wire, after.wire], origin=attack.own.did)
     assert attack.reason(after.id) == "proposal_not_open"
-    recount = attack.victim.governance.recount(proposal)
+    recount = attack.victim.service(Governance).recount(proposal)
     assert recount.matches
     assert (recount.result["figures"]["yes"], recount.result["figures"]["no"]) == (0, 2)
-    assert attack.victim.governance.proposal(attack.space, proposal).outcome == "rejected"
+    assert attack.victim.service(Governance).proposal(attack.space, proposal).outcome == "rejected"
 
 
 def test_a_backdated_claim_is_not_accepted_without_review(attack: Attack) -> None:
@@ -219,8 +221,10 @@ def test_a_backdated_claim_is_not_accepted_without_review(attack: Attack) -> Non
     close = attack.forge("contribution.close", {"claim": claim.id}, [claim],
                          attack.joined.ts + 4 * DAY)  # fmt: skip
     attack.deliver(claim, close)
-    assert attack.victim.close_due_claims() == 0  # on main: accepted at once, unreviewed
-    ledger = attack.victim.ledger(attack.space)
+    assert (
+        attack.victim.service(Value).close_due_claims() == 0
+    )  # on main: accepted at once, unreviewed
+    ledger = attack.victim.service(Value).ledger(attack.space)
     assert ledger.claims[claim.id].status == "pending"
     assert ledger.void[close.id] == "window_open"
     witnessed = ledger.claims[claim.id].witnessed
@@ -228,8 +232,8 @@ def test_a_backdated_claim_is_not_accepted_without_review(attack: Attack) -> Non
     dispute = {"claim": claim.id, "verdict": "dispute", "reason": "not in the repo"}
     attack.victim.act(attack.ben, attack.space, "contribution.review", dispute)
     advance(attack.victim, 73 * HOUR)
-    assert attack.victim.close_due_claims() == 0
-    assert attack.victim.ledger(attack.space).claims[claim.id].status == "disputed"
+    assert attack.victim.service(Value).close_due_claims() == 0
+    assert attack.victim.service(Value).ledger(attack.space).claims[claim.id].status == "disputed"
 
 
 def test_an_undisputed_claim_is_accepted_a_window_after_the_timekeeper_held_it(
@@ -237,12 +241,12 @@ def test_an_undisputed_claim_is_accepted_a_window_after_the_timekeeper_held_it(
 ) -> None:
     claim = attack.forge("contribution.claim", CLAIM, [attack.joined], attack.joined.ts + 1)
     attack.deliver(claim)
-    assert attack.victim.close_due_claims() == 0
+    assert attack.victim.service(Value).close_due_claims() == 0
     advance(attack.victim, 71 * HOUR)
-    assert attack.victim.close_due_claims() == 0
+    assert attack.victim.service(Value).close_due_claims() == 0
     advance(attack.victim, 2 * HOUR)
-    assert attack.victim.close_due_claims() == 1
-    closing = attack.victim.ledger(attack.space).claims[claim.id].decided_by
+    assert attack.victim.service(Value).close_due_claims() == 1
+    closing = attack.victim.service(Value).ledger(attack.space).claims[claim.id].decided_by
     assert attack.victim.event(str(closing)).author == attack.ann.did
 
 

@@ -8,6 +8,7 @@ import pygit2
 import pytest
 from typer.testing import CliRunner
 
+from p2pvalue.accounting.service import Value
 from p2pvalue.accounting.types import email_alias
 from p2pvalue.accounts import Account
 from p2pvalue.cli import app
@@ -51,14 +52,14 @@ def test_commits_become_claims_once(
     shas = make_repo(tmp_path / "repo", ["bob@example.org", "eve@else.org", "bob@example.org"])
     assert [c.summary for c in read_commits(tmp_path / "repo")] == ["change 0", "change 1",
                                                                     "change 2"]  # fmt: skip
-    report = import_git(node, space_id, tmp_path / "repo")
+    report = import_git(node.wiring, space_id, tmp_path / "repo")
     assert (report.imported, report.unmatched, report.already_claimed) == (2, 1, 0)
-    claims = [c for c in node.ledger(space_id).claims.values() if c.kind == "commit"]
+    claims = [c for c in node.service(Value).ledger(space_id).claims.values() if c.kind == "commit"]
     assert [(c.author, c.evidence, c.when) for c in claims] == [
         (bob.did, (f"git:{shas[0]}",), 1_700_000_000_000),
         (bob.did, (f"git:{shas[2]}",), 1_700_000_120_000),
     ]
-    again = import_git(node, space_id, tmp_path / "repo")
+    again = import_git(node.wiring, space_id, tmp_path / "repo")
     assert (again.imported, again.already_claimed, again.unmatched) == (0, 2, 1)
     assert node.space(space_id).events == 6
 
@@ -68,9 +69,9 @@ def test_many_commits_in_batches(node: Node, space: tuple[str, Account, Account]
     space_id, _, _ = space
     make_repo(tmp_path / "repo", ["bob@example.org"] * 2500)
     ticks: list[int] = []
-    report = import_git(node, space_id, tmp_path / "repo", ticks.append)
+    report = import_git(node.wiring, space_id, tmp_path / "repo", ticks.append)
     assert (report.imported, sum(ticks), len(ticks)) == (2500, 2500, 3)
-    assert len(node.ledger(space_id).claims) == 2500
+    assert len(node.service(Value).ledger(space_id).claims) == 2500
 
 
 def test_an_alias_is_confirmed_only_after_being_claimed(node: Node) -> None:

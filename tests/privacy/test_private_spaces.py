@@ -24,6 +24,7 @@ from p2pvalue.accounts import Account
 from p2pvalue.config import init_data_dir
 from p2pvalue.errors import P2PError
 from p2pvalue.events.event import build_event
+from p2pvalue.governance.service import Governance
 from p2pvalue.governance.templates import default_charter
 from p2pvalue.node import Node
 from p2pvalue.privacy.sealing import key_id, new_key, seal_content, wrap
@@ -299,7 +300,7 @@ def test_a_members_export_holds_their_sealed_events_and_what_they_say(
 ) -> None:
     a, _, _ = nodes
     alice, space = _private_space(a)
-    files = _unzipped(member_archive(a, alice))
+    files = _unzipped(member_archive(a.wiring, alice))
     events = [orjson.loads(line) for line in files[f"events/{space}.jsonl"].splitlines()]
     assert all(set(e["content"]) >= {"space_key", "ciphertext"} for e in events)
     opened = [orjson.loads(line) for line in files[f"opened/{space}.jsonl"].splitlines()]
@@ -357,12 +358,12 @@ def test_a_removal_decided_by_proposal_rotates_the_key(nodes: tuple[Node, Node, 
         _accepted(a.act(person, space, "member.join", {}))
     kid_before, _ = a.writer.space_keys(space)
     removal = {"type": "member.remove", "member": cat.did}
-    made = a.governance.propose(ann, space, {"title": "Cat goes", "action": removal})
-    a.governance.keep_deadlines()  # ann, the founder, keeps time: the window starts
+    made = a.service(Governance).propose(ann, space, {"title": "Cat goes", "action": removal})
+    a.service(Governance).keep_deadlines()  # ann, the founder, keeps time: the window starts
     for who in (ann, ben):
-        a.governance.vote(who, space, str(made.id), {"choice": "yes"})
+        a.service(Governance).vote(who, space, str(made.id), {"choice": "yes"})
     advance(a, 2 * HOUR)
-    assert a.governance.keep_deadlines() == 1
+    assert a.service(Governance).keep_deadlines() == 1
 
     kid_after, _ = a.writer.space_keys(space)
     assert kid_after != kid_before

@@ -18,6 +18,7 @@ import orjson
 import pytest
 from pyld import jsonld
 
+from p2pvalue.collab.service import Collab
 from p2pvalue.events.canonical import b64u, unb64u
 from p2pvalue.events.event import parse_body
 from p2pvalue.events.keys import KeyPair
@@ -156,8 +157,8 @@ def build(api: ApiClient, node: Node) -> Community:
     )
     doc = _ok(created)
     # Who writes through each Yjs client id, as the live documents record it on first write.
-    node.collab.claim_clients(doc, {101: alice.did, 202: bob.did})
-    node.collab.claim_clients(doc, {103: alice.did})
+    node.service(Collab).claim_clients(doc, {101: alice.did, 202: bob.did})
+    node.service(Collab).claim_clients(doc, {103: alice.did})
     return Community(alice, bob, carol, alice_key, bob_key, commons, workshop, joined, doc, sent)
 
 
@@ -277,7 +278,7 @@ def test_two_exports_are_the_same_bytes(api: ApiClient, node: Node) -> None:
     assert first.headers["content-disposition"] == 'attachment; filename="p2pvalue-alice.zip"'
     account = node.accounts.by_username("alice")
     assert account is not None
-    assert member_archive(node, account) == first.content
+    assert member_archive(node.wiring, account) == first.content
     with zipfile.ZipFile(io.BytesIO(first.content)) as zipped:
         assert {entry.date_time for entry in zipped.infolist()} == {ZIP_EPOCH}
 

@@ -10,6 +10,7 @@ from p2pvalue.accounts import Account
 from p2pvalue.errors import P2PError
 from p2pvalue.events.event import now_ms
 from p2pvalue.node import Node
+from p2pvalue.social import Social
 from p2pvalue.social.feed import summarize
 from p2pvalue.social.follows import MAX_FOLLOWS
 from p2pvalue.store import social as store
@@ -49,10 +50,10 @@ def test_the_feed_holds_what_the_followed_did_newest_first(node: Node) -> None:
              for i in range(5)]  # fmt: skip
     rejected = node.act(dan, followed, "post.create", {"text": "I am no member"}, ts=base + 20)
     assert rejected.status == "rejected"
-    node.social.follows.follow_space(cy, followed)
-    node.social.follows.follow_member(cy, ben.did)
+    node.service(Social).follows.follow_space(cy, followed)
+    node.service(Social).follows.follow_member(cy, ben.did)
 
-    page = node.social.feed.page(cy.did, limit=100)
+    page = node.service(Social).feed.page(cy.did, limit=100)
 
     ids = [item["id"] for item in page.items]
     newest = [p.id for p in reversed(posts)] + list(reversed(expected))
@@ -73,11 +74,11 @@ def test_pages_follow_each_other_without_gaps_or_repeats(node: Node) -> None:
         # Equal times on purpose: the store position breaks the tie.
         node.act(ana, spaces[i % 3], "post.create", {"text": f"p{i}"}, ts=base + i // 4)
     for space in spaces:
-        node.social.follows.follow_space(cy, space)
-    whole = node.social.feed.page(cy.did, limit=100).items
+        node.service(Social).follows.follow_space(cy, space)
+    whole = node.service(Social).feed.page(cy.did, limit=100).items
     walked, cursor = [], None
     while True:
-        page = node.social.feed.page(cy.did, before=cursor, limit=5)
+        page = node.service(Social).feed.page(cy.did, before=cursor, limit=5)
         walked += page.items
         if page.next is None:
             break
@@ -96,15 +97,15 @@ def test_a_page_thinned_by_rejected_events_is_still_full(node: Node) -> None:
         node.act(ana, space, "post.create", {"text": f"ok {i}"}, ts=base + i)
     for i in range(6):
         node.act(dan, space, "post.create", {"text": f"no {i}"}, ts=base + 10 + i)
-    node.social.follows.follow_space(cy, space)
-    page = node.social.feed.page(cy.did, limit=3)
+    node.service(Social).follows.follow_space(cy, space)
+    page = node.service(Social).feed.page(cy.did, limit=3)
     assert [i["summary"] for i in page.items] == ["ok 2", "ok 1", "ok 0"]
 
 
 def test_follow_refusals_and_listing(node: Node) -> None:
     ana, ben = (node.accounts.register(n, PASSWORD) for n in ("ana", "ben"))
     space = _space(node, ana, "One")
-    follows = node.social.follows
+    follows = node.service(Social).follows
     with _refused("unknown_space", 404):
         follows.follow_space(ana, "S" * 43)
     with _refused("bad_did", 422):
@@ -119,9 +120,9 @@ def test_follow_refusals_and_listing(node: Node) -> None:
     assert follows.unfollow(ana, "space", space) is False
     assert follows.of(ana.did) == {"spaces": [], "members": [ben.did]}
     with _refused("bad_cursor", 422):
-        node.social.feed.page(ana.did, before="yesterday")
+        node.service(Social).feed.page(ana.did, before="yesterday")
     with _refused("bad_limit", 422):
-        node.social.feed.page(ana.did, limit=0)
+        node.service(Social).feed.page(ana.did, limit=0)
 
 
 def test_follows_are_bounded(sqlite_node: Node) -> None:
@@ -131,7 +132,7 @@ def test_follows_are_bounded(sqlite_node: Node) -> None:
             store.follow(conn, ana.did, "member", f"did:key:z{i}", 0)
     other = sqlite_node.accounts.register("ben", PASSWORD)
     with _refused("too_many_follows", 422):
-        sqlite_node.social.follows.follow_member(ana, other.did)
+        sqlite_node.service(Social).follows.follow_member(ana, other.did)
 
 
 def test_the_feed_query_reads_the_feed_indexes(sqlite_node: Node) -> None:

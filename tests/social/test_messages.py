@@ -13,6 +13,7 @@ from p2pvalue.errors import P2PError
 from p2pvalue.events.canonical import b64u, unb64u
 from p2pvalue.events.keys import KeyPair
 from p2pvalue.node import Node
+from p2pvalue.social import Social
 from p2pvalue.social.messages import (
     MAX_CIPHERTEXT,
     SEAL_OVERHEAD,
@@ -69,7 +70,7 @@ def test_ciphertext_and_signature_rules() -> None:
 def _send(node: Node, sender: Account, to: str, text: bytes) -> str:
     sealed = seal(to, text)
     signature = sign_message(node.accounts.key_of(sender), to, sealed)
-    sent: str = node.messages.send(sender, to, b64u(sealed), signature)["id"]
+    sent: str = node.service(Social).messages.send(sender, to, b64u(sealed), signature)["id"]
     return sent
 
 
@@ -77,7 +78,7 @@ def test_the_service_pages_a_conversation_newest_first(node: Node) -> None:
     ana, ben, cyd = (node.accounts.register(n, PASSWORD) for n in ("ana", "ben", "cyd"))
     ids = [_send(node, ana, ben.did, f"note {i}".encode()) for i in range(5)]
     other = _send(node, cyd, ben.did, b"from cyd")
-    messages = node.messages
+    messages = node.service(Social).messages
 
     seen, cursor = [], None
     while True:
@@ -97,12 +98,14 @@ def test_the_service_pages_a_conversation_newest_first(node: Node) -> None:
 def test_a_message_is_erased_once_both_sides_removed_it(node: Node) -> None:
     ana, ben = (node.accounts.register(n, PASSWORD) for n in ("ana", "ben"))
     sent = _send(node, ana, ben.did, b"hello")
-    assert node.messages.remove(ana, sent) is False
-    assert node.messages.page(ana.did, None, None, 10).messages == []
-    assert [m["id"] for m in node.messages.page(ben.did, None, None, 10).messages] == [sent]
-    assert _code(node.messages.remove, ana, sent) == ("unknown_message", 404)
-    assert node.messages.remove(ben, sent) is True
-    assert _code(node.messages.remove, ben, sent) == ("unknown_message", 404)
+    assert node.service(Social).messages.remove(ana, sent) is False
+    assert node.service(Social).messages.page(ana.did, None, None, 10).messages == []
+    assert [
+        m["id"] for m in node.service(Social).messages.page(ben.did, None, None, 10).messages
+    ] == [sent]
+    assert _code(node.service(Social).messages.remove, ana, sent) == ("unknown_message", 404)
+    assert node.service(Social).messages.remove(ben, sent) is True
+    assert _code(node.service(Social).messages.remove, ben, sent) == ("unknown_message", 404)
 
 
 def test_recipients_must_be_known_here_and_not_yourself(node: Node) -> None:
@@ -110,22 +113,22 @@ def test_recipients_must_be_known_here_and_not_yourself(node: Node) -> None:
     stranger = KeyPair.generate().did
     sealed = seal(stranger, b"hi")
     signature = sign_message(node.accounts.key_of(ana), stranger, sealed)
-    refusal = _code(node.messages.send, ana, stranger, b64u(sealed), signature)
+    refusal = _code(node.service(Social).messages.send, ana, stranger, b64u(sealed), signature)
     assert refusal == ("unknown_member", 404)
-    assert _code(node.messages.messaging_key, stranger) == ("unknown_member", 404)
-    assert _code(node.messages.messaging_key, "did:key:zNope") == ("bad_did", 422)
-    assert _code(node.messages.send, ana, ana.did, b64u(sealed), signature) == (
+    assert _code(node.service(Social).messages.messaging_key, stranger) == ("unknown_member", 404)
+    assert _code(node.service(Social).messages.messaging_key, "did:key:zNope") == ("bad_did", 422)
+    assert _code(node.service(Social).messages.send, ana, ana.did, b64u(sealed), signature) == (
         "message_to_self", 422)  # fmt: skip
 
     space = node.create_space(ben, "Makers").id
     assert space is not None
     remote = KeyPair.generate()
     assert node.writer.act(remote, space, "member.join", {}).status == "accepted"
-    assert node.messages.messaging_key(remote.did)
+    assert node.service(Social).messages.messaging_key(remote.did)
     # A member of a space here, but with no account here and no home this node knows of.
     sealed = seal(remote.did, b"welcome")
     signature = sign_message(node.accounts.key_of(ana), remote.did, sealed)
-    refusal = _code(node.messages.send, ana, remote.did, b64u(sealed), signature)
+    refusal = _code(node.service(Social).messages.send, ana, remote.did, b64u(sealed), signature)
     assert refusal == ("unknown_home", 404)
     assert _queued(node) == []
 
@@ -159,8 +162,8 @@ def test_a_message_to_a_member_of_another_node_is_kept_and_queued_once(node: Nod
     sealed = seal(cyd.did, b"see you at the fab lab")
     signature = sign_message(node.accounts.key_of(ana), cyd.did, sealed)
 
-    sent = node.messages.send(ana, cyd.did, b64u(sealed), signature)
-    again = node.messages.send(ana, cyd.did, b64u(sealed), signature)
+    sent = node.service(Social).messages.send(ana, cyd.did, b64u(sealed), signature)
+    again = node.service(Social).messages.send(ana, cyd.did, b64u(sealed), signature)
 
     assert (sent["delivery"], again["id"], again["delivery"]) == ("queued", sent["id"], "queued")
     [queued] = _queued(node)
@@ -169,8 +172,10 @@ def test_a_message_to_a_member_of_another_node_is_kept_and_queued_once(node: Nod
     assert (queued.ciphertext, queued.digest) == (sealed, digest(ana.did, cyd.did, sealed))
     # The sender's copy only: the recipient reads their messages on their own node.
     assert _rows(node) == [(ana.did, cyd.did, True, False, "queued")]
-    assert [m["id"] for m in node.messages.page(ana.did, None, None, 10).messages] == [sent["id"]]
-    assert node.messages.remove(ana, sent["id"]) is True
+    assert [
+        m["id"] for m in node.service(Social).messages.page(ana.did, None, None, 10).messages
+    ] == [sent["id"]]
+    assert node.service(Social).messages.remove(ana, sent["id"]) is True
     assert len(_queued(node)) == 1  # what was sent is still delivered
 
 
@@ -180,20 +185,21 @@ def test_a_delivered_message_is_stored_once_for_its_recipient(node: Node) -> Non
     sealed = seal(ben.did, b"hello from afar")
     signature = sign_message(stranger, ben.did, sealed)
 
-    first = node.messages.receive(their_node.did, stranger.did, ben.did, b64u(sealed),
-                                  signature, 1_700_000_000_000)  # fmt: skip
-    second = node.messages.receive(their_node.did, stranger.did, ben.did, b64u(sealed),
-                                   signature, 1_700_000_000_000)  # fmt: skip
+    messages = node.service(Social).messages
+    first = messages.receive(their_node.did, stranger.did, ben.did, b64u(sealed),
+                             signature, 1_700_000_000_000)  # fmt: skip
+    second = messages.receive(their_node.did, stranger.did, ben.did, b64u(sealed),
+                              signature, 1_700_000_000_000)  # fmt: skip
 
     assert first == (digest(stranger.did, ben.did, sealed), True)
     assert second == (first[0], False)
-    [message] = node.messages.page(ben.did, None, None, 10).messages
+    [message] = node.service(Social).messages.page(ben.did, None, None, 10).messages
     assert (message["from"], message["sent_at"], message["delivery"]) == (
         stranger.did, 1_700_000_000_000, None)  # fmt: skip
     assert open_sealed(node.accounts.key_of(ben), unb64u(message["ciphertext"])) == (
         b"hello from afar")  # fmt: skip
     assert _rows(node) == [(stranger.did, ben.did, False, True, None)]
-    assert node.messages.remove(ben, message["id"]) is True
+    assert node.service(Social).messages.remove(ben, message["id"]) is True
     assert _rows(node) == []
 
 
@@ -204,7 +210,7 @@ def test_a_delivery_is_refused_unless_it_comes_from_the_senders_home(node: Node)
 
     def deliver(by: KeyPair, sender: KeyPair, to: str) -> tuple[str, bool]:
         sealed = seal(to, b"hi")
-        return node.messages.receive(by.did, sender.did, to, b64u(sealed),
+        return node.service(Social).messages.receive(by.did, sender.did, to, b64u(sealed),
                                      sign_message(sender, to, sealed))  # fmt: skip
 
     def refused(*args: object) -> tuple[str, int]:
@@ -217,12 +223,13 @@ def test_a_delivery_is_refused_unless_it_comes_from_the_senders_home(node: Node)
     assert refused(cyds_node, cyd, cyd.did) == ("message_to_self", 422)
     sealed = seal(ben.did, b"hi")
     forged = sign_message(hostile, ben.did, sealed)
-    assert _code(node.messages.receive, cyds_node.did, cyd.did, ben.did, b64u(sealed),
+    receive = node.service(Social).messages.receive
+    assert _code(receive, cyds_node.did, cyd.did, ben.did, b64u(sealed),
                  forged) == ("bad_sender_signature", 422)  # fmt: skip
     too_big = b64u(b"\0" * (MAX_CIPHERTEXT + 1))
-    assert _code(node.messages.receive, cyds_node.did, cyd.did, ben.did, too_big,
+    assert _code(receive, cyds_node.did, cyd.did, ben.did, too_big,
                  forged) == ("message_too_large", 413)  # fmt: skip
-    assert _code(node.messages.receive, cyds_node.did, "did:key:zNope", ben.did, b64u(sealed),
+    assert _code(receive, cyds_node.did, "did:key:zNope", ben.did, b64u(sealed),
                  forged) == ("bad_did", 422)  # fmt: skip
     assert _rows(node) == []
 

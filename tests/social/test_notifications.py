@@ -11,8 +11,10 @@ import pytest
 from p2pvalue.accounting.ledger import Claim, Ledger
 from p2pvalue.accounts import Account
 from p2pvalue.errors import P2PError
+from p2pvalue.governance.service import Governance
 from p2pvalue.governance.templates import default_charter
 from p2pvalue.node import Node
+from p2pvalue.social import Social
 from p2pvalue.social.notifications import reviews_requested
 
 PASSWORD = "correct horse battery"
@@ -39,7 +41,7 @@ def _act(
 
 def _kinds(node: Node, who: Account, kind: str) -> list[str]:
     link = {"mention": "post", "review_requested": "claim", "task_assigned": "task"}[kind]
-    return [n[link] for n in node.notifications.of(who.did, kind)]
+    return [n[link] for n in node.service(Social).notifications.of(who.did, kind)]
 
 
 def test_each_kind_reaches_the_right_member_until_resolved(node: Node) -> None:
@@ -50,16 +52,21 @@ def test_each_kind_reaches_the_right_member_until_resolved(node: Node) -> None:
     task = _act(node, ann, space, "task.create", {"title": "Oil the lathe", "labels": []})
     _act(node, ann, space, "task.assign", {"task": task, "assignees": [dan.did]})
     proposal = str(
-        node.governance.propose(ann, space, {"title": "Rename", "action": {"type": "text"}}).id
+        node.service(Governance)
+        .propose(ann, space, {"title": "Rename", "action": {"type": "text"}})
+        .id
     )
 
     assert [_kinds(node, p, "mention") for p in (ann, ben, cat, dan)] == [[], [], [post], []]
     assert [_kinds(node, p, "review_requested") for p in (ann, ben, cat)] == [[], [claim], [claim]]
     assert [_kinds(node, p, "task_assigned") for p in (ann, cat, dan)] == [[], [], [task]]
-    mention = node.notifications.of(cat.did, "mention")[0]
+    mention = node.service(Social).notifications.of(cat.did, "mention")[0]
     assert (mention["space"], mention["space_name"], mention["title"]) == (space, "Guild", "Lathe")
-    assert node.notifications.of(ben.did, "review_requested")[0]["title"] == "Parser fix"
-    governance = [n for n in node.notifications.of(ben.did) if "proposal" in n]
+    assert (
+        node.service(Social).notifications.of(ben.did, "review_requested")[0]["title"]
+        == "Parser fix"
+    )
+    governance = [n for n in node.service(Social).notifications.of(ben.did) if "proposal" in n]
     assert [(n["proposal"], n["kind"]) for n in governance] == [(proposal, "proposal_opened")]
 
     _act(node, ben, space, "contribution.review", {"claim": claim, "verdict": "approve"})
@@ -68,7 +75,9 @@ def test_each_kind_reaches_the_right_member_until_resolved(node: Node) -> None:
     _act(node, cat, space, "contribution.review", {"claim": claim, "verdict": "approve"})
     assert _kinds(node, dan, "review_requested") == []
     _act(node, dan, space, "task.submit", {"task": task})
-    assert node.notifications.of(dan.did, "task_assigned")[0]["status"] == "in_review"
+    assert (
+        node.service(Social).notifications.of(dan.did, "task_assigned")[0]["status"] == "in_review"
+    )
     _act(node, ann, space, "task.done", {"task": task})
     assert _kinds(node, dan, "task_assigned") == []
 
@@ -81,16 +90,18 @@ def test_notifications_are_newest_first_filtered_and_limited(node: Node) -> None
     hello = {"on": {"kind": "space"}, "title": "Hi", "text": "hello @cat"}
     post = _act(node, ben, space, "thread.create", hello, base + 5)
 
-    every = node.notifications.of(cat.did)
+    every = node.service(Social).notifications.of(cat.did)
     assert [n["ts"] for n in every] == sorted((n["ts"] for n in every), reverse=True)
     assert {n.get("post") or n.get("claim") for n in every} == {post, *claims}
-    assert [n["kind"] for n in node.notifications.of(cat.did, limit=1)] == ["mention"]
-    assert len(node.notifications.of(cat.did, "review_requested", limit=2)) == 2
-    assert node.notifications.of(cat.did, "outcome") == []
+    assert [n["kind"] for n in node.service(Social).notifications.of(cat.did, limit=1)] == [
+        "mention"
+    ]
+    assert len(node.service(Social).notifications.of(cat.did, "review_requested", limit=2)) == 2
+    assert node.service(Social).notifications.of(cat.did, "outcome") == []
     with pytest.raises(P2PError, match=r"^unknown_notification_kind:"):
-        node.notifications.of(cat.did, "likes")
+        node.service(Social).notifications.of(cat.did, "likes")
     with pytest.raises(P2PError, match=r"^bad_limit:"):
-        node.notifications.of(cat.did, limit=201)
+        node.service(Social).notifications.of(cat.did, limit=201)
 
 
 def _claim(author: str, status: str = "pending") -> Claim:

@@ -11,6 +11,7 @@ from sqlalchemy import func, select
 from p2pvalue.accounts import Account
 from p2pvalue.errors import P2PError
 from p2pvalue.node import Node
+from p2pvalue.social import Social
 from p2pvalue.social.profiles import MAX_LINKS, MAX_NAME, clean, visible
 from p2pvalue.store.schema import profile_fields
 
@@ -87,7 +88,7 @@ def _people(node: Node) -> tuple[Account, Account, Account]:
 
 def test_the_service_shows_each_viewer_their_share(node: Node) -> None:
     ana, ben, cy = _people(node)
-    profiles = node.social.profiles
+    profiles = node.service(Social).profiles
     profiles.replace(ana, ana.did, {
         "display_name": {"value": "Ana", "visibility": "public"},
         "skills": {"value": ["solder"], "visibility": "members"},
@@ -105,7 +106,7 @@ def test_the_service_shows_each_viewer_their_share(node: Node) -> None:
 
 def test_only_the_owner_changes_a_profile_and_erasing_leaves_nothing(node: Node) -> None:
     ana, ben, _ = _people(node)
-    profiles = node.social.profiles
+    profiles = node.service(Social).profiles
     with pytest.raises(P2PError) as refused:
         profiles.replace(ben, ana.did, {"bio": {"value": "hacked"}})
     assert (refused.value.code, refused.value.status) == ("not_your_profile", 403)
@@ -123,5 +124,5 @@ def test_only_the_owner_changes_a_profile_and_erasing_leaves_nothing(node: Node)
 
 def test_a_profile_of_someone_not_living_here_is_not_found(node: Node) -> None:
     with pytest.raises(P2PError) as refused:
-        node.social.profiles.get("did:key:z6MkNobodyHere", None)
+        node.service(Social).profiles.get("did:key:z6MkNobodyHere", None)
     assert (refused.value.code, refused.value.status) == ("unknown_member", 404)

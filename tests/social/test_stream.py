@@ -9,6 +9,7 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any, TypeVar
 
 from p2pvalue.node import Node
+from p2pvalue.social import Social
 from p2pvalue.social.stream import FeedStream
 
 PASSWORD = "correct horse battery"
@@ -26,11 +27,11 @@ def test_followers_streams_get_new_accepted_items(node: Node) -> None:
     ana, ben, cyd, dan = (node.accounts.register(n, PASSWORD) for n in ("ana", "ben", "cyd", "dan"))
     space = node.create_space(ana, "Makers").id
     assert space is not None
-    node.social.follows.follow_space(cyd, space)
-    node.social.follows.follow_member(cyd, ana.did)  # both: still one item per event
+    node.service(Social).follows.follow_space(cyd, space)
+    node.service(Social).follows.follow_member(cyd, ana.did)  # both: still one item per event
 
     async def run() -> tuple[list[object], list[object], int]:
-        stream = node.social.stream
+        stream = node.service(Social).stream
         follower, other = stream.open(cyd.did), stream.open(ben.did)
         await asyncio.to_thread(node.act, dan, space, "post.create", {"text": "no member"})
         await asyncio.to_thread(node.act, ana, space, "post.create", {"text": "hello"})
@@ -53,7 +54,7 @@ def test_a_reader_that_falls_behind_is_told_to_reload(sqlite_node: Node) -> None
     ana = sqlite_node.accounts.register("ana", PASSWORD)
     space = sqlite_node.create_space(ana, "Busy").id
     assert space is not None
-    sqlite_node.social.follows.follow_space(ana, space)
+    sqlite_node.service(Social).follows.follow_space(ana, space)
     stream = FeedStream(sqlite_node.engine, queue_size=2)
     sqlite_node.writer.subscribe(stream.committed)
 

@@ -10,6 +10,7 @@ from collections.abc import Iterator
 import pytest
 from playwright.sync_api import Browser, Dialog, Page, expect
 
+from p2pvalue.accounting.service import Value
 from p2pvalue.node import Node
 from web.test_pages_browser import PASSWORD, log_in
 
@@ -90,7 +91,7 @@ def test_a_task_from_the_forms_is_done_and_its_drafted_claim_confirmed(
     page.get_by_label("How many hours").fill("3")
     page.get_by_role("button", name="Confirm the claim").click()
     expect(page.locator("#filed")).to_be_visible()
-    ledger = sqlite_node.ledger(space)
+    ledger = sqlite_node.service(Value).ledger(space)
     claim = ledger.evidence[task]
     found = ledger.claims[claim]
     assert (found.evidence, found.quantity, found.kind) == ((task,), 3, "docs")

@@ -15,6 +15,7 @@ from fastapi.testclient import TestClient
 from pycrdt import create_update_message
 
 from p2pvalue.collab import live
+from p2pvalue.collab.service import Collab
 from p2pvalue.config import init_data_dir
 from p2pvalue.node import Node
 from p2pvalue.web.app import create_app
@@ -298,7 +299,7 @@ def test_a_socket_whose_access_cannot_be_decided_again_is_closed(
         def broken(doc: str, did: str) -> None:
             raise RuntimeError("the store is gone")
 
-        monkeypatch.setattr(node.collab, "access", broken)
+        monkeypatch.setattr(node.service(Collab), "access", broken)
         granted = api.act(alice, space, "role.grant", {"member": bob.did, "role": "moderator"})
         assert granted.status_code == 201, granted.text
         assert peer.closed() == (1011, "access_unknown")

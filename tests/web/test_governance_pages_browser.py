@@ -12,6 +12,7 @@ import pytest
 from playwright.sync_api import Browser, Page, expect
 
 from p2pvalue.accounts import Account
+from p2pvalue.governance.service import Governance
 from p2pvalue.governance.templates import default_charter
 from p2pvalue.node import Node
 from web.test_pages_browser import PASSWORD, log_in
@@ -103,8 +104,8 @@ def test_a_role_grant_is_proposed_voted_closed_and_enacted(
         )
         page.goto(f"{site}/spaces/{space}")
         expect(page.locator("#members li", has_text="carol")).to_contain_text("moderator")
-    assert "moderator" in sqlite_node.governance.authority(space).roles_of(carol.did)
-    assert bob.did in sqlite_node.governance.proposal(space, proposal).ballots
+    assert "moderator" in sqlite_node.service(Governance).authority(space).roles_of(carol.did)
+    assert bob.did in sqlite_node.service(Governance).proposal(space, proposal).ballots
 
 
 def test_an_stv_election_is_ranked_on_the_form_and_closed(
@@ -132,7 +133,10 @@ def test_an_stv_election_is_ranked_on_the_form_and_closed(
         rankings = {ben: [ben, dan], cat: [cat, ben], dan: [ben, cat, dan]}
         for voter, ranking in rankings.items():
             ballot = {"ranking": [p.did for p in ranking]}
-            assert sqlite_node.governance.vote(voter, space, proposal, ballot).status == "accepted"
+            assert (
+                sqlite_node.service(Governance).vote(voter, space, proposal, ballot).status
+                == "accepted"
+            )
         page.reload()
         expect(page.locator("#tally #winners")).to_contain_text("Leading: ben, cat")
         page.get_by_role("button", name="Close and count").click()
@@ -143,7 +147,7 @@ def test_an_stv_election_is_ranked_on_the_form_and_closed(
         blt = page.locator("#downloads").get_by_role("link", name="BLT").get_attribute("href")
         assert blt is not None
         assert page.request.get(f"{site}{blt}").text().splitlines()[0] == "3 2"
-    roles = sqlite_node.governance.authority(space).roles_of
+    roles = sqlite_node.service(Governance).authority(space).roles_of
     assert ("moderator" in roles(ben.did), "moderator" in roles(cat.did)) == (True, True)
     assert "moderator" not in roles(dan.did) and "moderator" not in roles(ann.did)
 
@@ -153,7 +157,7 @@ def test_a_block_without_a_reason_is_refused_and_delegation_is_set_and_revoked(
 ) -> None:
     consent = {"method": "consent", "window_hours": 1}
     space, (alice, _) = community(sqlite_node, ["alice", "bob"], charter(text=consent))
-    made = sqlite_node.governance.propose(alice, space, {"title": "Open on Sundays",
+    made = sqlite_node.service(Governance).propose(alice, space, {"title": "Open on Sundays",
                                                          "action": {"type": "text"}})  # fmt: skip
     with member(browser, site, "bob") as page:
         page.goto(f"{site}/spaces/{space}/proposals/{made.id}")
@@ -183,7 +187,7 @@ def test_a_block_without_a_reason_is_refused_and_delegation_is_set_and_revoked(
         expect(page.locator("#delegations")).to_have_text(
             "You delegate nothing: you vote yourself."
         )
-    assert sqlite_node.governance.authority(space).delegations == {}
+    assert sqlite_node.service(Governance).authority(space).delegations == {}
 
 
 def test_a_passed_amendment_shows_its_diff_and_joins_the_charter_history(
@@ -215,7 +219,7 @@ def test_a_passed_amendment_shows_its_diff_and_joins_the_charter_history(
         page.get_by_label("Yes", exact=True).check()
         page.get_by_role("button", name="Vote").click()
         for voter in (bob, carol):
-            sqlite_node.governance.vote(voter, space, proposal, {"choice": "yes"})
+            sqlite_node.service(Governance).vote(voter, space, proposal, {"choice": "yes"})
         page.get_by_role("button", name="Close and count").click()
         expect(page.locator("#proposal-status")).to_have_text("enacted")
         expect(page.locator("#charter-diff .added")).to_have_text("approval")

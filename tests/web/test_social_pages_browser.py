@@ -13,6 +13,7 @@ from playwright.sync_api import Browser, Page, expect
 
 from p2pvalue.accounts import Account
 from p2pvalue.node import Node
+from p2pvalue.social import Social
 from web.test_pages_browser import PASSWORD
 
 pytestmark = pytest.mark.browser
@@ -80,7 +81,7 @@ def test_a_profile_shows_each_viewer_what_they_may_see_and_is_erased(
         form = page.locator("#profile-form")
         expect(form.get_by_label("Skills (comma-separated)", exact=True)).to_have_value(
             "seed saving, docs")  # fmt: skip
-        stored = sqlite_node.social.profiles.get(alice.did, alice)["fields"]
+        stored = sqlite_node.service(Social).profiles.get(alice.did, alice)["fields"]
         assert stored["skills"] == {"value": ["seed saving", "docs"], "visibility": "private"}
 
     with member(browser, site, "bob") as page:
@@ -89,7 +90,7 @@ def test_a_profile_shows_each_viewer_what_they_may_see_and_is_erased(
         expect(page.locator("#profile-form")).to_have_count(0)
         page.get_by_role("button", name="Follow").click()
         expect(page.locator("#follow")).to_have_text("Unfollow")
-    assert sqlite_node.social.follows.of(bob.did)["members"] == [alice.did]
+    assert sqlite_node.service(Social).follows.of(bob.did)["members"] == [alice.did]
 
     with member(browser, site, "carol") as page:
         page.goto(f"{site}/members/{alice.did}")
@@ -102,13 +103,13 @@ def test_a_profile_shows_each_viewer_what_they_may_see_and_is_erased(
         page.locator("#profile-form").get_by_label("Avatar URL", exact=True).fill("javascript:x")
         page.get_by_role("button", name="Save profile").click()
         expect(page.get_by_role("alert")).to_contain_text("url_scheme_not_allowed")
-        assert len(sqlite_node.social.profiles.get(alice.did, alice)["fields"]) == 3
+        assert len(sqlite_node.service(Social).profiles.get(alice.did, alice)["fields"]) == 3
         expect(page.get_by_role("button", name="Yes, erase my profile")).to_be_hidden()
         page.locator("#erase summary").click()
         page.get_by_role("button", name="Yes, erase my profile").click()
         expect(page.locator("#no-profile")).to_be_visible()
         expect(page.locator("#profile-name")).to_have_text("alice")
-    assert sqlite_node.social.profiles.get(alice.did, alice)["fields"] == {}
+    assert sqlite_node.service(Social).profiles.get(alice.did, alice)["fields"] == {}
 
 
 def test_a_space_followed_from_its_page_feeds_its_posts_newest_first(
@@ -121,7 +122,7 @@ def test_a_space_followed_from_its_page_feeds_its_posts_newest_first(
         page.goto(f"{site}/spaces/{space}")
         page.get_by_role("button", name="Follow this space").click()
         expect(page.get_by_role("button", name="Unfollow this space")).to_be_visible()
-        assert sqlite_node.social.follows.of(carol.did)["spaces"] == [space]
+        assert sqlite_node.service(Social).follows.of(carol.did)["spaces"] == [space]
         assert sqlite_node.act(alice, space, "post.create", {"text": "The lathe runs"}).status == (
             "accepted")  # fmt: skip
         page.get_by_role("link", name="Feed").click()

@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
+from p2pvalue.accounting.service import Value
 from p2pvalue.accounts import Account
 from p2pvalue.node import Node
 from web.test_pages_browser import PASSWORD, log_in
@@ -58,7 +59,7 @@ def test_a_claim_shared_in_percent_is_stored_in_basis_points(
     form.get_by_label("Share of co-contributor 1 (%)").fill("30")
     form.get_by_role("button", name="Log contribution").click()
     expect(page.get_by_role("alert")).to_contain_text("shares must sum to 10000 basis points")
-    assert sqlite_node.ledger(space).claims == {}
+    assert sqlite_node.service(Value).ledger(space).claims == {}
 
     form.get_by_label("What you did").fill("Sorted the bean drawer")
     form.get_by_label("Quantity").fill("3")
@@ -71,7 +72,7 @@ def test_a_claim_shared_in_percent_is_stored_in_basis_points(
     expect(claim).to_contain_text("bob (66.67 %), carol (33.33 %)")
     expect(claim).to_contain_text("beans")
     expect(page.get_by_role("alert")).to_have_count(0)
-    [stored] = sqlite_node.ledger(space).claims.values()
+    [stored] = sqlite_node.service(Value).ledger(space).claims.values()
     assert (stored.shares, stored.project) == ({bob.did: 6_667, carol.did: 3_333}, "beans")
 
 
@@ -86,7 +87,7 @@ def test_income_is_recorded_in_exact_minor_units(
     form.get_by_label("Source").fill("seed swap")
     form.get_by_role("button", name="Record income").click()
     expect(page.get_by_role("alert")).to_contain_text("EUR has 2 decimals")
-    assert sqlite_node.ledger(space).income == []
+    assert sqlite_node.service(Value).ledger(space).income == []
 
     form.get_by_label("Amount received").fill("12.34")
     form.get_by_label("Currency", exact=True).fill("eur")
@@ -95,9 +96,9 @@ def test_income_is_recorded_in_exact_minor_units(
     form.get_by_role("button", name="Record income").click()
     expect(page.locator("#money")).to_contain_text("+ 12.34 EUR from seed swap for beans")
     expect(page.locator("#balances")).to_contain_text("balance 12.34 EUR for beans")
-    [income] = sqlite_node.ledger(space).income
+    [income] = sqlite_node.service(Value).ledger(space).income
     assert (income.amount, income.currency, income.earmark) == (1_234, "EUR", "beans")
-    assert sqlite_node.ledger(space).balance("EUR", "beans") == 1_234
+    assert sqlite_node.service(Value).ledger(space).balance("EUR", "beans") == 1_234
 
 
 def test_the_income_form_is_only_for_roles_that_may_record_it(
@@ -143,7 +144,7 @@ def test_an_earmarked_payout_is_previewed_and_run(
     )
     expect(page.locator("#money")).to_contain_text("bob 12.00 EUR")
     expect(page.locator("#balances")).to_contain_text("balance 87.50 EUR for beans")
-    ledger = sqlite_node.ledger(space)
+    ledger = sqlite_node.service(Value).ledger(space)
     assert ledger.paid_from[("EUR", "beans")] == {alice.did: 50, bob.did: 1_200}
     assert (ledger.balance("EUR", "beans"), ledger.void) == (8_750, {})
 
@@ -164,7 +165,9 @@ def test_a_member_endorses_a_claim_and_the_reputation_shows_it(
         "endorsed by carol (“the drawer is finally usable”)"
     )
     expect(claim.get_by_role("button", name="Endorse")).to_have_count(0)
-    assert list(sqlite_node.ledger(space).claims[claimed].endorsements) == [carol.did]
+    assert list(sqlite_node.service(Value).ledger(space).claims[claimed].endorsements) == [
+        carol.did
+    ]
     page.locator("#values").get_by_role("link", name="bob").click()
     expect(page.locator("#reputation .endorsement")).to_contain_text(
         "through the endorsement by carol"

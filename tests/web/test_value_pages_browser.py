@@ -7,6 +7,7 @@ import json
 import pytest
 from playwright.sync_api import Browser, expect
 
+from p2pvalue.accounting.service import Value
 from p2pvalue.node import Node
 from web.test_pages_browser import PASSWORD, log_in
 
@@ -42,7 +43,7 @@ def test_log_a_contribution_and_a_peer_approves_it(
     expect(as_alice.get_by_role("alert")).to_contain_text("a dispute needs a reason")
     as_alice.locator("#claims li").first.get_by_role("button", name="Approve").click()
     expect(as_alice.locator("#claims li").first).to_have_attribute("data-status", "accepted")
-    accepted = sqlite_node.ledger(space).accepted_claims()
+    accepted = sqlite_node.service(Value).ledger(space).accepted_claims()
     assert [(c.author, c.quantity, c.kind) for c in accepted] == [(bob.did, 6, "docs")]
     bob_context.close()
     alice_context.close()
@@ -60,7 +61,7 @@ def test_the_value_page_shows_the_value_table_and_payouts(
     sqlite_node.act(alice, space, "contribution.review", {"claim": claimed, "verdict": "approve"})
     income = {"amount": 12_500, "currency": "EUR", "source": "seed sales"}
     sqlite_node.act(alice, space, "income.record", income)
-    sqlite_node.pay_out(alice, space, "EUR", 12_500)
+    sqlite_node.service(Value).pay_out(alice, space, "EUR", 12_500)
     context = browser.new_context()
     page = context.new_page()
     page.goto(f"{site}/spaces/{space}/value")

@@ -18,7 +18,7 @@ from pycrdt import create_awareness_message
 
 from p2pvalue.collab import yframes
 from p2pvalue.collab.awareness import AwarenessRefused, relayed
-from p2pvalue.collab.service import DocAccess
+from p2pvalue.collab.service import Collab, DocAccess
 from p2pvalue.errors import P2PError
 
 if TYPE_CHECKING:
@@ -145,7 +145,9 @@ class Guard:
             return None
         claimed = self.room.admit_update(frame.payload, self.access.did, self.live.max_doc_bytes)
         if claimed:
-            await to_thread.run_sync(self.live.node.collab.claim_clients, self.room.doc, claimed)
+            await to_thread.run_sync(
+                self.live.wiring.service(Collab).claim_clients, self.room.doc, claimed
+            )
         return data
 
     def _awareness(self, payload: bytes) -> bytes | None:

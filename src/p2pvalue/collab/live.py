@@ -34,15 +34,15 @@ from p2pvalue.collab.documents import Measure, measure
 from p2pvalue.collab.guard import CLOSE_CODES as CLOSE_CODES
 from p2pvalue.collab.guard import MAX_FRAME_BYTES as MAX_FRAME_BYTES
 from p2pvalue.collab.guard import Guard, Refusal, Socket
-from p2pvalue.collab.service import DocAccess, refusal
+from p2pvalue.collab.service import Collab, DocAccess, refusal
 from p2pvalue.errors import P2PError
 from p2pvalue.events.types import RANK_ORDINARY, rank
 
 if TYPE_CHECKING:
     from p2pvalue.accounts import Account
+    from p2pvalue.domain import Wiring
     from p2pvalue.events.event import Event
     from p2pvalue.ingest import Outcome
-    from p2pvalue.node import Node
 
 LOG = logging.getLogger(__name__)
 STORE_FILE = "documents.db"
@@ -139,12 +139,12 @@ class LiveDocuments(WebsocketServer):
     """The rooms of the documents members have open, loaded from and saved to the store."""
 
     def __init__(
-        self, node: Node, *, max_doc_bytes: int = MAX_DOC_BYTES,
+        self, wiring: Wiring, *, max_doc_bytes: int = MAX_DOC_BYTES,
         snapshot_every: float = SNAPSHOT_EVERY,
     ) -> None:  # fmt: skip
         super().__init__(rooms_ready=False, auto_clean_rooms=False, log=LOG)
-        self.node = node
-        self.path = node.config.data_dir / STORE_FILE
+        self.wiring = wiring
+        self.path = wiring.config.data_dir / STORE_FILE
         self.max_doc_bytes = max_doc_bytes
         self.snapshot_every = snapshot_every
         self._rooms_lock = anyio.Lock()
@@ -156,11 +156,11 @@ class LiveDocuments(WebsocketServer):
     async def __aenter__(self) -> LiveDocuments:
         await super().__aenter__()
         self._loop = asyncio.get_running_loop()
-        self.node.writer.subscribe(self.committed, first=True)
+        self.wiring.writer.subscribe(self.committed, first=True)
         return self
 
     async def __aexit__(self, *exc: Any) -> None:
-        self.node.writer.unsubscribe(self.committed)
+        self.wiring.writer.unsubscribe(self.committed)
         await super().__aexit__(*exc)  # type: ignore[no-untyped-call]
 
     async def serve_member(self, socket: Socket, access: DocAccess, name: str) -> None:
@@ -230,7 +230,7 @@ class LiveDocuments(WebsocketServer):
             key = (guard.room.doc, guard.access.did)
             if key not in decided:
                 try:
-                    decided[key] = self.node.collab.access(*key)
+                    decided[key] = self.wiring.service(Collab).access(*key)
                 except P2PError as error:
                     decided[key] = error
             if guard.judge(decided[key]):
@@ -255,7 +255,7 @@ class LiveDocuments(WebsocketServer):
     async def snapshot(self, account: Account, doc: str, space: str) -> Outcome:
         """Sign and append a `doc.snapshot` of the document's current state, by `account`."""
         _, found = await self.read(doc, space)
-        latest = self.node.collab.document(space, doc).latest
+        latest = self.wiring.service(Collab).document(space, doc).latest
         if latest is not None and latest.state == found.state:
             raise refusal("snapshot_unchanged")
         return await self._append(account, space, doc, found)
@@ -283,7 +283,7 @@ class LiveDocuments(WebsocketServer):
         assert self._task_group is not None, "LiveDocuments is not running"
         store = DocumentStore(self.path, doc)
         await self._task_group.start(store.start)
-        owners = await to_thread.run_sync(self.node.collab.owners, doc)
+        owners = await to_thread.run_sync(self.wiring.service(Collab).owners, doc)
         room = DocRoom(doc, space, store, owners)
         await self.start_room(room)
         with suppress(YDocNotFound):
@@ -313,10 +313,10 @@ class LiveDocuments(WebsocketServer):
             return
         room.changed = False
         writer = room.writer
-        account = None if writer is None else self.node.accounts.by_did(writer)
+        account = None if writer is None else self.wiring.accounts.by_did(writer)
         if account is None:
             return
-        latest = self.node.collab.document(room.space, room.doc).latest
+        latest = self.wiring.service(Collab).document(room.space, room.doc).latest
         if latest is not None and latest.state == found.state:
             return
         try:
@@ -326,7 +326,7 @@ class LiveDocuments(WebsocketServer):
 
     async def _append(self, account: Account, space: str, doc: str, found: Measure) -> Outcome:
         content = found.content(doc)
-        act = self.node.act
+        act = self.wiring.act
         return await to_thread.run_sync(lambda: act(account, space, "doc.snapshot", content))
 
 

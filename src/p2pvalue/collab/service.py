@@ -9,7 +9,7 @@ log and builds the events a node's own members emit.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from p2pvalue.accounting.equation import charter_equation
 from p2pvalue.accounting.ledger import ValueEvent
@@ -23,15 +23,13 @@ from p2pvalue.collab.documents import DOC_REFUSALS, DOC_TYPES, Document, Documen
 from p2pvalue.collab.markdown import mentioned
 from p2pvalue.collab.threads import THREAD_REFUSALS, THREAD_TYPES, Targets, Threads
 from p2pvalue.collab.types import DOC_WRITE
+from p2pvalue.domain import Wiring
 from p2pvalue.errors import NotFound, P2PError
 from p2pvalue.events.authority import Authority
 from p2pvalue.events.event import now_ms
 from p2pvalue.events.types import parse_content
 from p2pvalue.ingest import Outcome
 from p2pvalue.store import documents as doc_store
-
-if TYPE_CHECKING:
-    from p2pvalue.node import Node
 
 COLLAB_TYPES = BOARD_TYPES | THREAD_TYPES | DOC_TYPES
 CLAIM = "contribution.claim"  # a thread may be on a claim
@@ -76,15 +74,15 @@ class CollabState:
 class Collab:
     """Projects, tasks and threads as a node's members take part in them."""
 
-    def __init__(self, node: Node) -> None:
-        self.node = node
+    def __init__(self, wiring: Wiring) -> None:
+        self.wiring = wiring
         self._states: dict[str, tuple[int, CollabState]] = {}
 
     def state(self, space: str) -> CollabState:
         """The space's board and threads, folded from its log (cached until the log changes)."""
         cached = self._states.get(space)
         types = COLLAB_TYPES | {CLAIM}
-        version, events = self.node.writer.events_of(space, types, cached[0] if cached else None)
+        version, events = self.wiring.writer.events_of(space, types, cached[0] if cached else None)
         if events is None and cached is not None:
             return cached[1]
         found = events or []
@@ -110,7 +108,7 @@ class Collab:
         return exists
 
     def _authority(self, space: str) -> Authority:
-        log = self.node.writer.log(space)
+        log = self.wiring.writer.log(space)
         if log is None or log.authority is None:
             raise NotFound("unknown_space", f"no space {space!r} on this node")
         return log.authority
@@ -148,7 +146,7 @@ class Collab:
         """What `did` may do with the live document `doc`: read it if a member of its space,
         edit it if their roles hold `doc.write`; a refusal otherwise."""
         try:
-            created = self.node.event(doc)
+            created = self.wiring.directory.event(doc)
         except NotFound:
             raise refusal("unknown_document") from None
         if created.type != "doc.create" or not created.accepted:
@@ -162,11 +160,11 @@ class Collab:
 
     def owners(self, doc: str) -> dict[int, str]:
         """Each Yjs client id of a live document and the member who owns it."""
-        with self.node.engine.begin() as conn:
+        with self.wiring.engine.begin() as conn:
             return doc_store.owners(conn, doc)
 
     def claim_clients(self, doc: str, clients: dict[int, str]) -> None:
-        with self.node.engine.begin() as conn:
+        with self.wiring.engine.begin() as conn:
             doc_store.claim(conn, doc, clients, now_ms())
 
     def mentions(self, space: str, text: str) -> list[dict[str, str]]:
@@ -174,7 +172,7 @@ class Collab:
         authority = self._authority(space)
         found = []
         for name in mentioned(text):
-            account = self.node.accounts.by_username(name)
+            account = self.wiring.accounts.by_username(name)
             if account is not None and authority.is_member(account.did):
                 found.append({"username": name, "did": account.did})
         return found
@@ -205,4 +203,4 @@ class Collab:
         quantity = quantity if quantity is not None else draft["quantity"]
         if quantity is None:
             raise refusal("quantity_required")
-        return self.node.act(account, space, CLAIM, {**draft, "quantity": quantity})
+        return self.wiring.act(account, space, CLAIM, {**draft, "quantity": quantity})

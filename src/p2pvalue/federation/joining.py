@@ -29,9 +29,10 @@ from pydantic import BaseModel, Field, ValidationError
 from p2pvalue.errors import EventError, P2PError
 from p2pvalue.events.charter import charter_from_content
 from p2pvalue.events.event import Event, now_ms, parse_event
+from p2pvalue.federation.replication import Replication
 
 if TYPE_CHECKING:
-    from p2pvalue.node import Node
+    from p2pvalue.domain import Wiring
 
 LOG = logging.getLogger(__name__)
 RECENT = 100  # newest events shown while the log is copied
@@ -57,14 +58,14 @@ class SpaceReport(BaseModel):
     members: list[ReportedMember] = Field(max_length=MAX_REPORTED_MEMBERS)
 
 
-def report_of(node: Node, space: str) -> dict[str, Any]:
+def report_of(wiring: Wiring, space: str) -> dict[str, Any]:
     """This node's report of a space it holds, for a node that starts copying it: summary,
     heads and members (the first `MAX_REPORTED_MEMBERS` by did)."""
-    heads = node.replication.heads(space)
-    summary = node.space(space)
+    heads = wiring.service(Replication).heads(space)
+    summary = wiring.directory.space(space)
     if summary.private:
         raise P2PError("private_space", "a private space is summarised to no other node", 403)
-    members = node.members(space)
+    members = wiring.directory.members(space)
     return {
         "space": space, "name": summary.name, "description": summary.description,
         "events": summary.events, "accepted": summary.accepted, "heads": heads["heads"],
@@ -74,9 +75,9 @@ def report_of(node: Node, space: str) -> dict[str, Any]:
     }  # fmt: skip
 
 
-def newest_bodies(node: Node, space: str, before: int, limit: int) -> list[tuple[int, bytes]]:
+def newest_bodies(wiring: Wiring, space: str, before: int, limit: int) -> list[tuple[int, bytes]]:
     """A page of a space this node holds, newest first: (position, body) before `before`."""
-    return node.replication.page(space, before, limit, newest_first=True)
+    return wiring.service(Replication).page(space, before, limit, newest_first=True)
 
 
 @dataclass(frozen=True)

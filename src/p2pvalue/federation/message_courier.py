@@ -30,13 +30,14 @@ from p2pvalue import outbound, queues
 from p2pvalue.events.canonical import b64u
 from p2pvalue.events.event import now_ms
 from p2pvalue.federation.signatures import NodeAuth
+from p2pvalue.social import Social
 from p2pvalue.social.messages import DELIVERED, FAILED, REFUSED
 from p2pvalue.store import message_outbox as store
 from p2pvalue.store import messages
 from p2pvalue.store.database import writing
 
 if TYPE_CHECKING:
-    from p2pvalue.node import Node
+    from p2pvalue.domain import Wiring
 
 LOG = logging.getLogger(__name__)
 PATH = "/federation/v1/messages"
@@ -74,10 +75,10 @@ class MessageCourier:
     """Delivers a node's queued messages while its web app runs: `run()` until cancelled,
     then `close()`. Woken at once when a message is queued, else every second."""
 
-    def __init__(self, node: Node, *, transport: Any = None) -> None:
-        self.node = node
+    def __init__(self, wiring: Wiring, *, transport: Any = None) -> None:
+        self.wiring = wiring
         self.client = outbound.Outbound(
-            outbound.Policy.of(node.config.outbound_allow), auth=NodeAuth(node.key),
+            outbound.Policy.of(wiring.config.outbound_allow), auth=NodeAuth(wiring.key),
             timeout=SEND_SECONDS, max_bytes=MAX_ANSWER_BYTES, transport=transport,
         )  # fmt: skip
         self._wake = asyncio.Event()
@@ -87,7 +88,7 @@ class MessageCourier:
             loop.call_soon_threadsafe(self._wake.set)
 
         self._registered = registered
-        node.messages.wake.append(registered)
+        wiring.service(Social).messages.wake.append(registered)
 
     async def run(self) -> None:
         """Deliver what is due, round after round, until cancelled."""
@@ -97,7 +98,7 @@ class MessageCourier:
 
     async def close(self) -> None:
         with suppress(ValueError):
-            self.node.messages.wake.remove(self._registered)
+            self.wiring.service(Social).messages.wake.remove(self._registered)
         await self.client.aclose()
 
     async def deliver_due(self) -> int:
@@ -130,7 +131,7 @@ class MessageCourier:
         return outcome == DELIVERED
 
     def _due(self) -> list[store.Queued]:
-        with self.node.engine.begin() as conn:
+        with self.wiring.engine.begin() as conn:
             return store.due(conn, now_ms(), DUE_AT_ONCE)
 
     def _ended(self, queued: store.Queued, outcome: str | None, answer: str) -> None:
@@ -141,11 +142,11 @@ class MessageCourier:
             outcome = FAILED
         if outcome is None:
             LOG.info("message %s to %s not delivered (%s)", queued.digest, queued.url, answer)
-            with writing(self.node.engine) as conn:
+            with writing(self.wiring.engine) as conn:
                 store.failed(conn, queued.id, now_ms() + backoff_ms(attempts), answer)
             return
         if outcome != DELIVERED:
             LOG.warning("message %s to %s %s: %s", queued.digest, queued.url, outcome, answer)
-        with writing(self.node.engine) as conn:
+        with writing(self.wiring.engine) as conn:
             store.done(conn, queued.id)
             messages.set_delivery(conn, queued.digest, outcome)

@@ -17,7 +17,7 @@ from p2pvalue.events.types import REPLICA_ADD
 if TYPE_CHECKING:
     from p2pvalue.accounts import Account
     from p2pvalue.config import NodeConfig
-    from p2pvalue.node import Node
+    from p2pvalue.domain import Wiring
 
 
 def is_node_admin(config: NodeConfig, account: Account) -> bool:
@@ -25,13 +25,13 @@ def is_node_admin(config: NodeConfig, account: Account) -> bool:
     return account.username in config.admins
 
 
-def check_may_add_peer(node: Node, account: Account, space: str) -> None:
+def check_may_add_peer(wiring: Wiring, account: Account, space: str) -> None:
     """Nothing if `account` may have this node replicate `space` with another node; else
     `node_admin_required` (a space not held here, or held unreadably), `not_a_member` or
     `role_lacks_permission:replica.add` (403)."""
-    if is_node_admin(node.config, account):
+    if is_node_admin(wiring.config, account):
         return
-    log = node.writer.log(space)
+    log = wiring.writer.log(space)
     authority = log.authority if log is not None else None
     if authority is None:
         raise Forbidden("node_admin_required", "only a node admin has this node hold a space "

@@ -23,8 +23,10 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
+from p2pvalue.accounts import Account
+from p2pvalue.domain import Wiring
 from p2pvalue.errors import Forbidden, NotFound, P2PError
 from p2pvalue.events.authority import INVITED, MEMBER, Authority
 from p2pvalue.events.event import Event, now_ms
@@ -36,9 +38,6 @@ from p2pvalue.privacy.spaces import holders
 from p2pvalue.store import events as event_store
 from p2pvalue.store import federation as store
 from p2pvalue.store.database import writing
-
-if TYPE_CHECKING:
-    from p2pvalue.node import Node
 
 LOG = logging.getLogger(__name__)
 HOME = "member.home"
@@ -133,22 +132,55 @@ def reader(authority: Authority | None) -> Callable[[str], bool]:
 class Replication:
     """Peers, the outbox, and the federation API's reads and writes for one node."""
 
-    def __init__(self, node: Node) -> None:
-        self.node = node
+    def __init__(self, wiring: Wiring) -> None:
+        self.wiring = wiring
+        self._homed: set[tuple[str, str]] = set()  # (space, did) known to live here
         self._homes: dict[str, tuple[int, dict[str, Home]]] = {}
         self._shared: dict[str, tuple[int, Shared]] = {}
         self._proofs: dict[str, str] = {}  # space → a member's proof that this node asks for them
         self.wake: list[Any] = []  # callables the worker registers, called when work is queued
-        node.writer.subscribe(self.committed)
 
     @property
     def url(self) -> str | None:
-        return self.node.config.public_url
+        return self.wiring.config.public_url
+
+    def announce_home(self, account: Account) -> list[str]:
+        """Announce in every space here of which `account` is a member that they live on this
+        node (a member who moved here with their key); the spaces where it was news."""
+        announced = []
+        self._homed = {(space, did) for space, did in self._homed if did != account.did}
+        for summary in self.wiring.directory.spaces(everyone=True):
+            before = self.homes(summary.id).get(account.did)
+            self._announce(account, summary.id)
+            if self.homes(summary.id).get(account.did) != before:
+                announced.append(summary.id)
+        return announced
+
+    def acted(self, account: Account, space: str, type: str) -> None:
+        """After a member's accepted action here (but an announcement of their home), tell
+        the space where they live if it does not know (see `_announce`)."""
+        if type != HOME:
+            self._announce(account, space)
+
+    def _announce(self, account: Account, space: str) -> None:
+        """Tell the space where a member of this node lives, once they are a member and if
+        it does not know yet (or knows an old home), so other nodes reach them here."""
+        url = self.url
+        if url is None or (space, account.did) in self._homed:
+            return
+        home = self.homes(space).get(account.did)
+        if home is not None and (home.node, home.url) == (self.wiring.did, url):
+            self._homed.add((space, account.did))
+            return
+        log = self.wiring.writer.log(space)
+        if log is not None and log.authority is not None and log.authority.is_member(account.did):
+            content = {"node": self.wiring.did, "url": url}
+            self.wiring.writer.act(self.wiring.accounts.key_of(account), space, HOME, content)
 
     def homes(self, space: str) -> dict[str, Home]:
         """Each member of the space and the node they live on (cached until the log changes)."""
         cached = self._homes.get(space)
-        version, events = self.node.writer.events_of(
+        version, events = self.wiring.writer.events_of(
             space, frozenset({HOME}), cached[0] if cached else None
         )
         if events is None and cached is not None:
@@ -161,7 +193,7 @@ class Replication:
         """The nodes the space's log names as the home of a member or invitee, each with
         the URLs it is named by: the nodes whose pushes this node takes (besides a push
         that `introduces` one) and the only ones it fetches a push's ancestors from."""
-        log = self.node.writer.log(space)
+        log = self.wiring.writer.log(space)
         authority = log.authority if log is not None else None
         if authority is None:
             return {}
@@ -186,7 +218,7 @@ class Replication:
         `member.request` the space's membership lets its author make, or a `member.home` by
         a member or invitee. Its events are taken, each judged by the write path; nothing
         is fetched from the sender unless, once they are, the log names it (`home_url`)."""
-        log = self.node.writer.log(space)
+        log = self.wiring.writer.log(space)
         authority = log.authority if log is not None else None
         if authority is None:
             return False
@@ -211,12 +243,12 @@ class Replication:
 
     def hosting(self, space: str) -> Hosting:
         """Which nodes host a member or invitee of the space, and which no longer do."""
-        log = self.node.writer.log(space)
+        log = self.wiring.writer.log(space)
         return hosting(self.homes(space), reader(log.authority if log is not None else None))
 
     def peers(self, space: str) -> list[str]:
         """The URLs of the other nodes that hold the space (a former host is none)."""
-        with self.node.engine.begin() as conn:
+        with self.wiring.engine.begin() as conn:
             joined = store.peers(conn, space)
         found = self.hosting(space)
         return sorted((found.urls | set(joined)) - found.former_urls - {self.url})
@@ -224,7 +256,7 @@ class Replication:
     def _departed(self, space: str, events: Sequence[Event]) -> set[str]:
         """The homes of those whom these events made neither member nor invitee: they are
         sent the events that tell them so."""
-        log = self.node.writer.log(space)
+        log = self.wiring.writer.log(space)
         if log is None or log.authority is None:
             return set()
         ids = {event.id for event in events}
@@ -248,7 +280,7 @@ class Replication:
                 peers = (set(self.peers(space)) | self._departed(space, sent)) - {self.url}
                 rows += [(url, e.space, e.id) for e in sent for url in sorted(peers)]
             if rows:
-                with writing(self.node.engine) as conn:
+                with writing(self.wiring.engine) as conn:
                     store.enqueue(conn, rows, now_ms())
                 for wake in self.wake:
                     wake()
@@ -258,7 +290,7 @@ class Replication:
     def _unrejected(self, space: str, events: Sequence[Event]) -> list[Event]:
         """The events of `space` in a committed batch but those rejected with no accepted
         child (anti-entropy brings one to a peer if an accepted event comes to name it)."""
-        log = self.node.writer.log(space)
+        log = self.wiring.writer.log(space)
         ours = [event for event in events if event.space == space]
         if log is None or not log.readable:
             return ours
@@ -276,7 +308,7 @@ class Replication:
         return found
 
     def add_peer(self, space: str, url: str) -> None:
-        with writing(self.node.engine) as conn:
+        with writing(self.wiring.engine) as conn:
             store.add_peer(conn, space, url.rstrip("/"), now_ms())
 
     def receive(
@@ -288,11 +320,11 @@ class Replication:
         if len(wires) > MAX_PUSH_EVENTS:
             raise P2PError("too_many_events", f"at most {MAX_PUSH_EVENTS} events a push", 413)
         if sender is not None:
-            self.node.limiter.guard("refused_per_node", sender, TOO_MANY_REFUSED)
+            self.wiring.limiter.guard("refused_per_node", sender, TOO_MANY_REFUSED)
         ours = [w for w in wires if isinstance(w, dict) and w.get("space", w.get("id")) == space]
-        taken = self.node.ingest(ours, hold_missing=True, origin=origin, held_by=sender)
+        taken = self.wiring.writer.ingest(ours, hold_missing=True, origin=origin, held_by=sender)
         if sender is not None:
-            self.node.count_refused("refused_per_node", sender, taken)
+            self.wiring.count_refused("refused_per_node", sender, taken)
         outcomes = iter(taken)
         return [
             next(outcomes) if isinstance(w, dict) and w.get("space", w.get("id")) == space
@@ -325,7 +357,7 @@ class Replication:
     def vouch(self, space: str, member: KeyPair) -> None:
         """Remember `member`'s proof that this node asks for `space` on their behalf (an
         invitee's node copying the space before they join)."""
-        self._proofs[space] = prove(member, self.node.did, space)
+        self._proofs[space] = prove(member, self.wiring.did, space)
 
     def proof(self, space: str) -> str | None:
         """The member's proof to send with this node's requests for `space`, if any."""
@@ -341,7 +373,7 @@ class Replication:
         self._check_replicated(space)
         if len(ids) > MAX_FETCH_IDS:
             raise P2PError("too_many_ids", f"at most {MAX_FETCH_IDS} ids a request", 413)
-        with self.node.engine.begin() as conn:
+        with self.wiring.engine.begin() as conn:
             return store.bodies_by_id(conn, space, list(ids))
 
     def page(
@@ -351,7 +383,7 @@ class Replication:
         it); empty only at the end of the log, however many events were withheld."""
         skip = self.shared(space).withheld
         limit = min(limit, MAX_LOG_PAGE)
-        with self.node.engine.begin() as conn:
+        with self.wiring.engine.begin() as conn:
             while True:
                 kept, last = store.kept_page(
                     conn, space, at, limit, skip, newest_first=newest_first
@@ -361,11 +393,11 @@ class Replication:
                 at = last
 
     def known(self, ids: Sequence[str]) -> set[str]:
-        with self.node.engine.begin() as conn:
+        with self.wiring.engine.begin() as conn:
             return event_store.known_ids(conn, ids)
 
     def _check_replicated(self, space: str) -> Any:
-        log = self.node.writer.log(space)
+        log = self.wiring.writer.log(space)
         if log is None:
             raise NotFound("not_replicated", f"this node does not hold space {space!r}")
         return log

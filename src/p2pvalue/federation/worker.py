@@ -28,13 +28,14 @@ from p2pvalue.errors import EventError, NotFound, P2PError
 from p2pvalue.events.event import Event, now_ms, parse_event
 from p2pvalue.events.types import EVENT_ID_PATTERN
 from p2pvalue.federation import joining, member_proof
+from p2pvalue.federation.replication import Replication
 from p2pvalue.federation.signatures import NodeAuth
 from p2pvalue.store import federation as store
 from p2pvalue.store.database import writing
 
 if TYPE_CHECKING:
+    from p2pvalue.domain import Wiring
     from p2pvalue.ingest import Arrivals, Outcome
-    from p2pvalue.node import Node
 
 LOG = logging.getLogger(__name__)
 API = "/federation/v1/spaces"
@@ -78,12 +79,12 @@ def push_body(origin: str | None, bodies: list[bytes]) -> bytes:
 class Replicator:
     """Runs a node's replication while its web app runs (see `web.app`)."""
 
-    def __init__(self, node: Node, *, sync_every: float, transport: Any = None) -> None:
-        self.node = node
-        self.replication = node.replication
+    def __init__(self, wiring: Wiring, *, sync_every: float, transport: Any = None) -> None:
+        self.wiring = wiring
+        self.replication = wiring.service(Replication)
         self.sync_every = sync_every
         self.client = outbound.Outbound(
-            outbound.Policy.of(node.config.outbound_allow), auth=NodeAuth(node.key),
+            outbound.Policy.of(wiring.config.outbound_allow), auth=NodeAuth(wiring.key),
             timeout=TIMEOUT_S, max_bytes=MAX_ANSWER_BYTES, transport=transport,
             on_request=self._prove,
         )  # fmt: skip
@@ -149,7 +150,7 @@ class Replicator:
         return delivered
 
     def _due(self) -> list[store.Pending]:
-        with self.node.engine.begin() as conn:
+        with self.wiring.engine.begin() as conn:
             return store.due(conn, now_ms(), DUE_AT_ONCE)
 
     async def _push(self, url: str, space: str, pending: list[store.Pending]) -> int:
@@ -173,7 +174,7 @@ class Replicator:
         return len(pending)
 
     def _delivered(self, ids: list[int]) -> None:
-        with writing(self.node.engine) as conn:
+        with writing(self.wiring.engine) as conn:
             store.delivered(conn, ids)
 
     def _failed(self, pending: list[store.Pending], error: str) -> None:
@@ -181,7 +182,7 @@ class Replicator:
         brings the node whatever it still lacks once it is back."""
         attempts = max(p.attempts for p in pending) + 1
         LOG.info("push of %d event(s) to %s failed (%s)", len(pending), pending[0].url, error)
-        with writing(self.node.engine) as conn:
+        with writing(self.wiring.engine) as conn:
             if attempts >= MAX_ATTEMPTS:
                 store.delivered(conn, [p.id for p in pending])
             else:
@@ -190,7 +191,7 @@ class Replicator:
     async def anti_entropy(self) -> int:
         """Pull from every peer of every space the heads this node lacks; events gained."""
         gained = 0
-        for summary in await to_thread.run_sync(self.node.held_spaces):
+        for summary in await to_thread.run_sync(self.wiring.directory.held_spaces):
             if summary.id in self.backfilling:
                 continue
             for url in await to_thread.run_sync(self.replication.peers, summary.id):
@@ -319,20 +320,20 @@ class Replicator:
 
     def _held(self, space: str) -> int:
         try:
-            return self.node.space(space).events
+            return self.wiring.directory.space(space).events
         except NotFound:
             return 0
 
     def _settle(self, view: joining.Provisional) -> None:
         """Log where the provisional view disagreed with the fold, which stands."""
         try:
-            members = self.node.members(view.space)
+            members = self.wiring.directory.members(view.space)
         except NotFound:
             return
         accepted = set()
         for event in view.recent:
             with suppress(NotFound):
-                if self.node.event(event.id).accepted:
+                if self.wiring.directory.event(event.id).accepted:
                     accepted.add(event.id)
         for problem in joining.disagreements(view, members, accepted):
             LOG.warning("%s from %s was shown otherwise than folded here (the fold stands): %s",
@@ -355,14 +356,14 @@ class Replicator:
         raise AssertionError("unreachable")
 
     def _read_page(self, content: bytes) -> Arrivals:
-        return self.node.writer.read(_decoded(line) for line in content.splitlines())
+        return self.wiring.writer.read(_decoded(line) for line in content.splitlines())
 
     def _commit(self, url: str, read: Arrivals) -> list[Outcome]:
-        return self.node.writer.commit(read, hold_missing=True, origin=url)
+        return self.wiring.writer.commit(read, hold_missing=True, origin=url)
 
     async def _ingest(self, url: str, wires: list[Any]) -> list[Outcome]:
-        node = self.node
-        return await to_thread.run_sync(lambda: node.ingest(wires, hold_missing=True, origin=url))
+        writer = self.wiring.writer
+        return await to_thread.run_sync(lambda: writer.ingest(wires, hold_missing=True, origin=url))
 
 
 def heads_of(answer: bytes) -> list[str]:

@@ -14,12 +14,13 @@ import logging
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from functools import cached_property
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from anyio import to_thread
 from cryptography.hazmat.primitives.asymmetric import rsa
 
 from p2pvalue import outbound
+from p2pvalue.domain import Wiring
 from p2pvalue.errors import NotFound, P2PError
 from p2pvalue.events.event import Event, now_ms
 from p2pvalue.fediverse import activities, actors, delivery
@@ -29,11 +30,9 @@ from p2pvalue.fediverse.keys import actor_key, public_pem
 from p2pvalue.fediverse.remote import RemoteActor, RemoteActors, signed_get
 from p2pvalue.store import activitypub as store
 from p2pvalue.store.database import writing
+from p2pvalue.store.directory import SpaceSummary
 from p2pvalue.store.events import StoredEvent
 from p2pvalue.store.social import profile
-
-if TYPE_CHECKING:
-    from p2pvalue.node import Node, SpaceSummary
 
 __all__ = ["Fediverse", "is_public"]
 LOG = logging.getLogger(__name__)
@@ -43,29 +42,28 @@ OUTBOX_PAGE = 20
 class Fediverse:
     """A node's Group actors, their inboxes and outboxes, and its queue of deliveries."""
 
-    def __init__(self, node: Node) -> None:
-        """Start listening to the node's write path (the actor key is made when needed)."""
-        self.node = node
+    def __init__(self, wiring: Wiring) -> None:
+        """The actor key is made when needed."""
+        self.wiring = wiring
         self.wake: list[Callable[[], None]] = []  # what the Deliverer registers
-        self.outbound = outbound.Policy.of(node.config.outbound_allow)
+        self.outbound = outbound.Policy.of(wiring.config.outbound_allow)
         self.remote = RemoteActors(self._sign_get, policy=self.outbound)
-        node.writer.subscribe(self.committed)
 
     @property
     def enabled(self) -> bool:
-        return self.node.config.public_url is not None
+        return self.wiring.config.public_url is not None
 
     @property
     def urls(self) -> Urls:
         """The node's ActivityPub IRIs; `activitypub_disabled` without a public URL."""
-        base = self.node.config.public_url
+        base = self.wiring.config.public_url
         if base is None:
             raise NotFound("activitypub_disabled", "this node has no public URL: no fediverse")
         return Urls(base)
 
     @cached_property
     def key(self) -> rsa.RSAPrivateKey:
-        return actor_key(self.node.config.data_dir)
+        return actor_key(self.wiring.config.data_dir)
 
     @cached_property
     def pem(self) -> str:
@@ -73,12 +71,12 @@ class Fediverse:
 
     def handles(self) -> dict[str, str]:
         """Each space's handle (see `actors.group_handles`)."""
-        return actors.group_handles((s.id, s.name) for s in self.node.spaces())
+        return actors.group_handles((s.id, s.name) for s in self.wiring.directory.spaces())
 
     def public_space(self, space: str) -> SpaceSummary:
         """The summary of a public space; `unknown_group` for any other id."""
         try:
-            summary = self.node.space(space)
+            summary = self.wiring.directory.space(space)
         except NotFound:
             summary = None
         if summary is None or not is_public(summary):
@@ -93,7 +91,7 @@ class Fediverse:
     def person(self, did: str) -> dict[str, Any]:
         """The Person of a member of a public space here; `unknown_member` otherwise."""
         urls = self.urls
-        with self.node.engine.begin() as conn:
+        with self.wiring.engine.begin() as conn:
             spaces = store.spaces_of_member(conn, did)
         if not any(self._is_public(space) for space in spaces):
             raise NotFound("unknown_member", "no member of a public space has this did")
@@ -124,7 +122,7 @@ class Fediverse:
         urls = self.urls
         self.public_space(space)
         types = activities.PUBLIC_TYPES
-        with self.node.engine.begin() as conn:
+        with self.wiring.engine.begin() as conn:
             if not page:
                 return activities.outbox(urls, space, store.public_count(conn, space, types))
             found = store.public_events(conn, space, types, before=before, limit=OUTBOX_PAGE)
@@ -135,7 +133,7 @@ class Fediverse:
     def followers(self, space: str) -> dict[str, Any]:
         urls = self.urls
         self.public_space(space)
-        with self.node.engine.begin() as conn:
+        with self.wiring.engine.begin() as conn:
             return activities.followers(urls, space, store.follower_count(conn, space))
 
     def published(self, event_id: str, kind: str) -> tuple[int, dict[str, Any]]:
@@ -144,7 +142,7 @@ class Fediverse:
         anything that is not an accepted public item of a public space."""
         urls = self.urls
         try:
-            stored = self.node.event(event_id)
+            stored = self.wiring.directory.event(event_id)
         except NotFound:
             stored = None
         if stored is None or not stored.accepted or not self._is_public(stored.space):
@@ -180,7 +178,7 @@ class Fediverse:
         try:
             rows = delivery.rows_for(self, events)
             if rows:
-                with writing(self.node.engine) as conn:
+                with writing(self.wiring.engine) as conn:
                     store.enqueue(conn, rows, now_ms())
                 self._wake()
         except Exception:
@@ -193,12 +191,12 @@ class Fediverse:
     def name_of(self, did: str) -> str:
         """What Mastodon shows as a member's name: their public display name, else their
         username here, else a short form of their did."""
-        with self.node.engine.begin() as conn:
+        with self.wiring.engine.begin() as conn:
             shown = [f.value for f in profile(conn, did)
                      if f.field == "display_name" and f.visibility == "public"]  # fmt: skip
         if shown:
             return str(shown[0])
-        username = self.node.accounts.names([did]).get(did)
+        username = self.wiring.accounts.names([did]).get(did)
         return username or f"member {did[-8:]}"
 
     def _item(self, stored: StoredEvent) -> activities.Item | None:
@@ -210,14 +208,14 @@ class Fediverse:
 
     def _title_of(self, proposal: str) -> str | None:
         try:
-            title = self.node.event(proposal).wire.get("content", {}).get("title")
+            title = self.wiring.directory.event(proposal).wire.get("content", {}).get("title")
         except NotFound:
             return None
         return title if isinstance(title, str) else None
 
     def _is_public(self, space: str) -> bool:
         try:
-            return is_public(self.node.space(space))
+            return is_public(self.wiring.directory.space(space))
         except NotFound:
             return False
 
@@ -229,8 +227,8 @@ class Fediverse:
             return did if self._has_person(did) else None
         if handle is None or not handle.startswith(actors.MEMBER_PREFIX):
             return None
-        with self.node.engine.begin() as conn:
-            dids = {did for s in self.node.spaces() if is_public(s)
+        with self.wiring.engine.begin() as conn:
+            dids = {did for s in self.wiring.directory.spaces() if is_public(s)
                     for did in store.member_dids(conn, s.id)}  # fmt: skip
         return next((did for did in sorted(dids) if actors.member_handle(did) == handle), None)
 
@@ -253,7 +251,7 @@ class Fediverse:
             space, actor.id, actor.inbox, actor.shared_inbox, str(asked.follow["id"])
         )
         accept = delivery.body(activities.accept(urls, space, asked.follow))
-        with writing(self.node.engine) as conn:
+        with writing(self.wiring.engine) as conn:
             store.follow(conn, follower, now_ms())
             store.enqueue(conn, [(actor.inbox, urls.group(space), accept)], now_ms())
         LOG.info("%s follows space %s", actor.id, space)
@@ -262,7 +260,7 @@ class Fediverse:
     def _unfollow(self, urls: Urls, actor: RemoteActor, asked: Unfollow) -> bool:
         # A space that stopped being public still lets its followers go.
         space = None if asked.group is None else _space_id(urls, asked.group)
-        with writing(self.node.engine) as conn:
+        with writing(self.wiring.engine) as conn:
             if space is not None:
                 gone = store.unfollow(conn, space, actor.id)
             else:

@@ -65,20 +65,20 @@ def inboxes(followers: Iterable[store.Follower]) -> list[str]:
 def rows_for(fediverse: Fediverse, events: Sequence[Event]) -> list[tuple[str, str, bytes]]:
     """(inbox, signing actor, body) of every delivery that `events`, just committed, call
     for: announces of accepted public items, deletes of erased posts."""
-    node = fediverse.node
+    wiring = fediverse.wiring
     rows: list[tuple[str, str, bytes]] = []
     for space in sorted({event.space for event in events}):
         try:
-            summary = node.space(space)
+            summary = wiring.directory.space(space)
         except NotFound:
             continue
         if not is_public(summary):
             continue
-        with node.engine.begin() as conn:
+        with wiring.engine.begin() as conn:
             targets = inboxes(store.followers(conn, space))
         if not targets:
             continue
-        log = node.writer.log(space)
+        log = wiring.writer.log(space)
         reasons = log.reasons if log is not None else {}
         for event in events:
             if event.space != space or event.id not in reasons or reasons[event.id] is not None:
@@ -104,7 +104,7 @@ def _activities(fediverse: Fediverse, event: Event) -> list[tuple[str, dict[str,
 def _erased_post(fediverse: Fediverse, event_id: str, author: str) -> str | None:
     """`event_id`, if it is a post of `author`'s (so it was announced): it can be deleted."""
     try:
-        stored = fediverse.node.event(event_id)
+        stored = fediverse.wiring.directory.event(event_id)
     except NotFound:
         return None
     return event_id if (stored.type, stored.author) == (activities.POST, author) else None
@@ -153,19 +153,19 @@ async def _send(fediverse: Fediverse, client: outbound.Outbound, delivery: store
 
 
 def _due(fediverse: Fediverse) -> list[store.Delivery]:
-    with fediverse.node.engine.begin() as conn:
+    with fediverse.wiring.engine.begin() as conn:
         return store.due(conn, now_ms(), DUE_AT_ONCE)
 
 
 def _delivered(fediverse: Fediverse, delivery_id: int) -> None:
-    with writing(fediverse.node.engine) as conn:
+    with writing(fediverse.wiring.engine) as conn:
         store.delivered(conn, [delivery_id])
 
 
 def _failed(fediverse: Fediverse, delivery: store.Delivery, error: str, retry: bool) -> None:
     attempts = delivery.attempts + 1
     LOG.info("delivery %d to %s failed (%s)", delivery.id, delivery.inbox, error)
-    with writing(fediverse.node.engine) as conn:
+    with writing(fediverse.wiring.engine) as conn:
         if not retry or attempts >= MAX_ATTEMPTS:
             LOG.warning("dropping delivery %d to %s: %s", delivery.id, delivery.inbox, error)
             store.delivered(conn, [delivery.id])

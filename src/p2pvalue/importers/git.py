@@ -18,10 +18,11 @@ from typing import Any
 import pygit2
 from pygit2.enums import SortMode
 
+from p2pvalue.accounting.service import Value
 from p2pvalue.accounting.types import email_alias
+from p2pvalue.domain import Wiring
 from p2pvalue.errors import P2PError
 from p2pvalue.events.keys import KeyPair
-from p2pvalue.node import Node
 
 KIND = "commit"
 BATCH = 1000
@@ -74,15 +75,15 @@ def read_commits(path: Path) -> Iterator[Commit]:
 
 
 def import_git(
-    node: Node, space: str, path: Path, progress: Callable[[int], None] | None = None
+    wiring: Wiring, space: str, path: Path, progress: Callable[[int], None] | None = None
 ) -> GitImport:
     """Claim the repository's commits for their members; idempotent."""
-    policy = node.space(space).charter.get("value") or {}
+    policy = wiring.directory.space(space).charter.get("value") or {}
     if KIND not in policy.get("kinds", []):
         raise P2PError("unknown_kind", f"the charter does not list the kind {KIND!r}", 422)
-    ledger = node.ledger(space)
+    ledger = wiring.service(Value).ledger(space)
     report = GitImport()
-    keys = _Keys(node, space)
+    keys = _Keys(wiring, space)
     commits = read_commits(path)
     while batch := list(islice(commits, BATCH)):
         actions = []
@@ -98,7 +99,7 @@ def import_git(
                 report.no_local_key += 1
             else:
                 actions.append((key, "contribution.claim", _claim(commit, evidence)))
-        _record(node.writer.act_many(space, actions) if actions else [], report)
+        _record(wiring.writer.act_many(space, actions) if actions else [], report)
         if progress:
             progress(len(batch))
     return report
@@ -121,13 +122,15 @@ def _record(outcomes: list[Any], report: GitImport) -> None:
 class _Keys:
     """Signing keys of the space's current members who have accounts on this node."""
 
-    def __init__(self, node: Node, space: str) -> None:
-        self._node = node
-        self._members = {m["did"] for m in node.members(space) if m["status"] == "member"}
+    def __init__(self, wiring: Wiring, space: str) -> None:
+        self._wiring = wiring
+        self._members = {
+            m["did"] for m in wiring.directory.members(space) if m["status"] == "member"
+        }
         self._found: dict[str, KeyPair | None] = {}
 
     def of(self, member: str) -> KeyPair | None:
         if member not in self._found:
-            account = self._node.accounts.by_did(member) if member in self._members else None
-            self._found[member] = self._node.accounts.key_of(account) if account else None
+            account = self._wiring.accounts.by_did(member) if member in self._members else None
+            self._found[member] = self._wiring.accounts.key_of(account) if account else None
         return self._found[member]

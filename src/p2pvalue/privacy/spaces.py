@@ -19,9 +19,10 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping, Sequence
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from p2pvalue.accounts import Account
+from p2pvalue.domain import Wiring
 from p2pvalue.errors import P2PError
 from p2pvalue.events.authority import INVITED, MEMBER, Authority
 from p2pvalue.events.event import Event, build_event
@@ -30,9 +31,6 @@ from p2pvalue.events.log import SpaceLog
 from p2pvalue.ingest import Outcome
 from p2pvalue.privacy.sealing import key_id, new_key, seal_content, seal_previous, wrap
 from p2pvalue.store.keys import local_dids
-
-if TYPE_CHECKING:
-    from p2pvalue.node import Node
 
 LOG = logging.getLogger(__name__)
 MAX_WRAPS = 300  # per `space.key` event; more members take more events under the same key
@@ -78,27 +76,26 @@ def _removes(log: SpaceLog, close: Event) -> bool:
 
 
 class PrivateSpaces:
-    def __init__(self, node: Node) -> None:
-        self.node = node
-        node.writer.subscribe(self.committed)
+    def __init__(self, wiring: Wiring) -> None:
+        self.wiring = wiring
 
     def create(self, account: Account, content: Mapping[str, Any]) -> Outcome:
-        key = self.node.accounts.key_of(account)
+        key = self.wiring.accounts.key_of(account)
         founding = founding_content(key, content)
-        event = build_event(key, "space.create", founding, space=None, ts=self.node.clock())
-        return self.node.writer.ingest([event.wire])[0]
+        event = build_event(key, "space.create", founding, space=None, ts=self.wiring.clock())
+        return self.wiring.writer.ingest([event.wire])[0]
 
     def share(self, actor: Account, space: str, dids: Sequence[str]) -> list[Outcome]:
         """Wrap the key in use for `dids` (newly invited)."""
-        kid, keys = self.node.writer.space_keys(space)
+        kid, keys = self.wiring.writer.space_keys(space)
         if kid is None or kid not in keys:
             raise P2PError("no_space_key", "no member of this node holds the space key", 403)
         return self._publish(actor, space, key_contents(kid, keys[kid], dids))
 
     def rotate(self, actor: Account, space: str) -> list[Outcome]:
         """A new key for the space's members and invitees, sealing every older one."""
-        _, older = self.node.writer.space_keys(space)
-        log = self.node.writer.log(space)
+        _, older = self.wiring.writer.space_keys(space)
+        log = self.wiring.writer.log(space)
         if log is None or log.authority is None or not older:
             raise P2PError("no_space_key", "no member of this node holds the space key", 403)
         key = new_key()
@@ -117,7 +114,7 @@ class PrivateSpaces:
                 LOG.exception("space key change after %s %s failed", event.type, event.id)
 
     def _answer(self, event: Event, origin: str | None) -> None:
-        log = self.node.writer.log(event.space)
+        log = self.wiring.writer.log(event.space)
         if log is None or not log.private or not log.readable or log.authority is None:
             return
         if log.reasons.get(event.id) is not None:
@@ -129,13 +126,13 @@ class PrivateSpaces:
         if event.type == "member.leave":
             remaining = holders(log.authority)
             members = [d for d in remaining if log.authority.is_member(d)]
-            actor = self.node.accounts.by_did(members[0]) if members else None
+            actor = self.wiring.accounts.by_did(members[0]) if members else None
             if actor is not None:
                 self.rotate(actor, event.space)
             return
         if event.type == "proposal.close" and not _removes(log, event):
             return
-        actor = self.node.accounts.by_did(event.author)
+        actor = self.wiring.accounts.by_did(event.author)
         if origin is not None or actor is None:
             return
         if event.type == "member.invite":
@@ -147,8 +144,8 @@ class PrivateSpaces:
         """After a rotation, wrap its key for whoever may hold it and has not got it: an
         invitee whose invitation was concurrent with the rotation. Any node holding the key
         may do it (a wrap given twice is harmless)."""
-        kid, keys = self.node.writer.space_keys(space)
-        log = self.node.writer.log(space)
+        kid, keys = self.wiring.writer.space_keys(space)
+        log = self.wiring.writer.log(space)
         if kid not in keys or log is None or log.authority is None:
             return
         wrapped: set[str] = set()
@@ -159,14 +156,14 @@ class PrivateSpaces:
                 wrapped |= set(content["wraps"])
         missing = [did for did in holders(log.authority) if did not in wrapped]
         members = [did for did in holders(log.authority) if log.authority.is_member(did)]
-        with self.node.engine.begin() as conn:
+        with self.wiring.engine.begin() as conn:
             local = local_dids(conn, members)
-        actor = self.node.accounts.by_did(local[0]) if local else None
+        actor = self.wiring.accounts.by_did(local[0]) if local else None
         if missing and actor is not None:
             self.share(actor, space, missing)
 
     def _publish(
         self, actor: Account, space: str, contents: Sequence[dict[str, Any]]
     ) -> list[Outcome]:
-        key = self.node.accounts.key_of(actor)
-        return [self.node.writer.act(key, space, "space.key", content) for content in contents]
+        key = self.wiring.accounts.key_of(actor)
+        return [self.wiring.writer.act(key, space, "space.key", content) for content in contents]

@@ -11,21 +11,24 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from sqlalchemy import Engine
+
+from p2pvalue.domain import Wiring
 from p2pvalue.errors import P2PError
+from p2pvalue.social import Social
 from p2pvalue.store import events as store
 
 if TYPE_CHECKING:
     from p2pvalue.accounts import Account
-    from p2pvalue.node import Node
 
 MAX_IDS = 100  # a content.erase lists at most this many events
 
 
-def check_request(node: Node, account: Account, space: str, content: dict[str, Any]) -> None:
+def check_request(engine: Engine, account: Account, space: str, content: dict[str, Any]) -> None:
     """Refuse, before anything is stored, an erasure of events that are not the member's own
     posts or thread posts in this space."""
     wanted = list(content.get("events", []))
-    with node.engine.begin() as conn:
+    with engine.begin() as conn:
         found = store.erasable_of(conn, space, account.did, wanted)
     missing = [event for event in wanted if event not in found]
     if missing:
@@ -34,16 +37,16 @@ def check_request(node: Node, account: Account, space: str, content: dict[str, A
         )
 
 
-def erase_member(node: Node, account: Account) -> dict[str, Any]:
+def erase_member(wiring: Wiring, account: Account) -> dict[str, Any]:
     """Erase the member's profile, and ask each space on this node for the erasure of the
     content of their posts and thread posts there; what was asked, space by space."""
     asked: dict[str, int] = {}
-    for summary in node.spaces(everyone=True):
-        with node.engine.begin() as conn:
+    for summary in wiring.directory.spaces(everyone=True):
+        with wiring.engine.begin() as conn:
             ids = store.authored_erasable(conn, summary.id, account.did)
         for start in range(0, len(ids), MAX_IDS):
             chunk = ids[start : start + MAX_IDS]
-            outcome = node.act(account, summary.id, "content.erase", {"events": chunk})
+            outcome = wiring.act(account, summary.id, "content.erase", {"events": chunk})
             if outcome.status == "accepted":
                 asked[summary.id] = asked.get(summary.id, 0) + len(chunk)
-    return {"profile_fields": node.social.profiles.erase(account), "events": asked}
+    return {"profile_fields": wiring.service(Social).profiles.erase(account), "events": asked}

@@ -4,7 +4,7 @@ The archive is deterministic: the same state gives the same bytes (fixed entry o
 timestamps), so a member can compare two exports by their hash. It holds no secret: not
 the password hash, not the session tokens, not the member's key (which has its own
 endpoint, `POST /api/v1/accounts/me/key`). `contributions` and `archive` are pure;
-`member_archive` reads the node.
+`member_archive` reads the node's store and ledgers.
 """
 
 from __future__ import annotations
@@ -13,22 +13,22 @@ import io
 import zipfile
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import orjson
+from sqlalchemy import Engine
 
 from p2pvalue.accounting.ledger import Ledger
+from p2pvalue.accounting.service import Value
 from p2pvalue.accounting.valueflows import CONTEXT, economic_events
 from p2pvalue.accounts import Account
+from p2pvalue.domain import Wiring
 from p2pvalue.errors import Unauthorized
 from p2pvalue.events.canonical import canonical
 from p2pvalue.social.messages import as_json as message_json
 from p2pvalue.social.profiles import as_json as profile_json
 from p2pvalue.store import rights as store
 from p2pvalue.store import social as social_store
-
-if TYPE_CHECKING:
-    from p2pvalue.node import Node
 
 ZIP_EPOCH = (1980, 1, 1, 0, 0, 0)  # the earliest time a ZIP entry can carry
 UNIX = 3  # ZIP "made by" system: file modes below are Unix modes
@@ -80,19 +80,19 @@ class MemberRecords:
     documents: dict[str, list[int]]
 
 
-def member_archive(node: Node, account: Account) -> bytes:
-    """The ZIP archive of everything `node` holds about `account`, byte-identical for the
+def member_archive(wiring: Wiring, account: Account) -> bytes:
+    """The ZIP archive of everything the node holds about `account`, byte-identical for the
     same state; `unknown_account` if the account is gone."""
-    records = read_records(node, account)
+    records = read_records(wiring.engine, account)
     spaces = [m.space for m in records.memberships]
     spaces += sorted(set(records.events) - set(spaces))
-    ledgers = [(space, node.ledger(space)) for space in spaces]
-    return archive(member_files(node.did, records, contributions(account.did, ledgers)))
+    ledgers = [(space, wiring.service(Value).ledger(space)) for space in spaces]
+    return archive(member_files(wiring.did, records, contributions(account.did, ledgers)))
 
 
-def read_records(node: Node, account: Account) -> MemberRecords:
+def read_records(engine: Engine, account: Account) -> MemberRecords:
     """The member's rows across the node's tables, as one consistent read."""
-    with node.engine.begin() as conn:
+    with engine.begin() as conn:
         found = store.account_record(conn, account.id)
         if found is None:
             raise Unauthorized("unknown_account", "this account no longer exists")

@@ -1,27 +1,34 @@
-"""Social: profiles, follows and the feed, with live updates of the feed.
+"""Social: profiles, follows, the feed with live updates, private messages and
+notifications.
 
 Profiles and follows are node-local personal data, kept off the shared log; the feed is
 read from the log. `Social` wires them for one node."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from collections.abc import Sequence
 
+from p2pvalue.domain import Wiring
+from p2pvalue.events.event import Event
 from p2pvalue.social.feed import Feed
 from p2pvalue.social.follows import Follows
+from p2pvalue.social.messages import Messages
+from p2pvalue.social.notifications import Notifications
 from p2pvalue.social.profiles import Profiles
 from p2pvalue.social.stream import FeedStream
 
-if TYPE_CHECKING:
-    from p2pvalue.node import Node
-
 
 class Social:
-    """A node's profiles, follows, feed and live feed streams."""
+    """A node's profiles, follows, feed, live feed streams, messages and notifications."""
 
-    def __init__(self, node: Node) -> None:
-        self.profiles = Profiles(node.engine, node.accounts)
-        self.follows = Follows(node.engine)
-        self.feed = Feed(node.engine)
-        self.stream = FeedStream(node.engine)
-        node.writer.subscribe(self.stream.committed)
+    def __init__(self, wiring: Wiring) -> None:
+        self.profiles = Profiles(wiring.engine, wiring.accounts)
+        self.follows = Follows(wiring.engine)
+        self.feed = Feed(wiring.engine)
+        self.stream = FeedStream(wiring.engine)
+        self.messages = Messages(wiring.engine, wiring.accounts, wiring.did)
+        self.notifications = Notifications(wiring)
+
+    def committed(self, events: Sequence[Event], origin: str | None) -> None:
+        """Feed the live streams what was committed."""
+        self.stream.committed(events, origin)

@@ -10,17 +10,18 @@ reviewed, the task done). `Notifications` gathers them for a node's member.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from p2pvalue.accounting.ledger import Ledger
+from p2pvalue.accounting.service import Value
 from p2pvalue.accounting.types import value_policy
 from p2pvalue.collab.board import Board
 from p2pvalue.collab.markdown import mentioned
+from p2pvalue.collab.service import Collab
 from p2pvalue.collab.threads import Threads
+from p2pvalue.domain import Wiring
 from p2pvalue.errors import P2PError
-
-if TYPE_CHECKING:
-    from p2pvalue.node import Node
+from p2pvalue.governance.service import Governance
 
 GOVERNANCE_KINDS = ("proposal_opened", "closing_soon", "outcome")
 KINDS = ("mention", "review_requested", "task_assigned", *GOVERNANCE_KINDS)
@@ -71,8 +72,8 @@ def tasks_assigned(board: Board, did: str) -> Iterator[Note]:
 class Notifications:
     """What each member of a node should know about, across their spaces."""
 
-    def __init__(self, node: Node) -> None:
-        self.node = node
+    def __init__(self, wiring: Wiring) -> None:
+        self.wiring = wiring
 
     def of(self, did: str, kind: str | None = None, limit: int = DEFAULT_LIMIT) -> list[Note]:
         """The member's notifications, newest first: only `kind` when one is given, at most
@@ -88,24 +89,23 @@ class Notifications:
         return sorted(chosen, key=lambda note: note["ts"], reverse=True)[:limit]
 
     def _governance(self, did: str) -> list[Note]:
-        return self.node.governance.notifications(did)
+        return self.wiring.service(Governance).notifications(did)
 
     def _collaboration(self, did: str) -> list[Note]:
-        account = self.node.accounts.by_did(did)
+        account = self.wiring.accounts.by_did(did)
         notes: list[Note] = []
-        for summary in self.node.spaces(everyone=True):
-            authority = self.node.governance.authority(summary.id)
+        for summary in self.wiring.directory.spaces(everyone=True):
+            authority = self.wiring.service(Governance).authority(summary.id)
             if not authority.is_member(did):
                 continue
-            state = self.node.collab.state(summary.id)
+            state = self.wiring.service(Collab).state(summary.id)
             policy = value_policy(authority.charter)
             found = [*tasks_assigned(state.board, did)]
             if account is not None:
                 found += mentions(state.threads, did, account.username)
             if policy is not None:
                 roles = authority.roles_of(did)
-                found += reviews_requested(
-                    self.node.ledger(summary.id), did, roles, policy.acceptance.role
-                )
+                ledger = self.wiring.service(Value).ledger(summary.id)
+                found += reviews_requested(ledger, did, roles, policy.acceptance.role)
             notes += ({"space": summary.id, "space_name": summary.name, **n} for n in found)
         return notes

@@ -7,12 +7,13 @@ import gc
 import logging
 import signal
 import threading
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager, suppress
+from importlib import import_module
 from pathlib import Path
 from typing import Any
 
-from fastapi import Depends, FastAPI, Request
+from fastapi import APIRouter, Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
@@ -22,34 +23,22 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from p2pvalue import __version__
 from p2pvalue.collab.live import SNAPSHOT_EVERY, LiveDocuments
+from p2pvalue.domain import Domain
 from p2pvalue.errors import P2PError
 from p2pvalue.federation.message_courier import MessageCourier
 from p2pvalue.federation.worker import Replicator
+from p2pvalue.fediverse import Fediverse
 from p2pvalue.fediverse.delivery import Deliverer
 from p2pvalue.node import Node
 from p2pvalue.web import layout
 from p2pvalue.web.accounts import api as account_api
 from p2pvalue.web.accounts import pages as account_pages
-from p2pvalue.web.collab import api as collab_api
-from p2pvalue.web.collab import doc_api, doc_pages, doc_socket
-from p2pvalue.web.collab import pages as collab_pages
 from p2pvalue.web.contract import publish_contract
-from p2pvalue.web.federation import api as federation_api
-from p2pvalue.web.federation import messages as message_federation_api
-from p2pvalue.web.fediverse import api as activitypub_api
-from p2pvalue.web.governance import api as governance_api
-from p2pvalue.web.governance import pages as governance_pages
 from p2pvalue.web.headers import SecurityHeaders
 from p2pvalue.web.limits import RateLimited, rate_limits
 from p2pvalue.web.private_guard import private_spaces
-from p2pvalue.web.rights import api as rights_api
-from p2pvalue.web.social import api as social_api
-from p2pvalue.web.social import messages as message_api
-from p2pvalue.web.social import pages as social_pages
 from p2pvalue.web.spaces import api, pages
 from p2pvalue.web.text_guard import TextGuard
-from p2pvalue.web.value import api as value_api
-from p2pvalue.web.value import pages as value_pages
 
 MAX_REQUEST_BYTES = 1024 * 1024
 # Where clients are programs (the API, other nodes, the fediverse): answered in JSON.
@@ -111,10 +100,10 @@ def create_app(
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         stop, halt = asyncio.Event(), threading.Event()
         keeper = asyncio.create_task(_keep_deadlines(node, deadlines_every, stop, halt))
-        documents = LiveDocuments(node, snapshot_every=snapshot_every)
-        replicator = app.state.replicator = Replicator(node, sync_every=sync_every)
-        deliverer = Deliverer(node.fediverse)
-        courier = MessageCourier(node)
+        documents = LiveDocuments(node.wiring, snapshot_every=snapshot_every)
+        replicator = app.state.replicator = Replicator(node.wiring, sync_every=sync_every)
+        deliverer = Deliverer(node.service(Fediverse))
+        courier = MessageCourier(node.wiring)
         async with documents:
             app.state.documents = documents
             snapshots = asyncio.create_task(documents.keep_snapshots())
@@ -139,28 +128,9 @@ def create_app(
         lifespan=lifespan, dependencies=[Depends(rate_limits), Depends(private_spaces)],
     )  # fmt: skip
     app.state.node = node
-    app.state.fediverse = node.fediverse
-    app.include_router(api.router)
-    app.include_router(account_api.router)
-    app.include_router(value_api.router)
-    app.include_router(governance_api.router)
-    app.include_router(collab_api.router)
-    app.include_router(social_api.router)
-    app.include_router(message_api.router)
-    app.include_router(doc_api.router)
-    app.include_router(doc_socket.router)
-    app.include_router(federation_api.router)
-    app.include_router(federation_api.replicas)
-    app.include_router(message_federation_api.router)
-    app.include_router(rights_api.router)
-    app.include_router(activitypub_api.router)
-    app.include_router(pages.router)
-    app.include_router(account_pages.router)
-    app.include_router(value_pages.router)
-    app.include_router(governance_pages.router)
-    app.include_router(collab_pages.router)
-    app.include_router(doc_pages.router)
-    app.include_router(social_pages.router)
+    app.state.fediverse = node.service(Fediverse)
+    for router in routers(node.registry.domains):
+        app.include_router(router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     app.add_exception_handler(P2PError, _p2p_error)  # type: ignore[arg-type]
     app.add_exception_handler(RateLimited, _rate_limited)  # type: ignore[arg-type]
@@ -194,12 +164,10 @@ async def _keep_deadlines(
 ) -> None:
     while not stop.is_set():
         try:
-            closed = await run_in_threadpool(node.close_due_claims, halt)
-            if closed:
-                LOG.info("closed %d claim(s) whose review window passed", closed)
-            emitted = await run_in_threadpool(node.governance.keep_deadlines)
-            if emitted:
-                LOG.info("emitted %d reveal(s) and close(s) of proposals", emitted)
+            done = await run_in_threadpool(node.sweep, halt)
+            for domain, count in done.items():
+                if count:
+                    LOG.info("%s: %d event(s) emitted by its sweep", domain, count)
         except Exception:
             LOG.exception("keeping deadlines failed; trying again later")
         with suppress(TimeoutError):
@@ -285,3 +253,23 @@ async def _too_large(send: Send) -> None:
         }
     )
     await send({"type": "http.response.body", "body": response.body})
+
+
+def routers(domains: Sequence[Domain[Any]]) -> list[APIRouter]:
+    """Every route of the node: the shared ones (spaces, accounts), then each registered
+    domain's API and then its pages, in the order of the registry, so that an API route
+    is never shadowed by a page."""
+    found = [api.router, account_api.router]
+    found += [_router(path) for domain in domains for path in domain.api]
+    found += [pages.router, account_pages.router]
+    found += [_router(path) for domain in domains for path in domain.pages]
+    return found
+
+
+def _router(path: str) -> APIRouter:
+    """The router a domain names: "module" (its `router`) or "module:attribute"."""
+    module, _, attribute = path.partition(":")
+    found = getattr(import_module(module), attribute or "router")
+    if not isinstance(found, APIRouter):
+        raise TypeError(f"{path} is not a router")
+    return found

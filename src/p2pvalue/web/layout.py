@@ -16,6 +16,7 @@ from fastapi.templating import Jinja2Templates
 from p2pvalue.accounts import Account
 from p2pvalue.errors import P2PError
 from p2pvalue.events.authority import Authority
+from p2pvalue.governance.service import Governance
 from p2pvalue.ingest import Outcome
 from p2pvalue.rates import RateLimited
 from p2pvalue.web.auth import NodeDep
@@ -120,7 +121,7 @@ def acted(
 def space_authority(node: NodeDep, space_id: str) -> Authority | None:
     """The governance state of a space this node holds, or None."""
     try:
-        return node.governance.authority(space_id)
+        return node.service(Governance).authority(space_id)
     except P2PError:
         return None
 

@@ -10,10 +10,11 @@ from fastapi import APIRouter, Query
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 
+from p2pvalue.accounting.service import Value
 from p2pvalue.accounts import Account
 from p2pvalue.collab.board import Project, Task
 from p2pvalue.collab.markdown import render
-from p2pvalue.collab.service import refusal
+from p2pvalue.collab.service import Collab, refusal
 from p2pvalue.collab.threads import Post, Thread
 from p2pvalue.collab.types import (
     EMOJI_PATTERN,
@@ -82,7 +83,7 @@ def post_json(node: Node, space: str, post: Post) -> dict[str, Any]:
         "id": post.id, "thread": post.thread, "author": post.author, "ts": post.ts,
         "html": render(post.text), "source": post.text, "edited": len(post.versions) > 1,
         "history": [asdict(version) for version in post.versions],
-        "mentions": node.collab.mentions(space, post.text),
+        "mentions": node.service(Collab).mentions(space, post.text),
         "reactions": {emoji: {"count": len(who), "members": sorted(who)}
                       for emoji, who in sorted(post.reactions.items())},
     }  # fmt: skip
@@ -104,7 +105,7 @@ def _act(
 @router.get("/projects")
 def list_projects(space_id: str, node: NodeDep) -> dict[str, Any]:
     """Projects in the order they were created."""
-    projects = node.collab.state(space_id).board.projects.values()
+    projects = node.service(Collab).state(space_id).board.projects.values()
     return {"projects": [project_json(project) for project in projects]}
 
 
@@ -119,7 +120,7 @@ def create_project(
 @router.get("/projects/{project_id}")
 def get_project(space_id: str, project_id: str, node: NodeDep) -> dict[str, Any]:
     """A project and its tasks."""
-    board = node.collab.state(space_id).board
+    board = node.service(Collab).state(space_id).board
     project = board.projects.get(project_id)
     if project is None:
         raise refusal("unknown_project")
@@ -146,7 +147,7 @@ def list_tasks(
     project: str | None = Query(None, max_length=43, description="only this project's tasks"),
 ) -> dict[str, Any]:
     """Tasks in the order they were created, filtered by state, label, assignee, project."""
-    tasks = node.collab.state(space_id).board.tasks.values()
+    tasks = node.service(Collab).state(space_id).board.tasks.values()
     chosen = [
         task_json(task) for task in tasks
         if (status is None or task.status == status) and (label is None or label in task.labels)
@@ -167,8 +168,8 @@ def create_task(
 @router.get("/tasks/{task_id}")
 def get_task(space_id: str, task_id: str, node: NodeDep) -> dict[str, Any]:
     """A task with its history of transitions, and the claim it drafts once done."""
-    task = node.collab.task(space_id, task_id)
-    return {**task_json(task), "draft": node.collab.draft(space_id, task_id)}
+    task = node.service(Collab).task(space_id, task_id)
+    return {**task_json(task), "draft": node.service(Collab).draft(space_id, task_id)}
 
 
 @router.post("/tasks/{task_id}/transitions", status_code=201)
@@ -184,10 +185,10 @@ def move_task(
 def claim_draft(space_id: str, task_id: str, node: NodeDep) -> dict[str, Any]:
     """The contribution claim a done task drafts for its assignees, and the claim filed
     from it, if one was."""
-    draft = node.collab.draft(space_id, task_id)
+    draft = node.service(Collab).draft(space_id, task_id)
     if draft is None:
         raise refusal("no_draft")
-    filed = node.ledger(space_id).evidence.get(task_id)
+    filed = node.service(Value).ledger(space_id).evidence.get(task_id)
     return {"draft": draft, "claim": filed}
 
 
@@ -197,7 +198,7 @@ def confirm_claim(
 ) -> JSONResponse:
     """File the drafted claim as the calling assignee: a `contribution.claim` crediting
     every assignee; `quantity` when the draft has none (hours worked, say)."""
-    return outcome_response(node.collab.confirm(account, space_id, task_id, body.quantity))
+    return outcome_response(node.service(Collab).confirm(account, space_id, task_id, body.quantity))
 
 
 @router.get("/threads")
@@ -208,7 +209,7 @@ def list_threads(
     target: str | None = Query(None, max_length=43, description="only threads on this id"),
 ) -> dict[str, Any]:
     """Threads in the order they were started, by what they are on."""
-    threads = node.collab.state(space_id).threads.on(kind, target)
+    threads = node.service(Collab).state(space_id).threads.on(kind, target)
     return {"threads": [thread_json(thread) for thread in threads]}
 
 
@@ -223,7 +224,7 @@ def create_thread(
 @router.get("/threads/{thread_id}")
 def get_thread(space_id: str, thread_id: str, node: NodeDep) -> dict[str, Any]:
     """A thread and its posts, each rendered, with its source, history, mentions, reactions."""
-    threads = node.collab.state(space_id).threads
+    threads = node.service(Collab).state(space_id).threads
     thread = threads.threads.get(thread_id)
     if thread is None:
         raise refusal("unknown_thread")

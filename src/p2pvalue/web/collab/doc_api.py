@@ -13,7 +13,7 @@ from starlette.concurrency import run_in_threadpool
 
 from p2pvalue.collab.documents import Document
 from p2pvalue.collab.live import LiveDocuments
-from p2pvalue.collab.service import DocAccess, refusal
+from p2pvalue.collab.service import Collab, DocAccess, refusal
 from p2pvalue.collab.types import DocCreate
 from p2pvalue.node import Node
 from p2pvalue.web.auth import AccountDep, NodeDep
@@ -39,7 +39,7 @@ def document_json(document: Document) -> dict[str, Any]:
 @router.get("")
 def list_documents(space_id: str, node: NodeDep) -> dict[str, Any]:
     """The space's documents in the order they were created, each with its latest snapshot."""
-    documents = node.collab.state(space_id).documents.by_id.values()
+    documents = node.service(Collab).state(space_id).documents.by_id.values()
     return {"documents": [document_json(document) for document in documents]}
 
 
@@ -80,7 +80,7 @@ async def snapshot_document(
 
 
 async def _access(node: Node, space: str, doc: str, did: str) -> DocAccess:
-    access: DocAccess = await run_in_threadpool(node.collab.access, doc, did)
+    access: DocAccess = await run_in_threadpool(node.service(Collab).access, doc, did)
     if access.document.space != space:
         raise refusal("unknown_document")
     return access

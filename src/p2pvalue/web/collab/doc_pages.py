@@ -12,7 +12,7 @@ from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
 
 from p2pvalue.collab.live import LiveDocuments
-from p2pvalue.collab.service import COLLAB_REFUSALS
+from p2pvalue.collab.service import COLLAB_REFUSALS, Collab
 from p2pvalue.errors import P2PError
 from p2pvalue.web.auth import AccountDep, MaybeAccountDep, NodeDep
 from p2pvalue.web.collab.pages import collab_context
@@ -75,7 +75,7 @@ async def document_page(
     if account is None or not shared["is_member"]:
         return render(request, "collab_doc.html", account, 403, document=document,
                       error="only members of the space see its documents", **shared)  # fmt: skip
-    access = await run_in_threadpool(node.collab.access, doc_id, account.did)
+    access = await run_in_threadpool(node.service(Collab).access, doc_id, account.did)
     live: LiveDocuments = request.app.state.documents
     text, measure = await live.read(doc_id, space_id)
     colour = COLOURS[sum(account.did.encode()) % len(COLOURS)]
@@ -93,7 +93,7 @@ async def snapshot_document(
     back = f"{DOCS.format(space_id=space_id)}/{doc_id}"
     live: LiveDocuments = request.app.state.documents
     try:
-        await run_in_threadpool(node.collab.access, doc_id, account.did)
+        await run_in_threadpool(node.service(Collab).access, doc_id, account.did)
         outcome = await live.snapshot(account, doc_id, space_id)
     except P2PError as error:
         return back_with(back, flash_of(error.code, error.message, COLLAB_REFUSALS))

@@ -18,6 +18,7 @@ from starlette.websockets import WebSocketDisconnect
 
 from p2pvalue.accounts import Account
 from p2pvalue.collab.live import CLOSE_CODES, LiveDocuments
+from p2pvalue.collab.service import Collab
 from p2pvalue.errors import Forbidden, P2PError, Unauthorized
 from p2pvalue.node import Node
 from p2pvalue.web.auth import COOKIE
@@ -66,7 +67,7 @@ async def document_socket(websocket: WebSocket, doc: str) -> None:
     channel = SocketChannel(websocket, f"/ws/docs/{doc}")
     try:
         account = _account(websocket, node)
-        access = await run_in_threadpool(node.collab.access, doc, account.did)
+        access = await run_in_threadpool(node.service(Collab).access, doc, account.did)
     except P2PError as error:
         await channel.close(CLOSE_CODES.get(error.code, 4400), error.code)
         return

@@ -14,10 +14,11 @@ from urllib.parse import quote
 from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import HTMLResponse, Response
 
+from p2pvalue.accounting.service import Value
 from p2pvalue.accounts import Account
 from p2pvalue.collab.board import Task
 from p2pvalue.collab.markdown import render as markdown
-from p2pvalue.collab.service import COLLAB_REFUSALS, CollabState
+from p2pvalue.collab.service import COLLAB_REFUSALS, Collab, CollabState
 from p2pvalue.collab.threads import Post, Thread
 from p2pvalue.errors import P2PError
 from p2pvalue.events.authority import Authority
@@ -59,7 +60,7 @@ def _done(
 
 def collab_context(node: Node, authority: Authority, account: Account | None) -> dict[str, Any]:
     """What every collaboration page shows: the space, its state, members and their names."""
-    state = node.collab.state(authority.space)
+    state = node.service(Collab).state(authority.space)
     members = sorted(did for did in authority.members if authority.is_member(did))
     people = {*members, *(p.author for p in state.threads.posts.values())}
     people |= {did for task in state.board.tasks.values() for did in task.stewards()}
@@ -163,8 +164,8 @@ def task_page(
     if authority is None or task is None:
         return missing(request, account, f"no task {task_id!r} in this space")
     did = account.did if account else ""
-    draft = node.collab.draft(space_id, task_id)
-    ledger = node.ledger(space_id)
+    draft = node.service(Collab).draft(space_id, task_id)
+    ledger = node.service(Value).ledger(space_id)
     filed = ledger.evidence.get(task_id) if draft else None
     return render(
         request, "collab_task.html", account, task=task, on=("task", task_id),
@@ -203,7 +204,9 @@ def confirm_claim(
         given = quantity.strip()
         if given and not given.isdigit():
             raise P2PError("invalid_content", "the quantity is a whole number", 422)
-        return node.collab.confirm(account, space_id, task_id, int(given) if given else None)
+        return node.service(Collab).confirm(
+            account, space_id, task_id, int(given) if given else None
+        )
 
     return _done(confirm, back)
 
@@ -214,10 +217,10 @@ def pay_bounty(space_id: str, task_id: str, node: NodeDep, account: AccountDep) 
     back = f"/spaces/{space_id}/tasks/{task_id}"
 
     def pay() -> Outcome:
-        claim = node.ledger(space_id).evidence.get(task_id)
+        claim = node.service(Value).ledger(space_id).evidence.get(task_id)
         if claim is None:
             raise P2PError("unknown_claim", "no claim was filed for this task", 404)
-        return node.pay_bounty(account, space_id, claim)
+        return node.service(Value).pay_bounty(account, space_id, claim)
 
     return _done(pay, back)
 
@@ -269,7 +272,7 @@ def thread_page(
 
 def _post(node: Node, space_id: str, post: Post) -> dict[str, Any]:
     """A post as the thread page shows it; `html` is the sanitiser's output, shown as is."""
-    mentions = node.collab.mentions(space_id, post.text)
+    mentions = node.service(Collab).mentions(space_id, post.text)
     links = {
         m["username"]: f"/spaces/{space_id}/members/{quote(m['did'], safe='')}" for m in mentions
     }
@@ -289,7 +292,7 @@ def _about(state: CollabState, thread: Thread) -> tuple[str, str] | None:
 
 
 def _thread_of(node: Node, space_id: str, post_id: str) -> str:
-    post = node.collab.state(space_id).threads.posts.get(post_id)
+    post = node.service(Collab).state(space_id).threads.posts.get(post_id)
     return f"/spaces/{space_id}/threads/{post.thread}" if post else f"/spaces/{space_id}/threads"
 
 

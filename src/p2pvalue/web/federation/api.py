@@ -30,6 +30,7 @@ from p2pvalue import outbound
 from p2pvalue.errors import NotFound, P2PError
 from p2pvalue.events.types import EVENT_ID_PATTERN
 from p2pvalue.federation import joining, member_proof, peering
+from p2pvalue.federation.replication import Replication
 from p2pvalue.federation.signatures import signed_sender
 from p2pvalue.node import Node
 from p2pvalue.web.auth import AccountDep, NodeDep
@@ -62,7 +63,7 @@ async def _reader(request: Request, node: Node, space_id: str) -> str:
     sender = await _sender(request)
     proof = request.headers.get(member_proof.HEADER)
     try:
-        await run_in_threadpool(node.replication.check_reader, space_id, sender, proof)
+        await run_in_threadpool(node.service(Replication).check_reader, space_id, sender, proof)
     except P2PError as error:
         LOG.warning("refused %s %s to %s: %s", request.method, request.url.path, sender,
                     error.code)  # fmt: skip
@@ -84,18 +85,20 @@ async def receive_events(space_id: str, request: Request, node: NodeDep) -> JSON
         raise P2PError("invalid_request", 'a push is {"from": url, "events": [...]}', 422)
     said = body.get("from") if isinstance(body.get("from"), str) else None
     try:
-        await run_in_threadpool(node.replication.check_pusher, sender, space_id, body["events"])
+        await run_in_threadpool(
+            node.service(Replication).check_pusher, sender, space_id, body["events"]
+        )
     except P2PError as error:
         LOG.warning("refused a push of %s from %s: %s", space_id, sender, error.code)
         raise
     outcomes = await run_in_threadpool(
-        node.replication.receive, sender, space_id, body["events"], sender
+        node.service(Replication).receive, sender, space_id, body["events"], sender
     )
     for outcome in outcomes:
         if outcome.status == "refused":
             LOG.warning("refused an event from %s: %s %s", sender, outcome.code, outcome.message)
     if any(o.status == "pending" for o in outcomes):
-        origin = await run_in_threadpool(node.replication.home_url, space_id, sender, said)
+        origin = await run_in_threadpool(node.service(Replication).home_url, space_id, sender, said)
         if origin is not None:
             replicator = request.app.state.replicator
             replicator.soon(replicator.pull(origin, space_id))
@@ -106,7 +109,7 @@ async def receive_events(space_id: str, request: Request, node: NodeDep) -> JSON
 async def heads(space_id: str, request: Request, node: NodeDep) -> dict[str, Any]:
     """The space's heads (events nothing here names as a parent) and how many events it has."""
     await _reader(request, node, space_id)
-    found: dict[str, Any] = await run_in_threadpool(node.replication.heads, space_id)
+    found: dict[str, Any] = await run_in_threadpool(node.service(Replication).heads, space_id)
     return found
 
 
@@ -116,7 +119,7 @@ async def events(
 ) -> Response:
     """The events named, those the space holds, parents first, one canonical event a line."""
     await _reader(request, node, space_id)
-    bodies = await run_in_threadpool(node.replication.bodies, space_id, id)
+    bodies = await run_in_threadpool(node.service(Replication).bodies, space_id, id)
     return Response(b"\n".join(bodies), media_type=NDJSON)
 
 
@@ -133,9 +136,9 @@ async def log_page(
     it."""
     await _reader(request, node, space_id)
     if before is None:
-        page = await run_in_threadpool(node.replication.page, space_id, after, limit)
+        page = await run_in_threadpool(node.service(Replication).page, space_id, after, limit)
     else:
-        page = await run_in_threadpool(joining.newest_bodies, node, space_id, before, limit)
+        page = await run_in_threadpool(joining.newest_bodies, node.wiring, space_id, before, limit)
     last = page[-1][0] if page else (after if before is None else before)
     body = b"\n".join(body for _, body in page)
     headers = {"P2P-Last-Position": str(last)}
@@ -151,7 +154,7 @@ async def summary(space_id: str, request: Request, node: NodeDep) -> dict[str, A
     """This node's report of the space (name, counts, heads, members), which a node that
     starts copying it shows, marked provisional, until it has folded the log itself."""
     await _reader(request, node, space_id)
-    found: dict[str, Any] = await run_in_threadpool(joining.report_of, node, space_id)
+    found: dict[str, Any] = await run_in_threadpool(joining.report_of, node.wiring, space_id)
     return found
 
 
@@ -169,8 +172,8 @@ async def replicate(
     meanwhile (`GET /api/v1/spaces/{id}` has `sync` until the copy ends). A space held
     here needs the charter's `replica.add` right, one not held yet a node admin; the peer
     must be an address this node sends requests to."""
-    await run_in_threadpool(peering.check_may_add_peer, node, account, body.space)
-    node.replication.vouch(body.space, node.accounts.key_of(account))
+    await run_in_threadpool(peering.check_may_add_peer, node.wiring, account, body.space)
+    node.service(Replication).vouch(body.space, node.accounts.key_of(account))
     peer = body.peer.rstrip("/")
     try:
         await outbound.check_url(peer, outbound.Policy.of(node.config.outbound_allow))

@@ -15,6 +15,7 @@ from starlette.concurrency import run_in_threadpool
 
 from p2pvalue.errors import P2PError
 from p2pvalue.federation.signatures import signed_sender
+from p2pvalue.social import Social
 from p2pvalue.web.auth import NodeDep
 from p2pvalue.web.limits import check_node
 
@@ -56,8 +57,9 @@ async def receive_message(request: Request, node: NodeDep) -> JSONResponse:
     try:
         sender = await _sender(request)
         found = parse_delivery(await request.body())
+        messages = node.service(Social).messages
         key, new = await run_in_threadpool(
-            node.messages.receive, sender, found["from"], found["to"], found["ciphertext"],
+            messages.receive, sender, found["from"], found["to"], found["ciphertext"],
             found["signature"], found.get("sent_at"),
         )  # fmt: skip
     except P2PError as error:

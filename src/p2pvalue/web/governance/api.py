@@ -20,6 +20,7 @@ from p2pvalue.governance.proposals import (
     in_force,
     tally_figures,
 )
+from p2pvalue.governance.service import Governance
 from p2pvalue.governance.templates import TEMPLATES
 from p2pvalue.web.auth import AccountDep, NodeDep
 from p2pvalue.web.contract import A_DID, DELEGATION_KIND
@@ -103,7 +104,7 @@ def list_templates() -> dict[str, Any]:
 @router.get(SPACE + "/charter")
 def get_charter(space_id: str, node: NodeDep) -> dict[str, Any]:
     """The charter in force and every earlier one, with the event that set it."""
-    state = node.governance.authority(space_id)
+    state = node.service(Governance).authority(space_id)
     history = [
         {"event": c.event, "ts": c.ts, "charter": c.charter.to_content()} for c in state.history
     ]
@@ -114,7 +115,10 @@ def get_charter(space_id: str, node: NodeDep) -> dict[str, Any]:
 def list_proposals(
     space_id: str, node: NodeDep, status: str | None = Query(default=None, max_length=20)
 ) -> dict[str, Any]:
-    state, log = node.governance.authority(space_id), node.governance.log(space_id)
+    state, log = (
+        node.service(Governance).authority(space_id),
+        node.service(Governance).log(space_id),
+    )
     found = [p for p in state.proposals.values() if status is None or p.status == status]
     found.sort(key=lambda p: p.created_ts, reverse=True)
     return {"proposals": [proposal_json(p, state, log) for p in found]}
@@ -128,15 +132,18 @@ def create_proposal(
     content = body.model_dump(exclude_none=True)
     if not content["options"]:
         del content["options"]
-    return outcome_response(node.governance.propose(account, space_id, content))
+    return outcome_response(node.service(Governance).propose(account, space_id, content))
 
 
 @router.get(SPACE + "/proposals/{proposal_id}")
 def get_proposal(space_id: str, proposal_id: str, node: NodeDep) -> dict[str, Any]:
     """A proposal with its policy, ballots (once no longer secret), live tally or result, and
     what its action would change: the charter after an amendment, or the value what-if."""
-    state, log = node.governance.authority(space_id), node.governance.log(space_id)
-    proposal = node.governance.proposal(space_id, proposal_id)
+    state, log = (
+        node.service(Governance).authority(space_id),
+        node.service(Governance).log(space_id),
+    )
+    proposal = node.service(Governance).proposal(space_id, proposal_id)
     found = proposal_json(proposal, state, log)
     kind = proposal.action["type"]
     if kind in ("charter.amend", "value.equation") and proposal.status in ("draft", OPEN):
@@ -152,7 +159,7 @@ def get_proposal(space_id: str, proposal_id: str, node: NodeDep) -> dict[str, An
 def open_proposal(
     space_id: str, proposal_id: str, account: AccountDep, node: NodeDep
 ) -> JSONResponse:
-    return outcome_response(node.governance.open(account, space_id, proposal_id))
+    return outcome_response(node.service(Governance).open(account, space_id, proposal_id))
 
 
 @router.post(SPACE + "/proposals/{proposal_id}/withdraw")
@@ -169,7 +176,9 @@ def vote(
 ) -> JSONResponse:
     """Vote, or change your vote: the last one before the close counts. Under a secret
     policy the node commits to your ballot now and reveals it when voting ends."""
-    return outcome_response(node.governance.vote(account, space_id, proposal_id, body.ballot))
+    return outcome_response(
+        node.service(Governance).vote(account, space_id, proposal_id, body.ballot)
+    )
 
 
 @router.post(SPACE + "/proposals/{proposal_id}/reveal")
@@ -187,13 +196,13 @@ def close_proposal(
 ) -> JSONResponse:
     """Close a proposal whose window ended, or early where its policy allows and the
     outcome is settled; the node also does this by itself."""
-    return outcome_response(node.governance.close(account, space_id, proposal_id))
+    return outcome_response(node.service(Governance).close(account, space_id, proposal_id))
 
 
 @router.get("/proposals/{proposal_id}/recount")
 def recount(proposal_id: str, node: NodeDep) -> dict[str, Any]:
     """Count a closed proposal again from its close's causal past, beside the recorded result."""
-    found = node.governance.recount(proposal_id)
+    found = node.service(Governance).recount(proposal_id)
     return {
         "proposal": proposal_id,
         "close": found.close,
@@ -210,12 +219,12 @@ def export_ballots(
     format: str = Query(default="preflib", pattern="^(preflib|blt)$"),
 ) -> PlainTextResponse:
     """The ranked ballots that counted, in PrefLib's format or (for STV) BLT."""
-    return PlainTextResponse(node.governance.ballots(proposal_id, format))
+    return PlainTextResponse(node.service(Governance).ballots(proposal_id, format))
 
 
 @router.get(SPACE + "/delegations")
 def list_delegations(space_id: str, node: NodeDep) -> dict[str, Any]:
-    state = node.governance.authority(space_id)
+    state = node.service(Governance).authority(space_id)
     return {
         "delegations": [
             {"member": m, "kind": k, "to": to} for (m, k), to in sorted(state.delegations.items())

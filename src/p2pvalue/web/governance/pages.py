@@ -12,15 +12,17 @@ from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from p2pvalue.accounting.equation import charter_equation
+from p2pvalue.accounting.service import Value
 from p2pvalue.accounts import Account
 from p2pvalue.errors import P2PError
 from p2pvalue.events.authority import Authority
 from p2pvalue.events.event import now_ms
 from p2pvalue.governance.proposals import DRAFT, OPEN, Proposal, delegate_of
+from p2pvalue.governance.service import GOVERNANCE_REFUSALS, Governance, Recount
 from p2pvalue.governance.types import ACTION_KINDS, policy_for
-from p2pvalue.governing import GOVERNANCE_REFUSALS, Recount
 from p2pvalue.ingest import Outcome
 from p2pvalue.node import Node
+from p2pvalue.social import Social
 from p2pvalue.web.auth import AccountDep, MaybeAccountDep, NodeDep
 from p2pvalue.web.governance.api import get_proposal, proposal_json
 from p2pvalue.web.governance.forms import (
@@ -113,7 +115,7 @@ def _context(
     did = account.did if account else ""
     decided = {*state.charter.decisions, "text"} - {"default"}
     kinds = sorted(decided - set(ACTION_KINDS.values()))
-    notes = node.governance.notifications(did) if did else []
+    notes = node.service(Governance).notifications(did) if did else []
     return {
         "space": node.space(state.space), "state": state, "names": _names(node, state),
         "proposals": _ordered(list(state.proposals.values())), "members": _members(state),
@@ -138,7 +140,9 @@ def _policy_line(state: Authority, action: str) -> str:
 def _disputed(node: Node, state: Authority) -> list[Any]:
     if state.charter.value is None:
         return []
-    return [c for c in node.ledger(state.space).claims.values() if c.status == "disputed"]
+    return [
+        c for c in node.service(Value).ledger(state.space).claims.values() if c.status == "disputed"
+    ]
 
 
 def _next_equation(state: Authority) -> str:
@@ -162,13 +166,13 @@ def create_proposal(
         return missing(request, account, f"no space {space_id!r} on this node")
     try:
         content = proposal_content(form, _names(node, state))
-        outcome = node.governance.propose(account, space_id, content)
+        outcome = node.service(Governance).propose(account, space_id, content)
         problem = problem_of(outcome, GOVERNANCE_REFUSALS)
     except P2PError as error:
         problem = flash_of(error.code, error.message, GOVERNANCE_REFUSALS)
     if problem is None:
         return RedirectResponse(f"/spaces/{space_id}/proposals/{outcome.id}", 303)
-    context = _context(node, node.governance.authority(space_id), account, form)
+    context = _context(node, node.service(Governance).authority(space_id), account, form)
     return render(request, "governance.html", account, 422, error=problem, **context)
 
 
@@ -185,7 +189,9 @@ def proposal_page(
     did = account.did if account else ""
     names = _names(node, state, *(o.id for o in proposal.options))
     shown = _shown(node, space_id, proposal_id)
-    recount = node.governance.recount(proposal_id) if proposal.outcome is not None else None
+    recount = (
+        node.service(Governance).recount(proposal_id) if proposal.outcome is not None else None
+    )
     result = recount.result if recount else shown.get("live")
     ballot = proposal.ballots.get(did)
     return render(
@@ -211,7 +217,10 @@ def _shown(node: Node, space_id: str, proposal_id: str) -> dict[str, Any]:
     try:
         return get_proposal(space_id, proposal_id, node)
     except P2PError:  # the what-if of an equation the charter can no longer value
-        state, log = node.governance.authority(space_id), node.governance.log(space_id)
+        state, log = (
+            node.service(Governance).authority(space_id),
+            node.service(Governance).log(space_id),
+        )
         return proposal_json(state.proposals[proposal_id], state, log)
 
 
@@ -261,9 +270,11 @@ def vote(
     back = f"/spaces/{space_id}/proposals/{proposal_id}"
 
     def cast() -> Outcome:
-        proposal = node.governance.proposal(space_id, proposal_id)
+        proposal = node.service(Governance).proposal(space_id, proposal_id)
         method = proposal.policy.method if proposal.policy else ""
-        return node.governance.vote(account, space_id, proposal_id, ballot_of(method, form))
+        return node.service(Governance).vote(
+            account, space_id, proposal_id, ballot_of(method, form)
+        )
 
     return _done(cast, back)
 
@@ -271,7 +282,7 @@ def vote(
 @router.post(PROPOSAL + "/open")
 def open_proposal(space_id: str, proposal_id: str, node: NodeDep, account: AccountDep) -> Response:
     back = f"/spaces/{space_id}/proposals/{proposal_id}"
-    return _done(lambda: node.governance.open(account, space_id, proposal_id), back)
+    return _done(lambda: node.service(Governance).open(account, space_id, proposal_id), back)
 
 
 @router.post(PROPOSAL + "/withdraw")
@@ -286,7 +297,7 @@ def close(space_id: str, proposal_id: str, node: NodeDep, account: AccountDep) -
     """Close now: refused (and shown) while the window is open, unless the policy allows an
     early close and the outcome is settled."""
     back = f"/spaces/{space_id}/proposals/{proposal_id}"
-    return _done(lambda: node.governance.close(account, space_id, proposal_id), back)
+    return _done(lambda: node.service(Governance).close(account, space_id, proposal_id), back)
 
 
 @router.get(SPACE + "/charter")
@@ -343,5 +354,5 @@ def undelegate(
 def notifications_page(request: Request, node: NodeDep, account: MaybeAccountDep) -> HTMLResponse:
     """Everything you should know about, newest first: mentions, reviews requested, tasks
     assigned, proposals open to your vote (and closing within a day), and outcomes."""
-    notes = node.notifications.of(account.did) if account else []
+    notes = node.service(Social).notifications.of(account.did) if account else []
     return render(request, "governance_notifications.html", account, notes=notes)

@@ -10,8 +10,7 @@ from fastapi.responses import Response
 from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
 
-from p2pvalue.rights.erasure import erase_member
-from p2pvalue.rights.export import member_archive
+from p2pvalue.rights.service import Rights
 from p2pvalue.web.auth import AccountDep, NodeDep
 
 router = APIRouter(prefix="/api/v1/accounts/me", tags=["accounts"])
@@ -25,7 +24,7 @@ router = APIRouter(prefix="/api/v1/accounts/me", tags=["accounts"])
 def export_member(account: AccountDep, node: NodeDep) -> Response:
     """Everything this node holds about you, as one ZIP archive (see docs/rights.md); your
     secret key is not in it."""
-    archive = member_archive(node, account)
+    archive = node.service(Rights).archive(account)
     # A username is [a-z0-9_.-] only, so it needs no quoting in the header.
     headers = {
         "Content-Disposition": f'attachment; filename="p2pvalue-{account.username}.zip"',
@@ -43,5 +42,5 @@ async def erase(body: Confirmation, account: AccountDep, node: NodeDep) -> dict[
     """Erase your profile and the content of your posts and thread posts in every space
     here, after your password again (see docs/rights.md); `{profile_fields, events}`."""
     await run_in_threadpool(node.accounts.check_password, account.username, body.password)
-    found: dict[str, Any] = await run_in_threadpool(erase_member, node, account)
+    found: dict[str, Any] = await run_in_threadpool(node.service(Rights).erase_member, account)
     return found

@@ -12,6 +12,7 @@ from starlette.concurrency import run_in_threadpool
 
 from p2pvalue.accounts import Account
 from p2pvalue.errors import Forbidden, Unauthorized
+from p2pvalue.social import Social
 from p2pvalue.social.feed import CURSOR, MAX_PAGE
 from p2pvalue.social.notifications import DEFAULT_LIMIT, KINDS, MAX_LIMIT
 from p2pvalue.social.stream import HEARTBEAT_S
@@ -47,7 +48,7 @@ def _who(did: str, account: Account | None) -> str:
 @router.get("/members/{did}/profile")
 def get_profile(did: MemberOrMe, node: NodeDep, viewer: MaybeAccountDep) -> dict[str, Any]:
     """A member's profile: only the fields you may see (`me`: your own, all of it)."""
-    return node.social.profiles.get(_who(did, viewer), viewer)
+    return node.service(Social).profiles.get(_who(did, viewer), viewer)
 
 
 @router.put("/members/{did}/profile")
@@ -56,7 +57,7 @@ def put_profile(
 ) -> dict[str, Any]:
     """Replace your own profile; each field says who may see it (public, members, private)."""
     given = {name: field.model_dump() for name, field in body.items()}
-    return node.social.profiles.replace(account, _who(did, account), given)
+    return node.service(Social).profiles.replace(account, _who(did, account), given)
 
 
 @router.delete("/members/{did}/profile")
@@ -64,35 +65,35 @@ def erase_profile(did: MemberOrMe, account: AccountDep, node: NodeDep) -> dict[s
     """Erase your own profile from this node."""
     if _who(did, account) != account.did:
         raise Forbidden("not_your_profile", "you may erase only your own profile")
-    return {"erased": node.social.profiles.erase(account)}
+    return {"erased": node.service(Social).profiles.erase(account)}
 
 
 @router.get("/me/follows")
 def my_follows(account: AccountDep, node: NodeDep) -> dict[str, Any]:
-    return node.social.follows.of(account.did)
+    return node.service(Social).follows.of(account.did)
 
 
 @router.put("/me/follows/spaces/{space_id}")
 def follow_space(space_id: str, account: AccountDep, node: NodeDep) -> dict[str, Any]:
-    node.social.follows.follow_space(account, space_id)
+    node.service(Social).follows.follow_space(account, space_id)
     return {"space": space_id, "following": True}
 
 
 @router.delete("/me/follows/spaces/{space_id}")
 def unfollow_space(space_id: str, account: AccountDep, node: NodeDep) -> dict[str, Any]:
-    stopped = node.social.follows.unfollow(account, SPACE, space_id)
+    stopped = node.service(Social).follows.unfollow(account, SPACE, space_id)
     return {"space": space_id, "following": False, "stopped": stopped}
 
 
 @router.put("/me/follows/members/{did}")
 def follow_member(did: str, account: AccountDep, node: NodeDep) -> dict[str, Any]:
-    node.social.follows.follow_member(account, did)
+    node.service(Social).follows.follow_member(account, did)
     return {"member": did, "following": True}
 
 
 @router.delete("/me/follows/members/{did}")
 def unfollow_member(did: str, account: AccountDep, node: NodeDep) -> dict[str, Any]:
-    stopped = node.social.follows.unfollow(account, PERSON, did)
+    stopped = node.service(Social).follows.unfollow(account, PERSON, did)
     return {"member": did, "following": False, "stopped": stopped}
 
 
@@ -109,14 +110,14 @@ def my_feed(
     limit: int = Query(50, ge=1, le=MAX_PAGE),
 ) -> dict[str, Any]:
     """What the followed did, newest first; pass `next` as `before` for the older page."""
-    page = node.social.feed.page(account.did, before, limit)
+    page = node.service(Social).feed.page(account.did, before, limit)
     return {"items": page.items, "next": page.next}
 
 
 @router.get("/me/feed/stream", response_class=StreamingResponse)
 async def my_feed_stream(account: AccountDep, node: NodeDep) -> StreamingResponse:
     """New feed items as server-sent events (`event: item`), from now on."""
-    stream = node.social.stream
+    stream = node.service(Social).stream
     subscription = stream.open(account.did)
     await run_in_threadpool(stream.note_readable, subscription)
     headers = {"Cache-Control": "no-store", "X-Accel-Buffering": "no"}
@@ -136,4 +137,4 @@ def my_notifications(
 ) -> dict[str, Any]:
     """Posts mentioning you, claims you may review, tasks assigned to you, and proposals
     open to your vote, closing soon or decided, across your spaces, newest first."""
-    return {"notifications": node.notifications.of(account.did, kind, limit)}
+    return {"notifications": node.service(Social).notifications.of(account.did, kind, limit)}

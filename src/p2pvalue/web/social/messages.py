@@ -8,6 +8,7 @@ from typing import Any
 from fastapi import APIRouter, Query
 from pydantic import BaseModel, Field
 
+from p2pvalue.social import Social
 from p2pvalue.social.messages import MAX_PAGE
 from p2pvalue.web.auth import AccountDep, NodeDep
 
@@ -23,13 +24,13 @@ class SealedMessage(BaseModel):
 @router.get("/members/{did}/messaging-key")
 def messaging_key(did: str, node: NodeDep) -> dict[str, Any]:
     """The X25519 public key to seal a message to `did` with (base64url)."""
-    return {"did": did, "type": "X25519", "key": node.messages.messaging_key(did)}
+    return {"did": did, "type": "X25519", "key": node.service(Social).messages.messaging_key(did)}
 
 
 @router.post("/messages", status_code=201)
 def send_message(body: SealedMessage, account: AccountDep, node: NodeDep) -> dict[str, Any]:
     """Send a sealed message; the signature must be yours, over the ciphertext's bytes."""
-    return node.messages.send(account, body.to, body.ciphertext, body.signature)
+    return node.service(Social).messages.send(account, body.to, body.ciphertext, body.signature)
 
 
 @router.get("/me/messages")
@@ -46,12 +47,12 @@ def my_messages(
     limit: int = Query(50, ge=1, le=MAX_PAGE),
 ) -> dict[str, Any]:
     """Messages you sent or received, newest first; pass `next` as `before` for older ones."""
-    page = node.messages.page(account.did, with_, before, limit)
+    page = node.service(Social).messages.page(account.did, with_, before, limit)
     return {"messages": page.messages, "next": page.next}
 
 
 @router.delete("/me/messages/{message_id}")
 def remove_message(message_id: str, account: AccountDep, node: NodeDep) -> dict[str, Any]:
     """Remove a message from your view; it is erased once the other side removed it too."""
-    erased = node.messages.remove(account, message_id)
+    erased = node.service(Social).messages.remove(account, message_id)
     return {"id": message_id, "removed": True, "erased": erased}

@@ -14,6 +14,7 @@ from pydantic import BaseModel
 from p2pvalue.accounts import Account
 from p2pvalue.errors import NotFound, P2PError
 from p2pvalue.node import Node
+from p2pvalue.social import Social
 from p2pvalue.social.profiles import FIELDS, VISIBILITIES
 from p2pvalue.store.social import PERSON, SPACE
 from p2pvalue.web.auth import AccountDep, MaybeAccountDep, NodeDep
@@ -67,7 +68,7 @@ def following(request: Request, account: Account | None, kind: str, target: str)
     if account is None:
         return False
     node: Node = request.app.state.node
-    followed = node.social.follows.of(account.did)
+    followed = node.service(Social).follows.of(account.did)
     return target in followed["spaces" if kind == SPACE else "members"]
 
 
@@ -80,7 +81,7 @@ def profile_page(request: Request, did: str, node: NodeDep, viewer: MaybeAccount
     if did == "me":
         return RedirectResponse(_mine(viewer) if viewer else "/login", 303)
     try:
-        profile = node.social.profiles.get(did, viewer)
+        profile = node.service(Social).profiles.get(did, viewer)
     except NotFound as missing:
         return render(request, "missing.html", viewer, 404, error=missing.message)
     mine = viewer is not None and viewer.did == did
@@ -108,7 +109,7 @@ def edit_profile(
 ) -> Response:
     """Replace your profile with what the form says."""
     try:
-        node.social.profiles.replace(account, account.did, profile_of(form))
+        node.service(Social).profiles.replace(account, account.did, profile_of(form))
     except P2PError as error:
         return back_with(_mine(account), flash_of(error.code, error.message, {}))
     return back_with(_mine(account))
@@ -117,30 +118,32 @@ def edit_profile(
 @router.post("/members/me/profile/erase")
 def erase_profile(node: NodeDep, account: AccountDep) -> Response:
     """Erase every field of your profile from this node."""
-    node.social.profiles.erase(account)
+    node.service(Social).profiles.erase(account)
     return back_with(_mine(account))
 
 
 @router.post(MEMBER + "/follow")
 def follow_member(did: str, node: NodeDep, account: AccountDep) -> Response:
-    return _follow(lambda: node.social.follows.follow_member(account, did), f"/members/{did}")
+    return _follow(
+        lambda: node.service(Social).follows.follow_member(account, did), f"/members/{did}"
+    )
 
 
 @router.post(MEMBER + "/unfollow")
 def unfollow_member(did: str, node: NodeDep, account: AccountDep) -> Response:
-    node.social.follows.unfollow(account, PERSON, did)
+    node.service(Social).follows.unfollow(account, PERSON, did)
     return back_with(f"/members/{did}")
 
 
 @router.post("/spaces/{space_id}/follow")
 def follow_space(space_id: str, node: NodeDep, account: AccountDep) -> Response:
     back = f"/spaces/{space_id}"
-    return _follow(lambda: node.social.follows.follow_space(account, space_id), back)
+    return _follow(lambda: node.service(Social).follows.follow_space(account, space_id), back)
 
 
 @router.post("/spaces/{space_id}/unfollow")
 def unfollow_space(space_id: str, node: NodeDep, account: AccountDep) -> Response:
-    node.social.follows.unfollow(account, SPACE, space_id)
+    node.service(Social).follows.unfollow(account, SPACE, space_id)
     return back_with(f"/spaces/{space_id}")
 
 
@@ -161,7 +164,7 @@ def feed_page(
     if account is None:
         return render(request, "social_feed.html", None, items=[], names={}, next=None)
     try:
-        page = node.social.feed.page(account.did, before, FEED_PAGE)
+        page = node.service(Social).feed.page(account.did, before, FEED_PAGE)
     except P2PError as error:
         problem = flash_of(error.code, error.message, {})
         return render(request, "social_feed.html", account, 422, error=problem, items=[],

@@ -13,6 +13,7 @@ from starlette.concurrency import run_in_threadpool
 from p2pvalue.accounts import USERNAME
 from p2pvalue.errors import Forbidden, P2PError
 from p2pvalue.events.canonical import unb64u
+from p2pvalue.federation.replication import Replication
 from p2pvalue.governance.templates import template
 from p2pvalue.ingest import Outcome
 from p2pvalue.store.events import StoredEvent
@@ -98,7 +99,7 @@ def register(body: NewAccount, node: NodeDep) -> dict[str, Any]:
 @router.post("/accounts/me/home", tags=["accounts"])
 def announce_home(account: AccountDep, node: NodeDep) -> dict[str, Any]:
     """Tell every space of yours this node holds that you live here now (`member.home`)."""
-    return {"spaces": node.announce_home(account)}
+    return {"spaces": node.service(Replication).announce_home(account)}
 
 
 def _seed(key: str | None) -> bytes | None:

@@ -14,6 +14,7 @@ from pydantic import BaseModel, Field
 from p2pvalue.accounting.equation import parse_equation
 from p2pvalue.accounting.ledger import Claim, Ledger
 from p2pvalue.accounting.reputation import explain
+from p2pvalue.accounting.service import Value
 from p2pvalue.accounting.value_totals import member_totals
 from p2pvalue.accounting.valueflows import economic_events
 from p2pvalue.errors import P2PError
@@ -92,7 +93,7 @@ def shares_json(values: dict[str, Fraction]) -> dict[str, dict[str, Any]]:
 @router.get("/ledger")
 def get_ledger(space_id: str, node: NodeDep) -> dict[str, Any]:
     """Balances, income, payout runs, claim counts, and the events that took no effect."""
-    return ledger_summary(node.ledger(space_id))
+    return ledger_summary(node.service(Value).ledger(space_id))
 
 
 @router.get("/claims")
@@ -115,7 +116,9 @@ def list_claims(
     the filters, `statuses` those that pass all but `status`, per status; pass `next` as
     `after` for the following page (null on the last)."""
     chosen = ClaimFilter(status, member, kind)
-    page = claim_page(list(node.ledger(space_id).claims.values()), chosen, limit, after)
+    page = claim_page(
+        list(node.service(Value).ledger(space_id).claims.values()), chosen, limit, after
+    )
     return {"claims": [claim_json(claim) for claim in page.claims], "next": page.next,
             "total": page.total, "statuses": page.statuses}  # fmt: skip
 
@@ -123,7 +126,7 @@ def list_claims(
 @router.get("/values")
 def member_values(space_id: str, node: NodeDep) -> dict[str, Any]:
     """Each member's accepted value and share of the space's total."""
-    return {"members": shares_json(member_totals(node.ledger(space_id)))}
+    return {"members": shares_json(member_totals(node.service(Value).ledger(space_id)))}
 
 
 @router.post("/what-if")
@@ -133,7 +136,7 @@ def what_if(space_id: str, body: ProposedEquation, node: NodeDep) -> dict[str, A
     if policy is None:
         raise P2PError("value_not_enabled", "this space's charter has no value policy", 422)
     proposed = parse_equation(body.equation, policy["kinds"])
-    ledger = node.ledger(space_id)
+    ledger = node.service(Value).ledger(space_id)
     before, after = shares_json(ledger.member_values()), shares_json(ledger.member_values(proposed))
     return {"members": {m: {"before": before.get(m), "after": after.get(m)}
                         for m in sorted(set(before) | set(after))}}  # fmt: skip
@@ -143,7 +146,9 @@ def what_if(space_id: str, body: ProposedEquation, node: NodeDep) -> dict[str, A
 def preview_payout(space_id: str, body: PayoutRequest, node: NodeDep) -> dict[str, Any]:
     """What a payout of `budget` would give each member now, and why; with `earmark`, out
     of the income earmarked for that project, split by the value of its claims."""
-    payout = node.payout_plan(space_id, body.currency, body.budget, now_ms(), body.earmark)
+    payout = node.service(Value).payout_plan(
+        space_id, body.currency, body.budget, now_ms(), body.earmark
+    )
     return {
         "policy": payout.policy, "currency": body.currency, "budget": payout.budget,
         "earmark": body.earmark, "amounts": {m: a for m, a in payout.amounts.items() if a},
@@ -157,7 +162,9 @@ def run_payout(
 ) -> JSONResponse:
     """Pay out `budget` by the charter's policy (out of `earmark`'s income when one is
     named): a signed `payout.run` anyone can recompute."""
-    outcome = node.pay_out(account, space_id, body.currency, body.budget, body.earmark)
+    outcome = node.service(Value).pay_out(
+        account, space_id, body.currency, body.budget, body.earmark
+    )
     return outcome_response(outcome)
 
 
@@ -165,7 +172,7 @@ def run_payout(
 def pay_bounty(space_id: str, claim_id: str, account: AccountDep, node: NodeDep) -> JSONResponse:
     """Pay an accepted claim's money bounty out of the space's pot (its project's earmark
     when that holds enough): a signed `bounty.pay`, split by the claim's shares."""
-    return outcome_response(node.pay_bounty(account, space_id, claim_id))
+    return outcome_response(node.service(Value).pay_bounty(account, space_id, claim_id))
 
 
 Responses = dict[int | str, dict[str, Any]]
@@ -182,7 +189,7 @@ def payouts_csv(
     """Every payout, one row per member paid: run, time, currency, policy, member, amount and
     the earmark it paid out of (empty for none)."""
     rows = ["payout,ts,currency,policy,member,amount_minor,earmark"]
-    for run in node.ledger(space_id).payouts:
+    for run in node.service(Value).ledger(space_id).payouts:
         if earmark is not None and run.earmark != earmark:
             continue
         for member, amount in sorted(run.allocations.items()):
@@ -201,14 +208,14 @@ def _csv_field(text: str) -> str:
 @router.get("/valueflows.jsonld", response_class=Response, responses=JSON_LD)
 def valueflows(space_id: str, node: NodeDep) -> JSONResponse:
     """Accepted contributions as ValueFlows EconomicEvents (JSON-LD), one per contributor."""
-    document = economic_events(space_id, node.ledger(space_id))
+    document = economic_events(space_id, node.service(Value).ledger(space_id))
     return JSONResponse(document, media_type="application/ld+json")
 
 
 @router.get("/reputation")
 def get_reputation(space_id: str, node: NodeDep) -> dict[str, Any]:
     """Each member's graph reputation (scores sum to 1 over contributors)."""
-    result = node.reputation(space_id)
+    result = node.service(Value).reputation(space_id)
     ranked = sorted(result.scores.items(), key=lambda item: (-item[1], item[0]))
     return {"scores": dict(ranked), "iterations": result.iterations, "converged": result.converged}
 
@@ -216,4 +223,4 @@ def get_reputation(space_id: str, node: NodeDep) -> dict[str, Any]:
 @router.get("/reputation/{member}")
 def explain_reputation(space_id: str, member: str, node: NodeDep) -> dict[str, Any]:
     """Where a member's reputation comes from: the contributions and paths it flowed along."""
-    return asdict(explain(node.reputation(space_id), member))
+    return asdict(explain(node.service(Value).reputation(space_id), member))

@@ -15,6 +15,7 @@ from p2pvalue.accounting.equation import charter_equation, parse_equation
 from p2pvalue.accounting.money import format_amount, parse_amount, parse_share
 from p2pvalue.accounting.payouts import Explanation
 from p2pvalue.accounting.reputation import explain
+from p2pvalue.accounting.service import Value
 from p2pvalue.accounting.types import FULL_SHARE
 from p2pvalue.accounting.value_totals import member_totals
 from p2pvalue.accounts import Account
@@ -55,7 +56,7 @@ def value_page(
         space = node.space(space_id)
     except NotFound as missing:
         return render(request, "missing.html", account, 404, error=missing.message)
-    ledger = node.ledger(space_id)
+    ledger = node.service(Value).ledger(space_id)
     query = PageQuery.read(status, kind, member, limit, after, before)
     newest_first = list(reversed(ledger.claims.values()))
     try:
@@ -102,10 +103,10 @@ def member_page(
     """A member's contributions and value, and where their reputation comes from."""
     try:
         space = node.space(space_id)
-        explanation = explain(node.reputation(space_id), member)
+        explanation = explain(node.service(Value).reputation(space_id), member)
     except NotFound as missing:
         return render(request, "missing.html", account, 404, error=missing.message)
-    ledger = node.ledger(space_id)
+    ledger = node.service(Value).ledger(space_id)
     claims = [c for c in ledger.claims.values() if member in c.shares]
     values = member_totals(ledger)
     total = sum(values.values(), Fraction(0))
@@ -142,7 +143,7 @@ def what_if_result(
         message = error.message if isinstance(error, P2PError) else "the equation is not JSON"
         return render(request, "what_if.html", account, 422, space=space, equation=equation,
                       rows=None, error=message)  # fmt: skip
-    ledger = node.ledger(space_id)
+    ledger = node.service(Value).ledger(space_id)
     before, after = ledger.member_values(), ledger.member_values(proposed)
     total_before = sum(before.values(), Fraction(0)) or Fraction(1)
     total_after = sum(after.values(), Fraction(0)) or Fraction(1)
@@ -246,7 +247,7 @@ def payout_preview(
         return render(request, "payout.html", account, **context)
     try:
         budget = parse_amount(form["amount"], form["currency"])
-        payout = node.payout_plan(space_id, form["currency"], budget, now_ms(),
+        payout = node.service(Value).payout_plan(space_id, form["currency"], budget, now_ms(),
                              form["earmark"] or None)  # fmt: skip
     except P2PError as error:
         return render(request, "payout.html", account, 422, error=error.message, **context)
@@ -266,7 +267,9 @@ def run_payout(
     """Run the payout that was previewed: planned again now, signed, recorded."""
     try:
         budget = parse_amount(amount.strip(), currency)
-        outcome = node.pay_out(account, space_id, currency, budget, earmark.strip() or None)
+        outcome = node.service(Value).pay_out(
+            account, space_id, currency, budget, earmark.strip() or None
+        )
         problem = outcome.message if outcome.status in ("rejected", "refused") else None
     except P2PError as error:
         problem = error.message

@@ -12,17 +12,18 @@ import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass
 from fractions import Fraction
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import nacl.exceptions
 import nacl.secret
 import orjson
 
-from p2pvalue import timekeeping
 from p2pvalue.accounting.ledger import VALUE_REFUSALS
 from p2pvalue.accounting.money import largest_remainder
 from p2pvalue.accounting.reputation import vote_weights
+from p2pvalue.accounting.service import Value
 from p2pvalue.accounts import Account
+from p2pvalue.domain import Wiring
 from p2pvalue.errors import NotFound, P2PError
 from p2pvalue.events.authority import Action, Authority, authorize
 from p2pvalue.events.canonical import b64u, canonical, check_signed_value, unb64u
@@ -53,9 +54,7 @@ from p2pvalue.governance.proposals import (
 )
 from p2pvalue.governance.types import WEIGHT_SCALE, fraction
 from p2pvalue.ingest import Outcome
-
-if TYPE_CHECKING:
-    from p2pvalue.node import Node
+from p2pvalue.timekeeping import local_timekeeper
 
 # Proposals, ballots and delegations: the types the lifecycle judges.
 GOVERNANCE_TYPES = frozenset(CHECKS)
@@ -140,11 +139,11 @@ class Recount:
 class Governance:
     """Governance as a node's members take part in it."""
 
-    def __init__(self, node: Node) -> None:
-        self.node = node
+    def __init__(self, wiring: Wiring) -> None:
+        self.wiring = wiring
 
     def log(self, space: str) -> SpaceLog:
-        log = self.node.writer.log(space)
+        log = self.wiring.writer.log(space)
         if log is None or log.authority is None:
             raise NotFound("unknown_space", f"no space {space!r} on this node")
         return log
@@ -180,13 +179,13 @@ class Governance:
         self._precheck_ledger(space, content["action"])
         if not content.get("draft"):
             content.update(self._weights(space, kind_of(content), content["action"]))
-        return self.node.act(account, space, "proposal.create", content, ts)
+        return self.wiring.act(account, space, "proposal.create", content, ts)
 
     def _precheck_ledger(self, space: str, action: Mapping[str, Any]) -> None:
         """Refuse a spend beyond the treasury's balance, or settling a claim that is not
         disputed: the ledger would void such a decision when it passed."""
         kind = action.get("type")
-        ledger = self.node.ledger(space)
+        ledger = self.wiring.service(Value).ledger(space)
         if kind == "treasury.spend" and ledger.balance(action["currency"]) < action["amount"]:
             problem = VALUE_REFUSALS["insufficient_balance"]
             raise P2PError("insufficient_balance", problem, 422)
@@ -199,7 +198,7 @@ class Governance:
     def open(self, account: Account, space: str, proposal_id: str) -> Outcome:
         proposal = self.proposal(space, proposal_id)
         content = {"proposal": proposal_id, **self._weights(space, proposal.kind, proposal.action)}
-        return self.node.act(account, space, "proposal.open", content)
+        return self.wiring.act(account, space, "proposal.open", content)
 
     def _weights(self, space: str, kind: str, action: Mapping[str, Any]) -> dict[str, Any]:
         state = self.authority(space)
@@ -208,7 +207,7 @@ class Governance:
             return {}
         voters = sorted(eligible_voters(state, policy.voters))
         cap = fraction(policy.weight_cap) if policy.weight_cap else None
-        shares = vote_weights(self.node.reputation(space), voters, cap)
+        shares = vote_weights(self.wiring.service(Value).reputation(space), voters, cap)
         if sum(shares.values(), Fraction(0)) == 0:
             shares = dict.fromkeys(voters, Fraction(1, max(len(voters), 1)))
         return {"weights": largest_remainder(WEIGHT_SCALE, shares)}
@@ -226,18 +225,18 @@ class Governance:
         proposal = self.proposal(space, proposal_id)
         if proposal.policy is None or not proposal.policy.secret:
             content = {"proposal": proposal_id, "ballot": ballot}
-            return self.node.act(account, space, "vote.cast", content, ts)
+            return self.wiring.act(account, space, "vote.cast", content, ts)
         check_signed_value(ballot, "$.ballot")
         self.precheck_ballot(proposal, ballot)
         salt = b64u(secrets.token_bytes(24))
-        key = self.node.accounts.key_of(account)
+        key = self.wiring.accounts.key_of(account)
         sealed = _box(key).encrypt(canonical({"ballot": ballot, "salt": salt}))
         content = {
             "proposal": proposal_id,
             "commitment": commitment_of(ballot, salt),
             "sealed": b64u(bytes(sealed)),
         }
-        return self.node.act(account, space, "vote.commit", content, ts)
+        return self.wiring.act(account, space, "vote.commit", content, ts)
 
     def close(self, account: Account, space: str, proposal_id: str) -> Outcome:
         """Close a proposal now, with the outcome counted from the ballots this node holds:
@@ -245,7 +244,7 @@ class Governance:
         proposal = self.proposal(space, proposal_id)
         if proposal.policy is None:
             raise refusal("proposal_not_open")
-        return self.node.act(account, space, "proposal.close", self._closing(space, proposal))
+        return self.wiring.act(account, space, "proposal.close", self._closing(space, proposal))
 
     def _closing(self, space: str, proposal: Proposal) -> dict[str, Any]:
         """A close's content: the outcome counted from the ballots in the state right now."""
@@ -258,15 +257,21 @@ class Governance:
         if problem is not None:
             raise refusal(problem)
 
+    def unwitnessed(self, space: str, state: Authority) -> list[str]:
+        """The open proposals no timekeeper's tick listed yet (their window has not started)."""
+        return sorted(
+            p.id for p in state.proposals.values() if p.status == OPEN and p.witnessed is None
+        )
+
     def keep_deadlines(self, now: int | None = None) -> int:
-        """Start the windows this node keeps time for (`timekeeping.tick`), reveal sealed
+        """Start the windows this node keeps time for (`Wiring.tick`), reveal sealed
         ballots of this node's members and close every proposal whose window has ended (or
         whose outcome is settled, where early close is allowed). Returns how many reveals
         and closes were emitted."""
-        now = self.node.clock() if now is None else now
-        timekeeping.tick(self.node)
+        now = self.wiring.clock() if now is None else now
+        self.wiring.tick()
         emitted = 0
-        for summary in self.node.spaces(everyone=True):
+        for summary in self.wiring.directory.spaces(everyone=True):
             state = self.authority(summary.id)
             for proposal in list(state.proposals.values()):
                 if proposal.status == OPEN:
@@ -283,14 +288,14 @@ class Governance:
         if proposal.policy.secret and proposal.closes_at <= now < proposal.reveals_until:
             return self._reveal(space, proposal, now)
         if now >= proposal.reveals_until:
-            keeper = timekeeping.local_timekeeper(self.node, self.authority(space))
+            keeper = local_timekeeper(self.wiring.accounts, self.authority(space))
             return self._close(space, proposal, keeper)
         return 0
 
     def _reveal(self, space: str, proposal: Proposal, now: int) -> int:
         revealed = 0
         for voter, _ in sorted(proposal.commitments.items()):
-            account = self.node.accounts.by_did(voter)
+            account = self.wiring.accounts.by_did(voter)
             if account is None or voter in proposal.ballots:
                 continue
             opened = self._unseal(account, space, proposal.id)
@@ -303,7 +308,7 @@ class Governance:
     def _unseal(self, account: Account, space: str, proposal_id: str) -> dict[str, Any] | None:
         """The member's last sealed commitment on the proposal, opened with their key."""
         log = self.log(space)
-        key = self.node.accounts.key_of(account)
+        key = self.wiring.accounts.key_of(account)
         for event_id in reversed(log.order):
             entry = log.entries[event_id]
             content = entry.content or {}
@@ -330,14 +335,14 @@ class Governance:
         node's first member (a window that ran out is closed by a timekeeper only)."""
         state = self.authority(space)
         for did in (proposal.author, *sorted(state.members)):
-            account = self.node.accounts.by_did(did)
+            account = self.wiring.accounts.by_did(did)
             if account is not None and state.is_member(did):
                 return account
         return None
 
     def _emit(self, account: Account, space: str, type: str, content: dict[str, Any]) -> int:
         try:
-            outcome = self.node.act(account, space, type, content)
+            outcome = self.wiring.act(account, space, type, content)
         except P2PError:
             return 0
         return int(outcome.status == "accepted")
@@ -345,7 +350,7 @@ class Governance:
     def recount(self, proposal_id: str) -> Recount:
         """Count a closed proposal again from the ballots in its close's causal past, beside
         the outcome the close recorded."""
-        event = self.node.event(proposal_id)
+        event = self.wiring.directory.event(proposal_id)
         log = self.log(event.space)
         as_then, result = count_at_close(log, proposal_id)
         proposal = self.proposal(event.space, proposal_id)
@@ -355,7 +360,8 @@ class Governance:
 
     def ballots(self, proposal_id: str, format: str = "preflib") -> str:
         """The ranked ballots a closed proposal counted, in PrefLib's format or BLT (for STV)."""
-        as_then, delegations = at_close(self.log(self.node.event(proposal_id).space), proposal_id)
+        space = self.wiring.directory.event(proposal_id).space
+        as_then, delegations = at_close(self.log(space), proposal_id)
         counted = [c for c in casts(as_then, delegations) if "ranking" in c.ballot]
         if not as_then.options or format not in ("preflib", "blt"):
             raise P2PError("no_ranked_ballots", "only ranked ballots export, as preflib or blt")
@@ -369,7 +375,7 @@ class Governance:
         outcomes of proposals in their spaces, newest first."""
         now = now_ms() if now is None else now
         notes: list[dict[str, Any]] = []
-        for summary in self.node.spaces(everyone=True):
+        for summary in self.wiring.directory.spaces(everyone=True):
             state = self.authority(summary.id)
             if not state.is_member(did):
                 continue
