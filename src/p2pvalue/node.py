@@ -21,12 +21,12 @@ from p2pvalue.accounting.ledger import (
     ValueEvent,
     check,
     due_claims,
-    fold,
     reputation_input,
 )
 from p2pvalue.accounting.payout_plan import charter_plan, run_content
 from p2pvalue.accounting.payouts import Payout
 from p2pvalue.accounting.reputation import ReputationResult, reputation
+from p2pvalue.accounting.state import Ledgers
 from p2pvalue.accounts import Account, Accounts
 from p2pvalue.collab.service import COLLAB_TYPES, Collab
 from p2pvalue.config import NodeConfig
@@ -104,7 +104,7 @@ class Node:
         keyring = Keyring(config.keyring(), self._member_key)
         self.writer = WritePath(self.engine, keyring, lambda: self.clock())
         self._homed: set[tuple[str, str]] = set()  # (space, did) known to live here
-        self._ledgers: dict[str, tuple[int, Ledger]] = {}
+        self.ledgers = Ledgers(self.writer)
         self._reputations: dict[str, tuple[Ledger, ReputationResult]] = {}
         self.governance = Governance(self)
         self.collab = Collab(self)
@@ -301,14 +301,8 @@ class Node:
         return self.act(account, space, "bounty.pay", bounties.pay_content(claim, earmark))
 
     def ledger(self, space_id: str) -> Ledger:
-        """The space's ledger, folded from its log (cached until the log changes)."""
-        cached = self._ledgers.get(space_id)
-        version, value_events = self.writer.value_events(space_id, cached[0] if cached else None)
-        if value_events is None and cached is not None:
-            return cached[1]
-        ledger = fold(value_events or [])
-        self._ledgers[space_id] = (version, ledger)
-        return ledger
+        """The space's ledger, folded from its log (kept up to date as the log grows)."""
+        return self.ledgers.ledger(space_id)
 
     def _precheck_value(
         self, account: Account, space: str, type: str, content: dict[str, Any], ts: int

@@ -42,6 +42,7 @@ if TYPE_CHECKING:
 
 LOG = logging.getLogger(__name__)
 HOME = "member.home"
+HOMES = frozenset({HOME})
 HOSTED = ("member", "invited")  # whose homes are the nodes of a space
 MAX_PUSH_EVENTS = 1000
 MAX_FETCH_IDS = 500
@@ -135,7 +136,7 @@ class Replication:
 
     def __init__(self, node: Node) -> None:
         self.node = node
-        self._homes: dict[str, tuple[int, dict[str, Home]]] = {}
+        self._homes: dict[str, tuple[int | None, int, int, dict[str, Home]]] = {}
         self._shared: dict[str, tuple[int, Shared]] = {}
         self._proofs: dict[str, str] = {}  # space → a member's proof that this node asks for them
         self.wake: list[Any] = []  # callables the worker registers, called when work is queued
@@ -146,15 +147,18 @@ class Replication:
         return self.node.config.public_url
 
     def homes(self, space: str) -> dict[str, Home]:
-        """Each member of the space and the node they live on (cached until the log changes)."""
-        cached = self._homes.get(space)
-        version, events = self.node.writer.events_of(
-            space, frozenset({HOME}), cached[0] if cached else None
-        )
-        if events is None and cached is not None:
-            return cached[1]
-        found = homes_of(events or [])
-        self._homes[space] = (version, found)
+        """Each member of the space and the node they live on (folded on as the log grows:
+        from the log position after the last announcement read, else read again)."""
+        version, end, after, known = self._homes.get(space, (None, 0, 0, {}))
+        suffix = self.node.writer.events_since(space, HOMES, version, end)
+        if suffix.version == version:
+            return known
+        if suffix.start < after:
+            version, end, after, known = None, 0, 0, {}
+            suffix = self.node.writer.events_since(space, HOMES, None, 0)
+        found = {**known, **homes_of([event for _, event in suffix.events])}
+        after = suffix.events[-1][0] + 1 if suffix.events else after
+        self._homes[space] = (suffix.version, suffix.length, after, found)
         return found
 
     def hosts(self, space: str) -> dict[str, set[str]]:

@@ -1,0 +1,112 @@
+"""The cost of one value action on a space with a long history: the median time of
+`node.act` for a claim, a review and a (lazy-acceptance) close, against a full refold of
+the ledger (reading every accepted value event and `fold`-ing them, as every action cost
+before the ledger was kept folded), measured in the same run.
+
+The main space has 20,000 claims, each approved by a review (approvals = 1), among about
+100,000 events (members joining, posts between the claims). Closes are timed on a second
+space with lazy acceptance (window 0 h) holding 2,000 claims a timekeeper's tick started.
+
+Prints one JSON line: {"claim_ms", "review_ms", "close_ms", "refold_ms", "speedup" (refold
+over the slowest action's median), "goal_ms", "goal_speedup", ...}.
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import orjson
+
+from bench.value_log import LIGHT_HASHING, claim, value_space
+from p2pvalue import timekeeping
+from p2pvalue.accounting.ledger import fold
+from p2pvalue.accounts import Account
+from p2pvalue.config import init_data_dir
+from p2pvalue.node import Node
+
+GOAL_MS = 20.0
+GOAL_SPEEDUP = 50.0
+
+
+def median_ms(runs: list[Callable[[], object]]) -> float:
+    times = []
+    for run in runs:
+        start = time.perf_counter()
+        run()
+        times.append(time.perf_counter() - start)
+    return statistics.median(times) * 1000
+
+
+def accepted(node: Node, account: Account, space: str, type: str, content: object) -> str:
+    outcome = node.act(account, space, type, content)  # type: ignore[arg-type]
+    assert outcome.status == "accepted", outcome
+    return str(outcome.id)
+
+
+def refold_ms(node: Node, space: str, rounds: int) -> tuple[float, int]:
+    """A full refold as `Node.ledger` did on every change: read every value event, fold."""
+    claims = 0
+
+    def refold() -> None:
+        nonlocal claims
+        _, events = node.writer.value_events(space)
+        claims = len(fold(events or []).claims)
+
+    return median_ms([refold] * rounds), claims
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--claims", type=int, default=20_000)
+    parser.add_argument("--events", type=int, default=100_000)
+    parser.add_argument("--lazy-claims", type=int, default=2_000)
+    parser.add_argument("--runs", type=int, default=30)
+    parser.add_argument("--refolds", type=int, default=3)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as folder:
+        config = init_data_dir(Path(folder))
+        with Node(config, password_hasher=LIGHT_HASHING) as node:
+            start = time.perf_counter()
+            big = value_space(node, "big", claims=args.claims, events=args.events)
+            lazy = value_space(node, "lazy", claims=args.lazy_claims,
+                               events=args.lazy_claims + 100, lazy_hours=0, reviewed=False)  # fmt: skip
+            timekeeping.tick(node)
+            built = time.perf_counter() - start
+            node.ledger(big.id), node.ledger(lazy.id)  # the node's first read folds them all
+            runs = range(args.runs)
+            claimed: list[str] = []
+            claim_ms = median_ms([
+                lambda i=i: claimed.append(accepted(
+                    node, big.claimant, big.id, "contribution.claim", claim(10**6 + i)))
+                for i in runs
+            ])  # fmt: skip
+            review_ms = median_ms([
+                lambda i=i: accepted(node, big.reviewer, big.id, "contribution.review",
+                                     {"claim": claimed[i], "verdict": "approve"})
+                for i in runs
+            ])  # fmt: skip
+            due = list(node.ledger(lazy.id).claims)[: args.runs]
+            close_ms = median_ms([
+                lambda c=c: accepted(node, lazy.founder, lazy.id, "contribution.close",
+                                     {"claim": c})
+                for c in due
+            ])  # fmt: skip
+            refold, claims = refold_ms(node, big.id, args.refolds)
+            events = node.space(big.id).events
+    slowest = max(claim_ms, review_ms, close_ms)
+    print(orjson.dumps({
+        "events": events, "claims": claims, "runs": args.runs,
+        "claim_ms": round(claim_ms, 2), "review_ms": round(review_ms, 2),
+        "close_ms": round(close_ms, 2), "refold_ms": round(refold, 1),
+        "speedup": round(refold / slowest, 1), "goal_ms": GOAL_MS,
+        "goal_speedup": GOAL_SPEEDUP, "build_s": round(built, 1),
+    }).decode())  # fmt: skip
+
+
+if __name__ == "__main__":
+    main()
