@@ -13,14 +13,13 @@ from argon2 import PasswordHasher
 from sqlalchemy import select
 
 from p2pvalue import timekeeping
-from p2pvalue.accounting import bounties
+from p2pvalue.accounting import bounties, sweep
 from p2pvalue.accounting.ledger import (
     VALUE_REFUSALS,
     VALUE_TYPES,
     Ledger,
     ValueEvent,
     check,
-    due_claims,
     reputation_input,
 )
 from p2pvalue.accounting.payout_plan import charter_plan, run_content
@@ -244,9 +243,9 @@ class Node:
     def close_due_claims(self, stop: threading.Event | None = None) -> int:
         """Accept, by a signed `contribution.close`, every claim whose lazy-acceptance window
         passed undisputed, in the spaces whose timekeeper lives here (their windows start
-        at the timekeeper's ticks, see `timekeeping`). The node runs this itself (see the
-        web app), so no cron is needed; it ends early, between two claims, once `stop` is
-        set (the node is shutting down)."""
+        at the timekeeper's ticks, see `timekeeping`), many to a transaction. The node runs
+        this itself (see the web app), so no cron is needed; it ends early, between two
+        batches, once `stop` is set (the node is shutting down)."""
         closed = 0
         timekeeping.tick(self)
         for summary in self.spaces(everyone=True):
@@ -257,16 +256,13 @@ class Node:
             account = timekeeping.local_timekeeper(self, log.authority)
             if account is None:
                 continue
-            for claim in due_claims(self.ledger(summary.id), lazy, self.clock()):
-                if stop is not None and stop.is_set():
-                    return closed
-                try:
-                    outcome = self.act(
-                        account, summary.id, "contribution.close", {"claim": claim.id}
-                    )
-                except P2PError:
-                    continue
-                closed += outcome.status == "accepted"
+            key = self.accounts.key_of(account)
+            done, stopped = sweep.close_due(
+                self.writer, self.ledgers, key, summary.id, lazy, self.clock, stop
+            )
+            closed += done
+            if stopped:
+                return closed
         return closed
 
     def payout_plan(
