@@ -8,7 +8,9 @@ The main space has 20,000 claims, each approved by a review (approvals = 1), amo
 space with lazy acceptance (window 0 h) holding 2,000 claims a timekeeper's tick started.
 
 Prints one JSON line: {"claim_ms", "review_ms", "close_ms", "refold_ms", "speedup" (refold
-over the slowest action's median), "goal_ms", "goal_speedup", ...}.
+over the slowest action's median), "goal_ms", "goal_speedup", "concurrent_ms" (a claim
+from another node that sorts before the last `--back` value events taken in and the
+ledger read: they are taken back and folded again), ...}.
 """
 
 from __future__ import annotations
@@ -25,9 +27,10 @@ import orjson
 
 from bench.value_log import LIGHT_HASHING, ValueSpace, claim, value_space
 from p2pvalue import timekeeping
-from p2pvalue.accounting.ledger import fold
+from p2pvalue.accounting.ledger import LEDGER_TYPES, fold
 from p2pvalue.accounts import Account
 from p2pvalue.config import init_data_dir
+from p2pvalue.events.event import build_event
 from p2pvalue.node import Node
 
 GOAL_MS = 20.0
@@ -70,6 +73,28 @@ def actions_ms(node: Node, big: ValueSpace, lazy: ValueSpace, runs: int) -> dict
     }  # fmt: skip
 
 
+def concurrent_ms(node: Node, big: ValueSpace, back: int, runs: int) -> float:
+    """The median time to take in a claim from another node written before the last `back`
+    value events (it sorts before them: the ledger takes them back and folds them again)
+    and read the ledger after it."""
+    key = node.accounts.key_of(big.claimant)
+    times = []
+    for i in range(runs):
+        node.ledger(big.id)
+        log = node.writer.log(big.id)
+        assert log is not None
+        value = [i for i in log.order[-20 * back :] if log.entries[i].type in LEDGER_TYPES]
+        parent = log.entries[log.entries[value[-back]].prev[0]]
+        event = build_event(key, "contribution.claim", claim(2 * 10**6 + i), space=big.id,
+                            prev=[parent.id], depth=parent.depth + 1, ts=node.clock())  # fmt: skip
+        start = time.perf_counter()
+        [outcome] = node.ingest([event.wire])
+        node.ledger(big.id)
+        times.append((time.perf_counter() - start) * 1000)
+        assert outcome.status == "accepted", outcome
+    return statistics.median(times)
+
+
 def refold_ms(node: Node, space: str, rounds: int) -> tuple[float, int]:
     """A full refold as `Node.ledger` did on every change: read every value event, fold."""
     claims = 0
@@ -89,6 +114,7 @@ def main() -> None:
     parser.add_argument("--lazy-claims", type=int, default=2_000)
     parser.add_argument("--runs", type=int, default=30)
     parser.add_argument("--refolds", type=int, default=3)
+    parser.add_argument("--back", type=int, default=200)
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as folder:
         config = init_data_dir(Path(folder))
@@ -101,6 +127,7 @@ def main() -> None:
             built = time.perf_counter() - start
             node.ledger(big.id), node.ledger(lazy.id)  # the node's first read folds them all
             medians = actions_ms(node, big, lazy, args.runs)
+            concurrent = concurrent_ms(node, big, args.back, 5)
             refold, claims = refold_ms(node, big.id, args.refolds)
             events = node.space(big.id).events
     slowest = max(medians.values())
@@ -109,6 +136,7 @@ def main() -> None:
         **{name: round(ms, 2) for name, ms in medians.items()}, "refold_ms": round(refold, 1),
         "speedup": round(refold / slowest, 1), "goal_ms": GOAL_MS,
         "goal_speedup": GOAL_SPEEDUP, "build_s": round(built, 1),
+        "concurrent_ms": round(concurrent, 1), "concurrent_back": args.back,
     }).decode())  # fmt: skip
 
 
