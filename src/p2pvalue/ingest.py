@@ -34,6 +34,7 @@ from p2pvalue.events.event import (
 from p2pvalue.events.keys import KeyPair
 from p2pvalue.events.log import SEALED, Delta, Entry, SealedLog, SpaceLog
 from p2pvalue.events.types import RANK_ORDINARY, rank
+from p2pvalue.log_changes import Changes, Suffix, first_changed
 from p2pvalue.privacy.keyring import Keyring
 from p2pvalue.privacy.sealing import open_content, seal_content
 from p2pvalue.store import events as store
@@ -169,6 +170,10 @@ class _SpaceBatch:
     new: list[Event] = field(default_factory=list)
     delta: Delta = field(default_factory=Delta)
     reopen: bool = False  # a private space this node could not read, whose key just came
+    before: int | None = field(init=False)  # the log's version before the batch
+
+    def __post_init__(self) -> None:
+        self.before = self.log.version if self.log is not None else None
 
     def record(self, event: Event, delta: Delta) -> None:
         self.new.append(event)
@@ -198,6 +203,7 @@ class WritePath:
         self._keyring = keyring
         self._lock = threading.RLock()
         self._logs: dict[str, SpaceLog] = {}
+        self._changes = Changes()
         self._listeners: list[Listener] = []
         self._signatures = SignatureChecker()
 
@@ -262,6 +268,7 @@ class WritePath:
 
     def _forget(self) -> None:
         self._logs.clear()
+        self._changes.forget()
         if self._keyring is not None:
             self._keyring.forget()
 
@@ -359,10 +366,41 @@ class WritePath:
             ]  # fmt: skip
             return log.version, found
 
+    def events_since(
+        self, space: str, types: frozenset[str], version: int | None, end: int
+    ) -> Suffix:
+        """The accepted events of `types` that a reader who read the log at `version`, up
+        to position `end`, has to fold: from `end` on, or from the first position that
+        changed since if that is earlier (from 0 when unknown). Read consistently with the
+        in-memory log; no events when the version is still `version`."""
+        with self._lock, self._engine.begin() as conn:
+            log = self._log(conn, space)
+            if log is None:
+                raise NotFound("unknown_space", f"no space {space!r} on this node")
+            if log.version == version:
+                return Suffix(log.version, end, end, [])
+            start = min(end, self._changes.unchanged(log, version))
+            if start == 0:
+                rows = store.accepted_of_types(conn, space, types)
+            else:
+                wanted = [
+                    i for i in log.order[start:]
+                    if log.entries[i].type in types and log.reasons.get(i) is None
+                ]  # fmt: skip
+                found = store.typed_rows(conn, wanted)
+                rows = [found[i] for i in wanted if i in found]
+            events = [
+                (log.position[row.id], ValueEvent(row.id, row.type, row.author, row.ts,
+                                                  row.content, log.state_before(row.id)))
+                for row in rows
+            ]  # fmt: skip
+            return Suffix(log.version, start, len(log.order), events)
+
     def rebuild(self) -> dict[str, int]:
         """Drop every projection and derive it again from the stored events, atomically."""
         with self._lock:
             self._logs.clear()
+            self._changes.forget()
             with writing(self._engine) as conn:
                 space_ids = store.space_ids(conn)
                 projections.clear(conn)
@@ -381,6 +419,7 @@ class WritePath:
         cached = self._logs.get(space)
         if cached is None or len(cached) != count:
             cached = self._logs[space] = _load(conn, space, self._rules)
+            self._changes.forget(space)
         return cached
 
     def _apply(self, conn: Connection, arrivals: Arrivals, hold: str | None) -> list[Event]:
@@ -406,6 +445,8 @@ class WritePath:
                 projections.write(conn, batch.log, batch.delta, batch.new)
             _erase(conn, batch.log, batch.new)
             self._logs[space] = batch.log
+            first = 0 if batch.reopen else first_changed(batch.log, batch.delta)
+            self._changes.record(space, batch.before, batch.log.version, first)
             committed.extend(batch.new)
         for index, event in arrivals:
             outcome = arrivals.outcomes[index]

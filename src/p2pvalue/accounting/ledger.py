@@ -233,12 +233,17 @@ def fold(events: Iterable[ValueEvent]) -> Ledger:
     """The ledger of a space from its accepted value events, in the space's order."""
     ledger = Ledger()
     for event in events:
-        reason = check(ledger, event)
-        if reason is None:
-            _EFFECTS[event.type](ledger, event)
-        else:
-            ledger.void[event.id] = reason
+        apply_event(ledger, event)
     return ledger
+
+
+def apply_event(ledger: Ledger, event: ValueEvent) -> None:
+    """Fold one more event into `ledger`: its effect if `check` allows it, else it is void."""
+    reason = check(ledger, event)
+    if reason is None:
+        _EFFECTS[event.type](ledger, event)
+    else:
+        ledger.void[event.id] = reason
 
 
 def check(ledger: Ledger, event: ValueEvent) -> str | None:

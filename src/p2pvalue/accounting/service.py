@@ -11,20 +11,19 @@ from __future__ import annotations
 import threading
 from typing import Any
 
-from p2pvalue.accounting import bounties
+from p2pvalue.accounting import bounties, sweep
 from p2pvalue.accounting.ledger import (
     VALUE_REFUSALS,
     Ledger,
     ValueEvent,
     check,
-    due_claims,
-    fold,
     reputation_input,
     unwitnessed_claims,
 )
 from p2pvalue.accounting.payout_plan import charter_plan, run_content
 from p2pvalue.accounting.payouts import Payout
 from p2pvalue.accounting.reputation import ReputationResult, reputation
+from p2pvalue.accounting.state import Ledgers
 from p2pvalue.accounts import Account
 from p2pvalue.domain import Wiring
 from p2pvalue.errors import NotFound, P2PError
@@ -45,7 +44,7 @@ class Value:
         self.clock = wiring.clock
         self.act = wiring.act
         self.tick = wiring.tick
-        self._ledgers: dict[str, tuple[int, Ledger]] = {}
+        self.ledgers = Ledgers(wiring.writer)
         self._reputations: dict[str, tuple[Ledger, ReputationResult]] = {}
 
     def reputation(self, space: str) -> ReputationResult:
@@ -62,9 +61,9 @@ class Value:
     def close_due_claims(self, stop: threading.Event | None = None) -> int:
         """Accept, by a signed `contribution.close`, every claim whose lazy-acceptance window
         passed undisputed, in the spaces whose timekeeper lives here (their windows start
-        at the timekeeper's ticks, see `timekeeping`). The node runs this itself (see the
-        web app), so no cron is needed; it ends early, between two claims, once `stop` is
-        set (the node is shutting down)."""
+        at the timekeeper's ticks, see `timekeeping`), many to a transaction. The node runs
+        this itself (see the web app), so no cron is needed; it ends early, between two
+        batches, once `stop` is set (the node is shutting down)."""
         closed = 0
         self.tick()
         for summary in self.directory.spaces(everyone=True):
@@ -75,16 +74,13 @@ class Value:
             account = local_timekeeper(self.accounts, log.authority)
             if account is None:
                 continue
-            for claim in due_claims(self.ledger(summary.id), lazy, self.clock()):
-                if stop is not None and stop.is_set():
-                    return closed
-                try:
-                    outcome = self.act(
-                        account, summary.id, "contribution.close", {"claim": claim.id}
-                    )
-                except P2PError:
-                    continue
-                closed += outcome.status == "accepted"
+            key = self.accounts.key_of(account)
+            done, stopped = sweep.close_due(
+                self.writer, self.ledgers, key, summary.id, lazy, self.clock, stop
+            )
+            closed += done
+            if stopped:
+                break
         return closed
 
     def unwitnessed(self, space: str, state: Authority) -> list[str]:
@@ -123,14 +119,8 @@ class Value:
         return self.act(account, space, "bounty.pay", bounties.pay_content(claim, earmark))
 
     def ledger(self, space_id: str) -> Ledger:
-        """The space's ledger, folded from its log (cached until the log changes)."""
-        cached = self._ledgers.get(space_id)
-        version, value_events = self.writer.value_events(space_id, cached[0] if cached else None)
-        if value_events is None and cached is not None:
-            return cached[1]
-        ledger = fold(value_events or [])
-        self._ledgers[space_id] = (version, ledger)
-        return ledger
+        """The space's ledger, folded from its log (kept up to date as the log grows)."""
+        return self.ledgers.ledger(space_id)
 
     def precheck(
         self, account: Account, space: str, type: str, content: dict[str, Any], ts: int

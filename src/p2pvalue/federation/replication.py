@@ -41,6 +41,7 @@ from p2pvalue.store.database import writing
 
 LOG = logging.getLogger(__name__)
 HOME = "member.home"
+HOMES = frozenset({HOME})
 HOSTED = ("member", "invited")  # whose homes are the nodes of a space
 MAX_PUSH_EVENTS = 1000
 MAX_FETCH_IDS = 500
@@ -135,7 +136,7 @@ class Replication:
     def __init__(self, wiring: Wiring) -> None:
         self.wiring = wiring
         self._homed: set[tuple[str, str]] = set()  # (space, did) known to live here
-        self._homes: dict[str, tuple[int, dict[str, Home]]] = {}
+        self._homes: dict[str, tuple[int | None, int, int, dict[str, Home]]] = {}
         self._shared: dict[str, tuple[int, Shared]] = {}
         self._proofs: dict[str, str] = {}  # space → a member's proof that this node asks for them
         self.wake: list[Any] = []  # callables the worker registers, called when work is queued
@@ -178,15 +179,18 @@ class Replication:
             self.wiring.writer.act(self.wiring.accounts.key_of(account), space, HOME, content)
 
     def homes(self, space: str) -> dict[str, Home]:
-        """Each member of the space and the node they live on (cached until the log changes)."""
-        cached = self._homes.get(space)
-        version, events = self.wiring.writer.events_of(
-            space, frozenset({HOME}), cached[0] if cached else None
-        )
-        if events is None and cached is not None:
-            return cached[1]
-        found = homes_of(events or [])
-        self._homes[space] = (version, found)
+        """Each member of the space and the node they live on (folded on as the log grows:
+        from the log position after the last announcement read, else read again)."""
+        version, end, after, known = self._homes.get(space, (None, 0, 0, {}))
+        suffix = self.wiring.writer.events_since(space, HOMES, version, end)
+        if suffix.version == version:
+            return known
+        if suffix.start < after:
+            version, end, after, known = None, 0, 0, {}
+            suffix = self.wiring.writer.events_since(space, HOMES, None, 0)
+        found = {**known, **homes_of([event for _, event in suffix.events])}
+        after = suffix.events[-1][0] + 1 if suffix.events else after
+        self._homes[space] = (suffix.version, suffix.length, after, found)
         return found
 
     def hosts(self, space: str) -> dict[str, set[str]]:

@@ -1,0 +1,112 @@
+"""Each space's ledger, kept folded as its log grows instead of refolded on every read.
+
+A space's ledger is `fold` of its accepted value events in the log's order. `Ledgers` keeps
+that fold and the log position it reaches, and when the log changes folds only the events
+after it. When an event arrives that sorts before positions already folded (a concurrent
+event), or a decision changes under them (a concurrent revocation), it takes the events
+from the first changed position back off the ledger (`undo`, latest first) and folds that
+suffix again; the last `JOURNAL` folded events can be taken back so, and a change further
+back refolds the whole space (rare: a long-lost branch arriving). Either way the ledger is
+exactly the one `fold` gives over all the events, as a test checks.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import deque
+from dataclasses import dataclass, field
+from typing import Protocol
+
+from p2pvalue.accounting.ledger import LEDGER_TYPES, Ledger, ValueEvent, apply_event
+from p2pvalue.accounting.undo import Undo, applied, published, undo
+from p2pvalue.log_changes import Suffix
+
+JOURNAL = 4096  # folded events that can be taken back, per space
+
+
+class ValueLog(Protocol):
+    """What the ledgers read: the write path's events since a version of a space's log."""
+
+    def events_since(
+        self, space: str, types: frozenset[str], version: int | None, end: int
+    ) -> Suffix: ...
+
+
+@dataclass
+class Folded:
+    """One space's ledger, the log version and length it was folded to, and how to take its
+    last events back: (log position, record) for each, oldest first."""
+
+    ledger: Ledger
+    version: int | None = None
+    end: int = 0
+    journal: deque[tuple[int, Undo]] = field(default_factory=deque)
+    floor: int = 0  # events before this position can no longer be taken back
+
+    def fold(self, events: list[tuple[int, ValueEvent]], journal: int) -> None:
+        """Fold events that follow the ones folded, journalling the last `journal` ones."""
+        for position, event in events:
+            self.journal.append((position, applied(self.ledger, event)))
+            if len(self.journal) > journal:
+                self.floor = self.journal.popleft()[0] + 1
+
+    def rewind(self, start: int) -> bool:
+        """Take back every folded event at position `start` or later; False if some of them
+        can no longer be taken back (then nothing is)."""
+        if start < self.floor:
+            return False
+        while self.journal and self.journal[-1][0] >= start:
+            undo(self.ledger, self.journal.pop()[1])
+        return True
+
+
+class Ledgers:
+    """The ledgers of a node's spaces, each kept up to date with its log.
+
+    A ledger handed out is never changed afterwards: the next change folds into a copy of
+    it (`published`), so a reader on another thread sees one consistent ledger."""
+
+    def __init__(self, log: ValueLog, journal: int = JOURNAL) -> None:
+        self._log = log
+        self._journal = journal
+        self._folded: dict[str, Folded] = {}
+        # Held only while folding in memory, never while reading the log: the write path
+        # tells its listeners of a commit under its own lock, and they read ledgers.
+        self._lock = threading.Lock()
+
+    def ledger(self, space: str) -> Ledger:
+        """The space's ledger as its log now is."""
+        while True:
+            with self._lock:
+                folded = self._folded.get(space)
+                version, end = (folded.version, folded.end) if folded else (None, 0)
+            suffix = self._log.events_since(space, LEDGER_TYPES, version, end)
+            with self._lock:
+                current = self._folded.get(space)
+                if current is not None and current.version == suffix.version:
+                    return current.ledger
+                if current is folded and (folded is None or folded.version == version):
+                    ledger = self._advance(space, folded, suffix)
+                    if ledger is not None:
+                        return ledger
+            # another thread folded meanwhile, or a refold is needed: read again
+
+    def _advance(self, space: str, folded: Folded | None, suffix: Suffix) -> Ledger | None:
+        """Fold `suffix` into the space's ledger; None if it has to be read again from the
+        start (a change further back than the journal reaches: the ledger is dropped)."""
+        if folded is None or (suffix.start < folded.end and suffix.start < folded.floor):
+            if suffix.start != 0:
+                self._folded.pop(space, None)
+                return None
+            folded = self._folded[space] = Folded(Ledger())
+            plain = max(0, len(suffix.events) - self._journal)
+            for _, event in suffix.events[:plain]:  # nobody holds this ledger yet: no copies
+                apply_event(folded.ledger, event)
+            folded.floor = suffix.events[plain - 1][0] + 1 if plain else 0
+            folded.fold(suffix.events[plain:], self._journal)
+        elif suffix.events or suffix.start < folded.end:
+            folded.ledger = published(folded.ledger)
+            folded.rewind(suffix.start)
+            folded.fold(suffix.events, self._journal)
+        folded.version, folded.end = suffix.version, suffix.length
+        return folded.ledger
