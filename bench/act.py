@@ -105,7 +105,7 @@ def refold_ms(node: Node, space: str, rounds: int) -> tuple[float, int]:
 
     def refold() -> None:
         nonlocal claims
-        _, events = node.writer.value_events(space)
+        _, events = node.writer.events_of(space, LEDGER_TYPES)
         claims = len(fold(events or []).claims)
 
     return statistics.median(timed_ms(refold) for _ in range(rounds)), claims

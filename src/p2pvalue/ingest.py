@@ -18,9 +18,8 @@ from typing import Any
 from sqlalchemy import Connection, Engine, select
 from sqlalchemy.exc import IntegrityError
 
-from p2pvalue.accounting.ledger import LEDGER_TYPES, ValueEvent
 from p2pvalue.errors import EventError, NotFound
-from p2pvalue.events.authority import Rules, authorize
+from p2pvalue.events.authority import AuthorizedEvent, Rules, authorize
 from p2pvalue.events.canonical import canonical
 from p2pvalue.events.event import (
     MAX_PREV,
@@ -33,10 +32,10 @@ from p2pvalue.events.event import (
 )
 from p2pvalue.events.keys import KeyPair
 from p2pvalue.events.log import SEALED, Delta, Entry, SealedLog, SpaceLog
+from p2pvalue.events.sealing import open_content, seal_content
 from p2pvalue.events.types import RANK_ORDINARY, rank
+from p2pvalue.keyring import Keyring
 from p2pvalue.log_changes import Changes, Suffix, first_changed
-from p2pvalue.privacy.keyring import Keyring
-from p2pvalue.privacy.sealing import open_content, seal_content
 from p2pvalue.store import events as store
 from p2pvalue.store import projections
 from p2pvalue.store.database import writing
@@ -340,15 +339,9 @@ class WritePath:
         with self._lock, self._engine.begin() as conn:
             return self._log(conn, space)
 
-    def value_events(
-        self, space: str, known: int | None = None
-    ) -> tuple[int, list[ValueEvent] | None]:
-        """The log's version and the accepted events the ledger folds (see `events_of`)."""
-        return self.events_of(space, LEDGER_TYPES, known)
-
     def events_of(
         self, space: str, types: frozenset[str], known: int | None = None
-    ) -> tuple[int, list[ValueEvent] | None]:
+    ) -> tuple[int, list[AuthorizedEvent] | None]:
         """The log's version and its accepted events of `types` in order, each with the
         authority of its causal past, read consistently with the in-memory log; None for the
         events when the version is still `known`, so a caller's derived state is not read
@@ -360,7 +353,7 @@ class WritePath:
             if log.version == known:
                 return known, None
             found = [
-                ValueEvent(row.id, row.type, row.author, row.ts, row.content,
+                AuthorizedEvent(row.id, row.type, row.author, row.ts, row.content,
                            log.state_before(row.id))
                 for row in store.accepted_of_types(conn, space, types)
             ]  # fmt: skip
@@ -390,7 +383,7 @@ class WritePath:
                 found = store.typed_rows(conn, wanted)
                 rows = [found[i] for i in wanted if i in found]
             events = [
-                (log.position[row.id], ValueEvent(row.id, row.type, row.author, row.ts,
+                (log.position[row.id], AuthorizedEvent(row.id, row.type, row.author, row.ts,
                                                   row.content, log.state_before(row.id)))
                 for row in rows
             ]  # fmt: skip

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections import deque
 from dataclasses import dataclass
 
-from p2pvalue.accounting.ledger import ValueEvent
+from p2pvalue.events.authority import AuthorizedEvent
 from p2pvalue.events.log import Delta, SpaceLog
 
 KEEP = 256  # batches remembered per space; a reader further behind refolds everything
@@ -26,7 +26,7 @@ class Suffix:
     version: int
     start: int
     length: int
-    events: list[tuple[int, ValueEvent]]
+    events: list[tuple[int, AuthorizedEvent]]
 
 
 def first_changed(log: SpaceLog, delta: Delta) -> int:

@@ -20,8 +20,8 @@ from p2pvalue.events.keys import KeyPair
 from p2pvalue.events.types import parse_content
 from p2pvalue.governance.templates import default_charter
 from p2pvalue.ingest import Clock, Outcome, WritePath
+from p2pvalue.keyring import Keyring
 from p2pvalue.login_throttle import LoginThrottle, ThrottlePolicy
-from p2pvalue.privacy.keyring import Keyring
 from p2pvalue.privacy.spaces import PrivateSpaces
 from p2pvalue.rates import Limiter
 from p2pvalue.registry import Registry, catalog_of, rules_of

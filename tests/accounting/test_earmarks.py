@@ -9,7 +9,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from p2pvalue.accounting.ledger import Ledger, ValueEvent, check, fold
+from p2pvalue.accounting.ledger import check, fold
+from p2pvalue.accounting.model import Ledger, ValueEvent
 from p2pvalue.accounting.payout_plan import plan, run_content
 from p2pvalue.accounting.types import value_policy
 from p2pvalue.errors import P2PError

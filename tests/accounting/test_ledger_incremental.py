@@ -15,7 +15,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from conftest import LIGHT_HASHING
-from p2pvalue.accounting.ledger import Ledger, fold
+from p2pvalue.accounting.ledger import LEDGER_TYPES, fold
+from p2pvalue.accounting.model import Ledger
 from p2pvalue.accounting.payout_plan import run_content
 from p2pvalue.accounting.service import Value
 from p2pvalue.accounting.state import Ledgers
@@ -44,7 +45,7 @@ def dump(ledger: Ledger) -> str:
 
 
 def rebuilt(node: Node, space: str) -> str:
-    _, events = node.writer.value_events(space)
+    _, events = node.writer.events_of(space, LEDGER_TYPES)
     return dump(fold(events or []))
 
 

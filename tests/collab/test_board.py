@@ -9,9 +9,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from p2pvalue.accounting.ledger import ValueEvent
 from p2pvalue.collab.board import TASK_GRAPH, Board, Task, check, claim_draft, fold
 from p2pvalue.events.authority import Authority, Membership
+from p2pvalue.events.authority import AuthorizedEvent as ValueEvent
 from p2pvalue.events.charter import charter_from_content
 from p2pvalue.governance.templates import default_charter
 

@@ -7,10 +7,10 @@ from typing import Any
 import pytest
 from pycrdt import Doc, Text
 
-from p2pvalue.accounting.ledger import ValueEvent
 from p2pvalue.collab.documents import fold, measure
 from p2pvalue.errors import EventError
 from p2pvalue.events.authority import Authority
+from p2pvalue.events.authority import AuthorizedEvent as ValueEvent
 from p2pvalue.events.charter import charter_from_content
 from p2pvalue.events.types import parse_content
 from p2pvalue.governance.templates import default_charter

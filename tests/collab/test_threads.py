@@ -5,9 +5,9 @@ from __future__ import annotations
 import itertools
 from typing import Any
 
-from p2pvalue.accounting.ledger import ValueEvent
 from p2pvalue.collab.threads import Threads, fold
 from p2pvalue.events.authority import Authority, Membership
+from p2pvalue.events.authority import AuthorizedEvent as ValueEvent
 from p2pvalue.events.charter import charter_from_content
 from p2pvalue.governance.templates import default_charter
 

@@ -21,7 +21,7 @@ from p2pvalue.node import Node
 from p2pvalue.web.app import create_app
 from serving import loopback, served
 from web.client import PASSWORD, ApiClient
-from web.test_pages_browser import log_in, sign_up
+from web.spaces.test_pages_browser import log_in, sign_up
 
 with warnings.catch_warnings():
     warnings.filterwarnings("ignore", message="Using `httpx` with `starlette.testclient`")

@@ -24,10 +24,10 @@ from p2pvalue.accounts import Account
 from p2pvalue.config import init_data_dir
 from p2pvalue.errors import P2PError
 from p2pvalue.events.event import build_event
+from p2pvalue.events.sealing import key_id, new_key, seal_content, wrap
 from p2pvalue.governance.service import Governance
 from p2pvalue.governance.templates import default_charter
 from p2pvalue.node import Node
-from p2pvalue.privacy.sealing import key_id, new_key, seal_content, wrap
 from p2pvalue.rights.export import member_archive
 from p2pvalue.store import projections
 from p2pvalue.store.schema import metadata

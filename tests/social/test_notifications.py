@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from p2pvalue.accounting.ledger import Claim, Ledger
+from p2pvalue.accounting.model import Claim, Ledger
 from p2pvalue.accounts import Account
 from p2pvalue.errors import P2PError
 from p2pvalue.governance.service import Governance

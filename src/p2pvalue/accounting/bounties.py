@@ -11,12 +11,10 @@ amount is split by the claim's shares, largest remainder first.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
+from p2pvalue.accounting.model import Claim
 from p2pvalue.accounting.money import largest_remainder
-
-if TYPE_CHECKING:
-    from p2pvalue.accounting.ledger import Claim
 
 REFUSALS = {
     "no_bounty": "the claim carries no money bounty",

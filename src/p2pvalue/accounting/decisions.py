@@ -9,25 +9,11 @@ takes no effect and is listed in `Ledger.void`, like any other value event.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-if TYPE_CHECKING:
-    from p2pvalue.accounting.ledger import Ledger, ValueEvent
+from p2pvalue.accounting.model import Ledger, Spend, ValueEvent
 
 LEDGER_ACTIONS = ("treasury.spend", "contribution.resolve")
-
-
-@dataclass(frozen=True)
-class Spend:
-    """Money the community decided to spend from the treasury (the un-earmarked income)."""
-
-    id: str
-    proposal: str
-    amount: int
-    currency: str
-    to: str
-    ts: int
 
 
 def ledger_action(event: ValueEvent) -> dict[str, Any] | None:

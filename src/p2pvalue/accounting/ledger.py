@@ -15,13 +15,10 @@ of the money given without one.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, field
-from fractions import Fraction
-from typing import Any
+from collections.abc import Callable, Iterable
 
 from p2pvalue.accounting import bounties
-from p2pvalue.accounting.decisions import Spend, apply_decision, check_decision, ledger_action
+from p2pvalue.accounting.decisions import apply_decision, check_decision, ledger_action
 from p2pvalue.accounting.equation import (
     ContributionFacts,
     EquationHistory,
@@ -29,10 +26,21 @@ from p2pvalue.accounting.equation import (
     ValueEquation,
     charter_equation,
 )
+from p2pvalue.accounting.model import (
+    REVIEW_KIND,
+    Claim,
+    Endorsement,
+    Income,
+    Ledger,
+    PayoutRecord,
+    Review,
+    ValueEvent,
+)
+from p2pvalue.accounting.payout_plan import allocations, plan
 from p2pvalue.accounting.reputation import ContributionNode, ReputationInput
 from p2pvalue.accounting.types import FULL_SHARE, ByProposal, SecondRound
 from p2pvalue.errors import EventError, P2PError
-from p2pvalue.events.authority import Authority, CharterChange, timekeepers
+from p2pvalue.events.authority import CharterChange, timekeepers
 
 VALUE_TYPES = frozenset(
     {"contribution.claim", "contribution.review", "contribution.close", "contribution.endorse",
@@ -44,189 +52,7 @@ TICK = "clock.tick"  # a timekeeper's word on when it first held claims (their w
 LEDGER_TYPES = VALUE_TYPES | {DECISION, TICK}
 HOUR_MS = 3_600_000
 OPEN = ("pending", "disputed")
-REVIEW_KIND = "review"
 BOUNTY = "BOUNTY"  # the policy column of a bounty paid out (its own, not the charter's)
-VALUE_REFUSALS = {
-    **bounties.REFUSALS,
-    "value_not_enabled": "this space's charter has no value policy",
-    "unknown_kind": "the charter does not list this kind of contribution",
-    "evidence_already_claimed": "this evidence belongs to another claim",
-    "claimant_not_a_contributor": "the claimant must be one of the contributors",
-    "co_contributor_not_a_member": "every co-contributor must be a member",
-    "unknown_claim": "no such claim in this space",
-    "own_claim": "nobody reviews a claim they share in",
-    "claim_closed": "the claim was already accepted or rejected",
-    "already_endorsed": "this member already endorsed this claim",
-    "claim_rejected": "the claim was rejected",
-    "insufficient_balance": "the payout is larger than the balance of its currency and earmark",
-    "alias_taken": "this alias already belongs to a member",
-    "lazy_acceptance_off": "the charter accepts claims only by approval",
-    "claim_disputed": "a disputed claim is settled by its reviewers, not by waiting",
-    "window_open": "the claim's review window has not passed yet",
-    "work_dated_after_claim": "the work's date is later than the claim: claim work once done",
-    "not_a_timekeeper": "only a timekeeper of the space closes a claim once its window passed",
-    "policy_mismatch": "a payout runs by the charter's payout policy",
-    "allocation_mismatch": "the allocations differ from what the policy gives",
-    "nothing_to_split": "no member has value to split the budget by",
-    "alias_not_claimed": "the member has not claimed this alias",
-    "claim_not_disputed": "only a disputed claim is settled by a proposal",
-}
-
-
-@dataclass(frozen=True)
-class ValueEvent:
-    """An accepted value event with the authority of its causal past."""
-
-    id: str
-    type: str
-    author: str
-    ts: int
-    content: Mapping[str, Any]
-    authority: Authority
-
-
-@dataclass
-class Review:
-    reviewer: str
-    verdict: str
-    reason: str
-    event: str
-    ts: int
-    counts: bool
-    valued: ValuedContribution | None = None
-    second_round: bool = False  # given after a dispute by a holder of the disputes rule's role
-
-
-@dataclass(frozen=True)
-class Endorsement:
-    endorser: str
-    note: str
-    event: str
-    ts: int
-
-
-@dataclass
-class Claim:
-    id: str
-    author: str
-    kind: str
-    description: str
-    quantity: int
-    unit: str
-    currency: str | None
-    paid: bool
-    ts: int
-    when: int
-    evidence: tuple[str, ...]
-    project: str | None
-    shares: dict[str, int]
-    reviews: dict[str, Review] = field(default_factory=dict)
-    endorsements: dict[str, Endorsement] = field(default_factory=dict)
-    status: str = "pending"
-    decided_by: str | None = None
-    dispute: str | None = None  # the review that sent it to the disputes rule, if any
-    valued: ValuedContribution | None = None
-    bounty: tuple[int, str] | None = None  # (amount, currency) promised for the work
-    bounty_paid: str | None = None  # the `bounty.pay` that paid it
-    witnessed: int | None = None  # when a timekeeper first held it: its window starts then
-
-    @property
-    def facts(self) -> ContributionFacts:
-        return ContributionFacts(kind=self.kind, quantity=self.quantity, unit=self.unit,
-                                 currency=self.currency, paid=self.paid, ts=self.when)  # fmt: skip
-
-    def value_of(self, member: str, equation: ValueEquation | None = None) -> Fraction:
-        """The member's part of this claim's value (nothing unless accepted); by `equation`
-        instead of the one in force at the claim when one is given, for a what-if."""
-        if self.status != "accepted" or self.valued is None:
-            return Fraction(0)
-        value = self.valued.value if equation is None else equation.valued(self.facts).value
-        return value * self.shares.get(member, 0) / FULL_SHARE
-
-
-@dataclass(frozen=True)
-class Income:
-    id: str
-    amount: int
-    currency: str
-    source: str
-    earmark: str | None
-    ts: int
-    recorded_by: str
-
-
-@dataclass(frozen=True)
-class PayoutRecord:
-    id: str
-    currency: str
-    budget: int
-    policy: str
-    allocations: Mapping[str, int]
-    ts: int
-    earmark: str | None = None
-
-
-Pot = tuple[str, str | None]  # (currency, earmark): money that is paid out together
-
-
-@dataclass
-class Ledger:
-    claims: dict[str, Claim] = field(default_factory=dict)
-    evidence: dict[str, str] = field(default_factory=dict)
-    income: list[Income] = field(default_factory=list)
-    payouts: list[PayoutRecord] = field(default_factory=list)
-    received: dict[str, int] = field(default_factory=dict)
-    paid_out: dict[str, int] = field(default_factory=dict)
-    paid: dict[str, dict[str, int]] = field(default_factory=dict)
-    void: dict[str, str] = field(default_factory=dict)
-    aliases: dict[str, str] = field(default_factory=dict)
-    alias_claims: dict[str, set[str]] = field(default_factory=dict)
-    pots: dict[Pot, int] = field(default_factory=dict)
-    paid_from: dict[Pot, dict[str, int]] = field(default_factory=dict)
-    spends: list[Spend] = field(default_factory=list)
-
-    def balance(self, currency: str, earmark: str | None = None) -> int:
-        """What is left to pay out in `currency` of the income earmarked `earmark` (None:
-        of the income recorded without an earmark)."""
-        return self.pots.get((currency, earmark), 0)
-
-    def accepted_claims(self, project: str | None = None) -> list[Claim]:
-        """Accepted claims, only those of `project` when one is named."""
-        return [
-            claim for claim in self.claims.values()
-            if claim.status == "accepted" and (project is None or claim.project == project)
-        ]  # fmt: skip
-
-    def member_values(
-        self, equation: ValueEquation | None = None, project: str | None = None
-    ) -> dict[str, Fraction]:
-        """Each member's part of the accepted value, by the equation in force at each claim
-        (or by `equation`, to see what a proposed equation would change), plus the value of
-        their counted reviews of claims that were decided; only `project`'s claims and their
-        reviews when one is named."""
-        totals: dict[str, Fraction] = {}
-        for claim in self.accepted_claims(project):
-            for member in claim.shares:
-                part = claim.value_of(member, equation)
-                totals[member] = totals.get(member, Fraction(0)) + part
-        for review in self.decided_reviews(project):
-            assert review.valued is not None
-            value = review.valued.value if equation is None else _revalue(review, equation)
-            totals[review.reviewer] = totals.get(review.reviewer, Fraction(0)) + value
-        return totals
-
-    def decided_reviews(self, project: str | None = None) -> list[Review]:
-        """Counted reviews (with a value) of claims that were accepted or rejected: by the
-        acceptance rule's role, or in a second round after a dispute; only reviews of
-        `project`'s claims when one is named."""
-        return [
-            review
-            for claim in self.claims.values()
-            if claim.status in ("accepted", "rejected")
-            and (project is None or claim.project == project)
-            for review in claim.reviews.values()
-            if (review.counts or review.second_round) and review.valued is not None
-        ]
 
 
 def fold(events: Iterable[ValueEvent]) -> Ledger:
@@ -277,14 +103,6 @@ def _check_claim(ledger: Ledger, event: ValueEvent) -> str | None:
     except EventError as refusal:
         return refusal.code
     return None
-
-
-def _revalue(review: Review, equation: ValueEquation) -> Fraction:
-    rule = equation.kinds.get(REVIEW_KIND)
-    if rule is None or rule.unit == "money":
-        return Fraction(0)
-    facts = ContributionFacts(kind=REVIEW_KIND, quantity=1, unit=rule.unit, ts=review.ts)
-    return equation.valued(facts).value
 
 
 _HISTORIES: dict[int, tuple[tuple[CharterChange, ...], EquationHistory]] = {}
@@ -406,8 +224,6 @@ def _check_income(ledger: Ledger, event: ValueEvent) -> str | None:
 
 
 def _check_payout(ledger: Ledger, event: ValueEvent) -> str | None:
-    from p2pvalue.accounting.payout_plan import allocations, plan
-
     content = event.content
     policy = event.authority.charter.value
     assert policy is not None

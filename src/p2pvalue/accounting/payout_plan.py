@@ -26,9 +26,10 @@ from fractions import Fraction
 from typing import Any
 
 from p2pvalue.accounting.equation import half_power
-from p2pvalue.accounting.ledger import VALUE_REFUSALS, Claim, Ledger
+from p2pvalue.accounting.model import Claim, Ledger
 from p2pvalue.accounting.money import largest_remainder
 from p2pvalue.accounting.payouts import Payout, PayoutInputs, check_budget, distribute
+from p2pvalue.accounting.refusals import VALUE_REFUSALS
 from p2pvalue.errors import P2PError
 
 DAY_MS = 86_400_000

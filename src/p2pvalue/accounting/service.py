@@ -12,16 +12,11 @@ import threading
 from typing import Any
 
 from p2pvalue.accounting import bounties, sweep
-from p2pvalue.accounting.ledger import (
-    VALUE_REFUSALS,
-    Ledger,
-    ValueEvent,
-    check,
-    reputation_input,
-    unwitnessed_claims,
-)
+from p2pvalue.accounting.ledger import check, reputation_input, unwitnessed_claims
+from p2pvalue.accounting.model import Ledger, ValueEvent
 from p2pvalue.accounting.payout_plan import charter_plan, run_content
 from p2pvalue.accounting.payouts import Payout
+from p2pvalue.accounting.refusals import VALUE_REFUSALS
 from p2pvalue.accounting.reputation import ReputationResult, reputation
 from p2pvalue.accounting.state import Ledgers
 from p2pvalue.accounts import Account

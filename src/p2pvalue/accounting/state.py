@@ -17,7 +17,8 @@ from collections import deque
 from dataclasses import dataclass, field
 from typing import Protocol
 
-from p2pvalue.accounting.ledger import LEDGER_TYPES, Ledger, ValueEvent, apply_event
+from p2pvalue.accounting.ledger import LEDGER_TYPES, apply_event
+from p2pvalue.accounting.model import Ledger, ValueEvent
 from p2pvalue.accounting.undo import Undo, applied, published, undo
 from p2pvalue.log_changes import Suffix
 

@@ -13,7 +13,8 @@ import threading
 from collections.abc import Callable, Sequence
 from typing import Any, Protocol
 
-from p2pvalue.accounting.ledger import ValueEvent, check, due_claims
+from p2pvalue.accounting.ledger import check, due_claims
+from p2pvalue.accounting.model import ValueEvent
 from p2pvalue.accounting.state import Ledgers
 from p2pvalue.errors import P2PError
 from p2pvalue.events.keys import KeyPair

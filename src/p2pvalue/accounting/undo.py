@@ -16,15 +16,8 @@ from dataclasses import dataclass, replace
 from typing import TypeVar
 
 from p2pvalue.accounting.decisions import ledger_action
-from p2pvalue.accounting.ledger import (
-    DECISION,
-    TICK,
-    Claim,
-    Ledger,
-    Pot,
-    ValueEvent,
-    apply_event,
-)
+from p2pvalue.accounting.ledger import DECISION, TICK, apply_event
+from p2pvalue.accounting.model import Claim, Ledger, Pot, ValueEvent
 
 # The event types that move money, and so may change the money figures of the ledger.
 MONEY = frozenset({"income.record", "payout.run", "bounty.pay", DECISION})

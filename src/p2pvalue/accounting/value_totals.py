@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from fractions import Fraction
 
-from p2pvalue.accounting.ledger import Ledger
+from p2pvalue.accounting.model import Ledger
 from p2pvalue.accounting.types import FULL_SHARE
 
 # Per member, per denominator of a claim's value: the sum of numerator times share.

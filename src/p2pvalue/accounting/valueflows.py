@@ -12,7 +12,7 @@ from datetime import UTC, datetime
 from fractions import Fraction
 from typing import Any
 
-from p2pvalue.accounting.ledger import Claim, Ledger
+from p2pvalue.accounting.model import Claim, Ledger
 from p2pvalue.accounting.money import minor_unit_exponent
 from p2pvalue.accounting.types import FULL_SHARE
 

@@ -17,9 +17,9 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from p2pvalue.accounting.ledger import ValueEvent
 from p2pvalue.accounting.money import largest_remainder
 from p2pvalue.accounting.types import FULL_SHARE
+from p2pvalue.events.authority import AuthorizedEvent as ValueEvent
 
 PROJECT_TYPES = frozenset({"project.create", "project.update"})
 TASK_TYPES = frozenset(

@@ -14,8 +14,8 @@ from typing import Any
 
 from pycrdt import Doc
 
-from p2pvalue.accounting.ledger import ValueEvent
 from p2pvalue.collab import yframes
+from p2pvalue.events.authority import AuthorizedEvent as ValueEvent
 
 DOC_TYPES = frozenset({"doc.create", "doc.snapshot"})
 DOC_REFUSALS = {

@@ -11,7 +11,8 @@ out, and its own state reaches the others as `awareness.relayed` gives it.
 from __future__ import annotations
 
 import logging
-from typing import TYPE_CHECKING, Protocol
+from collections.abc import Collection, Mapping
+from typing import Any, Protocol
 
 from anyio import to_thread
 from pycrdt import create_awareness_message
@@ -19,10 +20,8 @@ from pycrdt import create_awareness_message
 from p2pvalue.collab import yframes
 from p2pvalue.collab.awareness import AwarenessRefused, relayed
 from p2pvalue.collab.service import Collab, DocAccess
+from p2pvalue.domain import Wiring
 from p2pvalue.errors import P2PError
-
-if TYPE_CHECKING:
-    from p2pvalue.collab.live import DocRoom, LiveDocuments
 
 LOG = logging.getLogger(__name__)
 MAX_FRAME_BYTES = 1 << 20
@@ -68,12 +67,38 @@ class Refusal(Exception):
         self.code = CLOSE_CODES[reason]
 
 
+class Room(Protocol):
+    """What a guard reads of its document's room (`live.DocRoom`)."""
+
+    @property
+    def doc(self) -> str: ...
+    @property
+    def space(self) -> str: ...
+    @property
+    def owners(self) -> Mapping[int, str]: ...
+    @property
+    def awareness(self) -> Any: ...  # pycrdt's Awareness, whose `states` the guard reads
+    @property
+    def clients(self) -> Collection[Any]: ...
+
+    def admit_update(self, update: bytes, did: str, limit: int) -> dict[int, str]: ...
+
+
+class Rooms(Protocol):
+    """What a guard reads of the rooms it serves in (`live.LiveDocuments`)."""
+
+    @property
+    def wiring(self) -> Wiring: ...
+    @property
+    def max_doc_bytes(self) -> int: ...
+
+
 class Guard:
     """A client's socket as its room reads it: only frames the member may send get through,
     and nothing reaches a member once their access is revoked."""
 
     def __init__(
-        self, socket: Socket, room: DocRoom, access: DocAccess, live: LiveDocuments, name: str
+        self, socket: Socket, room: Room, access: DocAccess, live: Rooms, name: str
     ) -> None:
         self.socket = socket
         self.room = room

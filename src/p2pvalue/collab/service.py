@@ -12,7 +12,6 @@ from dataclasses import dataclass
 from typing import Any
 
 from p2pvalue.accounting.equation import charter_equation
-from p2pvalue.accounting.ledger import ValueEvent
 from p2pvalue.accounting.types import value_policy
 from p2pvalue.accounts import Account
 from p2pvalue.collab import board as boards
@@ -26,6 +25,7 @@ from p2pvalue.collab.types import DOC_WRITE
 from p2pvalue.domain import Wiring
 from p2pvalue.errors import NotFound, P2PError
 from p2pvalue.events.authority import Authority
+from p2pvalue.events.authority import AuthorizedEvent as ValueEvent
 from p2pvalue.events.event import now_ms
 from p2pvalue.events.types import parse_content
 from p2pvalue.ingest import Outcome

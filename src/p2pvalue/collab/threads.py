@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
-from p2pvalue.accounting.ledger import ValueEvent
+from p2pvalue.events.authority import AuthorizedEvent as ValueEvent
 
 THREAD_TYPES = frozenset({"thread.create", "thread.reply", "thread.edit", "thread.react"})
 THREAD_REFUSALS = {

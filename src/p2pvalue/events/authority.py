@@ -78,6 +78,18 @@ class Action:
     ts: int = 0
 
 
+@dataclass(frozen=True)
+class AuthorizedEvent:
+    """An accepted event with the authority of its causal past: what a domain's fold takes."""
+
+    id: str
+    type: str
+    author: str
+    ts: int
+    content: Mapping[str, Any]
+    authority: Authority
+
+
 Check = Callable[[Action, Authority], str | None]
 Effect = Callable[[Authority, Action], Authority]
 # The content of an event of the log by id (None: not there, or not kept).

@@ -10,7 +10,7 @@ it (`content.erase`). Only the types its catalog marks erasable may travel so, t
 authority, figure or other member's record depends on.
 
 A *sealed* event belongs to a private space: its content is `{"space_key", "ciphertext"}` (see
-`privacy.sealing`), checked here for shape only; a node holding the space key opens it
+`events.sealing`), checked here for shape only; a node holding the space key opens it
 and checks what is inside (`opened`), as the write path does.
 """
 

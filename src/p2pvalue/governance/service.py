@@ -18,8 +18,8 @@ import nacl.exceptions
 import nacl.secret
 import orjson
 
-from p2pvalue.accounting.ledger import VALUE_REFUSALS
 from p2pvalue.accounting.money import largest_remainder
+from p2pvalue.accounting.refusals import VALUE_REFUSALS
 from p2pvalue.accounting.reputation import vote_weights
 from p2pvalue.accounting.service import Value
 from p2pvalue.accounts import Account

@@ -28,8 +28,8 @@ from p2pvalue.events.authority import INVITED, MEMBER, Authority
 from p2pvalue.events.event import Event, build_event
 from p2pvalue.events.keys import KeyPair
 from p2pvalue.events.log import SpaceLog
+from p2pvalue.events.sealing import key_id, new_key, seal_content, seal_previous, wrap
 from p2pvalue.ingest import Outcome
-from p2pvalue.privacy.sealing import key_id, new_key, seal_content, seal_previous, wrap
 from p2pvalue.store.keys import local_dids
 
 LOG = logging.getLogger(__name__)

@@ -18,7 +18,7 @@ from typing import Any
 import orjson
 from sqlalchemy import Engine
 
-from p2pvalue.accounting.ledger import Ledger
+from p2pvalue.accounting.model import Ledger
 from p2pvalue.accounting.service import Value
 from p2pvalue.accounting.valueflows import CONTEXT, economic_events
 from p2pvalue.accounts import Account

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from p2pvalue.accounting.ledger import Ledger
+from p2pvalue.accounting.model import Ledger
 from p2pvalue.accounting.service import Value
 from p2pvalue.accounting.types import value_policy
 from p2pvalue.collab.board import Board

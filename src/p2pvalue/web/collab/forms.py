@@ -15,13 +15,13 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
-from p2pvalue.accounting.ledger import ValueEvent
 from p2pvalue.accounting.money import parse_amount
 from p2pvalue.collab import board as boards
 from p2pvalue.collab.board import Board, Task
 from p2pvalue.collab.markdown import MENTION, clean
 from p2pvalue.errors import P2PError
 from p2pvalue.events.authority import Authority
+from p2pvalue.events.authority import AuthorizedEvent as ValueEvent
 
 # The transitions a task page offers, in the order its buttons appear.
 MOVES = ("claim", "submit", "done", "drop", "reopen", "assign")

@@ -12,7 +12,7 @@ from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, Field
 
 from p2pvalue.accounting.equation import parse_equation
-from p2pvalue.accounting.ledger import Claim, Ledger
+from p2pvalue.accounting.model import Claim, Ledger
 from p2pvalue.accounting.reputation import explain
 from p2pvalue.accounting.service import Value
 from p2pvalue.accounting.value_totals import member_totals

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from p2pvalue.accounting.ledger import Claim
+from p2pvalue.accounting.model import Claim
 from p2pvalue.errors import P2PError
 
 STATUSES = ("pending", "disputed", "accepted", "rejected")

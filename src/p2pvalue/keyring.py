@@ -16,7 +16,7 @@ import nacl.secret
 from sqlalchemy import Connection
 
 from p2pvalue.events.keys import KeyPair
-from p2pvalue.privacy.sealing import key_id, open_previous, unwrap
+from p2pvalue.events.sealing import key_id, open_previous, unwrap
 from p2pvalue.store import keys as store
 
 

@@ -15,7 +15,7 @@ from p2pvalue.accounts import Account
 from p2pvalue.governance.service import Governance
 from p2pvalue.governance.templates import default_charter
 from p2pvalue.node import Node
-from web.test_pages_browser import PASSWORD, log_in
+from web.spaces.test_pages_browser import PASSWORD, log_in
 
 pytestmark = pytest.mark.browser
 

@@ -15,7 +15,7 @@ import pytest
 from playwright.sync_api import Browser, BrowserContext, Dialog, Page, expect
 
 from web.client import ApiClient, Member
-from web.test_pages_browser import log_in
+from web.spaces.test_pages_browser import log_in
 from web.yjs_node import WAIT_SECONDS, YClient
 from web.ypeer import community
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from p2pvalue.accounting.ledger import Claim
+from p2pvalue.accounting.model import Claim
 from p2pvalue.errors import P2PError
 from p2pvalue.web.value.listing import ClaimFilter, claim_page
 

@@ -14,7 +14,7 @@ from playwright.sync_api import Browser, Page, expect
 from p2pvalue.accounts import Account
 from p2pvalue.node import Node
 from p2pvalue.social import Social
-from web.test_pages_browser import PASSWORD
+from web.spaces.test_pages_browser import PASSWORD
 
 pytestmark = pytest.mark.browser
 CLAIM = {"kind": "docs", "description": "Catalogued seeds", "quantity": 2, "unit": "hours"}

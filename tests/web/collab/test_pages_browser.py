@@ -12,7 +12,7 @@ from playwright.sync_api import Browser, Dialog, Page, expect
 
 from p2pvalue.accounting.service import Value
 from p2pvalue.node import Node
-from web.test_pages_browser import PASSWORD, log_in
+from web.spaces.test_pages_browser import PASSWORD, log_in
 
 pytestmark = pytest.mark.browser
 

@@ -1,0 +1,44 @@
+"""The shape of the code stays as docs/architecture.md draws it: imports point one way
+(web → node → domains → kernel → events), no package imports one above it, and the
+modules of a package import each other without cycles. The contracts are in
+pyproject.toml ([tool.importlinter]); this runs them with the suite."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import grimp
+import pytest
+from importlinter.cli import lint_imports
+
+ROOT = Path(__file__).parent.parent
+DOMAIN_PACKAGES = ("accounting", "governance", "collab", "social", "privacy", "rights",
+                   "federation", "fediverse", "importers")  # fmt: skip
+
+
+def test_the_import_contracts_are_kept(capsys: pytest.CaptureFixture[str]) -> None:
+    status = lint_imports(config_filename=str(ROOT / "pyproject.toml"), no_cache=True,
+                          no_logo=True)  # fmt: skip
+    report = capsys.readouterr().out
+    assert status == 0, report
+    assert "0 broken" in report
+
+
+@pytest.fixture(scope="module")
+def graph() -> grimp.ImportGraph:
+    return grimp.build_graph("p2pvalue")
+
+
+@pytest.mark.parametrize("package", DOMAIN_PACKAGES)
+@pytest.mark.parametrize("above", ["p2pvalue.node", "p2pvalue.web", "p2pvalue.cli"])
+def test_a_domain_imports_nothing_above_it(
+    graph: grimp.ImportGraph, package: str, above: str
+) -> None:
+    chains = graph.find_shortest_chains(importer=f"p2pvalue.{package}", imported=above)
+    assert chains == set(), chains
+
+
+def test_every_domain_package_is_in_the_layers() -> None:
+    contracts = (ROOT / "pyproject.toml").read_text()
+    for package in DOMAIN_PACKAGES:
+        assert f'"p2pvalue.{package}' in contracts or f"| p2pvalue.{package}" in contracts
