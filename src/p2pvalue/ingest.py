@@ -371,7 +371,7 @@ class WritePath:
             if log is None:
                 raise NotFound("unknown_space", f"no space {space!r} on this node")
             if log.version == version:
-                return Suffix(log.version, end, end, [])
+                return Suffix(log.version, end, end, [], log.authority)
             start = min(end, self._changes.unchanged(log, version))
             if start == 0:
                 rows = store.accepted_of_types(conn, space, types)
@@ -387,7 +387,7 @@ class WritePath:
                                                   row.content, log.state_before(row.id)))
                 for row in rows
             ]  # fmt: skip
-            return Suffix(log.version, start, len(log.order), events)
+            return Suffix(log.version, start, len(log.order), events, log.authority)
 
     def rebuild(self) -> dict[str, int]:
         """Drop every projection and derive it again from the stored events, atomically."""

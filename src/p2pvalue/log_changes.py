@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections import deque
 from dataclasses import dataclass
 
-from p2pvalue.events.authority import AuthorizedEvent
+from p2pvalue.events.authority import Authority, AuthorizedEvent
 from p2pvalue.events.log import Delta, SpaceLog
 
 KEEP = 256  # batches remembered per space; a reader further behind refolds everything
@@ -21,12 +21,14 @@ KEEP = 256  # batches remembered per space; a reader further behind refolds ever
 @dataclass(frozen=True)
 class Suffix:
     """A space's accepted events of some types from the log position `start` on, each with
-    its position, read at log `version` when the log held `length` events."""
+    its position, read at log `version` when the log held `length` events and its
+    authority was `authority`."""
 
     version: int
     start: int
     length: int
     events: list[tuple[int, AuthorizedEvent]]
+    authority: Authority | None = None
 
 
 def first_changed(log: SpaceLog, delta: Delta) -> int:

@@ -12,35 +12,24 @@ exactly the one `fold` gives over all the events, as a test checks.
 
 from __future__ import annotations
 
-import threading
 from collections import deque
 from dataclasses import dataclass, field
-from typing import Protocol
 
 from p2pvalue.accounting.ledger import LEDGER_TYPES, apply_event
 from p2pvalue.accounting.model import Ledger, ValueEvent
 from p2pvalue.accounting.undo import Undo, applied, published, undo
+from p2pvalue.folding import EventLog, Folding
 from p2pvalue.log_changes import Suffix
 
 JOURNAL = 4096  # folded events that can be taken back, per space
 
 
-class ValueLog(Protocol):
-    """What the ledgers read: the write path's events since a version of a space's log."""
-
-    def events_since(
-        self, space: str, types: frozenset[str], version: int | None, end: int
-    ) -> Suffix: ...
-
-
 @dataclass
 class Folded:
-    """One space's ledger, the log version and length it was folded to, and how to take its
-    last events back: (log position, record) for each, oldest first."""
+    """One space's ledger and how to take its last events back: (log position, record) for
+    each, oldest first."""
 
     ledger: Ledger
-    version: int | None = None
-    end: int = 0
     journal: deque[tuple[int, Undo]] = field(default_factory=deque)
     floor: int = 0  # events before this position can no longer be taken back
 
@@ -60,6 +49,10 @@ class Folded:
             undo(self.ledger, self.journal.pop()[1])
         return True
 
+    def reaches(self, start: int) -> bool:
+        """Whether some folded event is at position `start` or later."""
+        return bool(self.journal) and self.journal[-1][0] >= start
+
 
 class Ledgers:
     """The ledgers of a node's spaces, each kept up to date with its log.
@@ -67,47 +60,34 @@ class Ledgers:
     A ledger handed out is never changed afterwards: the next change folds into a copy of
     it (`published`), so a reader on another thread sees one consistent ledger."""
 
-    def __init__(self, log: ValueLog, journal: int = JOURNAL) -> None:
-        self._log = log
+    def __init__(self, log: EventLog, journal: int = JOURNAL) -> None:
         self._journal = journal
-        self._folded: dict[str, Folded] = {}
-        # Held only while folding in memory, never while reading the log: the write path
-        # tells its listeners of a commit under its own lock, and they read ledgers.
-        self._lock = threading.Lock()
+        self._folding: Folding[Folded, Ledger] = Folding(
+            log, LEDGER_TYPES, self._advance, lambda folded: folded.ledger
+        )
 
     def ledger(self, space: str) -> Ledger:
         """The space's ledger as its log now is."""
-        while True:
-            with self._lock:
-                folded = self._folded.get(space)
-                version, end = (folded.version, folded.end) if folded else (None, 0)
-            suffix = self._log.events_since(space, LEDGER_TYPES, version, end)
-            with self._lock:
-                current = self._folded.get(space)
-                if current is not None and current.version == suffix.version:
-                    return current.ledger
-                if current is folded and (folded is None or folded.version == version):
-                    ledger = self._advance(space, folded, suffix)
-                    if ledger is not None:
-                        return ledger
-            # another thread folded meanwhile, or a refold is needed: read again
+        return self._folding.read(space)
 
-    def _advance(self, space: str, folded: Folded | None, suffix: Suffix) -> Ledger | None:
+    def _advance(self, space: str, folded: Folded | None, suffix: Suffix) -> Folded | None:
         """Fold `suffix` into the space's ledger; None if it has to be read again from the
-        start (a change further back than the journal reaches: the ledger is dropped)."""
-        if folded is None or (suffix.start < folded.end and suffix.start < folded.floor):
-            if suffix.start != 0:
-                self._folded.pop(space, None)
-                return None
-            folded = self._folded[space] = Folded(Ledger())
-            plain = max(0, len(suffix.events) - self._journal)
-            for _, event in suffix.events[:plain]:  # nobody holds this ledger yet: no copies
-                apply_event(folded.ledger, event)
-            folded.floor = suffix.events[plain - 1][0] + 1 if plain else 0
-            folded.fold(suffix.events[plain:], self._journal)
-        elif suffix.events or suffix.start < folded.end:
+        start (a change further back than the journal reaches)."""
+        if folded is None or suffix.start < folded.floor:
+            return self._refold(suffix) if suffix.start == 0 else None
+        if suffix.events or folded.reaches(suffix.start):
             folded.ledger = published(folded.ledger)
             folded.rewind(suffix.start)
             folded.fold(suffix.events, self._journal)
-        folded.version, folded.end = suffix.version, suffix.length
-        return folded.ledger
+        return folded
+
+    def _refold(self, suffix: Suffix) -> Folded:
+        """The ledger of every event of `suffix` (which starts at 0), the last `JOURNAL`
+        of them journalled."""
+        folded = Folded(Ledger())
+        plain = max(0, len(suffix.events) - self._journal)
+        for _, event in suffix.events[:plain]:  # nobody holds this ledger yet: no copies
+            apply_event(folded.ledger, event)
+        folded.floor = suffix.events[plain - 1][0] + 1 if plain else 0
+        folded.fold(suffix.events[plain:], self._journal)
+        return folded

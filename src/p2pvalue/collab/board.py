@@ -14,7 +14,7 @@ of the graph.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from p2pvalue.accounting.money import largest_remainder
@@ -120,10 +120,17 @@ class Board:
 
 def fold(events: Iterable[ValueEvent]) -> Board:
     """The projects and tasks of a space from its accepted board events, in order."""
-    board = Board()
-    for event in events:
-        if event.type not in BOARD_TYPES:
-            continue
+    return folded(Board(), events)
+
+
+def folded(board: Board, events: Iterable[ValueEvent]) -> Board:
+    """`board` with the board events among `events` (which follow the ones it holds) folded
+    on, as a new board if any: `board` and the projects and tasks in it stay as they are."""
+    mine = [event for event in events if event.type in BOARD_TYPES]
+    if not mine:
+        return board
+    board = Board(dict(board.projects), dict(board.tasks), dict(board.void))
+    for event in mine:
         reason = check(board, event)
         if reason is None:
             _EFFECTS[event.type](board, event)
@@ -195,7 +202,9 @@ def _apply_project_create(board: Board, event: ValueEvent) -> None:
 
 
 def _apply_project_update(board: Board, event: ValueEvent) -> None:
-    project = board.projects[event.content["project"]]
+    project = board.projects[event.content["project"]] = replace(
+        board.projects[event.content["project"]]
+    )  # changed as a copy: the board before holds the project as it was
     content = event.content
     if content.get("description") is not None:
         project.description = content["description"]
@@ -216,7 +225,11 @@ def _apply_task_create(board: Board, event: ValueEvent) -> None:
 
 
 def _apply_transition(board: Board, event: ValueEvent) -> None:
-    task = board.tasks[event.content["task"]]
+    before = board.tasks[event.content["task"]]
+    # Changed as a copy: the board before holds the task as it was.
+    task = board.tasks[before.id] = replace(
+        before, assignees=list(before.assignees), history=list(before.history)
+    )
     target = TASK_ACTIONS[event.type][0]
     task.history.append(Transition(event.id, event.type, event.author, event.ts, task.status,
                                    target))  # fmt: skip

@@ -9,7 +9,7 @@ and each author's share of it, so document work can be evidence for contribution
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from pycrdt import Doc
@@ -60,11 +60,21 @@ class Documents:
 
 def fold(space: str, events: Iterable[ValueEvent], projects: Iterable[str]) -> Documents:
     """The documents of a space from its accepted document events, in order."""
+    return folded(Documents(), space, events, projects)
+
+
+def folded(
+    documents: Documents, space: str, events: Iterable[ValueEvent], projects: Iterable[str]
+) -> Documents:
+    """`documents` with the document events among `events` (which follow the ones it
+    holds) folded on, as new documents if any: `documents` and what it holds stay as they
+    are."""
+    mine = [event for event in events if event.type in DOC_TYPES]
+    if not mine:
+        return documents
     known = frozenset(projects)
-    documents = Documents()
-    for event in events:
-        if event.type not in DOC_TYPES:
-            continue
+    documents = Documents(dict(documents.by_id), dict(documents.void))
+    for event in mine:
         reason = check(documents, event, known)
         if reason is not None:
             documents.void[event.id] = reason
@@ -75,7 +85,9 @@ def fold(space: str, events: Iterable[ValueEvent], projects: Iterable[str]) -> D
                 event.ts,
             )  # fmt: skip
         else:
-            documents.by_id[event.content["doc"]].snapshots.append(_snapshot(event))
+            document = documents.by_id[event.content["doc"]]
+            snapshots = [*document.snapshots, _snapshot(event)]
+            documents.by_id[document.id] = replace(document, snapshots=snapshots)
     return documents
 
 

@@ -1,6 +1,7 @@
-"""The node's side of collaboration: the folded board and threads of a space (cached until
-its log changes), refusals before anything is stored, mentions resolved to members, and
-the contribution claim a done task drafts, confirmed by one of its assignees.
+"""The node's side of collaboration: the board, threads and documents of a space (kept
+folded as its log grows, see `collab.state`), refusals before anything is stored,
+mentions resolved to members, and the contribution claim a done task drafts, confirmed by
+one of its assignees.
 
 The rules themselves are pure (`collab.board`, `collab.threads`); this module reads the
 log and builds the events a node's own members emit.
@@ -17,10 +18,19 @@ from p2pvalue.accounts import Account
 from p2pvalue.collab import board as boards
 from p2pvalue.collab import documents as docs
 from p2pvalue.collab import threads as discussions
-from p2pvalue.collab.board import BOARD_REFUSALS, BOARD_TYPES, Board, Task
-from p2pvalue.collab.documents import DOC_REFUSALS, DOC_TYPES, Document, Documents
+from p2pvalue.collab.board import BOARD_REFUSALS, BOARD_TYPES, Task
+from p2pvalue.collab.documents import DOC_REFUSALS, DOC_TYPES, Document
 from p2pvalue.collab.markdown import mentioned
-from p2pvalue.collab.threads import THREAD_REFUSALS, THREAD_TYPES, Targets, Threads
+from p2pvalue.collab.state import (
+    CLAIM,
+    COLLAB_TYPES,
+    FOLDED_TYPES,
+    CollabState,
+    Kept,
+    advance,
+    targets,
+)
+from p2pvalue.collab.threads import THREAD_REFUSALS
 from p2pvalue.collab.types import DOC_WRITE
 from p2pvalue.domain import Wiring
 from p2pvalue.errors import NotFound, P2PError
@@ -28,11 +38,11 @@ from p2pvalue.events.authority import Authority
 from p2pvalue.events.authority import AuthorizedEvent as ValueEvent
 from p2pvalue.events.event import now_ms
 from p2pvalue.events.types import parse_content
+from p2pvalue.folding import Folding
 from p2pvalue.ingest import Outcome
 from p2pvalue.store import documents as doc_store
 
-COLLAB_TYPES = BOARD_TYPES | THREAD_TYPES | DOC_TYPES
-CLAIM = "contribution.claim"  # a thread may be on a claim
+__all__ = ["COLLAB_TYPES", "Collab", "CollabState", "refusal"]
 COLLAB_REFUSALS = {
     **BOARD_REFUSALS,
     **THREAD_REFUSALS,
@@ -63,49 +73,18 @@ class DocAccess:
     writes: bool
 
 
-@dataclass(frozen=True)
-class CollabState:
-    board: Board
-    threads: Threads
-    claims: frozenset[str]
-    documents: Documents
-
-
 class Collab:
     """Projects, tasks and threads as a node's members take part in them."""
 
     def __init__(self, wiring: Wiring) -> None:
         self.wiring = wiring
-        self._states: dict[str, tuple[int, CollabState]] = {}
+        self._folding: Folding[Kept, CollabState] = Folding(
+            wiring.writer, FOLDED_TYPES, advance, lambda kept: kept.state
+        )
 
     def state(self, space: str) -> CollabState:
-        """The space's board and threads, folded from its log (cached until the log changes)."""
-        cached = self._states.get(space)
-        types = COLLAB_TYPES | {CLAIM}
-        version, events = self.wiring.writer.events_of(space, types, cached[0] if cached else None)
-        if events is None and cached is not None:
-            return cached[1]
-        found = events or []
-        board = boards.fold(found)
-        claims = frozenset(e.id for e in found if e.type == CLAIM)
-        threads = discussions.fold(found, self._targets(space, board, claims))
-        documents = docs.fold(space, found, board.projects)
-        state = CollabState(board, threads, claims, documents)
-        self._states[space] = (version, state)
-        return state
-
-    def _targets(self, space: str, board: Board, claims: frozenset[str]) -> Targets:
-        proposals = self._authority(space).proposals
-
-        def exists(kind: str, target: str | None) -> str | None:
-            if kind == "project":
-                return None if target in board.projects else "unknown_project"
-            if kind == "task":
-                return None if target in board.tasks else "unknown_task"
-            known = {"proposal": proposals, "contribution": claims, "space": {None}}[kind]
-            return None if target in known else "unknown_target"
-
-        return exists
+        """The space's board, threads and documents as its log now is; never changed after."""
+        return self._folding.read(space)
 
     def _authority(self, space: str) -> Authority:
         log = self.wiring.writer.log(space)
@@ -125,8 +104,8 @@ class Collab:
         elif type in DOC_TYPES:
             reason = docs.check(state.documents, proposed, frozenset(state.board.projects))
         else:
-            targets = self._targets(space, state.board, state.claims)
-            reason = discussions.check(state.threads, proposed, targets)
+            about = targets(state, self._authority(space).proposals)
+            reason = discussions.check(state.threads, proposed, about)
         if reason is not None:
             raise refusal(reason)
 

@@ -10,7 +10,7 @@ and time of each, so an edit never hides what was said before.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from p2pvalue.events.authority import AuthorizedEvent as ValueEvent
 
@@ -76,10 +76,18 @@ class Threads:
 
 def fold(events: Iterable[ValueEvent], targets: Targets) -> Threads:
     """The threads of a space from its accepted thread events, in the space's order."""
-    threads = Threads()
-    for event in events:
-        if event.type not in THREAD_TYPES:
-            continue
+    return folded(Threads(), events, targets)
+
+
+def folded(threads: Threads, events: Iterable[ValueEvent], targets: Targets) -> Threads:
+    """`threads` with the thread events among `events` (which follow the ones it holds)
+    folded on, as new threads if any: `threads` and the threads and posts in it stay as
+    they are."""
+    mine = [event for event in events if event.type in THREAD_TYPES]
+    if not mine:
+        return threads
+    threads = Threads(dict(threads.threads), dict(threads.posts), dict(threads.void))
+    for event in mine:
         reason = check(threads, event, targets)
         if reason is None:
             _EFFECTS[event.type](threads, event)
@@ -118,7 +126,8 @@ def _apply_create(threads: Threads, event: ValueEvent) -> None:
 
 
 def _apply_reply(threads: Threads, event: ValueEvent) -> None:
-    threads.threads[event.content["thread"]].posts.append(event.id)
+    thread = threads.threads[event.content["thread"]]
+    threads.threads[thread.id] = replace(thread, posts=[*thread.posts, event.id])
     _add_post(threads, event, event.content["thread"])
 
 
@@ -129,11 +138,16 @@ def _add_post(threads: Threads, event: ValueEvent, thread: str) -> None:
 
 def _apply_edit(threads: Threads, event: ValueEvent) -> None:
     post = threads.posts[event.content["post"]]
-    post.versions.append(Version(event.id, event.ts, event.content["text"]))
+    version = Version(event.id, event.ts, event.content["text"])
+    threads.posts[post.id] = replace(post, versions=[*post.versions, version])
 
 
 def _apply_react(threads: Threads, event: ValueEvent) -> None:
-    post = threads.posts[event.content["post"]]
+    before = threads.posts[event.content["post"]]
+    # Changed as a copy: the threads before hold the post as it was.
+    post = threads.posts[before.id] = replace(
+        before, reactions={emoji: list(who) for emoji, who in before.reactions.items()}
+    )
     emoji = event.content["emoji"]
     who = post.reactions.setdefault(emoji, [])
     if event.content["on"]:
