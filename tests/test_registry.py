@@ -15,6 +15,7 @@ from fastapi import APIRouter
 from conftest import LIGHT_HASHING
 from p2pvalue.accounting.service import Value
 from p2pvalue.accounts import Account
+from p2pvalue.collab.service import Collab
 from p2pvalue.config import init_data_dir
 from p2pvalue.domain import Domain, Wiring
 from p2pvalue.domains import DOMAINS
@@ -34,6 +35,7 @@ class Guestbook:
         self.heard: list[str] = []
         self.acted: list[tuple[str, str]] = []
         self.swept = 0
+        self.rebuilt = 0
 
     def precheck(
         self, account: Account, space: str, type: str, content: dict[str, Any], at: int
@@ -54,6 +56,9 @@ class Guestbook:
         self.swept += 1
         return 7
 
+    def rebuild(self) -> None:
+        self.rebuilt += 1
+
 
 GUESTBOOK = Domain(
     name="guestbook",
@@ -65,6 +70,7 @@ GUESTBOOK = Domain(
     acted=Guestbook.after,
     awaiting=Guestbook.awaiting,
     sweep=Guestbook.sweep,
+    rebuild=Guestbook.rebuild,
 )
 
 
@@ -124,3 +130,18 @@ def test_a_domains_routes_are_web_modules_with_a_router(domain: Domain[Any]) -> 
         assert module.startswith(f"p2pvalue.web.{WEB_OF.get(domain.name, domain.name)}."), path
         assert isinstance(getattr(importlib.import_module(module), attribute or "router"),
                           APIRouter), path  # fmt: skip
+
+
+def test_a_rebuild_drops_what_domains_folded_and_they_fold_it_again(guarded: Node) -> None:
+    alice = guarded.accounts.register("alice", "correct horse")
+    space = str(guarded.create_space(alice, "Workshop").id)
+    claim = {"kind": "code", "description": "Lathe guard", "quantity": 2, "unit": "hours"}
+    guarded.act(alice, space, "contribution.claim", claim)
+    guarded.act(alice, space, "project.create", {"name": "Lathe"})
+    ledger, board = guarded.service(Value).ledger(space), guarded.service(Collab).state(space)
+    assert guarded.rebuild()["events"] == guarded.space(space).events
+    assert guarded.service(Guestbook).rebuilt == 1
+    again = guarded.service(Value).ledger(space)
+    assert again is not ledger and repr(again) == repr(ledger)
+    assert guarded.service(Collab).state(space) is not board
+    assert repr(guarded.service(Collab).state(space)) == repr(board)

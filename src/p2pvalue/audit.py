@@ -114,7 +114,7 @@ def _check_log(
 
 def rebuild(node: Node) -> dict[str, int]:
     """Drop every projection and derive it again from the stored events."""
-    return node.writer.rebuild()
+    return node.rebuild()
 
 
 def import_lines(node: Node, lines: Iterable[bytes]) -> Counter[str]:

@@ -83,6 +83,7 @@ Committed = Callable[[S, Sequence[Event], str | None], None]
 Acted = Callable[[S, Account, str, str], None]
 Awaiting = Callable[[S, str, Authority], list[str]]
 Sweep = Callable[[S, threading.Event | None], int]
+Rebuild = Callable[[S], None]
 
 
 @dataclass(frozen=True)
@@ -102,7 +103,8 @@ class Domain(Generic[S]):
     committed batch; `acted(service, account, space, type)` follows a member's accepted
     action here; `awaiting(service, space, authority)` names what a timekeeper's next tick
     should witness; `sweep(service, stop)` is background work the node runs now and then,
-    returning how much it did.
+    returning how much it did; `rebuild(service)` drops the state it folded from the logs
+    (its projections are rebuilt with the node's), so the next read folds it all again.
     """
 
     name: str
@@ -120,3 +122,4 @@ class Domain(Generic[S]):
     acted: Acted[S] | None = None
     awaiting: Awaiting[S] | None = None
     sweep: Sweep[S] | None = None
+    rebuild: Rebuild[S] | None = None

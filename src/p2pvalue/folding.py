@@ -79,6 +79,11 @@ class Folding(Generic[K, V]):
                         return found
             # another thread folded meanwhile, or everything has to be read again
 
+    def forget(self) -> None:
+        """Drop every space's state: the next read folds it again from the whole log."""
+        with self._lock:
+            self._kept.clear()
+
     def _fold(self, space: str, kept: Kept[K, V] | None, suffix: Suffix) -> V | None:
         state = self._advance(space, kept.state if kept else None, suffix)
         if state is None:

@@ -169,6 +169,13 @@ class Node:
         deadlines, …); how much each did. The web app runs it now and then."""
         return self.registry.sweep(stop)
 
+    def rebuild(self) -> dict[str, int]:
+        """Drop every projection and every domain's folded state, and derive them again
+        from the stored events; how many spaces and events were read."""
+        counts = self.writer.rebuild()
+        self.registry.rebuild()
+        return counts
+
     def ingest(
         self, wires: list[Any], *, hold_missing: bool = False, origin: str | None = None,
         held_by: str | None = None,

@@ -89,6 +89,12 @@ class Registry:
             done[domain.name] = domain.sweep(self._services[domain.service], stop)
         return done
 
+    def rebuild(self) -> None:
+        """Have every domain drop the state it folded from the logs."""
+        for domain in self.domains:
+            if domain.rebuild is not None:
+                domain.rebuild(self._services[domain.service])
+
 
 def _bound(hook: Any, service: Any) -> Any:
     def committed(events: Sequence[Event], origin: str | None) -> None:

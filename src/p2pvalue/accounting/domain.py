@@ -17,4 +17,5 @@ DOMAIN = Domain(
     precheck=Value.precheck,
     awaiting=Value.unwitnessed,
     sweep=Value.close_due_claims,
+    rebuild=Value.rebuild,
 )

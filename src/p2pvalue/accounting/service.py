@@ -113,6 +113,11 @@ class Value:
         earmark = project if project and ledger.balance(currency, project) >= amount else None
         return self.act(account, space, "bounty.pay", bounties.pay_content(claim, earmark))
 
+    def rebuild(self) -> None:
+        """Drop the ledgers and reputations derived from the logs; the next read refolds."""
+        self.ledgers.forget()
+        self._reputations.clear()
+
     def ledger(self, space_id: str) -> Ledger:
         """The space's ledger, folded from its log (kept up to date as the log grows)."""
         return self.ledgers.ledger(space_id)

@@ -66,6 +66,10 @@ class Ledgers:
             log, LEDGER_TYPES, self._advance, lambda folded: folded.ledger
         )
 
+    def forget(self) -> None:
+        """Drop every folded ledger: the next read refolds it from the stored events."""
+        self._folding.forget()
+
     def ledger(self, space: str) -> Ledger:
         """The space's ledger as its log now is."""
         return self._folding.read(space)

@@ -21,4 +21,5 @@ DOMAIN = Domain(
         "p2pvalue.web.collab.doc_pages",
     ),
     precheck=Collab.precheck,
+    rebuild=Collab.rebuild,
 )

@@ -82,6 +82,10 @@ class Collab:
             wiring.writer, FOLDED_TYPES, advance, lambda kept: kept.state
         )
 
+    def rebuild(self) -> None:
+        """Drop the collaboration state derived from the logs; the next read refolds it."""
+        self._folding.forget()
+
     def state(self, space: str) -> CollabState:
         """The space's board, threads and documents as its log now is; never changed after."""
         return self._folding.read(space)

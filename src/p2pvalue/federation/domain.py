@@ -15,4 +15,5 @@ DOMAIN = Domain(
     ),
     committed=Replication.committed,
     acted=Replication.acted,
+    rebuild=Replication.rebuild,
 )

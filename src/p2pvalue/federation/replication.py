@@ -178,6 +178,12 @@ class Replication:
             content = {"node": self.wiring.did, "url": url}
             self.wiring.writer.act(self.wiring.accounts.key_of(account), space, HOME, content)
 
+    def rebuild(self) -> None:
+        """Drop the members' homes read from the logs (and whom this node announced): the
+        next read folds them again from the stored events."""
+        self._homes.clear()
+        self._homed.clear()
+
     def homes(self, space: str) -> dict[str, Home]:
         """Each member of the space and the node they live on (folded on as the log grows:
         from the log position after the last announcement read, else read again)."""
