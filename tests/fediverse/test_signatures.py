@@ -9,8 +9,9 @@ from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
 
 import pytest
-from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
+from httpsig import HeaderSigner
 
 from fediverse import cavage
 from p2pvalue.errors import P2PError
@@ -154,3 +155,34 @@ def test_request_target_and_dates_are_written_as_the_draft_says() -> None:
 def test_a_signature_over_a_missing_header_does_not_verify() -> None:
     signature = Signature("k", "rsa-sha256", ("(request-target)", "x-missing"), b"\x00")
     assert not verify(signature, TARGET, {}, rsa.generate_private_key(65537, 2048).public_key())
+
+
+def _httpsig(date: datetime, headers: tuple[str, ...] = cavage.REQUIRED_POST,
+             algorithm: str = "rsa-sha256") -> dict[str, str]:  # fmt: skip
+    """A request signed by the `httpsig` library (an implementation of the cavage draft)."""
+    pem = KEY.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                            serialization.NoEncryption())  # fmt: skip
+    signer = HeaderSigner("https://m.example/users/a#main-key", pem, algorithm=algorithm,
+                          headers=list(headers), sign_header="signature")  # fmt: skip
+    sent = {"Host": "node.example", "Date": format_datetime(date, usegmt=True),
+            "Digest": digest(BODY)}  # fmt: skip
+    signed: dict[str, str] = signer.sign(sent, method="POST", path="/ap/spaces/s1/inbox")
+    return _lower(signed)
+
+
+def test_what_httpsig_signs_we_verify() -> None:
+    headers = _httpsig(NOW)
+    signature = check_request("POST", TARGET, headers, BODY, NOW)
+    assert (signature.key_id, signature.algorithm) == (
+        "https://m.example/users/a#main-key", "rsa-sha256")  # fmt: skip
+    assert verify(signature, TARGET, headers, KEY.public_key())
+    assert not verify(signature, TARGET, headers, OTHER.public_key())
+    assert not verify(signature, TARGET.replace("s1", "s2"), headers, KEY.public_key())
+
+
+def test_httpsig_requests_are_refused_with_their_codes() -> None:
+    assert _refusal(_httpsig(NOW), BODY + b" ") == ("digest_mismatch", 400)
+    assert _refusal(_httpsig(NOW - timedelta(minutes=6))) == ("stale_activity", 401)
+    partial = _httpsig(NOW, ("(request-target)", "host", "date"))
+    assert _refusal(partial) == ("incomplete_signature", 401)
+    assert _refusal(_httpsig(NOW, algorithm="rsa-sha512")) == ("bad_activity_signature", 401)

@@ -1,23 +1,27 @@
-"""What a Group's inbox takes: a request signed by its actor (cavage, rsa-sha256), holding
+"""What a Group's inbox takes: a request signed by its actor (draft-cavage rsa-sha256 as
+Mastodon signs, or RFC 9421 `Signature-Input`/`Signature`), holding
 a `Follow` of a group or the `Undo` of one. Everything else is refused with a precise code
 before anything is stored.
 
 The checks run cheapest first: the signature is there, well-formed and covers
-`(request-target) host date digest`; the Date is within five minutes; the Digest matches
-the body; then the key is fetched (or taken from the cache) and the signature checked; then
+`(request-target) host date digest` (RFC 9421: `@method`, the target and
+`content-digest`); the Date (`created`) is within five minutes; the digest matches the
+body; then the key is fetched (or taken from the cache) and the signature checked; then
 the activity must be well-formed, by the key's owner, and of a kind the group handles.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 import orjson
+from cryptography.hazmat.primitives.asymmetric import rsa
 
 from p2pvalue.errors import P2PError, Unauthorized
+from p2pvalue.fediverse import message_signatures as rfc9421
 from p2pvalue.fediverse.remote import MAX_URL, RemoteActor, RemoteActors
 from p2pvalue.fediverse.signatures import check_request, verify
 
@@ -27,12 +31,14 @@ MAX_ACTIVITY_BYTES = 256 * 1024
 @dataclass(frozen=True)
 class Incoming:
     """An inbox request as the signature covers it: `target` is its `(request-target)`,
-    `headers` are keyed by lowercase name, with `host` the node's public host."""
+    `url` the URL the sender addressed (the node's public scheme and host, the raw path and
+    query), `headers` are keyed by lowercase name, with `host` the node's public host."""
 
     method: str
     target: str
     headers: Mapping[str, str]
     body: bytes
+    url: str = ""
 
 
 @dataclass(frozen=True)
@@ -57,16 +63,14 @@ async def verified(
 ) -> tuple[RemoteActor, dict[str, Any]]:
     """The signing actor and the activity of an inbox request, once its signature and the
     activity's author check out; a P2PError refusing it otherwise."""
-    signature = check_request(
-        incoming.method, incoming.target, incoming.headers, incoming.body, now
-    )
-    actor = await actors.by_key(signature.key_id)
-    if not verify(signature, incoming.target, incoming.headers, actor.public_key):
-        if actors.fetched_recently(signature.key_id):
+    key_id, holds = _checked_signature(incoming, now)
+    actor = await actors.by_key(key_id)
+    if not holds(actor.public_key):
+        if actors.fetched_recently(key_id):
             raise _bad_signature()
         # The actor may have changed its key since it was cached: ask once more.
-        actor = await actors.by_key(signature.key_id, fresh=True)
-        if not verify(signature, incoming.target, incoming.headers, actor.public_key):
+        actor = await actors.by_key(key_id, fresh=True)
+        if not holds(actor.public_key):
             raise _bad_signature()
     activity = parse_activity(incoming.body)
     if id_of(activity.get("actor")) != actor.id:
@@ -74,6 +78,21 @@ async def verified(
             "actor_mismatch", f"the activity's actor is not {actor.id}, who signed it"
         )
     return actor, activity
+
+
+def _checked_signature(
+    incoming: Incoming, now: datetime
+) -> tuple[str, Callable[[rsa.RSAPublicKey], bool]]:
+    """The key id a request's signature names, and whether it holds under a key; in
+    whichever form the request is signed, checked up to the key."""
+    method, headers = incoming.method, incoming.headers
+    if rfc9421.is_message_signed(headers):
+        signed = rfc9421.check_message(headers, incoming.body, now)
+        return signed.key_id, lambda key: rfc9421.verify_message(
+            signed, method, incoming.url, headers, key
+        )
+    signature = check_request(method, incoming.target, headers, incoming.body, now)
+    return signature.key_id, lambda key: verify(signature, incoming.target, headers, key)
 
 
 def parse_activity(body: bytes) -> dict[str, Any]:

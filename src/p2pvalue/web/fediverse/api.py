@@ -2,8 +2,8 @@
 public space's inbox, outbox and followers, and the notes and activities they name.
 
 Documents are `application/activity+json`, readable by anyone. Inboxes take only requests
-signed by their actor (cavage rsa-sha256) and answer 202; every refusal is logged with its
-code and stores nothing. With no public URL, every endpoint answers 404
+signed by their actor (cavage rsa-sha256, or RFC 9421) and answer 202; every refusal is
+logged with its code and stores nothing. With no public URL, every endpoint answers 404
 `activitypub_disabled`.
 """
 
@@ -90,6 +90,16 @@ def person(did: str, fediverse: FediverseDep) -> ActivityJSON:
     return _document(fediverse.person(did))
 
 
+@router.get("/ap/members/{did}/outbox")
+def member_outbox(
+    did: str, fediverse: FediverseDep, page: bool = False,
+    before: Annotated[int | None, Query(ge=0)] = None,
+) -> ActivityJSON:  # fmt: skip
+    """A member's public posts as Creates, newest first: the collection, or with
+    `?page=true` a page (`&before=` as each page's `next` gives it)."""
+    return _document(fediverse.member_outbox(did, page=page, before=before))
+
+
 @router.get("/ap/objects/{event_id}")
 def note(event_id: str, fediverse: FediverseDep) -> ActivityJSON:
     """A public post or decision as a Note (410 and a Tombstone once erased)."""
@@ -128,9 +138,10 @@ async def _receive(request: Request, fediverse: Fediverse, space: str | None) ->
         urls = fediverse.urls
         if space is not None:
             await run_in_threadpool(fediverse.public_space, space)
+        target = _request_target(request)
         incoming = Incoming(
-            request.method, _request_target(request), _headers(request, urls.host),
-            await request.body(),
+            request.method, target, _headers(request, urls.host), await request.body(),
+            urls.base + target.split(" ", 1)[1],
         )  # fmt: skip
         outcome = await fediverse.receive(incoming)
     except P2PError as error:
