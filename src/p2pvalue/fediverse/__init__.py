@@ -91,11 +91,22 @@ class Fediverse:
     def person(self, did: str) -> dict[str, Any]:
         """The Person of a member of a public space here; `unknown_member` otherwise."""
         urls = self.urls
-        with self.wiring.engine.begin() as conn:
-            spaces = store.spaces_of_member(conn, did)
-        if not any(self._is_public(space) for space in spaces):
-            raise NotFound("unknown_member", "no member of a public space has this did")
+        self._public_spaces_of(did)
         return actors.person_actor(urls, did, self.name_of(did), self.pem)
+
+    def member_outbox(self, did: str, *, page: bool, before: int | None) -> dict[str, Any]:
+        """A member's outbox (their posts in the public spaces here, as `Create`s), or a
+        page of it, newest first, before an arrival number; `unknown_member` as `person`."""
+        urls, spaces, posts = self.urls, self._public_spaces_of(did), {activities.POST}
+        with self.wiring.engine.begin() as conn:
+            if not page:
+                total = store.authored_count(conn, did, spaces, posts)
+                return activities.member_outbox(urls, did, total)
+            found = store.authored_events(conn, did, spaces, posts, before=before,
+                                          limit=OUTBOX_PAGE)  # fmt: skip
+        items = [item for item in (self._item(stored) for _, stored in found) if item]
+        more = found[-1][0] if len(found) == OUTBOX_PAGE else None
+        return activities.member_outbox_page(urls, did, items, before, more)
 
     def application(self) -> dict[str, Any]:
         return actors.application_actor(self.urls, self.pem)
@@ -212,6 +223,14 @@ class Fediverse:
         except NotFound:
             return None
         return title if isinstance(title, str) else None
+
+    def _public_spaces_of(self, did: str) -> list[str]:
+        """The public spaces here whose member list names `did`; `unknown_member` if none."""
+        with self.wiring.engine.begin() as conn:
+            spaces = [s for s in store.spaces_of_member(conn, did) if self._is_public(s)]
+        if not spaces:
+            raise NotFound("unknown_member", "no member of a public space has this did")
+        return spaces
 
     def _is_public(self, space: str) -> bool:
         try:

@@ -146,9 +146,7 @@ def accept(urls: Urls, space: str, follow: Mapping[str, Any]) -> dict[str, Any]:
 
 def outbox(urls: Urls, space: str, total: int) -> dict[str, Any]:
     """The group's outbox: how many announces it holds, and where its first page is."""
-    url = f"{urls.group(space)}/outbox"
-    return {"@context": CONTEXT, "id": url, "type": "OrderedCollection",
-            "totalItems": total, "first": f"{url}?page=true"}  # fmt: skip
+    return collection(f"{urls.group(space)}/outbox", total)
 
 
 def outbox_page(
@@ -156,13 +154,40 @@ def outbox_page(
 ) -> dict[str, Any]:
     """A page of the outbox, newest first: the group's announces of `items`; `next` when
     older ones remain (before position `next_before`)."""
-    url = f"{urls.group(space)}/outbox"
+    announces = [_bare(announce(urls, item)) for item in items]
+    return collection_page(f"{urls.group(space)}/outbox", announces, before, next_before)
+
+
+def member_outbox(urls: Urls, did: str, total: int) -> dict[str, Any]:
+    """A member's outbox: how many public posts they made, and where its first page is."""
+    return collection(urls.member_outbox(did), total)
+
+
+def member_outbox_page(
+    urls: Urls, did: str, items: list[Item], before: int | None, next_before: int | None
+) -> dict[str, Any]:
+    """A page of a member's outbox, newest first: their `Create`s of `items`."""
+    creates = [_bare(create(urls, item)) for item in items]
+    return collection_page(urls.member_outbox(did), creates, before, next_before)
+
+
+def collection(url: str, total: int) -> dict[str, Any]:
+    """An `OrderedCollection` at `url` of `total` items, paged from `{url}?page=true`."""
+    return {"@context": CONTEXT, "id": url, "type": "OrderedCollection",
+            "totalItems": total, "first": f"{url}?page=true"}  # fmt: skip
+
+
+def collection_page(
+    url: str, documents: list[dict[str, Any]], before: int | None, next_before: int | None
+) -> dict[str, Any]:
+    """A page of the collection at `url` holding `documents`, newest first; `next` when
+    older ones remain (before `next_before`)."""
     page: dict[str, Any] = {
         "@context": CONTEXT,
         "id": f"{url}?page=true" + (f"&before={before}" if before is not None else ""),
         "type": "OrderedCollectionPage",
         "partOf": url,
-        "orderedItems": [_bare(announce(urls, item)) for item in items],
+        "orderedItems": documents,
     }
     if next_before is not None:
         page["next"] = f"{url}?page=true&before={next_before}"

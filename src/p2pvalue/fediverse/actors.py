@@ -60,6 +60,9 @@ class Urls:
     def member(self, did: str) -> str:
         return f"{self.base}/ap/members/{did}"
 
+    def member_outbox(self, did: str) -> str:
+        return f"{self.member(did)}/outbox"
+
     def note(self, event_id: str) -> str:
         return f"{self.base}/ap/objects/{event_id}"
 
@@ -135,7 +138,7 @@ def group_actor(urls: Urls, space: str, handle: str, name: str, description: str
 
 def person_actor(urls: Urls, did: str, name: str, pem: str) -> dict[str, Any]:
     """The `Person` a member's posts are attributed to; its inbox takes nothing but is
-    there because Mastodon requires one."""
+    there because Mastodon requires one; its outbox holds their public posts."""
     actor = urls.member(did)
     return {
         "@context": CONTEXT,
@@ -145,6 +148,7 @@ def person_actor(urls: Urls, did: str, name: str, pem: str) -> dict[str, Any]:
         "name": name,
         "summary": paragraphs(f"A member of communities on {urls.host} ({did})."),
         "inbox": urls.shared_inbox,
+        "outbox": urls.member_outbox(did),
         "endpoints": {"sharedInbox": urls.shared_inbox},
         "manuallyApprovesFollowers": True,
         "discoverable": False,

@@ -143,6 +143,43 @@ def public_count(conn: Connection, space: str, types: Iterable[str]) -> int:
     return int(conn.scalar(query) or 0)
 
 
+def authored_events(
+    conn: Connection, author: str, spaces: Iterable[str], types: Iterable[str], *,
+    before: int | None, limit: int,
+) -> list[tuple[int, StoredEvent]]:  # fmt: skip
+    """`author`'s accepted events of `types` in `spaces`, newest arrival first, each with
+    its arrival number (`seq`, node-wide), before an arrival number (None: the newest)."""
+    query = (
+        select(events.c.seq, events.c.id, events.c.space, events.c.type, events.c.author,
+               events.c.ts, events.c.body, event_status.c.position)
+        .join(event_status, event_status.c.id == events.c.id)
+        .where(events.c.author == author, events.c.space.in_(sorted(spaces)))
+        .where(event_status.c.accepted.is_(True), events.c.type.in_(sorted(types)))
+        .order_by(events.c.seq.desc())
+        .limit(limit)
+    )  # fmt: skip
+    if before is not None:
+        query = query.where(events.c.seq < before)
+    return [
+        (row.seq, StoredEvent(row.id, row.space, row.type, row.author, row.ts,
+                              orjson.loads(row.body), row.position, True, None))
+        for row in conn.execute(query)
+    ]  # fmt: skip
+
+
+def authored_count(
+    conn: Connection, author: str, spaces: Iterable[str], types: Iterable[str]
+) -> int:
+    """How many accepted events of `types` `author` has in `spaces`."""
+    query = (
+        select(func.count())
+        .select_from(events.join(event_status, event_status.c.id == events.c.id))
+        .where(events.c.author == author, events.c.space.in_(sorted(spaces)))
+        .where(event_status.c.accepted.is_(True), events.c.type.in_(sorted(types)))
+    )
+    return int(conn.scalar(query) or 0)
+
+
 def spaces_of_member(conn: Connection, did: str) -> list[str]:
     """The spaces whose member list names `did`, whatever their status there now."""
     return sorted(conn.scalars(select(members.c.space).where(members.c.did == did)))
