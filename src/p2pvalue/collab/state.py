@@ -28,7 +28,10 @@ from p2pvalue.log_changes import Suffix
 
 COLLAB_TYPES = BOARD_TYPES | THREAD_TYPES | DOC_TYPES
 CLAIM = "contribution.claim"  # a thread may be on a claim
-FOLDED_TYPES = COLLAB_TYPES | {CLAIM}
+ERASE = "content.erase"
+# An erasure changes the content of events already folded (a thread's title, a post):
+# read with them, it makes the space's state be folded again from the stored contents.
+FOLDED_TYPES = COLLAB_TYPES | {CLAIM, ERASE}
 
 
 @dataclass(frozen=True)
@@ -106,10 +109,11 @@ def advance(space: str, kept: Kept | None, suffix: Suffix) -> Kept | None:
     """`kept` with `suffix` folded on (how a `Folding` keeps collaboration state); None
     when everything has to be read again."""
     proposals = suffix.authority.proposals if suffix.authority is not None else {}
-    events = [event for _, event in suffix.events]
+    events = [event for _, event in suffix.events if event.type != ERASE]
     if kept is None or suffix.start == 0:
         return _kept(fold(space, events, proposals), suffix, 0, proposals, named(events))
-    if suffix.start < kept.after or _retargeted(kept, events, proposals):
+    erased = len(events) < len(suffix.events)
+    if erased or suffix.start < kept.after or _retargeted(kept, events, proposals):
         return None
     state = folded(space, kept.state, events, proposals)
     new_names = named(events)
