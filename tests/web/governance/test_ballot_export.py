@@ -31,6 +31,8 @@ def test_non_ranked_ballots_do_not_export_and_all_voted_closes_at_once(api: ApiC
         for voter in (ann, ben):
             assert vote(api, voter, space, proposal, ballot).status_code == 201
         url = f"/api/v1/spaces/{space}/proposals/{proposal}/close"
+        page = api.http.get(f"/spaces/{space}/proposals/{proposal}").text
+        assert "Any member may close it as soon as every eligible voter has voted." in page
         closed = api.http.post(url, headers=ben.auth)  # a week before the window ends
         assert closed.status_code == 201, closed.text
         for format in ("preflib", "blt"):
