@@ -37,8 +37,8 @@ class Rules:
 
     `quorum` is the share of eligible weight that must take part (abstentions count);
     `threshold` is the support yes / (yes + no) that must be strictly exceeded, or with
-    `threshold_of` "eligible", the share yes / eligible weight. A block
-    (where `veto` is on) rejects unless support strictly exceeds `veto_override`.
+    `threshold_of` "eligible", the share yes / eligible weight. A block (where `veto` is
+    on) rejects unless support strictly exceeds `veto_override`.
     """
 
     method: str
