@@ -320,6 +320,19 @@ def test_recount_a_closed_proposal_and_refuse_an_open_one(data: Path, demo_space
     assert refused.exception.code == "proposal_not_closed"
 
 
+def test_recount_refuses_to_export_ballots_a_yes_no_vote_does_not_rank(
+    data: Path, demo_space: str
+) -> None:
+    with Node(load_config(data)) as node:
+        proposals = node.service(Governance).authority(demo_space).proposals.values()
+        closed = next(p for p in proposals if p.status == "enacted")
+        assert closed.policy is not None and closed.policy.method == "majority"
+    for format in ("preflib", "blt"):
+        refused = invoke("recount", "--data", data, "--ballots", format, "--", closed.id)
+        assert isinstance(refused.exception, P2PError)
+        assert (refused.exception.code, refused.exception.status) == ("no_ranked_ballots", 422)
+
+
 def test_init_writes_the_outbound_allow_list_and_the_admins_only_when_asked(
     tmp_path: Path,
 ) -> None:

@@ -197,6 +197,7 @@ def cases(draw: st.DrawFn) -> tuple[Rules, list[Cast], int]:
         draw(st.sampled_from(sorted(binary.TALLIES))),
         quorum=draw(FRACTIONS),
         threshold=draw(st.sampled_from([Fraction(1, 2), Fraction(2, 3)])),
+        threshold_of=draw(st.sampled_from(["cast", "eligible"])),
         veto=draw(st.booleans()),
         veto_override=draw(st.none() | FRACTIONS),
     )
@@ -246,6 +247,8 @@ def test_outcome_invariants(case: tuple[Rules, list[Cast], int]) -> None:
     assert result.tied == (("yes", "no") if result.tie else ())
     if result.passed and rules.method == "majority":
         assert Fraction(result.figures["support"]) > rules.threshold
+        if rules.threshold_of == "eligible":
+            assert Fraction(result.figures["yes_of_eligible"]) > rules.threshold
     if result.passed and rules.veto_override is None and (rules.veto or rules.method != "majority"):
         assert result.figures["block"] == 0
     one_more_yes = [*casts, vote("yes", voter="late")]

@@ -53,7 +53,8 @@ def decision_policy(
 
     Rules about changing rules are entrenched: an amendment that touches the decision policy
     of another kind must also meet that policy's own bar, so the threshold, quorum and window
-    are the strictest of the charter policy and every binary policy it amends.
+    are the strictest of the charter policy and every binary policy it amends (a threshold
+    of the eligible weight if either counts so; closing once all voted only if both allow).
     """
     policy = policy_for(charter, kind)
     if policy is None or action["type"] != "charter.amend" or not is_binary(policy.method):
@@ -69,12 +70,16 @@ def _stricter(policy: DecisionPolicy, other: DecisionPolicy) -> DecisionPolicy:
     def most(a: str, b: str) -> str:
         return a if fraction(a) >= fraction(b) else b
 
+    bases = (policy.threshold_of, other.threshold_of)
     return policy.model_copy(
         update={
             "threshold": most(policy.threshold, other.threshold),
             "quorum": most(policy.quorum, other.quorum),
             "window_hours": max(policy.window_hours, other.window_hours),
             "veto": policy.veto or other.veto,
+            # yes of all eligible is never more than yes of the sided votes: the stricter
+            "threshold_of": "eligible" if "eligible" in bases else policy.threshold_of,
+            "close_when_all_voted": policy.close_when_all_voted and other.close_when_all_voted,
         }
     )
 

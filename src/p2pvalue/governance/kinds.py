@@ -21,6 +21,7 @@ from p2pvalue.governance.types import (
     VoteCast,
     VoteCommit,
     VoteReveal,
+    basis_problem,
     check_proposal,
 )
 
@@ -30,8 +31,10 @@ KIND_NAME = re.compile(ROLE_PATTERN)
 def check_decisions(
     decisions: Mapping[str, DecisionPolicy], roles: Mapping[str, frozenset[str]]
 ) -> None:
-    """Every role a policy names exists, and if the charter has decision policies at all,
-    one of them governs amending the charter itself (else no one could ever amend it)."""
+    """Every role a policy names exists, every policy's threshold basis and early close suit
+    its method and ballot (`basis_not_used`, `all_voted_needs_open_ballots`), and if the
+    charter has decision policies at all, one of them governs amending the charter itself
+    (else no one could ever amend it)."""
     for kind, policy in decisions.items():
         if not KIND_NAME.match(kind):
             raise EventError("invalid_charter", f"decision kind {kind!r} is not [a-z][a-z0-9_-]*")
@@ -39,6 +42,10 @@ def check_decisions(
             if who != EVERYONE and who not in roles:
                 problem = f"decisions.{kind} names undefined role {who!r}"
                 raise EventError("invalid_charter", problem)
+        unused = basis_problem(policy)
+        if unused is not None:
+            code, detail = unused.split(":", 1)
+            raise EventError(code, f"decisions.{kind}: {detail}")
     if decisions and "charter" not in decisions and "default" not in decisions:
         raise EventError("invalid_charter", "no decision policy governs amending the charter")
 

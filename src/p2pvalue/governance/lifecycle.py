@@ -260,14 +260,25 @@ def _check_close(action: Action, state: Authority) -> str | None:
 
 
 def may_close_early(proposal: Proposal) -> bool:
-    """Whether the policy allows closing before the window ends and no ballot still to come
-    could change the outcome (Aragon's early execution). Only direct ballots are final:
-    delegated weight is outstanding, since a delegator may still vote."""
+    """Whether the proposal may close before its window ends: its policy lets it close once
+    every eligible voter has voted (`all_voted`), or allows early close and no ballot still
+    to come could change the outcome (Aragon's early execution). Only direct ballots are
+    final: delegated weight is outstanding, since a delegator may still vote."""
     assert proposal.policy is not None
-    if not proposal.policy.early_close or proposal.policy.secret:
+    if proposal.policy.secret:
+        return False
+    if proposal.policy.close_when_all_voted and all_voted(proposal):
+        return True
+    if not proposal.policy.early_close:
         return False
     counted = casts(proposal, {})
     return decided_early(proposal.rules, proposal.options, counted, eligible_weight(proposal))
+
+
+def all_voted(proposal: Proposal) -> bool:
+    """Whether every voter the proposal froze as eligible has cast a ballot of their own (a
+    delegate's ballot does not do: the delegator may still vote and override it)."""
+    return bool(proposal.eligible) and proposal.eligible <= proposal.ballots.keys()
 
 
 def _check_tick(action: Action, state: Authority) -> str | None:

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any, cast
 
 from p2pvalue.errors import P2PError
 from p2pvalue.governance.methods import Cast, Option, Rules, Tally, tally
-from p2pvalue.governance.types import DecisionPolicy, fraction
+from p2pvalue.governance.types import DecisionPolicy, fraction, threshold_basis
 
 if TYPE_CHECKING:
     from p2pvalue.events.authority import Authority
@@ -105,6 +105,7 @@ def rules_of(policy: DecisionPolicy, seed: str) -> Rules:
         method=policy.method,
         quorum=fraction(policy.quorum),
         threshold=fraction(policy.threshold),
+        threshold_of=threshold_basis(policy),
         veto=policy.veto or policy.method == "consent",
         veto_override=fraction(policy.veto_override) if policy.veto_override else None,
         seats=policy.seats,

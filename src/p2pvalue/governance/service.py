@@ -41,6 +41,7 @@ from p2pvalue.governance.lifecycle import (
     may_close_early,
 )
 from p2pvalue.governance.methods import check_ballot
+from p2pvalue.governance.methods.ranked import RANKED_METHODS
 from p2pvalue.governance.proposals import (
     OPEN,
     Proposal,
@@ -101,6 +102,8 @@ GOVERNANCE_REFUSALS = {
     "invalid_charter": "the amended charter would be invalid",
     "invalid_equation": "a new equation has a higher version and a later effective_from",
     "no_one_can_amend": "no member could amend the charter afterwards",
+    "basis_not_used": "only majority has a threshold to count of the eligible weight",
+    "all_voted_needs_open_ballots": "secret ballots cannot close a proposal once all voted",
     "value_not_enabled": "this space's charter has no value policy",
     "bad_ballot": "the ballot is not of the shape this method counts",
     "reason_required": "a block, or a -1 under lazy consensus, needs a reason",
@@ -359,12 +362,16 @@ class Governance:
         return Recount(proposal.closed_by, tally_figures(as_then, result), recorded)
 
     def ballots(self, proposal_id: str, format: str = "preflib") -> str:
-        """The ranked ballots a closed proposal counted, in PrefLib's format or BLT (for STV)."""
+        """The ranked ballots a closed proposal counted, in PrefLib's format or BLT (for STV).
+        A proposal decided by a method without rankings (or an unknown format) is refused
+        with `no_ranked_ballots` (422), rather than exported as an empty file."""
         space = self.wiring.directory.event(proposal_id).space
         as_then, delegations = at_close(self.log(space), proposal_id)
+        method = as_then.policy.method if as_then.policy else "none"
+        if method not in RANKED_METHODS or format not in ("preflib", "blt"):
+            message = f"only ranked ballots export, as preflib or blt; this one used {method}"
+            raise P2PError("no_ranked_ballots", message, 422)
         counted = [c for c in casts(as_then, delegations) if "ranking" in c.ballot]
-        if not as_then.options or format not in ("preflib", "blt"):
-            raise P2PError("no_ranked_ballots", "only ranked ballots export, as preflib or blt")
         if format == "blt":
             seats = as_then.policy.seats if as_then.policy else 1
             return to_blt(as_then.title, as_then.options, counted, seats)

@@ -49,7 +49,14 @@ class _Content(BaseModel):
 
 class DecisionPolicy(_Content):
     """How one kind of decision is taken: who proposes, who votes, by which method, when
-    it passes (quorum, strict threshold, veto), how long it runs and how ties break."""
+    it passes (quorum, strict threshold, veto), how long it runs and how ties break.
+
+    `threshold_of` says what the threshold is a share of: the weight that took a side
+    (`cast`, the default, also when unset) or all the eligible weight (`eligible`: "more
+    than 3/4 of the members agree"). `close_when_all_voted` lets any member close once
+    every eligible voter has cast a ballot of their own. Both are None when unset, so a
+    charter written before they existed keeps exactly its content.
+    """
 
     method: Literal[METHODS]  # type: ignore[valid-type]
     voters: str = Field(default=EVERYONE, max_length=40, pattern=KIND_PATTERN)
@@ -58,10 +65,12 @@ class DecisionPolicy(_Content):
     weight_cap: str | None = Field(default=None, pattern=FRACTION_PATTERN)
     quorum: str = Field(default="0", pattern=FRACTION_PATTERN)
     threshold: str = Field(default="1/2", pattern=FRACTION_PATTERN)
+    threshold_of: Literal["cast", "eligible"] | None = None
     window_hours: int = Field(default=168, ge=1, le=MAX_WINDOW_HOURS)
     veto: bool = False
     veto_override: str | None = Field(default=None, pattern=FRACTION_PATTERN)
     early_close: bool = False
+    close_when_all_voted: bool | None = None
     secret: bool = False
     reveal_hours: int = Field(default=24, ge=1, le=24 * 30)
     review_days: int | None = Field(default=None, ge=1, le=3660)
@@ -85,6 +94,23 @@ class DecisionPolicy(_Content):
             if value is not None and not 0 <= fraction(value) <= 1:
                 raise ValueError(f"{name} is a fraction between 0 and 1")
         return self
+
+
+def threshold_basis(policy: DecisionPolicy) -> str:
+    """What the policy's threshold is a share of: `cast` (sided votes) or `eligible`."""
+    return policy.threshold_of or "cast"
+
+
+def basis_problem(policy: DecisionPolicy) -> str | None:
+    """The refusal (code:detail) of a policy that sets a threshold basis or an early close
+    its method or ballot cannot use, or None: only majority has a threshold to count of
+    the eligible weight, and a secret ballot is not known until it is revealed, after the
+    window, so it cannot close the window early."""
+    if threshold_basis(policy) == "eligible" and policy.method != "majority":
+        return f"basis_not_used:{policy.method} has no threshold to count of eligible weight"
+    if policy.close_when_all_voted and policy.secret:
+        return "all_voted_needs_open_ballots:secret ballots are revealed only after the window"
+    return None
 
 
 def decisions_of(charter: Charter) -> Mapping[str, DecisionPolicy]:

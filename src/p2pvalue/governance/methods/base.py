@@ -36,13 +36,15 @@ class Rules:
     """The parameters of a decision policy that a method reads, frozen when a proposal opens.
 
     `quorum` is the share of eligible weight that must take part (abstentions count);
-    `threshold` is the support yes / (yes + no) that must be strictly exceeded. A block
-    (where `veto` is on) rejects unless support strictly exceeds `veto_override`.
+    `threshold` is the support yes / (yes + no) that must be strictly exceeded, or with
+    `threshold_of` "eligible", the share yes / eligible weight. A block (where `veto` is
+    on) rejects unless support strictly exceeds `veto_override`.
     """
 
     method: str
     quorum: Fraction = Fraction(0)
     threshold: Fraction = Fraction(1, 2)
+    threshold_of: str = "cast"
     veto: bool = False
     veto_override: Fraction | None = None
     seats: int = 1

@@ -6,8 +6,11 @@ at most 2000 characters). Every one of the three reads the same count of weight 
 support is yes / (yes + no + block) — a block always counts against (were it left out where
 veto is on, blocking instead of voting no would make an override easier), and where a method
 lets it veto, it also rejects unless that support strictly exceeds `rules.veto_override`
-(None: a block cannot be overridden). A proposal that lands exactly on a line it must
-strictly exceed is rejected and reported as a tie: the status quo wins a tie.
+(None: a block cannot be overridden). Majority compares that support with its threshold,
+or under `rules.threshold_of` "eligible" the yes weight's share of all eligible weight, so
+members who did not vote count against ("more than 3/4 of the members agree"); the veto
+override stays a line on support. A proposal that lands exactly on a line it must strictly
+exceed is rejected and reported as a tie: the status quo wins a tie.
 """
 
 from __future__ import annotations
@@ -107,6 +110,9 @@ def _figures(rules: Rules, count: Count, eligible: int) -> dict[str, Any]:
         figures["support"] = _text(count.support)
     if rules.method == "majority":
         figures["threshold"] = _text(rules.threshold)
+    if rules.threshold_of == "eligible" and eligible > 0:
+        figures["threshold_of"] = "eligible"
+        figures["yes_of_eligible"] = _text(Fraction(count.yes, eligible))
     if rules.veto_override is not None:
         figures["veto_override"] = _text(rules.veto_override)
     return figures
@@ -130,19 +136,28 @@ def _overridden(rules: Rules, count: Count, objectors: int, what: str) -> Tally:
     return _result(rules, support > line, f"{shown} {verdict} the override line {_text(line)}")
 
 
-def _majority(rules: Rules, count: Count) -> Tally:
-    support = count.support
-    if support is None:
+def _share(rules: Rules, count: Count, eligible: int) -> tuple[Fraction | None, str]:
+    """What the threshold is compared with, and what to call it: the support yes / (yes +
+    no + block), or under `threshold_of` "eligible" the yes weight of all eligible weight."""
+    if rules.threshold_of == "eligible":
+        share = Fraction(count.yes, eligible) if count.support is not None else None
+        return share, "yes of the eligible weight"
+    return count.support, "support"
+
+
+def _majority(rules: Rules, count: Count, eligible: int) -> Tally:
+    share, name = _share(rules, count, eligible)
+    if share is None:
         return _result(rules, False, "nobody voted yes or no")
     line = _text(rules.threshold)
-    if support == rules.threshold:
-        reason = f"support {line} equals the threshold: status quo wins a tie"
+    if share == rules.threshold:
+        reason = f"{name} {line} equals the threshold: status quo wins a tie"
         return _result(rules, False, reason, tie=True)
-    if support < rules.threshold:
-        return _result(rules, False, f"support {_text(support)} does not exceed {line}")
+    if share < rules.threshold:
+        return _result(rules, False, f"{name} {_text(share)} does not exceed {line}")
     if count.block and rules.veto:
         return _overridden(rules, count, count.block, "blocked")
-    return _result(rules, True, f"support {_text(support)} exceeds {line}")
+    return _result(rules, True, f"{name} {_text(share)} exceeds {line}")
 
 
 def _without_objection(rules: Rules, count: Count) -> Tally:
@@ -162,7 +177,7 @@ def decide(rules: Rules, count: Count, eligible: int) -> Tally:
     if shortfall is not None:
         outcome = _result(rules, False, shortfall)
     elif rules.method == "majority":
-        outcome = _majority(rules, count)
+        outcome = _majority(rules, count, eligible)
     else:
         outcome = _without_objection(rules, count)
     return replace(outcome, figures=_figures(rules, count, eligible))

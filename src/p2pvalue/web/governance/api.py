@@ -218,7 +218,8 @@ def export_ballots(
     node: NodeDep,
     format: str = Query(default="preflib", pattern="^(preflib|blt)$"),
 ) -> PlainTextResponse:
-    """The ranked ballots that counted, in PrefLib's format or (for STV) BLT."""
+    """The ranked ballots that counted, in PrefLib's format or (for STV) BLT; a proposal
+    decided by a method without rankings is refused with 422 `no_ranked_ballots`."""
     return PlainTextResponse(node.service(Governance).ballots(proposal_id, format))
 
 

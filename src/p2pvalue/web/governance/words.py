@@ -12,7 +12,7 @@ from typing import Any
 import orjson
 
 from p2pvalue.governance.methods import Option
-from p2pvalue.governance.types import EVERYONE, DecisionPolicy
+from p2pvalue.governance.types import EVERYONE, DecisionPolicy, fraction, threshold_basis
 from p2pvalue.web.value.pages import money
 
 METHOD_NAMES = {
@@ -78,9 +78,11 @@ def policy_words(policy: DecisionPolicy) -> list[str]:
         f"Quorum: {'none' if policy.quorum == '0' else policy.quorum + ' of the eligible weight'}.",
     ]
     if policy.method == "majority":
-        lines.append(f"Passes with support over {policy.threshold}.")
+        lines.append(_threshold_words(policy))
     lines.append(window + (", closing early once the outcome is settled." if policy.early_close
                            else "."))  # fmt: skip
+    if policy.close_when_all_voted:
+        lines.append("Any member may close it as soon as every eligible voter has voted.")
     lines.append(_veto_words(policy))
     if policy.secret:
         lines.append(f"Secret ballot: sealed until voting ends, then revealed within "
@@ -90,6 +92,17 @@ def policy_words(policy: DecisionPolicy) -> list[str]:
     lines.append("Members may delegate their vote." if policy.delegation else "No delegation.")
     lines.append(f"Ties are broken by the {policy.tie_break.replace('_', ' ')} rule.")
     return [line for line in lines if line]
+
+
+def _threshold_words(policy: DecisionPolicy) -> str:
+    """When a majority passes: over a share of the votes for and against, or of everyone
+    eligible, so that not voting counts against."""
+    if threshold_basis(policy) == "cast":
+        return f"Passes with support over {policy.threshold}."
+    whom = "eligible members" if policy.weight == "equal" else "eligible weight"
+    percent = fraction(policy.threshold) * 100
+    shown = f" ({percent} %)" if percent.denominator == 1 else ""
+    return f"Passes when more than {policy.threshold}{shown} of the {whom} vote yes."
 
 
 def _veto_words(policy: DecisionPolicy) -> str:
