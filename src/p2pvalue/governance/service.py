@@ -113,6 +113,7 @@ GOVERNANCE_REFUSALS = {
     "credits_exceeded": "the squares of your votes add up to more than your credits",
     "too_many_dots": "the ballot places more dots than the policy gives you",
     "proposal_not_closed": "the proposal is not closed yet",
+    "option_not_a_time": "a meeting poll's options are UTC times such as 2026-12-10T15:00Z",
     "not_a_facilitator": "only the proposer or a facilitator (a role the charter lets do this) may",
     "proposal_not_passed": "follow-ups are for proposals that passed",
     "applied_by_platform": "the platform applied this decision itself; follow-ups are for words",

@@ -217,3 +217,37 @@ def test_follow_ups_only_on_a_passed_decision_in_words(api: ApiClient) -> None:
     refused = api.http.post(url, json={"title": "x"}, headers=alice.auth)
     assert (refused.status_code, error_code(refused)) == (422, "proposal_not_passed")
     assert api.count(space) == before
+
+
+def test_a_meeting_time_poll_in_the_api_and_on_the_page(api: ApiClient) -> None:
+    alice, bob, carol = api.sign_up("alice"), api.sign_up("bob"), api.sign_up("carol")
+    charter = default_charter("open")
+    charter["decisions"]["meeting"] = {"method": "meeting", "window_hours": 48}
+    space = api.create_space(alice, charter=charter)
+    join(api, space, bob, carol)
+    when = {"title": "When do we meet?", "kind": "meeting", "action": {"type": "text"}}
+    wrong = propose(api, alice, space, **when, options=[{"id": "monday"}])
+    assert (wrong.status_code, error_code(wrong)) == (422, "option_not_a_time")
+    times = ["2026-12-10T09:00Z", "2026-12-10T15:00Z"]
+    made = propose(api, alice, space, **when, options=[{"id": t} for t in times])
+    assert made.status_code == 201, made.text
+    poll = made.json()["id"]
+    marks = {alice: {times[0]: "yes"}, bob: {times[0]: "no", times[1]: "if_need_be"},
+             carol: {times[1]: "yes"}}  # fmt: skip
+    for who, available in marks.items():
+        cast = vote(api, who, space, poll, {"availability": available})
+        assert cast.status_code == 201, cast.text
+    shown = api.http.get(f"/api/v1/spaces/{space}/proposals/{poll}").json()
+    assert shown["live"]["winners"] == [times[1]]
+    assert shown["live"]["figures"]["can_come"] == {times[0]: 1, times[1]: 2}
+    page = api.http.get(f"/spaces/{space}/proposals/{poll}?tz=Europe/Madrid").text
+    best = page.index('<li data-time="2026-12-10T15:00Z">')
+    assert best < page.index('<li data-time="2026-12-10T09:00Z">')
+    assert '<time datetime="2026-12-10T15:00Z">Thu 10 Dec 2026, 16:00 CET</time>' in page
+    assert "if need be: bob" in page
+    assert "Times are in Europe/Madrid" not in page  # the vote form is for voters only
+    zone = {"Cookie": "tz=America/New_York", **bob.auth}  # as static/timezone.js sets it
+    mine = api.http.get(f"/spaces/{space}/proposals/{poll}", headers=zone).text
+    assert "Times are in America/New_York" in mine
+    assert '<time datetime="2026-12-10T09:00Z">Thu 10 Dec 2026, 04:00 EST</time>' in mine
+    assert '<option value="if_need_be" selected>' in mine

@@ -31,6 +31,7 @@ from p2pvalue.web.governance.forms import (
     ballot_of,
     proposal_content,
 )
+from p2pvalue.web.governance.meeting import meeting_view, zone_of
 from p2pvalue.web.governance.outcomes import follow_through
 from p2pvalue.web.governance.words import (
     RANKED,
@@ -211,6 +212,9 @@ def proposal_page(
         may_block=_may_block(proposal), is_member=state.is_member(did),
         delegate=_delegate(state, proposal, did),
         follow=follow_through(state, proposal, did),
+        meeting=meeting_view(
+            node.service(Governance).log(space_id), state, proposal, zone_of(request)
+        ),
     )  # fmt: skip
 
 
