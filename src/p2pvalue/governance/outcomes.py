@@ -62,9 +62,10 @@ def _check_add(action: Action, state: Authority) -> str | None:
     proposal, problem = _closed(action, state)
     if proposal is None:
         return problem
-    if len(proposal.followups) >= MAX_FOLLOW_UPS:
-        return follow_up_problem(proposal) or "too_many_followups"
-    return follow_up_problem(proposal)
+    problem = follow_up_problem(proposal)
+    if problem is None and len(proposal.followups) >= MAX_FOLLOW_UPS:
+        return "too_many_followups"
+    return problem
 
 
 def _check_update(action: Action, state: Authority) -> str | None:
