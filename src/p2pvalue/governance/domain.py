@@ -6,7 +6,7 @@ from typing import Any
 from p2pvalue.accounts import Account
 from p2pvalue.domain import Domain
 from p2pvalue.events.types import parse_content
-from p2pvalue.governance import kinds
+from p2pvalue.governance import kinds, outcomes
 from p2pvalue.governance.lifecycle import RULES
 from p2pvalue.governance.service import GOVERNANCE_TYPES, Governance
 
@@ -30,9 +30,9 @@ DOMAIN = Domain(
     build=Governance,
     kinds=kinds.TYPES,
     sections=kinds.SECTIONS,
-    rules=RULES,
-    api=("p2pvalue.web.governance.api",),
-    pages=("p2pvalue.web.governance.pages",),
+    rules=RULES + outcomes.RULES,
+    api=("p2pvalue.web.governance.api", "p2pvalue.web.governance.outcomes"),
+    pages=("p2pvalue.web.governance.pages", "p2pvalue.web.governance.outcomes:pages"),
     precheck=_precheck,
     awaiting=Governance.unwitnessed,
     sweep=_sweep,

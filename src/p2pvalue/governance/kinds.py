@@ -14,6 +14,9 @@ from p2pvalue.governance.types import (
     DecisionPolicy,
     DelegationRevoke,
     DelegationSet,
+    FollowUpAdd,
+    FollowUpUpdate,
+    OutcomeStatement,
     ProposalClose,
     ProposalCreate,
     ProposalOpen,
@@ -60,6 +63,10 @@ TYPES = (
     EventType("vote.reveal", RANK_GOVERNANCE, VoteReveal),
     EventType("delegation.set", RANK_GOVERNANCE, DelegationSet),
     EventType("delegation.revoke", RANK_GOVERNANCE, DelegationRevoke),
+    # After the close (governance.outcomes): what was decided, and its follow-up.
+    EventType("proposal.outcome", RANK_GOVERNANCE, OutcomeStatement),
+    EventType("followup.add", RANK_GOVERNANCE, FollowUpAdd),
+    EventType("followup.update", RANK_GOVERNANCE, FollowUpUpdate),
 )
 SECTIONS = (
     CharterSection(

@@ -26,6 +26,7 @@ from p2pvalue.events.authority import (
 from p2pvalue.events.canonical import digest
 from p2pvalue.governance.enact import action_problem, decision_policy, enact
 from p2pvalue.governance.methods import check_ballot, decided_early
+from p2pvalue.governance.methods.meeting import meeting_time
 from p2pvalue.governance.proposals import (
     DRAFT,
     ENACTED,
@@ -108,6 +109,8 @@ def _opening_problem(
         return "choice_method_needs_options"
     if policy.method in ("dot", "equal_shares") and any(o.get("cost") is None for o in options):
         return "option_needs_cost"
+    if policy.method == "meeting" and any(meeting_time(o["id"]) is None for o in options):
+        return "option_not_a_time"
     problem = action_problem(state, action, options)
     if problem is not None or weights is None:
         return problem

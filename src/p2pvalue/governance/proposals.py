@@ -39,6 +39,33 @@ class Ballot:
     ts: int
 
 
+@dataclass(frozen=True, slots=True)
+class Statement:
+    """What was decided and what happens next, recorded after the close: the latest
+    `proposal.outcome` in the space's order stands, and `revisions` counts them all."""
+
+    text: str
+    author: str
+    event: str
+    ts: int
+    revisions: int = 1
+
+
+@dataclass(frozen=True, slots=True)
+class FollowUp:
+    """A follow-up item of a passed decision in words (`followup.add`, then `followup.update`):
+    its id is the id of the event that added it."""
+
+    id: str
+    title: str
+    author: str
+    ts: int
+    status: str = "not_started"
+    progress: int = 0
+    note: str = ""
+    updated_ts: int = 0
+
+
 @dataclass(frozen=True)
 class Proposal:
     id: str
@@ -62,6 +89,8 @@ class Proposal:
     outcome: str | None = None
     winners: tuple[str, ...] = ()
     note: str = ""
+    statement: Statement | None = None  # see governance.outcomes
+    followups: Mapping[str, FollowUp] = field(default_factory=dict)
 
     @property
     def starts_at(self) -> int:

@@ -31,6 +31,7 @@ from p2pvalue.events.event import now_ms
 from p2pvalue.events.keys import KeyPair
 from p2pvalue.events.log import SpaceLog
 from p2pvalue.events.types import parse_content
+from p2pvalue.governance import outcomes
 from p2pvalue.governance.enact import decision_policy
 from p2pvalue.governance.export import to_blt, to_preflib
 from p2pvalue.governance.lifecycle import (
@@ -57,12 +58,12 @@ from p2pvalue.governance.types import WEIGHT_SCALE, fraction
 from p2pvalue.ingest import Outcome
 from p2pvalue.timekeeping import local_timekeeper
 
-# Proposals, ballots and delegations: the types the lifecycle judges.
-GOVERNANCE_TYPES = frozenset(CHECKS)
+# Proposals, ballots and delegations: the types the lifecycle judges; and what follows a close.
+GOVERNANCE_TYPES = frozenset(CHECKS) | frozenset(outcomes.CHECKS)
 CLOSING_SOON_MS = 24 * 3_600_000
-_NOT_FOUND = {"unknown_proposal"}
+_NOT_FOUND = {"unknown_proposal", "unknown_followup"}
 _FORBIDDEN = {"not_a_member", "not_eligible", "not_the_proposer", "not_a_proposer",
-              "not_a_timekeeper"}  # fmt: skip
+              "not_a_timekeeper", "not_a_facilitator"}  # fmt: skip
 
 
 GOVERNANCE_REFUSALS = {
@@ -114,6 +115,13 @@ GOVERNANCE_REFUSALS = {
     "score_out_of_range": "a score is outside the range the policy allows",
     "credits_exceeded": "the squares of your votes add up to more than your credits",
     "too_many_dots": "the ballot places more dots than the policy gives you",
+    "proposal_not_closed": "the proposal is not closed yet",
+    "option_not_a_time": "a meeting poll's options are UTC times such as 2026-12-10T15:00Z",
+    "not_a_facilitator": "only the proposer or a facilitator (a role the charter lets do this) may",
+    "proposal_not_passed": "follow-ups are for proposals that passed",
+    "applied_by_platform": "the platform applied this decision itself; follow-ups are for words",
+    "unknown_followup": "no such follow-up on this proposal",
+    "too_many_followups": "this proposal has as many follow-ups as it may have",
 }
 
 

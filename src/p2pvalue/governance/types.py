@@ -238,3 +238,40 @@ def check_proposal(content: Any) -> None:
 
 def is_binary(method: str) -> bool:
     return method in BINARY_METHODS
+
+
+# --- after the close: the outcome statement and follow-ups (see governance.outcomes) --------
+
+MAX_STATEMENT = 8000  # as long as a text Markdown renders in full (collab.markdown)
+FOLLOW_UP_STATUSES = ("not_started", "in_progress", "done", "dropped")
+
+
+class OutcomeStatement(_Content):
+    """What was decided and what happens next, in Markdown; a later one replaces it."""
+
+    proposal: str = Field(pattern=EVENT_ID_PATTERN)
+    statement: str = Field(min_length=1, max_length=MAX_STATEMENT)
+
+
+class FollowUpAdd(_Content):
+    """A follow-up item of a passed decision in words; it starts not started, at 0 %."""
+
+    proposal: str = Field(pattern=EVENT_ID_PATTERN)
+    title: str = Field(min_length=1, max_length=300)
+    note: str = Field(default="", max_length=2000)
+
+
+class FollowUpUpdate(_Content):
+    """A follow-up's new status, progress (percent) or note; what it leaves out stays."""
+
+    proposal: str = Field(pattern=EVENT_ID_PATTERN)
+    followup: str = Field(pattern=EVENT_ID_PATTERN)
+    status: Literal[FOLLOW_UP_STATUSES] | None = None  # type: ignore[valid-type]
+    progress: int | None = Field(default=None, ge=0, le=100)
+    note: str | None = Field(default=None, max_length=2000)
+
+    @model_validator(mode="after")
+    def _changes(self) -> FollowUpUpdate:
+        if self.status is None and self.progress is None and self.note is None:
+            raise ValueError("an update changes the status, the progress or the note")
+        return self

@@ -147,3 +147,107 @@ def test_a_secret_ballot_that_cannot_be_signed_is_refused(api: ApiClient) -> Non
     odd = vote(api, alice, space, made.json()["id"], {"choice": "maybe"})
     assert (odd.status_code, error_code(odd)) == (422, "bad_ballot")
     assert api.count(space) == before
+
+
+def _passed(api: ApiClient, space: str, who: Member, voters: list[Member], **body: Any) -> str:
+    """A proposal by `who` that `voters` carry, closed early as passed."""
+    made = propose(api, who, space, **{"title": "Buy a laser cutter", **body})
+    assert made.status_code == 201, made.text
+    proposal: str = made.json()["id"]
+    for voter in voters:
+        assert vote(api, voter, space, proposal, {"choice": "yes"}).status_code == 201
+    closed = api.http.post(f"/api/v1/spaces/{space}/proposals/{proposal}/close", headers=who.auth)
+    assert closed.status_code == 201, closed.text
+    return proposal
+
+
+def test_an_outcome_statement_and_follow_ups_after_the_close(api: ApiClient) -> None:
+    alice, bob, carol = api.sign_up("alice"), api.sign_up("bob"), api.sign_up("carol")
+    space = api.create_space(alice)
+    join(api, space, bob, carol)
+    made = propose(api, bob, space, title="Buy a laser cutter", action={"type": "text"})
+    url = f"/api/v1/spaces/{space}/proposals/{made.json()['id']}"
+    early = api.http.post(url + "/outcome", json={"statement": "soon"}, headers=bob.auth)
+    assert (early.status_code, error_code(early)) == (422, "proposal_not_closed")
+    proposal = made.json()["id"]
+    for voter in (alice, bob):
+        assert vote(api, voter, space, proposal, {"choice": "yes"}).status_code == 201
+    assert api.http.post(url + "/close", headers=bob.auth).status_code == 201
+    said = "We buy it. **Carol** orders it <script>alert(1)</script>"
+    stated = api.http.post(url + "/outcome", json={"statement": said}, headers=bob.auth)
+    assert stated.status_code == 201, stated.text
+    outsider = api.http.post(url + "/outcome", json={"statement": "no"}, headers=carol.auth)
+    assert (outsider.status_code, error_code(outsider)) == (403, "not_a_facilitator")
+    added = api.http.post(url + "/followups", json={"title": "Order it"}, headers=bob.auth)
+    assert added.status_code == 201, added.text
+    item = added.json()["id"]
+    change = {"status": "in_progress", "progress": 60}
+    assert (
+        api.http.post(f"{url}/followups/{item}", json=change, headers=alice.auth).status_code == 201
+    )
+    refused = api.http.post(f"{url}/followups/{item}", json=change, headers=carol.auth)
+    assert (refused.status_code, error_code(refused)) == (403, "not_a_facilitator")
+    missing = api.http.post(f"{url}/followups/{proposal}", json=change, headers=bob.auth)
+    assert (missing.status_code, error_code(missing)) == (404, "unknown_followup")
+    shown = api.http.get(url).json()
+    statement = shown["statement"]
+    assert (statement["source"], statement["author"], statement["revisions"]) == (said, bob.did, 1)
+    assert "<strong>Carol</strong>" in statement["html"] and "<script>" not in statement["html"]
+    assert [(f["title"], f["status"], f["progress"]) for f in shown["followups"]] == [
+        ("Order it", "in_progress", 60)
+    ]
+
+
+def test_follow_ups_only_on_a_passed_decision_in_words(api: ApiClient) -> None:
+    alice, bob, carol = api.sign_up("alice"), api.sign_up("bob"), api.sign_up("carol")
+    space = api.create_space(alice)
+    join(api, space, bob, carol)
+    grant = {"type": "role.grant", "member": bob.did, "role": "moderator"}
+    applied = _passed(api, space, alice, [alice, bob], action=grant)
+    url = f"/api/v1/spaces/{space}/proposals/{applied}/followups"
+    refused = api.http.post(url, json={"title": "x"}, headers=alice.auth)
+    assert (refused.status_code, error_code(refused)) == (422, "applied_by_platform")
+    rejected = propose(api, alice, space, title="Sell it", action={"type": "text"}).json()["id"]
+    for voter in (alice, bob):
+        assert vote(api, voter, space, rejected, {"choice": "no"}).status_code == 201
+    closing = f"/api/v1/spaces/{space}/proposals/{rejected}/close"
+    assert api.http.post(closing, headers=alice.auth).status_code == 201
+    before = api.count(space)
+    url = f"/api/v1/spaces/{space}/proposals/{rejected}/followups"
+    refused = api.http.post(url, json={"title": "x"}, headers=alice.auth)
+    assert (refused.status_code, error_code(refused)) == (422, "proposal_not_passed")
+    assert api.count(space) == before
+
+
+def test_a_meeting_time_poll_in_the_api_and_on_the_page(api: ApiClient) -> None:
+    alice, bob, carol = api.sign_up("alice"), api.sign_up("bob"), api.sign_up("carol")
+    charter = default_charter("open")
+    charter["decisions"]["meeting"] = {"method": "meeting", "window_hours": 48}
+    space = api.create_space(alice, charter=charter)
+    join(api, space, bob, carol)
+    when = {"title": "When do we meet?", "kind": "meeting", "action": {"type": "text"}}
+    wrong = propose(api, alice, space, **when, options=[{"id": "monday"}])
+    assert (wrong.status_code, error_code(wrong)) == (422, "option_not_a_time")
+    times = ["2026-12-10T09:00Z", "2026-12-10T15:00Z"]
+    made = propose(api, alice, space, **when, options=[{"id": t} for t in times])
+    assert made.status_code == 201, made.text
+    poll = made.json()["id"]
+    marks = {alice: {times[0]: "yes"}, bob: {times[0]: "no", times[1]: "if_need_be"},
+             carol: {times[1]: "yes"}}  # fmt: skip
+    for who, available in marks.items():
+        cast = vote(api, who, space, poll, {"availability": available})
+        assert cast.status_code == 201, cast.text
+    shown = api.http.get(f"/api/v1/spaces/{space}/proposals/{poll}").json()
+    assert shown["live"]["winners"] == [times[1]]
+    assert shown["live"]["figures"]["can_come"] == {times[0]: 1, times[1]: 2}
+    page = api.http.get(f"/spaces/{space}/proposals/{poll}?tz=Europe/Madrid").text
+    best = page.index('<li data-time="2026-12-10T15:00Z">')
+    assert best < page.index('<li data-time="2026-12-10T09:00Z">')
+    assert '<time datetime="2026-12-10T15:00Z">Thu 10 Dec 2026, 16:00 CET</time>' in page
+    assert "if need be: bob" in page
+    assert "Times are in Europe/Madrid" not in page  # the vote form is for voters only
+    zone = {"Cookie": "tz=America/New_York", **bob.auth}  # as static/timezone.js sets it
+    mine = api.http.get(f"/spaces/{space}/proposals/{poll}", headers=zone).text
+    assert "Times are in America/New_York" in mine
+    assert '<time datetime="2026-12-10T09:00Z">Thu 10 Dec 2026, 04:00 EST</time>' in mine
+    assert '<option value="if_need_be" selected>' in mine

@@ -76,3 +76,15 @@ def test_each_method_gets_the_ballot_shape_it_counts() -> None:
         ballot_of("score", BallotForm(option=["a"], points=["2.5"]))
     with pytest.raises(P2PError, match="choose"):
         ballot_of("majority", BallotForm())
+
+
+def test_a_meeting_ballot_pairs_each_time_with_its_mark() -> None:
+    form = BallotForm(option=["2026-12-10T09:00Z", "2026-12-10T15:00Z"],
+                      availability=["if_need_be", "no"])  # fmt: skip
+    assert ballot_of("meeting", form) == {
+        "availability": {"2026-12-10T09:00Z": "if_need_be", "2026-12-10T15:00Z": "no"}
+    }
+    assert [o["id"] for o in option_lines("2026-12-10T09:00Z\nTuesday lunch")] == [
+        "2026-12-10T09:00Z",
+        "tuesday-lunch",
+    ]

@@ -18,6 +18,12 @@ from p2pvalue.node import Node
 from web.spaces.test_pages_browser import PASSWORD, log_in
 
 pytestmark = pytest.mark.browser
+# The elements inside `selector` that reach past its right edge.
+WIDER_THAN_ITS_BOX = """selector => {
+  const outer = document.querySelector(selector).getBoundingClientRect().right;
+  return [...document.querySelectorAll(selector + ' *')]
+    .filter(e => e.getBoundingClientRect().right > outer + 0.5).map(e => e.tagName);
+}"""
 
 
 def charter(**decisions: dict[str, Any]) -> dict[str, Any]:
@@ -232,3 +238,45 @@ def test_a_passed_amendment_shows_its_diff_and_joins_the_charter_history(
         expect(history.first.locator(".diff")).to_contain_text("membershipopenapproval")
         expect(history.last).to_contain_text("set when the space was founded")
     assert sqlite_node.space(space).membership == "approval"
+
+
+def test_the_outcome_and_its_follow_ups_on_a_phone(
+    browser: Browser, site: str, sqlite_node: Node
+) -> None:
+    space, (alice, bob, _) = community(sqlite_node, ["alice", "bob", "carol"], charter())
+    governance = sqlite_node.service(Governance)
+    content = {"title": "Buy a laser cutter", "action": {"type": "text"}}
+    proposal = str(governance.propose(bob, space, content).id)
+    for who in (alice, bob):
+        governance.vote(who, space, proposal, {"choice": "yes"})
+    assert governance.close(bob, space, proposal).status == "accepted"  # settled: early close
+    assert governance.proposal(space, proposal).status == "enacted"
+    context = browser.new_context(viewport={"width": 390, "height": 844})
+    context.set_default_timeout(5000)
+    page = context.new_page()
+    log_in(page, site, "bob")
+    page.goto(f"{site}/spaces/{space}/proposals/{proposal}")
+    expect(page.locator("#no-statement")).to_be_visible()
+    page.get_by_label("State the outcome (Markdown)").fill("We buy it; **carol** orders it.")
+    page.get_by_role("button", name="Save the statement").click()
+    expect(page.locator("#outcome-statement strong")).to_have_text("carol")
+    page.get_by_label("A follow-up item").fill("Order the cutter")
+    page.get_by_role("button", name="Add").click()
+    item = page.locator("#followups li", has_text="Order the cutter")
+    expect(item).to_contain_text("not started")
+    item.get_by_label("Status").select_option("in_progress")
+    item.get_by_label("Progress %").fill("40")
+    item.get_by_role("button", name="Update").click()
+    item = page.locator("#followups li", has_text="Order the cutter")
+    expect(item.locator("progress")).to_have_attribute("value", "40")
+    expect(item).to_contain_text("in progress")
+    # The section fits a phone (the logged-in header is base.html's and wider, for now).
+    box = page.locator("#after-close").bounding_box()
+    assert box is not None and box["x"] + box["width"] <= 390
+    assert page.evaluate(WIDER_THAN_ITS_BOX, "#after-close") == []
+    context.close()
+    with member(browser, site, "carol") as page:
+        page.goto(f"{site}/spaces/{space}/proposals/{proposal}")
+        expect(page.locator("#outcome-statement")).to_contain_text("carol orders it")
+        expect(page.locator("#followups progress")).to_have_attribute("value", "40")
+        expect(page.locator("#statement-form, #followup-form")).to_have_count(0)

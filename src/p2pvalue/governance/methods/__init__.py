@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from p2pvalue.governance.methods import binary, budget, cardinal, ranked
+from p2pvalue.governance.methods import binary, budget, cardinal, meeting, ranked
 from p2pvalue.governance.methods.base import (
     BINARY_METHODS,
     CHOICE_METHODS,
@@ -32,9 +32,11 @@ __all__ = [
 
 _TALLIES: dict[str, TallyFn] = {
     **binary.TALLIES, **cardinal.TALLIES, **ranked.TALLIES, **budget.TALLIES,
+    **meeting.TALLIES,
 }  # fmt: skip
 _CHECKS: dict[str, CheckFn] = {
     **binary.CHECKS, **cardinal.CHECKS, **ranked.CHECKS, **budget.CHECKS,
+    **meeting.CHECKS,
 }  # fmt: skip
 
 

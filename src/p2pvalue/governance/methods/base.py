@@ -16,6 +16,7 @@ from typing import Any
 BINARY_METHODS = ("consent", "majority", "lazy_consensus")
 CHOICE_METHODS = (
     "approval", "score", "borda", "schulze", "irv", "stv", "dot", "equal_shares", "quadratic",
+    "meeting",
 )  # fmt: skip
 METHODS = BINARY_METHODS + CHOICE_METHODS
 TIE_BREAKS = ("status_quo", "lexicographic", "seeded")

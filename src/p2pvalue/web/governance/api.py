@@ -24,6 +24,7 @@ from p2pvalue.governance.service import Governance
 from p2pvalue.governance.templates import TEMPLATES
 from p2pvalue.web.auth import AccountDep, NodeDep
 from p2pvalue.web.contract import A_DID, DELEGATION_KIND
+from p2pvalue.web.governance.outcomes import after_close_json
 from p2pvalue.web.spaces.api import outcome_response
 from p2pvalue.web.value.api import ProposedEquation, what_if
 
@@ -84,6 +85,7 @@ def proposal_json(proposal: Proposal, state: Authority, log: SpaceLog) -> dict[s
     found["eligible"] = sorted(proposal.eligible)
     found["weights"] = dict(proposal.weights)
     found["commitments"] = sorted(proposal.commitments)
+    found.update(after_close_json(proposal))
     secret = proposal.policy is not None and proposal.policy.secret
     if not secret or proposal.status != OPEN:
         found["ballots"] = {voter: dict(b.content) for voter, b in sorted(proposal.ballots.items())}

@@ -19,6 +19,7 @@ from pydantic import BaseModel, Field
 from p2pvalue.accounting.money import parse_amount
 from p2pvalue.errors import P2PError
 from p2pvalue.governance.methods import BINARY_METHODS
+from p2pvalue.governance.methods.meeting import meeting_time
 
 RANKED_METHODS = ("borda", "schulze", "irv", "stv")
 APPROVAL_METHODS = ("approval", "equal_shares")
@@ -59,6 +60,7 @@ class BallotForm(BaseModel):
     option: list[str] = Field(default_factory=list, max_length=200)
     points: list[str] = Field(default_factory=list, max_length=200)
     rank: list[str] = Field(default_factory=list, max_length=200)
+    availability: list[str] = Field(default_factory=list, max_length=200)
 
 
 def proposal_content(form: ProposalForm, names: Mapping[str, str]) -> dict[str, Any]:
@@ -115,12 +117,14 @@ def json_object(text: str, what: str) -> dict[str, Any]:
 
 def option_lines(text: str) -> list[dict[str, Any]]:
     """Options typed one per line, as `label` or `label | cost`; each id is a slug of its
-    label, made distinct."""
+    label (or the label itself, for a UTC time such as 2026-12-10T15:00Z), made distinct."""
     options: list[dict[str, Any]] = []
     taken: set[str] = set()
     for line in filter(None, (raw.strip() for raw in text.splitlines())):
         label, _, cost = (part.strip() for part in line.partition("|"))
-        option: dict[str, Any] = {"id": _distinct(_slug(label), taken), "label": label}
+        # A UTC time (a meeting poll's option) is its own id; any other label is slugged.
+        slug = label if meeting_time(label) else _slug(label)
+        option: dict[str, Any] = {"id": _distinct(slug, taken), "label": label}
         if cost:
             option["cost"] = _whole(cost, f"the cost of {label!r}")
         options.append(option)
@@ -156,6 +160,8 @@ def ballot_of(method: str, form: BallotForm) -> dict[str, Any]:
         return {"approve": list(form.approve)}
     if method in RANKED_METHODS:
         return {"ranking": [option for option in form.rank if option]}
+    if method == "meeting":
+        return {"availability": dict(zip(form.option, form.availability, strict=False))}
     key = NUMBER_KEYS.get(method)
     if key is None:
         raise P2PError("bad_ballot", f"no ballot form for the method {method!r}", 422)

@@ -31,6 +31,8 @@ from p2pvalue.web.governance.forms import (
     ballot_of,
     proposal_content,
 )
+from p2pvalue.web.governance.meeting import meeting_view, zone_of
+from p2pvalue.web.governance.outcomes import follow_through
 from p2pvalue.web.governance.words import (
     RANKED,
     action_words,
@@ -209,6 +211,10 @@ def proposal_page(
         sealed=did in proposal.commitments, may_vote=_may_vote(proposal, did),
         may_block=_may_block(proposal), is_member=state.is_member(did),
         delegate=_delegate(state, proposal, did),
+        follow=follow_through(state, proposal, did),
+        meeting=meeting_view(
+            node.service(Governance).log(space_id), state, proposal, zone_of(request)
+        ),
     )  # fmt: skip
 
 

@@ -28,6 +28,7 @@ METHOD_NAMES = {
     "dot": "dot voting",
     "equal_shares": "method of equal shares",
     "quadratic": "quadratic voting",
+    "meeting": "a meeting-time poll: the time the most can come to",
 }
 RANKED = ("borda", "schulze", "irv", "stv")
 FIGURE_NAMES = {
@@ -263,6 +264,10 @@ def ballot_words(
         return "approve " + (", ".join(label(o) for o in ballot["approve"]) or "nothing")
     if "ranking" in ballot:
         return "ranking " + (" > ".join(label(o) for o in ballot["ranking"]) or "nothing")
+    if "availability" in ballot:
+        marks = ballot["availability"].items()
+        shown = ", ".join(f"{label(o)} {m.replace('_', ' ')}" for o, m in marks)
+        return f"available: {shown or 'no time'}"
     for key in ("scores", "dots", "votes"):
         if key in ballot:
             shown = ", ".join(f"{label(o)} {n}" for o, n in ballot[key].items())
