@@ -141,3 +141,33 @@ def test_an_approval_space_admits_a_request_from_the_page(
     assert sorted(statuses.values()) == ["member", "member"]
     bob_context.close()
     alice_context.close()
+
+
+def test_every_main_page_fits_a_phone(browser: Browser, site: str, sqlite_node: Node) -> None:
+    """At 390 px nothing scrolls sideways, signed in (the header is at its widest then)."""
+    alice = sqlite_node.accounts.register("alice", PASSWORD)
+    bob = sqlite_node.accounts.register("bob", PASSWORD)
+    space = str(sqlite_node.create_space(alice, "Maker Commons", "Open hardware").id)
+    sqlite_node.act(bob, space, "member.join", {})
+    sqlite_node.act(alice, space, "post.create", {"text": "First prototype is on the bench"})
+    claim = {"kind": "code", "description": "Lathe guard drawings", "quantity": 3, "unit": "hours"}
+    sqlite_node.act(bob, space, "contribution.claim", claim)
+    context = browser.new_context(viewport={"width": 390, "height": 844})
+    context.set_default_timeout(5000)
+    page = context.new_page()
+    page.goto(f"{site}/login")
+    page.get_by_label("Username").fill("alice")
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Log in").click()
+    expect(page.locator("#whoami")).to_have_text("alice")
+    at = f"/spaces/{space}"
+    paths = ["/", at, f"{at}/value", f"{at}/governance", f"{at}/threads", f"{at}/projects",
+             f"{at}/docs", f"{at}/charter", f"{at}/value/payout", "/feed", "/notifications",
+             "/members/me", "/account"]  # fmt: skip
+    widths = {}
+    for path in paths:
+        response = page.goto(f"{site}{path}")
+        assert response is not None and response.status == 200, path
+        widths[path] = page.evaluate("document.documentElement.scrollWidth")
+    context.close()
+    assert {path: width for path, width in widths.items() if width > 390} == {}
