@@ -157,7 +157,7 @@ def test_notifications_link_to_the_review_and_the_task_they_ask_for(
         expect(review).to_contain_text("Catalogued seeds")
         expect(review).to_contain_text("Seed Library")
         review.get_by_role("link").click()
-        expect(page).to_have_url(f"{site}/spaces/{space}/value")
+        expect(page).to_have_url(f"{site}/spaces/{space}/value?status=pending")
         expect(page.locator(f'#claims li[data-claim="{claim.id}"]')).to_contain_text(
             "Catalogued seeds")  # fmt: skip
         page.go_back()
