@@ -27,7 +27,6 @@ from p2pvalue.domain import Wiring
 from p2pvalue.errors import NotFound, P2PError
 from p2pvalue.events.authority import Action, Authority, authorize
 from p2pvalue.events.canonical import b64u, canonical, check_signed_value, unb64u
-from p2pvalue.events.event import now_ms
 from p2pvalue.events.keys import KeyPair
 from p2pvalue.events.log import SpaceLog
 from p2pvalue.events.types import parse_content
@@ -54,6 +53,7 @@ from p2pvalue.governance.proposals import (
     proposals_of,
     tally_figures,
 )
+from p2pvalue.governance.reminders import vote_reminder
 from p2pvalue.governance.types import WEIGHT_SCALE, fraction
 from p2pvalue.ingest import Outcome
 from p2pvalue.timekeeping import local_timekeeper
@@ -386,9 +386,10 @@ class Governance:
         return to_preflib(as_then.title, as_then.options, counted)
 
     def notifications(self, did: str, now: int | None = None) -> list[dict[str, Any]]:
-        """What a member should know: proposals open to their vote (and closing soon), and
-        outcomes of proposals in their spaces, newest first."""
-        now = now_ms() if now is None else now
+        """What a member should know: proposals open to their vote (a reminder to vote once
+        the deadline nears, or closing soon), and outcomes of proposals in their spaces,
+        newest first, as of `now` (by default the node's clock)."""
+        now = self.wiring.clock() if now is None else now
         notes: list[dict[str, Any]] = []
         for summary in self.wiring.directory.spaces(everyone=True):
             state = self.authority(summary.id)
@@ -403,6 +404,9 @@ class Governance:
 
 def _notice(proposal: Proposal, did: str, now: int) -> dict[str, Any] | None:
     base = {"proposal": proposal.id, "title": proposal.title}
+    reminder = vote_reminder(proposal, did, now)
+    if reminder is not None:
+        return {**base, **reminder}  # in place of its closing_soon: one note per proposal
     if proposal.status == OPEN and did in proposal.eligible:
         voted = did in proposal.ballots or did in proposal.commitments
         soon = proposal.closes_at - now <= CLOSING_SOON_MS

@@ -54,8 +54,10 @@ class DecisionPolicy(_Content):
     `threshold_of` says what the threshold is a share of: the weight that took a side
     (`cast`, the default, also when unset) or all the eligible weight (`eligible`: "more
     than 3/4 of the members agree"). `close_when_all_voted` lets any member close once
-    every eligible voter has cast a ballot of their own. Both are None when unset, so a
-    charter written before they existed keeps exactly its content.
+    every eligible voter has cast a ballot of their own. `remind_before_hours` is how long
+    before the window ends a member who has not voted is reminded (a day when unset, never
+    longer than the window; 0 for no reminder). All three are None when unset, so a charter
+    written before they existed keeps exactly its content.
     """
 
     method: Literal[METHODS]  # type: ignore[valid-type]
@@ -67,6 +69,7 @@ class DecisionPolicy(_Content):
     threshold: str = Field(default="1/2", pattern=FRACTION_PATTERN)
     threshold_of: Literal["cast", "eligible"] | None = None
     window_hours: int = Field(default=168, ge=1, le=MAX_WINDOW_HOURS)
+    remind_before_hours: int | None = Field(default=None, ge=0, le=MAX_WINDOW_HOURS)
     veto: bool = False
     veto_override: str | None = Field(default=None, pattern=FRACTION_PATTERN)
     early_close: bool = False

@@ -1,6 +1,6 @@
 """A member's notifications across the spaces they belong to, newest first: posts that
 mention them, claims they may review, tasks assigned to them, and the governance notices
-(proposals open to their vote, closing soon, and outcomes).
+(proposals open to their vote, reminders to vote before they close, and outcomes).
 
 Nothing is stored: each kind is a pure function of one space's folded state (threads,
 ledger, board), so a notification disappears once what it asked for is done (the claim
@@ -23,7 +23,7 @@ from p2pvalue.domain import Wiring
 from p2pvalue.errors import P2PError
 from p2pvalue.governance.service import Governance
 
-GOVERNANCE_KINDS = ("proposal_opened", "closing_soon", "outcome")
+GOVERNANCE_KINDS = ("proposal_opened", "closing_soon", "vote_reminder", "outcome")
 KINDS = ("mention", "review_requested", "task_assigned", *GOVERNANCE_KINDS)
 DEFAULT_LIMIT = 50
 MAX_LIMIT = 200

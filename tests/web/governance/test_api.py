@@ -5,8 +5,13 @@ from __future__ import annotations
 
 from typing import Any
 
+from clock import advance
+from p2pvalue.governance.service import Governance
 from p2pvalue.governance.templates import default_charter
+from p2pvalue.node import Node
 from web.client import ApiClient, Member, error_code
+
+HOUR = 3_600_000
 
 
 def join(api: ApiClient, space: str, *people: Member) -> None:
@@ -133,6 +138,30 @@ def test_templates_delegations_and_notifications(api: ApiClient) -> None:
     assert [(n["proposal"], n["kind"]) for n in notes["notifications"]] == [
         (made.json()["id"], "proposal_opened")
     ]
+
+
+def test_a_vote_reminder_shows_in_the_api_and_the_page_until_one_votes(
+    api: ApiClient, node: Node
+) -> None:
+    alice, bob = api.sign_up("alice"), api.sign_up("bob")
+    charter = default_charter("open")
+    charter["decisions"]["default"] = {"method": "majority", "window_hours": 10,
+                                       "remind_before_hours": 3}  # fmt: skip
+    space = api.create_space(alice, charter=charter)
+    join(api, space, bob)
+    proposal = propose(api, alice, space, title="Paint it", action={"type": "text"}).json()["id"]
+    node.service(Governance).keep_deadlines()
+    advance(node, 8 * HOUR)
+    url, kind = "/api/v1/me/notifications", {"kind": "vote_reminder"}
+    notes = api.http.get(url, params=kind, headers=bob.auth).json()["notifications"]
+    assert [(n["proposal"], n["message"], n["closes_in_hours"]) for n in notes] == [
+        (proposal, "Vote on 'Paint it' — it closes in 2 hours", 2)
+    ]
+    page = api.http.get("/notifications", headers=bob.auth).text
+    assert f'href="/spaces/{space}/proposals/{proposal}#vote"' in page
+    assert "Vote on &#39;Paint it&#39; — it closes in 2 hours" in page
+    assert vote(api, bob, space, proposal, {"choice": "yes"}).status_code == 201
+    assert api.http.get(url, params=kind, headers=bob.auth).json() == {"notifications": []}
 
 
 def test_a_secret_ballot_that_cannot_be_signed_is_refused(api: ApiClient) -> None:

@@ -25,6 +25,7 @@ def test_a_policy_reads_as_one_sentence_per_rule() -> None:
         "Weights: one member, one vote.",
         "Quorum: none.",
         "Voting is open for 48 hours (2 days).",
+        "Members who have not voted are reminded 24 hours before it closes.",
         "A reasoned block (veto) rejects it, unless support exceeds 3/4.",
         "Secret ballot: sealed until voting ends, then revealed within 24 hours.",
         "Reviewed 90 days after it is enacted.",

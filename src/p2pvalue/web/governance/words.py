@@ -12,6 +12,8 @@ from typing import Any
 import orjson
 
 from p2pvalue.governance.methods import Option
+from p2pvalue.governance.proposals import HOUR_MS
+from p2pvalue.governance.reminders import remind_period_ms
 from p2pvalue.governance.types import EVERYONE, DecisionPolicy, fraction, threshold_basis
 from p2pvalue.web.value.pages import money
 
@@ -82,6 +84,7 @@ def policy_words(policy: DecisionPolicy) -> list[str]:
         lines.append(_threshold_words(policy))
     lines.append(window + (", closing early once the outcome is settled." if policy.early_close
                            else "."))  # fmt: skip
+    lines.append(_reminder_words(policy))
     if policy.close_when_all_voted:
         lines.append("Any member may close it as soon as every eligible voter has voted.")
     lines.append(_veto_words(policy))
@@ -93,6 +96,15 @@ def policy_words(policy: DecisionPolicy) -> list[str]:
     lines.append("Members may delegate their vote." if policy.delegation else "No delegation.")
     lines.append(f"Ties are broken by the {policy.tie_break.replace('_', ' ')} rule.")
     return [line for line in lines if line]
+
+
+def _reminder_words(policy: DecisionPolicy) -> str:
+    """When members who have not voted are reminded, or nothing when they are not."""
+    hours = remind_period_ms(policy) // HOUR_MS
+    if hours == 0:
+        return ""
+    plural = "s" if hours != 1 else ""
+    return f"Members who have not voted are reminded {hours} hour{plural} before it closes."
 
 
 def _threshold_words(policy: DecisionPolicy) -> str:
