@@ -18,6 +18,7 @@ from p2pvalue import cli
 from p2pvalue.config import load_config
 from p2pvalue.errors import P2PError
 from p2pvalue.events.canonical import canonical, digest
+from p2pvalue.governance.proposals import proposals_of
 from p2pvalue.governance.service import Governance
 from p2pvalue.node import Node
 from p2pvalue.store.schema import events
@@ -308,7 +309,7 @@ def test_the_console_script_exits_2_on_refusals(tmp_path: Path) -> None:
 
 def test_recount_a_closed_proposal_and_refuse_an_open_one(data: Path, demo_space: str) -> None:
     with Node(load_config(data)) as node:
-        proposals = node.service(Governance).authority(demo_space).proposals.values()
+        proposals = proposals_of(node.service(Governance).authority(demo_space)).values()
         closed = next(p.id for p in proposals if p.status == "enacted")
         still_open = next(p.id for p in proposals if p.status == "open")
     result = invoke("recount", "--data", data, "--", closed)
@@ -324,7 +325,7 @@ def test_recount_refuses_to_export_ballots_a_yes_no_vote_does_not_rank(
     data: Path, demo_space: str
 ) -> None:
     with Node(load_config(data)) as node:
-        proposals = node.service(Governance).authority(demo_space).proposals.values()
+        proposals = proposals_of(node.service(Governance).authority(demo_space)).values()
         closed = next(p for p in proposals if p.status == "enacted")
         assert closed.policy is not None and closed.policy.method == "majority"
     for format in ("preflib", "blt"):

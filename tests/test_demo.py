@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from p2pvalue import audit, demo
 from p2pvalue.accounting.service import Value
+from p2pvalue.governance.proposals import proposals_of
 from p2pvalue.governance.service import Governance
 from p2pvalue.node import Node
 from p2pvalue.store.projections import snapshot
@@ -76,7 +77,7 @@ def test_demo_has_contributions_and_a_payout(node: Node) -> None:
 def test_demo_has_a_decided_proposal_and_an_open_one(node: Node) -> None:
     space = demo.seed(node)
     proposals = sorted(
-        node.service(Governance).authority(space).proposals.values(), key=lambda p: p.created_ts
+        proposals_of(node.service(Governance).authority(space)).values(), key=lambda p: p.created_ts
     )
     assert [(p.title, p.status) for p in proposals] == [
         ("Carol becomes a maintainer", "enacted"),

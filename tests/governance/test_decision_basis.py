@@ -26,6 +26,7 @@ from p2pvalue.events.charter import charter_from_content
 from p2pvalue.governance.enact import decision_policy
 from p2pvalue.governance.methods import binary
 from p2pvalue.governance.methods.base import Rules
+from p2pvalue.governance.proposals import proposals_of
 from p2pvalue.governance.templates import default_charter
 from p2pvalue.governance.types import DecisionPolicy
 from p2pvalue.web.governance.words import policy_words
@@ -80,7 +81,7 @@ def test_a_vote_counts_the_threshold_of_the_eligible_voters_frozen_at_opening() 
         closed = c.close(proposal, outcome, T0 + 2 * HOUR)
         log = c.decided()
         assert log.reasons[closed.id] is None
-        assert authority(log).proposals[proposal.id].outcome == outcome
+        assert proposals_of(authority(log))[proposal.id].outcome == outcome
 
 
 def close_by(c: Community, who: Any, proposal: Any, outcome: str, ts: int) -> Any:
@@ -96,7 +97,7 @@ def test_any_member_closes_once_every_eligible_voter_has_voted() -> None:
     closed = close_by(c, BOB, proposal, "passed", T0 + HOUR + 2)  # long before the hour ends
     log = c.decided()
     assert log.reasons[closed.id] is None
-    found = authority(log).proposals[proposal.id]
+    found = proposals_of(authority(log))[proposal.id]
     assert (found.status, found.closed_by) == ("enacted", closed.id)
 
 

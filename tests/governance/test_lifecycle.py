@@ -24,7 +24,7 @@ from p2pvalue.events.event import Event
 from p2pvalue.events.keys import KeyPair
 from p2pvalue.events.log import SpaceLog
 from p2pvalue.governance.lifecycle import commitment_of
-from p2pvalue.governance.proposals import count_at_close
+from p2pvalue.governance.proposals import count_at_close, proposals_of
 from p2pvalue.governance.templates import default_charter
 
 HOUR = 3_600_000
@@ -92,7 +92,7 @@ def test_a_passed_proposal_grants_the_role_when_its_window_closes() -> None:
     assert log.reasons[closed.id] is None
     state = authority(log)
     assert "moderator" in state.roles_of(BOB.did)
-    found = state.proposals[proposal.id]
+    found = proposals_of(state)[proposal.id]
     assert (found.status, found.closed_by, found.outcome) == ("enacted", closed.id, "passed")
     assert count_at_close(log, proposal.id)[1].figures["yes"] == 3
 
@@ -105,7 +105,7 @@ def test_a_close_must_state_the_outcome_its_ballots_give() -> None:
     honest = c.close(proposal, "rejected", T0 + 2 * HOUR + 1)
     log = c.decided()
     assert (log.reasons[lying.id], log.reasons[honest.id]) == ("outcome_mismatch", None)
-    assert authority(log).proposals[proposal.id].status == "rejected"
+    assert proposals_of(authority(log))[proposal.id].status == "rejected"
     assert "moderator" not in authority(log).roles_of(BOB.did)
 
 
@@ -122,7 +122,7 @@ def test_ballots_outside_the_window_or_by_non_voters_are_refused() -> None:
     assert log.reasons[outsider.id] == "not_eligible"
     assert log.reasons[after.id] == "voting_closed"
     assert log.reasons[blocked.id] == "block_not_allowed"
-    assert authority(log).proposals[proposal.id].eligible == frozenset({CAROL.did})
+    assert proposals_of(authority(log))[proposal.id].eligible == frozenset({CAROL.did})
 
 
 def test_the_last_ballot_counts() -> None:
@@ -157,7 +157,7 @@ def test_a_close_counts_exactly_the_ballots_in_its_causal_past() -> None:
     )
     log = c.decided()
     assert (log.reasons[late_no.id], log.reasons[close.id]) == (None, None)
-    assert authority(log).proposals[proposal.id].status == "enacted"
+    assert proposals_of(authority(log))[proposal.id].status == "enacted"
 
 
 def test_of_concurrent_closes_seeing_the_same_ballots_the_first_in_the_order_stands() -> None:
@@ -186,7 +186,7 @@ def test_of_concurrent_closes_seeing_the_same_ballots_the_first_in_the_order_sta
     for _ in range(20):
         log = log_of(c.space.space, parents_first(c.space.events, rng))
         assert (log.order, log.reasons) == (reference.order, reference.reasons)
-    assert authority(reference).proposals[proposal.id].closed_by == standing[0]
+    assert proposals_of(authority(reference))[proposal.id].closed_by == standing[0]
 
 
 def test_a_charter_amendment_applies_its_merge_patch() -> None:
@@ -211,14 +211,14 @@ def test_amending_a_policy_needs_the_stricter_of_the_two_bars() -> None:
     raise_bar = c.propose({"type": "charter.amend", "patch": stricter}, ts=T0 + HOUR)
     open_again = {"decisions": {"default": {"method": "majority", "window_hours": 1}}}
     state = authority(c.decided())
-    policy = state.proposals[raise_bar.id].policy
+    policy = proposals_of(state)[raise_bar.id].policy
     assert policy is not None
     assert (policy.threshold, policy.window_hours) == ("2/3", 2)
     for who in (ALICE, BOB, CAROL):
         c.vote(who, raise_bar, "yes", T0 + HOUR + 1)
     c.close(raise_bar, "passed", T0 + 3 * HOUR)
     lower_bar = c.propose({"type": "charter.amend", "patch": open_again}, ts=T0 + 4 * HOUR)
-    lowered = authority(c.decided()).proposals[lower_bar.id].policy
+    lowered = proposals_of(authority(c.decided()))[lower_bar.id].policy
     assert lowered is not None
     assert (lowered.threshold, lowered.window_hours) == ("3/4", 5)
 
@@ -246,7 +246,7 @@ def test_an_action_that_no_longer_applies_is_not_enacted() -> None:
             c.vote(who, proposal, "yes", T0 + HOUR + 10)
     c.close(first, "passed", T0 + 3 * HOUR)
     c.close(second, "passed", T0 + 3 * HOUR + 1)
-    proposals = authority(c.decided()).proposals
+    proposals = proposals_of(authority(c.decided()))
     assert proposals[first.id].status == "enacted"
     assert (proposals[second.id].status, proposals[second.id].note) == (
         "rejected",
@@ -327,7 +327,7 @@ def test_drafts_open_later_and_proposals_can_be_withdrawn() -> None:
     assert log.reasons[early_vote.id] == "proposal_not_open"
     assert log.reasons[stranger_opens.id] == "not_the_proposer"
     assert log.reasons[after.id] == "proposal_not_open"
-    assert authority(log).proposals[draft.id].status == "withdrawn"
+    assert proposals_of(authority(log))[draft.id].status == "withdrawn"
 
 
 def test_removal_by_proposal_and_membership_by_vote() -> None:

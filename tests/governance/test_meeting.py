@@ -19,6 +19,7 @@ from p2pvalue.governance.methods.meeting import (
     tally_meeting,
     who_can_come,
 )
+from p2pvalue.governance.proposals import proposals_of
 
 T1, T2, T3 = "2026-12-10T09:00Z", "2026-12-10T15:00Z", "2026-12-11T15:00Z"
 TIMES = [Option(T1), Option(T2), Option(T3)]
@@ -87,5 +88,5 @@ def test_a_meeting_poll_needs_times_as_options_and_counts_availability() -> None
     assert log.reasons[wrong.id] == "option_not_a_time"
     assert log.reasons[made.id] is None
     poll.close(made, "passed", T0 + 2 * HOUR, winners=(T1,))
-    found = authority(poll.decided()).proposals[made.id]
+    found = proposals_of(authority(poll.decided()))[made.id]
     assert (found.status, found.winners) == ("enacted", (T1,))

@@ -21,7 +21,7 @@ from governance.test_lifecycle import GRANT_BOB, HOUR, Community, charter
 from p2pvalue.events.event import Event
 from p2pvalue.events.keys import KeyPair
 from p2pvalue.governance.outcomes import may_follow_through
-from p2pvalue.governance.proposals import Proposal
+from p2pvalue.governance.proposals import Proposal, proposals_of
 
 FACILITATOR = ["proposal.outcome", "followup.add", "followup.update"]
 
@@ -37,7 +37,7 @@ def passed_by_bob(c: Community, action: dict[str, Any] | None = None) -> Event:
 
 
 def state_of(c: Community, proposal: Event) -> Proposal:
-    found: Proposal = authority(c.decided()).proposals[proposal.id]
+    found: Proposal = proposals_of(authority(c.decided()))[proposal.id]
     return found
 
 
@@ -103,7 +103,7 @@ def test_a_role_the_charter_names_for_it_makes_a_facilitator() -> None:
         None,
     )
     state = authority(log)
-    proposal = state.proposals[made.id]
+    proposal = proposals_of(state)[made.id]
     assert may_follow_through(state, DAVE.did, proposal, "followup.update")
     assert not may_follow_through(state, CAROL.did, proposal, "followup.update")
 

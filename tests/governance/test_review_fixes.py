@@ -11,6 +11,7 @@ from p2pvalue.events.event import Event
 from p2pvalue.events.keys import KeyPair
 from p2pvalue.events.log import SpaceLog
 from p2pvalue.governance.enact import decision_policy
+from p2pvalue.governance.proposals import proposals_of
 from p2pvalue.governance.templates import default_charter
 from p2pvalue.governance.types import policy_for
 
@@ -176,7 +177,7 @@ def test_W_withdraw_concurrent_with_close() -> None:
     )
     log = c.log()
     state = authority(log)
-    status = state.proposals[p.id].status
+    status = proposals_of(state)[p.id].status
     granted = "moderator" in state.roles_of(BOB.did)
     assert (status == "enacted") == granted
     assert [log.reasons[close.id], log.reasons[withdraw.id]].count(None) == 1

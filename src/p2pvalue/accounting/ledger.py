@@ -38,7 +38,7 @@ from p2pvalue.accounting.model import (
 )
 from p2pvalue.accounting.payout_plan import allocations, plan
 from p2pvalue.accounting.reputation import ContributionNode, ReputationInput
-from p2pvalue.accounting.types import FULL_SHARE, ByProposal, SecondRound
+from p2pvalue.accounting.types import FULL_SHARE, ByProposal, SecondRound, value_policy
 from p2pvalue.errors import EventError, P2PError
 from p2pvalue.events.authority import CharterChange, timekeepers
 
@@ -76,13 +76,13 @@ def check(ledger: Ledger, event: ValueEvent) -> str | None:
     """None if `event` may take effect on `ledger`, else the reason it may not."""
     if event.type == TICK or (event.type == DECISION and ledger_action(event) is None):
         return None
-    if event.authority.charter.value is None:
+    if value_policy(event.authority.charter) is None:
         return "value_not_enabled"
     return _CHECKS[event.type](ledger, event)
 
 
 def _check_claim(ledger: Ledger, event: ValueEvent) -> str | None:
-    policy = event.authority.charter.value
+    policy = value_policy(event.authority.charter)
     content = event.content
     if policy is None or content["kind"] not in policy.kinds:
         return "unknown_kind"
@@ -125,7 +125,7 @@ def _equations(history: tuple[CharterChange, ...]) -> EquationHistory:
     added to the default equation), the latest defines it."""
     by_version: dict[int, ValueEquation] = {}
     for change in history:
-        policy = change.charter.value
+        policy = value_policy(change.charter)
         if policy is not None:
             equation = charter_equation(policy.kinds, policy.equation)
             by_version[equation.version] = equation
@@ -154,7 +154,7 @@ def _check_review(ledger: Ledger, event: ValueEvent) -> str | None:
 
 def _check_close(ledger: Ledger, event: ValueEvent) -> str | None:
     claim = ledger.claims.get(event.content["claim"])
-    policy = event.authority.charter.value
+    policy = value_policy(event.authority.charter)
     if claim is None:
         return "unknown_claim"
     if policy is None or policy.acceptance.lazy_hours is None:
@@ -225,7 +225,7 @@ def _check_income(ledger: Ledger, event: ValueEvent) -> str | None:
 
 def _check_payout(ledger: Ledger, event: ValueEvent) -> str | None:
     content = event.content
-    policy = event.authority.charter.value
+    policy = value_policy(event.authority.charter)
     assert policy is not None
     if content["policy"] != policy.payout_policy:
         return "policy_mismatch"
@@ -285,7 +285,7 @@ def _apply_claim(ledger: Ledger, event: ValueEvent) -> None:
 
 def _apply_review(ledger: Ledger, event: ValueEvent) -> None:
     claim = ledger.claims[event.content["claim"]]
-    policy = event.authority.charter.value
+    policy = value_policy(event.authority.charter)
     assert policy is not None
     roles = event.authority.roles_of(event.author)
     role, rule = policy.acceptance.role, policy.disputes

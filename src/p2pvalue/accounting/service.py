@@ -19,6 +19,7 @@ from p2pvalue.accounting.payouts import Payout
 from p2pvalue.accounting.refusals import VALUE_REFUSALS
 from p2pvalue.accounting.reputation import ReputationResult, reputation
 from p2pvalue.accounting.state import Ledgers
+from p2pvalue.accounting.types import value_policy
 from p2pvalue.accounts import Account
 from p2pvalue.domain import Wiring
 from p2pvalue.errors import NotFound, P2PError
@@ -80,7 +81,7 @@ class Value:
 
     def unwitnessed(self, space: str, state: Authority) -> list[str]:
         """The pending claims no timekeeper's tick listed yet (their window has not started)."""
-        return unwitnessed_claims(self.ledger(space)) if state.charter.value else []
+        return unwitnessed_claims(self.ledger(space)) if value_policy(state.charter) else []
 
     def payout_plan(
         self, space: str, currency: str, budget: int, at: int, earmark: str | None = None

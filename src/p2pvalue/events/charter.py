@@ -29,19 +29,10 @@ class Charter:
     roles: Mapping[str, frozenset[str]]
     founder_roles: frozenset[str]
     member_roles: frozenset[str]
-    # The domains' sections by name (the value policy, the decision policies), as parsed.
+    # The domains' sections by name (the value policy, the decision policies), as parsed;
+    # each domain reads its own typed, through its accessor (`accounting.types.value_policy`).
     sections: Mapping[str, Any] = field(default_factory=dict)
     timekeepers: tuple[str, ...] = ()  # empty: the founder keeps time
-
-    def __getattr__(self, name: str) -> Any:
-        """A domain's section by name (`charter.value`); a domain reads its own typed,
-        through its accessor (`accounting.types.value_policy`, …)."""
-        if name.startswith("_") or name == "sections":
-            raise AttributeError(name)
-        try:
-            return self.sections[name]
-        except KeyError:
-            raise AttributeError(name) from None
 
     def allows(self, roles: frozenset[str], event_type: str) -> bool:
         """Whether holding `roles` permits emitting `event_type`."""

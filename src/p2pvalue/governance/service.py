@@ -271,7 +271,7 @@ class Governance:
     def unwitnessed(self, space: str, state: Authority) -> list[str]:
         """The open proposals no timekeeper's tick listed yet (their window has not started)."""
         return sorted(
-            p.id for p in state.proposals.values() if p.status == OPEN and p.witnessed is None
+            p.id for p in proposals_of(state).values() if p.status == OPEN and p.witnessed is None
         )
 
     def keep_deadlines(self, now: int | None = None) -> int:
@@ -284,7 +284,7 @@ class Governance:
         emitted = 0
         for summary in self.wiring.directory.spaces(everyone=True):
             state = self.authority(summary.id)
-            for proposal in list(state.proposals.values()):
+            for proposal in list(proposals_of(state).values()):
                 if proposal.status == OPEN:
                     emitted += self._keep(summary.id, proposal, now)
         return emitted
@@ -395,7 +395,7 @@ class Governance:
             state = self.authority(summary.id)
             if not state.is_member(did):
                 continue
-            for proposal in state.proposals.values():
+            for proposal in proposals_of(state).values():
                 note = _notice(proposal, did, now)
                 if note is not None:
                     notes.append({"space": summary.id, "space_name": summary.name, **note})

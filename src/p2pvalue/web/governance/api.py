@@ -18,6 +18,7 @@ from p2pvalue.governance.proposals import (
     count,
     count_at_close,
     in_force,
+    proposals_of,
     tally_figures,
 )
 from p2pvalue.governance.service import Governance
@@ -121,7 +122,7 @@ def list_proposals(
         node.service(Governance).authority(space_id),
         node.service(Governance).log(space_id),
     )
-    found = [p for p in state.proposals.values() if status is None or p.status == status]
+    found = [p for p in proposals_of(state).values() if status is None or p.status == status]
     found.sort(key=lambda p: p.created_ts, reverse=True)
     return {"proposals": [proposal_json(p, state, log) for p in found]}
 

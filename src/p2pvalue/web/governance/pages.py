@@ -13,13 +13,14 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from p2pvalue.accounting.equation import charter_equation
 from p2pvalue.accounting.service import Value
+from p2pvalue.accounting.types import value_policy
 from p2pvalue.accounts import Account
 from p2pvalue.errors import P2PError
 from p2pvalue.events.authority import Authority
 from p2pvalue.events.event import now_ms
-from p2pvalue.governance.proposals import DRAFT, OPEN, Proposal, delegate_of
+from p2pvalue.governance.proposals import DRAFT, OPEN, Proposal, delegate_of, proposals_of
 from p2pvalue.governance.service import GOVERNANCE_REFUSALS, Governance, Recount
-from p2pvalue.governance.types import ACTION_KINDS, policy_for
+from p2pvalue.governance.types import ACTION_KINDS, decisions_of, policy_for
 from p2pvalue.ingest import Outcome
 from p2pvalue.node import Node
 from p2pvalue.social import Social
@@ -84,7 +85,7 @@ def _members(state: Authority) -> list[str]:
 
 
 def _names(node: Node, state: Authority, *more: str) -> dict[str, str]:
-    authors = {p.author for p in state.proposals.values()}
+    authors = {p.author for p in proposals_of(state).values()}
     return node.accounts.names(sorted(set(state.members) | authors | set(more)))
 
 
@@ -115,12 +116,12 @@ def _context(
     node: Node, state: Authority, account: Account | None, form: ProposalForm | None = None
 ) -> dict[str, Any]:
     did = account.did if account else ""
-    decided = {*state.charter.decisions, "text"} - {"default"}
+    decided = {*decisions_of(state.charter), "text"} - {"default"}
     kinds = sorted(decided - set(ACTION_KINDS.values()))
     notes = node.service(Governance).notifications(did) if did else []
     return {
         "space": node.space(state.space), "state": state, "names": _names(node, state),
-        "proposals": _ordered(list(state.proposals.values())), "members": _members(state),
+        "proposals": _ordered(list(proposals_of(state).values())), "members": _members(state),
         "others": [d for d, m in sorted(state.members.items()) if m.status != "member"],
         "is_member": state.is_member(did), "kinds": kinds, "new": NEW_PROPOSALS,
         "policy_of": lambda action: _policy_line(state, action),
@@ -140,7 +141,7 @@ def _policy_line(state: Authority, action: str) -> str:
 
 
 def _disputed(node: Node, state: Authority) -> list[Any]:
-    if state.charter.value is None:
+    if value_policy(state.charter) is None:
         return []
     return [
         c for c in node.service(Value).ledger(state.space).claims.values() if c.status == "disputed"
@@ -149,7 +150,7 @@ def _disputed(node: Node, state: Authority) -> list[Any]:
 
 def _next_equation(state: Authority) -> str:
     """The equation in force, with the next version from now: where an amendment starts."""
-    value = state.charter.value
+    value = value_policy(state.charter)
     if value is None:
         return ""
     current = charter_equation(value.kinds, value.equation).to_content()
@@ -185,7 +186,7 @@ def proposal_page(
     """A proposal: what it would do, its frozen policy, the vote form fitting its method,
     the live tally (unless secret) and, once closed, the outcome recounted from the log."""
     state = space_authority(node, space_id)
-    proposal = state.proposals.get(proposal_id) if state else None
+    proposal = proposals_of(state).get(proposal_id) if state else None
     if state is None or proposal is None:
         return missing(request, account, f"no proposal {proposal_id!r} in this space")
     did = account.did if account else ""
@@ -227,7 +228,7 @@ def _shown(node: Node, space_id: str, proposal_id: str) -> dict[str, Any]:
             node.service(Governance).authority(space_id),
             node.service(Governance).log(space_id),
         )
-        return proposal_json(state.proposals[proposal_id], state, log)
+        return proposal_json(proposals_of(state)[proposal_id], state, log)
 
 
 def _changes(state: Authority, proposal: Proposal, shown: dict[str, Any]) -> list[Any]:
@@ -314,23 +315,23 @@ def charter_page(
     state = space_authority(node, space_id)
     if state is None:
         return missing(request, account, f"no space {space_id!r} on this node")
-    by_close = {p.closed_by: p for p in state.proposals.values() if p.closed_by}
+    by_close = {p.closed_by: p for p in proposals_of(state).values() if p.closed_by}
     history = [
         (change, by_close.get(change.event),
          json_diff(state.history[n - 1].charter.to_content(), change.charter.to_content())
          if n else [])
         for n, change in enumerate(state.history)
     ]  # fmt: skip
-    policies = {kind: policy_words(p) for kind, p in sorted(state.charter.decisions.items())}
+    policies = {kind: policy_words(p) for kind, p in sorted(decisions_of(state.charter).items())}
     return render(
         request, "governance_charter.html", account, space=node.space(space_id),
-        charter=state.charter, policies=policies, history=list(reversed(history)),
-        equation=_equation_json(state),
+        charter=state.charter, value=value_policy(state.charter), policies=policies,
+        history=list(reversed(history)), equation=_equation_json(state),
     )  # fmt: skip
 
 
 def _equation_json(state: Authority) -> str:
-    value = state.charter.value
+    value = value_policy(state.charter)
     if value is None or value.equation is None:
         return ""
     return orjson.dumps(value.equation, option=orjson.OPT_INDENT_2).decode()

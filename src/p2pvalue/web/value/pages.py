@@ -16,14 +16,14 @@ from p2pvalue.accounting.money import format_amount, parse_amount, parse_share
 from p2pvalue.accounting.payouts import Explanation
 from p2pvalue.accounting.reputation import explain
 from p2pvalue.accounting.service import Value
-from p2pvalue.accounting.types import FULL_SHARE
+from p2pvalue.accounting.types import FULL_SHARE, ValuePolicy, value_policy
 from p2pvalue.accounting.value_totals import member_totals
 from p2pvalue.accounts import Account
 from p2pvalue.errors import NotFound, P2PError
 from p2pvalue.events.event import now_ms
 from p2pvalue.node import Node
 from p2pvalue.web.auth import AccountDep, MaybeAccountDep, NodeDep
-from p2pvalue.web.layout import act_and_return, back_with, render, templates
+from p2pvalue.web.layout import act_and_return, back_with, render, space_authority, templates
 from p2pvalue.web.value.listing import STATUSES, claim_page
 from p2pvalue.web.value.query import PageQuery
 
@@ -242,6 +242,7 @@ def payout_preview(
     form = {"currency": currency.strip().upper(), "amount": amount.strip(),
             "earmark": earmark.strip()}  # fmt: skip
     context: dict[str, Any] = {"space": space, "form": form, "rows": None,
+                               "policy": _value_policy(node, space_id),
                                "may": permitted(node, space_id, account)}  # fmt: skip
     if not form["amount"]:
         return render(request, "payout.html", account, **context)
@@ -256,6 +257,12 @@ def payout_preview(
             for minus, did in paid]  # fmt: skip
     context |= {"rows": rows, "payout": payout, "names": node.accounts.names(list(payout.amounts))}
     return render(request, "payout.html", account, **context)
+
+
+def _value_policy(node: Node, space_id: str) -> ValuePolicy | None:
+    """The value policy of the charter in force in the space, if it has one."""
+    state = space_authority(node, space_id)
+    return value_policy(state.charter) if state is not None else None
 
 
 @router.post("/spaces/{space_id}/value/payout")
