@@ -17,6 +17,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import nh3
+from sqlalchemy import Connection, Engine
 
 from p2pvalue.errors import Forbidden, NotFound, P2PError
 from p2pvalue.events.event import now_ms
@@ -85,7 +86,7 @@ def handle_of(actor: RemoteActor) -> str:
 class RemoteReplies:
     """Keeps, edits and removes the replies of fediverse actors to a node's public Notes."""
 
-    def __init__(self, engine: Any, directory: Directory) -> None:
+    def __init__(self, engine: Engine, directory: Directory) -> None:
         self.engine = engine
         self.directory = directory
 
@@ -132,7 +133,7 @@ class RemoteReplies:
         return "deleted"
 
     @staticmethod
-    def _kept(conn: Any, actor: RemoteActor, note_id: str) -> store.RemoteReply | None:
+    def _kept(conn: Connection, actor: RemoteActor, note_id: str) -> store.RemoteReply | None:
         """The reply kept under `note_id`; `not_the_author` when another actor wrote it."""
         kept = store.reply_of(conn, note_id)
         if kept is not None and kept.actor != actor.id:
