@@ -53,6 +53,7 @@ class Mastodon:
         return {
             "@context": [AS, "https://w3id.org/security/v1"],
             "id": actor, "type": "Person", "preferredUsername": name,
+            "name": name.title(), "url": f"{self.url}/@{name}",
             "inbox": f"{actor}/inbox", "outbox": f"{actor}/outbox",
             "endpoints": {"sharedInbox": f"{self.url}/inbox"},
             "publicKey": {"id": self.key_id(name), "owner": actor,

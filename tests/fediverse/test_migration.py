@@ -35,3 +35,18 @@ def test_a_0006_database_keeps_its_outbox_and_gains_the_activitypub_tables(
     alembic(engine, "downgrade", "0006")
 
     assert not AP_TABLES & set(inspect(engine).get_table_names())
+
+
+def test_revision_0012_adds_the_replies_table_and_takes_it_away(engine: Engine) -> None:
+    alembic(engine, "upgrade", "0011")
+    migrate(engine)
+
+    inspector = inspect(engine)
+    # PostgreSQL lists the unique constraint's index too.
+    assert "ix_ap_replies_thread" in {i["name"] for i in inspector.get_indexes("ap_replies")}
+    unique = [c["column_names"] for c in inspector.get_unique_constraints("ap_replies")]
+    assert unique == [["note_id"]]
+
+    alembic(engine, "downgrade", "0011")
+
+    assert "ap_replies" not in inspect(engine).get_table_names()

@@ -23,7 +23,7 @@ from p2pvalue import outbound
 from p2pvalue.domain import Wiring
 from p2pvalue.errors import NotFound, P2PError
 from p2pvalue.events.event import Event, now_ms
-from p2pvalue.fediverse import activities, actors, delivery
+from p2pvalue.fediverse import activities, actors, delivery, replies
 from p2pvalue.fediverse.actors import Urls, is_public
 from p2pvalue.fediverse.inbox import FollowRequest, Incoming, Unfollow, interpret, verified
 from p2pvalue.fediverse.keys import actor_key, public_pem
@@ -48,6 +48,7 @@ class Fediverse:
         self.wake: list[Callable[[], None]] = []  # what the Deliverer registers
         self.outbound = outbound.Policy.of(wiring.config.outbound_allow)
         self.remote = RemoteActors(self._sign_get, policy=self.outbound)
+        self.replies = replies.RemoteReplies(wiring.engine, wiring.directory)
 
     @property
     def enabled(self) -> bool:
@@ -169,10 +170,14 @@ class Fediverse:
 
     async def receive(self, incoming: Incoming) -> str:
         """Take a signed activity from a group's (or the shared) inbox: a Follow is stored
-        and answered with an Accept, an Undo of one forgets it. What it did, in a word;
-        a P2PError, with nothing stored, for a request or activity refused."""
+        and answered with an Accept, an Undo of one forgets it; a reply to a Note here is
+        kept, edited or removed (`replies`). What it did, in a word; a P2PError, with
+        nothing stored, for a request or activity refused."""
         urls = self.urls
         actor, activity = await verified(incoming, self.remote, datetime.now(UTC))
+        about_note = replies.asked(activity)
+        if about_note is not None:
+            return await to_thread.run_sync(self.replies.take, urls, actor, about_note)
         asked = interpret(activity)
         if isinstance(asked, FollowRequest):
             await to_thread.run_sync(self._follow, urls, actor, asked)

@@ -36,13 +36,17 @@ FETCH_SECONDS = 10.0
 
 @dataclass(frozen=True)
 class RemoteActor:
-    """An actor of another server: its id, inboxes, and the key one of its signatures named."""
+    """An actor of another server: its id, inboxes, and the key one of its signatures named;
+    and how it shows itself (`preferredUsername`, `name`, profile `url`), when it says."""
 
     id: str
     inbox: str
     shared_inbox: str | None
     key_id: str
     public_key: rsa.RSAPublicKey
+    username: str | None = None
+    name: str | None = None
+    url: str | None = None
 
 
 def actor_from(document: Mapping[str, Any], key_id: str) -> RemoteActor:
@@ -65,7 +69,8 @@ def actor_from(document: Mapping[str, Any], key_id: str) -> RemoteActor:
     if not isinstance(public, rsa.RSAPublicKey):
         raise _unknown(f"{key_id!r} is not an RSA key: only rsa-sha256 is accepted")
     return RemoteActor(str(actor), str(inbox), str(shared) if _url(shared) else None,
-                       key_id, public)  # fmt: skip
+                       key_id, public, _short(document.get("preferredUsername")),
+                       _short(document.get("name")), _profile(document.get("url")))  # fmt: skip
 
 
 class RemoteActors:
@@ -159,6 +164,22 @@ def _url(value: object) -> bool:
         return False
     parts = urlsplit(value)
     return parts.scheme in ("http", "https") and bool(parts.netloc)
+
+
+def _short(value: object) -> str | None:
+    """A name an actor gives itself, if it is a string, cut to 200 characters."""
+    if not isinstance(value, str):
+        return None
+    return value.strip()[:200] or None
+
+
+def _profile(value: object) -> str | None:
+    """The profile page an actor's `url` names: a URL, or the first link's `href`."""
+    if isinstance(value, list) and value:
+        value = value[0]
+    if isinstance(value, dict):
+        value = value.get("href")
+    return value if isinstance(value, str) and _url(value) else None
 
 
 def _origin(url: str) -> tuple[str, str]:

@@ -1,5 +1,6 @@
 """SQL for ActivityPub: the fediverse followers of public spaces, the durable queue of
-signed deliveries, and the public events a space's outbox shows."""
+signed deliveries, the public events a space's outbox shows, and the replies fediverse
+accounts sent to them."""
 
 from __future__ import annotations
 
@@ -10,7 +11,14 @@ import orjson
 from sqlalchemy import Connection, delete, func, insert, select, update
 
 from p2pvalue.store.events import StoredEvent
-from p2pvalue.store.schema import ap_deliveries, ap_followers, event_status, events, members
+from p2pvalue.store.schema import (
+    ap_deliveries,
+    ap_followers,
+    ap_replies,
+    event_status,
+    events,
+    members,
+)
 
 
 @dataclass(frozen=True)
@@ -20,6 +28,24 @@ class Follower:
     inbox: str
     shared_inbox: str | None
     follow_id: str
+
+
+@dataclass(frozen=True)
+class RemoteReply:
+    """A reply from a fediverse account to a Note of `space` (the event `in_reply_to`),
+    shown in `thread` when the Note is a thread's; `text` is plain text."""
+
+    note_id: str
+    space: str
+    in_reply_to: str
+    thread: str | None
+    actor: str
+    handle: str
+    name: str
+    profile_url: str
+    text: str
+    received_at: int
+    updated_at: int | None = None
 
 
 @dataclass(frozen=True)
@@ -188,3 +214,45 @@ def spaces_of_member(conn: Connection, did: str) -> list[str]:
 def member_dids(conn: Connection, space: str) -> list[str]:
     """Every did the space's member list names, whatever their status there now."""
     return sorted(conn.scalars(select(members.c.did).where(members.c.space == space)))
+
+
+def add_reply(conn: Connection, reply: RemoteReply) -> bool:
+    """Keep `reply` unless a reply with its Note id is already kept; whether it was added."""
+    if reply_of(conn, reply.note_id) is not None:
+        return False
+    conn.execute(insert(ap_replies), [reply.__dict__])
+    return True
+
+
+def reply_of(conn: Connection, note_id: str) -> RemoteReply | None:
+    """The reply kept under the Note id `note_id`, if any."""
+    row = conn.execute(select(*_REPLY).where(ap_replies.c.note_id == note_id)).first()
+    return RemoteReply(*row) if row is not None else None
+
+
+def edit_reply(conn: Connection, note_id: str, text: str, at: int) -> None:
+    query = update(ap_replies).where(ap_replies.c.note_id == note_id)
+    conn.execute(query.values(text=text, updated_at=at))
+
+
+def remove_reply(conn: Connection, note_id: str) -> int:
+    """Forget the reply kept under `note_id`; how many rows went (0 or 1)."""
+    query = delete(ap_replies).where(ap_replies.c.note_id == note_id)
+    return int(conn.execute(query).rowcount or 0)
+
+
+def thread_replies(conn: Connection, space: str, thread: str) -> list[RemoteReply]:
+    """The replies shown in a thread of `space`, in the order they arrived."""
+    query = (
+        select(*_REPLY)
+        .where(ap_replies.c.space == space, ap_replies.c.thread == thread)
+        .order_by(ap_replies.c.id)
+    )
+    return [RemoteReply(*row) for row in conn.execute(query)]
+
+
+_REPLY = (
+    ap_replies.c.note_id, ap_replies.c.space, ap_replies.c.in_reply_to, ap_replies.c.thread,
+    ap_replies.c.actor, ap_replies.c.handle, ap_replies.c.name, ap_replies.c.profile_url,
+    ap_replies.c.text, ap_replies.c.received_at, ap_replies.c.updated_at,
+)  # fmt: skip

@@ -249,6 +249,27 @@ ap_deliveries = Table(
     Index("ix_ap_deliveries_due", "next_at"),
 )
 
+# Replies from fediverse accounts to the Notes of public spaces: node-local, not events
+# (a remote actor holds no member key), keyed by the Note's id so a redelivery is the same
+# row; `id` gives the order of arrival.
+ap_replies = Table(
+    "ap_replies",
+    metadata,
+    Column("id", Serial, primary_key=True, autoincrement=True),
+    Column("note_id", String(500), nullable=False, unique=True),
+    Column("space", ID, nullable=False),
+    Column("in_reply_to", ID, nullable=False),
+    Column("thread", ID),
+    Column("actor", String(500), nullable=False),
+    Column("handle", String(500), nullable=False),
+    Column("name", String(200), nullable=False),
+    Column("profile_url", String(500), nullable=False),
+    Column("text", Text, nullable=False),
+    Column("received_at", BigInteger, nullable=False),
+    Column("updated_at", BigInteger),
+    Index("ix_ap_replies_thread", "space", "thread"),
+)
+
 # The keys of private spaces this node's members hold, sealed under the node's keyring.
 space_keys = Table(
     "space_keys",

@@ -24,6 +24,7 @@ from p2pvalue.collab.types import (
     ThreadCreate,
 )
 from p2pvalue.node import Node
+from p2pvalue.store import activitypub as fediverse_store
 from p2pvalue.web.auth import AccountDep, NodeDep
 from p2pvalue.web.contract import A_DID
 from p2pvalue.web.spaces.api import outcome_response
@@ -87,6 +88,19 @@ def post_json(node: Node, space: str, post: Post) -> dict[str, Any]:
         "reactions": {emoji: {"count": len(who), "members": sorted(who)}
                       for emoji, who in sorted(post.reactions.items())},
     }  # fmt: skip
+
+
+def remote_replies(node: Node, space: str, thread: str) -> list[dict[str, Any]]:
+    """The replies fediverse accounts sent to the thread, in the order they arrived: plain
+    text, with who wrote it (`handle` as `user@host`, display `name`, `profile` URL)."""
+    with node.engine.begin() as conn:
+        kept = fediverse_store.thread_replies(conn, space, thread)
+    return [
+        {"id": r.note_id, "in_reply_to": r.in_reply_to, "actor": r.actor, "handle": r.handle,
+         "name": r.name, "profile": r.profile_url, "text": r.text, "received": r.received_at,
+         "edited": r.updated_at is not None, "fediverse": True}
+        for r in kept
+    ]  # fmt: skip
 
 
 def thread_json(thread: Thread) -> dict[str, Any]:
@@ -223,13 +237,15 @@ def create_thread(
 
 @router.get("/threads/{thread_id}")
 def get_thread(space_id: str, thread_id: str, node: NodeDep) -> dict[str, Any]:
-    """A thread and its posts, each rendered, with its source, history, mentions, reactions."""
+    """A thread and its posts, each rendered, with its source, history, mentions, reactions;
+    and `remote_replies`, the replies from fediverse accounts this node keeps for it."""
     threads = node.service(Collab).state(space_id).threads
     thread = threads.threads.get(thread_id)
     if thread is None:
         raise refusal("unknown_thread")
     posts = [post_json(node, space_id, threads.posts[post]) for post in thread.posts]
-    return {**thread_json(thread), "posts": posts}
+    remote = remote_replies(node, space_id, thread_id)
+    return {**thread_json(thread), "posts": posts, "remote_replies": remote}
 
 
 @router.post("/threads/{thread_id}/replies", status_code=201)

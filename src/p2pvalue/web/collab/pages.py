@@ -26,6 +26,7 @@ from p2pvalue.events.event import now_ms
 from p2pvalue.ingest import Outcome
 from p2pvalue.node import Node
 from p2pvalue.web.auth import AccountDep, MaybeAccountDep, NodeDep
+from p2pvalue.web.collab.api import remote_replies
 from p2pvalue.web.collab.forms import (
     REACTIONS,
     MoveForm,
@@ -267,6 +268,7 @@ def thread_page(
     posts = [_post(node, space_id, common["state"].threads.posts[p]) for p in thread.posts]
     return render(request, "collab_thread.html", account, thread=thread, posts=posts,
                   about=_about(common["state"], thread), reactions=REACTIONS,
+                  remote_replies=remote_replies(node, space_id, thread_id),
                   **common)  # fmt: skip
 
 
