@@ -346,3 +346,38 @@ def test_the_outbox_pages_newest_first_and_unknown_things_are_404(community: Com
     assert {code: (r.status_code, r.json()["error"]["code"]) for code, r in answers.items()} == {
         "bad_resource": (400, "bad_resource"), "unknown_object": (404, "unknown_object"),
         "unknown_member": (404, "unknown_member")}  # fmt: skip
+
+
+def test_a_follower_receives_a_thread_and_its_replies_as_notes(community: Community) -> None:
+    remote, node, ann, space = community.remote, community.node, community.ann, community.space
+    community.follow()
+    opening = {"on": {"kind": "space"}, "title": "Which <editor>?", "text": "Tell us."}
+    thread = str(node.act(ann, space, "thread.create", opening).id)
+    post = str(node.act(ann, space, "thread.reply", {"thread": thread, "text": "Vim."}).id)
+
+    def note_of(event_id: str) -> dict[str, Any]:
+        id_ = f"{community.url}/ap/objects/{event_id}"
+        found = remote.wait_for(lambda r: r.activity["type"] == "Announce"
+                                and r.activity["object"]["object"]["id"] == id_)  # fmt: skip
+        assert found.problem is None
+        assert found.activity["actor"] == community.group
+        return dict(found.activity["object"]["object"])
+
+    opened, answered = note_of(thread), note_of(post)
+    member = f"{community.url}/ap/members/{ann.did}"
+    assert (opened["type"], opened["attributedTo"], opened["name"]) == (
+        "Note", member, "Which <editor>?")  # fmt: skip
+    assert opened["content"] == "<p><strong>Which &lt;editor&gt;?</strong></p><p>Tell us.</p>"
+    assert "inReplyTo" not in opened
+    assert (answered["content"], answered["inReplyTo"]) == ("<p>Vim.</p>", opened["id"])
+    assert "name" not in answered
+    served_notes = [community.get(note["id"]) for note in (opened, answered)]
+    assert [(r.status_code, r.json()["content"]) for r in served_notes] == [
+        (200, opened["content"]), (200, answered["content"])]  # fmt: skip
+    assert served_notes[1].json()["inReplyTo"] == opened["id"]
+    assert community.get(f"{community.group}/outbox").json()["totalItems"] == 2
+
+    node.act(ann, space, "content.erase", {"events": [post]})
+    deleted = remote.wait_for(lambda r: r.activity["type"] == "Delete")
+    assert deleted.activity["object"] == {"id": answered["id"], "type": "Tombstone"}
+    assert community.get(answered["id"]).status_code == 410

@@ -142,3 +142,25 @@ def test_a_private_space_never_takes_replies(community: Community) -> None:
         422, "unknown_reply_target")  # fmt: skip
     with node.engine.begin() as conn:
         assert conn.exec_driver_sql("SELECT count(*) FROM ap_replies").scalar() == 0
+
+
+def test_a_reply_to_a_space_post_shows_under_it(community: Community) -> None:
+    node, ann, space = community.node, community.ann, community.space
+    posted = str(node.act(ann, space, "post.create", {"text": "We meet on Friday."}).id)
+    other = str(node.act(ann, space, "post.create", {"text": "Nobody answers this."}).id)
+    alice = _note(community, "alice", 1, posted, "<p>See you <i>there</i> &amp; then</p>")
+
+    assert _status(_send(community, "alice", "Create", alice)) == (202, "replied")
+
+    page = httpx.get(f"{community.url}/spaces/{space}").text
+    host = community.remote.url.removeprefix("http://")
+    shown = page.split("We meet on Friday.", 1)[1].split("</li>", 1)[0]
+    assert f'data-note="{alice["id"]}"' in shown and f"@alice@{host}" in shown
+    assert "See you there &amp; then" in shown and "fediverse" in shown
+    assert "remote-reply" not in page.split("Nobody answers this.", 1)[1].split("</li>", 1)[0]
+    events = httpx.get(f"{community.url}/api/v1/spaces/{space}/events", timeout=30).json()
+    by_id = {e["id"]: e for e in events["events"]}
+    assert [(r["id"], r["text"], r["fediverse"]) for r in by_id[posted]["remote_replies"]] == [
+        (alice["id"], "See you there & then", True)]  # fmt: skip
+    assert by_id[other]["remote_replies"] == []
+    assert "remote_replies" not in by_id[node.events(space)[0].id]

@@ -96,9 +96,10 @@ class Fediverse:
         return actors.person_actor(urls, did, self.name_of(did), self.pem)
 
     def member_outbox(self, did: str, *, page: bool, before: int | None) -> dict[str, Any]:
-        """A member's outbox (their posts in the public spaces here, as `Create`s), or a
-        page of it, newest first, before an arrival number; `unknown_member` as `person`."""
-        urls, spaces, posts = self.urls, self._public_spaces_of(did), {activities.POST}
+        """A member's outbox (their posts and thread posts in the public spaces here, as
+        `Create`s), or a page of it, newest first, before an arrival number;
+        `unknown_member` as `person`."""
+        urls, spaces, posts = self.urls, self._public_spaces_of(did), activities.AUTHORED_TYPES
         with self.wiring.engine.begin() as conn:
             if not page:
                 total = store.authored_count(conn, did, spaces, posts)
@@ -160,7 +161,8 @@ class Fediverse:
         if stored is None or not stored.accepted or not self._is_public(stored.space):
             raise NotFound("unknown_object", f"no public object {event_id!r} here")
         item = self._item(stored)
-        if item is None and stored.type == activities.POST and "content" not in stored.wire:
+        erased = "content" not in stored.wire
+        if item is None and stored.type in activities.AUTHORED_TYPES and erased:
             return 410, {"@context": actors.CONTEXT, **activities.tombstone(urls, event_id)}
         if item is None:
             raise NotFound("unknown_object", f"no public object {event_id!r} here")

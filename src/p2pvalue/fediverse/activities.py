@@ -1,7 +1,10 @@
 """What a public space says to the fediverse, as ActivityStreams documents: pure functions
 from events to Notes, and the activities that carry them.
 
-A post (`post.create`) is a `Note` attributed to its author's `Person`; a decision
+A post (`post.create`) is a `Note` attributed to its author's `Person`, and so are a
+thread's opening post (`thread.create`, whose title is the Note's `name` and its first
+paragraph) and each post in it (`thread.reply`, `inReplyTo` the opening post's Note); a
+decision
 (`proposal.close`) is a `Note` attributed to the `Group` itself, naming the proposal and
 its outcome. Each is created (`Create`) by its author and, as FEP-1b12 has groups do,
 `Announce`d by the group to its followers, with the whole `Create` embedded. Mastodon
@@ -22,7 +25,10 @@ from p2pvalue.fediverse.actors import CONTEXT, PUBLIC, Urls, paragraphs
 
 POST = "post.create"
 DECISION = "proposal.close"
-PUBLIC_TYPES = frozenset({POST, DECISION})
+THREAD = "thread.create"
+THREAD_REPLY = "thread.reply"
+AUTHORED_TYPES = frozenset({POST, THREAD, THREAD_REPLY})  # what a member's Notes are
+PUBLIC_TYPES = AUTHORED_TYPES | {DECISION}
 OUTCOMES = {"passed": "passed", "rejected": "was rejected"}
 
 
@@ -35,6 +41,8 @@ class Item:
     author: str | None  # the member's did; None: the group itself
     ts: int
     html: str
+    title: str | None = None  # a thread's title
+    in_reply_to: str | None = None  # the event id of the Note this one answers
 
 
 def item_of(
@@ -42,10 +50,18 @@ def item_of(
     title_of: Callable[[str], str | None],
 ) -> Item | None:  # fmt: skip
     """The public item an event is, if it is one: a post with its text, or a decision with
-    its proposal's title (`title_of` the proposal id); None for any other event, or one
-    whose content was erased."""
-    if type == POST and isinstance(content.get("text"), str):
-        return Item(event_id, space, author, ts, paragraphs(content["text"]))
+    its proposal's title (`title_of` the proposal id), a thread's opening post with its
+    title, or a post in a thread answering the opening post; None for any other event, or
+    one whose content was erased."""
+    text = content.get("text")
+    if type == POST and isinstance(text, str):
+        return Item(event_id, space, author, ts, paragraphs(text))
+    if type == THREAD and isinstance(text, str) and isinstance(content.get("title"), str):
+        title = content["title"]
+        said = f"<p><strong>{html.escape(title)}</strong></p>{paragraphs(text)}"
+        return Item(event_id, space, author, ts, said, title=title)
+    if type == THREAD_REPLY and isinstance(text, str) and isinstance(content.get("thread"), str):
+        return Item(event_id, space, author, ts, paragraphs(text), in_reply_to=content["thread"])
     if type == DECISION and content.get("outcome") in OUTCOMES:
         title = title_of(str(content.get("proposal"))) or "a proposal"
         said = (
@@ -66,9 +82,10 @@ def attributed_to(urls: Urls, item: Item) -> str:
 
 
 def note(urls: Urls, item: Item) -> dict[str, Any]:
-    """The `Note` of an item: public, in the group's audience, cc its followers."""
+    """The `Note` of an item: public, in the group's audience, cc its followers; a thread's
+    title is its `name`, and a post in a thread is `inReplyTo` the Note it answers."""
     group = urls.group(item.space)
-    return {
+    written: dict[str, Any] = {
         "@context": CONTEXT,
         "id": urls.note(item.event_id),
         "type": "Note",
@@ -80,6 +97,11 @@ def note(urls: Urls, item: Item) -> dict[str, Any]:
         "published": published(item.ts),
         "url": urls.page(item.space),
     }
+    if item.title is not None:
+        written["name"] = item.title
+    if item.in_reply_to is not None:
+        written["inReplyTo"] = urls.note(item.in_reply_to)
+    return written
 
 
 def create(urls: Urls, item: Item) -> dict[str, Any]:

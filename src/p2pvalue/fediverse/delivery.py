@@ -1,14 +1,14 @@
 """Delivery to the fediverse: what to send when events are committed, and the worker that
 sends it.
 
-Each accepted public post or decision committed here (this node's own, or received from
-another node) becomes the group's `Announce`, queued in `ap_deliveries` once per follower
-inbox (a server's shared inbox when it has one); an erased post becomes its author's
-`Delete`. The worker signs each delivery when it sends it (cavage rsa-sha256 as the sending
-actor, so the Date is fresh), and retries a failed one with exponential backoff: a 2xx
-answer delivers it, a 4xx other than 401, 408 and 429 means the inbox will never take it,
-and after `MAX_ATTEMPTS` it is dropped. An inbox no request may go to (`outbound`) is
-dropped unsent. The queue is a table: a restarted node resumes.
+Each accepted public post, thread post or decision committed here (this node's own, or
+received from another node) becomes the group's `Announce`, queued in `ap_deliveries`
+once per follower inbox (a server's shared inbox when it has one); an erased post (or
+thread post) becomes its author's `Delete`. The worker signs each delivery when it sends
+it (cavage rsa-sha256 as the sending actor, so the Date is fresh), and retries a failed
+one with exponential backoff: a 2xx answer delivers it, a 4xx other than 401, 408 and 429
+means the inbox will never take it, and after `MAX_ATTEMPTS` it is dropped. An inbox no
+request may go to (`outbound`) is dropped unsent. The queue is a table: a restarted node resumes.
 """
 
 from __future__ import annotations
@@ -102,12 +102,14 @@ def _activities(fediverse: Fediverse, event: Event) -> list[tuple[str, dict[str,
 
 
 def _erased_post(fediverse: Fediverse, event_id: str, author: str) -> str | None:
-    """`event_id`, if it is a post of `author`'s (so it was announced): it can be deleted."""
+    """`event_id`, if it is a post or thread post of `author`'s (so it was announced): it
+    can be deleted."""
     try:
         stored = fediverse.wiring.directory.event(event_id)
     except NotFound:
         return None
-    return event_id if (stored.type, stored.author) == (activities.POST, author) else None
+    announced = stored.type in activities.AUTHORED_TYPES and stored.author == author
+    return event_id if announced else None
 
 
 async def run_deliveries(fediverse: Fediverse, client: outbound.Outbound) -> int:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import html
 import re
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
@@ -84,7 +84,8 @@ def handle_of(actor: RemoteActor) -> str:
 
 
 class RemoteReplies:
-    """Keeps, edits and removes the replies of fediverse actors to a node's public Notes."""
+    """Keeps, edits and removes the replies of fediverse actors to a node's public Notes,
+    and reads them back for the pages that show them."""
 
     def __init__(self, engine: Engine, directory: Directory) -> None:
         self.engine = engine
@@ -105,6 +106,23 @@ class RemoteReplies:
         if asked.edit:
             return self._edit(actor, note_id, text)
         return self._add(urls, actor, note_id, asked.note, text)
+
+    def in_thread(self, space: str, thread: str) -> list[store.RemoteReply]:
+        """The replies shown in a thread of `space` (to it or to its posts), oldest first."""
+        with self.engine.begin() as conn:
+            return store.thread_replies(conn, space, thread)
+
+    def to_events(self, space: str, answered: Iterable[str]) -> dict[str, list[store.RemoteReply]]:
+        """The replies to each of the events `answered` of `space` that has any, oldest
+        first."""
+        wanted = set(answered)
+        if not wanted:
+            return {}
+        by_event: dict[str, list[store.RemoteReply]] = {}
+        with self.engine.begin() as conn:
+            for reply in store.replies_to(conn, space, wanted):
+                by_event.setdefault(reply.in_reply_to, []).append(reply)
+        return by_event
 
     def _add(
         self, urls: Urls, actor: RemoteActor, note_id: str, note: Mapping[str, Any], text: str

@@ -251,6 +251,16 @@ def thread_replies(conn: Connection, space: str, thread: str) -> list[RemoteRepl
     return [RemoteReply(*row) for row in conn.execute(query)]
 
 
+def replies_to(conn: Connection, space: str, answered: Iterable[str]) -> list[RemoteReply]:
+    """The replies kept to the events `answered` of `space`, in the order they arrived."""
+    query = (
+        select(*_REPLY)
+        .where(ap_replies.c.space == space, ap_replies.c.in_reply_to.in_(sorted(answered)))
+        .order_by(ap_replies.c.id)
+    )
+    return [RemoteReply(*row) for row in conn.execute(query)]
+
+
 _REPLY = (
     ap_replies.c.note_id, ap_replies.c.space, ap_replies.c.in_reply_to, ap_replies.c.thread,
     ap_replies.c.actor, ap_replies.c.handle, ap_replies.c.name, ap_replies.c.profile_url,

@@ -23,10 +23,11 @@ from p2pvalue.collab.types import (
     TaskCreate,
     ThreadCreate,
 )
+from p2pvalue.fediverse import Fediverse
 from p2pvalue.node import Node
-from p2pvalue.store import activitypub as fediverse_store
 from p2pvalue.web.auth import AccountDep, NodeDep
 from p2pvalue.web.contract import A_DID
+from p2pvalue.web.fediverse.api import reply_json
 from p2pvalue.web.spaces.api import outcome_response
 
 router = APIRouter(prefix="/api/v1/spaces/{space_id}", tags=["collab"])
@@ -91,16 +92,9 @@ def post_json(node: Node, space: str, post: Post) -> dict[str, Any]:
 
 
 def remote_replies(node: Node, space: str, thread: str) -> list[dict[str, Any]]:
-    """The replies fediverse accounts sent to the thread, in the order they arrived: plain
-    text, with who wrote it (`handle` as `user@host`, display `name`, `profile` URL)."""
-    with node.engine.begin() as conn:
-        kept = fediverse_store.thread_replies(conn, space, thread)
-    return [
-        {"id": r.note_id, "in_reply_to": r.in_reply_to, "actor": r.actor, "handle": r.handle,
-         "name": r.name, "profile": r.profile_url, "text": r.text, "received": r.received_at,
-         "edited": r.updated_at is not None, "fediverse": True}
-        for r in kept
-    ]  # fmt: skip
+    """The replies fediverse accounts sent to the thread, in the order they arrived (see
+    `reply_json`)."""
+    return [reply_json(r) for r in node.service(Fediverse).replies.in_thread(space, thread)]
 
 
 def thread_json(thread: Thread) -> dict[str, Any]:

@@ -20,6 +20,7 @@ from p2pvalue.errors import P2PError
 from p2pvalue.fediverse import Fediverse
 from p2pvalue.fediverse.actors import ACTIVITY_JSON, JRD_JSON
 from p2pvalue.fediverse.inbox import Incoming
+from p2pvalue.store.activitypub import RemoteReply
 
 router = APIRouter(tags=["activitypub"])
 LOG = logging.getLogger(__name__)
@@ -32,6 +33,17 @@ def fediverse_of(request: Request) -> Fediverse:
 
 
 FediverseDep = Annotated[Fediverse, Depends(fediverse_of)]
+
+
+def reply_json(reply: RemoteReply) -> dict[str, Any]:
+    """A reply from a fediverse account as pages and the API show it: plain text, with who
+    wrote it (`handle` as `user@host`, display `name`, `profile` URL)."""
+    return {
+        "id": reply.note_id, "in_reply_to": reply.in_reply_to, "actor": reply.actor,
+        "handle": reply.handle, "name": reply.name, "profile": reply.profile_url,
+        "text": reply.text, "received": reply.received_at,
+        "edited": reply.updated_at is not None, "fediverse": True,
+    }  # fmt: skip
 
 
 class ActivityJSON(JSONResponse):

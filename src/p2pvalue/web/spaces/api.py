@@ -14,14 +14,18 @@ from p2pvalue.accounts import USERNAME
 from p2pvalue.errors import Forbidden, P2PError
 from p2pvalue.events.canonical import unb64u
 from p2pvalue.federation.replication import Replication
+from p2pvalue.fediverse import Fediverse
 from p2pvalue.governance.templates import template
 from p2pvalue.ingest import Outcome
+from p2pvalue.node import Node
 from p2pvalue.store.events import StoredEvent
 from p2pvalue.web.auth import AccountDep, MaybeAccountDep, NodeDep
 from p2pvalue.web.federation.api import provisional_of
+from p2pvalue.web.fediverse.api import reply_json
 
 router = APIRouter(prefix="/api/v1")
 MAX_BATCH = 100
+POST = "post.create"  # a space post, which fediverse accounts may answer
 
 
 class Credentials(BaseModel):
@@ -191,7 +195,26 @@ def list_events(
     """A page of a space's log in its deterministic order, rejected events included."""
     page = node.events(space_id, after=after, limit=limit)
     following = page[-1].position if len(page) == limit else None
-    return {"events": [event_json(e) for e in page], "next": following}
+    replies = post_replies(node, space_id, [e.id for e in page if e.type == POST])
+    shown = [_with_replies(event_json(e), replies) for e in page]
+    return {"events": shown, "next": following}
+
+
+def post_replies(node: Node, space: str, posts: list[str]) -> Replies:
+    """The replies fediverse accounts sent to each of the space's `posts` that has any,
+    oldest first (see `reply_json`)."""
+    kept = node.service(Fediverse).replies.to_events(space, posts)
+    return {post: [reply_json(r) for r in replies] for post, replies in kept.items()}
+
+
+Replies = dict[str, list[dict[str, Any]]]
+
+
+def _with_replies(shown: dict[str, Any], replies: Replies) -> dict[str, Any]:
+    """A post's event with its `remote_replies` (none is `[]`); any other event as it is."""
+    if shown["type"] != POST:
+        return shown
+    return {**shown, "remote_replies": replies.get(shown["id"], [])}
 
 
 @router.get("/events/{event_id}", tags=["events"])

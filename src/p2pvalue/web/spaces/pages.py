@@ -17,6 +17,7 @@ from p2pvalue.login_throttle import LoginLocked
 from p2pvalue.web.auth import COOKIE, AccountDep, MaybeAccountDep, NodeDep, same_origin_form
 from p2pvalue.web.federation.api import provisional_of
 from p2pvalue.web.layout import act_and_return, render
+from p2pvalue.web.spaces.api import post_replies
 
 router = APIRouter(include_in_schema=False)
 TIMELINE_LENGTH = 100
@@ -141,6 +142,7 @@ def space_page(
     mine = next((m for m in members if account and m["did"] == account.did), None)
     roles = mine["roles"] if mine and mine["status"] == "member" else []
     may_admit = any(set(space.charter["roles"].get(r, ())) & {"*", "member.admit"} for r in roles)
+    posts = [e.id for e in events if e.type == "post.create"]
     return render(
         request,
         "space.html",
@@ -151,6 +153,7 @@ def space_page(
         names=node.accounts.names(dids),
         my_status=mine["status"] if mine else None,
         may_admit=may_admit,
+        remote_replies=post_replies(node, space_id, posts),
     )
 
 
