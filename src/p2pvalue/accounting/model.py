@@ -84,8 +84,12 @@ class Claim:
         instead of the one in force at the claim when one is given, for a what-if."""
         if self.status != "accepted" or self.valued is None:
             return Fraction(0)
-        value = self.valued.value if equation is None else equation.valued(self.facts).value
+        value = self.valued.value if equation is None else self.valued_by(equation)
         return value * self.shares.get(member, 0) / FULL_SHARE
+
+    def valued_by(self, equation: ValueEquation) -> Fraction:
+        """The whole claim's value by `equation` instead of the one in force at it."""
+        return equation.valued(self.facts).value
 
 
 @dataclass(frozen=True)
@@ -147,17 +151,28 @@ class Ledger:
         """Each member's part of the accepted value, by the equation in force at each claim
         (or by `equation`, to see what a proposed equation would change), plus the value of
         their counted reviews of claims that were decided; only `project`'s claims and their
-        reviews when one is named."""
-        totals: dict[str, Fraction] = {}
+        reviews when one is named.
+
+        Numerators are summed as integers per denominator and the few distinct denominators
+        added as Fractions at the end: the same exact values as adding one Fraction per
+        share (a gcd each), about ten times faster on a space of 18,000 accepted claims."""
+        sums: _Sums = {}
         for claim in self.accepted_claims(project):
-            for member in claim.shares:
-                part = claim.value_of(member, equation)
-                totals[member] = totals.get(member, Fraction(0)) + part
+            if claim.valued is None:
+                value = Fraction(0)
+            else:
+                value = claim.valued.value if equation is None else claim.valued_by(equation)
+            for member, share in claim.shares.items():
+                _add(sums, member, value, share)
         for review in self.decided_reviews(project):
             assert review.valued is not None
             value = review.valued.value if equation is None else revalue(review, equation)
-            totals[review.reviewer] = totals.get(review.reviewer, Fraction(0)) + value
-        return totals
+            _add(sums, review.reviewer, value, FULL_SHARE)
+        return {
+            member: sum((Fraction(total, den * FULL_SHARE) for den, total in parts.items()),
+                        Fraction(0))
+            for member, parts in sums.items()
+        }  # fmt: skip
 
     def decided_reviews(self, project: str | None = None) -> list[Review]:
         """Counted reviews (with a value) of claims that were accepted or rejected: by the
@@ -179,3 +194,12 @@ def revalue(review: Review, equation: ValueEquation) -> Fraction:
         return Fraction(0)
     facts = ContributionFacts(kind=REVIEW_KIND, quantity=1, unit=rule.unit, ts=review.ts)
     return equation.valued(facts).value
+
+
+# Per member, per denominator of a value: the sum of numerator times share.
+_Sums = dict[str, dict[int, int]]
+
+
+def _add(sums: _Sums, member: str, value: Fraction, share: int) -> None:
+    parts = sums.setdefault(member, {})
+    parts[value.denominator] = parts.get(value.denominator, 0) + value.numerator * share

@@ -15,7 +15,6 @@ from p2pvalue.accounting.equation import parse_equation
 from p2pvalue.accounting.model import Claim, Ledger
 from p2pvalue.accounting.reputation import explain
 from p2pvalue.accounting.service import Value
-from p2pvalue.accounting.value_totals import member_totals
 from p2pvalue.accounting.valueflows import economic_events
 from p2pvalue.errors import P2PError
 from p2pvalue.events.event import now_ms
@@ -126,7 +125,7 @@ def list_claims(
 @router.get("/values")
 def member_values(space_id: str, node: NodeDep) -> dict[str, Any]:
     """Each member's accepted value and share of the space's total."""
-    return {"members": shares_json(member_totals(node.service(Value).ledger(space_id)))}
+    return {"members": shares_json(node.service(Value).ledger(space_id).member_values())}
 
 
 @router.post("/what-if")

@@ -17,7 +17,6 @@ from p2pvalue.accounting.payouts import Explanation
 from p2pvalue.accounting.reputation import explain
 from p2pvalue.accounting.service import Value
 from p2pvalue.accounting.types import FULL_SHARE, ValuePolicy, value_policy
-from p2pvalue.accounting.value_totals import member_totals
 from p2pvalue.accounts import Account
 from p2pvalue.errors import NotFound, P2PError
 from p2pvalue.events.event import now_ms
@@ -64,7 +63,7 @@ def value_page(
     except P2PError:
         query = query.without_cursor()
         page = claim_page(newest_first, query.chosen, query.limit)
-    values = member_totals(ledger)
+    values = ledger.member_values()
     table = sorted(((v, did) for did, v in values.items()), reverse=True)
     people = {did for claim in page.claims for did in (*claim.shares, *claim.reviews)} | set(values)
     people |= {did for claim in page.claims for did in claim.endorsements}
@@ -108,7 +107,7 @@ def member_page(
         return render(request, "missing.html", account, 404, error=missing.message)
     ledger = node.service(Value).ledger(space_id)
     claims = [c for c in ledger.claims.values() if member in c.shares]
-    values = member_totals(ledger)
+    values = ledger.member_values()
     total = sum(values.values(), Fraction(0))
     sources = {path.source for flow in explanation.flows for path in flow.paths if path.source}
     return render(
