@@ -6,12 +6,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+from numpy.typing import NDArray
 
 from p2pvalue.simulation.calibration import calibrate
 from p2pvalue.simulation.forecast import forecast
 from p2pvalue.simulation.history import MONTH_MS, History
 from p2pvalue.simulation.model import Levers
 
+Floats = NDArray[np.float64]
 NAIVE_MONTHS = 6  # the naive forecast carries the mean of the last six months forward
 
 
@@ -61,5 +63,5 @@ def backtest(history: History, runs: int = 100, seed: int = 0) -> Backtest:
     )  # fmt: skip
 
 
-def _mape(actual: np.ndarray, forecast: np.ndarray) -> float:  # type: ignore[type-arg]
+def _mape(actual: Floats, forecast: Floats) -> float:
     return float(np.mean(np.abs(forecast - actual) / actual)) if len(actual) else 0.0

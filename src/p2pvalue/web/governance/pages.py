@@ -54,6 +54,7 @@ from p2pvalue.web.layout import (
     render,
     space_authority,
 )
+from p2pvalue.web.simulation.pages import proposal_what_if
 
 router = APIRouter(include_in_schema=False)
 SPACE = "/spaces/{space_id}"
@@ -202,6 +203,7 @@ def proposal_page(
         proposal=proposal, names=names, action=action_words(proposal.action, names),
         policy=policy_words(proposal.policy) if proposal.policy else [],
         changes=_changes(state, proposal, shown), what_if=_what_if(shown),
+        simulation=proposal_what_if(node, space_id, proposal),
         result=result, recount=recount, ranked=_ranked(proposal, recount),
         figures=figures_of(result["figures"], proposal.options, names) if result else None,
         reason=with_labels(result["reason"], proposal.options, names) if result else "",

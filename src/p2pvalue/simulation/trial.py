@@ -1,0 +1,64 @@
+"""A policy to try: changes to a space's charter, read into what the what-ifs take.
+
+A trial is a merge patch of the charter's content (as a proposal's action makes one): its
+`value` section (the equation, the acceptance rule, the payout policy) and its `decisions`
+(the decision policy per kind of proposal). It is checked as the charter would be, and a
+refusal names the field it is about, so a page can say it next to that field.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from p2pvalue.accounting.equation import charter_equation
+from p2pvalue.accounting.types import ValuePolicy, value_policy
+from p2pvalue.errors import P2PError
+from p2pvalue.events.charter import Charter, charter_from_content
+from p2pvalue.governance.enact import merge_patch
+from p2pvalue.governance.types import DecisionPolicy, decisions_of
+
+
+class TrialError(P2PError):
+    """A trial the charter would refuse; `field` is the part of the trial it is about."""
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__("invalid_trial", message, 422)
+        self.field = field
+
+
+@dataclass(frozen=True)
+class Trial:
+    """The value policy and decision policies a charter would have after a patch; what of
+    them the patch changes."""
+
+    value: ValuePolicy | None
+    value_changed: bool
+    decisions: Mapping[str, DecisionPolicy]  # only the kinds whose policy changes
+
+
+def trial(charter: Charter, patch: Mapping[str, Any]) -> Trial:
+    """What `patch` would make of `charter`'s value and decision policies; TrialError if
+    the charter would refuse it."""
+    try:
+        after = charter_from_content(merge_patch(charter.to_content(), dict(patch)))
+    except P2PError as refusal:
+        raise TrialError(_field_of(refusal.message), refusal.message) from None
+    value = value_policy(after)
+    if value is not None:
+        try:
+            charter_equation(value.kinds, value.equation)
+        except P2PError as refusal:
+            raise TrialError("equation", refusal.message) from None
+    before = decisions_of(charter)
+    changed = {kind: policy for kind, policy in decisions_of(after).items()
+               if before.get(kind) != policy}  # fmt: skip
+    return Trial(value, value != value_policy(charter), changed)
+
+
+def _field_of(message: str) -> str:
+    for field in ("equation", "payout_policy", "acceptance", "decisions"):
+        if field in message:
+            return field
+    return "patch"
