@@ -22,7 +22,8 @@ class Backtest:
     """The second half as forecast and as it was. `mape` is the mean absolute percentage
     error of the median forecast of monthly active contributors (months with nobody active
     left out); `naive_mape` that of carrying the last months' mean forward; `coverage` the
-    share of months whose count fell inside the 5-95 % band."""
+    share of months whose count fell inside the 5-95 % band; `mae` and `naive_mae` the
+    mean absolute errors, in people."""
 
     calibration_months: int
     actual: tuple[int, ...]
@@ -30,6 +31,8 @@ class Backtest:
     naive: float
     mape: float
     naive_mape: float
+    mae: float  # people: the mean absolute error of the median forecast
+    naive_mae: float
     coverage: float
 
 
@@ -59,7 +62,9 @@ def backtest(history: History, runs: int = 100, seed: int = 0) -> Backtest:
     return Backtest(
         half, tuple(counts[half:]), band.median, naive,
         _mape(actual[seen], np.array(band.median)[seen]),
-        _mape(actual[seen], np.full(int(seen.sum()), naive)), float(inside.mean()),
+        _mape(actual[seen], np.full(int(seen.sum()), naive)),
+        float(np.mean(np.abs(np.array(band.median) - actual))),
+        float(np.mean(np.abs(naive - actual))), float(inside.mean()),
     )  # fmt: skip
 
 

@@ -13,9 +13,8 @@ import numpy as np
 from numpy.typing import NDArray
 
 from p2pvalue.simulation.calibration import Calibration
-from p2pvalue.simulation.model import Community, Levers
+from p2pvalue.simulation.model import FIGURES, Community, Levers
 
-FIGURES = ("active", "gini", "absence", "paid", "payout_gini")
 BAND = (5.0, 50.0, 95.0)  # percentiles: the lower edge, the median, the upper edge
 Floats = NDArray[np.float64]
 

@@ -121,7 +121,7 @@ class Community(mesa.Model):  # type: ignore[misc]
         accepted = self._review()
         paid = self._pay(accepted)
         self.agents.do("leave")
-        self._measure(paid)
+        self._measure(accepted, paid)
         self.datacollector.collect(self)
 
     def _arrive(self) -> None:
@@ -161,13 +161,15 @@ class Community(mesa.Model):  # type: ignore[misc]
         self.reward = paid / equal if equal > 0 else paid
         return paid
 
-    def _measure(self, paid: Floats) -> None:
+    def _measure(self, accepted: Floats, paid: Floats) -> None:
         spread, absence = concentration(self.recent)
         self.figures = {
             "active": float(self.active.sum()),
             "gini": spread,
             "absence": float(absence),
+            "accepted": float(accepted.sum()),
             "paid": float(paid.sum()),
+            "paid_members": float((paid > 0).sum()),
             "payout_gini": gini(paid),
         }
 
@@ -195,8 +197,11 @@ def _weights(
     return lifetime  # BUCKETS: nothing to reimburse in a forecast; the rest by lifetime value
 
 
+FIGURES = ("active", "gini", "absence", "accepted", "paid", "paid_members", "payout_gini")
+
+
 def _reporters() -> dict[str, Any]:
-    return {name: _figure(name) for name in ("active", "gini", "absence", "paid", "payout_gini")}
+    return {name: _figure(name) for name in FIGURES}
 
 
 def _figure(name: str) -> Any:

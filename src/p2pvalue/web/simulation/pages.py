@@ -117,9 +117,7 @@ def _patch(
     return patch
 
 
-def _value_patch(
-    current: Mapping[str, Any], form: Mapping[str, str], errors: dict[str, str]
-) -> dict[str, Any]:
+def _value_patch(form: Mapping[str, str], errors: dict[str, str]) -> dict[str, Any]:
     value: dict[str, Any] = {}
     if form["equation"].strip():
         try:
