@@ -12,8 +12,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from pydantic import BaseModel, ValidationError
+
 from p2pvalue.accounting.equation import charter_equation
-from p2pvalue.accounting.types import ValuePolicy, value_policy
+from p2pvalue.accounting.types import PAYOUT_POLICIES, Acceptance, ValuePolicy, value_policy
 from p2pvalue.errors import P2PError
 from p2pvalue.events.charter import Charter, charter_from_content
 from p2pvalue.governance.enact import merge_patch
@@ -41,24 +43,41 @@ class Trial:
 def trial(charter: Charter, patch: Mapping[str, Any]) -> Trial:
     """What `patch` would make of `charter`'s value and decision policies; TrialError if
     the charter would refuse it."""
+    merged = merge_patch(charter.to_content(), dict(patch))
+    _check_parts(merged, patch)
     try:
-        after = charter_from_content(merge_patch(charter.to_content(), dict(patch)))
+        after = charter_from_content(merged)
     except P2PError as refusal:
-        raise TrialError(_field_of(refusal.message), refusal.message) from None
-    value = value_policy(after)
-    if value is not None:
-        try:
-            charter_equation(value.kinds, value.equation)
-        except P2PError as refusal:
-            raise TrialError("equation", refusal.message) from None
+        raise TrialError("patch", refusal.message) from None
     before = decisions_of(charter)
     changed = {kind: policy for kind, policy in decisions_of(after).items()
                if before.get(kind) != policy}  # fmt: skip
+    value = value_policy(after)
     return Trial(value, value != value_policy(charter), changed)
 
 
-def _field_of(message: str) -> str:
-    for field in ("equation", "payout_policy", "acceptance", "decisions"):
-        if field in message:
-            return field
-    return "patch"
+def _check_parts(merged: Mapping[str, Any], patch: Mapping[str, Any]) -> None:
+    """Refuse the part of the patch the charter would refuse, naming it."""
+    value, changed = merged.get("value") or {}, patch.get("value") or {}
+    if "equation" in changed and value.get("equation") is not None:
+        try:
+            charter_equation(value.get("kinds", []), value["equation"])
+        except P2PError as refusal:
+            raise TrialError("equation", refusal.message) from None
+    parts: list[tuple[str, type[BaseModel], Any]] = []
+    if "acceptance" in changed:
+        parts.append(("acceptance", Acceptance, value.get("acceptance")))
+    if "payout_policy" in changed and value.get("payout_policy") not in PAYOUT_POLICIES:
+        raise TrialError(
+            "payout_policy", f"the payout policy is one of {', '.join(PAYOUT_POLICIES)}"
+        )
+    decisions = merged.get("decisions") or {}
+    parts += [("decisions", DecisionPolicy, decisions.get(kind))
+              for kind in (patch.get("decisions") or {})]  # fmt: skip
+    for field, model, content in parts:
+        try:
+            model.model_validate(content)
+        except ValidationError as refusal:
+            first = refusal.errors()[0]
+            where = ".".join(str(part) for part in first["loc"])
+            raise TrialError(field, f"{where}: {first['msg']}" if where else first["msg"]) from None
