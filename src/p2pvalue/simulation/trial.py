@@ -58,7 +58,7 @@ def trial(charter: Charter, patch: Mapping[str, Any]) -> Trial:
 
 def _check_parts(merged: Mapping[str, Any], patch: Mapping[str, Any]) -> None:
     """Refuse the part of the patch the charter would refuse, naming it."""
-    value, changed = merged.get("value") or {}, patch.get("value") or {}
+    value, changed = _section(merged, "value"), _section(patch, "value")
     if "equation" in changed and value.get("equation") is not None:
         try:
             charter_equation(value.get("kinds", []), value["equation"])
@@ -71,9 +71,9 @@ def _check_parts(merged: Mapping[str, Any], patch: Mapping[str, Any]) -> None:
         raise TrialError(
             "payout_policy", f"the payout policy is one of {', '.join(PAYOUT_POLICIES)}"
         )
-    decisions = merged.get("decisions") or {}
+    decisions = _section(merged, "decisions")
     parts += [("decisions", DecisionPolicy, decisions.get(kind))
-              for kind in (patch.get("decisions") or {})]  # fmt: skip
+              for kind in _section(patch, "decisions")]  # fmt: skip
     for field, model, content in parts:
         try:
             model.model_validate(content)
@@ -81,3 +81,10 @@ def _check_parts(merged: Mapping[str, Any], patch: Mapping[str, Any]) -> None:
             first = refusal.errors()[0]
             where = ".".join(str(part) for part in first["loc"])
             raise TrialError(field, f"{where}: {first['msg']}" if where else first["msg"]) from None
+
+
+def _section(content: Mapping[str, Any], name: str) -> Mapping[str, Any]:
+    """A section of charter content, or nothing if it is not an object (the charter's own
+    check then says what is wrong with it)."""
+    found = content.get(name)
+    return found if isinstance(found, Mapping) else {}

@@ -68,4 +68,11 @@ def test_refusals_name_what_is_wrong_and_change_nothing(api: ApiClient) -> None:
     assert (bad_budget.status_code, error_code(bad_budget)) == (422, "too_many_decimals")
     too_long = api.http.post(url, json={"months": 61})
     assert too_long.status_code == 422
+    odd = [{"value": 5}, {"decisions": {"general": {"method": "dice"}}},
+           {"value": {"payout_policy": "LOTTERY"}}, {"value": {"acceptance": {"approvals": 0}}},
+           {"membership": "nobody"}]  # fmt: skip
+    answers = [api.http.post(url, json={"patch": patch, "runs": 10}) for patch in odd]
+    assert [(a.status_code, error_code(a)) for a in answers] == [(422, "invalid_trial")] * 5
+    named = [a.json()["error"]["message"].split(":")[0] for a in answers[1:4]]
+    assert named == ["decisions", "payout_policy", "acceptance"]
     assert api.count(space) == before
