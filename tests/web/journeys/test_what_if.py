@@ -54,6 +54,8 @@ def test_a_member_tries_two_approvals_and_sees_the_work_left_pending(
     bob = page.locator("#replay tbody tr", has_text="bob")
     expect(bob).to_contain_text("60.00 EUR → 0.00 EUR")
     expect(page.locator("#forecast tbody tr")).to_have_count(12)
+    expect(page.locator("#forecast-chart svg")).to_have_count(1)
+    expect(page.locator("#forecast-chart figcaption")).to_contain_text("the median of the runs")
     expect(page.locator("#forecast-summary")).to_contain_text("40.00 EUR paid out each month")
     looked_at(page)
     shoot(page, screen, "what-if-policy")

@@ -24,9 +24,11 @@ from p2pvalue.node import Node
 from p2pvalue.simulation.service import Horizon, Simulation, WhatIf
 from p2pvalue.simulation.trial import TrialError
 from p2pvalue.web.auth import MaybeAccountDep, NodeDep
-from p2pvalue.web.layout import render
+from p2pvalue.web.layout import render, templates
+from p2pvalue.web.simulation.charts import forecast_svg
 
 router = APIRouter(include_in_schema=False)
+templates.env.filters["forecast_svg"] = forecast_svg
 PAGE = "/spaces/{space_id}/what-if/policy"
 Text = Annotated[str, Form(max_length=100_000)]
 Short = Annotated[str, Form(max_length=40)]
