@@ -26,7 +26,7 @@ from p2pvalue.simulation.forecast import Forecast, forecast
 from p2pvalue.simulation.history import MONTH_MS, from_ledger
 from p2pvalue.simulation.model import Levers
 from p2pvalue.simulation.recount import Recounted, recount
-from p2pvalue.simulation.replay import Replay, what_if
+from p2pvalue.simulation.replay import Replay, compare, replay
 from p2pvalue.simulation.trial import Trial, trial
 
 RUNS = 100
@@ -93,11 +93,12 @@ class Simulation:
         budget = horizon.budget if horizon.budget is not None else _monthly_income(ledger, currency)
         replayed = None
         if tried.value_changed and tried.value is not None:
-            replayed = what_if(self.events(space), tried.value, self.members(space))
+            replayed = compare(ledger, replay(self.events(space), tried.value), self.members(space))
         now = then = None
         if current is not None and ledger.accepted_claims():
-            now = _forecast(ledger, current, budget, horizon)
-            then = _forecast(ledger, tried.value or current, budget, horizon)
+            now = _forecast(ledger, current, budget, horizon, revalue=False)
+            policy = tried.value or current
+            then = _forecast(ledger, policy, budget, horizon, policy.equation != current.equation)
         start = max((c.when for c in ledger.accepted_claims()), default=0)
         return WhatIf(tried, replayed, tuple(self.recount(space, tried.decisions)), now, then,
                       currency, budget, start)  # fmt: skip
@@ -128,14 +129,19 @@ class Simulation:
         return recount((at_close(log, p.id) for p in closed), policies)
 
 
-def _forecast(ledger: Ledger, policy: ValuePolicy, budget: int, horizon: Horizon) -> Forecast:
+def _forecast(
+    ledger: Ledger, policy: ValuePolicy, budget: int, horizon: Horizon, revalue: bool
+) -> Forecast:
+    """The forecast under `policy`; the history valued as the ledger valued it, or with
+    `revalue` by `policy`'s equation."""
     equation = charter_equation(policy.kinds, policy.equation)
     levers = Levers(
         payout_policy=policy.payout_policy, budget=budget,
         approvals=policy.acceptance.approvals, lazy=policy.acceptance.lazy_hours is not None,
         half_life_days=equation.half_life_days or 90,
     )  # fmt: skip
-    return forecast(calibrate(from_ledger(ledger, equation)), levers, horizon.months, horizon.runs)
+    history = from_ledger(ledger, equation if revalue else None)
+    return forecast(calibrate(history), levers, horizon.months, horizon.runs)
 
 
 def _main_currency(ledger: Ledger) -> str:
