@@ -26,7 +26,7 @@ from numpy.typing import NDArray
 from p2pvalue.simulation.history import MONTH_MS, History
 
 CUTS = (1, 3, 12)  # tenure cohorts: first month, months 2-3, 4-12, later
-GAP = 6  # months of quiet after which a contributor counts as gone
+GAP = 3  # months of quiet after which a contributor counts as gone (chosen on httpx, see docs)
 ARRIVAL_WINDOW = 12
 WINDOW = 12  # months of value that concentration is measured over
 
