@@ -19,9 +19,16 @@ from p2pvalue.events.authority import Authority
 from p2pvalue.governance.service import Governance
 from p2pvalue.ingest import Outcome
 from p2pvalue.rates import RateLimited
+from p2pvalue.web import i18n
 from p2pvalue.web.auth import NodeDep
 
 templates = Jinja2Templates(directory=Path(__file__).parent / "templates")
+templates.env.add_extension("jinja2.ext.i18n")
+templates.env.install_gettext_callables(  # type: ignore[attr-defined]
+    i18n.gettext, i18n.ngettext, newstyle=True
+)
+templates.env.globals["current_language"] = i18n.current
+templates.env.globals["languages"] = i18n.LANGUAGES
 templates.env.filters["when"] = lambda ms: datetime.fromtimestamp(ms / 1000, UTC).strftime(
     "%Y-%m-%d %H:%M UTC"
 )
