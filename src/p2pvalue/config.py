@@ -69,6 +69,9 @@ class NodeConfig:
     login_free_failures: int = 5
     login_lockout_s: int = 30
     login_lockout_max_s: int = 3600
+    # The bearer token a Prometheus scraper presents at /metrics; None: only a client on
+    # this machine, not behind a proxy, may read them.
+    metrics_token: str | None = None
 
     @property
     def url(self) -> str:
@@ -123,8 +126,18 @@ def load_config(
     return NodeConfig(
         data_dir, database_url or stored.get("database_url"), url.rstrip("/") if url else None,
         _allowed(stored, config_path), _strings(stored, "admins", config_path),
-        clock_skew_ms=_skew(stored),
+        clock_skew_ms=_skew(stored), metrics_token=_token(stored, config_path),
     )  # fmt: skip
+
+
+def _token(stored: dict[str, Any], config_path: Path) -> str | None:
+    """`metrics_token`: absent, or a string long enough not to be guessed."""
+    token = stored.get("metrics_token")
+    if token is None:
+        return None
+    if not isinstance(token, str) or len(token) < 16:
+        raise P2PError("bad_config", f"{config_path}: metrics_token must be 16 characters or more")
+    return token
 
 
 def _allowed(stored: dict[str, Any], config_path: Path) -> tuple[str, ...]:

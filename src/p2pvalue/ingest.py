@@ -18,6 +18,7 @@ from typing import Any
 from sqlalchemy import Connection, Engine, select
 from sqlalchemy.exc import IntegrityError
 
+from p2pvalue import metrics
 from p2pvalue.errors import EventError, NotFound
 from p2pvalue.events.authority import AuthorizedEvent, Rules, authorize
 from p2pvalue.events.canonical import canonical
@@ -247,7 +248,9 @@ class WritePath:
         with _Collection.paused(), self._lock:
             committed = self._commit(arrivals, hold)
         self._notify(committed, origin)
-        return [o for o in arrivals.outcomes if o is not None]
+        outcomes = [o for o in arrivals.outcomes if o is not None]
+        metrics.ingested((o.status for o in outcomes), local=origin is None)
+        return outcomes
 
     def _commit(self, arrivals: Arrivals, hold: str | None) -> list[Event]:
         """Apply a batch in one write transaction; retried once if another worker wrote the

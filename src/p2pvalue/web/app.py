@@ -30,7 +30,7 @@ from p2pvalue.federation.worker import Replicator
 from p2pvalue.fediverse import Fediverse
 from p2pvalue.fediverse.delivery import Deliverer
 from p2pvalue.node import Node
-from p2pvalue.web import i18n, layout
+from p2pvalue.web import i18n, layout, metrics
 from p2pvalue.web.accounts import api as account_api
 from p2pvalue.web.accounts import pages as account_pages
 from p2pvalue.web.contract import publish_contract
@@ -132,6 +132,7 @@ def create_app(
     for router in routers(node.registry.domains):
         app.include_router(router)
     app.include_router(i18n.router)
+    app.include_router(metrics.router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     app.add_exception_handler(P2PError, _p2p_error)  # type: ignore[arg-type]
     app.add_exception_handler(RateLimited, _rate_limited)  # type: ignore[arg-type]
@@ -145,6 +146,7 @@ def create_app(
         return {"status": "ok", "node": node.did, "version": __version__}
 
     app.add_middleware(i18n.Language)
+    app.add_middleware(metrics.RequestMetrics)
     app.add_middleware(TextGuard)
     app.add_middleware(BodyLimit)
     public_url = node.config.public_url or ""
