@@ -178,18 +178,30 @@ def import_command(
         str, typer.Argument(help="A JSON-lines log as `export` writes it, or the word `git`.")
     ],
     repository: Annotated[
-        Path | None, typer.Argument(help="With `git`: the repository whose commits to claim.")
+        Path | None, typer.Argument(help="With `git`: the repository whose history to import.")
     ] = None,
     space: Annotated[
-        str | None, typer.Option("--space", help="With `git`: the space to claim them in.")
+        str | None, typer.Option("--space", help="With `git`: the space to import it into.")
+    ] = None,
+    importer: Annotated[
+        str | None,
+        typer.Option(
+            "--as",
+            help="With `git`: the account that signs the import (its role must allow "
+            "contribution.import); by default the space's timekeeper on this node.",
+        ),
     ] = None,
     data: DataDir = DEFAULT_DATA,
     database_url: DatabaseUrl = None,
 ) -> None:
-    """Load a log (`import FILE`), verifying every event, or claim a git repository's commits
-    for the members who made them (`import git REPO --space SPACE`); both are idempotent."""
+    """Load a log (`import FILE`), verifying every event, or import a git repository's
+    history (`import git REPO --space SPACE`): every commit reachable from HEAD, authors
+    and `Co-authored-by:` co-authors resolved through `.mailmap`, bots and merge commits
+    left out unless the charter counts them. Authors with no member holding their e-mail
+    are credited as unclaimed contributors until someone claims the address. Both are
+    idempotent."""
     if source == "git":
-        _import_git(repository, space, data, database_url)
+        _import_git(repository, space, importer, data, database_url)
         return
     file = Path(source)
     if not file.is_file():
@@ -229,21 +241,24 @@ def recount(
 
 
 def _import_git(
-    repository: Path | None, space: str | None, data: Path, database_url: str | None
-) -> None:
+    repository: Path | None, space: str | None, importer: str | None, data: Path,
+    database_url: str | None,
+) -> None:  # fmt: skip
     from rich.progress import Progress
 
+    from p2pvalue.importers.contributions import importer_of
     from p2pvalue.importers.git import count_commits, import_git
 
     if repository is None or space is None:
-        raise P2PError("usage", "import git REPO --space SPACE")
+        raise P2PError("usage", "import git REPO --space SPACE [--as ACCOUNT]")
     with _node(data, database_url) as node, Progress(transient=True) as bar:
-        task = bar.add_task("claiming commits", total=count_commits(repository))
-        report = import_git(node.wiring, space, repository, lambda n: bar.advance(task, n))
+        signer = importer_of(node.wiring, space, importer)
+        task = bar.add_task("importing commits", total=count_commits(repository))
+        report = import_git(node.wiring, space, repository, signer, lambda n: bar.advance(task, n))
+    skipped = ", ".join(f"{n} {why}" for why, n in sorted(report.skipped.items()))
     typer.echo(
-        f"commits: {report.imported} claimed, {report.already_claimed} already claimed, "
-        f"{report.unmatched} with no confirmed alias, {report.no_local_key} by members "
-        f"without an account here"
+        f"commits: {report.imported} imported, {report.already_imported} already imported, "
+        f"{len(report.unclaimed)} unclaimed contributors; left out: {skipped or 'none'}"
     )
     if report.refused:
         typer.echo(f"refused: {report.refused}", err=True)
