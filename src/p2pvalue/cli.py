@@ -175,19 +175,31 @@ def export(
 @app.command("import", context_settings=ID_ARGUMENTS)
 def import_command(
     source: Annotated[
-        str, typer.Argument(help="A JSON-lines log as `export` writes it, or the word `git`.")
+        str,
+        typer.Argument(help="A JSON-lines log as `export` writes it, or the word `git` or `csv`."),
     ],
     repository: Annotated[
-        Path | None, typer.Argument(help="With `git`: the repository whose history to import.")
+        Path | None,
+        typer.Argument(
+            help="With `git`: the repository whose history to import; with `csv`: the CSV file."
+        ),
     ] = None,
     space: Annotated[
-        str | None, typer.Option("--space", help="With `git`: the space to import it into.")
+        str | None, typer.Option("--space", help="With `git` or `csv`: the space to import into.")
     ] = None,
+    dry_run: Annotated[
+        bool,
+        typer.Option(
+            "--dry-run",
+            help="With `csv`: show what would be created and every row "
+            "refused, and why; write nothing.",
+        ),
+    ] = False,
     importer: Annotated[
         str | None,
         typer.Option(
             "--as",
-            help="With `git`: the account that signs the import (its role must allow "
+            help="With `git` or `csv`: the account that signs the import (its role must allow "
             "contribution.import); by default the space's timekeeper on this node.",
         ),
     ] = None,
@@ -199,9 +211,14 @@ def import_command(
     and `Co-authored-by:` co-authors resolved through `.mailmap`, bots and merge commits
     left out unless the charter counts them. Authors with no member holding their e-mail
     are credited as unclaimed contributors until someone claims the address. Both are
-    idempotent."""
+    idempotent. `import csv FILE --space SPACE` imports contributions logged elsewhere (columns
+    evidence, kind, description, date, emails, quantity, unit); a file with any refused row
+    writes nothing, and `--dry-run` lists what would be created and each refused row."""
     if source == "git":
         _import_git(repository, space, importer, data, database_url)
+        return
+    if source == "csv":
+        _import_csv(repository, space, importer, dry_run, data, database_url)
         return
     file = Path(source)
     if not file.is_file():
@@ -263,6 +280,44 @@ def _import_git(
     if report.refused:
         typer.echo(f"refused: {report.refused}", err=True)
         raise typer.Exit(1)
+
+
+def _import_csv(
+    file: Path | None, space: str | None, importer: str | None, dry_run: bool, data: Path,
+    database_url: str | None,
+) -> None:  # fmt: skip
+    from p2pvalue.accounting.equation import charter_equation
+    from p2pvalue.accounting.service import Value
+    from p2pvalue.accounting.types import value_policy
+    from p2pvalue.events.event import now_ms
+    from p2pvalue.importers.contributions import importer_of, record
+    from p2pvalue.importers.csv_rows import read_rows
+
+    if file is None or space is None:
+        raise P2PError("usage", "import csv FILE --space SPACE [--as ACCOUNT] [--dry-run]")
+    if not file.is_file():
+        raise P2PError("no_such_file", f"{file} does not exist or is not a file")
+    with _node(data, database_url) as node, file.open(newline="", encoding="utf-8") as lines:
+        signer = importer_of(node.wiring, space, importer)
+        log = node.writer.log(space)
+        policy = value_policy(log.authority.charter) if log and log.authority else None
+        ledger = node.service(Value).ledger(space)
+        equation = charter_equation(policy.kinds, policy.equation) if policy else None
+        units = {k: rule.unit for k, rule in equation.kinds.items()} if equation else {}
+        rows = read_rows(lines, units, now_ms(), ledger.evidence)
+        for line, reason in rows.refused:
+            typer.echo(f"line {line} refused: {reason}", err=True)
+        if dry_run or rows.refused:
+            for work in rows.works:
+                typer.echo(f"would import {work.evidence}: {work.kind} by "
+                           f"{', '.join(work.emails)}, {work.description}")  # fmt: skip
+            typer.echo(f"{len(rows.works)} to import, {len(rows.refused)} refused; nothing written")
+            if rows.refused:
+                raise typer.Exit(1)
+            return
+        report = record(node.wiring, space, signer, rows.works)
+    typer.echo(f"contributions: {report.imported} imported, "
+               f"{len(report.unclaimed)} unclaimed contributors")  # fmt: skip
 
 
 def main() -> None:
