@@ -175,21 +175,50 @@ def export(
 @app.command("import", context_settings=ID_ARGUMENTS)
 def import_command(
     source: Annotated[
-        str, typer.Argument(help="A JSON-lines log as `export` writes it, or the word `git`.")
+        str,
+        typer.Argument(help="A JSON-lines log as `export` writes it, or the word `git` or `csv`."),
     ],
     repository: Annotated[
-        Path | None, typer.Argument(help="With `git`: the repository whose commits to claim.")
+        Path | None,
+        typer.Argument(
+            help="With `git`: the repository whose history to import; with `csv`: the CSV file."
+        ),
     ] = None,
     space: Annotated[
-        str | None, typer.Option("--space", help="With `git`: the space to claim them in.")
+        str | None, typer.Option("--space", help="With `git` or `csv`: the space to import into.")
+    ] = None,
+    dry_run: Annotated[
+        bool,
+        typer.Option(
+            "--dry-run",
+            help="With `csv`: show what would be created and every row "
+            "refused, and why; write nothing.",
+        ),
+    ] = False,
+    importer: Annotated[
+        str | None,
+        typer.Option(
+            "--as",
+            help="With `git` or `csv`: the account that signs the import (its role must allow "
+            "contribution.import); by default the space's timekeeper on this node.",
+        ),
     ] = None,
     data: DataDir = DEFAULT_DATA,
     database_url: DatabaseUrl = None,
 ) -> None:
-    """Load a log (`import FILE`), verifying every event, or claim a git repository's commits
-    for the members who made them (`import git REPO --space SPACE`); both are idempotent."""
+    """Load a log (`import FILE`), verifying every event, or import a git repository's
+    history (`import git REPO --space SPACE`): every commit reachable from HEAD, authors
+    and `Co-authored-by:` co-authors resolved through `.mailmap`, bots and merge commits
+    left out unless the charter counts them. Authors with no member holding their e-mail
+    are credited as unclaimed contributors until someone claims the address. Both are
+    idempotent. `import csv FILE --space SPACE` imports contributions logged elsewhere (columns
+    evidence, kind, description, date, emails, quantity, unit); a file with any refused row
+    writes nothing, and `--dry-run` lists what would be created and each refused row."""
     if source == "git":
-        _import_git(repository, space, data, database_url)
+        _import_git(repository, space, importer, data, database_url)
+        return
+    if source == "csv":
+        _import_csv(repository, space, importer, dry_run, data, database_url)
         return
     file = Path(source)
     if not file.is_file():
@@ -273,25 +302,66 @@ def restore_command(
 
 
 def _import_git(
-    repository: Path | None, space: str | None, data: Path, database_url: str | None
-) -> None:
+    repository: Path | None, space: str | None, importer: str | None, data: Path,
+    database_url: str | None,
+) -> None:  # fmt: skip
     from rich.progress import Progress
 
+    from p2pvalue.importers.contributions import importer_of
     from p2pvalue.importers.git import count_commits, import_git
 
     if repository is None or space is None:
-        raise P2PError("usage", "import git REPO --space SPACE")
+        raise P2PError("usage", "import git REPO --space SPACE [--as ACCOUNT]")
     with _node(data, database_url) as node, Progress(transient=True) as bar:
-        task = bar.add_task("claiming commits", total=count_commits(repository))
-        report = import_git(node.wiring, space, repository, lambda n: bar.advance(task, n))
+        signer = importer_of(node.wiring, space, importer)
+        task = bar.add_task("importing commits", total=count_commits(repository))
+        report = import_git(node.wiring, space, repository, signer, lambda n: bar.advance(task, n))
+    skipped = ", ".join(f"{n} {why}" for why, n in sorted(report.skipped.items()))
     typer.echo(
-        f"commits: {report.imported} claimed, {report.already_claimed} already claimed, "
-        f"{report.unmatched} with no confirmed alias, {report.no_local_key} by members "
-        f"without an account here"
+        f"commits: {report.imported} imported, {report.already_imported} already imported, "
+        f"{len(report.unclaimed)} unclaimed contributors; left out: {skipped or 'none'}"
     )
     if report.refused:
         typer.echo(f"refused: {report.refused}", err=True)
         raise typer.Exit(1)
+
+
+def _import_csv(
+    file: Path | None, space: str | None, importer: str | None, dry_run: bool, data: Path,
+    database_url: str | None,
+) -> None:  # fmt: skip
+    from p2pvalue.accounting.equation import charter_equation
+    from p2pvalue.accounting.service import Value
+    from p2pvalue.accounting.types import value_policy
+    from p2pvalue.events.event import now_ms
+    from p2pvalue.importers.contributions import importer_of, record
+    from p2pvalue.importers.csv_rows import read_rows
+
+    if file is None or space is None:
+        raise P2PError("usage", "import csv FILE --space SPACE [--as ACCOUNT] [--dry-run]")
+    if not file.is_file():
+        raise P2PError("no_such_file", f"{file} does not exist or is not a file")
+    with _node(data, database_url) as node, file.open(newline="", encoding="utf-8") as lines:
+        signer = importer_of(node.wiring, space, importer)
+        log = node.writer.log(space)
+        policy = value_policy(log.authority.charter) if log and log.authority else None
+        ledger = node.service(Value).ledger(space)
+        equation = charter_equation(policy.kinds, policy.equation) if policy else None
+        units = {k: rule.unit for k, rule in equation.kinds.items()} if equation else {}
+        rows = read_rows(lines, units, now_ms(), ledger.evidence)
+        for line, reason in rows.refused:
+            typer.echo(f"line {line} refused: {reason}", err=True)
+        if dry_run or rows.refused:
+            for work in rows.works:
+                typer.echo(f"would import {work.evidence}: {work.kind} by "
+                           f"{', '.join(work.emails)}, {work.description}")  # fmt: skip
+            typer.echo(f"{len(rows.works)} to import, {len(rows.refused)} refused; nothing written")
+            if rows.refused:
+                raise typer.Exit(1)
+            return
+        report = record(node.wiring, space, signer, rows.works)
+    typer.echo(f"contributions: {report.imported} imported, "
+               f"{len(report.unclaimed)} unclaimed contributors")  # fmt: skip
 
 
 def main() -> None:
