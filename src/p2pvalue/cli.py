@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import errno
+import socket
 import sys
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated
+from typing import IO, Annotated
 
 import typer
 
@@ -44,6 +48,29 @@ DEFAULT_DATA = Path("data")
 
 def _node(data: Path, database_url: str | None) -> Node:
     return Node(load_config(data, database_url))
+
+
+@contextmanager
+def progress(description: str, total: int | None) -> Iterator[Callable[[int], None]]:
+    """A progress bar on the terminal (on stderr, so that what a command writes to stdout
+    stays clean) while a long command runs; nothing at all when stderr is not a terminal.
+    Yields the function that advances it."""
+    from rich.console import Console
+    from rich.progress import MofNCompleteColumn, Progress
+
+    console = Console(stderr=True)
+    columns = (*Progress.get_default_columns(), MofNCompleteColumn())
+    with Progress(*columns, console=console, transient=True,
+                  disable=not console.is_terminal) as bar:  # fmt: skip
+        task = bar.add_task(description, total=total)
+        yield lambda n: bar.advance(task, n)
+
+
+def _measured(lines: IO[bytes], advance: Callable[[int], None]) -> Iterable[bytes]:
+    """The lines of a file, telling `advance` how many bytes each took."""
+    for line in lines:
+        advance(len(line))
+        yield line
 
 
 @app.command()
@@ -88,9 +115,25 @@ def serve(
     and, with a public URL, federation with the other nodes of its spaces."""
     from p2pvalue.web.app import create_app, run_server
 
+    check_port(host, port)
     with Node(load_config(data, database_url, public_url)) as node:
         typer.echo(f"p2pvalue node {node.did} on http://{host}:{port}/")
         run_server(create_app(node, sync_every=sync_every), host, port)
+
+
+def check_port(host: str, port: int) -> None:
+    """Refuse to start, with one clear sentence, when `host:port` cannot be listened on
+    (another program holds it, or it needs privileges), rather than after the node opened
+    and with the server's log."""
+    try:
+        family = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)[0][0]
+        socket.create_server((host, port), family=family).close()
+    except OSError as error:
+        if error.errno == errno.EADDRINUSE:
+            reason = "it is already in use: stop what uses it, or choose another with --port"
+            raise P2PError("port_in_use", f"port {port} on {host}: {reason}") from None
+        reason = error.strerror or str(error)
+        raise P2PError("cannot_listen", f"cannot listen on {host}:{port}: {reason}") from None
 
 
 @app.command("export-member")
@@ -135,8 +178,11 @@ def verify(
     database_url: DatabaseUrl = None,
 ) -> None:
     """Re-check every signature, hash, link and decision of a space's log."""
-    with _node(data, database_url) as node:
-        problem = audit.verify(node, space)
+    with (
+        _node(data, database_url) as node,
+        progress("checking events", node.space(space).events) as advance,
+    ):
+        problem = audit.verify(node, space, advance)
     if problem:
         typer.echo(f"FAILED: first problem at {problem}", err=True)
         raise typer.Exit(1)
@@ -146,8 +192,11 @@ def verify(
 @app.command()
 def rebuild(data: DataDir = DEFAULT_DATA, database_url: DatabaseUrl = None) -> None:
     """Drop every projection and derive it again from the stored events."""
-    with _node(data, database_url) as node:
-        counts = audit.rebuild(node)
+    with (
+        _node(data, database_url) as node,
+        progress("rebuilding", audit.event_count(node)) as advance,
+    ):
+        counts = audit.rebuild(node, advance)
     typer.echo(f"rebuilt {counts['spaces']} space(s) from {counts['events']} events")
 
 
@@ -162,11 +211,13 @@ def export(
 ) -> None:
     """Write a space's raw log as JSON lines, in the space's order."""
     with _node(data, database_url) as node:
-        node.space(space)
+        total = node.space(space).events
         out = output.open("wb") if output else sys.stdout.buffer
         try:
-            for body in node.export(space):
-                out.write(body + b"\n")
+            with progress("exporting events", total) as advance:
+                for body in node.export(space):
+                    out.write(body + b"\n")
+                    advance(1)
         finally:
             if output:
                 out.close()
@@ -223,8 +274,12 @@ def import_command(
     file = Path(source)
     if not file.is_file():
         raise P2PError("no_such_file", f"{file} does not exist or is not a file")
-    with _node(data, database_url) as node, file.open("rb") as lines:
-        counts = audit.import_lines(node, lines)
+    with (
+        _node(data, database_url) as node,
+        file.open("rb") as lines,
+        progress("importing", file.stat().st_size) as advance,
+    ):
+        counts = audit.import_lines(node, _measured(lines, advance))
     summary = ", ".join(f"{n} {status}" for status, n in sorted(counts.items()))
     typer.echo(f"imported: {summary or 'nothing'}")
     if counts.get("refused") or counts.get("pending"):
@@ -266,14 +321,11 @@ def backup_command(
     """Write the whole node (its keys, configuration, live documents and every table, as of
     one moment) to one archive, which `restore` brings back on SQLite or PostgreSQL. The
     archive holds the node's secrets: keep it as safe as the data folder."""
-    from rich.progress import Progress
-
     from p2pvalue.backup import backup
 
     load_config(data, database_url)  # not a node folder: say so before any progress is drawn
-    with Progress(transient=True) as bar:
-        task = bar.add_task("backing up", total=None)
-        manifest = backup(data, output, database_url, lambda what, n: bar.advance(task, n))
+    with progress("backing up rows", None) as advance:
+        manifest = backup(data, output, database_url, lambda _table, n: advance(n))
     tables = [m for name, m in manifest["members"].items() if name.startswith("tables/")]
     rows = sum(m["rows"] for m in tables)
     typer.echo(f"wrote {output}: node {manifest['node']}, {len(tables)} tables, {rows} rows")
@@ -288,13 +340,10 @@ def restore_command(
     """Bring a node back from a backup into a new, empty data folder (and an empty database
     when --database-url is given), then verify every space's log; on any problem nothing
     is left behind."""
-    from rich.progress import Progress
-
     from p2pvalue.backup import restore
 
-    with Progress(transient=True) as bar:
-        task = bar.add_task("restoring", total=None)
-        restored = restore(archive, data, database_url, lambda what, n: bar.advance(task, n))
+    with progress("restoring rows", None) as advance:
+        restored = restore(archive, data, database_url, lambda _table, n: advance(n))
     typer.echo(
         f"restored node {restored.node} in {data}: {sum(restored.tables.values())} rows, "
         f"{restored.events} events in {restored.spaces} space(s), every one verified"
@@ -305,17 +354,17 @@ def _import_git(
     repository: Path | None, space: str | None, importer: str | None, data: Path,
     database_url: str | None,
 ) -> None:  # fmt: skip
-    from rich.progress import Progress
-
     from p2pvalue.importers.contributions import importer_of
     from p2pvalue.importers.git import count_commits, import_git
 
     if repository is None or space is None:
         raise P2PError("usage", "import git REPO --space SPACE [--as ACCOUNT]")
-    with _node(data, database_url) as node, Progress(transient=True) as bar:
+    with (
+        _node(data, database_url) as node,
+        progress("importing commits", count_commits(repository)) as advance,
+    ):
         signer = importer_of(node.wiring, space, importer)
-        task = bar.add_task("importing commits", total=count_commits(repository))
-        report = import_git(node.wiring, space, repository, signer, lambda n: bar.advance(task, n))
+        report = import_git(node.wiring, space, repository, signer, advance)
     skipped = ", ".join(f"{n} {why}" for why, n in sorted(report.skipped.items()))
     typer.echo(
         f"commits: {report.imported} imported, {report.already_imported} already imported, "

@@ -392,8 +392,9 @@ class WritePath:
             ]  # fmt: skip
             return Suffix(log.version, start, len(log.order), events, log.authority)
 
-    def rebuild(self) -> dict[str, int]:
-        """Drop every projection and derive it again from the stored events, atomically."""
+    def rebuild(self, advance: Callable[[int], None] = lambda n: None) -> dict[str, int]:
+        """Drop every projection and derive it again from the stored events, atomically;
+        `advance` is told how many events each space held as it is done."""
         with self._lock:
             self._logs.clear()
             self._changes.forget()
@@ -405,6 +406,7 @@ class WritePath:
                     log = _load(conn, space, self._rules)
                     projections.write_full(conn, log)
                     total += len(log)
+                    advance(len(log))
         return {"spaces": len(space_ids), "events": total}
 
     def _log(self, conn: Connection, space: str) -> SpaceLog | None:

@@ -10,6 +10,7 @@ from collections.abc import Sequence
 
 from p2pvalue.domain import Wiring
 from p2pvalue.events.event import Event
+from p2pvalue.social.conversations import Conversations
 from p2pvalue.social.feed import Feed
 from p2pvalue.social.follows import Follows
 from p2pvalue.social.messages import Messages
@@ -27,6 +28,7 @@ class Social:
         self.feed = Feed(wiring.engine)
         self.stream = FeedStream(wiring.engine)
         self.messages = Messages(wiring.engine, wiring.accounts, wiring.did)
+        self.conversations = Conversations(wiring.engine, wiring.accounts, self.messages)
         self.notifications = Notifications(wiring)
 
     def committed(self, events: Sequence[Event], origin: str | None) -> None:

@@ -182,6 +182,11 @@ messages = Table(
     Column("digest", String(43), nullable=False),
     # For a message sent to a member of another node: queued, delivered, refused or failed.
     Column("delivery", String(16)),
+    # The same message sealed to the sender's own key, when the sender's client made one:
+    # only the recipient opens `ciphertext`.
+    Column("sender_copy", LargeBinary),
+    # When the recipient first read it on this node (None: unread).
+    Column("read_at", BigInteger),
     # A member's messages newest first: one index range per side, paged by id.
     Index("ix_messages_recipient_id", "recipient", "id"),
     Index("ix_messages_sender_id", "sender", "id"),

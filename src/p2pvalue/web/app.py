@@ -33,6 +33,7 @@ from p2pvalue.node import Node
 from p2pvalue.web import i18n, layout, metrics
 from p2pvalue.web.accounts import api as account_api
 from p2pvalue.web.accounts import pages as account_pages
+from p2pvalue.web.auth import optional_account
 from p2pvalue.web.contract import publish_contract
 from p2pvalue.web.headers import SecurityHeaders
 from p2pvalue.web.limits import RateLimited, rate_limits
@@ -178,7 +179,12 @@ async def _keep_deadlines(
             await asyncio.wait_for(stop.wait(), every)
 
 
-async def _p2p_error(request: Request, exc: P2PError) -> JSONResponse:
+async def _p2p_error(request: Request, exc: P2PError) -> Response:
+    """The refusal as JSON; on a page, something missing (or not the viewer's to see, such
+    as a private space) is the page that says so."""
+    if exc.status == 404 and not request.url.path.startswith(MACHINE_PATHS):
+        account = await run_in_threadpool(optional_account, request)
+        return layout.render(request, "missing.html", account, 404)
     headers = getattr(exc, "headers", None)  # e.g. Retry-After with a 429
     return JSONResponse(error_body(exc.code, exc.message), exc.status, headers)
 
