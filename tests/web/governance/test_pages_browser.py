@@ -75,7 +75,7 @@ def test_a_role_grant_is_proposed_voted_closed_and_enacted(
         form.locator('select[name="member"]').select_option(label="carol")
         form.locator('select[name="role"]').select_option("moderator")
         form.get_by_role("button", name="Propose").click()
-        expect(page.locator("#proposal-status")).to_have_text("open")
+        expect(page.locator("#proposal-status")).to_have_attribute("data-status", "open")
         expect(page.locator("#proposal-action")).to_have_text("Grant the role moderator to carol.")
         expect(page.locator("#policy")).to_contain_text("Decided by majority vote.")
         expect(page.get_by_label("Block (a veto, with a reason)")).to_have_count(0)
@@ -89,7 +89,7 @@ def test_a_role_grant_is_proposed_voted_closed_and_enacted(
         stored = sqlite_node.space(space).events
         page.get_by_role("button", name="Close and count").click()
         expect(page.get_by_role("alert")).to_contain_text("window_open")
-        expect(page.locator("#proposal-status")).to_have_text("open")
+        expect(page.locator("#proposal-status")).to_have_attribute("data-status", "open")
         assert sqlite_node.space(space).events == stored
 
     with member(browser, site, "bob") as page:
@@ -98,7 +98,7 @@ def test_a_role_grant_is_proposed_voted_closed_and_enacted(
         page.get_by_role("button", name="Vote").click()
         expect(page.locator("#my-ballot")).to_contain_text("You voted yes")
         page.get_by_role("button", name="Close and count").click()
-        expect(page.locator("#proposal-status")).to_have_text("enacted")
+        expect(page.locator("#proposal-status")).to_have_attribute("data-status", "enacted")
         expect(page.locator("#outcome-status")).to_contain_text("passed")
         expect(page.locator("#recount")).to_have_text(
             "Recounted from the log: matches the recorded outcome."
@@ -146,7 +146,7 @@ def test_an_stv_election_is_ranked_on_the_form_and_closed(
         page.reload()
         expect(page.locator("#tally #winners")).to_contain_text("Leading: ben, cat")
         page.get_by_role("button", name="Close and count").click()
-        expect(page.locator("#proposal-status")).to_have_text("enacted")
+        expect(page.locator("#proposal-status")).to_have_attribute("data-status", "enacted")
         expect(page.locator("#winners")).to_have_text("Elected: ben, cat")
         expect(page.locator("#rounds li").first).to_contain_text("ben 3, cat 1, dan 0; elected ben")
         expect(page.locator("#recount")).to_contain_text("matches")
@@ -227,7 +227,7 @@ def test_a_passed_amendment_shows_its_diff_and_joins_the_charter_history(
         for voter in (bob, carol):
             sqlite_node.service(Governance).vote(voter, space, proposal, {"choice": "yes"})
         page.get_by_role("button", name="Close and count").click()
-        expect(page.locator("#proposal-status")).to_have_text("enacted")
+        expect(page.locator("#proposal-status")).to_have_attribute("data-status", "enacted")
         expect(page.locator("#charter-diff .added")).to_have_text("approval")
 
         page.goto(f"{site}/spaces/{space}/charter")
