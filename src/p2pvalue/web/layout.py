@@ -50,6 +50,17 @@ def _when(context: Mapping[str, Any], ms: int) -> str:
 
 templates.env.filters["when"] = _when
 FLASH = "p2pvalue_flash"
+
+
+class FieldProblem(P2PError):
+    """A form field that cannot be read: which field, and what is wrong, in a member's words
+    (shown next to that field, with what was typed kept)."""
+
+    def __init__(self, code: str, field: str, message: str) -> None:
+        super().__init__(code, message, 422)
+        self.field = field
+
+
 MAX_FLASH = 300
 
 
@@ -106,12 +117,12 @@ def back_with(back: str, problem: str | None = None) -> Response:
 
 def flash_of(code: str, message: str, meanings: Mapping[str, str], words: bool = False) -> str:
     """A refusal as a page's flash shows it: its code, then what it means (the message, or
-    the code's meaning when the message says no more than the code). In `words`, a code
-    `meanings` knows is said as its meaning alone, a sentence for a member to read."""
-    if words and code in meanings:
-        meaning = meanings[code]
-        return meaning[:1].upper() + meaning[1:] + ("" if meaning.endswith(".") else ".")
+    the code's meaning when the message says no more than the code). In `words`, without
+    the code: the code's meaning where `meanings` has one, a sentence for a member to read."""
     meaning = meanings.get(code, code) if message in ("", code) else message
+    if words:
+        said = meanings.get(code) or meaning
+        return said[:1].upper() + said[1:] + ("" if said.endswith(".") else ".")
     return f"{code}: {meaning}"
 
 

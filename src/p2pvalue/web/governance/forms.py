@@ -22,6 +22,7 @@ from p2pvalue.accounting.money import parse_amount
 from p2pvalue.errors import P2PError
 from p2pvalue.governance.methods import BINARY_METHODS
 from p2pvalue.governance.methods.meeting import meeting_time
+from p2pvalue.web.layout import FieldProblem
 
 RANKED_METHODS = ("borda", "schulze", "irv", "stv")
 APPROVAL_METHODS = ("approval", "equal_shares")
@@ -67,14 +68,6 @@ FIELD_OF = {
     "unknown_claim": ("claim", "There is no such claim in this space."),
     "claim_not_disputed": ("claim", "This claim is not disputed: its reviewers agree."),
 }
-
-
-class FieldProblem(P2PError):
-    """A form field that cannot be read: which field, and what is wrong, in a member's words."""
-
-    def __init__(self, code: str, field: str, message: str) -> None:
-        super().__init__(code, message, 422)
-        self.field = field
 
 
 class ProposalForm(BaseModel):

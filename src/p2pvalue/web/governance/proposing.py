@@ -32,10 +32,10 @@ from p2pvalue.governance.types import (
 )
 from p2pvalue.node import Node
 from p2pvalue.web.auth import AccountDep, MaybeAccountDep, NodeDep
-from p2pvalue.web.governance.forms import FIELD_OF, FieldProblem, ProposalForm, proposal_content
+from p2pvalue.web.governance.forms import FIELD_OF, ProposalForm, proposal_content
 from p2pvalue.web.governance.meeting import zone_of
 from p2pvalue.web.governance.words import method_words, who_votes
-from p2pvalue.web.layout import missing, render, space_authority
+from p2pvalue.web.layout import FieldProblem, missing, render, space_authority
 
 router = APIRouter(include_in_schema=False)
 SPACE = "/spaces/{space_id}"
