@@ -8,6 +8,7 @@ sets from the browser, else UTC: the page is right without a script once a zone 
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import unquote
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from fastapi import Request
@@ -31,7 +32,9 @@ UTC_ZONE = ZoneInfo("UTC")
 
 def zone_of(request: Request) -> ZoneInfo:
     """The viewer's time zone: `?tz=`, else the `tz` cookie, else UTC."""
-    for name in (request.query_params.get("tz"), request.cookies.get(TZ_COOKIE)):
+    # The script writes the cookie URL-encoded (Europe%2FBerlin).
+    cookie = unquote(request.cookies.get(TZ_COOKIE) or "")
+    for name in (request.query_params.get("tz"), cookie):
         if not name or len(name) > 64:
             continue
         try:
