@@ -4,7 +4,6 @@ after an action with the refusal shown there."""
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote, unquote
@@ -12,6 +11,7 @@ from urllib.parse import quote, unquote
 from fastapi import Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
+from jinja2 import pass_context
 
 from p2pvalue.accounts import Account
 from p2pvalue.errors import P2PError
@@ -20,11 +20,19 @@ from p2pvalue.governance.service import Governance
 from p2pvalue.ingest import Outcome
 from p2pvalue.rates import RateLimited
 from p2pvalue.web.auth import NodeDep
+from p2pvalue.web.zones import UTC_ZONE, local, zone_of
 
 templates = Jinja2Templates(directory=Path(__file__).parent / "templates")
-templates.env.filters["when"] = lambda ms: datetime.fromtimestamp(ms / 1000, UTC).strftime(
-    "%Y-%m-%d %H:%M UTC"
-)
+
+
+@pass_context
+def _when(context: Mapping[str, Any], ms: int) -> str:
+    """A time in the viewer's time zone (UTC when the page has no request)."""
+    request = context.get("request")
+    return local(ms, zone_of(request) if isinstance(request, Request) else UTC_ZONE)
+
+
+templates.env.filters["when"] = _when
 FLASH = "p2pvalue_flash"
 MAX_FLASH = 300
 
