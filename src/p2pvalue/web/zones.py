@@ -5,6 +5,7 @@ without a script once a zone is known."""
 from __future__ import annotations
 
 from datetime import datetime
+from urllib.parse import unquote
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from fastapi import Request
@@ -15,7 +16,8 @@ UTC_ZONE = ZoneInfo("UTC")
 
 def zone_of(request: Request) -> ZoneInfo:
     """The viewer's time zone: `?tz=`, else the `tz` cookie, else UTC."""
-    for name in (request.query_params.get("tz"), request.cookies.get(TZ_COOKIE)):
+    cookie = unquote(request.cookies.get(TZ_COOKIE) or "")  # the script encodes the '/'
+    for name in (request.query_params.get("tz"), cookie):
         if not name or len(name) > 64:
             continue
         try:
