@@ -8,6 +8,7 @@ import re
 
 from playwright.sync_api import Page, expect
 
+from p2pvalue.accounting.money import format_amount
 from p2pvalue.accounting.service import Value
 from p2pvalue.node import Node
 from web.journeys.conftest import looked_at, shoot
@@ -164,7 +165,7 @@ def test_a_claim_is_reviewed_valued_and_paid_out(page: Page, site: str, sqlite_n
     looked_at(page)
     shoot(page, screen, "contribute-payout")
     page.get_by_role("button", name="Run this payout").click()
-    expect(page.locator("#money")).to_contain_text("− 60.00 EUR paid out")
+    expect(page.locator("#money")).to_contain_text("\u2212 60.00 EUR paid out")
     [run] = sqlite_node.service(Value).ledger(space).payouts
     assert sum(run.allocations.values()) == 6_000
     assert run.allocations[carol.did] > run.allocations[bob.did] > 0
@@ -173,8 +174,8 @@ def test_a_claim_is_reviewed_valued_and_paid_out(page: Page, site: str, sqlite_n
     # Carol sees what she was paid; the raw events stay under the history link.
     log_in_as(page, site, "carol")
     page.goto(f"{site}/spaces/{space}")
-    carol_paid = f"carol {run.allocations[carol.did] // 100}.{run.allocations[carol.did] % 100:02d} EUR"
-    expect(page.locator("#timeline")).to_contain_text(f"alice paid out 60.00 EUR: ")
+    carol_paid = f"carol {format_amount(run.allocations[carol.did], 'EUR')}"
+    expect(page.locator("#timeline")).to_contain_text("alice paid out 60.00 EUR: ")
     expect(page.locator("#timeline")).to_contain_text(carol_paid)
     page.get_by_role("link", name="History").click()
     expect(page.locator("#history")).to_contain_text("contribution.claim")
