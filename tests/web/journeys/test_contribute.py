@@ -177,6 +177,11 @@ def test_a_claim_is_reviewed_valued_and_paid_out(page: Page, site: str, sqlite_n
     carol_paid = f"carol {format_amount(run.allocations[carol.did], 'EUR')}"
     expect(page.locator("#timeline")).to_contain_text("alice paid out 60.00 EUR: ")
     expect(page.locator("#timeline")).to_contain_text(carol_paid)
+    page.get_by_role("button", name="Follow this space").click()
+    page.get_by_role("link", name="Feed").click()
+    expect(page.locator("#feed")).to_contain_text(carol_paid)
+    looked_at(page)
+    page.goto(f"{site}/spaces/{space}")
     page.get_by_role("link", name="History").click()
     expect(page.locator("#history")).to_contain_text("contribution.claim")
     expect(page.locator("#history")).to_contain_text("payout.run")

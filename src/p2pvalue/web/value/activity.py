@@ -58,7 +58,8 @@ def _claimed(e: Happening, s: Scene) -> Line:
 
 def _reviewed(e: Happening, s: Scene) -> Line:
     verdict = VERDICTS.get(str(e.content.get("verdict")), "reviewed")
-    told = Markup("{} {} {}").format(s.who(e.author), verdict, _the_claim(e.content["claim"], s))
+    claim = _the_claim(e.content.get("claim"), s)
+    told = Markup("{} {} {}").format(s.who(e.author), verdict, claim)
     return Line(told, e.content.get("reason") or None)
 
 
@@ -68,7 +69,8 @@ def _closed(e: Happening, s: Scene) -> Line:
 
 
 def _endorsed(e: Happening, s: Scene) -> Line:
-    told = Markup("{} vouched for {}").format(s.who(e.author), _the_claim(e.content["claim"], s))
+    claim = _the_claim(e.content.get("claim"), s)
+    told = Markup("{} vouched for {}").format(s.who(e.author), claim)
     return Line(told, e.content.get("note") or None)
 
 
