@@ -37,6 +37,7 @@ DOMAIN = Domain(
         "p2pvalue.web.governance.pages",
         "p2pvalue.web.governance.outcomes:pages",
     ),
+    activity=("p2pvalue.web.governance.activity",),
     precheck=_precheck,
     awaiting=Governance.unwitnessed,
     sweep=_sweep,

@@ -33,6 +33,7 @@ from p2pvalue.node import Node
 from p2pvalue.web import i18n, layout, metrics
 from p2pvalue.web.accounts import api as account_api
 from p2pvalue.web.accounts import pages as account_pages
+from p2pvalue.web.activity import Phrasebook
 from p2pvalue.web.auth import optional_account
 from p2pvalue.web.contract import publish_contract
 from p2pvalue.web.headers import SecurityHeaders
@@ -130,6 +131,7 @@ def create_app(
     )  # fmt: skip
     app.state.node = node
     app.state.fediverse = node.service(Fediverse)
+    app.state.phrasebook = Phrasebook.of(node.registry.domains)
     for router in routers(node.registry.domains):
         app.include_router(router)
     app.include_router(i18n.router)

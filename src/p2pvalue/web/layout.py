@@ -4,11 +4,9 @@ after an action with the refusal shown there."""
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from datetime import UTC, datetime, tzinfo
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote, unquote
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from fastapi import Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
@@ -23,6 +21,7 @@ from p2pvalue.ingest import Outcome
 from p2pvalue.rates import RateLimited
 from p2pvalue.web import i18n
 from p2pvalue.web.auth import NodeDep
+from p2pvalue.web.zones import UTC_ZONE, local, zone_of
 
 templates = Jinja2Templates(directory=Path(__file__).parent / "templates")
 templates.env.add_extension("jinja2.ext.i18n")
@@ -32,28 +31,12 @@ templates.env.install_gettext_callables(  # type: ignore[attr-defined]
 templates.env.globals["current_language"] = i18n.current
 templates.env.globals["languages"] = i18n.LANGUAGES
 
-TZ_COOKIE = "tz"
-
-
-def viewer_zone(request: Request | None) -> tzinfo:
-    """The viewer's time zone: `?tz=` (an IANA name), else the `tz` cookie that
-    `static/timezone.js` sets from the browser, else UTC."""
-    found = request and (request.query_params.get("tz") or request.cookies.get(TZ_COOKIE))
-    # The script writes the cookie URL-encoded (Europe%2FBerlin).
-    found = unquote(found) if found else None
-    if not found or len(found) > 64:
-        return UTC
-    try:
-        return ZoneInfo(found)
-    except (ZoneInfoNotFoundError, ValueError):
-        return UTC
-
 
 @pass_context
 def _when(context: Mapping[str, Any], ms: int) -> str:
-    """A time as the viewer reads it: in their zone, with the zone's abbreviation."""
-    zone = viewer_zone(context.get("request"))
-    return datetime.fromtimestamp(ms / 1000, zone).strftime("%Y-%m-%d %H:%M %Z")
+    """A time in the viewer's time zone (UTC when the page has no request)."""
+    request = context.get("request")
+    return local(ms, zone_of(request) if isinstance(request, Request) else UTC_ZONE)
 
 
 templates.env.filters["when"] = _when

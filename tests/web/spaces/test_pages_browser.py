@@ -51,7 +51,7 @@ def test_sign_up_found_a_space_post_and_log_in_again(
     expect(page).to_have_url(SPACE_URL)
     expect(page.locator("#space-name")).to_have_text("Maker Commons")
     founding = page.locator('#timeline li[data-type="space.create"]')
-    expect(founding).to_contain_text("founded Maker Commons")
+    expect(founding).to_contain_text("founded “Maker Commons”")
     expect(founding).to_contain_text("alice")
 
     post(page, "First prototype is on the bench")

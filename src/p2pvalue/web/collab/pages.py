@@ -48,8 +48,8 @@ from p2pvalue.web.layout import (
     problem_of,
     render,
     space_authority,
-    viewer_zone,
 )
+from p2pvalue.web.zones import zone_of
 
 router = APIRouter(include_in_schema=False)
 SPACE = "/spaces/{space_id}"
@@ -157,7 +157,7 @@ def create_task(
     if authority is None:
         return missing(request, account, f"no space {space_id!r} on this node")
     try:
-        outcome = node.act(account, space_id, "task.create", task_content(form, viewer_zone(
+        outcome = node.act(account, space_id, "task.create", task_content(form, zone_of(
             request)))  # fmt: skip
         problem = problem_of(outcome, COLLAB_REFUSALS, words=True)
         errors = {"": problem} if problem else {}

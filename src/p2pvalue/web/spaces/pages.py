@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Form, Request
+from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from p2pvalue.accounts import LIFETIME_MS, Account
@@ -14,6 +14,7 @@ from p2pvalue.errors import NotFound, P2PError
 from p2pvalue.events.event import Event
 from p2pvalue.federation.joining import Provisional
 from p2pvalue.login_throttle import LoginLocked
+from p2pvalue.web.activity import tell
 from p2pvalue.web.auth import COOKIE, AccountDep, MaybeAccountDep, NodeDep, same_origin_form
 from p2pvalue.web.federation.api import provisional_of
 from p2pvalue.web.layout import act_and_return, render
@@ -148,13 +149,32 @@ def space_page(
         "space.html",
         account,
         space=space,
-        events=events,
+        activity=tell(request, node, events),
         members=members,
         names=node.accounts.names(dids),
         my_status=mine["status"] if mine else None,
         may_admit=may_admit,
         remote_replies=post_replies(node, space_id, posts),
     )
+
+
+@router.get("/spaces/{space_id}/history")
+def history_page(
+    request: Request, space_id: str, node: NodeDep, account: MaybeAccountDep,
+    before: Annotated[int | None, Query(ge=1)] = None,
+) -> HTMLResponse:  # fmt: skip
+    """The space's events as signed, rejected ones too, newest first: for auditors.
+    `before` is a position in the log, for older events."""
+    try:
+        space = node.space(space_id)
+    except NotFound as missing:
+        return render(request, "missing.html", account, 404, error=missing.message)
+    start = space.events if before is None else min(before, space.events)
+    events = node.events(space_id, after=start, limit=TIMELINE_LENGTH, newest_first=True)
+    older = events[-1].position if len(events) == TIMELINE_LENGTH else None
+    names = node.accounts.names(sorted({e.author for e in events}))
+    return render(request, "space_history.html", account, space=space, events=events,
+                  names=names, older=older)  # fmt: skip
 
 
 def _joining(
