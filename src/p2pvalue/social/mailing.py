@@ -176,9 +176,10 @@ class Mailing:
 
     def _noticed(self, note: Note, cadence: str) -> store.Noticed:
         # Mail always leaves out a private space's content (see `notice_text`).
-        said = sentence(note, self._name, private=bool(note.get("private")))
+        said = sentence(note, self.name_of, private=bool(note.get("private")))
         return store.Noticed(note["id"], note["kind"], cadence, said, link(note))
 
-    def _name(self, did: str) -> str:
+    def name_of(self, did: str) -> str:
+        """How mail and the page name a member: their username here, else "A member"."""
         account = self.wiring.accounts.by_did(did)
         return account.username if account is not None else "A member"
