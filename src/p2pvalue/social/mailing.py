@@ -79,10 +79,11 @@ class Mailing:
                           {kind: cadence_of(given, kind) for kind in KINDS})  # fmt: skip
 
     def save(self, did: str, address: str, cadences: dict[str, str]) -> dict[str, str]:
-        """Keep the member's address and cadences; the problems, by field, if any (and then
-        nothing is kept). An empty address stops all mail and forgets the address."""
+        """Keep the member's address and cadences (a kind left out or empty keeps its
+        default); the problems, by field, if any (and then nothing is kept). An empty
+        address stops all mail and forgets the address."""
         errors = {f"cadence_{k}": "Choose one of the four." for k, v in cadences.items()
-                  if k not in KINDS or v not in CADENCES}  # fmt: skip
+                  if k not in KINDS or (v and v not in CADENCES)}  # fmt: skip
         address = address.strip()
         problem = address_error(address) if address else None
         if problem:
@@ -106,6 +107,11 @@ class Mailing:
         if before is None:
             for note in self.notifications.every(did):
                 store.notice(conn, did, self._noticed(note, BEFORE), now)
+
+    def erase(self, did: str) -> int:
+        """Forget the member's address, read marks and mail; how many records went."""
+        with writing(self.wiring.engine) as conn:
+            return store.erase(conn, did)
 
     def unsubscribe(self, token: str) -> bool:
         """Set every kind to never for the member whose link holds `token`; False if none."""
