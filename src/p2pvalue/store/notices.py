@@ -28,8 +28,8 @@ def mark_read(conn: Connection, did: str, notes: Iterable[str], at: int) -> int:
     fresh = 0
     for note in sorted(set(notes)):
         row = {"did": did, "note": note, "read_at": at}
-        added = conn.execute(upsert(notification_reads).values(row).on_conflict_do_nothing())
-        fresh += added.rowcount
+        added = upsert(notification_reads).values(row).on_conflict_do_nothing()
+        fresh += len(conn.execute(added.returning(notification_reads.c.note)).all())
     return fresh
 
 
@@ -124,7 +124,9 @@ def notice(conn: Connection, did: str, noticed: Noticed, at: int) -> bool:
     """Record a notification for `did` once; False if it was recorded before."""
     upsert = pg_insert if conn.dialect.name == "postgresql" else sqlite_insert
     row = {"did": did, "noticed_at": at, **noticed.__dict__}
-    return conn.execute(upsert(mail_notes).values(row).on_conflict_do_nothing()).rowcount == 1
+    added = upsert(mail_notes).values(row).on_conflict_do_nothing()
+    # RETURNING, not rowcount: psycopg gives no row count for a skipped conflict.
+    return conn.execute(added.returning(mail_notes.c.note)).first() is not None
 
 
 def waiting(conn: Connection, did: str, cadence: str) -> list[Noticed]:
