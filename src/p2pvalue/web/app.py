@@ -29,7 +29,10 @@ from p2pvalue.federation.message_courier import MessageCourier
 from p2pvalue.federation.worker import Replicator
 from p2pvalue.fediverse import Fediverse
 from p2pvalue.fediverse.delivery import Deliverer
+from p2pvalue.mail import Mailer
 from p2pvalue.node import Node
+from p2pvalue.social import Social
+from p2pvalue.social.mail_courier import MailCourier
 from p2pvalue.web import i18n, layout, metrics
 from p2pvalue.web.accounts import api as account_api
 from p2pvalue.web.accounts import pages as account_pages
@@ -95,8 +98,9 @@ def create_app(
     """The node's web application: API, pages, live documents, health check and OpenAPI
     document; while it runs, the node keeps its own deadlines (closing claims whose review
     window passed, revealing sealed ballots and closing proposals whose window ended) and
-    snapshots the live documents that changed, and replicates its spaces with other nodes
-    (delivering the outbox, anti-entropy every `sync_every` seconds)."""
+    snapshots the live documents that changed, replicates its spaces with other nodes
+    (delivering the outbox, anti-entropy every `sync_every` seconds), and mails members
+    their notifications when the configuration names an SMTP server."""
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -106,19 +110,21 @@ def create_app(
         replicator = app.state.replicator = Replicator(node.wiring, sync_every=sync_every)
         deliverer = Deliverer(node.service(Fediverse))
         courier = MessageCourier(node.wiring)
+        mail = _mail_courier(node)
         async with documents:
             app.state.documents = documents
             snapshots = asyncio.create_task(documents.keep_snapshots())
             replicating = asyncio.create_task(replicator.run())
             delivering = asyncio.create_task(deliverer.run())
             couriering = asyncio.create_task(courier.run())
+            mailing = [asyncio.create_task(mail.run())] if mail else []
             try:
                 yield
             finally:
                 halt.set()  # a sweep of due claims in a thread ends at its next claim
                 # Let work in progress finish: a thread of it may hold a database connection.
                 await documents.drained()
-                await _cancelled(snapshots, replicating, delivering, couriering)
+                await _cancelled(snapshots, replicating, delivering, couriering, *mailing)
                 await replicator.close()
                 await deliverer.close()
                 await courier.close()
@@ -155,6 +161,13 @@ def create_app(
     public_url = node.config.public_url or ""
     app.add_middleware(SecurityHeaders, secure_cookies=public_url.startswith("https://"))
     return app
+
+
+def _mail_courier(node: Node) -> MailCourier | None:
+    """What mails notifications, when the node's configuration names an SMTP server."""
+    if node.config.mail is None:
+        return None
+    return MailCourier(node.wiring, node.service(Social).mailing, Mailer(node.config.mail))
 
 
 async def _cancelled(*tasks: asyncio.Task[Any]) -> None:

@@ -1,6 +1,6 @@
 """Pages for a space's governance: proposals and the forms that make them, a proposal with
-its vote form, live tally and recounted outcome, the charter and its history, delegations,
-and a member's notifications."""
+its vote form, live tally and recounted outcome, the charter and its history, and
+delegations."""
 
 from __future__ import annotations
 
@@ -21,7 +21,6 @@ from p2pvalue.governance.service import GOVERNANCE_REFUSALS, Governance, Recount
 from p2pvalue.governance.types import ACTION_KINDS, decisions_of
 from p2pvalue.ingest import Outcome
 from p2pvalue.node import Node
-from p2pvalue.social import Social
 from p2pvalue.web.auth import AccountDep, MaybeAccountDep, NodeDep
 from p2pvalue.web.governance.api import get_proposal, proposal_json
 from p2pvalue.web.governance.explain import applied_words, count_words, status_words
@@ -289,11 +288,3 @@ def undelegate(
     back = f"/spaces/{space_id}/governance"
     content = {"kind": kind}
     return _done(lambda: node.act(account, space_id, "delegation.revoke", content), back)
-
-
-@router.get("/notifications")
-def notifications_page(request: Request, node: NodeDep, account: MaybeAccountDep) -> HTMLResponse:
-    """Everything you should know about, newest first: mentions, reviews requested, tasks
-    assigned, proposals open to your vote (and closing within a day), and outcomes."""
-    notes = node.service(Social).notifications.of(account.did) if account else []
-    return render(request, "governance_notifications.html", account, notes=notes)
