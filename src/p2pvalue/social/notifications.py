@@ -1,6 +1,7 @@
 """A member's notifications across the spaces they belong to, newest first: posts that
-mention them, claims they may review, tasks assigned to them, and the governance notices
-(proposals open to their vote, reminders to vote before they close, and outcomes).
+mention them, claims they may review, tasks assigned to them, the governance notices
+(proposals open to their vote, reminders to vote before they close, and outcomes), and the
+membership ones (requests to join they may answer, invitations waiting for them).
 
 Nothing is stored: each kind is a pure function of one space's folded state (threads,
 ledger, board), so a notification disappears once what it asked for is done (the claim
@@ -21,10 +22,12 @@ from p2pvalue.collab.service import Collab
 from p2pvalue.collab.threads import Threads
 from p2pvalue.domain import Wiring
 from p2pvalue.errors import P2PError
+from p2pvalue.events.authority import INVITED, REQUESTED, Authority
 from p2pvalue.governance.service import Governance
 
 GOVERNANCE_KINDS = ("proposal_opened", "closing_soon", "vote_reminder", "outcome")
-KINDS = ("mention", "review_requested", "task_assigned", *GOVERNANCE_KINDS)
+MEMBERSHIP_KINDS = ("join_request", "invitation")
+KINDS = ("mention", "review_requested", "task_assigned", *GOVERNANCE_KINDS, *MEMBERSHIP_KINDS)
 DEFAULT_LIMIT = 50
 MAX_LIMIT = 200
 TITLE_CHARS = 140
@@ -69,6 +72,16 @@ def tasks_assigned(board: Board, did: str) -> Iterator[Note]:
                    "title": short(task.title)}  # fmt: skip
 
 
+def join_requests(state: Authority, did: str) -> Iterator[tuple[str, str]]:
+    """The requests to join `did` may answer (they hold a role that may admit), as
+    (requester, request event id)."""
+    if not state.charter.allows(state.roles_of(did), "member.admit"):
+        return
+    for member, found in sorted(state.members.items()):
+        if found.status == REQUESTED:
+            yield member, found.since
+
+
 class Notifications:
     """What each member of a node should know about, across their spaces."""
 
@@ -83,13 +96,35 @@ class Notifications:
         if not 1 <= limit <= MAX_LIMIT:
             raise P2PError("bad_limit", f"limit is 1 to {MAX_LIMIT}", 422)
         notes = self._governance(did) if kind is None or kind in GOVERNANCE_KINDS else []
-        if kind not in GOVERNANCE_KINDS:
+        if kind is None or kind in MEMBERSHIP_KINDS:
+            notes += self._membership(did)
+        if kind not in (*GOVERNANCE_KINDS, *MEMBERSHIP_KINDS):
             notes += self._collaboration(did)
         chosen = [note for note in notes if kind is None or note["kind"] == kind]
         return sorted(chosen, key=lambda note: note["ts"], reverse=True)[:limit]
 
     def _governance(self, did: str) -> list[Note]:
         return self.wiring.service(Governance).notifications(did)
+
+    def _membership(self, did: str) -> list[Note]:
+        """Requests to join that `did` may answer, and invitations waiting for them."""
+        notes: list[Note] = []
+        for summary in self.wiring.directory.spaces(everyone=True):
+            state = self.wiring.service(Governance).authority(summary.id)
+            found = [("join_request", since) for _, since in join_requests(state, did)]
+            mine = state.members.get(did)
+            if mine is not None and mine.status == INVITED:
+                found.append(("invitation", mine.since))
+            events = [(kind, self.wiring.directory.event(since)) for kind, since in found]
+            who = [event.author for _, event in events]  # the requester, or the inviter
+            names = self.wiring.accounts.names(who)
+            for (kind, event), person in zip(events, who, strict=True):
+                name = names.get(person) or person
+                title = f"{name} invites you" if kind == "invitation" else f"{name} asks to join"
+                notes.append({"kind": kind, "ts": event.ts, "space": summary.id,
+                              "space_name": summary.name, "member": person,
+                              "title": title})  # fmt: skip
+        return notes
 
     def _collaboration(self, did: str) -> list[Note]:
         account = self.wiring.accounts.by_did(did)
