@@ -3,6 +3,7 @@ asking to join, and the Requests view where members who may admit answer."""
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 from typing import Annotated, Any
 
@@ -29,6 +30,8 @@ from p2pvalue.web.membership.charter_words import (
 router = APIRouter(include_in_schema=False)
 SPACE = "/spaces/{space_id}"
 FORMAT = "%-d %b %Y, %H:%M %Z"
+NEW_LINK = "p2pvalue_new_link"
+TOKEN = re.compile(r"[A-Za-z0-9_-]{16,64}")
 
 
 def _when(request: Request) -> Any:
@@ -176,7 +179,12 @@ def invite_page(
     """Invite people: by their username on this node, or with a link."""
     if account is None:
         return RedirectResponse(f"/login?next=/spaces/{space_id}/invite", 303)
-    return _invite_page(request, node, account, space_id)
+    token = request.cookies.get(NEW_LINK)
+    made = {"token": token} if token and TOKEN.fullmatch(token) else None
+    page = _invite_page(request, node, account, space_id, made=made)
+    if token:
+        page.delete_cookie(NEW_LINK, path=f"/spaces/{space_id}/invite")
+    return page
 
 
 @router.post(SPACE + "/invite")
@@ -199,14 +207,19 @@ def invite(
 def make_link(
     request: Request, space_id: str, node: NodeDep, account: AccountDep,
     hours: Annotated[int, Form()], uses: Annotated[int, Form()],
-) -> HTMLResponse:  # fmt: skip
-    """Make a link and show it, this once: the node keeps only its hash."""
+) -> Response:  # fmt: skip
+    """Make a link, then show it once on the invite page (carried there by a one-shot
+    cookie, so that reloading the page makes no second link): the node keeps only its hash."""
     try:
         made = node.service(Membership).make_link(account, space_id, hours, uses)
     except P2PError as error:
         return _invite_page(request, node, account, space_id, error.status,
                             link_error=error.message)  # fmt: skip
-    return _invite_page(request, node, account, space_id, 201, made=made)
+    back = f"/spaces/{space_id}/invite"
+    response = RedirectResponse(back, 303)
+    response.set_cookie(NEW_LINK, made["token"], max_age=60, path=back, httponly=True,
+                        samesite="strict")  # fmt: skip
+    return response
 
 
 @router.post(SPACE + "/invite-links/{link_id}/revoke")
