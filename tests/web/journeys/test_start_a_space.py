@@ -10,13 +10,14 @@ from playwright.sync_api import Page, expect
 from p2pvalue.node import Node
 from web.client import PASSWORD
 from web.journeys.conftest import looked_at, shoot
-from web.journeys.people import another_person, fill_credentials, log_in
+from web.journeys.people import another_person, fill_credentials, log_in, zone_known
 
 
 def test_a_founder_starts_a_cooperative_and_invites_people(
     page: Page, site: str, screen: str, sqlite_node: Node
 ) -> None:
     sqlite_node.accounts.register("ben", PASSWORD)
+    zone_known(page, site)
     page.goto(f"{site}/signup")
     looked_at(page)
     fill_credentials(page, "ana")
@@ -62,6 +63,7 @@ def test_a_founder_starts_a_cooperative_and_invites_people(
     shoot(page, screen, "invite-people")
 
     newcomer = another_person(page)
+    zone_known(newcomer, site)
     newcomer.goto(link)
     expect(newcomer.locator("#invitation")).to_contain_text("ana invites you to join")
     looked_at(newcomer)
