@@ -187,3 +187,15 @@ def test_links_need_a_right_to_invite_and_a_lifetime_offered(api: ApiClient) -> 
     assert api.http.get(f"/api/v1/spaces/{space}/invite-links", headers=ana.auth).json() == {
         "links": []
     }
+
+
+def test_a_link_into_a_private_space_hands_the_newcomer_its_key(api: ApiClient) -> None:
+    ana, ben = api.sign_up("ana"), api.sign_up("ben")
+    space = api.create_space(ana, membership="invite", private=True)
+    assert api.http.get(f"/api/v1/spaces/{space}", headers=ben.auth).status_code == 404
+    token = _link(api, ana, space).json()["token"]
+    joined = api.http.post(f"/api/v1/invite-links/{token}/join", headers=ben.auth)
+    assert joined.status_code == 201, joined.text
+    assert api.post(ben, space, "Hello from inside") is not None
+    events = api.http.get(f"/api/v1/spaces/{space}/events", headers=ben.auth).json()["events"]
+    assert events[-1]["content"] == {"text": "Hello from inside"}
