@@ -123,18 +123,29 @@ def requests_page(
 def ask(
     space_id: str, node: NodeDep, account: AccountDep,
     message: Annotated[str, Form(max_length=2000)] = "",
+    back: Annotated[str, Form(max_length=200)] = "",
 ) -> Response:  # fmt: skip
+    """Ask to join, then go `back` to the page asked from (the space's, or its Requests)."""
     problem = _tried(lambda: node.service(Membership).ask(account, space_id, message))
-    return back_with(f"/spaces/{space_id}/requests", problem)
+    return back_with(_back(space_id, back), problem)
+
+
+def _back(space_id: str, back: str) -> str:
+    """Where a form of the space's page or Requests view returns to: one of those two."""
+    requests = f"/spaces/{space_id}/requests"
+    return back if back in (f"/spaces/{space_id}", requests) else requests
 
 
 @router.post(SPACE + "/requests/{member}/{decision}")
 def decide(
-    space_id: str, member: str, decision: str, node: NodeDep, account: AccountDep
-) -> Response:
-    """Approve or decline a request; approving without the right to admit proposes it."""
+    space_id: str, member: str, decision: str, node: NodeDep, account: AccountDep,
+    back: Annotated[str, Form(max_length=200)] = "",
+) -> Response:  # fmt: skip
+    """Approve or decline a request, then go `back` (a page of the space; by default its
+    Requests view); approving without the right to admit proposes it."""
+    back = _back(space_id, back)
     if decision not in ("approve", "decline"):
-        return back_with(f"/spaces/{space_id}/requests", "Choose approve or decline.")
+        return back_with(back, "Choose approve or decline.")
     membership = node.service(Membership)
     decided: dict[str, Any] = {}
 
@@ -144,7 +155,7 @@ def decide(
     problem = _tried(call)
     if decided.get("decision") == "proposed":
         return RedirectResponse(f"/spaces/{space_id}/proposals/{decided['proposal']}", 303)
-    return back_with(f"/spaces/{space_id}/requests", problem)
+    return back_with(back, problem)
 
 
 @router.post(SPACE + "/accept")
