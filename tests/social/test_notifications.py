@@ -169,3 +169,29 @@ def test_a_notification_keeps_its_id_and_is_marked_read_per_member(node: Node) -
     assert (notifications.unread(ben.did), notifications.unread(cat.did)) == (1, 2)
     assert notifications.mark_read(ben.did) == 1
     assert notifications.unread(ben.did) == 0
+
+
+def test_a_join_request_reaches_who_may_admit_and_an_invitation_its_invitee(node: Node) -> None:
+    ann, ben, cat, dan = (node.accounts.register(n, PASSWORD) for n in ("ann", "ben", "cat", "dan"))
+    charter = default_charter("approval")
+    space = str(node.create_space(ann, "Seed Library", charter=charter).id)
+    _act(node, ann, space, "member.invite", {"member": ben.did})
+    _act(node, ben, space, "member.join", {})
+    asked = _act(node, cat, space, "member.request", {"note": "I keep seeds"})
+    invited = _act(node, ann, space, "member.invite", {"member": dan.did})
+    notes = node.service(Social).notifications
+
+    requests = notes.of(ann.did, "join_request")
+    assert [(n["member"], n["title"], n["space"]) for n in requests] == [
+        (cat.did, "cat asks to join", space)
+    ]
+    assert requests[0]["ts"] == node.event(asked).ts
+    assert notes.of(ben.did, "join_request") == []  # a plain member may not admit
+    invitations = notes.of(dan.did, "invitation")
+    assert [(n["member"], n["title"]) for n in invitations] == [(ann.did, "ann invites you")]
+    assert invitations[0]["ts"] == node.event(invited).ts
+
+    _act(node, ann, space, "member.decline", {"member": cat.did})
+    _act(node, dan, space, "member.join", {})
+    assert notes.of(ann.did, "join_request") == []
+    assert notes.of(dan.did, "invitation") == []

@@ -29,6 +29,8 @@ PRIVATE = {
     "closing_soon": "A proposal in a private space closes soon and you have not voted.",
     "vote_reminder": "A proposal in a private space closes soon and you have not voted.",
     "outcome": "A proposal in a private space was decided.",
+    "join_request": "Someone asks to join a private space you may admit them to.",
+    "invitation": "You are invited to join a private space.",
 }
 
 
@@ -68,6 +70,8 @@ def sentence(note: Note, names: Names, private: bool | None = None) -> str:
             f"Vote on {title} in {space}: it closes in {_hours(note.get('closes_in_hours', 1))}."
         ),
         "outcome": lambda: f"{title} was decided in {space}: {note.get('status', 'closed')}.",
+        "join_request": lambda: f"{by} asks to join {space}.",
+        "invitation": lambda: f"{by} invites you to join {space}.",
     }
     return said[kind]() if kind in said else note.get("message") or f"News for you in {space}."
 
@@ -87,6 +91,10 @@ def link(note: Note) -> str:
         return f"{at}/value"
     if kind == "task_assigned":
         return f"{at}/tasks/{note['task']}"
+    if kind == "join_request":
+        return f"{at}/requests"
+    if kind == "invitation":
+        return at
     if "proposal" in note:
         return f"{at}/proposals/{note['proposal']}" + ("#vote" if kind == "vote_reminder" else "")
     return str(note.get("link") or at)

@@ -1,7 +1,8 @@
 """A member's notifications across the spaces they belong to, newest first: posts that
 mention them, claims they may review, reviews of their own claims and the decisions on
-them, money paid to them, tasks assigned to them, and the governance notices (proposals
-open to their vote, reminders to vote before they close, and outcomes).
+them, money paid to them, tasks assigned to them, the governance notices (proposals open
+to their vote, reminders to vote before they close, and outcomes), and the membership ones
+(requests to join they may answer, invitations waiting for them).
 
 Each kind is a pure function of one space's folded state (threads, ledger, board), so a
 notification that asks for something disappears once it is done (the claim reviewed, the
@@ -24,16 +25,19 @@ from p2pvalue.collab.service import Collab
 from p2pvalue.collab.threads import Threads
 from p2pvalue.domain import Wiring
 from p2pvalue.errors import P2PError
+from p2pvalue.events.authority import INVITED, REQUESTED, Authority
 from p2pvalue.governance.service import Governance
 from p2pvalue.store import notices as store
 from p2pvalue.store.database import writing
 
 GOVERNANCE_KINDS = ("proposal_opened", "closing_soon", "vote_reminder", "outcome")
 VALUE_KINDS = ("review_requested", "review_received", "claim_decided", "payout")
-KINDS = ("mention", *VALUE_KINDS, "task_assigned", *GOVERNANCE_KINDS)
+MEMBERSHIP_KINDS = ("join_request", "invitation")
+KINDS = ("mention", *VALUE_KINDS, "task_assigned", *GOVERNANCE_KINDS, *MEMBERSHIP_KINDS)
 # What each kind is about: its id is "<kind>:<that field's value>".
 SUBJECTS = {"mention": "post", "review_requested": "claim", "review_received": "review",
-            "claim_decided": "claim", "payout": "payout", "task_assigned": "task"}  # fmt: skip
+            "claim_decided": "claim", "payout": "payout", "task_assigned": "task",
+            "join_request": "request", "invitation": "request"}  # fmt: skip
 RECENT_MS = 30 * 24 * 3600 * 1000  # how long news of a review or a payout is shown
 DEFAULT_LIMIT = 50
 MAX_LIMIT = 200
@@ -113,6 +117,16 @@ def tasks_assigned(board: Board, did: str) -> Iterator[Note]:
                    "title": short(task.title)}  # fmt: skip
 
 
+def join_requests(state: Authority, did: str) -> Iterator[tuple[str, str]]:
+    """The requests to join `did` may answer (they hold a role that may admit), as
+    (requester, request event id)."""
+    if not state.charter.allows(state.roles_of(did), "member.admit"):
+        return
+    for member, found in sorted(state.members.items()):
+        if found.status == REQUESTED:
+            yield member, found.since
+
+
 class Notifications:
     """What each member of a node should know about, across their spaces."""
 
@@ -131,7 +145,9 @@ class Notifications:
     def every(self, did: str, kind: str | None = None) -> list[Note]:
         """All the member's notifications (only `kind` when given), newest first."""
         notes = self._governance(did) if kind is None or kind in GOVERNANCE_KINDS else []
-        if kind not in GOVERNANCE_KINDS:
+        if kind is None or kind in MEMBERSHIP_KINDS:
+            notes += self._membership(did)
+        if kind not in (*GOVERNANCE_KINDS, *MEMBERSHIP_KINDS):
             notes += self._collaboration(did)
         with self.wiring.engine.connect() as conn:
             read = store.read_notes(conn, did)
@@ -158,6 +174,27 @@ class Notifications:
         private = {s.id for s in self.wiring.directory.spaces(everyone=True) if s.private}
         notes = self.wiring.service(Governance).notifications(did)
         return [{**note, "private": note["space"] in private} for note in notes]
+
+    def _membership(self, did: str) -> list[Note]:
+        """Requests to join that `did` may answer, and invitations waiting for them."""
+        notes: list[Note] = []
+        for summary in self.wiring.directory.spaces(everyone=True):
+            state = self.wiring.service(Governance).authority(summary.id)
+            found = [("join_request", since) for _, since in join_requests(state, did)]
+            mine = state.members.get(did)
+            if mine is not None and mine.status == INVITED:
+                found.append(("invitation", mine.since))
+            events = [(kind, self.wiring.directory.event(since)) for kind, since in found]
+            who = [event.author for _, event in events]  # the requester, or the inviter
+            names = self.wiring.accounts.names(who)
+            for (kind, event), person in zip(events, who, strict=True):
+                name = names.get(person) or person
+                title = f"{name} invites you" if kind == "invitation" else f"{name} asks to join"
+                notes.append({"kind": kind, "ts": event.ts, "space": summary.id,
+                              "space_name": summary.name, "member": person, "by": person,
+                              "request": event.id, "title": title,
+                              "private": summary.private})  # fmt: skip
+        return notes
 
     def _collaboration(self, did: str) -> list[Note]:
         account = self.wiring.accounts.by_did(did)

@@ -1,9 +1,9 @@
 """Tables. `events` holds each space's log; `pending_events` (with `pending_links`) what
 waits for its ancestors; `accounts`, `sessions`, `profile_fields`, `follows`, `messages`,
-`doc_clients`, `space_peers`, `outbox`, `space_keys`, `message_outbox`, `login_failures`,
-`notification_reads`, `mail_settings`, `mail_notes` and `mail_outbox` are the node's own
-records (personal data and delivery state kept off the shared log);
-every other table is a projection, rebuilt from `events`."""
+`doc_clients`, `space_peers`, `outbox`, `space_keys`, `message_outbox`, `invite_links`,
+`login_failures`, `notification_reads`, `mail_settings`, `mail_notes` and `mail_outbox` are
+the node's own records (personal data and delivery state kept off the shared log); every
+other table is a projection, rebuilt from `events`."""
 
 from __future__ import annotations
 
@@ -368,3 +368,20 @@ mail_outbox = Table(
 )
 
 PROJECTIONS = (event_status, spaces, members, heads)
+
+# Invite links a member made: the hash of the link's secret (never the secret), who made it
+# for which space, until when and how often it admits, and whether it was revoked.
+invite_links = Table(
+    "invite_links",
+    metadata,
+    Column("id", String(16), primary_key=True),
+    Column("token_hash", String(64), nullable=False, unique=True),
+    Column("space", ID, nullable=False),
+    Column("inviter", DID, nullable=False),
+    Column("created_at", BigInteger, nullable=False),
+    Column("expires_at", BigInteger, nullable=False),
+    Column("uses", Integer, nullable=False),
+    Column("used", Integer, nullable=False),
+    Column("revoked_at", BigInteger),
+    Index("ix_invite_links_space", "space"),
+)

@@ -126,7 +126,7 @@ def test_an_approval_space_admits_a_request_from_the_page(
     bob.goto(f"{site}/spaces/{space}")
     expect(bob.get_by_role("button", name="Join this space")).to_have_count(0)
     bob.get_by_role("button", name="Ask to join").click()
-    expect(bob.locator("#requests")).to_contain_text("bob")
+    expect(bob.locator("#my-request")).to_contain_text("waiting")
     expect(bob.get_by_role("button", name="Admit")).to_have_count(0)
 
     log_in(admin, site, "alice")

@@ -39,9 +39,16 @@ def home(request: Request, node: NodeDep, account: MaybeAccountDep) -> HTMLRespo
     return render(request, "home.html", account, spaces=spaces)
 
 
+def _next(to: str) -> str:
+    """Where to go after signing up or logging in: a path on this site, else home."""
+    return to if to.startswith("/") and not to.startswith(("//", "/\\")) else "/"
+
+
 @router.get("/signup")
-def signup_form(request: Request, account: MaybeAccountDep) -> HTMLResponse:
-    return render(request, "signup.html", account)
+def signup_form(
+    request: Request, account: MaybeAccountDep, next: Annotated[str, Query(max_length=200)] = "/"
+) -> HTMLResponse:
+    return render(request, "signup.html", account, next=_next(next))
 
 
 @router.post("/signup", dependencies=[Depends(same_origin_form)])
@@ -50,19 +57,22 @@ def signup(
     node: NodeDep,
     username: Annotated[str, Form()],
     password: Annotated[str, Form()],
+    next: Annotated[str, Form(max_length=200)] = "/",
 ) -> Response:
     try:
         account = node.accounts.register(username.strip(), password)
     except P2PError as error:
         field = "password" if error.code == "weak_password" else "username"
         return render(request, "signup.html", None, 422, username=username,
-                      errors={field: error.message})  # fmt: skip
-    return _logged_in(account, node)
+                      errors={field: error.message}, next=_next(next))  # fmt: skip
+    return _logged_in(account, node, _next(next))
 
 
 @router.get("/login")
-def login_form(request: Request, account: MaybeAccountDep) -> HTMLResponse:
-    return render(request, "login.html", account)
+def login_form(
+    request: Request, account: MaybeAccountDep, next: Annotated[str, Query(max_length=200)] = "/"
+) -> HTMLResponse:
+    return render(request, "login.html", account, next=_next(next))
 
 
 @router.post("/login", dependencies=[Depends(same_origin_form)])
@@ -71,18 +81,21 @@ def login(
     node: NodeDep,
     username: Annotated[str, Form()],
     password: Annotated[str, Form()],
+    next: Annotated[str, Form(max_length=200)] = "/",
 ) -> Response:
+    to = _next(next)
     try:
         account = node.accounts.check_password(username.strip(), password)
     except LoginLocked as locked:
         wait = locked.message.partition(": ")[2]
         message = f"Too many failed logins for this account. Please {wait}."
-        page = render(request, "login.html", None, 429, error=message, username=username)
+        page = render(request, "login.html", None, 429, error=message, username=username, next=to)
         page.headers.update(locked.headers)
         return page
     except P2PError as error:
-        return render(request, "login.html", None, 401, error=error.message, username=username)
-    return _logged_in(account, node)
+        return render(request, "login.html", None, 401, error=error.message, username=username,
+                      next=to)  # fmt: skip
+    return _logged_in(account, node, to)
 
 
 @router.post("/logout", dependencies=[Depends(same_origin_form)])
