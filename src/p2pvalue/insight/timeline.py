@@ -1,0 +1,135 @@
+"""What members did and when, read from a space's log: each accepted contribution with the
+time it counts at, and the periods (ISO weeks, calendar months) it falls in.
+
+An author chooses their event's `ts`. It is never earlier than its parents' (the log refuses
+that), so it cannot be moved before what its author had seen; a timekeeper's `clock.tick`
+bounds it from above: an event happened no later than the first tick that holds it in its
+causal past. The time an event counts at is its `ts`, capped by that bound (`trusted_times`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Literal, Protocol
+
+TICK = "clock.tick"
+DAY_MS = 86_400_000
+WEEK_MS = 7 * DAY_MS
+
+# The kinds of contribution, by event type: what the charts and the kind counts show.
+KINDS: Mapping[str, str] = {
+    "contribution.claim": "claims",
+    "contribution.review": "reviews",
+    "contribution.endorse": "reviews",
+    "project.create": "tasks",
+    "project.update": "tasks",
+    "task.create": "tasks",
+    "task.claim": "tasks",
+    "task.assign": "tasks",
+    "task.submit": "tasks",
+    "task.done": "tasks",
+    "task.drop": "tasks",
+    "task.reopen": "tasks",
+    "thread.create": "discussion",
+    "thread.reply": "discussion",
+    "thread.edit": "discussion",
+    "thread.react": "discussion",
+    "post.create": "discussion",
+    "doc.create": "documents",
+    "doc.snapshot": "documents",
+    "proposal.create": "governance",
+    "proposal.open": "governance",
+    "proposal.outcome": "governance",
+    "vote.cast": "governance",
+    "vote.commit": "governance",
+    "vote.reveal": "governance",
+    "delegation.set": "governance",
+    "delegation.revoke": "governance",
+    "followup.add": "governance",
+    "followup.update": "governance",
+}
+KIND_ORDER = ("claims", "reviews", "tasks", "discussion", "documents", "governance")
+Granularity = Literal["week", "month"]
+GRANULARITIES: tuple[Granularity, ...] = ("week", "month")
+
+
+class LogEntry(Protocol):
+    """What the timeline reads of one event of the log."""
+
+    @property
+    def type(self) -> str: ...
+    @property
+    def author(self) -> str: ...
+    @property
+    def prev(self) -> tuple[str, ...]: ...
+    @property
+    def ts(self) -> int: ...
+
+
+@dataclass(frozen=True, slots=True)
+class Contribution:
+    """One accepted contribution: who made it, of which kind, when it counts, its event."""
+
+    author: str
+    kind: str
+    at: int
+    event: str
+
+
+def trusted_times(
+    order: Sequence[str], entries: Mapping[str, LogEntry], accepted: Iterable[str]
+) -> dict[str, int]:
+    """Each event's `ts`, capped by the `ts` of the first accepted `clock.tick` that has it in
+    its causal past (walking the log backwards: a parent is bounded by its children)."""
+    ticks = {event for event in accepted if entries[event].type == TICK}
+    bound: dict[str, int] = {}
+    for event in reversed(order):
+        entry = entries[event]
+        mine = bound.get(event)
+        own = entry.ts if mine is None else min(entry.ts, mine)
+        bound[event] = own
+        limit = entry.ts if event in ticks else mine
+        if limit is None:
+            continue
+        for parent in entry.prev:
+            before = bound.get(parent)
+            if before is None or limit < before:
+                bound[parent] = limit
+    return bound
+
+
+def contributions(
+    order: Sequence[str], entries: Mapping[str, LogEntry], refused: Mapping[str, str | None]
+) -> list[Contribution]:
+    """The log's accepted contributions (see `KINDS`) in the log's order, each at its
+    trusted time."""
+    accepted = [event for event in order if refused.get(event) is None]
+    times = trusted_times(order, entries, accepted)
+    return [
+        Contribution(entry.author, KINDS[entry.type], times[event], event)
+        for event in accepted
+        if (entry := entries[event]).type in KINDS
+    ]
+
+
+def period_of(at: int, granularity: Granularity) -> str:
+    """The ISO date (UTC) of the first day of the week (Monday) or month holding `at`."""
+    day = datetime.fromtimestamp(at / 1000, UTC).date()
+    if granularity == "week":
+        return (day - timedelta(days=day.weekday())).isoformat()
+    return day.replace(day=1).isoformat()
+
+
+def periods_between(first: str, last: str, granularity: Granularity) -> list[str]:
+    """Every period from `first` to `last` (both period starts), in order, gaps included."""
+    found, day = [], datetime.fromisoformat(first).date()
+    end = datetime.fromisoformat(last).date()
+    while day <= end:
+        found.append(day.isoformat())
+        if granularity == "week":
+            day += timedelta(days=7)
+        else:
+            day = (day.replace(day=28) + timedelta(days=4)).replace(day=1)
+    return found
