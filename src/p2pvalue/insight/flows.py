@@ -1,8 +1,10 @@
 """How claims move through review and proposals through decision: pure functions of the
-ledger's claims and the space's proposals, timed by the log's trusted times.
+ledger's claims and the space's proposals, timed as the log times them.
 
 A claim's review starts when a timekeeper first held it (`witnessed`, the start of its
-window), or, until one did, at the trusted time of the claim itself.
+window), or, until one did, at the time of the claim itself; it is decided at the time of
+the review or the timekeeper's close that decided it. A proposal's decision takes from the
+start of its window (`starts_at`) to its close.
 """
 
 from __future__ import annotations

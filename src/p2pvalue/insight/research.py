@@ -59,7 +59,6 @@ def graphml(network: Network, places: Mapping[str, str], secret: bytes) -> str:
     graph = network.graph()
     cores = network.coreness()
     graph.vs["name"] = [pseudonym(secret, did) for did in network.people]
-    graph.vs["id"] = graph.vs["name"]
     graph.vs["coreness"] = [cores[did] for did in network.people]
     graph.vs["place"] = [places[did] for did in network.people]
     with tempfile.TemporaryDirectory() as folder:  # igraph writes to a real file only

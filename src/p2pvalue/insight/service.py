@@ -21,7 +21,7 @@ from p2pvalue.insight import flows, metrics, research
 from p2pvalue.insight.network import Network, claim_touches, network, places_over_time
 from p2pvalue.insight.network import resolve_posts as resolved
 from p2pvalue.insight.state import Folded
-from p2pvalue.insight.timeline import GRANULARITIES, Contribution, contributions, trusted_times
+from p2pvalue.insight.timeline import GRANULARITIES, Contribution, contributions, event_times
 from p2pvalue.insight.values import value_over_time
 
 
@@ -113,8 +113,7 @@ class Insight:
     def _measure(self, space: str, log: SpaceLog) -> Health:
         records = self.folded.records(space)
         ledger = self.wiring.service(Value).ledger(space)
-        accepted = [event for event in log.order if log.reasons.get(event) is None]
-        times = trusted_times(log.order, log.entries, accepted)
+        times = event_times(log.order, log.entries)
         made = contributions(log.order, log.entries, log.reasons)
         authority = log.authority
         assert authority is not None

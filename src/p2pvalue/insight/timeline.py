@@ -1,10 +1,13 @@
 """What members did and when, read from a space's log: each accepted contribution with the
 time it counts at, and the periods (ISO weeks, calendar months) it falls in.
 
-An author chooses their event's `ts`. It is never earlier than its parents' (the log refuses
-that), so it cannot be moved before what its author had seen; a timekeeper's `clock.tick`
-bounds it from above: an event happened no later than the first tick that holds it in its
-causal past. The time an event counts at is its `ts`, capped by that bound (`trusted_times`).
+An author chooses their event's `ts`, but not freely: the log refuses one earlier than its
+parents' (so nothing moves before what its author had seen, ticks of the timekeeper
+included), and a node refuses its own members' actions far from its clock. No count rests
+on it: a `ts` moves a contribution between periods at most. Where the code has a time its
+author cannot choose, insight uses that instead: a claim's review and a proposal's vote start
+when a timekeeper first held them (`witnessed`), and decisions are timed by the close the
+timekeeper signs.
 """
 
 from __future__ import annotations
@@ -14,7 +17,6 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Literal, Protocol
 
-TICK = "clock.tick"
 DAY_MS = 86_400_000
 WEEK_MS = 7 * DAY_MS
 
@@ -78,39 +80,21 @@ class Contribution:
     event: str
 
 
-def trusted_times(
-    order: Sequence[str], entries: Mapping[str, LogEntry], accepted: Iterable[str]
-) -> dict[str, int]:
-    """Each event's `ts`, capped by the `ts` of the first accepted `clock.tick` that has it in
-    its causal past (walking the log backwards: a parent is bounded by its children)."""
-    ticks = {event for event in accepted if entries[event].type == TICK}
-    bound: dict[str, int] = {}
-    for event in reversed(order):
-        entry = entries[event]
-        mine = bound.get(event)
-        own = entry.ts if mine is None else min(entry.ts, mine)
-        bound[event] = own
-        limit = entry.ts if event in ticks else mine
-        if limit is None:
-            continue
-        for parent in entry.prev:
-            before = bound.get(parent)
-            if before is None or limit < before:
-                bound[parent] = limit
-    return bound
+def event_times(order: Sequence[str], entries: Mapping[str, LogEntry]) -> dict[str, int]:
+    """The time each event counts at: its `ts`, which the log holds no earlier than its
+    parents' and its author's node held near its own clock (see the module's note)."""
+    return {event: entries[event].ts for event in order}
 
 
 def contributions(
     order: Sequence[str], entries: Mapping[str, LogEntry], refused: Mapping[str, str | None]
 ) -> list[Contribution]:
     """The log's accepted contributions (see `KINDS`) in the log's order, each at its
-    trusted time."""
-    accepted = [event for event in order if refused.get(event) is None]
-    times = trusted_times(order, entries, accepted)
+    time."""
     return [
-        Contribution(entry.author, KINDS[entry.type], times[event], event)
-        for event in accepted
-        if (entry := entries[event]).type in KINDS
+        Contribution(entry.author, KINDS[entry.type], entry.ts, event)
+        for event in order
+        if (entry := entries[event]).type in KINDS and refused.get(event) is None
     ]
 
 

@@ -1,5 +1,5 @@
 """Value over time ("cred over time"): each member's accepted value, cumulative, at the end
-of each month, counted from when its claim was decided (the trusted time of the deciding
+of each month, counted from when its claim was decided (the time of the deciding
 review or close), as the ledger values it now."""
 
 from __future__ import annotations
