@@ -47,7 +47,9 @@ class Folded:
     """The records of every space, kept up to date with its log."""
 
     def __init__(self, log: EventLog) -> None:
-        self._folding: Folding[_Kept, Records] = Folding(log, READ_TYPES, _advance, _view)
+        self._folding: Folding[_Kept, Records] = Folding(
+            log, READ_TYPES, _advance, _view, causal=False
+        )
 
     def records(self, space: str) -> Records:
         return self._folding.read(space)

@@ -15,6 +15,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from functools import lru_cache
 from typing import Literal, Protocol
 
 DAY_MS = 86_400_000
@@ -100,7 +101,12 @@ def contributions(
 
 def period_of(at: int, granularity: Granularity) -> str:
     """The ISO date (UTC) of the first day of the week (Monday) or month holding `at`."""
-    day = datetime.fromtimestamp(at / 1000, UTC).date()
+    return _period_of_day(at // DAY_MS, granularity)
+
+
+@lru_cache(maxsize=8192)
+def _period_of_day(days: int, granularity: Granularity) -> str:
+    day = datetime.fromtimestamp(days * 86_400, UTC).date()
     if granularity == "week":
         return (day - timedelta(days=day.weekday())).isoformat()
     return day.replace(day=1).isoformat()
