@@ -363,12 +363,15 @@ class WritePath:
             return log.version, found
 
     def events_since(
-        self, space: str, types: frozenset[str], version: int | None, end: int
-    ) -> Suffix:
+        self, space: str, types: frozenset[str], version: int | None, end: int,
+        causal: bool = True,
+    ) -> Suffix:  # fmt: skip
         """The accepted events of `types` that a reader who read the log at `version`, up
         to position `end`, has to fold: from `end` on, or from the first position that
         changed since if that is earlier (from 0 when unknown). Read consistently with the
-        in-memory log; no events when the version is still `version`."""
+        in-memory log; no events when the version is still `version`. Each event carries
+        the authority of its causal past, or, for a reader that judges nothing by it
+        (`causal=False`), the log's current authority, which costs nothing to find."""
         with self._lock, self._engine.begin() as conn:
             log = self._log(conn, space)
             if log is None:
@@ -385,9 +388,11 @@ class WritePath:
                 ]  # fmt: skip
                 found = store.typed_rows(conn, wanted)
                 rows = [found[i] for i in wanted if i in found]
+            current = log.authority
+            assert current is not None
             events = [
                 (log.position[row.id], AuthorizedEvent(row.id, row.type, row.author, row.ts,
-                                                  row.content, log.state_before(row.id)))
+                    row.content, log.state_before(row.id) if causal else current))
                 for row in rows
             ]  # fmt: skip
             return Suffix(log.version, start, len(log.order), events, log.authority)
