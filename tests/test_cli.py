@@ -23,7 +23,18 @@ from p2pvalue.governance.service import Governance
 from p2pvalue.node import Node
 from p2pvalue.store.schema import events
 
-COMMANDS = ("init", "serve", "demo", "verify", "rebuild", "export", "import", "recount")
+COMMANDS = (
+    "init",
+    "serve",
+    "demo",
+    "verify",
+    "rebuild",
+    "export",
+    "import",
+    "recount",
+    "backup",
+    "restore",
+)
 runner = CliRunner()
 
 
@@ -256,6 +267,7 @@ def test_export_of_an_unknown_space_writes_no_file(
         ("export", "A" * 43),
         ("import", "LOG_FILE"),
         ("serve",),
+        ("backup", "node.tar.gz"),
     ],
 )
 def test_commands_on_a_folder_that_is_not_a_node(
@@ -274,7 +286,13 @@ def test_commands_on_a_folder_that_is_not_a_node(
 def test_help_of_each_command(command: str) -> None:
     result = invoke(command, "--help")
     assert result.exit_code == 0, result.output
-    handler = {"demo": cli.demo_command, "import": cli.import_command}.get(command)
+    handlers = {
+        "demo": cli.demo_command,
+        "import": cli.import_command,
+        "backup": cli.backup_command,
+        "restore": cli.restore_command,
+    }
+    handler = handlers.get(command)
     summary = (handler or getattr(cli, command)).__doc__
     assert summary is not None
     assert " ".join(summary.split()[:4]) in " ".join(result.stdout.split())

@@ -97,6 +97,8 @@ function mount (el) {
         basicSetup,
         markdown(),
         EditorView.lineWrapping,
+        // The editable area is a textbox: it needs a name that screen readers announce.
+        EditorView.contentAttributes.of({ 'aria-label': el.dataset.label || 'Document text' }),
         yCollab(ytext, provider.awareness, { undoManager }),
         ...(readOnly ? [EditorState.readOnly.of(true), EditorView.editable.of(false)] : [])
       ]

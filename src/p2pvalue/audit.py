@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 import orjson
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from p2pvalue import domains
 from p2pvalue.errors import EventError, NotFound
@@ -31,8 +31,11 @@ class Problem:
         return f"{self.event_id}: {self.code}: {self.message}"
 
 
-def verify(node: Node, space: str) -> Problem | None:
-    """Re-check every signature, hash, link and decision of a space; the first problem found."""
+def verify(
+    node: Node, space: str, advance: Callable[[int], None] = lambda n: None
+) -> Problem | None:
+    """Re-check every signature, hash, link and decision of a space; the first problem found.
+    `advance` is told of each event whose signature and hash were checked."""
     with node.engine.begin() as conn:
         rows = conn.execute(
             select(
@@ -65,6 +68,7 @@ def verify(node: Node, space: str) -> Problem | None:
         if columns != (event.id, event.space, event.type, event.author, event.depth, event.ts):
             return Problem(row.id, "index_mismatch", "stored columns disagree with the event")
         verified.append(event)
+        advance(1)
     log, problem = _check_log(space, verified, recorded, recorded_heads)
     if problem is not None or log is None:
         return problem
@@ -112,9 +116,15 @@ def _check_log(
     return log, None
 
 
-def rebuild(node: Node) -> dict[str, int]:
+def rebuild(node: Node, advance: Callable[[int], None] = lambda n: None) -> dict[str, int]:
     """Drop every projection and derive it again from the stored events."""
-    return node.rebuild()
+    return node.rebuild(advance)
+
+
+def event_count(node: Node) -> int:
+    """How many events the node stores, in every space: what a rebuild reads."""
+    with node.engine.begin() as conn:
+        return int(conn.scalar(select(func.count()).select_from(events)) or 0)
 
 
 def import_lines(node: Node, lines: Iterable[bytes]) -> Counter[str]:

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import errno
+import socket
 import sys
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated
+from typing import IO, Annotated
 
 import typer
 
@@ -44,6 +48,29 @@ DEFAULT_DATA = Path("data")
 
 def _node(data: Path, database_url: str | None) -> Node:
     return Node(load_config(data, database_url))
+
+
+@contextmanager
+def progress(description: str, total: int | None) -> Iterator[Callable[[int], None]]:
+    """A progress bar on the terminal (on stderr, so that what a command writes to stdout
+    stays clean) while a long command runs; nothing at all when stderr is not a terminal.
+    Yields the function that advances it."""
+    from rich.console import Console
+    from rich.progress import MofNCompleteColumn, Progress
+
+    console = Console(stderr=True)
+    columns = (*Progress.get_default_columns(), MofNCompleteColumn())
+    with Progress(*columns, console=console, transient=True,
+                  disable=not console.is_terminal) as bar:  # fmt: skip
+        task = bar.add_task(description, total=total)
+        yield lambda n: bar.advance(task, n)
+
+
+def _measured(lines: IO[bytes], advance: Callable[[int], None]) -> Iterable[bytes]:
+    """The lines of a file, telling `advance` how many bytes each took."""
+    for line in lines:
+        advance(len(line))
+        yield line
 
 
 @app.command()
@@ -88,9 +115,25 @@ def serve(
     and, with a public URL, federation with the other nodes of its spaces."""
     from p2pvalue.web.app import create_app, run_server
 
+    check_port(host, port)
     with Node(load_config(data, database_url, public_url)) as node:
         typer.echo(f"p2pvalue node {node.did} on http://{host}:{port}/")
         run_server(create_app(node, sync_every=sync_every), host, port)
+
+
+def check_port(host: str, port: int) -> None:
+    """Refuse to start, with one clear sentence, when `host:port` cannot be listened on
+    (another program holds it, or it needs privileges), rather than after the node opened
+    and with the server's log."""
+    try:
+        family = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)[0][0]
+        socket.create_server((host, port), family=family).close()
+    except OSError as error:
+        if error.errno == errno.EADDRINUSE:
+            reason = "it is already in use: stop what uses it, or choose another with --port"
+            raise P2PError("port_in_use", f"port {port} on {host}: {reason}") from None
+        reason = error.strerror or str(error)
+        raise P2PError("cannot_listen", f"cannot listen on {host}:{port}: {reason}") from None
 
 
 @app.command("export-member")
@@ -135,8 +178,11 @@ def verify(
     database_url: DatabaseUrl = None,
 ) -> None:
     """Re-check every signature, hash, link and decision of a space's log."""
-    with _node(data, database_url) as node:
-        problem = audit.verify(node, space)
+    with (
+        _node(data, database_url) as node,
+        progress("checking events", node.space(space).events) as advance,
+    ):
+        problem = audit.verify(node, space, advance)
     if problem:
         typer.echo(f"FAILED: first problem at {problem}", err=True)
         raise typer.Exit(1)
@@ -146,8 +192,11 @@ def verify(
 @app.command()
 def rebuild(data: DataDir = DEFAULT_DATA, database_url: DatabaseUrl = None) -> None:
     """Drop every projection and derive it again from the stored events."""
-    with _node(data, database_url) as node:
-        counts = audit.rebuild(node)
+    with (
+        _node(data, database_url) as node,
+        progress("rebuilding", audit.event_count(node)) as advance,
+    ):
+        counts = audit.rebuild(node, advance)
     typer.echo(f"rebuilt {counts['spaces']} space(s) from {counts['events']} events")
 
 
@@ -162,11 +211,13 @@ def export(
 ) -> None:
     """Write a space's raw log as JSON lines, in the space's order."""
     with _node(data, database_url) as node:
-        node.space(space)
+        total = node.space(space).events
         out = output.open("wb") if output else sys.stdout.buffer
         try:
-            for body in node.export(space):
-                out.write(body + b"\n")
+            with progress("exporting events", total) as advance:
+                for body in node.export(space):
+                    out.write(body + b"\n")
+                    advance(1)
         finally:
             if output:
                 out.close()
@@ -175,27 +226,60 @@ def export(
 @app.command("import", context_settings=ID_ARGUMENTS)
 def import_command(
     source: Annotated[
-        str, typer.Argument(help="A JSON-lines log as `export` writes it, or the word `git`.")
+        str,
+        typer.Argument(help="A JSON-lines log as `export` writes it, or the word `git` or `csv`."),
     ],
     repository: Annotated[
-        Path | None, typer.Argument(help="With `git`: the repository whose commits to claim.")
+        Path | None,
+        typer.Argument(
+            help="With `git`: the repository whose history to import; with `csv`: the CSV file."
+        ),
     ] = None,
     space: Annotated[
-        str | None, typer.Option("--space", help="With `git`: the space to claim them in.")
+        str | None, typer.Option("--space", help="With `git` or `csv`: the space to import into.")
+    ] = None,
+    dry_run: Annotated[
+        bool,
+        typer.Option(
+            "--dry-run",
+            help="With `csv`: show what would be created and every row "
+            "refused, and why; write nothing.",
+        ),
+    ] = False,
+    importer: Annotated[
+        str | None,
+        typer.Option(
+            "--as",
+            help="With `git` or `csv`: the account that signs the import (its role must allow "
+            "contribution.import); by default the space's timekeeper on this node.",
+        ),
     ] = None,
     data: DataDir = DEFAULT_DATA,
     database_url: DatabaseUrl = None,
 ) -> None:
-    """Load a log (`import FILE`), verifying every event, or claim a git repository's commits
-    for the members who made them (`import git REPO --space SPACE`); both are idempotent."""
+    """Load a log (`import FILE`), verifying every event, or import a git repository's
+    history (`import git REPO --space SPACE`): every commit reachable from HEAD, authors
+    and `Co-authored-by:` co-authors resolved through `.mailmap`, bots and merge commits
+    left out unless the charter counts them. Authors with no member holding their e-mail
+    are credited as unclaimed contributors until someone claims the address. Both are
+    idempotent. `import csv FILE --space SPACE` imports contributions logged elsewhere (columns
+    evidence, kind, description, date, emails, quantity, unit); a file with any refused row
+    writes nothing, and `--dry-run` lists what would be created and each refused row."""
     if source == "git":
-        _import_git(repository, space, data, database_url)
+        _import_git(repository, space, importer, data, database_url)
+        return
+    if source == "csv":
+        _import_csv(repository, space, importer, dry_run, data, database_url)
         return
     file = Path(source)
     if not file.is_file():
         raise P2PError("no_such_file", f"{file} does not exist or is not a file")
-    with _node(data, database_url) as node, file.open("rb") as lines:
-        counts = audit.import_lines(node, lines)
+    with (
+        _node(data, database_url) as node,
+        file.open("rb") as lines,
+        progress("importing", file.stat().st_size) as advance,
+    ):
+        counts = audit.import_lines(node, _measured(lines, advance))
     summary = ", ".join(f"{n} {status}" for status, n in sorted(counts.items()))
     typer.echo(f"imported: {summary or 'nothing'}")
     if counts.get("refused") or counts.get("pending"):
@@ -228,26 +312,105 @@ def recount(
     typer.echo(f"ok: {found.result['outcome']}, as recorded by {found.close}")
 
 
-def _import_git(
-    repository: Path | None, space: str | None, data: Path, database_url: str | None
+@app.command("backup")
+def backup_command(
+    output: Annotated[Path, typer.Argument(help="The archive to write (e.g. node.tar.gz).")],
+    data: DataDir = DEFAULT_DATA,
+    database_url: DatabaseUrl = None,
 ) -> None:
-    from rich.progress import Progress
+    """Write the whole node (its keys, configuration, live documents and every table, as of
+    one moment) to one archive, which `restore` brings back on SQLite or PostgreSQL. The
+    archive holds the node's secrets: keep it as safe as the data folder."""
+    from p2pvalue.backup import backup
 
+    load_config(data, database_url)  # not a node folder: say so before any progress is drawn
+    with progress("backing up rows", None) as advance:
+        manifest = backup(data, output, database_url, lambda _table, n: advance(n))
+    tables = [m for name, m in manifest["members"].items() if name.startswith("tables/")]
+    rows = sum(m["rows"] for m in tables)
+    typer.echo(f"wrote {output}: node {manifest['node']}, {len(tables)} tables, {rows} rows")
+
+
+@app.command("restore")
+def restore_command(
+    archive: Annotated[Path, typer.Argument(help="An archive written by `p2pvalue backup`.")],
+    data: DataDir = DEFAULT_DATA,
+    database_url: DatabaseUrl = None,
+) -> None:
+    """Bring a node back from a backup into a new, empty data folder (and an empty database
+    when --database-url is given), then verify every space's log; on any problem nothing
+    is left behind."""
+    from p2pvalue.backup import restore
+
+    with progress("restoring rows", None) as advance:
+        restored = restore(archive, data, database_url, lambda _table, n: advance(n))
+    typer.echo(
+        f"restored node {restored.node} in {data}: {sum(restored.tables.values())} rows, "
+        f"{restored.events} events in {restored.spaces} space(s), every one verified"
+    )
+
+
+def _import_git(
+    repository: Path | None, space: str | None, importer: str | None, data: Path,
+    database_url: str | None,
+) -> None:  # fmt: skip
+    from p2pvalue.importers.contributions import importer_of
     from p2pvalue.importers.git import count_commits, import_git
 
     if repository is None or space is None:
-        raise P2PError("usage", "import git REPO --space SPACE")
-    with _node(data, database_url) as node, Progress(transient=True) as bar:
-        task = bar.add_task("claiming commits", total=count_commits(repository))
-        report = import_git(node.wiring, space, repository, lambda n: bar.advance(task, n))
+        raise P2PError("usage", "import git REPO --space SPACE [--as ACCOUNT]")
+    with (
+        _node(data, database_url) as node,
+        progress("importing commits", count_commits(repository)) as advance,
+    ):
+        signer = importer_of(node.wiring, space, importer)
+        report = import_git(node.wiring, space, repository, signer, advance)
+    skipped = ", ".join(f"{n} {why}" for why, n in sorted(report.skipped.items()))
     typer.echo(
-        f"commits: {report.imported} claimed, {report.already_claimed} already claimed, "
-        f"{report.unmatched} with no confirmed alias, {report.no_local_key} by members "
-        f"without an account here"
+        f"commits: {report.imported} imported, {report.already_imported} already imported, "
+        f"{len(report.unclaimed)} unclaimed contributors; left out: {skipped or 'none'}"
     )
     if report.refused:
         typer.echo(f"refused: {report.refused}", err=True)
         raise typer.Exit(1)
+
+
+def _import_csv(
+    file: Path | None, space: str | None, importer: str | None, dry_run: bool, data: Path,
+    database_url: str | None,
+) -> None:  # fmt: skip
+    from p2pvalue.accounting.equation import charter_equation
+    from p2pvalue.accounting.service import Value
+    from p2pvalue.accounting.types import value_policy
+    from p2pvalue.events.event import now_ms
+    from p2pvalue.importers.contributions import importer_of, record
+    from p2pvalue.importers.csv_rows import read_rows
+
+    if file is None or space is None:
+        raise P2PError("usage", "import csv FILE --space SPACE [--as ACCOUNT] [--dry-run]")
+    if not file.is_file():
+        raise P2PError("no_such_file", f"{file} does not exist or is not a file")
+    with _node(data, database_url) as node, file.open(newline="", encoding="utf-8") as lines:
+        signer = importer_of(node.wiring, space, importer)
+        log = node.writer.log(space)
+        policy = value_policy(log.authority.charter) if log and log.authority else None
+        ledger = node.service(Value).ledger(space)
+        equation = charter_equation(policy.kinds, policy.equation) if policy else None
+        units = {k: rule.unit for k, rule in equation.kinds.items()} if equation else {}
+        rows = read_rows(lines, units, now_ms(), ledger.evidence)
+        for line, reason in rows.refused:
+            typer.echo(f"line {line} refused: {reason}", err=True)
+        if dry_run or rows.refused:
+            for work in rows.works:
+                typer.echo(f"would import {work.evidence}: {work.kind} by "
+                           f"{', '.join(work.emails)}, {work.description}")  # fmt: skip
+            typer.echo(f"{len(rows.works)} to import, {len(rows.refused)} refused; nothing written")
+            if rows.refused:
+                raise typer.Exit(1)
+            return
+        report = record(node.wiring, space, signer, rows.works)
+    typer.echo(f"contributions: {report.imported} imported, "
+               f"{len(report.unclaimed)} unclaimed contributors")  # fmt: skip
 
 
 def main() -> None:

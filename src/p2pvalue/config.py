@@ -14,6 +14,7 @@ import nacl.utils
 from p2pvalue import outbound
 from p2pvalue.errors import P2PError
 from p2pvalue.events.keys import KeyPair
+from p2pvalue.mail import MailSettings
 from p2pvalue.store.database import sqlite_url
 
 CONFIG_FILE = "config.json"
@@ -69,10 +70,24 @@ class NodeConfig:
     login_free_failures: int = 5
     login_lockout_s: int = 30
     login_lockout_max_s: int = 3600
+    # The bearer token a Prometheus scraper presents at /metrics; None: only a client on
+    # this machine, not behind a proxy, may read them.
+    metrics_token: str | None = None
+    # The SMTP server notifications are mailed through (`"mail"` in config.json); None:
+    # the node sends no mail.
+    mail: MailSettings | None = None
+    # Where members open this node's pages, for the links in mail (e.g. https://node.example);
+    # None: the public URL.
+    site_url: str | None = None
 
     @property
     def url(self) -> str:
         return self.database_url or sqlite_url(self.data_dir / DATABASE_FILE)
+
+    @property
+    def pages_url(self) -> str:
+        """The base of links to this node's pages in mail; a local one when none is set."""
+        return (self.site_url or self.public_url or "http://127.0.0.1:8000").rstrip("/")
 
     def node_key(self) -> KeyPair:
         return KeyPair(_read_secret(self.data_dir / NODE_KEY_FILE))
@@ -123,8 +138,38 @@ def load_config(
     return NodeConfig(
         data_dir, database_url or stored.get("database_url"), url.rstrip("/") if url else None,
         _allowed(stored, config_path), _strings(stored, "admins", config_path),
-        clock_skew_ms=_skew(stored),
+        clock_skew_ms=_skew(stored), metrics_token=_token(stored, config_path),
+        mail=_mail(stored, config_path), site_url=_site_url(stored, config_path),
     )  # fmt: skip
+
+
+def _token(stored: dict[str, Any], config_path: Path) -> str | None:
+    """`metrics_token`: absent, or a string long enough not to be guessed."""
+    token = stored.get("metrics_token")
+    if token is None:
+        return None
+    if not isinstance(token, str) or len(token) < 16:
+        raise P2PError("bad_config", f"{config_path}: metrics_token must be 16 characters or more")
+    return token
+
+
+def _mail(stored: dict[str, Any], config_path: Path) -> MailSettings | None:
+    given = stored.get("mail")
+    if given is None:
+        return None
+    if not isinstance(given, dict):
+        raise P2PError("bad_config", f"{config_path}: mail must be an object")
+    try:
+        return MailSettings.of(given)
+    except P2PError as error:
+        raise P2PError("bad_config", f"{config_path}: {error.message}") from None
+
+
+def _site_url(stored: dict[str, Any], config_path: Path) -> str | None:
+    url = stored.get("site_url")
+    if url is not None and not (isinstance(url, str) and url.startswith(("http://", "https://"))):
+        raise P2PError("bad_config", f"{config_path}: site_url is an http(s) URL")
+    return url.rstrip("/") if url else None
 
 
 def _allowed(stored: dict[str, Any], config_path: Path) -> tuple[str, ...]:

@@ -93,7 +93,8 @@ class Domain(Generic[S]):
     `types` are the event types whose actions it prechecks; `service` its service's class
     (the key of `Wiring.service`), built by `build`; `api` and `pages` its web routes, as
     "module" (its `router`) or "module:attribute", which the web app mounts (the domain
-    never imports the web).
+    never imports the web); `activity` its phrasing modules, each with a `PHRASES` that
+    tells its event types as sentences about people (`p2pvalue.web.phrasing`).
     What it adds below the domains: `kinds`, the event types it declares with their content
     models, `sections` of the charter, `rights` a role may be given besides event types
     (these make the catalog events are read with), and the authority `rules` its events
@@ -113,6 +114,7 @@ class Domain(Generic[S]):
     build: Callable[[Wiring], S]
     api: tuple[str, ...] = ()
     pages: tuple[str, ...] = ()
+    activity: tuple[str, ...] = ()
     kinds: tuple[EventType, ...] = ()
     sections: tuple[CharterSection, ...] = ()
     rights: frozenset[str] = frozenset()

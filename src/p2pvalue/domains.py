@@ -18,6 +18,8 @@ from p2pvalue.events.types import Catalog
 from p2pvalue.federation.domain import DOMAIN as FEDERATION
 from p2pvalue.fediverse.domain import DOMAIN as FEDIVERSE
 from p2pvalue.governance.domain import DOMAIN as GOVERNANCE
+from p2pvalue.insight.domain import DOMAIN as INSIGHT
+from p2pvalue.membership.domain import DOMAIN as MEMBERSHIP
 from p2pvalue.privacy.domain import DOMAIN as PRIVACY
 from p2pvalue.registry import catalog_of, rules_of
 from p2pvalue.rights.domain import DOMAIN as RIGHTS
@@ -25,7 +27,8 @@ from p2pvalue.simulation.domain import DOMAIN as SIMULATION
 from p2pvalue.social.domain import DOMAIN as SOCIAL
 
 DOMAINS: tuple[Domain[Any], ...] = (
-    VALUE, GOVERNANCE, COLLAB, SOCIAL, FEDERATION, FEDIVERSE, PRIVACY, RIGHTS, SIMULATION,
+    VALUE, GOVERNANCE, COLLAB, SOCIAL, FEDERATION, FEDIVERSE, PRIVACY, RIGHTS, MEMBERSHIP,
+    INSIGHT, SIMULATION,
 )  # fmt: skip
 
 

@@ -27,8 +27,9 @@ class EventLog(Protocol):
     """What a folding reads: the write path's events since a version of a space's log."""
 
     def events_since(
-        self, space: str, types: frozenset[str], version: int | None, end: int
-    ) -> Suffix: ...
+        self, space: str, types: frozenset[str], version: int | None, end: int,
+        causal: bool = True,
+    ) -> Suffix: ...  # fmt: skip
 
 
 # Fold a suffix of the space's log into what was kept (None: nothing yet, and the suffix
@@ -51,9 +52,11 @@ class Folding(Generic[K, V]):
     """Per space, a state folded from the log's accepted events of `types`, kept up to date."""
 
     def __init__(
-        self, log: EventLog, types: frozenset[str], advance: Advance[K], view: Callable[[K], V]
-    ) -> None:
+        self, log: EventLog, types: frozenset[str], advance: Advance[K], view: Callable[[K], V],
+        causal: bool = True,
+    ) -> None:  # fmt: skip
         self._log = log
+        self._causal = causal  # False: the domain reads no event's causal authority
         self._types = types
         self._advance = advance
         self._view = view
@@ -68,7 +71,7 @@ class Folding(Generic[K, V]):
             with self._lock:
                 kept = self._kept.get(space)
             version, end = (kept.version, kept.end) if kept else (None, 0)
-            suffix = self._log.events_since(space, self._types, version, end)
+            suffix = self._log.events_since(space, self._types, version, end, self._causal)
             with self._lock:
                 current = self._kept.get(space)
                 if current is not None and current.version == suffix.version:

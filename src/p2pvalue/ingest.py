@@ -18,6 +18,7 @@ from typing import Any
 from sqlalchemy import Connection, Engine, select
 from sqlalchemy.exc import IntegrityError
 
+from p2pvalue import metrics
 from p2pvalue.errors import EventError, NotFound
 from p2pvalue.events.authority import AuthorizedEvent, Rules, authorize
 from p2pvalue.events.canonical import canonical
@@ -247,7 +248,9 @@ class WritePath:
         with _Collection.paused(), self._lock:
             committed = self._commit(arrivals, hold)
         self._notify(committed, origin)
-        return [o for o in arrivals.outcomes if o is not None]
+        outcomes = [o for o in arrivals.outcomes if o is not None]
+        metrics.ingested((o.status for o in outcomes), local=origin is None)
+        return outcomes
 
     def _commit(self, arrivals: Arrivals, hold: str | None) -> list[Event]:
         """Apply a batch in one write transaction; retried once if another worker wrote the
@@ -360,12 +363,15 @@ class WritePath:
             return log.version, found
 
     def events_since(
-        self, space: str, types: frozenset[str], version: int | None, end: int
-    ) -> Suffix:
+        self, space: str, types: frozenset[str], version: int | None, end: int,
+        causal: bool = True,
+    ) -> Suffix:  # fmt: skip
         """The accepted events of `types` that a reader who read the log at `version`, up
         to position `end`, has to fold: from `end` on, or from the first position that
         changed since if that is earlier (from 0 when unknown). Read consistently with the
-        in-memory log; no events when the version is still `version`."""
+        in-memory log; no events when the version is still `version`. Each event carries
+        the authority of its causal past, or, for a reader that judges nothing by it
+        (`causal=False`), the log's current authority, which costs nothing to find."""
         with self._lock, self._engine.begin() as conn:
             log = self._log(conn, space)
             if log is None:
@@ -382,15 +388,18 @@ class WritePath:
                 ]  # fmt: skip
                 found = store.typed_rows(conn, wanted)
                 rows = [found[i] for i in wanted if i in found]
+            current = log.authority
+            assert current is not None
             events = [
                 (log.position[row.id], AuthorizedEvent(row.id, row.type, row.author, row.ts,
-                                                  row.content, log.state_before(row.id)))
+                    row.content, log.state_before(row.id) if causal else current))
                 for row in rows
             ]  # fmt: skip
             return Suffix(log.version, start, len(log.order), events, log.authority)
 
-    def rebuild(self) -> dict[str, int]:
-        """Drop every projection and derive it again from the stored events, atomically."""
+    def rebuild(self, advance: Callable[[int], None] = lambda n: None) -> dict[str, int]:
+        """Drop every projection and derive it again from the stored events, atomically;
+        `advance` is told how many events each space held as it is done."""
         with self._lock:
             self._logs.clear()
             self._changes.forget()
@@ -402,6 +411,7 @@ class WritePath:
                     log = _load(conn, space, self._rules)
                     projections.write_full(conn, log)
                     total += len(log)
+                    advance(len(log))
         return {"spaces": len(space_ids), "events": total}
 
     def _log(self, conn: Connection, space: str) -> SpaceLog | None:

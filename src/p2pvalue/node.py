@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from types import TracebackType
 from typing import Any, TypeVar
 
@@ -169,10 +169,11 @@ class Node:
         deadlines, …); how much each did. The web app runs it now and then."""
         return self.registry.sweep(stop)
 
-    def rebuild(self) -> dict[str, int]:
+    def rebuild(self, advance: Callable[[int], None] = lambda n: None) -> dict[str, int]:
         """Drop every projection and every domain's folded state, and derive them again
-        from the stored events; how many spaces and events were read."""
-        counts = self.writer.rebuild()
+        from the stored events; how many spaces and events were read (`advance` is told as
+        each space's events are done)."""
+        counts = self.writer.rebuild(advance)
         self.registry.rebuild()
         return counts
 

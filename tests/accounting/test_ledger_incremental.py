@@ -20,6 +20,7 @@ from p2pvalue.accounting.model import Ledger
 from p2pvalue.accounting.payout_plan import run_content
 from p2pvalue.accounting.service import Value
 from p2pvalue.accounting.state import Ledgers
+from p2pvalue.accounting.types import email_alias
 from p2pvalue.config import init_data_dir
 from p2pvalue.errors import P2PError
 from p2pvalue.events.event import Event
@@ -27,7 +28,7 @@ from p2pvalue.governance.templates import default_charter
 from p2pvalue.node import Node
 
 KINDS = ("claim", "claim", "approve", "reject", "dispute", "endorse", "tick", "close",
-         "income", "payout", "remove", "post")  # fmt: skip
+         "income", "payout", "remove", "post", "import", "alias", "confirm")  # fmt: skip
 OP = st.tuples(
     st.sampled_from(KINDS), st.integers(0, BRANCHES - 1), st.integers(0, 3),
     st.integers(0, 1000), st.integers(0, 4),
@@ -39,6 +40,7 @@ def dump(ledger: Ledger) -> str:
     """Every field of the ledger, dict order included (sets sorted)."""
     fields = asdict(ledger)
     fields["alias_claims"] = {k: sorted(v) for k, v in ledger.alias_claims.items()}
+    fields["unclaimed"] = {k: sorted(v) for k, v in ledger.unclaimed.items()}
     return repr(fields)
 
 
@@ -53,11 +55,12 @@ class ValueHistory(History):
     def __init__(self, generator: Node) -> None:
         charter = default_charter("open")
         charter["value"]["acceptance"] = {"approvals": 1, "lazy_hours": 0}
+        charter["value"]["imports"] = {"accept": True}
         super().__init__(generator, charter)
         self.claims: list[str] = []
 
     def made(self, kind: str, event: Event) -> None:
-        if event.type == "contribution.claim":
+        if event.type in ("contribution.claim", "contribution.import"):
             self.claims.append(event.id)
 
     def action(self, kind: str, author: int, target: int) -> Action | None:
@@ -80,6 +83,19 @@ class ValueHistory(History):
                                               "source": "grant"}  # fmt: skip
         if kind == "payout":
             return self._payout(target)
+        if kind == "import":  # work of people known by e-mail, one of them maybe a member's
+            people = [email_alias(f"p{target % 3}@x.org"), email_alias(f"p{author}@x.org")]
+            shares = [{"member": p, "share": 5000} for p in people] if len(set(people)) == 2 \
+                else [{"member": people[0], "share": 10_000}]  # fmt: skip
+            content = {"kind": "commit", "description": "c", "quantity": 1, "unit": "units",
+                       "date": 1, "evidence": [f"git:{target % 9}"], "source": "git",
+                       "contributors": shares}  # fmt: skip
+            return founder, "contribution.import", content
+        if kind == "alias":
+            return key, "alias.claim", {"alias": email_alias(f"p{target % 3}@x.org")}
+        if kind == "confirm":
+            alias = email_alias(f"p{target % 3}@x.org")
+            return founder, "alias.confirm", {"alias": alias, "member": key.did}
         if kind == "remove" and (removal := self.remove(author)) is not None:
             return removal
         return key, "post.create", {"text": f"note {target}"}

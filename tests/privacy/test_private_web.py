@@ -97,3 +97,16 @@ def test_the_home_page_founds_a_private_space(api: ApiClient) -> None:
     assert "Quiet Room" in page.text and "private" in page.text
     api.http.post("/logout")
     assert "Quiet Room" not in api.http.get("/").text
+
+
+def test_members_read_a_private_space_on_its_page_and_no_one_else_does(api: ApiClient) -> None:
+    alice, bob, space, _ = _garden(api)
+    page = api.http.get(f"/spaces/{space}", headers=alice.auth)
+    timeline = page.text.split('id="timeline"', 1)[1]
+    assert "the secret plan" in timeline and "Hidden Garden" in timeline
+    assert "ciphertext" not in timeline
+    for headers in (bob.auth, {}):
+        refused = api.http.get(f"/spaces/{space}", headers=headers)
+        assert refused.status_code == 404 and "the secret plan" not in refused.text
+    assert api.act(alice, space, "member.invite", {"member": bob.did}).status_code == 201
+    assert "the secret plan" in api.http.get(f"/spaces/{space}", headers=bob.auth).text

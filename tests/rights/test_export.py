@@ -247,8 +247,8 @@ def test_contributions_expand_as_json_ld_with_alices_share(api: ApiClient, node:
         )
     # alice's 75 % of the shared 4 hours, and all of her 5 kits; bob's and pending claims out.
     assert found == {
-        f"urn:p2pvalue:space:{c.commons}": ("work", 3.0, "om2:hour"),
-        f"urn:p2pvalue:space:{c.workshop}": ("produce", 5.0, "om2:one"),
+        f"urn:p2pvalue:space:{c.commons}": (f"{VF}work", "3", f"{OM2}hour"),
+        f"urn:p2pvalue:space:{c.workshop}": (f"{VF}produce", "5", f"{OM2}one"),
     }
 
 

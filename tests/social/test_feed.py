@@ -144,3 +144,22 @@ def test_the_feed_query_reads_the_feed_indexes(sqlite_node: Node) -> None:
     assert plan.count("USING COVERING INDEX ix_events_space_ts") == 2, plan
     assert "USING COVERING INDEX ix_events_author_ts" in plan, plan
     assert "SCAN events" not in plan, plan
+
+
+def test_what_a_member_did_is_listed_for_their_profile_without_hidden_spaces(node: Node) -> None:
+    ana, ben, cy = (node.accounts.register(n, PASSWORD) for n in ("ana", "ben", "cyd"))
+    public = _space(node, ana, "Open")
+    hidden = node.create_space(ana, "Closed", "", "invite", private=True).id
+    assert hidden is not None
+    base = now_ms()
+    joined = node.act(ben, public, "member.join", {}, ts=base)
+    said = node.act(ben, public, "post.create", {"text": "hi"}, ts=base + 1)
+    refused = node.act(cy, hidden, "post.create", {"text": "no"}, ts=base + 2)
+    assert refused.status in ("rejected", "refused")
+    feed = node.service(Social).feed
+
+    assert [row.id for row in feed.by_member(ben.did, cy.did)] == [said.id, joined.id]
+    assert [row.id for row in feed.by_member(ben.did, None, limit=1)] == [said.id]
+    assert [row.id for row in feed.by_member(ana.did, None)] == [public]
+    assert {row.id for row in feed.by_member(ana.did, ana.did)} == {public, hidden}
+    assert [row.id for row in feed.by_member(ana.did, ana.did, space=hidden)] == [hidden]

@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 
 from p2pvalue.accounting.model import Claim, Ledger
+from p2pvalue.accounting.service import Value
 from p2pvalue.accounts import Account
 from p2pvalue.errors import P2PError
 from p2pvalue.governance.service import Governance
@@ -119,3 +120,78 @@ def test_only_holders_of_the_acceptance_role_are_asked_to_review() -> None:
     assert list(reviews_requested(ledger, "ann", member, None)) == []
     closed = Ledger(claims={"c1": _claim("ann", "accepted")})
     assert list(reviews_requested(closed, "ben", member, None)) == []
+
+
+def test_reviews_decisions_and_payouts_reach_the_member_they_concern(node: Node) -> None:
+    space, (ann, ben, cat, dan) = _community(node)
+    claim = _act(node, ben, space, "contribution.claim", CLAIM)
+    review = _act(node, ann, space, "contribution.review", {"claim": claim, "verdict": "approve"})
+    _act(node, cat, space, "contribution.review", {"claim": claim, "verdict": "approve"})
+    income = {"amount": 1250, "currency": "EUR", "source": "grant"}
+    _act(node, ann, space, "income.record", income)
+    payout = node.service(Value).pay_out(ann, space, "EUR", 1250)
+    assert payout.status == "accepted", payout
+
+    notes = node.service(Social).notifications.of(ben.did)
+    received = [n for n in notes if n["kind"] == "review_received"]
+    assert {(n["by"], n["verdict"]) for n in received} == {
+        (ann.did, "approve"), (cat.did, "approve")}  # fmt: skip
+    assert f"review_received:{review}" in {n["id"] for n in received}
+    (decided,) = [n for n in notes if n["kind"] == "claim_decided"]
+    assert (decided["id"], decided["status"]) == (f"claim_decided:{claim}", "accepted")
+    (paid,) = [n for n in notes if n["kind"] == "payout"]
+    allocated = node.service(Value).ledger(space).payouts[-1].allocations[ben.did]
+    assert (paid["id"], paid["amount"], paid["currency"]) == (
+        f"payout:{payout.id}",
+        allocated,
+        "EUR",
+    )
+    assert 0 < allocated < 1250  # the reviewers' share of value goes to them
+    assert node.service(Social).notifications.of(dan.did, "payout") == []
+    assert node.service(Social).notifications.of(ann.did, "review_received") == []
+
+
+def test_a_notification_keeps_its_id_and_is_marked_read_per_member(node: Node) -> None:
+    space, (ann, ben, cat, _) = _community(node)
+    post = _act(node, ann, space, "thread.create",
+                {"on": {"kind": "space"}, "title": "Hi", "text": "@ben @cat look"})  # fmt: skip
+    claim = _act(node, ann, space, "contribution.claim", CLAIM)
+    notifications = node.service(Social).notifications
+    ids = [n["id"] for n in notifications.of(ben.did)]
+    assert sorted(ids) == sorted([f"mention:{post}", f"review_requested:{claim}"])
+    assert [n["id"] for n in notifications.of(ben.did)] == ids  # derived again, same ids
+    assert (notifications.unread(ben.did), notifications.unread(cat.did)) == (2, 2)
+
+    assert notifications.mark_read(ben.did, [f"mention:{post}", "mention:not-his"]) == 1
+    assert notifications.mark_read(ben.did, [f"mention:{post}"]) == 0
+    assert {n["id"]: n["read"] for n in notifications.of(ben.did)} == {
+        f"mention:{post}": True, f"review_requested:{claim}": False}  # fmt: skip
+    assert (notifications.unread(ben.did), notifications.unread(cat.did)) == (1, 2)
+    assert notifications.mark_read(ben.did) == 1
+    assert notifications.unread(ben.did) == 0
+
+
+def test_a_join_request_reaches_who_may_admit_and_an_invitation_its_invitee(node: Node) -> None:
+    ann, ben, cat, dan = (node.accounts.register(n, PASSWORD) for n in ("ann", "ben", "cat", "dan"))
+    charter = default_charter("approval")
+    space = str(node.create_space(ann, "Seed Library", charter=charter).id)
+    _act(node, ann, space, "member.invite", {"member": ben.did})
+    _act(node, ben, space, "member.join", {})
+    asked = _act(node, cat, space, "member.request", {"note": "I keep seeds"})
+    invited = _act(node, ann, space, "member.invite", {"member": dan.did})
+    notes = node.service(Social).notifications
+
+    requests = notes.of(ann.did, "join_request")
+    assert [(n["member"], n["title"], n["space"]) for n in requests] == [
+        (cat.did, "cat asks to join", space)
+    ]
+    assert requests[0]["ts"] == node.event(asked).ts
+    assert notes.of(ben.did, "join_request") == []  # a plain member may not admit
+    invitations = notes.of(dan.did, "invitation")
+    assert [(n["member"], n["title"]) for n in invitations] == [(ann.did, "ann invites you")]
+    assert invitations[0]["ts"] == node.event(invited).ts
+
+    _act(node, ann, space, "member.decline", {"member": cat.did})
+    _act(node, dan, space, "member.join", {})
+    assert notes.of(ann.did, "join_request") == []
+    assert notes.of(dan.did, "invitation") == []

@@ -14,6 +14,7 @@ DOMAIN = Domain(
     sections=kinds.SECTIONS,
     api=("p2pvalue.web.value.api",),
     pages=("p2pvalue.web.value.pages",),
+    activity=("p2pvalue.web.value.activity",),
     precheck=Value.precheck,
     awaiting=Value.unwitnessed,
     sweep=Value.close_due_claims,

@@ -56,7 +56,7 @@ from typing import Annotated, Any, Literal, NamedTuple
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError
 
 from p2pvalue.accounting.expression import MAX_FORMULA_CHARS, Formula, parse_formula
-from p2pvalue.accounting.types import CURRENCY_PATTERN, DEFAULT_KINDS, KIND_PATTERN
+from p2pvalue.accounting.types import CURRENCY_PATTERN, DEFAULT_KINDS, KIND_PATTERN, MEASURES
 from p2pvalue.errors import EventError
 
 MAX_SAFE_INTEGER = 2**53 - 1
@@ -64,7 +64,7 @@ DAY_MS = 86_400_000
 DECAY_BITS = 64
 DECAY_HORIZON = 256
 _WORK_BITS = DECAY_BITS + 16  # guard bits keep the rounding of many products below 2**-64
-FORMULA_NAMES = ("quantity",)
+FORMULA_NAMES = ("quantity", *MEASURES)  # a measure the work does not carry is 0
 HOUR_KINDS = ("code", "docs", "design", "translation", "care", "operations", "time")
 REVIEW_RATE = 5  # points for one review in the default equation: a quarter of an hour's work
 
@@ -119,6 +119,7 @@ class ContributionFacts:
     currency: str | None = None
     paid: bool = False
     ts: int
+    measures: tuple[tuple[str, int], ...] = ()  # what imported work carried (see MEASURES)
 
 
 class Step(NamedTuple):
@@ -126,6 +127,11 @@ class Step(NamedTuple):
 
     step: str
     factor: Fraction
+
+
+def _variables(facts: ContributionFacts) -> dict[str, Fraction]:
+    carried = {name: Fraction(count) for name, count in facts.measures}
+    return {**dict.fromkeys(MEASURES, Fraction(0)), **carried, "quantity": Fraction(facts.quantity)}
 
 
 @dataclass(frozen=True)
@@ -199,7 +205,7 @@ class ValueEquation:
         quantity = Fraction(facts.quantity)
         steps = [Step("quantity", quantity)]
         if rule.formula is not None:
-            effective = max(rule.formula.evaluate({"quantity": quantity}), Fraction(0))
+            effective = max(rule.formula.evaluate(_variables(facts)), Fraction(0))
             steps.append(Step("formula", effective / quantity))
         if facts.currency is not None:
             steps.append(Step(f"currency:{facts.currency}", self.currencies[facts.currency]))

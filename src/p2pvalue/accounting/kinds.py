@@ -16,12 +16,14 @@ from p2pvalue.accounting.types import (
     ContributionClaim,
     ContributionClose,
     ContributionEndorse,
+    ContributionImport,
     ContributionReview,
     IncomeRecord,
     PayoutRun,
     ValuePolicy,
     check_bounty_pay,
     check_claim,
+    check_import,
     check_income,
     check_payout,
     check_review,
@@ -52,6 +54,7 @@ def check_value_policy(policy: ValuePolicy | None, roles: Mapping[str, frozenset
 
 TYPES = (
     EventType("contribution.claim", RANK_ORDINARY, ContributionClaim, check_claim),
+    EventType("contribution.import", RANK_ORDINARY, ContributionImport, check_import),
     EventType("contribution.review", RANK_ORDINARY, ContributionReview, check_review),
     EventType("contribution.close", RANK_ORDINARY, ContributionClose),
     EventType("contribution.endorse", RANK_ORDINARY, ContributionEndorse),

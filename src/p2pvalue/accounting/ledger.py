@@ -15,7 +15,8 @@ of the money given without one.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
+from typing import Any
 
 from p2pvalue.accounting import bounties
 from p2pvalue.accounting.decisions import apply_decision, check_decision, ledger_action
@@ -43,8 +44,9 @@ from p2pvalue.errors import EventError, P2PError
 from p2pvalue.events.authority import CharterChange, timekeepers
 
 VALUE_TYPES = frozenset(
-    {"contribution.claim", "contribution.review", "contribution.close", "contribution.endorse",
-     "income.record", "payout.run", "bounty.pay", "alias.claim", "alias.confirm"}
+    {"contribution.claim", "contribution.import", "contribution.review", "contribution.close",
+     "contribution.endorse", "income.record", "payout.run", "bounty.pay", "alias.claim",
+     "alias.confirm"}
 )  # fmt: skip
 # A proposal's close: read by the ledger for approved spends and settled disputes.
 DECISION = "proposal.close"
@@ -52,6 +54,7 @@ TICK = "clock.tick"  # a timekeeper's word on when it first held claims (their w
 LEDGER_TYPES = VALUE_TYPES | {DECISION, TICK}
 HOUR_MS = 3_600_000
 OPEN = ("pending", "disputed")
+ALIAS = "email-sha256:"  # a contributor named by alias has not been claimed by a member
 BOUNTY = "BOUNTY"  # the policy column of a bounty paid out (its own, not the charter's)
 
 
@@ -86,10 +89,8 @@ def _check_claim(ledger: Ledger, event: ValueEvent) -> str | None:
     content = event.content
     if policy is None or content["kind"] not in policy.kinds:
         return "unknown_kind"
-    for item in content.get("evidence", ()):
-        earlier = ledger.evidence.get(item)
-        if earlier is not None and ledger.claims[earlier].status != "rejected":
-            return "evidence_already_claimed"
+    if _claimed_before(ledger, content.get("evidence", ())):
+        return "evidence_already_claimed"
     shares = _shares(event)
     if event.author not in shares:
         return "claimant_not_a_contributor"
@@ -138,7 +139,68 @@ def _facts(event: ValueEvent) -> ContributionFacts:
     when = content.get("date") or (period["end"] if period else event.ts)
     return ContributionFacts(kind=content["kind"], quantity=content["quantity"],
                              unit=content["unit"], currency=content.get("currency"),
-                             paid=content.get("paid", False), ts=when)  # fmt: skip
+                             paid=content.get("paid", False), ts=when,
+                             measures=_measures(content))  # fmt: skip
+
+
+def _measures(content: Mapping[str, Any]) -> tuple[tuple[str, int], ...]:
+    return tuple(sorted((content.get("measures") or {}).items()))
+
+
+def _check_import(ledger: Ledger, event: ValueEvent) -> str | None:
+    """An import is judged like a claim, except that its signer is the importer (a role the
+    charter allows `contribution.import`), not one of the people it credits."""
+    policy = value_policy(event.authority.charter)
+    content = event.content
+    if policy is None or content["kind"] not in policy.kinds:
+        return "unknown_kind"
+    if _claimed_before(ledger, content["evidence"]):
+        return "evidence_already_claimed"
+    members = [s["member"] for s in content["contributors"] if not s["member"].startswith(ALIAS)]
+    if not all(event.authority.is_member(member) for member in members):
+        return "co_contributor_not_a_member"
+    try:
+        facts = _facts(event)
+        if facts.ts > event.ts:
+            return "work_dated_after_claim"
+        _equation(event, facts.ts).valued(facts)
+    except EventError as refusal:
+        return refusal.code
+    return None
+
+
+def _claimed_before(ledger: Ledger, evidence: Iterable[str]) -> bool:
+    for item in evidence:
+        earlier = ledger.evidence.get(item)
+        if earlier is not None and ledger.claims[earlier].status != "rejected":
+            return True
+    return False
+
+
+def _apply_import(ledger: Ledger, event: ValueEvent) -> None:
+    """Record imported work for the people it credits: an alias a member already holds
+    counts as the member; any other stays unclaimed until someone claims it. Accepted at
+    once when the charter accepts imports (the work passed review where it was merged)."""
+    _apply_claim(ledger, event)
+    claim = ledger.claims[event.id]
+    claim.source = event.content["source"]
+    policy = value_policy(event.authority.charter)
+    if policy is not None and policy.imports is not None and policy.imports.accept:
+        claim.status, claim.decided_by = "accepted", event.id
+    for alias in [c for c in claim.shares if c.startswith(ALIAS)]:
+        member = ledger.aliases.get(alias)
+        if member is None:
+            ledger.unclaimed.setdefault(alias, set()).add(claim.id)
+        else:
+            _credit(claim, alias, member)
+
+
+def _credit(claim: Claim, alias: str, member: str) -> None:
+    """Move an alias's share of `claim` to the member who holds the alias."""
+    # A new dict: a claim's containers are shared with copies kept for undoing (see `undo`).
+    shares = dict(claim.shares)
+    share = shares.pop(alias)
+    claim.shares = {**shares, member: shares.get(member, 0) + share}
 
 
 def _check_review(ledger: Ledger, event: ValueEvent) -> str | None:
@@ -255,7 +317,15 @@ def _apply_alias_claim(ledger: Ledger, event: ValueEvent) -> None:
 
 
 def _apply_alias_confirm(ledger: Ledger, event: ValueEvent) -> None:
-    ledger.aliases[event.content["alias"]] = event.content["member"]
+    """The alias is the member's from now on, and so is its history: the imported work that
+    credited it, and what payouts held for it."""
+    alias, member = event.content["alias"], event.content["member"]
+    ledger.aliases[alias] = member
+    for claim_id in sorted(ledger.unclaimed.pop(alias, set())):
+        _credit(ledger.claims[claim_id], alias, member)
+    for paid in (*ledger.paid.values(), *ledger.paid_from.values()):
+        if alias in paid:  # what payouts held for the alias is the member's now
+            paid[member] = paid.get(member, 0) + paid.pop(alias)
 
 
 def _shares(event: ValueEvent) -> dict[str, int]:
@@ -273,7 +343,7 @@ def _apply_claim(ledger: Ledger, event: ValueEvent) -> None:
         description=content["description"], quantity=content["quantity"],
         unit=content["unit"], currency=content.get("currency"), paid=content.get("paid", False),
         ts=event.ts, when=when, evidence=tuple(content.get("evidence", ())),
-        project=content.get("project"), shares=_shares(event),
+        project=content.get("project"), shares=_shares(event), measures=_measures(content),
         valued=_equation(event, when).valued(_facts(event)),
         bounty=(content["bounty"]["amount"], content["bounty"]["currency"])
         if content.get("bounty") else None,
@@ -384,6 +454,7 @@ def _pay(ledger: Ledger, record: PayoutRecord) -> None:
 
 _CHECKS: dict[str, Callable[[Ledger, ValueEvent], str | None]] = {
     "contribution.claim": _check_claim,
+    "contribution.import": _check_import,
     "contribution.review": _check_review,
     "contribution.close": _check_close,
     "contribution.endorse": _check_endorse,
@@ -397,6 +468,7 @@ _CHECKS: dict[str, Callable[[Ledger, ValueEvent], str | None]] = {
 }
 _EFFECTS: dict[str, Callable[[Ledger, ValueEvent], None]] = {
     "contribution.claim": _apply_claim,
+    "contribution.import": _apply_import,
     "contribution.review": _apply_review,
     "contribution.close": _apply_close,
     "contribution.endorse": _apply_endorse,

@@ -73,11 +73,14 @@ class Claim:
     bounty: tuple[int, str] | None = None  # (amount, currency) promised for the work
     bounty_paid: str | None = None  # the `bounty.pay` that paid it
     witnessed: int | None = None  # when a timekeeper first held it: its window starts then
+    measures: tuple[tuple[str, int], ...] = ()  # what imported work carried
+    source: str | None = None  # where imported work comes from (`git`, …); None if claimed here
 
     @property
     def facts(self) -> ContributionFacts:
         return ContributionFacts(kind=self.kind, quantity=self.quantity, unit=self.unit,
-                                 currency=self.currency, paid=self.paid, ts=self.when)  # fmt: skip
+                                 currency=self.currency, paid=self.paid, ts=self.when,
+                                 measures=self.measures)  # fmt: skip
 
     def value_of(self, member: str, equation: ValueEquation | None = None) -> Fraction:
         """The member's part of this claim's value (nothing unless accepted); by `equation`
@@ -132,6 +135,14 @@ class Ledger:
     pots: dict[Pot, int] = field(default_factory=dict)
     paid_from: dict[Pot, dict[str, int]] = field(default_factory=dict)
     spends: list[Spend] = field(default_factory=list)
+    # Imported claims crediting each alias that no member has claimed yet.
+    unclaimed: dict[str, set[str]] = field(default_factory=dict)
+
+    def held(self, currency: str) -> dict[str, int]:
+        """What payouts in `currency` allotted to unclaimed contributors (by alias): held for
+        them until a member claims the alias, and then theirs."""
+        paid = self.paid.get(currency, {})
+        return {alias: paid[alias] for alias in sorted(self.unclaimed) if paid.get(alias)}
 
     def balance(self, currency: str, earmark: str | None = None) -> int:
         """What is left to pay out in `currency` of the income earmarked `earmark` (None:

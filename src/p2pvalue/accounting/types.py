@@ -26,6 +26,11 @@ DEFAULT_KINDS = (
     "resource", "commit",
 )  # fmt: skip
 ALIAS_PATTERN = r"^email-sha256:[A-Za-z0-9_-]{43}$"
+# An imported contribution credits members, or people known only by an alias (their
+# e-mail's hash) until one of them claims it: unclaimed contributors.
+CONTRIBUTOR_PATTERN = r"^(did:key:z[1-9A-HJ-NP-Za-km-z]+|email-sha256:[A-Za-z0-9_-]{43})$"
+# What an imported commit can carry for the equation's formula (see `importers.git`).
+MEASURES = ("files", "added", "removed", "docs", "tests")
 PAYOUT_POLICIES = ("IMMEDIATE", "RECENT", "BALANCED", "BUCKETS")
 
 
@@ -62,12 +67,27 @@ class ByProposal(_Content):
     rule: Literal["proposal"]
 
 
+class ImportPolicy(_Content):
+    """How imported history counts: `accept` accepts imported work at once (it passed
+    review upstream), `bots` adds markers of automated authors to the defaults, `merges`
+    counts merge commits as authored work, `author_share` gives the author of a commit with
+    co-authors that many basis points (the rest split equally; all equal without it), and
+    `paths` names the globs whose changed lines a commit carries as `docs` or `tests`."""
+
+    accept: bool = False
+    bots: list[str] = Field(default_factory=list, max_length=100)
+    merges: bool = False
+    author_share: int | None = Field(default=None, ge=1, le=10_000)
+    paths: dict[Literal["docs", "tests"], list[str]] = Field(default_factory=dict)
+
+
 class ValuePolicy(_Content):
     kinds: list[str] = Field(min_length=1, max_length=64)
     acceptance: Acceptance
     payout_policy: Literal["IMMEDIATE", "RECENT", "BALANCED", "BUCKETS"] = "BALANCED"
     equation: dict[str, object] | None = None
     disputes: SecondRound | ByProposal | None = Field(default=None, discriminator="rule")
+    imports: ImportPolicy | None = None
 
 
 def value_policy(charter: Charter) -> ValuePolicy | None:
@@ -108,6 +128,28 @@ class ContributionClaim(_Content):
     # The money bounty of the task the claim credits: paid from the space's pot once the
     # claim is accepted (`bounty.pay`), so reviewers approve the work and its price together.
     bounty: MoneyBounty | None = None
+
+
+class ImportedShare(_Content):
+    member: str = Field(max_length=80, pattern=CONTRIBUTOR_PATTERN)
+    share: int
+
+
+class ContributionImport(_Content):
+    """Work done elsewhere (a commit, an answer, a review), recorded by an importer for the
+    people who did it, members or not yet: `contributors` name members by did and the
+    others by alias. `measures` are what the work carried, for the equation's formula."""
+
+    kind: str = Field(max_length=40, pattern=KIND_PATTERN)
+    description: str = Field(min_length=1, max_length=4000)
+    quantity: int
+    unit: Literal["hours", "units"]
+    date: int = Field(ge=0)
+    evidence: list[str] = Field(min_length=1, max_length=50)
+    project: str | None = Field(default=None, max_length=200)
+    contributors: list[ImportedShare] = Field(min_length=1, max_length=50)
+    measures: dict[str, int] = Field(default_factory=dict, max_length=len(MEASURES))
+    source: str = Field(min_length=1, max_length=40)
 
 
 class ContributionReview(_Content):
@@ -179,15 +221,31 @@ def check_claim(claim: ContributionClaim) -> None:
     if len(set(claim.evidence)) != len(claim.evidence):
         raise EventError("duplicate_evidence", "the same evidence is listed twice")
     if claim.contributors:
-        members = [share.member for share in claim.contributors]
-        if len(set(members)) != len(members):
-            raise EventError("invalid_content", "a co-contributor is listed twice")
-        if any(share.share <= 0 for share in claim.contributors):
-            raise EventError("shares_not_100_percent", "every share is a positive basis point")
-        if sum(share.share for share in claim.contributors) != FULL_SHARE:
-            raise EventError(
-                "shares_not_100_percent", f"shares must sum to {FULL_SHARE} basis points (100 %)"
-            )
+        _check_shares([share.member for share in claim.contributors],
+                      [share.share for share in claim.contributors])  # fmt: skip
+
+
+def check_import(imported: ContributionImport) -> None:
+    """Refuse an import whose own fields contradict each other."""
+    if imported.quantity <= 0:
+        raise EventError("quantity_not_positive", "quantity must be a positive integer")
+    if len(set(imported.evidence)) != len(imported.evidence):
+        raise EventError("duplicate_evidence", "the same evidence is listed twice")
+    if any(name not in MEASURES or n < 0 for name, n in imported.measures.items()):
+        raise EventError("invalid_content", f"measures are counts named among {MEASURES}")
+    _check_shares([share.member for share in imported.contributors],
+                  [share.share for share in imported.contributors])  # fmt: skip
+
+
+def _check_shares(members: list[str], shares: list[int]) -> None:
+    if len(set(members)) != len(members):
+        raise EventError("invalid_content", "a co-contributor is listed twice")
+    if any(share <= 0 for share in shares):
+        raise EventError("shares_not_100_percent", "every share is a positive basis point")
+    if sum(shares) != FULL_SHARE:
+        raise EventError(
+            "shares_not_100_percent", f"shares must sum to {FULL_SHARE} basis points (100 %)"
+        )
 
 
 def check_review(review: ContributionReview) -> None:

@@ -20,7 +20,10 @@ from p2pvalue.accounting.ledger import DECISION, TICK, apply_event
 from p2pvalue.accounting.model import Claim, Ledger, Pot, ValueEvent
 
 # The event types that move money, and so may change the money figures of the ledger.
-MONEY = frozenset({"income.record", "payout.run", "bounty.pay", DECISION})
+# A confirmed alias takes over what payouts held for it, so it moves money figures too.
+MONEY = frozenset({"income.record", "payout.run", "bounty.pay", DECISION, "alias.confirm"})
+IMPORT = "contribution.import"
+CLAIMS = frozenset({"contribution.claim", IMPORT})
 ALIASES = frozenset({"alias.claim", "alias.confirm"})
 T = TypeVar("T")
 
@@ -46,6 +49,7 @@ class Undo:
     evidence: tuple[tuple[str, str | None], ...]
     money: Money | None
     alias: tuple[str, str | None, set[str] | None] | None
+    unclaimed: tuple[tuple[str, set[str] | None], ...] = ()
 
 
 def published(ledger: Ledger) -> Ledger:
@@ -62,13 +66,15 @@ def published(ledger: Ledger) -> Ledger:
         pots=dict(ledger.pots),
         paid_from={pot: dict(paid) for pot, paid in ledger.paid_from.items()},
         spends=list(ledger.spends),
+        unclaimed={alias: set(claims) for alias, claims in ledger.unclaimed.items()},
     )  # fmt: skip
 
 
 def applied(ledger: Ledger, event: ValueEvent) -> Undo:
     """Fold `event` into `ledger` (check, then effect or void) and say how to take it back.
     The claims it may change are replaced by copies first; the record keeps the originals."""
-    claims = tuple((claim_id, ledger.claims.get(claim_id)) for claim_id in _claims_of(event))
+    changed = _claims_of(ledger, event)
+    claims = tuple((claim_id, ledger.claims.get(claim_id)) for claim_id in changed)
     for claim_id, claim in claims:
         if claim is not None:
             ledger.claims[claim_id] = _copy(claim)
@@ -78,6 +84,7 @@ def applied(ledger: Ledger, event: ValueEvent) -> Undo:
         tuple((item, ledger.evidence.get(item)) for item in _evidence_of(event)),
         _money(ledger) if event.type in MONEY else None,
         _alias(ledger, event) if event.type in ALIASES else None,
+        tuple((a, _copied(ledger.unclaimed.get(a))) for a in _aliases_of(event)),
     )
     apply_event(ledger, event)
     return record
@@ -102,12 +109,16 @@ def undo(ledger: Ledger, record: Undo) -> None:
         alias, owner, claimants = record.alias
         _restore(ledger.aliases, alias, owner)
         _restore(ledger.alias_claims, alias, claimants)
+    for alias, claim_ids in record.unclaimed:
+        _restore(ledger.unclaimed, alias, claim_ids)
 
 
-def _claims_of(event: ValueEvent) -> list[str]:
+def _claims_of(ledger: Ledger, event: ValueEvent) -> list[str]:
     """The claims `event` may create or change."""
-    if event.type == "contribution.claim":
+    if event.type in CLAIMS:
         return [event.id]
+    if event.type == "alias.confirm":
+        return sorted(ledger.unclaimed.get(event.content["alias"], ()))
     if event.type == TICK:
         return list(event.content["events"])
     if event.type == DECISION:
@@ -117,8 +128,21 @@ def _claims_of(event: ValueEvent) -> list[str]:
     return [claim] if isinstance(claim, str) else []
 
 
+def _aliases_of(event: ValueEvent) -> list[str]:
+    """The aliases whose unclaimed work `event` may change."""
+    if event.type == "alias.confirm":
+        return [event.content["alias"]]
+    if event.type == IMPORT:
+        return [c["member"] for c in event.content["contributors"]]
+    return []
+
+
+def _copied(claim_ids: set[str] | None) -> set[str] | None:
+    return set(claim_ids) if claim_ids is not None else None
+
+
 def _evidence_of(event: ValueEvent) -> list[str]:
-    if event.type != "contribution.claim":
+    if event.type not in CLAIMS:
         return []
     return list(dict.fromkeys(event.content.get("evidence", ())))
 

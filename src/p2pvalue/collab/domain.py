@@ -20,6 +20,7 @@ DOMAIN = Domain(
         "p2pvalue.web.collab.pages",
         "p2pvalue.web.collab.doc_pages",
     ),
+    activity=("p2pvalue.web.collab.activity",),
     precheck=Collab.precheck,
     rebuild=Collab.rebuild,
 )

@@ -18,6 +18,7 @@ from p2pvalue.events.types import RANK_ORDINARY, rank
 MEMBER = "member"
 REQUESTED = "requested"
 INVITED = "invited"
+DECLINED = "declined"
 LEFT = "left"
 REMOVED = "removed"
 REVOCATIONS = frozenset({"member.remove", "role.revoke"})
@@ -226,6 +227,15 @@ def _check_request(action: Action, state: Authority) -> str | None:
     return None if state.charter.membership == "approval" else "requests_not_used"
 
 
+def _check_decline(action: Action, state: Authority) -> str | None:
+    """Whoever may admit a request may decline it: the charter's right is `member.admit`."""
+    if not state.is_member(action.author):
+        return "not_a_member"
+    if not state.charter.allows(state.roles_of(action.author), "member.admit"):
+        return "role_lacks_permission:member.admit"
+    return _target_status(REQUESTED, "no_pending_request")(action, state)
+
+
 def _check_leave(action: Action, state: Authority) -> str | None:
     return None if state.is_member(action.author) else "not_a_member"
 
@@ -303,6 +313,7 @@ _CHECKS: dict[str, Check] = {
     "space.key": _check_space_key,
     "member.admit": _permitted_and(_target_status(REQUESTED, "no_pending_request")),
     "member.invite": _permitted_and(_TARGET_CHECKS["member.invite"]),
+    "member.decline": _check_decline,
     "member.remove": _permitted_and(_TARGET_CHECKS["member.remove"]),
     "role.grant": _permitted_and(_TARGET_CHECKS["role.grant"]),
     "role.revoke": _permitted_and(_TARGET_CHECKS["role.revoke"]),
@@ -343,6 +354,7 @@ _EFFECTS: dict[str, _MemberEffect] = {
     "member.admit": _admit,
     "member.request": _set_status(REQUESTED, on_target=False),
     "member.invite": _set_status(INVITED, on_target=True),
+    "member.decline": _set_status(DECLINED, on_target=True),
     "member.leave": _set_status(LEFT, on_target=False),
     "member.remove": _set_status(REMOVED, on_target=True),
     "role.grant": _change_role(granting=True),

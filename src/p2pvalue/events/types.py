@@ -162,6 +162,7 @@ KERNEL_TYPES = (
     EventType("member.request", RANK_GOVERNANCE, MemberRequest),
     EventType("member.admit", RANK_GOVERNANCE, MemberTarget),
     EventType("member.invite", RANK_GOVERNANCE, MemberTarget),
+    EventType("member.decline", RANK_GOVERNANCE, MemberTarget),
     EventType("member.leave", RANK_GOVERNANCE, MemberLeave),
     EventType("member.home", RANK_ORDINARY, MemberHome),
     EventType("space.key", RANK_GOVERNANCE, SpaceKey),

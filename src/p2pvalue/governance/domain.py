@@ -32,7 +32,12 @@ DOMAIN = Domain(
     sections=kinds.SECTIONS,
     rules=RULES + outcomes.RULES,
     api=("p2pvalue.web.governance.api", "p2pvalue.web.governance.outcomes"),
-    pages=("p2pvalue.web.governance.pages", "p2pvalue.web.governance.outcomes:pages"),
+    pages=(
+        "p2pvalue.web.governance.proposing",
+        "p2pvalue.web.governance.pages",
+        "p2pvalue.web.governance.outcomes:pages",
+    ),
+    activity=("p2pvalue.web.governance.activity",),
     precheck=_precheck,
     awaiting=Governance.unwitnessed,
     sweep=_sweep,

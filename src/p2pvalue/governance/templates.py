@@ -41,6 +41,7 @@ def default_charter(membership: str = "open") -> dict[str, Any]:
         "contribution.endorse",
         "alias.claim",
         "bounty.pay",
+        "affiliation.declare",
     ]
     return {
         "membership": membership,

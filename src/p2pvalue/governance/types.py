@@ -128,6 +128,24 @@ def policy_for(charter: Charter, kind: str) -> DecisionPolicy | None:
     return decisions.get(kind) or decisions.get("default")
 
 
+def text_kinds(charter: Charter) -> dict[str, DecisionPolicy]:
+    """Every kind a decision in words can be proposed as, with the policy that decides it:
+    `text` (the `default` policy unless the charter names one) and each kind the charter
+    names that no action fixes; a kind no policy covers is left out."""
+    fixed = {*ACTION_KINDS.values(), "default"}
+    kinds = ["text", *sorted(set(decisions_of(charter)) - fixed - {"text"})]
+    found = {kind: policy_for(charter, kind) for kind in kinds}
+    return {kind: policy for kind, policy in found.items() if policy is not None}
+
+
+def yes_no_kind(charter: Charter) -> str | None:
+    """The kind a yes/no decision in words is proposed as by default: `text` when its
+    policy is a yes/no method, else the first kind (by name) whose policy is one, else None
+    (every decision in words in this charter chooses among options)."""
+    binary = [kind for kind, policy in text_kinds(charter).items() if is_binary(policy.method)]
+    return binary[0] if binary else None
+
+
 class Option(_Content):
     id: str = Field(min_length=1, max_length=80)
     label: str = Field(default="", max_length=400)

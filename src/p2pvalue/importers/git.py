@@ -1,51 +1,54 @@
-"""Commits of a git repository become `commit` claims of the members who made them.
+"""The commits of a git repository, read as honestly as `git shortlog -sne` counts them.
 
-A commit's author e-mail is matched to a member through an alias the member claimed and
-the space confirmed (`alias.claim`, `alias.confirm`; the log holds only the address's
-hash). Each commit is claimed once: its id is the claim's evidence (`git:<sha>`), so
-running the import again adds nothing. Claims are signed by the member's own key, so only
-members with an account on this node can have their commits imported here.
+Authors and co-authors are resolved through the repository's `.mailmap` (as git itself
+does), e-mails lower-cased; `Co-authored-by:` trailers name co-authors; bots and merge
+commits are recognised so that the charter decides whether they count (by default neither
+is a member's work: a merge is evidence of review, not authorship). A commit can also carry
+what it changed — files, lines added and removed, and the lines in paths matched by the
+charter's globs — for a value equation that weighs more than "one commit, one point".
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+import fnmatch
+import re
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from itertools import islice
 from pathlib import Path
-from typing import Any
 
 import pygit2
 from pygit2.enums import SortMode
 
-from p2pvalue.accounting.service import Value
-from p2pvalue.accounting.types import email_alias
+from p2pvalue.accounting.types import value_policy
+from p2pvalue.accounts import Account
 from p2pvalue.domain import Wiring
 from p2pvalue.errors import P2PError
-from p2pvalue.events.keys import KeyPair
+from p2pvalue.importers.contributions import ImportReport, Work, importer_of, record
 
 KIND = "commit"
-BATCH = 1000
 MAX_SUMMARY = 200
+# Substrings of a name or e-mail that mark an automated author; a charter can add its own.
+DEFAULT_BOTS = ("[bot]", "dependabot", "renovate", "pre-commit-ci", "github-actions")
+CO_AUTHOR = re.compile(r"^co-authored-by:\s*(.*?)\s*<([^<>\s]+)>\s*$", re.I | re.M)
+
+
+@dataclass(frozen=True)
+class Person:
+    """An author as the mailmap resolves them: the e-mail (lower-cased) is who they are."""
+
+    name: str
+    email: str
 
 
 @dataclass(frozen=True)
 class Commit:
     sha: str
-    alias: str
+    author: Person
+    co_authors: tuple[Person, ...]
     when_ms: int
     summary: str
-
-
-@dataclass
-class GitImport:
-    """What an import did, commit by commit."""
-
-    imported: int = 0
-    already_claimed: int = 0
-    unmatched: int = 0
-    no_local_key: int = 0
-    refused: dict[str, int] = field(default_factory=dict)
+    merge: bool
+    measures: Mapping[str, int] = field(default_factory=dict)
 
 
 def _open(path: Path) -> pygit2.Repository | None:
@@ -62,75 +65,127 @@ def count_commits(path: Path) -> int:
     return sum(1 for _ in repo.walk(repo.head.target)) if repo else 0
 
 
-def read_commits(path: Path) -> Iterator[Commit]:
-    """Every commit reachable from HEAD, oldest first."""
+def is_bot(person: Person, extra: Iterable[str] = ()) -> bool:
+    """Whether the author is automated: a default or charter-listed marker in name or e-mail."""
+    text = f"{person.name} <{person.email}>".lower()
+    return any(marker.lower() in text for marker in (*DEFAULT_BOTS, *extra))
+
+
+def co_authors(message: str, mailmap: pygit2.Mailmap, author: Person) -> tuple[Person, ...]:
+    """The distinct people a commit message's `Co-authored-by:` trailers name, mailmapped,
+    without the author."""
+    found: dict[str, Person] = {}
+    for name, email in CO_AUTHOR.findall(message):
+        person = _resolved(mailmap, name, email)
+        if person.email != author.email:
+            found.setdefault(person.email, person)
+    return tuple(found.values())
+
+
+def _resolved(mailmap: pygit2.Mailmap, name: str, email: str) -> Person:
+    real_name, real_email = mailmap.resolve(name, email)
+    return Person(real_name, real_email.strip().lower())
+
+
+def read_commits(path: Path, paths: Mapping[str, Sequence[str]] | None = None) -> Iterator[Commit]:
+    """Every commit reachable from HEAD, oldest first; with `paths` ({measure: globs}), each
+    commit also carries its diff's measures (`files`, `added`, `removed`, and per measure
+    the lines added and removed in matching paths)."""
     repo = _open(path)
     if repo is None:
         return
+    mailmap = pygit2.Mailmap.from_repository(repo)
     for commit in repo.walk(repo.head.target, SortMode.TOPOLOGICAL | SortMode.REVERSE):
         message = commit.message.strip()
         summary = message.splitlines()[0][:MAX_SUMMARY] if message else "(no message)"
-        alias = email_alias(commit.author.email)
-        yield Commit(str(commit.id), alias, commit.author.time * 1000, summary)
+        author = _resolved(mailmap, commit.author.name, commit.author.email)
+        yield Commit(
+            str(commit.id), author, co_authors(message, mailmap, author),
+            commit.author.time * 1000, summary, len(commit.parent_ids) > 1,
+            measures(commit, paths) if paths is not None else {},
+        )  # fmt: skip
+
+
+def measures(commit: pygit2.Commit, paths: Mapping[str, Sequence[str]]) -> dict[str, int]:
+    """What a commit changed against its first parent: files, lines added and removed, and
+    the lines changed under each measure's globs (`docs/**`: anything below docs/)."""
+    if commit.parents:
+        diff = commit.parents[0].tree.diff_to_tree(commit.tree)
+    else:
+        diff = commit.tree.diff_to_tree(swap=True)
+    counted = {"files": 0, "added": 0, "removed": 0, **dict.fromkeys(paths, 0)}
+    for patch in diff:
+        if patch is None:
+            continue
+        _, added, removed = patch.line_stats
+        counted["files"] += 1
+        counted["added"] += added
+        counted["removed"] += removed
+        name = patch.delta.new_file.path
+        for measure, globs in paths.items():
+            if any(_matches(name, glob) for glob in globs):
+                counted[measure] += added + removed
+    return counted
+
+
+def _matches(path: str, glob: str) -> bool:
+    """`dir/**` matches everything below dir/; other globs match as fnmatch does."""
+    if glob.endswith("/**"):
+        return path.startswith(glob[:-2])
+    return fnmatch.fnmatchcase(path, glob)
+
+
+@dataclass(frozen=True)
+class CommitPolicy:
+    """What of a repository's history counts, from the charter's `value.imports`."""
+
+    bots: tuple[str, ...] = ()
+    merges: bool = False
+    paths: Mapping[str, Sequence[str]] | None = None
+
+    def skipped(self, commit: Commit) -> str | None:
+        """Why `commit` is not a member's work, or None when it is."""
+        if commit.merge and not self.merges:
+            return "merge commits"
+        if is_bot(commit.author, self.bots):
+            return "bot commits"
+        return None
+
+
+def commit_works(commits: Iterable[Commit], policy: CommitPolicy) -> Iterator[Work | str]:
+    """Each commit as a piece of `commit` work, its author and human co-authors credited;
+    or, for a commit that does not count, the reason."""
+    for commit in commits:
+        reason = policy.skipped(commit)
+        if reason is not None:
+            yield reason
+            continue
+        people = (commit.author, *(p for p in commit.co_authors if not is_bot(p, policy.bots)))
+        yield Work(
+            evidence=f"git:{commit.sha}", kind=KIND, description=commit.summary,
+            when_ms=commit.when_ms, emails=tuple(p.email for p in people), source="git",
+            measures=commit.measures,
+        )  # fmt: skip
+
+
+def commit_policy(wiring: Wiring, space: str) -> CommitPolicy:
+    """The charter's rules for imported commits (the defaults without a `value.imports`)."""
+    log = wiring.writer.log(space)
+    policy = value_policy(log.authority.charter) if log and log.authority else None
+    rules = policy.imports if policy else None
+    if rules is None:
+        return CommitPolicy()
+    paths = {str(measure): globs for measure, globs in rules.paths.items()}
+    return CommitPolicy(tuple(rules.bots), rules.merges, paths or None)
 
 
 def import_git(
-    wiring: Wiring, space: str, path: Path, progress: Callable[[int], None] | None = None
-) -> GitImport:
-    """Claim the repository's commits for their members; idempotent."""
-    policy = wiring.directory.space(space).charter.get("value") or {}
-    if KIND not in policy.get("kinds", []):
-        raise P2PError("unknown_kind", f"the charter does not list the kind {KIND!r}", 422)
-    ledger = wiring.service(Value).ledger(space)
-    report = GitImport()
-    keys = _Keys(wiring, space)
-    commits = read_commits(path)
-    while batch := list(islice(commits, BATCH)):
-        actions = []
-        for commit in batch:
-            evidence = f"git:{commit.sha}"
-            member = ledger.aliases.get(commit.alias)
-            key = keys.of(member) if member else None
-            if evidence in ledger.evidence:
-                report.already_claimed += 1
-            elif member is None:
-                report.unmatched += 1
-            elif key is None:
-                report.no_local_key += 1
-            else:
-                actions.append((key, "contribution.claim", _claim(commit, evidence)))
-        _record(wiring.writer.act_many(space, actions) if actions else [], report)
-        if progress:
-            progress(len(batch))
-    return report
-
-
-def _claim(commit: Commit, evidence: str) -> dict[str, Any]:
-    return {"kind": KIND, "description": commit.summary, "quantity": 1, "unit": "units",
-            "date": commit.when_ms, "evidence": [evidence]}  # fmt: skip
-
-
-def _record(outcomes: list[Any], report: GitImport) -> None:
-    for outcome in outcomes:
-        if outcome.status == "accepted":
-            report.imported += 1
-        else:
-            code = outcome.code or outcome.status
-            report.refused[code] = report.refused.get(code, 0) + 1
-
-
-class _Keys:
-    """Signing keys of the space's current members who have accounts on this node."""
-
-    def __init__(self, wiring: Wiring, space: str) -> None:
-        self._wiring = wiring
-        self._members = {
-            m["did"] for m in wiring.directory.members(space) if m["status"] == "member"
-        }
-        self._found: dict[str, KeyPair | None] = {}
-
-    def of(self, member: str) -> KeyPair | None:
-        if member not in self._found:
-            account = self._wiring.accounts.by_did(member) if member in self._members else None
-            self._found[member] = self._wiring.accounts.key_of(account) if account else None
-        return self._found[member]
+    wiring: Wiring, space: str, path: Path, importer: Account | None = None,
+    progress: Callable[[int], None] | None = None,
+) -> ImportReport:  # fmt: skip
+    """Import the repository's history into `space`, signed by `importer` (by default the
+    space's timekeeper on this node); idempotent."""
+    signer = importer or importer_of(wiring, space)
+    policy = commit_policy(wiring, space)
+    works = commit_works(read_commits(path, policy.paths), policy)
+    return record(wiring, space, signer, works, progress)

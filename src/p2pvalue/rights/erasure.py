@@ -38,7 +38,8 @@ def check_request(engine: Engine, account: Account, space: str, content: dict[st
 
 
 def erase_member(wiring: Wiring, account: Account) -> dict[str, Any]:
-    """Erase the member's profile, and ask each space on this node for the erasure of the
+    """Erase the member's profile and what the node keeps to notify them (their address,
+    read marks and mail), and ask each space on this node for the erasure of the
     content of their posts and thread posts there; what was asked, space by space."""
     asked: dict[str, int] = {}
     for summary in wiring.directory.spaces(everyone=True):
@@ -49,4 +50,6 @@ def erase_member(wiring: Wiring, account: Account) -> dict[str, Any]:
             outcome = wiring.act(account, summary.id, "content.erase", {"events": chunk})
             if outcome.status == "accepted":
                 asked[summary.id] = asked.get(summary.id, 0) + len(chunk)
-    return {"profile_fields": wiring.service(Social).profiles.erase(account), "events": asked}
+    social = wiring.service(Social)
+    return {"profile_fields": social.profiles.erase(account), "events": asked,
+            "mail": social.mailing.erase(account.did)}  # fmt: skip

@@ -12,6 +12,10 @@ DOMAIN = Domain(
         "p2pvalue.web.social.api",
         "p2pvalue.web.social.messages",
     ),
-    pages=("p2pvalue.web.social.pages",),
+    pages=(
+        "p2pvalue.web.social.pages",
+        "p2pvalue.web.social.message_pages",
+        "p2pvalue.web.social.notifications",
+    ),
     committed=Social.committed,
 )

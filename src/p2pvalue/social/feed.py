@@ -84,3 +84,21 @@ class Feed:
                 if len(items) == limit:
                     break
         return FeedPage(items, cursor_of(rows[-1]))
+
+    def by_member(
+        self, member: str, viewer: str | None, limit: int = 20, space: str | None = None
+    ) -> list[FeedRow]:
+        """What `member` did lately (accepted events, newest first), in the spaces `viewer`
+        may read (only public ones for nobody), or only in `space`."""
+        rows: list[FeedRow] = []
+        cursor: Cursor | None = None
+        with self._engine.begin() as conn:
+            hidden = store.hidden_spaces(conn, [viewer or ""])[viewer or ""]
+            for _ in range(MAX_ROUNDS):
+                found = store.feed_rows(conn, (), (member,), cursor, MAX_PAGE)
+                rows += [row for row in found if row.accepted and row.space not in hidden
+                         and space in (None, row.space)]  # fmt: skip
+                if len(rows) >= limit or len(found) < MAX_PAGE:
+                    break
+                cursor = (found[-1].ts, found[-1].seq)
+        return rows[:limit]

@@ -124,7 +124,20 @@ def as_json(message: StoredMessage) -> dict[str, Any]:
         "signature": b64u(message.signature),
         "sent_at": message.sent_at,
         "delivery": message.delivery,
+        "sender_copy": None if message.sender_copy is None else b64u(message.sender_copy),
     }
+
+
+@dataclass(frozen=True)
+class Sent:
+    """A message as its sender hands it in: sealed, signed, and its digest."""
+
+    sender: str
+    to: str
+    sealed: bytes
+    signed: bytes
+    key: str
+    copy: bytes | None
 
 
 @dataclass(frozen=True)
@@ -149,20 +162,24 @@ class Messages:
         self._known(did)
         return b64u(messaging_key(did))
 
-    def send(self, account: Account, to: str, ciphertext: str, signature: str) -> dict[str, Any]:
+    def send(
+        self, account: Account, to: str, ciphertext: str, signature: str,
+        sender_copy: str | None = None,
+    ) -> dict[str, Any]:  # fmt: skip
         """Store a sealed message from `account` to `to`, signed by the sender's key; for a
         recipient who lives on another node, keep the sender's copy and queue it there.
-        The same message sent again is stored once (and queued again if its delivery failed
-        or was refused)."""
+        `sender_copy`, the same message sealed to the sender's own key, stays here for the
+        sender to read. The same message sent again is stored once (and queued again if its
+        delivery failed or was refused)."""
         if to == account.did:
             raise _invalid("message_to_self", "a message goes to someone else")
         url = self._home_elsewhere(to)
         sealed = parse_ciphertext(ciphertext)
+        copy = None if sender_copy is None else parse_ciphertext(sender_copy)
         signed = check_signature(account.did, to, sealed, signature)
         key = digest(account.did, to, sealed)
-        stored = self._write_once(
-            lambda conn: self._keep_sent(conn, account.did, to, sealed, signed, key, url)
-        )
+        sent = Sent(account.did, to, sealed, signed, key, copy)
+        stored = self._write_once(lambda conn: self._keep_sent(conn, sent, url))
         if stored.delivery == QUEUED:
             for wake in self.wake:
                 wake()
@@ -217,12 +234,10 @@ class Messages:
             raise NotFound("unknown_message", "no such message in your view")
         return erased
 
-    def _keep_sent(
-        self, conn: Connection, sender: str, to: str, sealed: bytes, signed: bytes, key: str,
-        url: str | None,
-    ) -> store.StoredMessage:  # fmt: skip
+    def _keep_sent(self, conn: Connection, sent: Sent, url: str | None) -> store.StoredMessage:
         """The sender's copy of a message, stored now (and queued when `url` names the
         recipient's node), or as it was stored before."""
+        sender, to, sealed, signed, key = sent.sender, sent.to, sent.sealed, sent.signed, sent.key
         at = now_ms()
         found = store.by_digest(conn, key)
         if found is None:
@@ -230,7 +245,8 @@ class Messages:
                 outbox.enqueue(conn, key, url, sender, to, sealed, signed, at, at)
             delivery = None if url is None else QUEUED
             return store.add(conn, sender, to, sealed, signed, at, digest=key,
-                             delivery=delivery, recipient_keeps=url is None)  # fmt: skip
+                             delivery=delivery, recipient_keeps=url is None,
+                             sender_copy=sent.copy)  # fmt: skip
         if url is None or found.delivery not in (FAILED, REFUSED):
             store.keep_sent(conn, key, None)
             return found

@@ -8,7 +8,18 @@ from dataclasses import dataclass
 from typing import Any
 
 import orjson
-from sqlalchemy import Connection, and_, delete, insert, literal, or_, select, update
+from sqlalchemy import (
+    Connection,
+    and_,
+    delete,
+    func,
+    insert,
+    literal,
+    or_,
+    select,
+    union_all,
+    update,
+)
 
 from p2pvalue.events.authority import MEMBER
 from p2pvalue.store.schema import accounts, event_status, events, members, messages
@@ -26,12 +37,15 @@ class StoredMessage:
     signature: bytes
     sent_at: int
     delivery: str | None = None
+    sender_copy: bytes | None = None
+    read_at: int | None = None
 
 
 def message_of(row: Any) -> StoredMessage:
+    copy = None if row.sender_copy is None else bytes(row.sender_copy)
     return StoredMessage(
         row.id, row.sender, row.recipient, bytes(row.ciphertext), bytes(row.signature),
-        row.sent_at, row.delivery,
+        row.sent_at, row.delivery, copy, row.read_at,
     )  # fmt: skip
 
 
@@ -87,16 +101,18 @@ def by_digest(conn: Connection, digest: str) -> StoredMessage | None:
 def add(
     conn: Connection, sender: str, recipient: str, ciphertext: bytes, signature: bytes,
     at: int, *, digest: str, delivery: str | None = None, sender_keeps: bool = True,
-    recipient_keeps: bool = True,
+    recipient_keeps: bool = True, sender_copy: bytes | None = None,
 ) -> StoredMessage:  # fmt: skip
     row = {
         "sender": sender, "recipient": recipient, "ciphertext": ciphertext,
         "signature": signature, "sent_at": at, "sender_keeps": sender_keeps,
         "recipient_keeps": recipient_keeps, "digest": digest, "delivery": delivery,
+        "sender_copy": sender_copy,
     }  # fmt: skip
     inserted = conn.execute(insert(messages).values(row)).inserted_primary_key
     assert inserted is not None
-    return StoredMessage(int(inserted[0]), sender, recipient, ciphertext, signature, at, delivery)
+    return StoredMessage(int(inserted[0]), sender, recipient, ciphertext, signature, at, delivery,
+                         sender_copy)  # fmt: skip
 
 
 def keep_sent(conn: Connection, digest: str, delivery: str | None) -> None:
@@ -126,6 +142,40 @@ def page(
         query = query.where(messages.c.id < before)
     query = query.order_by(messages.c.id.desc()).limit(limit)
     return [message_of(row) for row in conn.execute(query)]
+
+
+def latest_per_other(conn: Connection, did: str, limit: int) -> list[StoredMessage]:
+    """The newest message `did` keeps with each member they wrote to or heard from, the
+    most recent conversation first, at most `limit` of them."""
+    sent = select(messages.c.recipient.label("other"), messages.c.id).where(
+        messages.c.sender == did, messages.c.sender_keeps.is_(True))  # fmt: skip
+    received = select(messages.c.sender.label("other"), messages.c.id).where(
+        messages.c.recipient == did, messages.c.recipient_keeps.is_(True))  # fmt: skip
+    both = union_all(sent, received).subquery()
+    last = func.max(both.c.id)
+    ids = select(last).group_by(both.c.other).order_by(last.desc()).limit(limit)
+    rows = conn.execute(
+        select(messages).where(messages.c.id.in_(ids)).order_by(messages.c.id.desc())
+    )
+    return [message_of(row) for row in rows]
+
+
+def unread_by_sender(conn: Connection, did: str) -> dict[str, int]:
+    """How many messages `did` received and keeps but has not read, by sender."""
+    query = (
+        select(messages.c.sender, func.count())
+        .where(messages.c.recipient == did, messages.c.recipient_keeps.is_(True))
+        .where(messages.c.read_at.is_(None))
+        .group_by(messages.c.sender)
+    )
+    return {sender: int(count) for sender, count in conn.execute(query)}
+
+
+def mark_read(conn: Connection, did: str, sender: str, at: int) -> int:
+    """Mark what `sender` wrote to `did` read at `at`; how many were unread."""
+    unread = and_(messages.c.recipient == did, messages.c.sender == sender,
+                  messages.c.read_at.is_(None))  # fmt: skip
+    return int(conn.execute(update(messages).where(unread).values(read_at=at)).rowcount)
 
 
 def remove(conn: Connection, did: str, message_id: int) -> bool | None:

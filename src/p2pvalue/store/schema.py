@@ -1,8 +1,9 @@
 """Tables. `events` holds each space's log; `pending_events` (with `pending_links`) what
 waits for its ancestors; `accounts`, `sessions`, `profile_fields`, `follows`, `messages`,
-`doc_clients`, `space_peers`, `outbox`, `space_keys`, `message_outbox` and `login_failures`
-are the node's own records (personal data and delivery state kept off the shared log);
-every other table is a projection, rebuilt from `events`."""
+`doc_clients`, `space_peers`, `outbox`, `space_keys`, `message_outbox`, `invite_links`,
+`login_failures`, `notification_reads`, `mail_settings`, `mail_notes` and `mail_outbox` are
+the node's own records (personal data and delivery state kept off the shared log); every
+other table is a projection, rebuilt from `events`."""
 
 from __future__ import annotations
 
@@ -182,6 +183,11 @@ messages = Table(
     Column("digest", String(43), nullable=False),
     # For a message sent to a member of another node: queued, delivered, refused or failed.
     Column("delivery", String(16)),
+    # The same message sealed to the sender's own key, when the sender's client made one:
+    # only the recipient opens `ciphertext`.
+    Column("sender_copy", LargeBinary),
+    # When the recipient first read it on this node (None: unread).
+    Column("read_at", BigInteger),
     # A member's messages newest first: one index range per side, paged by id.
     Index("ix_messages_recipient_id", "recipient", "id"),
     Index("ix_messages_sender_id", "sender", "id"),
@@ -298,4 +304,84 @@ message_outbox = Table(
     Index("ix_message_outbox_due", "next_at"),
 )
 
+NOTE = String(100)  # a notification's stable id: its kind and what it is about
+
+# The notifications a member has marked read on the page.
+notification_reads = Table(
+    "notification_reads",
+    metadata,
+    Column("did", DID, primary_key=True),
+    Column("note", NOTE, primary_key=True),
+    Column("read_at", BigInteger, nullable=False),
+)
+
+# A member's e-mail address and how often each kind of notification is mailed (JSON:
+# kind -> immediately / daily / weekly / never); `token` opens their unsubscribe link;
+# `daily_at` and `weekly_at` are when their last digest of each period was made.
+mail_settings = Table(
+    "mail_settings",
+    metadata,
+    Column("did", DID, primary_key=True),
+    Column("address", String(254), nullable=False),
+    Column("preferences", Text, nullable=False),
+    Column("token", String(43), nullable=False),
+    Column("daily_at", BigInteger, nullable=False),
+    Column("weekly_at", BigInteger, nullable=False),
+    Index("ix_mail_settings_token", "token", unique=True),
+)
+
+# Each notification once per member, from when it was first noticed: its sentence (never a
+# private space's content), the cadence it was noticed under, and the mail it went out in.
+mail_notes = Table(
+    "mail_notes",
+    metadata,
+    Column("did", DID, primary_key=True),
+    Column("note", NOTE, primary_key=True),
+    Column("kind", String(40), nullable=False),
+    Column("cadence", String(16), nullable=False),
+    Column("sentence", Text, nullable=False),
+    Column("link", String(500), nullable=False),
+    Column("noticed_at", BigInteger, nullable=False),
+    Column("mail", BigInteger),
+    Index("ix_mail_notes_waiting", "did", "cadence", "mail"),
+)
+
+# Mail to members: queued -> sending -> sent, or back to queued after a failure, or failed,
+# or uncertain (the connection broke while the server took it: never sent again).
+mail_outbox = Table(
+    "mail_outbox",
+    metadata,
+    Column("id", Serial, primary_key=True, autoincrement=True),
+    Column("did", DID, nullable=False),
+    Column("address", String(254), nullable=False),
+    Column("subject", String(200), nullable=False),
+    Column("text", Text, nullable=False),
+    Column("html", Text, nullable=False),
+    Column("token", String(43), nullable=False),
+    Column("state", String(16), nullable=False),
+    Column("attempts", Integer, nullable=False),
+    Column("next_at", BigInteger, nullable=False),
+    Column("queued_at", BigInteger, nullable=False),
+    Column("sent_at", BigInteger),
+    Column("last_error", String(200)),
+    Index("ix_mail_outbox_due", "state", "next_at"),
+)
+
 PROJECTIONS = (event_status, spaces, members, heads)
+
+# Invite links a member made: the hash of the link's secret (never the secret), who made it
+# for which space, until when and how often it admits, and whether it was revoked.
+invite_links = Table(
+    "invite_links",
+    metadata,
+    Column("id", String(16), primary_key=True),
+    Column("token_hash", String(64), nullable=False, unique=True),
+    Column("space", ID, nullable=False),
+    Column("inviter", DID, nullable=False),
+    Column("created_at", BigInteger, nullable=False),
+    Column("expires_at", BigInteger, nullable=False),
+    Column("uses", Integer, nullable=False),
+    Column("used", Integer, nullable=False),
+    Column("revoked_at", BigInteger),
+    Index("ix_invite_links_space", "space"),
+)

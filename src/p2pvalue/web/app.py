@@ -29,10 +29,15 @@ from p2pvalue.federation.message_courier import MessageCourier
 from p2pvalue.federation.worker import Replicator
 from p2pvalue.fediverse import Fediverse
 from p2pvalue.fediverse.delivery import Deliverer
+from p2pvalue.mail import Mailer
 from p2pvalue.node import Node
-from p2pvalue.web import layout
+from p2pvalue.social import Social
+from p2pvalue.social.mail_courier import MailCourier
+from p2pvalue.web import i18n, layout, metrics
 from p2pvalue.web.accounts import api as account_api
 from p2pvalue.web.accounts import pages as account_pages
+from p2pvalue.web.activity import Phrasebook
+from p2pvalue.web.auth import optional_account
 from p2pvalue.web.contract import publish_contract
 from p2pvalue.web.headers import SecurityHeaders
 from p2pvalue.web.limits import RateLimited, rate_limits
@@ -93,8 +98,9 @@ def create_app(
     """The node's web application: API, pages, live documents, health check and OpenAPI
     document; while it runs, the node keeps its own deadlines (closing claims whose review
     window passed, revealing sealed ballots and closing proposals whose window ended) and
-    snapshots the live documents that changed, and replicates its spaces with other nodes
-    (delivering the outbox, anti-entropy every `sync_every` seconds)."""
+    snapshots the live documents that changed, replicates its spaces with other nodes
+    (delivering the outbox, anti-entropy every `sync_every` seconds), and mails members
+    their notifications when the configuration names an SMTP server."""
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -104,19 +110,21 @@ def create_app(
         replicator = app.state.replicator = Replicator(node.wiring, sync_every=sync_every)
         deliverer = Deliverer(node.service(Fediverse))
         courier = MessageCourier(node.wiring)
+        mail = _mail_courier(node)
         async with documents:
             app.state.documents = documents
             snapshots = asyncio.create_task(documents.keep_snapshots())
             replicating = asyncio.create_task(replicator.run())
             delivering = asyncio.create_task(deliverer.run())
             couriering = asyncio.create_task(courier.run())
+            mailing = [asyncio.create_task(mail.run())] if mail else []
             try:
                 yield
             finally:
                 halt.set()  # a sweep of due claims in a thread ends at its next claim
                 # Let work in progress finish: a thread of it may hold a database connection.
                 await documents.drained()
-                await _cancelled(snapshots, replicating, delivering, couriering)
+                await _cancelled(snapshots, replicating, delivering, couriering, *mailing)
                 await replicator.close()
                 await deliverer.close()
                 await courier.close()
@@ -129,8 +137,11 @@ def create_app(
     )  # fmt: skip
     app.state.node = node
     app.state.fediverse = node.service(Fediverse)
+    app.state.phrasebook = Phrasebook.of(node.registry.domains)
     for router in routers(node.registry.domains):
         app.include_router(router)
+    app.include_router(i18n.router)
+    app.include_router(metrics.router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     app.add_exception_handler(P2PError, _p2p_error)  # type: ignore[arg-type]
     app.add_exception_handler(RateLimited, _rate_limited)  # type: ignore[arg-type]
@@ -143,11 +154,20 @@ def create_app(
         """Liveness and identity of this node."""
         return {"status": "ok", "node": node.did, "version": __version__}
 
+    app.add_middleware(i18n.Language)
+    app.add_middleware(metrics.RequestMetrics)
     app.add_middleware(TextGuard)
     app.add_middleware(BodyLimit)
     public_url = node.config.public_url or ""
     app.add_middleware(SecurityHeaders, secure_cookies=public_url.startswith("https://"))
     return app
+
+
+def _mail_courier(node: Node) -> MailCourier | None:
+    """What mails notifications, when the node's configuration names an SMTP server."""
+    if node.config.mail is None:
+        return None
+    return MailCourier(node.wiring, node.service(Social).mailing, Mailer(node.config.mail))
 
 
 async def _cancelled(*tasks: asyncio.Task[Any]) -> None:
@@ -174,7 +194,12 @@ async def _keep_deadlines(
             await asyncio.wait_for(stop.wait(), every)
 
 
-async def _p2p_error(request: Request, exc: P2PError) -> JSONResponse:
+async def _p2p_error(request: Request, exc: P2PError) -> Response:
+    """The refusal as JSON; on a page, something missing (or not the viewer's to see, such
+    as a private space) is the page that says so."""
+    if exc.status == 404 and not request.url.path.startswith(MACHINE_PATHS):
+        account = await run_in_threadpool(optional_account, request)
+        return layout.render(request, "missing.html", account, 404)
     headers = getattr(exc, "headers", None)  # e.g. Retry-After with a 429
     return JSONResponse(error_body(exc.code, exc.message), exc.status, headers)
 

@@ -4,7 +4,6 @@ after an action with the refusal shown there."""
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote, unquote
@@ -12,6 +11,7 @@ from urllib.parse import quote, unquote
 from fastapi import Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
+from jinja2 import pass_context
 
 from p2pvalue.accounts import Account
 from p2pvalue.errors import P2PError
@@ -19,13 +19,39 @@ from p2pvalue.events.authority import Authority
 from p2pvalue.governance.service import Governance
 from p2pvalue.ingest import Outcome
 from p2pvalue.rates import RateLimited
+from p2pvalue.web import i18n
 from p2pvalue.web.auth import NodeDep
+from p2pvalue.web.zones import UTC_ZONE, local, zone_of
 
 templates = Jinja2Templates(directory=Path(__file__).parent / "templates")
-templates.env.filters["when"] = lambda ms: datetime.fromtimestamp(ms / 1000, UTC).strftime(
-    "%Y-%m-%d %H:%M UTC"
+templates.env.add_extension("jinja2.ext.i18n")
+templates.env.install_gettext_callables(  # type: ignore[attr-defined]
+    i18n.gettext, i18n.ngettext, newstyle=True
 )
+templates.env.globals["current_language"] = i18n.current
+templates.env.globals["languages"] = i18n.LANGUAGES
+
+
+@pass_context
+def _when(context: Mapping[str, Any], ms: int) -> str:
+    """A time in the viewer's time zone (UTC when the page has no request)."""
+    request = context.get("request")
+    return local(ms, zone_of(request) if isinstance(request, Request) else UTC_ZONE)
+
+
+templates.env.filters["when"] = _when
 FLASH = "p2pvalue_flash"
+
+
+class FieldProblem(P2PError):
+    """A form field that cannot be read: which field, and what is wrong, in a member's words
+    (shown next to that field, with what was typed kept)."""
+
+    def __init__(self, code: str, field: str, message: str) -> None:
+        super().__init__(code, message, 422)
+        self.field = field
+
+
 MAX_FLASH = 300
 
 
@@ -80,20 +106,24 @@ def back_with(back: str, problem: str | None = None) -> Response:
     return response
 
 
-def flash_of(code: str, message: str, meanings: Mapping[str, str]) -> str:
+def flash_of(code: str, message: str, meanings: Mapping[str, str], words: bool = False) -> str:
     """A refusal as a page's flash shows it: its code, then what it means (the message, or
-    the code's meaning when the message says no more than the code)."""
+    the code's meaning when the message says no more than the code). In `words`, without
+    the code: the code's meaning where `meanings` has one, a sentence for a member to read."""
     meaning = meanings.get(code, code) if message in ("", code) else message
+    if words:
+        said = meanings.get(code) or meaning
+        return said[:1].upper() + said[1:] + ("" if said.endswith(".") else ".")
     return f"{code}: {meaning}"
 
 
-def problem_of(outcome: Outcome, meanings: Mapping[str, str]) -> str | None:
+def problem_of(outcome: Outcome, meanings: Mapping[str, str], words: bool = False) -> str | None:
     """The flash for an action the node refused or stored as rejected; None if accepted."""
     if outcome.status == "refused":
-        return flash_of(outcome.code or "refused", outcome.message or "", meanings)
+        return flash_of(outcome.code or "refused", outcome.message or "", meanings, words)
     if outcome.status == "rejected":
         code, _, detail = (outcome.message or "not_authorized").partition(":")
-        return flash_of(code, detail.strip(), meanings)
+        return flash_of(code, detail.strip(), meanings, words)
     return None
 
 
@@ -102,17 +132,18 @@ def acted(
     back: str,
     meanings: Mapping[str, str],
     to: Callable[[str], str] | None = None,
+    words: bool = False,
 ) -> Response:
     """Take the action, then go to `to(event id)` (or back to `back`), or back to `back`
-    with the refusal and its code shown there."""
+    with the refusal shown there (in `words`: what it means, without its code)."""
     outcome: Outcome | None = None
     try:
         outcome = call()
-        problem = problem_of(outcome, meanings)
+        problem = problem_of(outcome, meanings, words)
     except RateLimited:
         raise
     except P2PError as error:
-        problem = flash_of(error.code, error.message, meanings)
+        problem = flash_of(error.code, error.message, meanings, words)
     if problem is None and to is not None and outcome is not None and outcome.id:
         return RedirectResponse(to(outcome.id), 303)
     return back_with(back, problem)

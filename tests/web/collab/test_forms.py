@@ -36,7 +36,7 @@ def test_a_task_form_is_read_into_content() -> None:
 @pytest.mark.parametrize(
     ("form", "says"),
     [
-        (TaskForm(title="x", due="4 May"), "YYYY-MM-DD"),
+        (TaskForm(title="x", due="4 May"), "as a date, such as"),
         (TaskForm(title="x", points="5", amount="1"), "not both"),
         (TaskForm(title="x", points="2.5"), "whole number"),
     ],
@@ -58,7 +58,7 @@ def test_moves_carry_only_what_their_event_takes() -> None:
         "task.drop", {"task": TASK, "reason": "broken"})  # fmt: skip
     assert move_content(TASK, MoveForm(action="assign", assignee=["did:a"])) == (
         "task.assign", {"task": TASK, "assignees": ["did:a"]})  # fmt: skip
-    with pytest.raises(P2PError, match="no task action"):
+    with pytest.raises(P2PError, match="not something a task can do"):
         move_content(TASK, MoveForm(action="delete"))
 
 

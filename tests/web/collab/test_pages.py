@@ -41,7 +41,8 @@ def test_a_project_is_changed_by_its_members_only(api: ApiClient) -> None:
     before = api.count(space)
     moved = api.http.post(f"{base}/{project}", data=change, follow_redirects=False)
     assert (moved.status_code, moved.headers["location"]) == (303, f"{base}/{project}")
-    assert _alert(api.http.get(f"{base}/{project}")).startswith("not_a_project_member: ")
+    refused = _alert(api.http.get(f"{base}/{project}"))
+    assert refused == "Only the project&#39;s members may change it."
     assert api.count(space) == before
 
     _log_in(api, alice)
@@ -59,7 +60,7 @@ def test_a_drop_needs_a_reason_and_a_thread_on_a_task_links_back(api: ApiClient)
     _log_in(api, alice)
     at = f"/spaces/{space}/tasks/{task}"
     api.http.post(f"{at}/move", data={"action": "drop"}, follow_redirects=False)
-    assert _alert(api.http.get(at)).startswith("invalid_content: ")
+    assert _alert(api.http.get(at)) == "Say why the task is dropped."
     api.http.post(f"{at}/move", data={"action": "drop", "reason": "no oil left"})
     page = api.http.get(at).text
     assert 'id="task-status">dropped<' in page and 'id="reason">no oil left<' in page

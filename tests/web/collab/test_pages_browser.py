@@ -79,7 +79,7 @@ def test_a_task_from_the_forms_is_done_and_its_drafted_claim_confirmed(
     expect(page.locator("#task-status")).to_have_text("in review")
     stored = sqlite_node.space(space).events
     stale.get_by_role("button", name="Submit for review").click()
-    expect(stale.get_by_role("alert")).to_contain_text("task_not_claimed")
+    expect(stale.get_by_role("alert")).to_contain_text("Only a claimed task can be submitted")
     expect(stale.locator("#task-status")).to_have_text("in review")
     assert sqlite_node.space(space).events == stored
 
@@ -138,7 +138,7 @@ def test_a_thread_has_mentions_a_reply_an_edit_with_history_and_reactions(
 
     first.locator("details.edit summary").click()
     first.get_by_role("button", name="Save edit").click()
-    expect(page.get_by_role("alert")).to_contain_text("edit_unchanged")
+    expect(page.get_by_role("alert")).to_contain_text("The edit leaves the text as it is.")
     assert sqlite_node.space(space).events == stored + 1
 
     thumbs = first.locator('button.reaction[data-emoji="👍"]')

@@ -159,7 +159,7 @@ def test_a_vote_reminder_shows_in_the_api_and_the_page_until_one_votes(
     ]
     page = api.http.get("/notifications", headers=bob.auth).text
     assert f'href="/spaces/{space}/proposals/{proposal}#vote"' in page
-    assert "Vote on &#39;Paint it&#39; — it closes in 2 hours" in page
+    assert "Vote on “Paint it” in " in page and ": it closes in 2 hours." in page
     assert vote(api, bob, space, proposal, {"choice": "yes"}).status_code == 201
     assert api.http.get(url, params=kind, headers=bob.auth).json() == {"notifications": []}
 

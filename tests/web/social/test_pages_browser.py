@@ -133,8 +133,11 @@ def test_a_space_followed_from_its_page_feeds_its_posts_newest_first(
         expect(page.locator("#feed li")).to_have_count(20)
         expect(page.locator("#feed li").nth(1)).to_contain_text("note 21")
         page.locator("#older").click()
-        summaries = page.locator("#feed li p").all_inner_texts()
-        assert summaries == ["note 2", "note 1", "note 0", "member join", "Seed Library"]
+        said = page.locator("#feed li .said").all_inner_texts()
+        assert said == ["alice posted", "alice posted", "alice posted", "bob joined the space",
+                        "alice founded “Seed Library”"]  # fmt: skip
+        texts = page.locator("#feed li .said-text").all_inner_texts()
+        assert texts == ["note 2", "note 1", "note 0"]
         expect(page.locator("#older")).to_have_count(0)
         page.goto(f"{site}/feed?before=yesterday")
         expect(page.get_by_role("alert")).to_contain_text("bad_cursor")

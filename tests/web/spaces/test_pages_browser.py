@@ -51,7 +51,7 @@ def test_sign_up_found_a_space_post_and_log_in_again(
     expect(page).to_have_url(SPACE_URL)
     expect(page.locator("#space-name")).to_have_text("Maker Commons")
     founding = page.locator('#timeline li[data-type="space.create"]')
-    expect(founding).to_contain_text("founded Maker Commons")
+    expect(founding).to_contain_text("founded “Maker Commons”")
     expect(founding).to_contain_text("alice")
 
     post(page, "First prototype is on the bench")
@@ -126,7 +126,7 @@ def test_an_approval_space_admits_a_request_from_the_page(
     bob.goto(f"{site}/spaces/{space}")
     expect(bob.get_by_role("button", name="Join this space")).to_have_count(0)
     bob.get_by_role("button", name="Ask to join").click()
-    expect(bob.locator("#requests")).to_contain_text("bob")
+    expect(bob.locator("#my-request")).to_contain_text("waiting")
     expect(bob.get_by_role("button", name="Admit")).to_have_count(0)
 
     log_in(admin, site, "alice")

@@ -52,21 +52,20 @@ def test_a_claim_shared_in_percent_is_stored_in_basis_points(
     page.goto(f"{site}/spaces/{space}/value")
     form = page.locator("#claim-form")
     form.get_by_label("What you did").fill("Sorted the bean drawer")
-    form.get_by_label("Quantity").fill("3")
+    form.get_by_label("Hours (or units)").fill("3")
     form.get_by_label("Project (optional)").fill("beans")
     form.get_by_label("Your share (%)").fill("60")
-    form.get_by_label("Co-contributor 1", exact=True).select_option(label="carol")
-    form.get_by_label("Share of co-contributor 1 (%)").fill("30")
+    form.get_by_label("Co-author 1 (username)").fill("carol")
+    form.get_by_label("Share of co-author 1 (%)").fill("30")
     form.get_by_role("button", name="Log contribution").click()
-    expect(page.get_by_role("alert")).to_contain_text("shares must sum to 10000 basis points")
+    expect(page.locator("#claim-my-share-error")).to_have_text(
+        "The shares add up to 90 %; they must add up to 100 %."
+    )
+    expect(form.get_by_label("Project (optional)")).to_have_value("beans")
     assert sqlite_node.service(Value).ledger(space).claims == {}
 
-    form.get_by_label("What you did").fill("Sorted the bean drawer")
-    form.get_by_label("Quantity").fill("3")
-    form.get_by_label("Project (optional)").fill("beans")
     form.get_by_label("Your share (%)").fill("66.67")
-    form.get_by_label("Co-contributor 1", exact=True).select_option(label="carol")
-    form.get_by_label("Share of co-contributor 1 (%)").fill("33.33")
+    form.get_by_label("Share of co-author 1 (%)").fill("33.33")
     form.get_by_role("button", name="Log contribution").click()
     claim = page.locator("#claims li").first
     expect(claim).to_contain_text("bob (66.67 %), carol (33.33 %)")
@@ -86,12 +85,14 @@ def test_income_is_recorded_in_exact_minor_units(
     form.get_by_label("Amount received").fill("12.345")
     form.get_by_label("Source").fill("seed swap")
     form.get_by_role("button", name="Record income").click()
-    expect(page.get_by_role("alert")).to_contain_text("EUR has 2 decimals")
+    expect(page.locator("#income-amount-error")).to_have_text(
+        "EUR amounts have at most 2 decimals, like 12.50."
+    )
+    expect(form.get_by_label("Source")).to_have_value("seed swap")
     assert sqlite_node.service(Value).ledger(space).income == []
 
     form.get_by_label("Amount received").fill("12.34")
     form.get_by_label("Currency", exact=True).fill("eur")
-    form.get_by_label("Source").fill("seed swap")
     form.get_by_label("Earmark for a project (optional)").fill("beans")
     form.get_by_role("button", name="Record income").click()
     expect(page.locator("#money")).to_contain_text("+ 12.34 EUR from seed swap for beans")
@@ -125,7 +126,12 @@ def test_an_earmarked_payout_is_previewed_and_run(
     form.get_by_label("Payout amount").fill("100.01")
     form.get_by_label("Pay out of the income earmarked for (optional)").fill("beans")
     form.get_by_role("button", name="Preview payout").click()
-    expect(page.get_by_role("alert")).to_contain_text("exceeds the balance 10000")
+    expect(page.locator("#payout-amount-error")).to_have_text(
+        "There is only 100.00 EUR earmarked for beans to pay out."
+    )
+    expect(page.get_by_label("Pay out of the income earmarked for (optional)")).to_have_value(
+        "beans"
+    )
 
     page.get_by_label("Payout amount").fill("12.50")
     page.get_by_role("button", name="Preview payout").click()

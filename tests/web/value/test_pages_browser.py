@@ -30,7 +30,7 @@ def test_log_a_contribution_and_a_peer_approves_it(
     as_bob.locator("#value-link").click()
     as_bob.get_by_label("Kind").select_option("docs")
     as_bob.get_by_label("What you did").fill("Catalogued 40 seed varieties")
-    as_bob.get_by_label("Quantity").fill("6")
+    as_bob.get_by_label("Hours (or units)").fill("6")
     as_bob.get_by_role("button", name="Log contribution").click()
     claim = as_bob.locator("#claims li").first
     expect(claim).to_have_attribute("data-status", "pending")
@@ -40,7 +40,9 @@ def test_log_a_contribution_and_a_peer_approves_it(
     log_in(as_alice, site, "alice")
     as_alice.goto(f"{site}/spaces/{space}/value")
     as_alice.locator("#claims li").first.get_by_role("button", name="Dispute").click()
-    expect(as_alice.get_by_role("alert")).to_contain_text("a dispute needs a reason")
+    expect(as_alice.locator("#claims li .field-error").first).to_have_text(
+        "Say why you dispute it: the people who made the claim read this."
+    )
     as_alice.locator("#claims li").first.get_by_role("button", name="Approve").click()
     expect(as_alice.locator("#claims li").first).to_have_attribute("data-status", "accepted")
     accepted = sqlite_node.service(Value).ledger(space).accepted_claims()

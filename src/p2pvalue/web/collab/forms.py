@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, tzinfo
 from typing import Any
 
 from pydantic import BaseModel, Field
@@ -22,6 +22,7 @@ from p2pvalue.collab.markdown import MENTION, clean
 from p2pvalue.errors import P2PError
 from p2pvalue.events.authority import Authority
 from p2pvalue.events.authority import AuthorizedEvent as ValueEvent
+from p2pvalue.web.layout import FieldProblem
 
 # The transitions a task page offers, in the order its buttons appear.
 MOVES = ("claim", "submit", "done", "drop", "reopen", "assign")
@@ -77,15 +78,18 @@ def project_change(project: str, form: ProjectForm) -> dict[str, Any]:
     return content
 
 
-def task_content(form: TaskForm) -> dict[str, Any]:
-    """The `task.create` content the form describes."""
+def task_content(form: TaskForm, zone: tzinfo = UTC) -> dict[str, Any]:
+    """The `task.create` content the form describes; a due date is a day in `zone`, the
+    viewer's time zone."""
+    if not form.title.strip():
+        raise FieldProblem("invalid_content", "title", "Give the task a title.")
     content: dict[str, Any] = {"title": form.title.strip(), "labels": labels_of(form.labels)}
     if form.description.strip():
         content["description"] = form.description.strip()
     if form.project:
         content["project"] = form.project
     if form.due.strip():
-        content["due"] = due_of(form.due.strip())
+        content["due"] = due_of(form.due.strip(), zone)
     bounty = bounty_of(form)
     if bounty is not None:
         content["bounty"] = bounty
@@ -97,35 +101,48 @@ def labels_of(text: str) -> list[str]:
     return list(dict.fromkeys(filter(None, re.split(r"[\s,]+", text.strip()))))
 
 
-def due_of(text: str) -> int:
-    """A date typed as YYYY-MM-DD, as milliseconds at its start (UTC)."""
+def due_of(text: str, zone: tzinfo = UTC) -> int:
+    """A date typed as YYYY-MM-DD, as milliseconds at its start in `zone`."""
     try:
         day = date.fromisoformat(text)
     except ValueError:
-        raise P2PError("invalid_content", f"the due date {text!r} is not YYYY-MM-DD", 422) from None
-    return int(datetime(day.year, day.month, day.day, tzinfo=UTC).timestamp() * 1000)
+        raise FieldProblem("invalid_content", "due", "Write the due date as a date, such as "
+                           "2026-03-31.") from None  # fmt: skip
+    return int(datetime(day.year, day.month, day.day, tzinfo=zone).timestamp() * 1000)
 
 
 def bounty_of(form: TaskForm) -> dict[str, Any] | None:
     """Points, or an amount in a currency (kept in minor units), or None for no bounty."""
     if form.points.strip() and form.amount.strip():
-        raise P2PError("invalid_content", "a bounty is points or an amount, not both", 422)
+        raise FieldProblem("invalid_content", "points", "A bounty is points or an amount, "
+                           "not both: leave one empty.")  # fmt: skip
     if form.points.strip():
         if not form.points.strip().isdigit():
-            raise P2PError("invalid_content", "the points are a whole number", 422)
+            raise FieldProblem("invalid_content", "points", "Points are a whole number, "
+                               "such as 5.")  # fmt: skip
         return {"points": int(form.points.strip())}
     if form.amount.strip():
         currency = form.currency.strip().upper()
-        return {"amount": parse_amount(form.amount.strip(), currency), "currency": currency}
+        if not re.fullmatch("[A-Z]{3}", currency):
+            raise FieldProblem("invalid_content", "currency", "Write the currency as its three "
+                               "letters, such as EUR.")  # fmt: skip
+        try:
+            amount = parse_amount(form.amount.strip(), currency)
+        except P2PError:
+            said = f"Write the amount in {currency} as a number, such as 50.00."
+            raise FieldProblem("invalid_amount", "amount", said) from None
+        return {"amount": amount, "currency": currency}
     return None
 
 
 def move_content(task: str, form: MoveForm) -> tuple[str, dict[str, Any]]:
     """The event type and content of the transition the form asks for."""
     if form.action not in MOVES:
-        raise P2PError("invalid_content", f"no task action {form.action!r}", 422)
+        raise P2PError("invalid_content", "That is not something a task can do.", 422)
     content: dict[str, Any] = {"task": task}
     if form.action == "drop":
+        if not form.reason.strip():
+            raise FieldProblem("invalid_content", "reason", "Say why the task is dropped.")
         content["reason"] = form.reason.strip()
     elif form.action == "submit" and form.note.strip():
         content["note"] = form.note.strip()

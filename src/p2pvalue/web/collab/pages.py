@@ -12,7 +12,7 @@ from typing import Annotated, Any
 from urllib.parse import quote
 
 from fastapi import APIRouter, Form, Query, Request
-from fastapi.responses import HTMLResponse, Response
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from p2pvalue.accounting.service import Value
 from p2pvalue.accounts import Account
@@ -41,11 +41,15 @@ from p2pvalue.web.collab.forms import (
     with_mentions,
 )
 from p2pvalue.web.layout import (
+    FieldProblem,
     acted,
+    flash_of,
     missing,
+    problem_of,
     render,
     space_authority,
 )
+from p2pvalue.web.zones import zone_of
 
 router = APIRouter(include_in_schema=False)
 SPACE = "/spaces/{space_id}"
@@ -56,7 +60,7 @@ def _done(
 ) -> Response:
     """Take the action, then go to `to(event id)` (or back to `back`), or back to `back` with
     the refusal and its code shown there."""
-    return acted(call, back, COLLAB_REFUSALS, to)
+    return acted(call, back, COLLAB_REFUSALS, to, words=True)
 
 
 def collab_context(node: Node, authority: Authority, account: Account | None) -> dict[str, Any]:
@@ -144,13 +148,32 @@ def board_page(
 
 @router.post(SPACE + "/tasks")
 def create_task(
-    space_id: str, node: NodeDep, account: AccountDep, form: Annotated[TaskForm, Form()]
-) -> Response:
-    """Open the task the form describes, then show it."""
-    back = f"/spaces/{space_id}/projects/{form.project}" if form.project else (
-        f"/spaces/{space_id}/tasks")  # fmt: skip
-    return _done(lambda: node.act(account, space_id, "task.create", task_content(form)), back,
-                 lambda made: f"/spaces/{space_id}/tasks/{made}")  # fmt: skip
+    request: Request, space_id: str, node: NodeDep, account: AccountDep,
+    form: Annotated[TaskForm, Form()],
+) -> Response:  # fmt: skip
+    """Open the task the form describes, then show it; a refused form comes back on the
+    board as typed, with what is wrong next to its field."""
+    authority = space_authority(node, space_id)
+    if authority is None:
+        return missing(request, account, f"no space {space_id!r} on this node")
+    try:
+        outcome = node.act(account, space_id, "task.create", task_content(form, zone_of(
+            request)))  # fmt: skip
+        problem = problem_of(outcome, COLLAB_REFUSALS, words=True)
+        errors = {"": problem} if problem else {}
+    except FieldProblem as wrong:
+        errors = {wrong.field: wrong.message}
+    except P2PError as error:
+        errors = {"": flash_of(error.code, error.message, COLLAB_REFUSALS, words=True)}
+    if not errors:
+        return RedirectResponse(f"/spaces/{space_id}/tasks/{outcome.id}", 303)
+    common = collab_context(node, authority, account)
+    tasks = list(common["board"].tasks.values())
+    return render(
+        request, "collab_board.html", account, 422, columns=list(columns(tasks)),
+        labels=sorted({label for task in tasks for label in task.labels}), label="",
+        assignee="", task_form=form, errors=errors, error=errors.get(""), **common,
+    )  # fmt: skip
 
 
 @router.get(SPACE + "/tasks/{task_id}")

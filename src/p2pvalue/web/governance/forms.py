@@ -2,15 +2,17 @@
 ballot of the shape the proposal's method counts.
 
 Pure functions of the submitted fields: they only shape what was typed, and refuse with a
-`P2PError` what cannot be shaped (JSON that does not parse, an amount with too many
-decimals, a score that is not a whole number). Whether the charter allows the result is the
-node's to judge.
+`FieldProblem` (naming the field, saying what is wrong in a member's words) what cannot be
+shaped: JSON that does not parse, an amount with too many decimals, a member not chosen, a
+score that is not a whole number. Whether the charter allows the result is the node's to
+judge; `FIELD_OF` says next to which field each of its refusals belongs.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Mapping
+from datetime import UTC, datetime, tzinfo
 from typing import Any
 
 import orjson
@@ -20,12 +22,52 @@ from p2pvalue.accounting.money import parse_amount
 from p2pvalue.errors import P2PError
 from p2pvalue.governance.methods import BINARY_METHODS
 from p2pvalue.governance.methods.meeting import meeting_time
+from p2pvalue.web.layout import FieldProblem
 
 RANKED_METHODS = ("borda", "schulze", "irv", "stv")
 APPROVAL_METHODS = ("approval", "equal_shares")
 NUMBER_KEYS = {"score": "scores", "dot": "dots", "quadratic": "votes"}
 MAX_OPTION_ID = 80
 MAX_JSON = 100_000
+DID = "did:key:z[1-9A-HJ-NP-Za-km-z]+"
+KIND = "[a-z][a-z0-9_-]*"
+
+
+# Where on the new-proposal form each of the node's refusals belongs, and what it means
+# there; a refusal not named here is shown above the form.
+FIELD_OF = {
+    "options_need_choice_method": (
+        "options",
+        "This kind of decision is a yes/no vote: leave the options out.",
+    ),
+    "choice_method_needs_options": (
+        "options",
+        "This kind of decision chooses among options: write at least one, one per line.",
+    ),
+    "option_needs_cost": ("options", "Give every option a cost, as “name | cost”."),
+    "option_not_a_time": (
+        "options",
+        "Write each time as a date and a time, such as 2026-12-10 15:00.",
+    ),
+    "unknown_role": ("role", "The charter has no such role."),
+    "candidate_not_a_member": ("candidate", "Every candidate must be a member."),
+    "invalid_charter": ("patch", "The charter would not be valid after this change."),
+    "no_one_can_amend": ("patch", "After this change no member could amend the charter."),
+    "basis_not_used": (
+        "patch",
+        "Only a majority vote can count its threshold of everyone eligible.",
+    ),
+    "all_voted_needs_open_ballots": ("patch", "A secret ballot cannot close once everyone voted."),
+    "invalid_equation": (
+        "equation",
+        "A new equation needs a higher version and a later effective_from than the one in force.",
+    ),
+    "not_a_member": ("member", "This person is not a member."),
+    "already_a_member": ("member", "This person is already a member."),
+    "insufficient_balance": ("amount", "The treasury holds less than this in this currency."),
+    "unknown_claim": ("claim", "There is no such claim in this space."),
+    "claim_not_disputed": ("claim", "This claim is not disputed: its reviewers agree."),
+}
 
 
 class ProposalForm(BaseModel):
@@ -63,11 +105,14 @@ class BallotForm(BaseModel):
     availability: list[str] = Field(default_factory=list, max_length=200)
 
 
-def proposal_content(form: ProposalForm, names: Mapping[str, str]) -> dict[str, Any]:
-    """The `proposal.create` content the form describes; `names` label election candidates."""
+def proposal_content(
+    form: ProposalForm, names: Mapping[str, str], zone: tzinfo | None = None
+) -> dict[str, Any]:
+    """The `proposal.create` content the form describes; `names` label election candidates,
+    and the viewer's `zone` reads the local times of a meeting poll's options."""
     if not form.title.strip():
-        raise P2PError("invalid_content", "a proposal needs a title", 422)
-    action, options = _action(form, names)
+        raise FieldProblem("invalid_content", "title", "Give the proposal a title.")
+    action, options = _action(form, names, zone)
     content: dict[str, Any] = {"title": form.title.strip(), "body": form.body.strip(),
                                "action": action}  # fmt: skip
     if form.action == "text" and form.kind.strip() and form.kind.strip() != "text":
@@ -79,56 +124,116 @@ def proposal_content(form: ProposalForm, names: Mapping[str, str]) -> dict[str, 
     return content
 
 
-def _action(form: ProposalForm, names: Mapping[str, str]) -> tuple[dict[str, Any], list[Any]]:
+def _action(
+    form: ProposalForm, names: Mapping[str, str], zone: tzinfo | None
+) -> tuple[dict[str, Any], list[Any]]:
     kind = form.action
     if kind == "text":
-        return {"type": kind}, option_lines(form.options)
+        return {"type": kind}, option_lines(form.options, zone)
     if kind == "charter.amend":
         return {"type": kind, "patch": json_object(form.patch, "patch")}, []
     if kind == "value.equation":
         return {"type": kind, "equation": json_object(form.equation, "equation")}, []
     if kind in ("role.grant", "role.revoke"):
-        return {"type": kind, "member": form.member, "role": form.role}, []
+        return {"type": kind, "member": _member(form.member), "role": _role(form.role)}, []
     if kind in ("member.admit", "member.remove"):
-        return {"type": kind, "member": form.member_did.strip() or form.member}, []
+        return {"type": kind, "member": _member(form.member_did.strip() or form.member)}, []
     if kind == "treasury.spend":
-        currency = form.currency.strip().upper()
-        amount = parse_amount(form.amount.strip(), currency)
-        return {"type": kind, "amount": amount, "currency": currency, "to": form.to.strip()}, []
+        return _spend(form), []
     if kind == "election":
         candidates = [{"id": did, "label": names[did]} if did in names else {"id": did}
                       for did in dict.fromkeys(form.candidate)]  # fmt: skip
-        return {"type": kind, "role": form.role}, candidates
+        if not candidates:
+            raise FieldProblem("invalid_content", "candidate", "Choose at least one candidate.")
+        return {"type": kind, "role": _role(form.role)}, candidates
     if kind == "contribution.resolve":
-        return {"type": kind, "claim": form.claim.strip(), "accept": form.accept == "accept"}, []
-    raise P2PError("invalid_content", f"no proposal action {kind!r}", 422)
+        return _resolve(form), []
+    raise FieldProblem("invalid_content", "action", "Choose what kind of proposal to make.")
+
+
+def _member(did: str) -> str:
+    if not re.fullmatch(DID, did.strip()):
+        raise FieldProblem("invalid_content", "member", "Choose a member (or paste their "
+                           "did:key identifier).")  # fmt: skip
+    return did.strip()
+
+
+def _role(role: str) -> str:
+    if not re.fullmatch(KIND, role):
+        raise FieldProblem("invalid_content", "role", "Choose a role.")
+    return role
+
+
+def _spend(form: ProposalForm) -> dict[str, Any]:
+    currency = form.currency.strip().upper()
+    if not re.fullmatch("[A-Z]{3}", currency):
+        raise FieldProblem("invalid_content", "currency", "Write the currency as its three "
+                           "letters, such as EUR or USD.")  # fmt: skip
+    try:
+        amount = parse_amount(form.amount.strip(), currency)
+    except P2PError as error:
+        message = (f"Write the amount in {currency} with at most the decimals it has, "
+                   "such as 120.50." if error.code == "too_many_decimals"
+                   else "Write the amount as a number, such as 120.50.")  # fmt: skip
+        raise FieldProblem(error.code, "amount", message) from None
+    if amount <= 0:
+        raise FieldProblem("invalid_amount", "amount", "The amount must be more than zero.")
+    if not form.to.strip():
+        raise FieldProblem("invalid_content", "to", "Say who receives the money.")
+    return {"type": "treasury.spend", "amount": amount, "currency": currency,
+            "to": form.to.strip()}  # fmt: skip
+
+
+def _resolve(form: ProposalForm) -> dict[str, Any]:
+    if not re.fullmatch("[A-Za-z0-9_-]{43}", form.claim.strip()):
+        raise FieldProblem("invalid_content", "claim", "Choose the disputed claim to settle.")
+    if form.accept not in ("accept", "reject"):
+        raise FieldProblem("invalid_content", "accept", "Choose whether to accept or reject it.")
+    return {"type": "contribution.resolve", "claim": form.claim.strip(),
+            "accept": form.accept == "accept"}  # fmt: skip
 
 
 def json_object(text: str, what: str) -> dict[str, Any]:
-    """The JSON object typed as `what`, or a refusal saying why it is not one."""
+    """The JSON object typed as `what`, or a refusal saying where it stops being one."""
     try:
         found = orjson.loads(text)
     except orjson.JSONDecodeError as error:
-        raise P2PError("malformed_json", f"the {what} is not valid JSON: {error}", 422) from None
+        where = f"line {error.lineno}, column {error.colno}"
+        raise FieldProblem("malformed_json", what, f"This cannot be read as JSON: check the "
+                           f"quotes, commas and braces near {where}.") from None  # fmt: skip
     if not isinstance(found, dict):
-        raise P2PError("malformed_json", f"the {what} must be a JSON object", 422)
+        raise FieldProblem("malformed_json", what, "Write it as a JSON object, between { and }.")
     return found
 
 
-def option_lines(text: str) -> list[dict[str, Any]]:
+def option_lines(text: str, zone: tzinfo | None = None) -> list[dict[str, Any]]:
     """Options typed one per line, as `label` or `label | cost`; each id is a slug of its
-    label (or the label itself, for a UTC time such as 2026-12-10T15:00Z), made distinct."""
+    label (or the label itself, for a UTC time such as 2026-12-10T15:00Z), made distinct.
+    With the viewer's `zone`, a local date and time such as 2026-12-10 15:00 is that UTC time."""
     options: list[dict[str, Any]] = []
     taken: set[str] = set()
     for line in filter(None, (raw.strip() for raw in text.splitlines())):
         label, _, cost = (part.strip() for part in line.partition("|"))
+        label = _utc(label, zone) if zone is not None else label
         # A UTC time (a meeting poll's option) is its own id; any other label is slugged.
         slug = label if meeting_time(label) else _slug(label)
         option: dict[str, Any] = {"id": _distinct(slug, taken), "label": label}
         if cost:
-            option["cost"] = _whole(cost, f"the cost of {label!r}")
+            if not re.fullmatch("[0-9]{1,12}", cost):
+                raise FieldProblem("invalid_content", "options", f"The cost of “{label}” must "
+                                   "be a whole number, such as 1200.")  # fmt: skip
+            option["cost"] = int(cost)
         options.append(option)
     return options
+
+
+def _utc(label: str, zone: tzinfo) -> str:
+    """`label` as a UTC time id when it is a local date and time in `zone`, else as it is."""
+    try:
+        local = datetime.strptime(label, "%Y-%m-%d %H:%M").replace(tzinfo=zone)
+    except ValueError:
+        return label
+    return local.astimezone(UTC).strftime("%Y-%m-%dT%H:%MZ")
 
 
 def _slug(label: str) -> str:

@@ -8,9 +8,7 @@ sets from the browser, else UTC: the page is right without a script once a zone 
 from __future__ import annotations
 
 from typing import Any
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
-
-from fastapi import Request
+from zoneinfo import ZoneInfo
 
 from p2pvalue.events.authority import Authority
 from p2pvalue.events.log import SpaceLog
@@ -24,21 +22,9 @@ from p2pvalue.governance.proposals import (
     eligible_weight,
     in_force,
 )
+from p2pvalue.web.zones import zone_of
 
-TZ_COOKIE = "tz"
-UTC_ZONE = ZoneInfo("UTC")
-
-
-def zone_of(request: Request) -> ZoneInfo:
-    """The viewer's time zone: `?tz=`, else the `tz` cookie, else UTC."""
-    for name in (request.query_params.get("tz"), request.cookies.get(TZ_COOKIE)):
-        if not name or len(name) > 64:
-            continue
-        try:
-            return ZoneInfo(name)
-        except (ZoneInfoNotFoundError, ValueError):
-            continue
-    return UTC_ZONE
+__all__ = ["local_time", "meeting_view", "zone_of"]  # zone_of: where the pages found it
 
 
 def local_time(option_id: str, zone: ZoneInfo) -> str:

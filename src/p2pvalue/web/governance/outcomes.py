@@ -136,6 +136,7 @@ def state_outcome_form(
         lambda: _act(node, account, space_id, "proposal.outcome", content),
         _back(space_id, proposal_id),
         GOVERNANCE_REFUSALS,
+        words=True,
     )
 
 
@@ -149,6 +150,7 @@ def add_follow_up_form(
         lambda: _act(node, account, space_id, "followup.add", content),
         _back(space_id, proposal_id),
         GOVERNANCE_REFUSALS,
+        words=True,
     )
 
 
@@ -164,4 +166,5 @@ def update_follow_up_form(
         lambda: _act(node, account, space_id, "followup.update", content),
         _back(space_id, proposal_id),
         GOVERNANCE_REFUSALS,
+        words=True,
     )

@@ -1,6 +1,6 @@
 """Pages for a space's governance: proposals and the forms that make them, a proposal with
-its vote form, live tally and recounted outcome, the charter and its history, delegations,
-and a member's notifications."""
+its vote form, live tally and recounted outcome, the charter and its history, and
+delegations."""
 
 from __future__ import annotations
 
@@ -8,11 +8,9 @@ from collections.abc import Callable
 from typing import Annotated, Any
 
 import orjson
-from fastapi import APIRouter, Form, Query, Request
-from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import HTMLResponse, Response
 
-from p2pvalue.accounting.equation import charter_equation
-from p2pvalue.accounting.service import Value
 from p2pvalue.accounting.types import value_policy
 from p2pvalue.accounts import Account
 from p2pvalue.errors import P2PError
@@ -20,37 +18,33 @@ from p2pvalue.events.authority import Authority
 from p2pvalue.events.event import now_ms
 from p2pvalue.governance.proposals import DRAFT, OPEN, Proposal, delegate_of, proposals_of
 from p2pvalue.governance.service import GOVERNANCE_REFUSALS, Governance, Recount
-from p2pvalue.governance.types import ACTION_KINDS, decisions_of, policy_for
+from p2pvalue.governance.types import ACTION_KINDS, decisions_of
 from p2pvalue.ingest import Outcome
 from p2pvalue.node import Node
-from p2pvalue.social import Social
 from p2pvalue.web.auth import AccountDep, MaybeAccountDep, NodeDep
 from p2pvalue.web.governance.api import get_proposal, proposal_json
+from p2pvalue.web.governance.explain import applied_words, count_words, status_words
 from p2pvalue.web.governance.forms import (
     BallotForm,
-    ProposalForm,
     ballot_of,
-    proposal_content,
 )
 from p2pvalue.web.governance.meeting import meeting_view, zone_of
 from p2pvalue.web.governance.outcomes import follow_through
+from p2pvalue.web.governance.proposing import choices
 from p2pvalue.web.governance.words import (
+    METHOD_NAMES,
     RANKED,
     action_words,
     ballot_words,
     figures_of,
     json_diff,
     label_of,
-    method_words,
     policy_words,
-    who_votes,
     with_labels,
 )
 from p2pvalue.web.layout import (
     acted,
-    flash_of,
     missing,
-    problem_of,
     render,
     space_authority,
 )
@@ -59,18 +53,6 @@ from p2pvalue.web.simulation.pages import proposal_what_if
 router = APIRouter(include_in_schema=False)
 SPACE = "/spaces/{space_id}"
 PROPOSAL = SPACE + "/proposals/{proposal_id}"
-NEW_PROPOSALS = {
-    "text": "A decision in words",
-    "charter.amend": "Amend the charter",
-    "value.equation": "Change the value equation",
-    "role.grant": "Grant a role",
-    "role.revoke": "Revoke a role",
-    "member.admit": "Admit a member",
-    "member.remove": "Remove a member",
-    "treasury.spend": "Spend from the treasury",
-    "election": "Hold an election",
-    "contribution.resolve": "Settle a disputed claim",
-}
 CLOSED_ORDER = {OPEN: 0, DRAFT: 1}
 NOTES_SHOWN = 5
 # The methods refuse a ballot with a bare code; what each means, for the flash.
@@ -78,7 +60,7 @@ NOTES_SHOWN = 5
 
 def _done(call: Callable[[], Outcome], back: str) -> Response:
     """Take the action, then go back to `back`, with the refusal and its code shown there."""
-    return acted(call, back, GOVERNANCE_REFUSALS)
+    return acted(call, back, GOVERNANCE_REFUSALS, words=True)
 
 
 def _members(state: Authority) -> list[str]:
@@ -101,83 +83,30 @@ def _ordered(proposals: list[Proposal]) -> list[Proposal]:
 
 @router.get(SPACE + "/governance")
 def governance_page(
-    request: Request, space_id: str, node: NodeDep, account: MaybeAccountDep,
-    new: Annotated[str, Query(max_length=40)] = "",
-) -> HTMLResponse:  # fmt: skip
-    """The space's proposals, open first, with the forms to make one (`new` opens the form
-    for that action) and to delegate."""
+    request: Request, space_id: str, node: NodeDep, account: MaybeAccountDep
+) -> HTMLResponse:
+    """The space's proposals, open first, with the kinds of proposal to make and the form
+    to delegate."""
     state = space_authority(node, space_id)
     if state is None:
         return missing(request, account, f"no space {space_id!r} on this node")
-    form = ProposalForm(action=new) if new in NEW_PROPOSALS else None
-    return render(request, "governance.html", account, **_context(node, state, account, form))
+    return render(request, "governance.html", account, **_context(node, state, account))
 
 
-def _context(
-    node: Node, state: Authority, account: Account | None, form: ProposalForm | None = None
-) -> dict[str, Any]:
+def _context(node: Node, state: Authority, account: Account | None) -> dict[str, Any]:
     did = account.did if account else ""
     decided = {*decisions_of(state.charter), "text"} - {"default"}
-    kinds = sorted(decided - set(ACTION_KINDS.values()))
     notes = node.service(Governance).notifications(did) if did else []
     return {
         "space": node.space(state.space), "state": state, "names": _names(node, state),
         "proposals": _ordered(list(proposals_of(state).values())), "members": _members(state),
-        "others": [d for d, m in sorted(state.members.items()) if m.status != "member"],
-        "is_member": state.is_member(did), "kinds": kinds, "new": NEW_PROPOSALS,
-        "policy_of": lambda action: _policy_line(state, action),
-        "method_of": lambda p: p.policy.method if p.policy else "—",
-        "disputed": _disputed(node, state), "equation": _next_equation(state),
+        "is_member": state.is_member(did), "choices": choices(state),
+        "method_of": lambda p: METHOD_NAMES.get(p.policy.method, p.policy.method)
+        if p.policy else "not open yet",
         "delegation_kinds": ["*", *sorted(decided | set(ACTION_KINDS.values()))],
-        "notes": [n for n in notes if n["space"] == state.space][:NOTES_SHOWN], "form": form,
+        "notes": [n for n in notes if n["space"] == state.space][:NOTES_SHOWN],
         "mine": sorted((k, to) for (m, k), to in state.delegations.items() if m == did),
     }  # fmt: skip
-
-
-def _policy_line(state: Authority, action: str) -> str:
-    policy = policy_for(state.charter, ACTION_KINDS.get(action) or "text")
-    if policy is None:
-        return "no decision policy covers this: it cannot be proposed"
-    return f"decided by {method_words(policy)}; voters: {who_votes(policy.voters)}"
-
-
-def _disputed(node: Node, state: Authority) -> list[Any]:
-    if value_policy(state.charter) is None:
-        return []
-    return [
-        c for c in node.service(Value).ledger(state.space).claims.values() if c.status == "disputed"
-    ]
-
-
-def _next_equation(state: Authority) -> str:
-    """The equation in force, with the next version from now: where an amendment starts."""
-    value = value_policy(state.charter)
-    if value is None:
-        return ""
-    current = charter_equation(value.kinds, value.equation).to_content()
-    current |= {"version": current["version"] + 1, "effective_from": now_ms()}
-    return orjson.dumps(current, option=orjson.OPT_INDENT_2).decode()
-
-
-@router.post(SPACE + "/governance/proposals")
-def create_proposal(
-    request: Request, space_id: str, node: NodeDep, account: AccountDep,
-    form: Annotated[ProposalForm, Form()],
-) -> Response:  # fmt: skip
-    """Make the proposal the form describes; on a refusal the form is shown again, filled."""
-    state = space_authority(node, space_id)
-    if state is None:
-        return missing(request, account, f"no space {space_id!r} on this node")
-    try:
-        content = proposal_content(form, _names(node, state))
-        outcome = node.service(Governance).propose(account, space_id, content)
-        problem = problem_of(outcome, GOVERNANCE_REFUSALS)
-    except P2PError as error:
-        problem = flash_of(error.code, error.message, GOVERNANCE_REFUSALS)
-    if problem is None:
-        return RedirectResponse(f"/spaces/{space_id}/proposals/{outcome.id}", 303)
-    context = _context(node, node.service(Governance).authority(space_id), account, form)
-    return render(request, "governance.html", account, 422, error=problem, **context)
 
 
 @router.get(PROPOSAL)
@@ -205,6 +134,10 @@ def proposal_page(
         changes=_changes(state, proposal, shown), what_if=_what_if(shown),
         simulation=proposal_what_if(node, space_id, proposal),
         result=result, recount=recount, ranked=_ranked(proposal, recount),
+        said_status=status_words(proposal),
+        counted=count_words(result, recount is not None) if result else "",
+        applied=applied_words(proposal, result["winners"] if result else [], proposal.options,
+                              names),
         figures=figures_of(result["figures"], proposal.options, names) if result else None,
         reason=with_labels(result["reason"], proposal.options, names) if result else "",
         label=lambda option: label_of(option, proposal.options, names),
@@ -357,11 +290,3 @@ def undelegate(
     back = f"/spaces/{space_id}/governance"
     content = {"kind": kind}
     return _done(lambda: node.act(account, space_id, "delegation.revoke", content), back)
-
-
-@router.get("/notifications")
-def notifications_page(request: Request, node: NodeDep, account: MaybeAccountDep) -> HTMLResponse:
-    """Everything you should know about, newest first: mentions, reviews requested, tasks
-    assigned, proposals open to your vote (and closing within a day), and outcomes."""
-    notes = node.service(Social).notifications.of(account.did) if account else []
-    return render(request, "governance_notifications.html", account, notes=notes)

@@ -7,7 +7,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Path, Query
 from fastapi.responses import StreamingResponse
-from pydantic import BaseModel
+from pydantic import BaseModel, Field, StringConstraints
 from starlette.concurrency import run_in_threadpool
 
 from p2pvalue.accounts import Account
@@ -135,6 +135,25 @@ def my_notifications(
     ),
     limit: int = Query(DEFAULT_LIMIT, ge=1, le=MAX_LIMIT),
 ) -> dict[str, Any]:
-    """Posts mentioning you, claims you may review, tasks assigned to you, and proposals
-    open to your vote, closing soon or decided, across your spaces, newest first."""
+    """Posts mentioning you, claims you may review, reviews of your claims and decisions on
+    them, payouts to you, tasks assigned to you, and proposals open to your vote, closing
+    soon or decided, across your spaces, newest first; each with its `id` and whether you
+    marked it `read`."""
     return {"notifications": node.service(Social).notifications.of(account.did, kind, limit)}
+
+
+class ReadBody(BaseModel):
+    ids: list[Annotated[str, StringConstraints(max_length=100)]] | None = Field(
+        None, max_length=MAX_LIMIT, description="the notifications to mark read; all when absent"
+    )
+
+
+@router.post("/me/notifications/read")
+def mark_notifications_read(
+    account: AccountDep, node: NodeDep, body: ReadBody | None = None
+) -> dict[str, int]:
+    """Mark your notifications read (those named, or all of them); how many were newly
+    marked and how many are still unread. Ids that name none of yours are ignored."""
+    notifications = node.service(Social).notifications
+    marked = notifications.mark_read(account.did, body.ids if body else None)
+    return {"marked": marked, "unread": notifications.unread(account.did)}

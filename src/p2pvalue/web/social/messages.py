@@ -19,6 +19,10 @@ class SealedMessage(BaseModel):
     to: str = Field(max_length=100, description="the recipient's did:key")
     ciphertext: str = Field(description="a sealed box to the recipient's messaging key, base64url")
     signature: str = Field(max_length=200, description="the sender's Ed25519 signature of it")
+    sender_copy: str | None = Field(
+        None, description="the same message sealed to your own messaging key, so you can read "
+        "what you sent; it stays on this node",
+    )  # fmt: skip
 
 
 @router.get("/members/{did}/messaging-key")
@@ -30,7 +34,8 @@ def messaging_key(did: str, node: NodeDep) -> dict[str, Any]:
 @router.post("/messages", status_code=201)
 def send_message(body: SealedMessage, account: AccountDep, node: NodeDep) -> dict[str, Any]:
     """Send a sealed message; the signature must be yours, over the ciphertext's bytes."""
-    return node.service(Social).messages.send(account, body.to, body.ciphertext, body.signature)
+    messages = node.service(Social).messages
+    return messages.send(account, body.to, body.ciphertext, body.signature, body.sender_copy)
 
 
 @router.get("/me/messages")

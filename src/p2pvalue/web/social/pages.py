@@ -17,11 +17,14 @@ from p2pvalue.node import Node
 from p2pvalue.social import Social
 from p2pvalue.social.profiles import FIELDS, VISIBILITIES
 from p2pvalue.store.social import PERSON, SPACE
+from p2pvalue.web.activity import happenings, tell
 from p2pvalue.web.auth import AccountDep, MaybeAccountDep, NodeDep
 from p2pvalue.web.layout import back_with, flash_of, render, templates
+from p2pvalue.web.social.standing import standings
 
 router = APIRouter(include_in_schema=False)
 FEED_PAGE = 20
+RECENT = 20  # events of a member shown on their profile
 MEMBER = "/members/{did}"
 LABELS = {"display_name": "Display name", "bio": "Bio", "avatar_url": "Avatar URL",
           "links": "Links (one a line)", "skills": "Skills (comma-separated)"}  # fmt: skip
@@ -85,9 +88,11 @@ def profile_page(request: Request, did: str, node: NodeDep, viewer: MaybeAccount
     except NotFound as missing:
         return render(request, "missing.html", viewer, 404, error=missing.message)
     mine = viewer is not None and viewer.did == did
+    rows = node.service(Social).feed.by_member(did, viewer.did if viewer else None, RECENT)
     return render(
         request, "social_profile.html", viewer, profile=profile, mine=mine, labels=LABELS,
         visibilities=VISIBILITIES, form=_form_values(profile["fields"]) if mine else {},
+        standing=standings(node, did, viewer), activity=tell(request, node, happenings(rows)),
     )  # fmt: skip
 
 
@@ -162,15 +167,16 @@ def feed_page(
 ) -> HTMLResponse:  # fmt: skip
     """What the followed did, newest first, a page at a time (`before`: an older page)."""
     if account is None:
-        return render(request, "social_feed.html", None, items=[], names={}, next=None)
+        return render(request, "social_feed.html", None, items=[], next=None)
     try:
         page = node.service(Social).feed.page(account.did, before, FEED_PAGE)
     except P2PError as error:
         problem = flash_of(error.code, error.message, {})
         return render(request, "social_feed.html", account, 422, error=problem, items=[],
-                      names={}, next=None)  # fmt: skip
-    names = node.accounts.names(sorted({item["author"] for item in page.items}))
+                      next=None)  # fmt: skip
+    told = tell(request, node, [node.event(item["id"]) for item in page.items])
+    spaces = {item["id"]: item["space_name"] for item in page.items}
     return render(
-        request, "social_feed.html", account, items=page.items, names=names, next=page.next,
+        request, "social_feed.html", account, items=told, spaces=spaces, next=page.next,
         older=before is not None,
     )  # fmt: skip

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Form, Request
+from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from p2pvalue.accounts import LIFETIME_MS, Account
@@ -14,6 +14,7 @@ from p2pvalue.errors import NotFound, P2PError
 from p2pvalue.events.event import Event
 from p2pvalue.federation.joining import Provisional
 from p2pvalue.login_throttle import LoginLocked
+from p2pvalue.web.activity import tell
 from p2pvalue.web.auth import COOKIE, AccountDep, MaybeAccountDep, NodeDep, same_origin_form
 from p2pvalue.web.federation.api import provisional_of
 from p2pvalue.web.layout import act_and_return, render
@@ -38,9 +39,16 @@ def home(request: Request, node: NodeDep, account: MaybeAccountDep) -> HTMLRespo
     return render(request, "home.html", account, spaces=spaces)
 
 
+def _next(to: str) -> str:
+    """Where to go after signing up or logging in: a path on this site, else home."""
+    return to if to.startswith("/") and not to.startswith(("//", "/\\")) else "/"
+
+
 @router.get("/signup")
-def signup_form(request: Request, account: MaybeAccountDep) -> HTMLResponse:
-    return render(request, "signup.html", account)
+def signup_form(
+    request: Request, account: MaybeAccountDep, next: Annotated[str, Query(max_length=200)] = "/"
+) -> HTMLResponse:
+    return render(request, "signup.html", account, next=_next(next))
 
 
 @router.post("/signup", dependencies=[Depends(same_origin_form)])
@@ -49,19 +57,22 @@ def signup(
     node: NodeDep,
     username: Annotated[str, Form()],
     password: Annotated[str, Form()],
+    next: Annotated[str, Form(max_length=200)] = "/",
 ) -> Response:
     try:
         account = node.accounts.register(username.strip(), password)
     except P2PError as error:
         field = "password" if error.code == "weak_password" else "username"
         return render(request, "signup.html", None, 422, username=username,
-                      errors={field: error.message})  # fmt: skip
-    return _logged_in(account, node)
+                      errors={field: error.message}, next=_next(next))  # fmt: skip
+    return _logged_in(account, node, _next(next))
 
 
 @router.get("/login")
-def login_form(request: Request, account: MaybeAccountDep) -> HTMLResponse:
-    return render(request, "login.html", account)
+def login_form(
+    request: Request, account: MaybeAccountDep, next: Annotated[str, Query(max_length=200)] = "/"
+) -> HTMLResponse:
+    return render(request, "login.html", account, next=_next(next))
 
 
 @router.post("/login", dependencies=[Depends(same_origin_form)])
@@ -70,18 +81,21 @@ def login(
     node: NodeDep,
     username: Annotated[str, Form()],
     password: Annotated[str, Form()],
+    next: Annotated[str, Form(max_length=200)] = "/",
 ) -> Response:
+    to = _next(next)
     try:
         account = node.accounts.check_password(username.strip(), password)
     except LoginLocked as locked:
         wait = locked.message.partition(": ")[2]
         message = f"Too many failed logins for this account. Please {wait}."
-        page = render(request, "login.html", None, 429, error=message, username=username)
+        page = render(request, "login.html", None, 429, error=message, username=username, next=to)
         page.headers.update(locked.headers)
         return page
     except P2PError as error:
-        return render(request, "login.html", None, 401, error=error.message, username=username)
-    return _logged_in(account, node)
+        return render(request, "login.html", None, 401, error=error.message, username=username,
+                      next=to)  # fmt: skip
+    return _logged_in(account, node, to)
 
 
 @router.post("/logout", dependencies=[Depends(same_origin_form)])
@@ -148,13 +162,32 @@ def space_page(
         "space.html",
         account,
         space=space,
-        events=events,
+        activity=tell(request, node, events),
         members=members,
         names=node.accounts.names(dids),
         my_status=mine["status"] if mine else None,
         may_admit=may_admit,
         remote_replies=post_replies(node, space_id, posts),
     )
+
+
+@router.get("/spaces/{space_id}/history")
+def history_page(
+    request: Request, space_id: str, node: NodeDep, account: MaybeAccountDep,
+    before: Annotated[int | None, Query(ge=1)] = None,
+) -> HTMLResponse:  # fmt: skip
+    """The space's events as signed, rejected ones too, newest first: for auditors.
+    `before` is a position in the log, for older events."""
+    try:
+        space = node.space(space_id)
+    except NotFound as missing:
+        return render(request, "missing.html", account, 404, error=missing.message)
+    start = space.events if before is None else min(before, space.events)
+    events = node.events(space_id, after=start, limit=TIMELINE_LENGTH, newest_first=True)
+    older = events[-1].position if len(events) == TIMELINE_LENGTH else None
+    names = node.accounts.names(sorted({e.author for e in events}))
+    return render(request, "space_history.html", account, space=space, events=events,
+                  names=names, older=older)  # fmt: skip
 
 
 def _joining(

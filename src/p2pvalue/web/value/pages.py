@@ -3,7 +3,7 @@ income and balances, and payouts previewed and run."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from fractions import Fraction
 from typing import Annotated, Any
 
@@ -12,22 +12,36 @@ from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import HTMLResponse, Response
 
 from p2pvalue.accounting.equation import charter_equation, parse_equation
-from p2pvalue.accounting.money import format_amount, parse_amount, parse_share
-from p2pvalue.accounting.payouts import Explanation
+from p2pvalue.accounting.money import format_amount
+from p2pvalue.accounting.payouts import Explanation, Payout
 from p2pvalue.accounting.reputation import explain
 from p2pvalue.accounting.service import Value
-from p2pvalue.accounting.types import FULL_SHARE, ValuePolicy, value_policy
+from p2pvalue.accounting.types import ValuePolicy, value_policy
 from p2pvalue.accounts import Account
 from p2pvalue.errors import NotFound, P2PError
 from p2pvalue.events.event import now_ms
 from p2pvalue.node import Node
+from p2pvalue.rates import RateLimited
+from p2pvalue.social import Social
+from p2pvalue.web.activity import happenings, tell
 from p2pvalue.web.auth import AccountDep, MaybeAccountDep, NodeDep
 from p2pvalue.web.layout import act_and_return, back_with, render, space_authority, templates
+from p2pvalue.web.value.forms import (
+    CLAIM_FIELDS,
+    ClaimForm,
+    Errors,
+    read_amount,
+    read_currency,
+    refusal,
+    short_of,
+)
 from p2pvalue.web.value.listing import STATUSES, claim_page
 from p2pvalue.web.value.query import PageQuery
 
 router = APIRouter(include_in_schema=False)
 CO_CONTRIBUTOR_ROWS = 3
+RECENT = 10  # a member's latest events shown on their page in a space
+FORM_PROBLEM = "Something in the form needs a change: see the note next to it."
 
 
 def money(minor: int, currency: str) -> str:
@@ -51,12 +65,23 @@ def value_page(
     """A page of the space's claims, newest first (`after` the last claim of the page
     before, or `before` the first of the page after), with every member's value; a filter,
     limit or cursor that does not fit is said in words and the first page shown instead."""
+    query = PageQuery.read(status, kind, member, limit, after, before)
+    return value_view(request, node, account, space_id, query)
+
+
+def value_view(
+    request: Request, node: Node, account: Account | None, space_id: str,
+    query: PageQuery | None = None, typed: Mapping[str, Any] | None = None,
+    errors: Mapping[str, Errors] | None = None,
+) -> HTMLResponse:  # fmt: skip
+    """The value page; after a form that did not fit, what was `typed` in it is shown
+    again with its `errors` next to the fields (422)."""
     try:
         space = node.space(space_id)
     except NotFound as missing:
         return render(request, "missing.html", account, 404, error=missing.message)
+    query = query or PageQuery.read("", "", "", "", "", "")
     ledger = node.service(Value).ledger(space_id)
-    query = PageQuery.read(status, kind, member, limit, after, before)
     newest_first = list(reversed(ledger.claims.values()))
     try:
         page = claim_page(newest_first, query.chosen, query.limit, query.after, query.before)
@@ -69,19 +94,22 @@ def value_page(
     people |= {did for claim in page.claims for did in claim.endorsements}
     people |= {did for run in ledger.payouts for did in run.allocations}
     current = [m["did"] for m in node.members(space_id) if m["status"] == "member"]
+    names = node.accounts.names(sorted(people | set(current)))
     projects = {c.project for c in newest_first} | {i.earmark for i in ledger.income}
     kinds = (space.charter.get("value") or {}).get("kinds", [])
+    others = [did for did in current if account is None or did != account.did]
+    problem = query.problem or (FORM_PROBLEM if errors else None)
     return render(
-        request, "value.html", account, 422 if query.problem else 200, error=query.problem,
+        request, "value.html", account, 422 if problem else 200, error=problem,
         space=space, page=page, query=query, ledger=ledger, statuses=STATUSES,
         accepted=sum(1 for c in newest_first if c.status == "accepted"),
-        names=node.accounts.names(sorted(people | set(current))), table=table,
-        total=sum(values.values(), Fraction(0)), kinds=kinds,
+        names=names, table=table, total=sum(values.values(), Fraction(0)), kinds=kinds,
         is_member=account is not None and account.did in current,
         may=permitted(node, space_id, account), projects=sorted(p for p in projects if p),
-        others=[did for did in current if account is None or did != account.did],
+        usernames=sorted(names[did] for did in others if did in names),
         rows=range(1, CO_CONTRIBUTOR_ROWS + 1),
         pots=sorted(ledger.pots.items(), key=lambda pot: (pot[0][0], pot[0][1] or "")),
+        typed=typed or {}, errors=errors or {}, claim=(typed or {}).get("claim") or ClaimForm(),
     )  # fmt: skip
 
 
@@ -110,10 +138,14 @@ def member_page(
     values = ledger.member_values()
     total = sum(values.values(), Fraction(0))
     sources = {path.source for flow in explanation.flows for path in flow.paths if path.source}
+    roles: list[str] = next((m["roles"] for m in node.members(space_id) if m["did"] == member), [])
+    rows = node.service(Social).feed.by_member(member, account.did if account else None,
+                                                RECENT, space_id)  # fmt: skip
     return render(
         request, "member.html", account, space=space, member=member, claims=claims,
         value=values.get(member, Fraction(0)), total=total, explanation=explanation,
-        names=node.accounts.names(sorted({member} | sources)), ledger=ledger,
+        names=node.accounts.names(sorted({member} | sources)), ledger=ledger, roles=roles,
+        activity=tell(request, node, happenings(rows)),
     )  # fmt: skip
 
 
@@ -158,41 +190,55 @@ def what_if_result(
 
 @router.post("/spaces/{space_id}/value/claim")
 def log_claim(
-    space_id: str, node: NodeDep, account: AccountDep,
-    kind: Annotated[str, Form()], description: Annotated[str, Form()],
-    quantity: Annotated[int, Form()], unit: Annotated[str, Form()] = "hours",
-    evidence: Annotated[str, Form()] = "", project: Annotated[str, Form(max_length=200)] = "",
+    request: Request, space_id: str, node: NodeDep, account: AccountDep,
+    kind: Annotated[str, Form(max_length=40)] = "",
+    description: Annotated[str, Form(max_length=20_000)] = "",
+    quantity: Annotated[str, Form(max_length=20)] = "",
+    unit: Annotated[str, Form(max_length=20)] = "hours",
+    evidence: Annotated[str, Form(max_length=120_000)] = "",
+    project: Annotated[str, Form(max_length=200)] = "",
     my_share: Annotated[str, Form(max_length=20)] = "100",
     co_member: Annotated[list[str] | None, Form(max_length=50)] = None,
     co_share: Annotated[list[str] | None, Form(max_length=50)] = None,
 ) -> Response:  # fmt: skip
-    """Log a claim; with co-contributors, everyone's share in percent (two decimals at most),
-    which must add up to 100."""
-    content: dict[str, Any] = {
-        "kind": kind, "description": description.strip(), "quantity": quantity, "unit": unit,
-        "evidence": [line.strip() for line in evidence.splitlines() if line.strip()],
-    }  # fmt: skip
-    if project.strip():
-        content["project"] = project.strip()
-    back = f"/spaces/{space_id}/value"
+    """Log a claim; with co-authors (by username), everyone's share in percent (two
+    decimals at most), which must add up to 100. What does not fit is said next to its
+    field, with what was typed kept."""
+    form = ClaimForm(kind, description, quantity, unit, project, evidence, my_share,
+                     co_member or [], co_share or [])  # fmt: skip
+    space = node.space(space_id)
+    kinds = (space.charter.get("value") or {}).get("kinds", [])
+    content, errors = form.content(account.did, _other_members(node, space_id), kinds)
+    if content is not None:
+        problem = _acted(node, account, space_id, "contribution.claim", content)
+        if problem is None:
+            return back_with(f"/spaces/{space_id}/value")
+        errors = {CLAIM_FIELDS.get(problem[0], "claim"): refusal(*problem)}
+    return value_view(request, node, account, space_id, typed={"claim": form},
+                      errors={"claim": errors})  # fmt: skip
+
+
+def _other_members(node: Node, space_id: str) -> dict[str, str]:
+    """The space's members by username (those with an account here) and by did."""
+    current = [m["did"] for m in node.members(space_id) if m["status"] == "member"]
+    names = node.accounts.names(current)
+    return {did: did for did in current} | {name: did for did, name in names.items()}
+
+
+def _acted(
+    node: Node, account: Account, space: str, type: str, content: dict[str, Any]
+) -> tuple[str, str] | None:
+    """Take the action; the refusal's code and message if the node refused or rejected it."""
     try:
-        contributors = _contributors(account.did, my_share, co_member or [], co_share or [])
+        outcome = node.act(account, space, type, content)
+    except RateLimited:
+        raise
     except P2PError as error:
-        return back_with(back, error.message)
-    if contributors:
-        content["contributors"] = contributors
-    return act_and_return(node, account, space_id, "contribution.claim", content, back)
-
-
-def _contributors(
-    me: str, my_share: str, members: list[str], shares: list[str]
-) -> list[dict[str, Any]]:
-    """The claim's contributors in basis points: none (the claimant holds it all) unless a
-    co-contributor is chosen or the claimant's own share is not 100 %."""
-    chosen = [(m, share) for m, share in zip(members, shares, strict=False) if m]
-    if not chosen and parse_share(my_share or "100") == FULL_SHARE:
-        return []
-    return [{"member": m, "share": parse_share(share)} for m, share in [(me, my_share), *chosen]]
+        return error.code, error.message
+    if outcome.status in ("rejected", "refused"):
+        code, _, detail = (outcome.code or outcome.message or "refused").partition(":")
+        return code, detail.strip() or outcome.message or code
+    return None
 
 
 @router.post("/spaces/{space_id}/value/endorse")
@@ -207,23 +253,30 @@ def endorse_claim(
 
 @router.post("/spaces/{space_id}/value/income")
 def record_income(
-    space_id: str, node: NodeDep, account: AccountDep,
-    amount: Annotated[str, Form(max_length=40)], currency: Annotated[str, Form(max_length=8)],
-    source: Annotated[str, Form(max_length=200)],
+    request: Request, space_id: str, node: NodeDep, account: AccountDep,
+    amount: Annotated[str, Form(max_length=40)] = "",
+    currency: Annotated[str, Form(max_length=8)] = "",
+    source: Annotated[str, Form(max_length=200)] = "",
     earmark: Annotated[str, Form(max_length=200)] = "",
 ) -> Response:  # fmt: skip
-    """Record income given in major units ('12.34' EUR is 1234 cents), exactly or not at all."""
-    back = f"/spaces/{space_id}/value"
-    try:
-        minor = parse_amount(amount.strip(), currency.strip().upper())
-    except P2PError as error:
-        return back_with(back, error.message)
-    content: dict[str, Any] = {
-        "amount": minor, "currency": currency.strip().upper(), "source": source.strip()
-    }  # fmt: skip
-    if earmark.strip():
-        content["earmark"] = earmark.strip()
-    return act_and_return(node, account, space_id, "income.record", content, back)
+    """Record income given in currency units ('12.34' EUR is 1234 cents), exactly or not
+    at all; what does not fit is said next to its field."""
+    typed = {"amount": amount, "currency": currency, "source": source, "earmark": earmark}
+    errors: Errors = {}
+    code = read_currency(currency, errors)
+    minor = read_amount(amount, code, errors)
+    if not source.strip():
+        errors["source"] = "Say where the money came from, like “NLnet grant”."
+    if not errors:
+        content: dict[str, Any] = {"amount": minor, "currency": code, "source": source.strip()}
+        if earmark.strip():
+            content["earmark"] = earmark.strip()
+        problem = _acted(node, account, space_id, "income.record", content)
+        if problem is None:
+            return back_with(f"/spaces/{space_id}/value")
+        errors["income"] = refusal(*problem)
+    return value_view(request, node, account, space_id, typed={"income": typed},
+                      errors={"income": errors})  # fmt: skip
 
 
 @router.get("/spaces/{space_id}/value/payout")
@@ -233,29 +286,54 @@ def payout_preview(
     amount: Annotated[str, Query(max_length=40)] = "",
     earmark: Annotated[str, Query(max_length=200)] = "",
 ) -> HTMLResponse:  # fmt: skip
-    """What paying out `amount` (major units) would give each member, and why."""
+    """What paying out `amount` (currency units) would give each member, and why."""
+    return payout_view(request, node, account, space_id, amount, currency, earmark)
+
+
+def payout_view(
+    request: Request, node: Node, account: Account | None, space_id: str, amount: str,
+    currency: str, earmark: str, refused: str | None = None,
+) -> HTMLResponse:  # fmt: skip
+    """The payout page: the plan for the amount typed (none while it is empty), or what
+    does not fit next to its field, with what was typed kept."""
     try:
         space = node.space(space_id)
     except NotFound as missing:
         return render(request, "missing.html", account, 404, error=missing.message)
     form = {"currency": currency.strip().upper(), "amount": amount.strip(),
             "earmark": earmark.strip()}  # fmt: skip
-    context: dict[str, Any] = {"space": space, "form": form, "rows": None,
+    errors: Errors = {"amount": refused} if refused else {}
+    context: dict[str, Any] = {"space": space, "form": form, "rows": None, "errors": errors,
                                "policy": _value_policy(node, space_id),
                                "may": permitted(node, space_id, account)}  # fmt: skip
-    if not form["amount"]:
+    if not form["amount"] and not refused:
         return render(request, "payout.html", account, **context)
-    try:
-        budget = parse_amount(form["amount"], form["currency"])
-        payout = node.service(Value).payout_plan(space_id, form["currency"], budget, now_ms(),
-                             form["earmark"] or None)  # fmt: skip
-    except P2PError as error:
-        return render(request, "payout.html", account, 422, error=error.message, **context)
+    payout = None if refused else _plan(node, space_id, form, errors)
+    if payout is None:
+        return render(request, "payout.html", account, 422, error=FORM_PROBLEM, **context)
     paid = sorted((-part.amount, did) for did, part in payout.explanations.items() if part.amount)
     rows = [(did, -minus, describe(payout.explanations[did], form["currency"]))
             for minus, did in paid]  # fmt: skip
     context |= {"rows": rows, "payout": payout, "names": node.accounts.names(list(payout.amounts))}
     return render(request, "payout.html", account, **context)
+
+
+def _plan(node: Node, space_id: str, form: Mapping[str, str], errors: Errors) -> Payout | None:
+    """The payout the form asks for, or None with what does not fit in `errors`."""
+    currency = read_currency(form["currency"], errors)
+    budget = read_amount(form["amount"], currency, errors)
+    if errors:
+        return None
+    earmark = form["earmark"] or None
+    balance = node.service(Value).ledger(space_id).balance(currency, earmark)
+    if budget > balance:
+        errors["amount"] = short_of(balance, currency, earmark)
+        return None
+    try:
+        return node.service(Value).payout_plan(space_id, currency, budget, now_ms(), earmark)
+    except P2PError as error:
+        errors["amount"] = refusal(error.code, error.message)
+        return None
 
 
 def _value_policy(node: Node, space_id: str) -> ValuePolicy | None:
@@ -266,20 +344,37 @@ def _value_policy(node: Node, space_id: str) -> ValuePolicy | None:
 
 @router.post("/spaces/{space_id}/value/payout")
 def run_payout(
-    space_id: str, node: NodeDep, account: AccountDep,
-    currency: Annotated[str, Form(max_length=8)], amount: Annotated[str, Form(max_length=40)],
+    request: Request, space_id: str, node: NodeDep, account: AccountDep,
+    currency: Annotated[str, Form(max_length=8)] = "",
+    amount: Annotated[str, Form(max_length=40)] = "",
     earmark: Annotated[str, Form(max_length=200)] = "",
 ) -> Response:  # fmt: skip
-    """Run the payout that was previewed: planned again now, signed, recorded."""
-    try:
-        budget = parse_amount(amount.strip(), currency)
-        outcome = node.service(Value).pay_out(
-            account, space_id, currency, budget, earmark.strip() or None
-        )
-        problem = outcome.message if outcome.status in ("rejected", "refused") else None
-    except P2PError as error:
-        problem = error.message
-    return back_with(f"/spaces/{space_id}/value", problem)
+    """Run the payout that was previewed: planned again now, signed, recorded; a refusal
+    is said on the payout page, with the amount kept."""
+    errors: Errors = {}
+    code = read_currency(currency, errors)
+    budget = read_amount(amount, code, errors)
+    problem = next(iter(errors.values()), None)
+    if problem is None:
+        try:
+            outcome = node.service(Value).pay_out(
+                account, space_id, code, budget, earmark.strip() or None
+            )
+            if outcome.status in ("rejected", "refused"):
+                problem = refusal(*_code_of(outcome.code, outcome.message))
+        except RateLimited:
+            raise
+        except P2PError as error:
+            problem = refusal(error.code, error.message)
+    if problem is None:
+        return back_with(f"/spaces/{space_id}/value")
+    return payout_view(request, node, account, space_id, amount, currency, earmark, problem)
+
+
+def _code_of(code: str | None, message: str | None) -> tuple[str, str]:
+    """A refusal's code and message, from an outcome (`code: detail` when rejected)."""
+    found, _, detail = (code or message or "refused").partition(":")
+    return found, detail.strip() or message or found
 
 
 BUCKET_NAMES = {
@@ -306,10 +401,20 @@ def describe(explanation: Explanation, currency: str) -> str:
 
 @router.post("/spaces/{space_id}/value/review")
 def review_claim(
-    space_id: str, node: NodeDep, account: AccountDep,
-    claim: Annotated[str, Form()], verdict: Annotated[str, Form()],
-    reason: Annotated[str, Form()] = "",
+    request: Request, space_id: str, node: NodeDep, account: AccountDep,
+    claim: Annotated[str, Form(max_length=100)], verdict: Annotated[str, Form(max_length=20)],
+    reason: Annotated[str, Form(max_length=2000)] = "",
 ) -> Response:  # fmt: skip
-    content = {"claim": claim, "verdict": verdict, "reason": reason.strip()}
-    back = f"/spaces/{space_id}/value"
-    return act_and_return(node, account, space_id, "contribution.review", content, back)
+    """Approve, dispute or reject a claim; a dispute or rejection says why (when the reason
+    is missing, that is said next to the claim)."""
+    problem: str | None = None
+    if verdict in ("dispute", "reject") and not reason.strip():
+        problem = f"Say why you {verdict} it: the people who made the claim read this."
+    else:
+        content = {"claim": claim, "verdict": verdict, "reason": reason.strip()}
+        refused = _acted(node, account, space_id, "contribution.review", content)
+        problem = refusal(*refused) if refused else None
+    if problem is None:
+        return back_with(f"/spaces/{space_id}/value")
+    return value_view(request, node, account, space_id, typed={"review": {claim: reason}},
+                      errors={"review": {claim: problem}})  # fmt: skip

@@ -1,0 +1,154 @@
+"""Work done elsewhere recorded in a space as `contribution.import` events, whatever its source.
+
+An importer (an account whose role the charter allows `contribution.import`) signs one event
+per piece of work, crediting the people who did it: a member when an alias (an e-mail's
+hash) they hold names them, otherwise the alias itself, an unclaimed contributor whose value
+waits for whoever claims the address. Each piece of work is recorded once: its evidence
+(`git:<sha>`, a pull request's address, …) is never imported twice, so an interrupted
+import simply runs again. Events are written a thousand to a transaction.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from itertools import islice
+from typing import Any
+
+from p2pvalue.accounting.money import largest_remainder
+from p2pvalue.accounting.service import Value
+from p2pvalue.accounting.types import FULL_SHARE, email_alias, value_policy
+from p2pvalue.accounts import Account
+from p2pvalue.domain import Wiring
+from p2pvalue.errors import P2PError
+from p2pvalue.events.authority import Authority
+from p2pvalue.timekeeping import local_timekeeper
+
+IMPORT = "contribution.import"
+BATCH = 1000
+MAX_DESCRIPTION = 4000
+
+
+@dataclass(frozen=True)
+class Work:
+    """One piece of work to import: who did it (e-mails, the author first), and what."""
+
+    evidence: str
+    kind: str
+    description: str
+    when_ms: int
+    emails: tuple[str, ...]
+    source: str
+    measures: Mapping[str, int] = field(default_factory=dict)
+    quantity: int = 1
+    unit: str = "units"
+
+
+@dataclass
+class ImportReport:
+    """What an import did, piece by piece."""
+
+    imported: int = 0
+    already_imported: int = 0
+    skipped: dict[str, int] = field(default_factory=dict)
+    refused: dict[str, int] = field(default_factory=dict)
+    unclaimed: set[str] = field(default_factory=set)
+
+    def skip(self, reason: str) -> None:
+        self.skipped[reason] = self.skipped.get(reason, 0) + 1
+
+
+def importer_of(wiring: Wiring, space: str, name: str | None = None) -> Account:
+    """The account that signs an import: `name`'s, or the space's timekeeper on this node;
+    refused unless its role allows `contribution.import`."""
+    authority = _authority(wiring, space)
+    account = (
+        wiring.accounts.by_username(name) if name else local_timekeeper(wiring.accounts, authority)
+    )
+    if account is None:
+        raise P2PError("unknown_importer", "no account here may sign this import", 422)
+    if not authority.charter.allows(authority.roles_of(account.did), IMPORT):
+        message = f"{account.username} may not import contributions here"
+        raise P2PError("not_an_importer", message, 403)
+    return account
+
+
+def shares(people: list[str], author_share: int | None) -> dict[str, int]:
+    """Basis points per contributor (the author first): equal by default, or `author_share`
+    for the author and the rest split equally among the co-authors."""
+    if len(people) == 1:
+        return {people[0]: FULL_SHARE}
+    if author_share is None:
+        return largest_remainder(FULL_SHARE, dict.fromkeys(people, 1))
+    rest = largest_remainder(FULL_SHARE - author_share, dict.fromkeys(people[1:], 1))
+    return {people[0]: author_share, **{p: n for p, n in rest.items() if n}}
+
+
+def record(
+    wiring: Wiring, space: str, importer: Account, works: Iterable[Work | str],
+    progress: Callable[[int], None] | None = None,
+) -> ImportReport:  # fmt: skip
+    """Import `works` into `space`, signed by `importer`; idempotent. A string among `works`
+    is a piece of the source that does not count, and says why."""
+    policy = value_policy(_authority(wiring, space).charter)
+    if policy is None:
+        raise P2PError("value_not_enabled", "this space's charter has no value policy", 422)
+    author_share = policy.imports.author_share if policy.imports else None
+    key = wiring.accounts.key_of(importer)
+    ledger = wiring.service(Value).ledger(space)
+    report, pending = ImportReport(), iter(works)
+    while batch := list(islice(pending, BATCH)):
+        actions = []
+        for work in batch:
+            if isinstance(work, str):
+                report.skip(work)
+            elif work.kind not in policy.kinds:
+                report.skip(f"kind {work.kind} not in the charter")
+            elif work.evidence in ledger.evidence:
+                report.already_imported += 1
+            else:
+                content = _content(work, ledger.aliases, author_share, report)
+                actions.append((key, IMPORT, content))
+        _count(wiring.writer.act_many(space, actions) if actions else [], report)
+        if progress:
+            progress(len(batch))
+    return report
+
+
+def _authority(wiring: Wiring, space: str) -> Authority:
+    log = wiring.writer.log(space)
+    if log is None or log.authority is None:
+        raise P2PError("unknown_space", f"no space {space!r} on this node", 404)
+    return log.authority
+
+
+def _content(
+    work: Work, aliases: Mapping[str, str], author_share: int | None, report: ImportReport
+) -> dict[str, Any]:
+    people: list[str] = []
+    for email in work.emails:
+        alias = email_alias(email)
+        person = aliases.get(alias, alias)
+        if person == alias:
+            report.unclaimed.add(alias)
+        if person not in people:
+            people.append(person)
+    split = shares(people, author_share)
+    content: dict[str, Any] = {
+        "kind": work.kind, "description": work.description[:MAX_DESCRIPTION] or "(no text)",
+        "quantity": work.quantity, "unit": work.unit, "date": work.when_ms,
+        "evidence": [work.evidence], "source": work.source,
+        "contributors": [{"member": p, "share": split[p]} for p in people if split.get(p)],
+    }  # fmt: skip
+    if work.measures:
+        content["measures"] = dict(work.measures)
+    return content
+
+
+def _count(outcomes: list[Any], report: ImportReport) -> None:
+    for outcome in outcomes:
+        if outcome.status == "accepted":
+            report.imported += 1
+        else:
+            code = outcome.code or outcome.status
+            report.refused[code] = report.refused.get(code, 0) + 1

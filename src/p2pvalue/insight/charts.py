@@ -1,0 +1,167 @@
+"""Charts of a space's health: Vega-Lite specs made with Altair and rendered to SVG on the
+server (vl-convert), each with a sentence and a table that say the same in words, and the
+rows behind it for download.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import altair as alt
+import vl_convert
+
+from p2pvalue.insight.metrics import PeriodActivity
+from p2pvalue.insight.network import CORE, Network
+from p2pvalue.insight.timeline import KIND_ORDER
+
+WIDTH, HEIGHT = 560, 260
+MAX_DRAWN = 300  # members the network chart draws: those with the most links
+
+
+@dataclass(frozen=True)
+class Chart:
+    """One chart: its SVG, a sentence saying what it shows, and its rows (as a table and
+    as the data to download)."""
+
+    name: str
+    title: str
+    svg: str
+    sentence: str
+    columns: tuple[str, ...]
+    rows: tuple[tuple[Any, ...], ...]
+
+    def records(self) -> list[dict[str, Any]]:
+        return [dict(zip(self.columns, row, strict=True)) for row in self.rows]
+
+
+def svg(chart: alt.TopLevelMixin) -> str:
+    """The chart rendered to SVG, with its text hidden from screen readers (the page gives
+    the sentence and the table)."""
+    rendered: str = vl_convert.vegalite_to_svg(chart.to_dict())
+    return rendered.replace("<svg ", '<svg aria-hidden="true" focusable="false" ', 1)
+
+
+def _data(rows: Sequence[Mapping[str, Any]]) -> alt.Data:
+    return alt.Data(values=[dict(row) for row in rows])  # type: ignore[no-untyped-call]
+
+
+def value_chart(rows: Sequence[Mapping[str, Any]], name_of: Callable[[str], str]) -> Chart:
+    """Cumulative accepted value per member, month by month."""
+    named = [{**row, "member": name_of(str(row["member"]))} for row in rows]
+    chart = alt.Chart(_data(named), width=WIDTH, height=HEIGHT).mark_line(point=True).encode(
+        x=alt.X("period:T", title="Month"), y=alt.Y("value:Q", title="Value (cumulative)"),
+        color=alt.Color("member:N", title="Member"),
+    )  # fmt: skip
+    last: dict[str, float] = {str(r["member"]): float(r["value"]) for r in named}
+    lead = max(last, key=lambda m: last[m]) if last else None
+    sentence = (
+        f"Accepted value over time for {len(last)} member(s); {lead} holds the most, "
+        f"{last[lead]:g} points."
+        if lead
+        else "No value has been accepted yet."
+    )
+    table = tuple((r["period"], r["member"], round(float(r["value"]), 2)) for r in named)
+    return Chart("value", "Value over time", svg(chart) if named else "", sentence,
+                 ("period", "member", "value"), table)  # fmt: skip
+
+
+def kinds_chart(activity: Sequence[PeriodActivity], unit: str) -> Chart:
+    """Contributions per period, stacked by kind."""
+    rows = [(a.period, kind, a.by_kind[kind]) for a in activity for kind in KIND_ORDER]
+    data = [{"period": p, "kind": k, "count": c} for p, k, c in rows]
+    chart = alt.Chart(_data(data), width=WIDTH, height=HEIGHT).mark_bar().encode(
+        x=alt.X("period:T", title=unit.capitalize()),
+        y=alt.Y("sum(count):Q", title="Contributions"),
+        color=alt.Color("kind:N", title="Kind", sort=list(KIND_ORDER)),
+    )  # fmt: skip
+    totals = {kind: sum(c for _, k, c in rows if k == kind) for kind in KIND_ORDER}
+    most = max(totals, key=lambda k: totals[k]) if any(totals.values()) else None
+    sentence = (
+        f"{sum(totals.values())} contributions over {len(activity)} {unit}(s); "
+        f"most were {most} ({totals[most]})."
+        if most
+        else "No contributions yet."
+    )
+    return Chart("kinds", "Contributions by kind", svg(chart) if most else "", sentence,
+                 ("period", "kind", "count"), tuple(rows))  # fmt: skip
+
+
+def active_chart(activity: Sequence[PeriodActivity], unit: str) -> Chart:
+    """Active, new, returning and departed contributors per period."""
+    series = ("active", "new", "returning", "departed")
+    rows = [(a.period, s, getattr(a, s)) for a in activity for s in series]
+    data = [{"period": p, "series": s, "people": n} for p, s, n in rows]
+    chart = alt.Chart(_data(data), width=WIDTH, height=HEIGHT).mark_line(point=True).encode(
+        x=alt.X("period:T", title=unit.capitalize()), y=alt.Y("people:Q", title="Contributors"),
+        color=alt.Color("series:N", title="Who", sort=list(series)),
+    )  # fmt: skip
+    last = activity[-1] if activity else None
+    sentence = (
+        f"In the {unit} from {last.period}, {last.active} people contributed: {last.new} new, "
+        f"{last.returning} back after a break, {last.departed} who did not come back."
+        if last
+        else "No contributions yet."
+    )
+    return Chart("active", "Active contributors", svg(chart) if last else "", sentence,
+                 ("period", "series", "people"), tuple(rows))  # fmt: skip
+
+
+def network_chart(network: Network, places: Mapping[str, str], name_of: Callable[[str], str]
+                  ) -> Chart:  # fmt: skip
+    """The collaboration network (the most linked members), core members marked."""
+    graph = network.graph()
+    degrees = graph.degree()
+    drawn = sorted(range(len(network.people)), key=lambda i: (-degrees[i], network.people[i]))
+    sub = graph.induced_subgraph(drawn[:MAX_DRAWN])
+    # Started from a circle rather than at random: the same picture every time.
+    start = sub.layout_circle().coords
+    layout = sub.layout_fruchterman_reingold(seed=start, niter=200).coords if start else []
+    points = [
+        {"x": x, "y": y, "member": name_of(did), "place": places[did]}
+        for (x, y), did in zip(layout, sub.vs["name"], strict=True)
+    ]
+    lines = [
+        {"x": layout[e.source][0], "y": layout[e.source][1],
+         "x2": layout[e.target][0], "y2": layout[e.target][1]}
+        for e in sub.es
+    ]  # fmt: skip
+    axis = alt.Axis(labels=False, ticks=False, grid=False, title=None, domain=False)
+    edges = (
+        alt.Chart(_data(lines))
+        .mark_rule(opacity=0.25)
+        .encode(x=alt.X("x:Q", axis=axis), y=alt.Y("y:Q", axis=axis), x2="x2:Q", y2="y2:Q")
+    )
+    nodes = alt.Chart(_data(points)).mark_circle(size=60).encode(
+        x=alt.X("x:Q", axis=axis), y=alt.Y("y:Q", axis=axis),
+        color=alt.Color("place:N", title="Place"), tooltip=["member:N", "place:N"],
+    )  # fmt: skip
+    chart = alt.layer(edges, nodes).properties(width=WIDTH, height=HEIGHT + 80)
+    core = sorted(name_of(d) for d, p in places.items() if p == CORE)
+    sentence = (
+        f"{len(network.people)} members, {len(network.edges)} working links; "
+        f"{len(core)} in the core" + (f": {', '.join(core[:10])}" if core else "") + "."
+    )
+    rows = tuple((name_of(did), places[did]) for did in network.people)
+    return Chart("network", "Collaboration network", svg(chart) if points else "", sentence,
+                 ("member", "place"), rows)  # fmt: skip
+
+
+def member_value_chart(rows: Sequence[Mapping[str, Any]], name_of: Callable[[str], str]) -> Chart:
+    """One member's value over time, small enough for their page."""
+    chart = (
+        alt.Chart(_data(rows), width=240, height=90)
+        .mark_area(opacity=0.6)
+        .encode(
+            x=alt.X("period:T", title=None),
+            y=alt.Y("value:Q", title=None),
+        )
+    )
+    last = float(rows[-1]["value"]) if rows else 0.0
+    who = name_of(str(rows[0]["member"])) if rows else "This member"
+    sentence = f"{who} holds {last:g} points of accepted value, built up over {len(rows)} month(s)."
+    empty = '<svg xmlns="http://www.w3.org/2000/svg" width="240" height="20" aria-hidden="true"/>'
+    table = tuple((r["period"], round(float(r["value"]), 2)) for r in rows)
+    return Chart("member-value", "Value over time", svg(chart) if rows else empty, sentence,
+                 ("period", "value"), table)  # fmt: skip

@@ -1,0 +1,137 @@
+"""The collaboration network: members linked when they worked on the same project, task,
+document, thread or claim (a claim links its contributors and the people who reviewed it),
+and each member's place in its core or periphery.
+
+An edge's weight is how many artefacts the two share. The core is the innermost k-core: the
+largest set in which everyone is linked to at least k others of the set, for the greatest
+k that has one (`coreness`, Batagelj and Zaversnik, computed by igraph).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import igraph
+import numpy as np
+import scipy.sparse as sparse
+
+from p2pvalue.accounting.model import Claim
+from p2pvalue.insight.timeline import Granularity, period_of
+
+CORE, PERIPHERY = "core", "periphery"
+
+
+@dataclass(frozen=True, slots=True)
+class Touch:
+    """A member worked on an artefact ("task:<id>", "thread:<id>", …) by the event `event`."""
+
+    member: str
+    artefact: str
+    event: str
+
+
+@dataclass(frozen=True)
+class Network:
+    """The collaboration graph: `people` (sorted) and weighted edges between their indices."""
+
+    people: tuple[str, ...]
+    edges: tuple[tuple[int, int, int], ...]
+
+    def graph(self) -> igraph.Graph:
+        found = igraph.Graph(n=len(self.people), edges=[(a, b) for a, b, _ in self.edges])
+        found.vs["name"] = list(self.people)
+        found.es["weight"] = [w for _, _, w in self.edges]
+        return found
+
+    def coreness(self) -> dict[str, int]:
+        """Each member's core number: the greatest k of a k-core that holds them."""
+        return dict(zip(self.people, self.graph().coreness(), strict=True))
+
+    def places(self) -> dict[str, str]:
+        """Each member's place: in the innermost k-core, or on the periphery."""
+        numbers = self.coreness()
+        top = max(numbers.values(), default=0)
+        return {m: CORE if top > 0 and k == top else PERIPHERY for m, k in numbers.items()}
+
+
+def touches_of(event: str, type: str, author: str, content: Mapping[str, Any]) -> list[Touch]:
+    """The artefacts a collaboration event works on, as touches by its author (and by the
+    members a project names, and the authors a document's snapshot credits); none when its
+    content was erased."""
+    people = [author, *(content.get("members") or ()), *(content.get("assignees") or ())]
+    people += sorted(content.get("authors") or ()) if type == "doc.snapshot" else []
+    artefacts = [a for a in _artefacts(event, type, content) if not a.endswith(":None")]
+    return [Touch(p, a, event) for a in artefacts for p in dict.fromkeys(people)]
+
+
+def _artefacts(event: str, type: str, content: Mapping[str, Any]) -> list[str]:
+    if type in ("project.create", "task.create", "thread.create", "doc.create"):
+        own = [f"{type.split('.')[0]}:{event}"]
+        return own + ([f"project:{content['project']}"] if content.get("project") else [])
+    if type == "project.update":
+        return [f"project:{content.get('project')}"]
+    if type.startswith("task."):
+        return [f"task:{content.get('task')}"]
+    if type == "thread.reply":
+        return [f"thread:{content.get('thread')}"]
+    if type in ("thread.edit", "thread.react"):
+        return [f"post:{content.get('post')}"]
+    if type == "doc.snapshot":
+        return [f"doc:{content.get('doc')}"]
+    return []
+
+
+def claim_touches(claims: Iterable[Claim]) -> list[Touch]:
+    """A claim links its contributors with its reviewers, and with its project's workers."""
+    found = []
+    for claim in claims:
+        artefacts = [f"claim:{claim.id}"] + ([f"project:{claim.project}"] if claim.project else [])
+        for artefact in artefacts:
+            found += [Touch(member, artefact, claim.id) for member in claim.shares]
+        found += [Touch(r.reviewer, f"claim:{claim.id}", r.event) for r in claim.reviews.values()]
+    return found
+
+
+def resolve_posts(touches: Sequence[Touch]) -> list[Touch]:
+    """Touches of a post (an edit, a reaction) as touches of the thread the post is in."""
+    thread_of = {t.event: t.artefact for t in touches if t.artefact.startswith("thread:")}
+    found = []
+    for touch in touches:
+        if touch.artefact.startswith("post:"):
+            thread = thread_of.get(touch.artefact[5:])
+            if thread is None:
+                continue
+            touch = Touch(touch.member, thread, touch.event)
+        found.append(touch)
+    return found
+
+
+def network(touches: Iterable[Touch], people: Iterable[str] = ()) -> Network:
+    """The graph of who shares artefacts with whom (also listing `people` who share none)."""
+    pairs = {(t.member, t.artefact) for t in touches}
+    names = sorted({member for member, _ in pairs} | set(people))
+    index = {name: i for i, name in enumerate(names)}
+    artefacts = {a: i for i, a in enumerate(sorted({a for _, a in pairs}))}
+    if not pairs:
+        return Network(tuple(names), ())
+    rows = np.fromiter((index[m] for m, _ in pairs), dtype=np.int64, count=len(pairs))
+    cols = np.fromiter((artefacts[a] for _, a in pairs), dtype=np.int64, count=len(pairs))
+    shape = (len(names), len(artefacts))
+    incidence = sparse.csr_array((np.ones(len(pairs), dtype=np.int64), (rows, cols)), shape=shape)
+    shared = sparse.triu(incidence @ incidence.T, k=1).tocoo()
+    edges = tuple(zip(shared.row.tolist(), shared.col.tolist(), shared.data.tolist(), strict=True))
+    return Network(tuple(names), edges)
+
+
+def places_over_time(
+    touches: Sequence[Touch], times: Mapping[str, int], granularity: Granularity
+) -> dict[str, dict[str, str]]:
+    """Per period, each member who worked in it and their place in that period's network."""
+    by_period: dict[str, list[Touch]] = {}
+    for touch in touches:
+        at = times.get(touch.event)
+        if at is not None:
+            by_period.setdefault(period_of(at, granularity), []).append(touch)
+    return {period: network(found).places() for period, found in sorted(by_period.items())}

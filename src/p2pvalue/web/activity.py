@@ -1,0 +1,118 @@
+"""Activity in sentences about people: any event of any registered domain told as
+"Carol claimed “Fix the login bug” — 3 h of code", with members' names linked to their
+profiles, links to what it is about, and a member's Markdown rendered (sanitised).
+
+The kernel's phrases live in `web.spaces.activity`; each domain names its own in
+`Domain.activity`. The raw events stay on a space's history page, for auditors.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from functools import partial
+from importlib import import_module
+from typing import Any
+
+from fastapi import Request
+from markupsafe import Markup
+
+from p2pvalue.collab.markdown import render as markdown
+from p2pvalue.domain import Domain
+from p2pvalue.errors import P2PError
+from p2pvalue.node import Node
+from p2pvalue.store.events import StoredEvent
+from p2pvalue.store.social import FeedRow
+from p2pvalue.web.phrasing import Happening, Line, Phrase, Scene
+
+# Found by path as the domains' phrases are (the spaces' pages import this module).
+KERNEL = "p2pvalue.web.spaces.activity"
+
+
+@dataclass(frozen=True)
+class Told:
+    """An event as an activity list shows it: the sentence, the member's text as HTML."""
+
+    happening: Happening
+    sentence: Markup
+    html: Markup | None
+
+
+def _unknown(e: Happening, s: Scene) -> Line:
+    return Line(Markup("{} did something this node has no words for yet").format(s.who(e.author)))
+
+
+class Phrasebook:
+    """Every event type's phrase: the kernel's and each registered domain's."""
+
+    def __init__(self, phrases: Mapping[str, Phrase]) -> None:
+        self._phrases = dict(phrases)
+
+    @classmethod
+    def of(cls, domains: Iterable[Domain[Any]]) -> Phrasebook:
+        """The phrases of the kernel and of the `activity` modules the domains name."""
+        phrases: dict[str, Phrase] = {}
+        for path in (KERNEL, *(path for domain in domains for path in domain.activity)):
+            module, _, attribute = path.partition(":")
+            phrases |= getattr(import_module(module), attribute or "PHRASES")
+        return cls(phrases)
+
+    def knows(self, type: str) -> bool:
+        return type in self._phrases
+
+    def line(self, happening: Happening, scene: Scene) -> Line | None:
+        """The event told in `scene`, or None for bookkeeping nobody needs to read."""
+        return self._phrases.get(happening.type, _unknown)(happening, scene)
+
+
+def happening(event: StoredEvent) -> Happening:
+    """A stored event as activity reads it (the opened content of a sealed one)."""
+    content = event.content if event.content is not None else event.wire.get("content") or {}
+    return Happening(event.id, event.type, event.author, event.space, event.ts, content)
+
+
+def happenings(rows: Iterable[FeedRow]) -> list[Happening]:
+    """Rows of the feed's query as activity reads them."""
+    return [Happening(r.id, r.type, r.author, r.space, r.ts, r.content) for r in rows]
+
+
+class Teller:
+    """Tells events of this node, looking up names and referred events once each."""
+
+    def __init__(self, node: Node, book: Phrasebook) -> None:
+        self._node, self._book = node, book
+        self._names: dict[str, str] = {}
+        self._events: dict[str, Happening | None] = {}
+
+    def name(self, did: str) -> str:
+        if did not in self._names:
+            found = self._node.accounts.names([did]).get(did)
+            self._names[did] = found or f"{did[:16]}…{did[-6:]}"
+        return self._names[did]
+
+    def about(self, space: str, event_id: str) -> Happening | None:
+        if event_id not in self._events:
+            try:
+                self._events[event_id] = happening(self._node.event(event_id))
+            except P2PError:
+                self._events[event_id] = None
+        found = self._events[event_id]
+        return found if found is not None and found.space == space else None
+
+    def tell(self, events: Iterable[Happening]) -> list[Told]:
+        """The events told, in the order given, without the untold bookkeeping."""
+        told: list[Told] = []
+        for event in events:
+            scene = Scene(event.space, self.name, partial(self.about, event.space))
+            line = self._book.line(event, scene)
+            if line is not None:
+                html = Markup(markdown(line.text)) if line.text else None
+                told.append(Told(event, line.sentence, html))
+        return told
+
+
+def tell(request: Request, node: Node, events: Sequence[StoredEvent | Happening]) -> list[Told]:
+    """Events of this node told as activity, in the order given (see `Teller.tell`)."""
+    book: Phrasebook = request.app.state.phrasebook
+    happenings = [e if isinstance(e, Happening) else happening(e) for e in events]
+    return Teller(node, book).tell(happenings)

@@ -1,0 +1,70 @@
+"""What the health page and API share: the granularity asked for, the charts of a space,
+and the measures as JSON."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import asdict
+from typing import Any
+
+from p2pvalue.errors import P2PError
+from p2pvalue.insight import charts
+from p2pvalue.insight.service import Health, Insight
+from p2pvalue.insight.timeline import GRANULARITIES, Granularity
+from p2pvalue.node import Node
+
+CHART_NAMES = ("value", "kinds", "active", "network")
+
+
+def granularity_of(asked: str) -> Granularity:
+    """`week` or `month` (the default when nothing is asked); 422 for anything else."""
+    if asked in ("", "month"):
+        return "month"
+    if asked == "week":
+        return "week"
+    raise P2PError("bad_granularity", f"granularity is one of {', '.join(GRANULARITIES)}", 422)
+
+
+def namer(node: Node, dids: list[str]) -> Callable[[str], str]:
+    """A member's display name (their user name here, else a shortened did)."""
+    names = node.accounts.names(dids)
+    return lambda did: names.get(did) or f"{did[8:16]}…{did[-4:]}"
+
+
+def space_charts(node: Node, space: str, granularity: Granularity) -> dict[str, charts.Chart]:
+    """The health page's charts, by name."""
+    insight = node.service(Insight)
+    health = insight.health(space)
+    name_of = namer(node, list(health.network.people) + list(health.values))
+    activity = health.activity[granularity]
+    return {
+        "value": charts.value_chart(insight.value_over_time(space), name_of),
+        "kinds": charts.kinds_chart(activity, granularity),
+        "active": charts.active_chart(activity, granularity),
+        "network": charts.network_chart(health.network, health.places, name_of),
+    }
+
+
+def health_json(health: Health, granularity: Granularity) -> dict[str, Any]:
+    """The measures of a space as JSON (see docs/insight.md)."""
+    return {
+        "space": health.space,
+        "granularity": granularity,
+        "activity": [asdict(row) for row in health.activity[granularity]],
+        "cohorts": [asdict(row) for row in health.cohorts[granularity]],
+        "absence_factor": health.absence_factor,
+        "value_absence_factor": health.value_absence_factor,
+        "elephant_factor": health.elephant_factor,
+        "organisations_declared": len(health.organisations),
+        "gini": health.gini,
+        "top_tenth_share": health.top_tenth_share,
+        "review": asdict(health.review),
+        "decisions": [asdict(d) | {"turnout": d.turnout} for d in health.decisions],
+        "delegation": asdict(health.delegation),
+        "network": {
+            "members": len(health.network.people),
+            "links": len(health.network.edges),
+            "places": dict(health.places),
+            "over_time": {p: dict(places) for p, places in health.places_over_time.items()},
+        },
+    }
