@@ -169,3 +169,27 @@ def test_governance_speaks_spanish_to_a_spanish_browser(api: ApiClient) -> None:
     assert "<h1>Governance</h1>" in english.text
     assert "<h1>Gobernanza</h1>" in spanish.text
     assert "Make a proposal" not in spanish.text and "Haz una propuesta" in spanish.text
+
+
+def test_an_open_proposal_and_its_vote_form_read_in_spanish(api: ApiClient) -> None:
+    ana = api.sign_up("ana")
+    space = api.create_space(ana, "Huerta")
+    made = api.http.post(
+        f"/api/v1/spaces/{space}/proposals",
+        json={"title": "Regar <los> lunes", "action": {"type": "text"}},
+        headers=ana.auth,
+    )
+    assert made.status_code == 201, made.text
+    spanish = api.http.get(
+        f"/spaces/{space}/proposals/{made.json()['id']}",
+        headers={"Accept-Language": "es", **ana.auth},
+    )
+    assert spanish.status_code == 200
+    page = spanish.text
+    assert "← Gobernanza de Huerta</a>" in page
+    assert "Regar &lt;los&gt; lunes" in page and "Regar <los>" not in page
+    assert "propuesta por ana el " in page and "la votación se cierra " in page
+    assert "<h2>Tu voto</h2>" in page and '<button type="submit">Votar</button>' in page
+    assert "Me abstengo" in page and "Cerrar y contar" in page
+    for english in ("Your vote", "Abstain", "Close and count", "How it is decided"):
+        assert english not in page
