@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 from jinja2 import Environment
 
+from p2pvalue.web import i18n
 from web.client import ApiClient
 
 TEMPLATES = Path(__file__).resolve().parents[2] / "src" / "p2pvalue" / "web" / "templates"
@@ -193,3 +194,16 @@ def test_an_open_proposal_and_its_vote_form_read_in_spanish(api: ApiClient) -> N
     assert "Me abstengo" in page and "Cerrar y contar" in page
     for english in ("Your vote", "Abstain", "Close and count", "How it is decided"):
         assert english not in page
+
+
+def test_a_word_with_two_meanings_is_translated_by_its_context(api: ApiClient) -> None:
+    ana = api.sign_up("ana")
+    space = api.create_space(ana, "Huerta")
+    made = api.http.post(f"/api/v1/spaces/{space}/tasks", json={"title": "Oil"}, headers=ana.auth)
+    assert made.status_code == 201, made.text
+    path = f"/spaces/{space}/tasks/{made.json()['id']}"
+    english = api.http.get(path, headers={"Accept-Language": "en", **ana.auth}).text
+    spanish = api.http.get(path, headers={"Accept-Language": "es", **ana.auth}).text
+    assert '<button type="submit">Claim</button>' in english
+    assert '<button type="submit">Asumir</button>' in spanish
+    assert i18n.catalog("es").gettext("Claim") == "Aportación"  # the claim a proposal settles
