@@ -22,7 +22,7 @@ import orjson
 from p2pvalue.simulation.calibration import Calibration, calibrate
 from p2pvalue.simulation.forecast import forecast
 from p2pvalue.simulation.history import MONTH_MS, from_commits
-from p2pvalue.simulation.model import Levers
+from p2pvalue.simulation.levers import Levers
 
 GOAL_S = 30.0
 LEVERS = Levers(payout_policy="BALANCED", budget=1_000_000)

@@ -9,7 +9,7 @@ import pytest
 from p2pvalue.simulation.calibration import calibrate
 from p2pvalue.simulation.forecast import forecast
 from p2pvalue.simulation.history import MONTH_MS, History, from_commits
-from p2pvalue.simulation.model import FIGURES, Levers
+from p2pvalue.simulation.levers import FIGURES, Levers
 
 DAY_MS = 86_400_000
 

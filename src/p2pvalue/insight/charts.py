@@ -7,14 +7,15 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
-
-import altair as alt
-import vl_convert
+from typing import TYPE_CHECKING, Any
 
 from p2pvalue.insight.metrics import PeriodActivity
 from p2pvalue.insight.network import CORE, Network
 from p2pvalue.insight.timeline import KIND_ORDER
+
+if TYPE_CHECKING:
+    import altair as alt
+
 
 WIDTH, HEIGHT = 560, 260
 MAX_DRAWN = 300  # members the network chart draws: those with the most links
@@ -39,16 +40,22 @@ class Chart:
 def svg(chart: alt.TopLevelMixin) -> str:
     """The chart rendered to SVG, with its text hidden from screen readers (the page gives
     the sentence and the table)."""
+    import vl_convert  # loaded with the first chart, not at start
+
     rendered: str = vl_convert.vegalite_to_svg(chart.to_dict())
     return rendered.replace("<svg ", '<svg aria-hidden="true" focusable="false" ', 1)
 
 
 def _data(rows: Sequence[Mapping[str, Any]]) -> alt.Data:
+    import altair as alt  # loaded with the first chart, not at start
+
     return alt.Data(values=[dict(row) for row in rows])  # type: ignore[no-untyped-call]
 
 
 def value_chart(rows: Sequence[Mapping[str, Any]], name_of: Callable[[str], str]) -> Chart:
     """Cumulative accepted value per member, month by month."""
+    import altair as alt  # loaded with the first chart, not at start
+
     named = [{**row, "member": name_of(str(row["member"]))} for row in rows]
     chart = alt.Chart(_data(named), width=WIDTH, height=HEIGHT).mark_line(point=True).encode(
         x=alt.X("period:T", title="Month"), y=alt.Y("value:Q", title="Value (cumulative)"),
@@ -69,6 +76,8 @@ def value_chart(rows: Sequence[Mapping[str, Any]], name_of: Callable[[str], str]
 
 def kinds_chart(activity: Sequence[PeriodActivity], unit: str) -> Chart:
     """Contributions per period, stacked by kind."""
+    import altair as alt  # loaded with the first chart, not at start
+
     rows = [(a.period, kind, a.by_kind[kind]) for a in activity for kind in KIND_ORDER]
     data = [{"period": p, "kind": k, "count": c} for p, k, c in rows]
     chart = alt.Chart(_data(data), width=WIDTH, height=HEIGHT).mark_bar().encode(
@@ -90,6 +99,8 @@ def kinds_chart(activity: Sequence[PeriodActivity], unit: str) -> Chart:
 
 def active_chart(activity: Sequence[PeriodActivity], unit: str) -> Chart:
     """Active, new, returning and departed contributors per period."""
+    import altair as alt  # loaded with the first chart, not at start
+
     series = ("active", "new", "returning", "departed")
     rows = [(a.period, s, getattr(a, s)) for a in activity for s in series]
     data = [{"period": p, "series": s, "people": n} for p, s, n in rows]
@@ -111,6 +122,8 @@ def active_chart(activity: Sequence[PeriodActivity], unit: str) -> Chart:
 def network_chart(network: Network, places: Mapping[str, str], name_of: Callable[[str], str]
                   ) -> Chart:  # fmt: skip
     """The collaboration network (the most linked members), core members marked."""
+    import altair as alt  # loaded with the first chart, not at start
+
     graph = network.graph()
     degrees = graph.degree()
     drawn = sorted(range(len(network.people)), key=lambda i: (-degrees[i], network.people[i]))
@@ -150,6 +163,8 @@ def network_chart(network: Network, places: Mapping[str, str], name_of: Callable
 
 def member_value_chart(rows: Sequence[Mapping[str, Any]], name_of: Callable[[str], str]) -> Chart:
     """One member's value over time, small enough for their page."""
+    import altair as alt  # loaded with the first chart, not at start
+
     chart = (
         alt.Chart(_data(rows), width=240, height=90)
         .mark_area(opacity=0.6)

@@ -11,14 +11,17 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import igraph
 import numpy as np
 import scipy.sparse as sparse
 
 from p2pvalue.accounting.model import Claim
 from p2pvalue.insight.timeline import Granularity, period_of
+
+if TYPE_CHECKING:
+    import igraph
+
 
 CORE, PERIPHERY = "core", "periphery"
 
@@ -40,6 +43,8 @@ class Network:
     edges: tuple[tuple[int, int, int], ...]
 
     def graph(self) -> igraph.Graph:
+        import igraph  # loaded with the first chart, not at start
+
         found = igraph.Graph(n=len(self.people), edges=[(a, b) for a, b, _ in self.edges])
         found.vs["name"] = list(self.people)
         found.es["weight"] = [w for _, _, w in self.edges]

@@ -11,7 +11,7 @@ from numpy.typing import NDArray
 from p2pvalue.simulation.calibration import calibrate
 from p2pvalue.simulation.forecast import forecast
 from p2pvalue.simulation.history import MONTH_MS, History
-from p2pvalue.simulation.model import Levers
+from p2pvalue.simulation.levers import Levers
 
 Floats = NDArray[np.float64]
 NAIVE_MONTHS = 6  # the naive forecast carries the mean of the last six months forward

@@ -13,7 +13,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from p2pvalue.simulation.calibration import Calibration
-from p2pvalue.simulation.model import FIGURES, Community, Levers
+from p2pvalue.simulation.levers import FIGURES, Levers
 
 BAND = (5.0, 50.0, 95.0)  # percentiles: the lower edge, the median, the upper edge
 Floats = NDArray[np.float64]
@@ -43,6 +43,8 @@ def forecast(
     calibration: Calibration, levers: Levers, months: int = 12, runs: int = 100, seed: int = 0
 ) -> Forecast:
     """Run the model `runs` times for `months` months and gather the bands."""
+    from p2pvalue.simulation.model import Community  # Mesa loads with the first forecast
+
     figures = {name: np.zeros((runs, months)) for name in FIGURES}
     paid = np.zeros((runs, len(calibration.present)))
     for run in range(runs):

@@ -23,7 +23,6 @@ A month, in order (`Community.step`):
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 
 import mesa
@@ -31,26 +30,13 @@ import numpy as np
 from numpy.typing import NDArray
 
 from p2pvalue.simulation.calibration import WINDOW, Calibration
+from p2pvalue.simulation.levers import FIGURES, Levers
 from p2pvalue.simulation.metrics import concentration, gini
 
 REVIEW_SLACK = 1.5  # reviewers could give half again the reviews the history shows
 DAY_MS = 86_400_000
 Floats = NDArray[np.float64]
 Ints = NDArray[np.int64]
-POLICIES = ("IMMEDIATE", "RECENT", "BALANCED", "BUCKETS")
-
-
-@dataclass(frozen=True)
-class Levers:
-    """The policy a forecast tries: the payout policy and monthly budget (minor units), the
-    approvals a claim needs or lazy acceptance, and how strongly pay keeps people."""
-
-    payout_policy: str = "BALANCED"
-    budget: int = 0
-    approvals: int = 1
-    lazy: bool = False
-    half_life_days: int = 90
-    reward_response: float = 0.25
 
 
 class Cohort(mesa.Agent):  # type: ignore[misc]
@@ -195,9 +181,6 @@ def _weights(
         under: Floats = np.maximum(target - paid, 0.0)
         return under
     return lifetime  # BUCKETS: nothing to reimburse in a forecast; the rest by lifetime value
-
-
-FIGURES = ("active", "gini", "absence", "accepted", "paid", "paid_members", "payout_gini")
 
 
 def _reporters() -> dict[str, Any]:

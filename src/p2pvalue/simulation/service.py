@@ -24,7 +24,7 @@ from p2pvalue.governance.types import DecisionPolicy
 from p2pvalue.simulation.calibration import calibrate
 from p2pvalue.simulation.forecast import Forecast, forecast
 from p2pvalue.simulation.history import MONTH_MS, from_ledger
-from p2pvalue.simulation.model import Levers
+from p2pvalue.simulation.levers import Levers
 from p2pvalue.simulation.recount import Recounted, recount
 from p2pvalue.simulation.replay import Replay, compare, replay
 from p2pvalue.simulation.trial import Trial, trial

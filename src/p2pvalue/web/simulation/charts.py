@@ -5,13 +5,14 @@ the server by vl-convert, so the page needs no script."""
 from __future__ import annotations
 
 import threading
-from typing import Any
-
-import altair as alt
-import vl_convert
+from typing import TYPE_CHECKING, Any
 
 from p2pvalue.simulation.forecast import Forecast
 from p2pvalue.simulation.service import WhatIf
+
+if TYPE_CHECKING:
+    pass
+
 
 KEPT = 64
 _drawn: dict[int, tuple[WhatIf, str]] = {}
@@ -21,6 +22,8 @@ _lock = threading.Lock()
 def forecast_svg(found: WhatIf) -> str:
     """The SVG of `found`'s forecast of active contributors ("" when there is none); drawn
     once per what-if."""
+    import vl_convert  # loaded with the first chart, not at start
+
     if found.now is None or found.then is None:
         return ""
     with _lock:
@@ -36,6 +39,8 @@ def forecast_svg(found: WhatIf) -> str:
 
 
 def _spec(now: Forecast, then: Forecast) -> dict[str, Any]:
+    import altair as alt  # loaded with the first chart, not at start
+
     rows = [
         {"month": month + 1, "policy": policy, "low": band.low[month],
          "median": band.median[month], "high": band.high[month]}
