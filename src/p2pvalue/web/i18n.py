@@ -68,6 +68,17 @@ def ngettext(singular: str, plural: str, n: int, **variables: Any) -> str:
 _ = gettext
 
 
+def template_gettext(message: str) -> str:
+    """`message` in the current language, its placeholders left for the template to fill."""
+    return catalog(current()).gettext(message)
+
+
+def template_ngettext(singular: str, plural: str, n: int) -> str:
+    """The singular or plural in the current language, its placeholders left for the
+    template to fill (`num` among them)."""
+    return catalog(current()).ngettext(singular, plural, n)
+
+
 def accepted(header: str) -> list[str]:
     """The languages of an Accept-Language header, most wanted first."""
     wanted: list[tuple[float, int, str]] = []

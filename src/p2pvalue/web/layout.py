@@ -25,8 +25,9 @@ from p2pvalue.web.zones import UTC_ZONE, local, zone_of
 
 templates = Jinja2Templates(directory=Path(__file__).parent / "templates")
 templates.env.add_extension("jinja2.ext.i18n")
+# Jinja fills the placeholders itself (escaping the values), so it gets the bare lookups.
 templates.env.install_gettext_callables(  # type: ignore[attr-defined]
-    i18n.gettext, i18n.ngettext, newstyle=True
+    i18n.template_gettext, i18n.template_ngettext, newstyle=True
 )
 templates.env.globals["current_language"] = i18n.current
 templates.env.globals["languages"] = i18n.LANGUAGES
