@@ -63,11 +63,18 @@ def render(
     flash = request.cookies.get(FLASH)
     if flash and not context.get("error"):
         context["error"] = unquote(flash)[:MAX_FLASH]
-    response = templates.TemplateResponse(
-        request, name, {"account": account, **context}, status_code=status
-    )
+    own = account.language if account is not None else None
+    language = own if own in i18n.LANGUAGES and own != i18n.current() else None
+    with i18n.speaking(language or i18n.current()):
+        response = templates.TemplateResponse(
+            request, name, {"account": account, **context}, status_code=status
+        )
     if flash:
         response.delete_cookie(FLASH)
+    if language:
+        # The member's own choice, from another browser or from before: kept from now on.
+        response.headers["content-language"] = language
+        i18n.remember(response, language)
     return response
 
 
