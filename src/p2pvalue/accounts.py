@@ -15,7 +15,7 @@ from __future__ import annotations
 import hashlib
 import re
 import secrets
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cached_property
 from typing import Any
 
@@ -35,6 +35,7 @@ from p2pvalue.store.database import writing
 from p2pvalue.store.schema import accounts, sessions
 
 USERNAME = re.compile(r"[a-z0-9][a-z0-9_.-]{2,39}")
+LANGUAGE = re.compile(r"[a-z]{2,3}")
 SESSION_ID_LENGTH = 16
 LIFETIME_MS = {"bearer": 30 * 86_400_000, "cookie": 14 * 86_400_000}
 
@@ -44,6 +45,7 @@ class Account:
     id: int
     username: str
     did: str
+    language: str | None = None  # chosen for the pages; None: the browser's
 
 
 class Accounts:
@@ -108,7 +110,7 @@ class Accounts:
         except (VerificationError, InvalidHashError):
             raise Unauthorized("bad_credentials", "unknown user or wrong password") from None
         self.throttle.succeeded(username)
-        return Account(row.id, row.username, row.did)
+        return Account(row.id, row.username, row.did, row.language)
 
     def change_password(
         self, account: Account, current: str, new: str, keep_token: str | None = None
@@ -180,14 +182,24 @@ class Accounts:
 
     def authenticate(self, token: str, kind: str) -> Account | None:
         query = (
-            select(accounts.c.id, accounts.c.username, accounts.c.did)
+            select(accounts.c.id, accounts.c.username, accounts.c.did, accounts.c.language)
             .join(sessions, sessions.c.account_id == accounts.c.id)
             .where(sessions.c.token_hash == _hash(token), sessions.c.kind == kind)
             .where(sessions.c.expires_at > now_ms())
         )
         with self._engine.begin() as conn:
             row = conn.execute(query).first()
-        return Account(row.id, row.username, row.did) if row else None
+        return Account(row.id, row.username, row.did, row.language) if row else None
+
+    def set_language(self, account: Account, language: str | None) -> Account:
+        """Remember the language the member reads the pages in (None: their browser's)."""
+        if language is not None and not LANGUAGE.fullmatch(language):
+            raise P2PError("invalid_language", "not a language code", 422)
+        with writing(self._engine) as conn:
+            conn.execute(
+                update(accounts).where(accounts.c.id == account.id).values(language=language)
+            )
+        return replace(account, language=language)
 
     def close_session(self, token: str) -> None:
         with writing(self._engine) as conn:
@@ -210,12 +222,12 @@ class Accounts:
     def by_username(self, username: str) -> Account | None:
         with self._engine.begin() as conn:
             row = conn.execute(select(accounts).where(accounts.c.username == username)).first()
-        return Account(row.id, row.username, row.did) if row else None
+        return Account(row.id, row.username, row.did, row.language) if row else None
 
     def by_did(self, did: str) -> Account | None:
         with self._engine.begin() as conn:
             row = conn.execute(select(accounts).where(accounts.c.did == did)).first()
-        return Account(row.id, row.username, row.did) if row else None
+        return Account(row.id, row.username, row.did, row.language) if row else None
 
     def names(self, dids: list[str]) -> dict[str, str]:
         """Usernames of the given members who have accounts here."""

@@ -123,6 +123,8 @@ accounts = Table(
     Column("did", DID, nullable=False, unique=True),
     Column("sealed_key", LargeBinary, nullable=False),
     Column("created_at", BigInteger, nullable=False),
+    # The language the member chose for the pages (None: the browser's).
+    Column("language", String(8), nullable=True),
 )
 
 sessions = Table(

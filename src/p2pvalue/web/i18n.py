@@ -4,12 +4,20 @@ The language is the one the reader chose (a cookie set by the picker at the foot
 page), else the best match of their browser's Accept-Language, else English. A pure ASGI
 middleware puts it in a context variable for the request, so templates (`_()`, `{% trans %}`)
 and the Python that words messages (`gettext`) read the same language without passing it
-around. Catalogs are read from their `.po` files once per process: no compiled files are kept.
+around.
+
+A member's choice is also kept with their account (the picker and the account page store it),
+so it follows them to every browser they log in from: logging in sets the cookie from it, and
+a page rendered for a member whose cookie says otherwise (set before, or on another browser)
+is rendered in the member's language and puts it back in the cookie (`layout.render`).
+Catalogs are read from their `.po` files once per process: no compiled files are kept.
 """
 
 from __future__ import annotations
 
 import gettext as stdlib_gettext
+from collections.abc import Iterator
+from contextlib import contextmanager
 from contextvars import ContextVar
 from functools import cache
 from io import BytesIO
@@ -22,8 +30,10 @@ from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.support import Translations
 from fastapi import APIRouter, Form
-from fastapi.responses import RedirectResponse
+from fastapi.responses import RedirectResponse, Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from p2pvalue.web.auth import MaybeAccountDep, NodeDep
 
 LANGUAGES = {"en": "English", "es": "Español"}
 DEFAULT = "en"
@@ -53,6 +63,25 @@ def current() -> str:
     return _language.get()
 
 
+@contextmanager
+def speaking(language: str) -> Iterator[None]:
+    """Answer in `language` inside the block (a member's own choice, once their account is
+    known)."""
+    token = _language.set(language)
+    try:
+        yield
+    finally:
+        _language.reset(token)
+
+
+def remember(response: Response, language: str | None) -> None:
+    """Have the browser ask for `language` from now on (None: forget the choice)."""
+    if language in LANGUAGES:
+        response.set_cookie(COOKIE, language, max_age=YEAR, samesite="lax", httponly=True)
+    else:
+        response.delete_cookie(COOKIE)
+
+
 def gettext(message: str, **variables: Any) -> str:
     """`message` in the current language, with `%(name)s` placeholders filled."""
     text = catalog(current()).gettext(message)
@@ -66,6 +95,17 @@ def ngettext(singular: str, plural: str, n: int, **variables: Any) -> str:
 
 
 _ = gettext
+
+
+def template_gettext(message: str) -> str:
+    """`message` in the current language, its placeholders left for the template to fill."""
+    return catalog(current()).gettext(message)
+
+
+def template_ngettext(singular: str, plural: str, n: int) -> str:
+    """The singular or plural in the current language, its placeholders left for the
+    template to fill (`num` among them)."""
+    return catalog(current()).ngettext(singular, plural, n)
 
 
 def accepted(header: str) -> list[str]:
@@ -124,11 +164,11 @@ class Language:
 
         async def send_with_language(message: Message) -> None:
             if message["type"] == "http.response.start":
-                message.setdefault("headers", [])
-                message["headers"] = [
-                    *message["headers"],
-                    (b"content-language", language.encode()),
-                ]
+                headers = list(message.get("headers", []))
+                # A page rendered in its member's own language says so itself.
+                if not any(name.lower() == b"content-language" for name, _v in headers):
+                    headers.append((b"content-language", language.encode()))
+                message["headers"] = headers
             await send(message)
 
         try:
@@ -149,11 +189,14 @@ def _local(back: str) -> str:
 
 
 @router.post("/language")
-def choose_language(language: str = Form(""), back: str = Form("/")) -> RedirectResponse:
-    """Remember the reader's language in a cookie and go back to the page they were on."""
+def choose_language(
+    node: NodeDep, account: MaybeAccountDep, language: str = Form(""), back: str = Form("/")
+) -> RedirectResponse:
+    """Remember the reader's language in a cookie (and with a member's account) and go back
+    to the page they were on."""
+    chose = language if language in LANGUAGES else None
+    if account is not None:
+        node.accounts.set_language(account, chose)
     response = RedirectResponse(_local(back), 303)
-    if language in LANGUAGES:
-        response.set_cookie(COOKIE, language, max_age=YEAR, samesite="lax", httponly=True)
-    else:
-        response.delete_cookie(COOKIE)
+    remember(response, chose)
     return response

@@ -24,12 +24,6 @@ from p2pvalue.web.auth import NodeDep
 from p2pvalue.web.zones import UTC_ZONE, local, zone_of
 
 
-def _plural(singular: str, plural: str, n: int) -> str:
-    """The singular or plural of a template's message, unfilled: Jinja fills `%(num)d` and
-    the message's other placeholders itself (filling here too would miss the others)."""
-    return i18n.catalog(i18n.current()).ngettext(singular, plural, n)
-
-
 def _in_context(context: str, message: str) -> str:
     """A template's message where the same English word means two things: `context` tells
     them apart for translators (a task's "Claim" button is not a contribution claim)."""
@@ -38,8 +32,9 @@ def _in_context(context: str, message: str) -> str:
 
 templates = Jinja2Templates(directory=Path(__file__).parent / "templates")
 templates.env.add_extension("jinja2.ext.i18n")
+# Jinja fills the placeholders itself (escaping the values), so it gets the bare lookups.
 templates.env.install_gettext_callables(  # type: ignore[attr-defined]
-    i18n.gettext, _plural, newstyle=True, pgettext=_in_context
+    i18n.template_gettext, i18n.template_ngettext, newstyle=True, pgettext=_in_context
 )
 templates.env.globals["current_language"] = i18n.current
 templates.env.globals["languages"] = i18n.LANGUAGES
@@ -75,11 +70,18 @@ def render(
     flash = request.cookies.get(FLASH)
     if flash and not context.get("error"):
         context["error"] = unquote(flash)[:MAX_FLASH]
-    response = templates.TemplateResponse(
-        request, name, {"account": account, **context}, status_code=status
-    )
+    own = account.language if account is not None else None
+    language = own if own in i18n.LANGUAGES and own != i18n.current() else None
+    with i18n.speaking(language or i18n.current()):
+        response = templates.TemplateResponse(
+            request, name, {"account": account, **context}, status_code=status
+        )
     if flash:
         response.delete_cookie(FLASH)
+    if language:
+        # The member's own choice, from another browser or from before: kept from now on.
+        response.headers["content-language"] = language
+        i18n.remember(response, language)
     return response
 
 

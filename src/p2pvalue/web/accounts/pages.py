@@ -1,4 +1,5 @@
-"""The account settings page: change the password, see and end sessions, log out everywhere."""
+"""The account settings page: change the password, choose the pages' language, see and end
+sessions, log out everywhere."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from p2pvalue.accounts import Account
 from p2pvalue.errors import P2PError
+from p2pvalue.web import i18n
 from p2pvalue.web.auth import COOKIE, AccountDep, MaybeAccountDep, NodeDep, current_token
 from p2pvalue.web.layout import render
 
@@ -37,7 +39,23 @@ def account_page(
     """Your account: the password form, your sessions and tokens."""
     if account is None:
         return RedirectResponse("/login", 303)
-    return _page(request, node, account, notice=DONE.get(done))
+    notice = i18n.gettext("Your language is saved.") if done == "language" else DONE.get(done)
+    return _page(request, node, account, notice=notice)
+
+
+@router.post("/account/language")
+def choose_language(
+    node: NodeDep, account: AccountDep, language: Annotated[str, Form(max_length=8)] = ""
+) -> Response:
+    """Keep the language the member reads the pages in, on every browser they log in from
+    (empty: the one their browser asks for)."""
+    chose = language if language in i18n.LANGUAGES else None
+    if language and chose is None:
+        raise P2PError("invalid_language", f"the pages are not in {language!r}", 422)
+    node.accounts.set_language(account, chose)
+    response = RedirectResponse("/account?done=language", 303)
+    i18n.remember(response, chose)
+    return response
 
 
 @router.post("/account/password")

@@ -14,6 +14,7 @@ from p2pvalue.errors import NotFound, P2PError
 from p2pvalue.events.event import Event
 from p2pvalue.federation.joining import Provisional
 from p2pvalue.login_throttle import LoginLocked
+from p2pvalue.web import i18n
 from p2pvalue.web.activity import tell
 from p2pvalue.web.auth import COOKIE, AccountDep, MaybeAccountDep, NodeDep, same_origin_form
 from p2pvalue.web.federation.api import provisional_of
@@ -30,6 +31,8 @@ def _logged_in(account: Account, node: NodeDep, to: str = "/") -> Response:
     response.set_cookie(
         COOKIE, token, max_age=LIFETIME_MS["cookie"] // 1000, httponly=True, samesite="strict"
     )
+    if account.language:
+        i18n.remember(response, account.language)  # the member's choice, on this browser too
     return response
 
 
