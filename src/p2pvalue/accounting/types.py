@@ -198,8 +198,12 @@ class AliasClaim(_Content):
 
 
 class AliasConfirm(_Content):
+    """A member the charter trusts says `alias` is `member`'s; `proof` says how it knows:
+    `email` when the member followed a link this node mailed to the address."""
+
     member: str = Field(max_length=80, pattern=DID_PATTERN)
     alias: str = Field(pattern=ALIAS_PATTERN)
+    proof: Literal["email"] | None = None
 
 
 def email_alias(email: str) -> str:

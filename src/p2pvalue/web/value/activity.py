@@ -113,6 +113,9 @@ def _alias(e: Happening, s: Scene) -> Line:
 
 def _alias_confirmed(e: Happening, s: Scene) -> Line:
     member = str(e.content.get("member", ""))
+    if e.content.get("proof") == "email":
+        return Line(Markup("{} checked by mail that the address {} linked is theirs").format(
+            s.who(e.author), s.who(member)))  # fmt: skip
     return Line(Markup("{} confirmed the email address {} linked").format(
         s.who(e.author), s.who(member)))  # fmt: skip
 
