@@ -379,11 +379,9 @@ def _import_csv(
     file: Path | None, space: str | None, importer: str | None, dry_run: bool, data: Path,
     database_url: str | None,
 ) -> None:  # fmt: skip
-    from p2pvalue.accounting.equation import charter_equation
     from p2pvalue.accounting.service import Value
-    from p2pvalue.accounting.types import value_policy
     from p2pvalue.events.event import now_ms
-    from p2pvalue.importers.contributions import importer_of, record
+    from p2pvalue.importers.contributions import importer_of, record, units_of
     from p2pvalue.importers.csv_rows import read_rows
 
     if file is None or space is None:
@@ -392,12 +390,8 @@ def _import_csv(
         raise P2PError("no_such_file", f"{file} does not exist or is not a file")
     with _node(data, database_url) as node, file.open(newline="", encoding="utf-8") as lines:
         signer = importer_of(node.wiring, space, importer)
-        log = node.writer.log(space)
-        policy = value_policy(log.authority.charter) if log and log.authority else None
         ledger = node.service(Value).ledger(space)
-        equation = charter_equation(policy.kinds, policy.equation) if policy else None
-        units = {k: rule.unit for k, rule in equation.kinds.items()} if equation else {}
-        rows = read_rows(lines, units, now_ms(), ledger.evidence)
+        rows = read_rows(lines, units_of(node.wiring, space), now_ms(), ledger.evidence)
         for line, reason in rows.refused:
             typer.echo(f"line {line} refused: {reason}", err=True)
         if dry_run or rows.refused:

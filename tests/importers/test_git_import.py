@@ -206,3 +206,21 @@ def test_cli_imports_a_repository(tmp_path: Path) -> None:
     missing = runner.invoke(app, ["import", "git", str(tmp_path / "nothing"), "--space", space,
                                   "--data", data])  # fmt: skip
     assert missing.exit_code != 0
+
+
+def test_an_equation_counting_commits_in_hours_is_refused_before_anything_is_written(
+    node: Node, tmp_path: Path
+) -> None:
+    history(tmp_path / "repo")
+    kinds = {k: {"unit": "hours", "rate": {"num": 20, "den": 1}}
+             for k in default_charter()["value"]["kinds"]}  # fmt: skip
+    kinds["money"] = {"unit": "money", "rate": {"num": 1, "den": 100}}
+    equation = {"version": 1, "effective_from": 0, "kinds": kinds,
+                "currencies": {"EUR": {"num": 1, "den": 1}}}  # fmt: skip
+    space, _, _ = space_with(node, {"accept": True}, equation)
+    before = len(node.service(Value).ledger(space).claims)
+    with pytest.raises(P2PError) as refused:
+        import_git(node.wiring, space, tmp_path / "repo")
+    assert (refused.value.code, refused.value.status) == ("unit_mismatch", 422)
+    assert "counts commit in hours" in refused.value.message
+    assert len(node.service(Value).ledger(space).claims) == before == 0

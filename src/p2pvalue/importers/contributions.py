@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from itertools import islice
 from typing import Any
 
+from p2pvalue.accounting.equation import charter_equation
 from p2pvalue.accounting.money import largest_remainder
 from p2pvalue.accounting.service import Value
 from p2pvalue.accounting.types import FULL_SHARE, email_alias, value_policy
@@ -71,6 +72,30 @@ def importer_of(wiring: Wiring, space: str, name: str | None = None) -> Account:
         message = f"{account.username} may not import contributions here"
         raise P2PError("not_an_importer", message, 403)
     return account
+
+
+def units_of(wiring: Wiring, space: str) -> dict[str, str]:
+    """The unit the space's value equation counts each kind in (empty without a policy)."""
+    policy = value_policy(_authority(wiring, space).charter)
+    if policy is None:
+        return {}
+    equation = charter_equation(policy.kinds, policy.equation)
+    return {kind: rule.unit for kind, rule in equation.kinds.items()}
+
+
+def require_units(wiring: Wiring, space: str, wanted: Mapping[str, str]) -> None:
+    """Refuse an import before anything is written when the charter lacks one of its kinds,
+    or its equation counts one in another unit (the imported work would be stored but
+    void): `unknown_kind` or `unit_mismatch` (422)."""
+    units = units_of(wiring, space)
+    for kind, unit in wanted.items():
+        if kind not in units:
+            message = f"this space's charter has no kind {kind!r}: add it to import {kind}s"
+            raise P2PError("unknown_kind", message, 422)
+        if units[kind] != unit:
+            message = (f"the value equation counts {kind} in {units[kind]}, but an imported "
+                       f"{kind} is {unit}: change the equation first")  # fmt: skip
+            raise P2PError("unit_mismatch", message, 422)
 
 
 def shares(people: list[str], author_share: int | None) -> dict[str, int]:

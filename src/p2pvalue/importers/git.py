@@ -23,7 +23,13 @@ from p2pvalue.accounting.types import value_policy
 from p2pvalue.accounts import Account
 from p2pvalue.domain import Wiring
 from p2pvalue.errors import P2PError
-from p2pvalue.importers.contributions import ImportReport, Work, importer_of, record
+from p2pvalue.importers.contributions import (
+    ImportReport,
+    Work,
+    importer_of,
+    record,
+    require_units,
+)
 
 KIND = "commit"
 MAX_SUMMARY = 200
@@ -184,8 +190,10 @@ def import_git(
     progress: Callable[[int], None] | None = None,
 ) -> ImportReport:  # fmt: skip
     """Import the repository's history into `space`, signed by `importer` (by default the
-    space's timekeeper on this node); idempotent."""
+    space's timekeeper on this node); idempotent. Refused before anything is written when
+    the equation does not count commits in units (see `require_units`)."""
     signer = importer or importer_of(wiring, space)
+    require_units(wiring, space, {KIND: "units"})
     policy = commit_policy(wiring, space)
     works = commit_works(read_commits(path, policy.paths), policy)
     return record(wiring, space, signer, works, progress)
