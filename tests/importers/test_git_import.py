@@ -113,6 +113,7 @@ def test_unclaimed_contributors_earn_from_the_start_and_keep_it_once_claimed(
     assert (report.imported, report.skipped) == (4, {"bot commits": 1, "merge commits": 1})
     assert report.unclaimed == {ann, CAROL}
     ledger = node.service(Value).ledger(space)
+    assert ledger.labels() == {ann: "Ann Lee", CAROL: "Carol"}  # mailmapped names
     feature = next(c for c in ledger.claims.values() if c.description == "feature")
     assert (feature.author, feature.status, feature.source) == (alice.did, "accepted", "git")
     assert feature.shares == {bob.did: 6000, CAROL: 4000}

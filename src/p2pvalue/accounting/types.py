@@ -131,8 +131,12 @@ class ContributionClaim(_Content):
 
 
 class ImportedShare(_Content):
+    """A contributor's share; `name` is the name the source gives an unclaimed contributor
+    (a git author's mailmapped name), for pages to call them by: never their address."""
+
     member: str = Field(max_length=80, pattern=CONTRIBUTOR_PATTERN)
     share: int
+    name: str | None = Field(default=None, min_length=1, max_length=100)
 
 
 class ContributionImport(_Content):

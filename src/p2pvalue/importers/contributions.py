@@ -28,11 +28,13 @@ from p2pvalue.timekeeping import local_timekeeper
 IMPORT = "contribution.import"
 BATCH = 1000
 MAX_DESCRIPTION = 4000
+MAX_NAME = 100
 
 
 @dataclass(frozen=True)
 class Work:
-    """One piece of work to import: who did it (e-mails, the author first), and what."""
+    """One piece of work to import: who did it (e-mails, the author first, and the names
+    the source gives them, in the same order, where it gives any), and what."""
 
     evidence: str
     kind: str
@@ -43,6 +45,7 @@ class Work:
     measures: Mapping[str, int] = field(default_factory=dict)
     quantity: int = 1
     unit: str = "units"
+    names: tuple[str, ...] = ()
 
 
 @dataclass
@@ -151,11 +154,14 @@ def _content(
     work: Work, aliases: Mapping[str, str], author_share: int | None, report: ImportReport
 ) -> dict[str, Any]:
     people: list[str] = []
-    for email in work.emails:
+    named: dict[str, str] = {}
+    for email, name in zip(work.emails, (*work.names, *[""] * len(work.emails)), strict=False):
         alias = email_alias(email)
         person = aliases.get(alias, alias)
         if person == alias:
             report.unclaimed.add(alias)
+            if name.strip():
+                named.setdefault(alias, name.strip()[:MAX_NAME])
         if person not in people:
             people.append(person)
     split = shares(people, author_share)
@@ -163,7 +169,10 @@ def _content(
         "kind": work.kind, "description": work.description[:MAX_DESCRIPTION] or "(no text)",
         "quantity": work.quantity, "unit": work.unit, "date": work.when_ms,
         "evidence": [work.evidence], "source": work.source,
-        "contributors": [{"member": p, "share": split[p]} for p in people if split.get(p)],
+        "contributors": [
+            {"member": p, "share": split[p], **({"name": named[p]} if p in named else {})}
+            for p in people if split.get(p)
+        ],
     }  # fmt: skip
     if work.measures:
         content["measures"] = dict(work.measures)

@@ -170,7 +170,7 @@ def commit_works(commits: Iterable[Commit], policy: CommitPolicy) -> Iterator[Wo
         yield Work(
             evidence=f"git:{commit.sha}", kind=KIND, description=commit.summary,
             when_ms=commit.when_ms, emails=tuple(p.email for p in people), source="git",
-            measures=commit.measures,
+            measures=commit.measures, names=tuple(p.name for p in people),
         )  # fmt: skip
 
 

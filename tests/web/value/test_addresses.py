@@ -54,7 +54,7 @@ def community(node: Node) -> tuple[str, Account, Account, Account]:
     for member in (bob, carol):
         assert node.act(member, space, "member.join", {}).status == "accepted"
     work = Work("git:" + "a" * 40, "commit", "Port the firmware", 1_600_000_000_000,
-                (OLD.lower(),), "git")  # fmt: skip
+                (OLD.lower(),), "git", names=("Bob Old",))  # fmt: skip
     assert record(node.wiring, space, importer_of(node.wiring, space), [work]).imported == 1
     income = {"amount": 5_000, "currency": "EUR", "source": "grant"}
     assert node.act(alice, space, "income.record", income).status == "accepted"
@@ -139,3 +139,29 @@ def test_an_expired_link_and_bad_requests_are_refused_with_their_codes(
         late = client.post("/api/v1/addresses/claim", json={"token": token}, headers=as_bob)
         assert (late.status_code, late.json()["error"]["code"]) == (410, "link_expired")
         assert node.service(Value).ledger(space).aliases == {}
+
+
+def test_unclaimed_contributors_are_shown_by_name_with_what_is_held_for_them(
+    mailing_node: tuple[Node, Received],
+) -> None:
+    node, _ = mailing_node
+    space, alice, _, _ = community(node)
+    income = {"amount": 1_000, "currency": "EUR", "source": "donation"}
+    assert node.act(alice, space, "income.record", income).status == "accepted"
+    with TestClient(create_app(node)) as client:
+        listed = client.get(f"/api/v1/spaces/{space}/unclaimed").json()
+        assert listed == {
+            "unclaimed": [{"alias": ALIAS, "label": "Bob Old", "claims": 1,
+                           "value": {"num": 1, "den": 1, "approx": 1.0}, "held": {"EUR": 5_000}}],
+            "held": {"EUR": 5_000},
+        }  # fmt: skip
+        preview = client.post(f"/api/v1/spaces/{space}/payouts/preview",
+                              json={"currency": "EUR", "budget": 1_000})  # fmt: skip
+        assert preview.json()["unclaimed"] == {ALIAS: "Bob Old"}
+        assert preview.json()["amounts"] == {ALIAS: 1_000}
+        page = client.get(f"/spaces/{space}/value").text
+        assert "Waiting to be claimed" in page and "Bob Old" in page and "50.00 EUR" in page
+        assert "email-sha256" not in page and OLD.lower() not in page
+        payout = client.get(f"/spaces/{space}/value/payout?amount=10&currency=EUR").text
+        assert "Bob Old" in payout and "not yet claimed" in payout
+        assert payout.count("email-sha256") == payout.count('data-member="email-sha256')  # unseen
