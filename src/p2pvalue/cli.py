@@ -236,8 +236,8 @@ def import_command(
         Path | None,
         typer.Argument(
             help="With `git`: the repository whose history to import; with `csv`: the CSV "
-            "file; with `perceval`: the items Perceval wrote (git, GitHub, mbox, pipermail, "
-            "Discourse)."
+            "file; with `perceval`: the items Perceval wrote (git, GitHub, GitLab, mbox, "
+            "pipermail, Discourse)."
         ),
     ] = None,
     space: Annotated[
@@ -272,8 +272,8 @@ def import_command(
     evidence, kind, description, date, emails, quantity, unit); a file with any refused row
     writes nothing, and `--dry-run` lists what would be created and each refused row.
     `import perceval FILE --space SPACE` imports GrimoireLab Perceval items: commits, GitHub
-    issues, pull requests, reviews, merges and comments, mailing-list messages and
-    Discourse posts, each as work of its kind if the charter counts that kind."""
+    and GitLab issues, pull and merge requests, reviews, merges and comments, mailing-list
+    messages and Discourse posts, each as work of its kind if the charter counts that kind."""
     if source == "git":
         _import_git(repository, space, importer, data, database_url)
         return

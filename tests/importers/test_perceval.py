@@ -132,3 +132,20 @@ def test_cli_dry_run_then_import_then_nothing_twice(tmp_path: Path) -> None:
     assert "work: 2 imported, 0 already imported, 2 unclaimed" in done.output, done.output
     again = runner.invoke(app, args)
     assert "work: 0 imported, 2 already imported" in again.output
+
+
+def test_gitlab_issues_merge_requests_approvals_and_merges() -> None:
+    url = "https://gitlab.com/fdroid/fdroiddata"
+    tim, torsten = "1-redfish64@users.noreply.gitlab.com", "2-grote@users.noreply.gitlab.com"
+    assert pieces((DATA / "perceval_gitlab.json").read_text()) == [
+        ("issue", f"{url}/issues/639", (tim,), "Opened issue #639: Update OpenWLANMap"),
+        ("left out", "system notes", (), ""),
+        ("discussion", f"{url}/issues/639#note_2", (torsten,),
+         "Commented on issue #639: Update OpenWLANMap"),
+        ("pull_request", f"{url}/merge_requests/1", (tim,),
+         "Opened merge request !1: Update OpenWLANMap/Mini & Vespucci"),
+        ("review", f"{url}/merge_requests/1#merged", ("3-eighthave@users.noreply.gitlab.com",),
+         "Merged merge request !1: Update OpenWLANMap/Mini & Vespucci"),
+        ("review", f"{url}/merge_requests/1#note_10", (torsten,),
+         "Approved merge request !1: Update OpenWLANMap/Mini & Vespucci"),
+    ]  # fmt: skip

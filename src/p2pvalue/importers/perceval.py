@@ -10,12 +10,15 @@ decides to count (a kind it lacks is left out, and said so):
 - GitHub `issue`: an `issue` for who opened it, a `discussion` per comment.
 - GitHub `pull_request`: a `pull_request` for who opened it, a `review` per submitted review
   and for whoever merged it (when not its author), a `discussion` per comment.
+- GitLab `issue` and `merge_request`: the same (a merge request as a `pull_request`), an
+  approval (a system note) as a `review`; other system notes left out.
 - mbox / pipermail `message`: a `discussion` (an `answer` when it replies to another).
 - Discourse `topic`: a `discussion` for the first post, an `answer` per reply.
 
 People are named by e-mail, as everywhere in imports: the address the source gives, else
-one that cannot receive mail (`<id>+<login>@users.noreply.github.com`, GitHub's own for
-users who hide theirs; `<user>@users.<host>.invalid` on Discourse). Those can be claimed by
+one that cannot receive mail (`<id>+<login>@users.noreply.github.com` and
+`<id>-<user>@users.noreply.gitlab.com`, the forges' own for users who hide theirs;
+`<user>@users.<host>.invalid` on Discourse). Those can be claimed by
 an admin's confirmation, not by a mailed link.
 """
 
@@ -165,6 +168,50 @@ def _github_pull(data: Item, origin: str) -> Iterator[Work | str]:
     yield from _comments(data, title)
 
 
+def _gitlab_work(
+    evidence: str, kind: str, description: str, when: str, user: Item | None
+) -> Work | str:
+    if not user or str(user.get("username", "")).endswith("-bot"):
+        return "bots and deleted users"
+    email = f"{user['id']}-{user['username']}@users.noreply.gitlab.com".lower()
+    return Work(evidence=evidence, kind=kind, description=description, when_ms=_iso(when),
+                emails=(email,), names=(str(user.get("name") or user["username"]),),
+                source="perceval:gitlab")  # fmt: skip
+
+
+def _gitlab_notes(data: Item, title: str) -> Iterator[Work | str]:
+    """Comments as discussion, an approval (a system note) as a review; other system
+    notes (moved, labelled, …) are the tool's, not anyone's work."""
+    for note in data.get("notes_data") or ():
+        evidence, when = f"{data['web_url']}#note_{note['id']}", str(note["created_at"])
+        if not note.get("system"):
+            yield _gitlab_work(evidence, "discussion", f"Commented on {title}", when,
+                               note.get("author"))  # fmt: skip
+        elif str(note.get("body", "")).startswith("approved this merge request"):
+            yield _gitlab_work(evidence, "review", f"Approved {title}", when, note.get("author"))
+        else:
+            yield "system notes"
+
+
+def _gitlab_issue(data: Item, origin: str) -> Iterator[Work | str]:
+    title = f"issue #{data['iid']}: {data.get('title', '')}"[:SUMMARY]
+    yield _gitlab_work(str(data["web_url"]), "issue", f"Opened {title}",
+                       str(data["created_at"]), data.get("author"))  # fmt: skip
+    yield from _gitlab_notes(data, title)
+
+
+def _gitlab_merge(data: Item, origin: str) -> Iterator[Work | str]:
+    title = f"merge request !{data['iid']}: {data.get('title', '')}"[:SUMMARY]
+    author = data.get("author")
+    yield _gitlab_work(str(data["web_url"]), "pull_request", f"Opened {title}",
+                       str(data["created_at"]), author)  # fmt: skip
+    merger = data.get("merged_by")
+    if data.get("merged_at") and merger and (author or {}).get("id") != merger.get("id"):
+        yield _gitlab_work(f"{data['web_url']}#merged", "review", f"Merged {title}",
+                           str(data["merged_at"]), merger)  # fmt: skip
+    yield from _gitlab_notes(data, title)
+
+
 def _message(data: Item, origin: str) -> Iterator[Work | str]:
     name, email = parseaddr(str(data.get("From", "")).replace(" at ", "@"))
     if "@" not in email:
@@ -206,6 +253,8 @@ READERS: dict[tuple[str, str], Callable[[Item, str], Iterator[Work | str]]] = {
     ("git", "commit"): _git_commit,
     ("github", "issue"): _github_issue,
     ("github", "pull_request"): _github_pull,
+    ("gitlab", "issue"): _gitlab_issue,
+    ("gitlab", "merge_request"): _gitlab_merge,
     ("mbox", "message"): _message,
     ("pipermail", "message"): _message,
     ("discourse", "topic"): _discourse_topic,
