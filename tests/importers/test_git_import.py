@@ -225,3 +225,14 @@ def test_an_equation_counting_commits_in_hours_is_refused_before_anything_is_wri
     assert (refused.value.code, refused.value.status) == ("unit_mismatch", 422)
     assert "counts commit in hours" in refused.value.message
     assert len(node.service(Value).ledger(space).claims) == before == 0
+
+
+def test_merges_can_count_as_review_work_of_who_merged(node: Node, tmp_path: Path) -> None:
+    history(tmp_path / "repo")
+    space, _, _ = space_with(node, {"accept": True, "merges": "review"})
+    report = import_git(node.wiring, space, tmp_path / "repo")
+    assert (report.imported, report.skipped) == (5, {"bot commits": 1})
+    ledger = node.service(Value).ledger(space)
+    merged = [c for c in ledger.claims.values() if c.kind == "review"]
+    assert [(c.description, c.shares, c.status) for c in merged] == [
+        ("Merged: Merge side", {email_alias("ann@example.org"): 10_000}, "accepted")]  # fmt: skip

@@ -70,13 +70,14 @@ class ByProposal(_Content):
 class ImportPolicy(_Content):
     """How imported history counts: `accept` accepts imported work at once (it passed
     review upstream), `bots` adds markers of automated authors to the defaults, `merges`
-    counts merge commits as authored work, `author_share` gives the author of a commit with
+    counts merge commits as authored work (`true`) or as review work of who merged them
+    (`"review"`), `author_share` gives the author of a commit with
     co-authors that many basis points (the rest split equally; all equal without it), and
     `paths` names the globs whose changed lines a commit carries as `docs` or `tests`."""
 
     accept: bool = False
     bots: list[str] = Field(default_factory=list, max_length=100)
-    merges: bool = False
+    merges: bool | Literal["review"] = False
     author_share: int | None = Field(default=None, ge=1, le=10_000)
     paths: dict[Literal["docs", "tests"], list[str]] = Field(default_factory=dict)
 
