@@ -165,3 +165,25 @@ def test_unclaimed_contributors_are_shown_by_name_with_what_is_held_for_them(
         payout = client.get(f"/spaces/{space}/value/payout?amount=10&currency=EUR").text
         assert "Bob Old" in payout and "not yet claimed" in payout
         assert payout.count("email-sha256") == payout.count('data-member="email-sha256')  # unseen
+
+
+def test_the_link_page_asks_to_log_in_and_refuses_another_member(
+    mailing_node: tuple[Node, Received],
+) -> None:
+    node, received = mailing_node
+    space, _, _, _ = community(node)
+    with TestClient(create_app(node)) as client:
+        asked = client.post(f"/api/v1/spaces/{space}/addresses", json={"email": OLD},
+                            headers=session(client, "bob"))  # fmt: skip
+        assert asked.status_code == 202
+        link = f"/addresses/claim?token={link_in(received, OLD)}"
+        anonymous = client.get(link)
+        assert anonymous.status_code == 200 and 'id="link-login"' in anonymous.text
+        assert 'id="link-form"' not in anonymous.text
+        login = {"username": "carol", "password": PASSWORD, "next": "/"}
+        assert client.post("/login", data=login, follow_redirects=False).status_code == 303
+        other = client.get(link)
+        assert other.status_code == 403 and 'data-code="wrong_account"' in other.text
+        form = client.post("/addresses/claim", data={"token": link.partition("=")[2]})
+        assert form.status_code == 403 and "log in as them" in form.text
+    assert node.service(Value).ledger(space).aliases == {}
