@@ -162,6 +162,9 @@ def test_unclaimed_contributors_are_shown_by_name_with_what_is_held_for_them(
         page = client.get(f"/spaces/{space}/value").text
         assert "Waiting to be claimed" in page and "Bob Old" in page and "50.00 EUR" in page
         assert "email-sha256" not in page and OLD.lower() not in page
+        told = client.get(f"/spaces/{space}").text
+        assert "Bob Old (not yet claimed) from git — 1 unit of commit" in told
+        assert "email-sha256" not in told, told[told.find("email-sha256") - 300 :][:500]
         payout = client.get(f"/spaces/{space}/value/payout?amount=10&currency=EUR").text
         assert "Bob Old" in payout and "not yet claimed" in payout
         assert payout.count("email-sha256") == payout.count('data-member="email-sha256')  # unseen
