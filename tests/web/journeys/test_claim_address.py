@@ -47,6 +47,10 @@ def test_a_member_claims_their_old_address_by_mail(
     zone_known(page, site)
     log_in(page, site, "bob")
     page.goto(f"{site}/spaces/{space}/value")
+    expect(page.locator("#unclaimed")).to_contain_text("Bob Old")
+    expect(page.locator("#unclaimed")).to_contain_text("50.00 EUR")
+    looked_at(page)
+    shoot(page, screen, "value-unclaimed")
     page.get_by_role(
         "link", name="Claim past contributions made under another e-mail address"
     ).click()
@@ -75,3 +79,6 @@ def test_a_member_claims_their_old_address_by_mail(
     looked_at(page)
     shoot(page, screen, "claim-address-done")
     assert node.service(Value).ledger(space).aliases == {ALIAS: bob.did}
+    page.goto(f"{site}/spaces/{space}/value")
+    expect(page.locator("#unclaimed")).to_have_count(0)
+    expect(page.locator("#values")).to_contain_text("bob")
