@@ -1,7 +1,7 @@
-"""Claiming a git repository of 100,000 commits: seconds for the whole import, and for a
-second, idempotent run that must claim nothing.
+"""Importing a git repository of 100,000 commits: seconds for the whole import, and for a
+second, idempotent run that must import nothing.
 
-Prints one JSON line: {"commits", "seconds", "claims_per_s", "rerun_seconds",
+Prints one JSON line: {"commits", "seconds", "imports_per_s", "rerun_seconds",
 "repo_build_seconds"}; the baseline is the time pygit2 itself takes to build the repository.
 """
 
@@ -58,7 +58,7 @@ def main() -> None:
     assert report.imported == args.commits and again.imported == 0, (report, again)
     print(orjson.dumps({
         "commits": args.commits, "seconds": round(seconds, 2),
-        "claims_per_s": round(args.commits / seconds), "rerun_seconds": round(rerun, 2),
+        "imports_per_s": round(args.commits / seconds), "rerun_seconds": round(rerun, 2),
         "repo_build_seconds": round(built, 2),
     }).decode())  # fmt: skip
 

@@ -5,10 +5,11 @@ from __future__ import annotations
 import errno
 import socket
 import sys
-from collections.abc import Callable, Iterable, Iterator
+from collections import Counter
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
-from typing import IO, Annotated
+from typing import IO, Annotated, Any
 
 import typer
 
@@ -227,31 +228,36 @@ def export(
 def import_command(
     source: Annotated[
         str,
-        typer.Argument(help="A JSON-lines log as `export` writes it, or the word `git` or `csv`."),
+        typer.Argument(
+            help="A JSON-lines log as `export` writes it, or the word `git`, `csv` or `perceval`."
+        ),
     ],
     repository: Annotated[
         Path | None,
         typer.Argument(
-            help="With `git`: the repository whose history to import; with `csv`: the CSV file."
+            help="With `git`: the repository whose history to import; with `csv`: the CSV "
+            "file; with `perceval`: the items Perceval wrote (git, GitHub, GitLab, mbox, "
+            "pipermail, Discourse)."
         ),
     ] = None,
     space: Annotated[
-        str | None, typer.Option("--space", help="With `git` or `csv`: the space to import into.")
+        str | None,
+        typer.Option("--space", help="With `git`, `csv` or `perceval`: the space to import into."),
     ] = None,
     dry_run: Annotated[
         bool,
         typer.Option(
             "--dry-run",
-            help="With `csv`: show what would be created and every row "
-            "refused, and why; write nothing.",
+            help="With `csv` or `perceval`: show what would be created and every row "
+            "refused (or item left out), and why; write nothing.",
         ),
     ] = False,
     importer: Annotated[
         str | None,
         typer.Option(
             "--as",
-            help="With `git` or `csv`: the account that signs the import (its role must allow "
-            "contribution.import); by default the space's timekeeper on this node.",
+            help="With `git`, `csv` or `perceval`: the account that signs the import (its "
+            "role must allow contribution.import); by default the space's timekeeper on this node.",
         ),
     ] = None,
     data: DataDir = DEFAULT_DATA,
@@ -264,12 +270,18 @@ def import_command(
     are credited as unclaimed contributors until someone claims the address. Both are
     idempotent. `import csv FILE --space SPACE` imports contributions logged elsewhere (columns
     evidence, kind, description, date, emails, quantity, unit); a file with any refused row
-    writes nothing, and `--dry-run` lists what would be created and each refused row."""
+    writes nothing, and `--dry-run` lists what would be created and each refused row.
+    `import perceval FILE --space SPACE` imports GrimoireLab Perceval items: commits, GitHub
+    and GitLab issues, pull and merge requests, reviews, merges and comments, mailing-list
+    messages and Discourse posts, each as work of its kind if the charter counts that kind."""
     if source == "git":
         _import_git(repository, space, importer, data, database_url)
         return
     if source == "csv":
         _import_csv(repository, space, importer, dry_run, data, database_url)
+        return
+    if source == "perceval":
+        _import_perceval(repository, space, importer, dry_run, data, database_url)
         return
     file = Path(source)
     if not file.is_file():
@@ -379,11 +391,9 @@ def _import_csv(
     file: Path | None, space: str | None, importer: str | None, dry_run: bool, data: Path,
     database_url: str | None,
 ) -> None:  # fmt: skip
-    from p2pvalue.accounting.equation import charter_equation
     from p2pvalue.accounting.service import Value
-    from p2pvalue.accounting.types import value_policy
     from p2pvalue.events.event import now_ms
-    from p2pvalue.importers.contributions import importer_of, record
+    from p2pvalue.importers.contributions import importer_of, record, units_of
     from p2pvalue.importers.csv_rows import read_rows
 
     if file is None or space is None:
@@ -392,12 +402,8 @@ def _import_csv(
         raise P2PError("no_such_file", f"{file} does not exist or is not a file")
     with _node(data, database_url) as node, file.open(newline="", encoding="utf-8") as lines:
         signer = importer_of(node.wiring, space, importer)
-        log = node.writer.log(space)
-        policy = value_policy(log.authority.charter) if log and log.authority else None
         ledger = node.service(Value).ledger(space)
-        equation = charter_equation(policy.kinds, policy.equation) if policy else None
-        units = {k: rule.unit for k, rule in equation.kinds.items()} if equation else {}
-        rows = read_rows(lines, units, now_ms(), ledger.evidence)
+        rows = read_rows(lines, units_of(node.wiring, space), now_ms(), ledger.evidence)
         for line, reason in rows.refused:
             typer.echo(f"line {line} refused: {reason}", err=True)
         if dry_run or rows.refused:
@@ -411,6 +417,54 @@ def _import_csv(
         report = record(node.wiring, space, signer, rows.works)
     typer.echo(f"contributions: {report.imported} imported, "
                f"{len(report.unclaimed)} unclaimed contributors")  # fmt: skip
+
+
+def _import_perceval(
+    file: Path | None, space: str | None, importer: str | None, dry_run: bool, data: Path,
+    database_url: str | None,
+) -> None:  # fmt: skip
+    from p2pvalue.accounting.service import Value
+    from p2pvalue.importers.contributions import importer_of, units_of
+    from p2pvalue.importers.perceval import import_perceval, perceval_works
+
+    if file is None or space is None:
+        raise P2PError("usage", "import perceval FILE --space SPACE [--as ACCOUNT] [--dry-run]")
+    if not file.is_file():
+        raise P2PError("no_such_file", f"{file} does not exist or is not a file")
+    text = file.read_text(encoding="utf-8")
+    with _node(data, database_url) as node, progress("importing items", len(text)) as advance:
+        signer = importer_of(node.wiring, space, importer)
+        if dry_run:
+            kinds, known = units_of(node.wiring, space), node.service(Value).ledger(space).evidence
+            _dry_run(perceval_works(text, advance), kinds, known)
+            return
+        report = import_perceval(node.wiring, space, text, signer, advance)
+    skipped = ", ".join(f"{n} {why}" for why, n in sorted(report.skipped.items()))
+    typer.echo(
+        f"work: {report.imported} imported, {report.already_imported} already imported, "
+        f"{len(report.unclaimed)} unclaimed contributors; left out: {skipped or 'none'}"
+    )
+    if report.refused:
+        typer.echo(f"refused: {report.refused}", err=True)
+        raise typer.Exit(1)
+
+
+def _dry_run(works: Iterable[Any], kinds: Mapping[str, str], known: Mapping[str, str]) -> None:
+    """Say what an import would create and leave out; write nothing."""
+    counted, left = 0, Counter[str]()
+    for work in works:
+        if isinstance(work, str):
+            left[work] += 1
+        elif work.kind not in kinds:
+            left[f"kind {work.kind} not in the charter"] += 1
+        elif work.evidence in known:
+            left["already imported"] += 1
+        else:
+            counted += 1
+            typer.echo(f"would import {work.evidence}: {work.kind} by "
+                       f"{', '.join(work.names or work.emails)}, {work.description}")  # fmt: skip
+    skipped = ", ".join(f"{n} {why}" for why, n in sorted(left.items()))
+    typer.echo(f"{counted} to import; left out: {skipped or 'none'}; nothing written")
 
 
 def main() -> None:

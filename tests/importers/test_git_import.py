@@ -113,6 +113,7 @@ def test_unclaimed_contributors_earn_from_the_start_and_keep_it_once_claimed(
     assert (report.imported, report.skipped) == (4, {"bot commits": 1, "merge commits": 1})
     assert report.unclaimed == {ann, CAROL}
     ledger = node.service(Value).ledger(space)
+    assert ledger.labels() == {ann: "Ann Lee", CAROL: "Carol"}  # mailmapped names
     feature = next(c for c in ledger.claims.values() if c.description == "feature")
     assert (feature.author, feature.status, feature.source) == (alice.did, "accepted", "git")
     assert feature.shares == {bob.did: 6000, CAROL: 4000}
@@ -206,3 +207,32 @@ def test_cli_imports_a_repository(tmp_path: Path) -> None:
     missing = runner.invoke(app, ["import", "git", str(tmp_path / "nothing"), "--space", space,
                                   "--data", data])  # fmt: skip
     assert missing.exit_code != 0
+
+
+def test_an_equation_counting_commits_in_hours_is_refused_before_anything_is_written(
+    node: Node, tmp_path: Path
+) -> None:
+    history(tmp_path / "repo")
+    kinds = {k: {"unit": "hours", "rate": {"num": 20, "den": 1}}
+             for k in default_charter()["value"]["kinds"]}  # fmt: skip
+    kinds["money"] = {"unit": "money", "rate": {"num": 1, "den": 100}}
+    equation = {"version": 1, "effective_from": 0, "kinds": kinds,
+                "currencies": {"EUR": {"num": 1, "den": 1}}}  # fmt: skip
+    space, _, _ = space_with(node, {"accept": True}, equation)
+    before = len(node.service(Value).ledger(space).claims)
+    with pytest.raises(P2PError) as refused:
+        import_git(node.wiring, space, tmp_path / "repo")
+    assert (refused.value.code, refused.value.status) == ("unit_mismatch", 422)
+    assert "counts commit in hours" in refused.value.message
+    assert len(node.service(Value).ledger(space).claims) == before == 0
+
+
+def test_merges_can_count_as_review_work_of_who_merged(node: Node, tmp_path: Path) -> None:
+    history(tmp_path / "repo")
+    space, _, _ = space_with(node, {"accept": True, "merges": "review"})
+    report = import_git(node.wiring, space, tmp_path / "repo")
+    assert (report.imported, report.skipped) == (5, {"bot commits": 1})
+    ledger = node.service(Value).ledger(space)
+    merged = [c for c in ledger.claims.values() if c.kind == "review"]
+    assert [(c.description, c.shares, c.status) for c in merged] == [
+        ("Merged: Merge side", {email_alias("ann@example.org"): 10_000}, "accepted")]  # fmt: skip

@@ -184,6 +184,7 @@ def _apply_import(ledger: Ledger, event: ValueEvent) -> None:
     _apply_claim(ledger, event)
     claim = ledger.claims[event.id]
     claim.source = event.content["source"]
+    claim.names = {c["member"]: c["name"] for c in event.content["contributors"] if c.get("name")}
     policy = value_policy(event.authority.charter)
     if policy is not None and policy.imports is not None and policy.imports.accept:
         claim.status, claim.decided_by = "accepted", event.id

@@ -75,6 +75,7 @@ class Claim:
     witnessed: int | None = None  # when a timekeeper first held it: its window starts then
     measures: tuple[tuple[str, int], ...] = ()  # what imported work carried
     source: str | None = None  # where imported work comes from (`git`, …); None if claimed here
+    names: Mapping[str, str] = field(default_factory=dict)  # an alias's name at the source
 
     @property
     def facts(self) -> ContributionFacts:
@@ -143,6 +144,19 @@ class Ledger:
         them until a member claims the alias, and then theirs."""
         paid = self.paid.get(currency, {})
         return {alias: paid[alias] for alias in sorted(self.unclaimed) if paid.get(alias)}
+
+    def labels(self) -> dict[str, str]:
+        """What to call each unclaimed contributor: the name the latest import crediting
+        them gave, else "someone" and the end of their alias (the log never holds the
+        address, so no page can show it)."""
+        named: dict[str, str] = {}
+        for alias in self.unclaimed:
+            named[alias] = f"someone ({alias[-6:]})"
+        for claim in self.claims.values():
+            for alias, name in claim.names.items():
+                if alias in self.unclaimed:
+                    named[alias] = name
+        return named
 
     def balance(self, currency: str, earmark: str | None = None) -> int:
         """What is left to pay out in `currency` of the income earmarked `earmark` (None:

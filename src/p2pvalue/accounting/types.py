@@ -70,13 +70,14 @@ class ByProposal(_Content):
 class ImportPolicy(_Content):
     """How imported history counts: `accept` accepts imported work at once (it passed
     review upstream), `bots` adds markers of automated authors to the defaults, `merges`
-    counts merge commits as authored work, `author_share` gives the author of a commit with
+    counts merge commits as authored work (`true`) or as review work of who merged them
+    (`"review"`), `author_share` gives the author of a commit with
     co-authors that many basis points (the rest split equally; all equal without it), and
     `paths` names the globs whose changed lines a commit carries as `docs` or `tests`."""
 
     accept: bool = False
     bots: list[str] = Field(default_factory=list, max_length=100)
-    merges: bool = False
+    merges: bool | Literal["review"] = False
     author_share: int | None = Field(default=None, ge=1, le=10_000)
     paths: dict[Literal["docs", "tests"], list[str]] = Field(default_factory=dict)
 
@@ -131,8 +132,12 @@ class ContributionClaim(_Content):
 
 
 class ImportedShare(_Content):
+    """A contributor's share; `name` is the name the source gives an unclaimed contributor
+    (a git author's mailmapped name), for pages to call them by: never their address."""
+
     member: str = Field(max_length=80, pattern=CONTRIBUTOR_PATTERN)
     share: int
+    name: str | None = Field(default=None, min_length=1, max_length=100)
 
 
 class ContributionImport(_Content):
@@ -198,8 +203,12 @@ class AliasClaim(_Content):
 
 
 class AliasConfirm(_Content):
+    """A member the charter trusts says `alias` is `member`'s; `proof` says how it knows:
+    `email` when the member followed a link this node mailed to the address."""
+
     member: str = Field(max_length=80, pattern=DID_PATTERN)
     alias: str = Field(pattern=ALIAS_PATTERN)
+    proof: Literal["email"] | None = None
 
 
 def email_alias(email: str) -> str:

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from itertools import islice
 from typing import Any
 
+from p2pvalue.accounting.equation import charter_equation
 from p2pvalue.accounting.money import largest_remainder
 from p2pvalue.accounting.service import Value
 from p2pvalue.accounting.types import FULL_SHARE, email_alias, value_policy
@@ -27,11 +28,13 @@ from p2pvalue.timekeeping import local_timekeeper
 IMPORT = "contribution.import"
 BATCH = 1000
 MAX_DESCRIPTION = 4000
+MAX_NAME = 100
 
 
 @dataclass(frozen=True)
 class Work:
-    """One piece of work to import: who did it (e-mails, the author first), and what."""
+    """One piece of work to import: who did it (e-mails, the author first, and the names
+    the source gives them, in the same order, where it gives any), and what."""
 
     evidence: str
     kind: str
@@ -42,6 +45,7 @@ class Work:
     measures: Mapping[str, int] = field(default_factory=dict)
     quantity: int = 1
     unit: str = "units"
+    names: tuple[str, ...] = ()
 
 
 @dataclass
@@ -71,6 +75,30 @@ def importer_of(wiring: Wiring, space: str, name: str | None = None) -> Account:
         message = f"{account.username} may not import contributions here"
         raise P2PError("not_an_importer", message, 403)
     return account
+
+
+def units_of(wiring: Wiring, space: str) -> dict[str, str]:
+    """The unit the space's value equation counts each kind in (empty without a policy)."""
+    policy = value_policy(_authority(wiring, space).charter)
+    if policy is None:
+        return {}
+    equation = charter_equation(policy.kinds, policy.equation)
+    return {kind: rule.unit for kind, rule in equation.kinds.items()}
+
+
+def require_units(wiring: Wiring, space: str, wanted: Mapping[str, str]) -> None:
+    """Refuse an import before anything is written when the charter lacks one of its kinds,
+    or its equation counts one in another unit (the imported work would be stored but
+    void): `unknown_kind` or `unit_mismatch` (422)."""
+    units = units_of(wiring, space)
+    for kind, unit in wanted.items():
+        if kind not in units:
+            message = f"this space's charter has no kind {kind!r}: add it to import {kind}s"
+            raise P2PError("unknown_kind", message, 422)
+        if units[kind] != unit:
+            message = (f"the value equation counts {kind} in {units[kind]}, but an imported "
+                       f"{kind} is {unit}: change the equation first")  # fmt: skip
+            raise P2PError("unit_mismatch", message, 422)
 
 
 def shares(people: list[str], author_share: int | None) -> dict[str, int]:
@@ -126,11 +154,14 @@ def _content(
     work: Work, aliases: Mapping[str, str], author_share: int | None, report: ImportReport
 ) -> dict[str, Any]:
     people: list[str] = []
-    for email in work.emails:
+    named: dict[str, str] = {}
+    for email, name in zip(work.emails, (*work.names, *[""] * len(work.emails)), strict=False):
         alias = email_alias(email)
         person = aliases.get(alias, alias)
         if person == alias:
             report.unclaimed.add(alias)
+            if name.strip():
+                named.setdefault(alias, name.strip()[:MAX_NAME])
         if person not in people:
             people.append(person)
     split = shares(people, author_share)
@@ -138,7 +169,10 @@ def _content(
         "kind": work.kind, "description": work.description[:MAX_DESCRIPTION] or "(no text)",
         "quantity": work.quantity, "unit": work.unit, "date": work.when_ms,
         "evidence": [work.evidence], "source": work.source,
-        "contributors": [{"member": p, "share": split[p]} for p in people if split.get(p)],
+        "contributors": [
+            {"member": p, "share": split[p], **({"name": named[p]} if p in named else {})}
+            for p in people if split.get(p)
+        ],
     }  # fmt: skip
     if work.measures:
         content["measures"] = dict(work.measures)

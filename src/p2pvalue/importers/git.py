@@ -23,7 +23,13 @@ from p2pvalue.accounting.types import value_policy
 from p2pvalue.accounts import Account
 from p2pvalue.domain import Wiring
 from p2pvalue.errors import P2PError
-from p2pvalue.importers.contributions import ImportReport, Work, importer_of, record
+from p2pvalue.importers.contributions import (
+    ImportReport,
+    Work,
+    importer_of,
+    record,
+    require_units,
+)
 
 KIND = "commit"
 MAX_SUMMARY = 200
@@ -140,12 +146,12 @@ class CommitPolicy:
     """What of a repository's history counts, from the charter's `value.imports`."""
 
     bots: tuple[str, ...] = ()
-    merges: bool = False
+    merges: bool | str = False  # True: authored work; "review": review work of the merger
     paths: Mapping[str, Sequence[str]] | None = None
 
     def skipped(self, commit: Commit) -> str | None:
         """Why `commit` is not a member's work, or None when it is."""
-        if commit.merge and not self.merges:
+        if commit.merge and self.merges is False:
             return "merge commits"
         if is_bot(commit.author, self.bots):
             return "bot commits"
@@ -160,12 +166,24 @@ def commit_works(commits: Iterable[Commit], policy: CommitPolicy) -> Iterator[Wo
         if reason is not None:
             yield reason
             continue
+        if commit.merge and policy.merges == "review":
+            yield _merge_review(commit)
+            continue
         people = (commit.author, *(p for p in commit.co_authors if not is_bot(p, policy.bots)))
         yield Work(
             evidence=f"git:{commit.sha}", kind=KIND, description=commit.summary,
             when_ms=commit.when_ms, emails=tuple(p.email for p in people), source="git",
-            measures=commit.measures,
+            measures=commit.measures, names=tuple(p.name for p in people),
         )  # fmt: skip
+
+
+def _merge_review(commit: Commit) -> Work:
+    """A merge as evidence that who merged it reviewed the branch: review work, theirs."""
+    return Work(
+        evidence=f"git:{commit.sha}", kind="review", description=f"Merged: {commit.summary}",
+        when_ms=commit.when_ms, emails=(commit.author.email,), names=(commit.author.name,),
+        source="git",
+    )  # fmt: skip
 
 
 def commit_policy(wiring: Wiring, space: str) -> CommitPolicy:
@@ -184,8 +202,12 @@ def import_git(
     progress: Callable[[int], None] | None = None,
 ) -> ImportReport:  # fmt: skip
     """Import the repository's history into `space`, signed by `importer` (by default the
-    space's timekeeper on this node); idempotent."""
+    space's timekeeper on this node); idempotent. Refused before anything is written when
+    the equation does not count commits in units (see `require_units`)."""
     signer = importer or importer_of(wiring, space)
     policy = commit_policy(wiring, space)
+    require_units(
+        wiring, space, {KIND: "units", **({"review": "units"} if policy.merges == "review" else {})}
+    )
     works = commit_works(read_commits(path, policy.paths), policy)
     return record(wiring, space, signer, works, progress)

@@ -10,6 +10,7 @@ from markupsafe import Markup
 
 from p2pvalue.web.phrasing import Happening, Line, Phrase, Scene, money, quoted
 
+ALIAS = "email-sha256:"  # an unclaimed contributor: pages name them, never by this
 VERDICTS = {"approve": "approved", "dispute": "disputed", "reject": "rejected"}
 
 
@@ -56,6 +57,23 @@ def _claimed(e: Happening, s: Scene) -> Line:
         _people(_claimants(e), s), _claim_link(e, s), amount_of_work(e.content)))  # fmt: skip
 
 
+def _imported(e: Happening, s: Scene) -> Line:
+    """Imported work, by whom the importer says did it: a member by name, someone not yet
+    claimed by the name the source gave them (never their address)."""
+    people: list[Markup] = []
+    for share in e.content.get("contributors") or ():
+        member = str(share.get("member"))
+        if member.startswith(ALIAS):
+            people.append(Markup("{} (not yet claimed)").format(share.get("name") or "someone"))
+        else:
+            people.append(s.who(member))
+    done = people[0] if len(people) < 2 else (
+        Markup(", ").join(people[:-1]) + Markup(" and ") + people[-1])  # fmt: skip
+    return Line(Markup("{} imported {} by {} from {} — {}").format(
+        s.who(e.author), _claim_link(e, s), done, e.content.get("source"),
+        amount_of_work(e.content)))  # fmt: skip
+
+
 def _reviewed(e: Happening, s: Scene) -> Line:
     verdict = VERDICTS.get(str(e.content.get("verdict")), "reviewed")
     claim = _the_claim(e.content.get("claim"), s)
@@ -86,10 +104,17 @@ def _income(e: Happening, s: Scene) -> Line:
 def _paid(e: Happening, s: Scene, what: Markup) -> Line:
     currency = e.content.get("currency")
     allocations = e.content.get("allocations") or {}
-    parts = [Markup("{} {}").format(s.who(did), money(amount, currency))
+    parts = [Markup("{} {}").format(_payee(did, s), money(amount, currency))
              for did, amount in allocations.items() if amount]  # fmt: skip
     paid = Markup(", ").join(parts)
     return Line(Markup("{} paid out {}: {}").format(s.who(e.author), what, paid))
+
+
+def _payee(did: str, s: Scene) -> Markup:
+    """A member by name; someone not yet claimed as such, their part held for them."""
+    if did.startswith(ALIAS):
+        return Markup("someone not yet claimed (held for them)")
+    return s.who(did)
 
 
 def _payout(e: Happening, s: Scene) -> Line:
@@ -113,12 +138,16 @@ def _alias(e: Happening, s: Scene) -> Line:
 
 def _alias_confirmed(e: Happening, s: Scene) -> Line:
     member = str(e.content.get("member", ""))
+    if e.content.get("proof") == "email":
+        return Line(Markup("{} checked by mail that the address {} linked is theirs").format(
+            s.who(e.author), s.who(member)))  # fmt: skip
     return Line(Markup("{} confirmed the email address {} linked").format(
         s.who(e.author), s.who(member)))  # fmt: skip
 
 
 PHRASES: dict[str, Phrase] = {
-    "contribution.claim": _claimed, "contribution.review": _reviewed,
+    "contribution.claim": _claimed, "contribution.import": _imported,
+    "contribution.review": _reviewed,
     "contribution.close": _closed, "contribution.endorse": _endorsed,
     "income.record": _income, "payout.run": _payout, "bounty.pay": _bounty,
     "alias.claim": _alias, "alias.confirm": _alias_confirmed,

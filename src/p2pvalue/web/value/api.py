@@ -148,11 +148,33 @@ def preview_payout(space_id: str, body: PayoutRequest, node: NodeDep) -> dict[st
     payout = node.service(Value).payout_plan(
         space_id, body.currency, body.budget, now_ms(), body.earmark
     )
+    amounts = {m: a for m, a in payout.amounts.items() if a}
+    labels = node.service(Value).ledger(space_id).labels()
     return {
         "policy": payout.policy, "currency": body.currency, "budget": payout.budget,
-        "earmark": body.earmark, "amounts": {m: a for m, a in payout.amounts.items() if a},
+        "earmark": body.earmark, "amounts": amounts,
         "explanations": {m: asdict(e) for m, e in payout.explanations.items() if e.amount},
+        "unclaimed": {m: labels[m] for m in amounts if m in labels},
     }  # fmt: skip
+
+
+@router.get("/unclaimed")
+def unclaimed_contributors(space_id: str, node: NodeDep) -> dict[str, Any]:
+    """The people imported work credits whom no member has claimed yet: by alias, the
+    name the source gave them, their value, how many claims credit them, and the payouts
+    held for them per currency (minor units). Never their address: the log has only its
+    hash."""
+    node.space(space_id)
+    ledger = node.service(Value).ledger(space_id)
+    values, labels = ledger.member_values(), ledger.labels()
+    held = {currency: ledger.held(currency) for currency in sorted(ledger.paid)}
+    people = [
+        {"alias": alias, "label": labels[alias], "value": exact(values.get(alias, Fraction(0))),
+         "claims": len(ledger.unclaimed[alias]),
+         "held": {c: by[alias] for c, by in held.items() if by.get(alias)}}
+        for alias in sorted(ledger.unclaimed)
+    ]  # fmt: skip
+    return {"unclaimed": people, "held": {c: sum(by.values()) for c, by in held.items() if by}}
 
 
 @router.post("/payouts", status_code=201)

@@ -12,6 +12,7 @@ from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import HTMLResponse, Response
 
 from p2pvalue.accounting.equation import charter_equation, parse_equation
+from p2pvalue.accounting.model import Ledger
 from p2pvalue.accounting.money import format_amount
 from p2pvalue.accounting.payouts import Explanation, Payout
 from p2pvalue.accounting.reputation import explain
@@ -94,7 +95,8 @@ def value_view(
     people |= {did for claim in page.claims for did in claim.endorsements}
     people |= {did for run in ledger.payouts for did in run.allocations}
     current = [m["did"] for m in node.members(space_id) if m["status"] == "member"]
-    names = node.accounts.names(sorted(people | set(current)))
+    names = {**ledger.labels(), **node.accounts.names(sorted(people | set(current)))}
+    unclaimed = sorted(((values.get(a, Fraction(0)), a) for a in ledger.unclaimed), reverse=True)
     projects = {c.project for c in newest_first} | {i.earmark for i in ledger.income}
     kinds = (space.charter.get("value") or {}).get("kinds", [])
     others = [did for did in current if account is None or did != account.did]
@@ -110,7 +112,13 @@ def value_view(
         rows=range(1, CO_CONTRIBUTOR_ROWS + 1),
         pots=sorted(ledger.pots.items(), key=lambda pot: (pot[0][0], pot[0][1] or "")),
         typed=typed or {}, errors=errors or {}, claim=(typed or {}).get("claim") or ClaimForm(),
+        unclaimed=unclaimed, held=held_payouts(ledger),
     )  # fmt: skip
+
+
+def held_payouts(ledger: Ledger) -> dict[str, dict[str, int]]:
+    """Per currency, what payouts allotted to each unclaimed contributor, held for them."""
+    return {currency: held for currency in sorted(ledger.paid) if (held := ledger.held(currency))}
 
 
 def permitted(node: Node, space: str, account: Account | None) -> Callable[[str], bool]:
@@ -314,7 +322,9 @@ def payout_view(
     paid = sorted((-part.amount, did) for did, part in payout.explanations.items() if part.amount)
     rows = [(did, -minus, describe(payout.explanations[did], form["currency"]))
             for minus, did in paid]  # fmt: skip
-    context |= {"rows": rows, "payout": payout, "names": node.accounts.names(list(payout.amounts))}
+    labels = node.service(Value).ledger(space_id).labels()
+    names = {**labels, **node.accounts.names(list(payout.amounts))}
+    context |= {"rows": rows, "payout": payout, "names": names}
     return render(request, "payout.html", account, **context)
 
 
