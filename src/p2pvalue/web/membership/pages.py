@@ -21,9 +21,10 @@ from p2pvalue.web.layout import back_with, missing, render, space_authority
 from p2pvalue.web.membership.charter_words import (
     BLANK,
     TEMPLATE_NAMES,
-    TEMPLATE_SUMMARIES,
     charter_words,
     template_charter,
+    template_names,
+    template_summaries,
     templates,
 )
 
@@ -65,7 +66,7 @@ def _start_page(
     previews = {name: charter_words(template_charter(name)) for name in templates()}
     error = form.pop("error", None)
     return render(request, "space_new.html", account, status, previews=previews,
-                  names=TEMPLATE_NAMES, summaries=TEMPLATE_SUMMARIES, error=error,
+                  names=template_names(), summaries=template_summaries(), error=error,
                   form={"template": BLANK, "membership": "open", **form})  # fmt: skip
 
 
