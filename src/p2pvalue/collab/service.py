@@ -33,7 +33,7 @@ from p2pvalue.collab.state import (
 from p2pvalue.collab.threads import THREAD_REFUSALS
 from p2pvalue.collab.types import DOC_WRITE
 from p2pvalue.domain import Wiring
-from p2pvalue.errors import NotFound, P2PError
+from p2pvalue.errors import N_, NotFound, P2PError
 from p2pvalue.events.authority import Authority
 from p2pvalue.events.authority import AuthorizedEvent as ValueEvent
 from p2pvalue.events.event import now_ms
@@ -47,8 +47,8 @@ COLLAB_REFUSALS = {
     **BOARD_REFUSALS,
     **THREAD_REFUSALS,
     **DOC_REFUSALS,
-    "no_draft": "only a done task with assignees drafts a contribution claim",
-    "quantity_required": "give the quantity of the work: the draft has none",
+    "no_draft": N_("only a done task with assignees drafts a contribution claim"),
+    "quantity_required": N_("give the quantity of the work: the draft has none"),
 }
 _NOT_FOUND = {"unknown_project", "unknown_task", "unknown_target", "unknown_thread",
               "unknown_post", "unknown_document"}  # fmt: skip
