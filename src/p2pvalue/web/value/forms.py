@@ -108,8 +108,9 @@ class ClaimForm:
             return []
         total = mine + sum(points for _, points in chosen)
         if total != FULL_SHARE and not any(k.startswith(("co_", "my_")) for k in errors):
+            shown = f"{total / 100:g}"
             errors["my_share"] = gettext("The shares add up to %(total)s %%; they must add "
-                                         "up to 100 %%.", total=f"{total / 100:g}")  # fmt: skip
+                                         "up to 100 %%.", total=shown)  # fmt: skip
         return [{"member": did, "share": points} for did, points in [(me, mine), *chosen]]
 
 
