@@ -36,9 +36,3 @@ class Forbidden(P2PError):
 
 class Conflict(P2PError):
     status = 409
-
-
-def N_(message: str) -> str:
-    """Marks a message meant for members, to be translated where a page shows it (the
-    domains word in English; the web translates at render time)."""
-    return message

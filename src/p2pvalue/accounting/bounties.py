@@ -15,7 +15,7 @@ from typing import Any
 
 from p2pvalue.accounting.model import Claim
 from p2pvalue.accounting.money import largest_remainder
-from p2pvalue.errors import N_
+from p2pvalue.wording import N_
 
 REFUSALS = {
     "no_bounty": N_("the claim carries no money bounty"),

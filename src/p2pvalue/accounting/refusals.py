@@ -1,7 +1,7 @@
 """What each refusal of the value domain means, in a member's words."""
 
 from p2pvalue.accounting import bounties
-from p2pvalue.errors import N_
+from p2pvalue.wording import N_
 
 VALUE_REFUSALS = {
     **bounties.REFUSALS,

@@ -19,8 +19,8 @@ from typing import Any
 
 from p2pvalue.accounting.money import largest_remainder
 from p2pvalue.accounting.types import FULL_SHARE
-from p2pvalue.errors import N_
 from p2pvalue.events.authority import AuthorizedEvent as ValueEvent
+from p2pvalue.wording import N_
 
 PROJECT_TYPES = frozenset({"project.create", "project.update"})
 TASK_TYPES = frozenset(

@@ -15,8 +15,8 @@ from typing import Any
 from pycrdt import Doc
 
 from p2pvalue.collab import yframes
-from p2pvalue.errors import N_
 from p2pvalue.events.authority import AuthorizedEvent as ValueEvent
+from p2pvalue.wording import N_
 
 DOC_TYPES = frozenset({"doc.create", "doc.snapshot"})
 DOC_REFUSALS = {

@@ -33,7 +33,7 @@ from p2pvalue.collab.state import (
 from p2pvalue.collab.threads import THREAD_REFUSALS
 from p2pvalue.collab.types import DOC_WRITE
 from p2pvalue.domain import Wiring
-from p2pvalue.errors import N_, NotFound, P2PError
+from p2pvalue.errors import NotFound, P2PError
 from p2pvalue.events.authority import Authority
 from p2pvalue.events.authority import AuthorizedEvent as ValueEvent
 from p2pvalue.events.event import now_ms
@@ -41,6 +41,7 @@ from p2pvalue.events.types import parse_content
 from p2pvalue.folding import Folding
 from p2pvalue.ingest import Outcome
 from p2pvalue.store import documents as doc_store
+from p2pvalue.wording import N_
 
 __all__ = ["COLLAB_TYPES", "Collab", "CollabState", "refusal"]
 COLLAB_REFUSALS = {

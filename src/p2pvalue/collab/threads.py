@@ -12,8 +12,8 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 
-from p2pvalue.errors import N_
 from p2pvalue.events.authority import AuthorizedEvent as ValueEvent
+from p2pvalue.wording import N_
 
 THREAD_TYPES = frozenset({"thread.create", "thread.reply", "thread.edit", "thread.react"})
 THREAD_REFUSALS = {

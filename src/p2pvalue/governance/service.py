@@ -24,7 +24,7 @@ from p2pvalue.accounting.reputation import vote_weights
 from p2pvalue.accounting.service import Value
 from p2pvalue.accounts import Account
 from p2pvalue.domain import Wiring
-from p2pvalue.errors import N_, NotFound, P2PError
+from p2pvalue.errors import NotFound, P2PError
 from p2pvalue.events.authority import Action, Authority, authorize
 from p2pvalue.events.canonical import b64u, canonical, check_signed_value, unb64u
 from p2pvalue.events.keys import KeyPair
@@ -57,6 +57,7 @@ from p2pvalue.governance.reminders import vote_reminder
 from p2pvalue.governance.types import WEIGHT_SCALE, fraction
 from p2pvalue.ingest import Outcome
 from p2pvalue.timekeeping import local_timekeeper
+from p2pvalue.wording import N_
 
 # Proposals, ballots and delegations: the types the lifecycle judges; and what follows a close.
 GOVERNANCE_TYPES = frozenset(CHECKS) | frozenset(outcomes.CHECKS)

@@ -12,30 +12,14 @@ worded in English for now, since a recipient's language is not known when it is 
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any, Protocol
+from typing import Any
 
 from p2pvalue.accounting.money import format_amount
 from p2pvalue.errors import P2PError
+from p2pvalue.wording import N_, Wording, english
 
 Note = dict[str, Any]
 Names = Callable[[str], str]
-
-
-class Wording(Protocol):
-    """Words a message with its `%(name)s` placeholders filled: `web.i18n.gettext`, or
-    `english`."""
-
-    def __call__(self, message: str, **variables: Any) -> str: ...
-
-
-def english(message: str, **variables: Any) -> str:
-    """A message as written, placeholders filled: how mail words notifications."""
-    return message % variables if variables else message
-
-
-def N_(message: str) -> str:
-    """Marks a message to translate where it is worded."""
-    return message
 
 
 REVIEWED = {
