@@ -8,6 +8,7 @@ from typing import Any
 
 from p2pvalue.domains import DOMAINS
 from p2pvalue.governance.types import DecisionPolicy
+from p2pvalue.insight import charts
 from p2pvalue.social.notice_text import sentence
 from p2pvalue.web import i18n
 from p2pvalue.web.activity import Phrasebook
@@ -87,3 +88,17 @@ def test_a_notification_reads_in_the_pages_language_and_mail_stays_english() -> 
     assert page == "Vota “Pagar traducciones” en Gremio: se cierra en 3 horas."
     assert mail == "Vote on “Pagar traducciones” in Gremio: it closes in 3 hours."
     assert hidden == "Una propuesta en un espacio privado se cierra pronto y todavía no has votado."
+
+
+def test_a_charts_words_follow_the_pages_language_and_the_downloads_keep_english() -> None:
+    with i18n.using("es"):
+        page = charts.value_chart([], str, i18n.gettext)
+        download = charts.value_chart([], str)
+    assert (page.title, page.sentence) == (
+        "Valor a lo largo del tiempo",
+        "Todavía no se ha aceptado ningún valor.",
+    )
+    assert (download.title, download.sentence) == (
+        "Value over time",
+        "No value has been accepted yet.",
+    )
