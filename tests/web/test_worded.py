@@ -16,6 +16,7 @@ from p2pvalue.web.governance.explain import count_words
 from p2pvalue.web.governance.words import policy_words
 from p2pvalue.web.membership.charter_words import charter_words, template_charter
 from p2pvalue.web.phrasing import Happening, Scene
+from web.client import ApiClient
 
 CAROL, BOB = "did:key:z6MkCarol", "did:key:z6MkBob"
 NAMES = {CAROL: "carol", BOB: "bob"}
@@ -102,3 +103,13 @@ def test_a_charts_words_follow_the_pages_language_and_the_downloads_keep_english
         "Value over time",
         "No value has been accepted yet.",
     )
+
+
+def test_a_space_page_tells_its_activity_in_the_readers_language(api: ApiClient) -> None:
+    ana = api.sign_up("ana")
+    space = api.create_space(ana, "Gremio")
+    api.post(ana, space, "Hola")
+    spanish = api.http.get(f"/spaces/{space}", headers={"Accept-Language": "es"}).text
+    english = api.http.get(f"/spaces/{space}", headers={"Accept-Language": "en"}).text
+    assert ">ana</a> fundó “Gremio”" in spanish and ">ana</a> publicó" in spanish
+    assert ">ana</a> founded “Gremio”" in english and ">ana</a> posted" in english
