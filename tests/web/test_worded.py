@@ -65,7 +65,7 @@ def test_a_policy_and_a_count_read_in_spanish() -> None:
         rules = policy_words(policy)
         said = count_words(count, closed=True)
     assert rules[0] == "Se decide por votación por mayoría."
-    assert "La votación está abierta 24 horas (1 días)." in rules
+    assert "La votación está abierta 24 horas (1 día)." in rules
     assert said == "Aprobada: 2 sí, 1 no, con 3 de 4 votando."
     assert count_words(count, closed=True) == "Passed: 2 yes, 1 no, with 3 of 4 voting."
 

@@ -114,17 +114,21 @@ def _quorum_words(policy: DecisionPolicy) -> str:
     return gettext("Quorum: %(quorum)s of the eligible weight.", quorum=policy.quorum)
 
 
+def _days(days: int) -> str:
+    return ngettext("%(num)d day", "%(num)d days", days)
+
+
 def _window_words(policy: DecisionPolicy) -> str:
     hours, early = policy.window_hours, policy.early_close
     if hours % 24 == 0 and early:
-        return ngettext("Voting is open for %(num)d hour (%(days)s days), closing early once "
+        return ngettext("Voting is open for %(num)d hour (%(days)s), closing early once "
                         "the outcome is settled.", "Voting is open for %(num)d hours "
-                        "(%(days)s days), closing early once the outcome is settled.", hours,
-                        days=hours // 24)  # fmt: skip
+                        "(%(days)s), closing early once the outcome is settled.", hours,
+                        days=_days(hours // 24))  # fmt: skip
     if hours % 24 == 0:
-        return ngettext("Voting is open for %(num)d hour (%(days)s days).",
-                        "Voting is open for %(num)d hours (%(days)s days).", hours,
-                        days=hours // 24)  # fmt: skip
+        return ngettext("Voting is open for %(num)d hour (%(days)s).",
+                        "Voting is open for %(num)d hours (%(days)s).", hours,
+                        days=_days(hours // 24))  # fmt: skip
     if early:
         return ngettext("Voting is open for %(num)d hour, closing early once the outcome is "
                         "settled.", "Voting is open for %(num)d hours, closing early once the "

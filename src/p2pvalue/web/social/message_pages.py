@@ -105,7 +105,8 @@ def _conversation(
     other = node.accounts.by_username(username) if len(username) <= MAX_USERNAME else None
     if other is None:
         return render(request, "missing.html", account, 404,
-                      error=f"No one on this node has the username “{username}”.")  # fmt: skip
+                      error=gettext("No one on this node has the username “%(username)s”.",
+                                    username=username))  # fmt: skip
     said = node.service(Social).conversations.read(account, other.did)
     return render(request, "conversation.html", account, status, other=other, said=said, **form)
 

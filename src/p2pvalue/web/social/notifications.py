@@ -131,7 +131,9 @@ async def unsubscribe(
     form = await request.form()
     token = token or str(form.get("token", ""))[:MAX_TOKEN]
     if not node.service(Social).mailing.unsubscribe(token):
-        message = "This unsubscribe link is not one this node gave out, or it was changed."
+        message = i18n.gettext(
+            "This unsubscribe link is not one this node gave out, or it was changed."
+        )
         return render(request, "notification_unsubscribe.html", account, 404, token=token,
                       done=False, error=message)  # fmt: skip
     return render(request, "notification_unsubscribe.html", account, token=token, done=True)
