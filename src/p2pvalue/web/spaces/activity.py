@@ -31,6 +31,12 @@ def _invited(e: Happening, s: Scene) -> Line:
     return Line(markup("%(who)s invited %(member)s", who=s.who(e.author), member=member))
 
 
+def _declined(e: Happening, s: Scene) -> Line:
+    member = s.who(str(e.content.get("member", "")))
+    return Line(markup("%(who)s declined the request of %(member)s to join",
+                       who=s.who(e.author), member=member))  # fmt: skip
+
+
 def _left(e: Happening, s: Scene) -> Line:
     return Line(markup("%(who)s left the space", who=s.who(e.author)))
 
@@ -71,7 +77,7 @@ def _untold(e: Happening, s: Scene) -> None:
 
 PHRASES: dict[str, Phrase] = {
     "space.create": _founded, "member.join": _joined, "member.request": _requested,
-    "member.admit": _admitted, "member.invite": _invited,
+    "member.admit": _admitted, "member.invite": _invited, "member.decline": _declined,
     "member.leave": _left, "member.remove": _removed,
     "role.grant": _granted, "role.revoke": _revoked,
     "content.erase": _erased, "post.create": _posted,

@@ -119,6 +119,14 @@ def _bounty(e: Happening, s: Scene) -> Line:
                        claim=_the_claim(c.get("claim"), s), paid=_shares(e, s)))  # fmt: skip
 
 
+def _imported(e: Happening, s: Scene) -> Line:
+    # Who did the work may be an e-mail address not yet linked to a member: not told.
+    return Line(markup("%(who)s imported %(claim)s from %(source)s — %(amount)s",
+                       who=s.who(e.author), claim=_claim_link(e, s),
+                       source=e.content.get("source") or "?",
+                       amount=amount_of_work(e.content)))  # fmt: skip
+
+
 def _alias(e: Happening, s: Scene) -> Line:
     return Line(markup("%(who)s linked an email address to their work", who=s.who(e.author)))
 
@@ -132,6 +140,7 @@ def _alias_confirmed(e: Happening, s: Scene) -> Line:
 PHRASES: dict[str, Phrase] = {
     "contribution.claim": _claimed, "contribution.review": _reviewed,
     "contribution.close": _closed, "contribution.endorse": _endorsed,
+    "contribution.import": _imported,
     "income.record": _income, "payout.run": _payout, "bounty.pay": _bounty,
     "alias.claim": _alias, "alias.confirm": _alias_confirmed,
 }  # fmt: skip
