@@ -34,9 +34,10 @@ def test_the_installed_catalog_holds_every_domain() -> None:
     catalog = domains.install()
     assert installed() is catalog
     assert {"contribution.claim", "proposal.close", "task.create"} <= catalog.kinds.keys()
-    assert [section.name for section in catalog.sections] == ["value", "decisions"]
+    assert [section.name for section in catalog.sections] == ["value", "decisions", "research"]
     assert catalog.erasable == {
-        "post.create", "thread.create", "thread.reply", "thread.edit", "thread.react"
+        "post.create", "thread.create", "thread.reply", "thread.edit", "thread.react",
+        "affiliation.declare",
     }  # fmt: skip
     assert {"doc.write", "replica.add"} <= catalog.rights
 
