@@ -64,3 +64,20 @@ def test_an_event_whose_content_was_erased_is_still_told() -> None:
     for type in catalog().kinds:
         told = BOOK.line(event("E1", type, ALICE), scene())
         assert told is None or told.sentence.striptags().startswith(("alice", "The ", "a ")), type
+
+
+def test_a_declined_request_an_import_and_an_affiliation_are_told() -> None:
+    declined = BOOK.line(event("D1", "member.decline", ALICE, member=BOB), scene())
+    imported = BOOK.line(event("M1", "contribution.import", ALICE, kind="code", unit="units",
+                               quantity=2, description="Fix", source="github",
+                               contributors=[{"member": "email-sha256:" + "a" * 43, "share": 10000,
+                                             "name": "Ann"}]),
+                         scene())  # fmt: skip
+    declared = BOOK.line(event("A1", "affiliation.declare", BOB, organisation="Coop"), scene())
+    assert declined is not None and imported is not None and declared is not None
+    assert declined.sentence.striptags() == "alice declined the request of bob to join"
+    assert imported.sentence.striptags() == (
+        "alice imported “Fix” by Ann (not yet claimed) from github — 2 units of code"
+    )
+    assert "email-sha256" not in imported.sentence
+    assert declared.sentence.striptags() == "bob said they work for “Coop”"

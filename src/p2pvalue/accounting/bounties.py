@@ -15,13 +15,14 @@ from typing import Any
 
 from p2pvalue.accounting.model import Claim
 from p2pvalue.accounting.money import largest_remainder
+from p2pvalue.wording import N_
 
 REFUSALS = {
-    "no_bounty": "the claim carries no money bounty",
-    "claim_not_accepted": "a bounty is paid once its claim is accepted",
-    "bounty_already_paid": "this claim's bounty was paid already",
-    "bounty_mismatch": "the amount or currency differs from the claim's bounty",
-    "wrong_pot": "a bounty is paid from its claim's project's earmark or the general pot",
+    "no_bounty": N_("the claim carries no money bounty"),
+    "claim_not_accepted": N_("a bounty is paid once its claim is accepted"),
+    "bounty_already_paid": N_("this claim's bounty was paid already"),
+    "bounty_mismatch": N_("the amount or currency differs from the claim's bounty"),
+    "wrong_pot": N_("a bounty is paid from its claim's project's earmark or the general pot"),
 }
 
 

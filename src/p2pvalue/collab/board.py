@@ -20,6 +20,7 @@ from typing import Any
 from p2pvalue.accounting.money import largest_remainder
 from p2pvalue.accounting.types import FULL_SHARE
 from p2pvalue.events.authority import AuthorizedEvent as ValueEvent
+from p2pvalue.wording import N_
 
 PROJECT_TYPES = frozenset({"project.create", "project.update"})
 TASK_TYPES = frozenset(
@@ -48,21 +49,21 @@ TASK_ACTIONS: Mapping[str, tuple[str, str]] = {
 }
 DEFAULT_KIND = "time"
 BOARD_REFUSALS = {
-    "unknown_project": "no such project in this space",
-    "unknown_task": "no such task in this space",
-    "project_archived": "the project is archived: unarchive it first",
-    "not_a_project_member": "only the project's members may change it",
-    "project_member_not_a_member": "every project member must be a member of the space",
-    "assignee_not_a_member": "every assignee must be a member of the space",
-    "task_not_open": "only an open (or already claimed) task can be claimed or assigned",
-    "task_not_claimed": "only a claimed task can be submitted for review",
-    "task_not_in_review": "only a task in review can be marked done",
-    "task_already_dropped": "the task was already dropped",
-    "task_not_closed": "only a done or dropped task can be reopened",
-    "task_already_done": "the task is done: reopen it first",
-    "already_an_assignee": "you already work on this task",
-    "not_an_assignee": "only the task's assignees may do this",
-    "not_task_steward": "only the task's creator or its assignees may do this",
+    "unknown_project": N_("no such project in this space"),
+    "unknown_task": N_("no such task in this space"),
+    "project_archived": N_("the project is archived: unarchive it first"),
+    "not_a_project_member": N_("only the project's members may change it"),
+    "project_member_not_a_member": N_("every project member must be a member of the space"),
+    "assignee_not_a_member": N_("every assignee must be a member of the space"),
+    "task_not_open": N_("only an open (or already claimed) task can be claimed or assigned"),
+    "task_not_claimed": N_("only a claimed task can be submitted for review"),
+    "task_not_in_review": N_("only a task in review can be marked done"),
+    "task_already_dropped": N_("the task was already dropped"),
+    "task_not_closed": N_("only a done or dropped task can be reopened"),
+    "task_already_done": N_("the task is done: reopen it first"),
+    "already_an_assignee": N_("you already work on this task"),
+    "not_an_assignee": N_("only the task's assignees may do this"),
+    "not_task_steward": N_("only the task's creator or its assignees may do this"),
 }
 
 

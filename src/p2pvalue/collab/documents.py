@@ -16,12 +16,13 @@ from pycrdt import Doc
 
 from p2pvalue.collab import yframes
 from p2pvalue.events.authority import AuthorizedEvent as ValueEvent
+from p2pvalue.wording import N_
 
 DOC_TYPES = frozenset({"doc.create", "doc.snapshot"})
 DOC_REFUSALS = {
-    "unknown_document": "no such document in this space",
-    "read_only": "your role may read this document but not edit it",
-    "snapshot_unchanged": "the document has not changed since its last snapshot",
+    "unknown_document": N_("no such document in this space"),
+    "read_only": N_("your role may read this document but not edit it"),
+    "snapshot_unchanged": N_("the document has not changed since its last snapshot"),
 }
 
 

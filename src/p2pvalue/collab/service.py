@@ -41,14 +41,15 @@ from p2pvalue.events.types import parse_content
 from p2pvalue.folding import Folding
 from p2pvalue.ingest import Outcome
 from p2pvalue.store import documents as doc_store
+from p2pvalue.wording import N_
 
 __all__ = ["COLLAB_TYPES", "Collab", "CollabState", "refusal"]
 COLLAB_REFUSALS = {
     **BOARD_REFUSALS,
     **THREAD_REFUSALS,
     **DOC_REFUSALS,
-    "no_draft": "only a done task with assignees drafts a contribution claim",
-    "quantity_required": "give the quantity of the work: the draft has none",
+    "no_draft": N_("only a done task with assignees drafts a contribution claim"),
+    "quantity_required": N_("give the quantity of the work: the draft has none"),
 }
 _NOT_FOUND = {"unknown_project", "unknown_task", "unknown_target", "unknown_thread",
               "unknown_post", "unknown_document"}  # fmt: skip

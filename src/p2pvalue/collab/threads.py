@@ -13,16 +13,17 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 
 from p2pvalue.events.authority import AuthorizedEvent as ValueEvent
+from p2pvalue.wording import N_
 
 THREAD_TYPES = frozenset({"thread.create", "thread.reply", "thread.edit", "thread.react"})
 THREAD_REFUSALS = {
-    "unknown_target": "the thread is on a proposal or claim this space does not have",
-    "unknown_thread": "no such thread in this space",
-    "unknown_post": "no such post in this space",
-    "not_the_author": "only a post's author may edit it",
-    "edit_unchanged": "the edit leaves the text as it is",
-    "already_reacted": "you already reacted with this emoji",
-    "not_reacted": "you have not reacted with this emoji",
+    "unknown_target": N_("the thread is on a proposal or claim this space does not have"),
+    "unknown_thread": N_("no such thread in this space"),
+    "unknown_post": N_("no such post in this space"),
+    "not_the_author": N_("only a post's author may edit it"),
+    "edit_unchanged": N_("the edit leaves the text as it is"),
+    "already_reacted": N_("you already reacted with this emoji"),
+    "not_reacted": N_("you have not reacted with this emoji"),
 }
 # Whether a thread may be on (kind, id); the refusal code if not.
 Targets = Callable[[str, str | None], str | None]

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 from p2pvalue.insight.metrics import PeriodActivity
 from p2pvalue.insight.network import CORE, Network
 from p2pvalue.insight.timeline import KIND_ORDER
+from p2pvalue.wording import N_, Wording, english
 
 if TYPE_CHECKING:
     import altair as alt
@@ -19,6 +20,11 @@ if TYPE_CHECKING:
 
 WIDTH, HEIGHT = 560, 260
 MAX_DRAWN = 300  # members the network chart draws: those with the most links
+# A period's name on an axis, and a count of periods, singular and plural.
+UNITS = {
+    "month": (N_("Month"), N_("1 month"), N_("%(count)s months")),
+    "week": (N_("Week"), N_("1 week"), N_("%(count)s weeks")),
+}
 
 
 @dataclass(frozen=True)
@@ -52,76 +58,112 @@ def _data(rows: Sequence[Mapping[str, Any]]) -> alt.Data:
     return alt.Data(values=[dict(row) for row in rows])  # type: ignore[no-untyped-call]
 
 
-def value_chart(rows: Sequence[Mapping[str, Any]], name_of: Callable[[str], str]) -> Chart:
-    """Cumulative accepted value per member, month by month."""
+def _periods(count: int, unit: str, gettext: Wording) -> str:
+    """A number of months or weeks, in words: "1 month", "12 weeks"."""
+    _axis, one, many = UNITS.get(unit, UNITS["month"])
+    return gettext(one) if count == 1 else gettext(many, count=count)
+
+
+def _axis(unit: str, gettext: Wording) -> str:
+    return gettext(UNITS.get(unit, UNITS["month"])[0])
+
+
+def value_chart(
+    rows: Sequence[Mapping[str, Any]], name_of: Callable[[str], str], gettext: Wording = english
+) -> Chart:
+    """Cumulative accepted value per member, month by month, worded by `gettext`."""
     import altair as alt  # loaded with the first chart, not at start
 
     named = [{**row, "member": name_of(str(row["member"]))} for row in rows]
     chart = alt.Chart(_data(named), width=WIDTH, height=HEIGHT).mark_line(point=True).encode(
-        x=alt.X("period:T", title="Month"), y=alt.Y("value:Q", title="Value (cumulative)"),
-        color=alt.Color("member:N", title="Member"),
+        x=alt.X("period:T", title=gettext("Month")),
+        y=alt.Y("value:Q", title=gettext("Value (cumulative)")),
+        color=alt.Color("member:N", title=gettext("Member")),
     )  # fmt: skip
     last: dict[str, float] = {str(r["member"]): float(r["value"]) for r in named}
     lead = max(last, key=lambda m: last[m]) if last else None
-    sentence = (
-        f"Accepted value over time for {len(last)} member(s); {lead} holds the most, "
-        f"{last[lead]:g} points."
-        if lead
-        else "No value has been accepted yet."
-    )
+    points = f"{last[lead]:g}" if lead is not None else ""
+    if lead is None:
+        sentence = gettext("No value has been accepted yet.")
+    elif len(last) == 1:
+        sentence = gettext(
+            "Accepted value over time for 1 member; %(lead)s holds the most, %(points)s points.",
+            lead=lead,
+            points=points,
+        )
+    else:
+        sentence = gettext("Accepted value over time for %(count)s members; %(lead)s holds the "
+                           "most, %(points)s points.", count=len(last), lead=lead,
+                           points=points)  # fmt: skip
     table = tuple((r["period"], r["member"], round(float(r["value"]), 2)) for r in named)
-    return Chart("value", "Value over time", svg(chart) if named else "", sentence,
+    return Chart("value", gettext("Value over time"), svg(chart) if named else "", sentence,
                  ("period", "member", "value"), table)  # fmt: skip
 
 
-def kinds_chart(activity: Sequence[PeriodActivity], unit: str) -> Chart:
-    """Contributions per period, stacked by kind."""
+def kinds_chart(activity: Sequence[PeriodActivity], unit: str, gettext: Wording = english) -> Chart:
+    """Contributions per period, stacked by kind, worded by `gettext`."""
     import altair as alt  # loaded with the first chart, not at start
 
     rows = [(a.period, kind, a.by_kind[kind]) for a in activity for kind in KIND_ORDER]
     data = [{"period": p, "kind": k, "count": c} for p, k, c in rows]
     chart = alt.Chart(_data(data), width=WIDTH, height=HEIGHT).mark_bar().encode(
-        x=alt.X("period:T", title=unit.capitalize()),
-        y=alt.Y("sum(count):Q", title="Contributions"),
-        color=alt.Color("kind:N", title="Kind", sort=list(KIND_ORDER)),
+        x=alt.X("period:T", title=_axis(unit, gettext)),
+        y=alt.Y("sum(count):Q", title=gettext("Contributions")),
+        color=alt.Color("kind:N", title=gettext("Kind"), sort=list(KIND_ORDER)),
     )  # fmt: skip
     totals = {kind: sum(c for _, k, c in rows if k == kind) for kind in KIND_ORDER}
     most = max(totals, key=lambda k: totals[k]) if any(totals.values()) else None
     sentence = (
-        f"{sum(totals.values())} contributions over {len(activity)} {unit}(s); "
-        f"most were {most} ({totals[most]})."
+        gettext("%(count)s contributions over %(periods)s; most were %(kind)s (%(most)s).",
+                count=sum(totals.values()), periods=_periods(len(activity), unit, gettext),
+                kind=most, most=totals[most])
         if most
-        else "No contributions yet."
-    )
-    return Chart("kinds", "Contributions by kind", svg(chart) if most else "", sentence,
+        else gettext("No contributions yet.")
+    )  # fmt: skip
+    return Chart("kinds", gettext("Contributions by kind"), svg(chart) if most else "", sentence,
                  ("period", "kind", "count"), tuple(rows))  # fmt: skip
 
 
-def active_chart(activity: Sequence[PeriodActivity], unit: str) -> Chart:
-    """Active, new, returning and departed contributors per period."""
+def active_chart(
+    activity: Sequence[PeriodActivity], unit: str, gettext: Wording = english
+) -> Chart:
+    """Active, new, returning and departed contributors per period, worded by `gettext`."""
     import altair as alt  # loaded with the first chart, not at start
 
     series = ("active", "new", "returning", "departed")
     rows = [(a.period, s, getattr(a, s)) for a in activity for s in series]
     data = [{"period": p, "series": s, "people": n} for p, s, n in rows]
     chart = alt.Chart(_data(data), width=WIDTH, height=HEIGHT).mark_line(point=True).encode(
-        x=alt.X("period:T", title=unit.capitalize()), y=alt.Y("people:Q", title="Contributors"),
-        color=alt.Color("series:N", title="Who", sort=list(series)),
+        x=alt.X("period:T", title=_axis(unit, gettext)),
+        y=alt.Y("people:Q", title=gettext("Contributors")),
+        color=alt.Color("series:N", title=gettext("Who"), sort=list(series)),
     )  # fmt: skip
     last = activity[-1] if activity else None
-    sentence = (
-        f"In the {unit} from {last.period}, {last.active} people contributed: {last.new} new, "
-        f"{last.returning} back after a break, {last.departed} who did not come back."
-        if last
-        else "No contributions yet."
+    said = (
+        N_(
+            "In the week from %(period)s, %(active)s people contributed: %(new)s new, "
+            "%(returning)s back after a break, %(departed)s who did not come back."
+        )
+        if unit == "week"
+        else N_(
+            "In the month from %(period)s, %(active)s people contributed: %(new)s new, "
+            "%(returning)s back after a break, %(departed)s who did not come back."
+        )
     )
-    return Chart("active", "Active contributors", svg(chart) if last else "", sentence,
+    sentence = (
+        gettext(said, period=last.period, active=last.active, new=last.new,
+                returning=last.returning, departed=last.departed)
+        if last
+        else gettext("No contributions yet.")
+    )  # fmt: skip
+    return Chart("active", gettext("Active contributors"), svg(chart) if last else "", sentence,
                  ("period", "series", "people"), tuple(rows))  # fmt: skip
 
 
-def network_chart(network: Network, places: Mapping[str, str], name_of: Callable[[str], str]
-                  ) -> Chart:  # fmt: skip
-    """The collaboration network (the most linked members), core members marked."""
+def network_chart(network: Network, places: Mapping[str, str], name_of: Callable[[str], str],
+                  gettext: Wording = english) -> Chart:  # fmt: skip
+    """The collaboration network (the most linked members), core members marked, worded by
+    `gettext`."""
     import altair as alt  # loaded with the first chart, not at start
 
     graph = network.graph()
@@ -148,17 +190,22 @@ def network_chart(network: Network, places: Mapping[str, str], name_of: Callable
     )
     nodes = alt.Chart(_data(points)).mark_circle(size=60).encode(
         x=alt.X("x:Q", axis=axis), y=alt.Y("y:Q", axis=axis),
-        color=alt.Color("place:N", title="Place"), tooltip=["member:N", "place:N"],
+        color=alt.Color("place:N", title=gettext("Place")), tooltip=["member:N", "place:N"],
     )  # fmt: skip
     chart = alt.layer(edges, nodes).properties(width=WIDTH, height=HEIGHT + 80)
     core = sorted(name_of(d) for d, p in places.items() if p == CORE)
+    counts = {"members": len(network.people), "links": len(network.edges), "core": len(core)}
     sentence = (
-        f"{len(network.people)} members, {len(network.edges)} working links; "
-        f"{len(core)} in the core" + (f": {', '.join(core[:10])}" if core else "") + "."
-    )
+        gettext("%(members)s members, %(links)s working links; %(core)s in the core: "
+                "%(names)s.", names=", ".join(core[:10]), **counts)
+        if core
+        else gettext("%(members)s members, %(links)s working links; %(core)s in the core.",
+                     **counts)
+    )  # fmt: skip
     rows = tuple((name_of(did), places[did]) for did in network.people)
-    return Chart("network", "Collaboration network", svg(chart) if points else "", sentence,
-                 ("member", "place"), rows)  # fmt: skip
+    title = gettext("Collaboration network")
+    return Chart("network", title, svg(chart) if points else "", sentence, ("member", "place"),
+                 rows)  # fmt: skip
 
 
 def member_value_chart(rows: Sequence[Mapping[str, Any]], name_of: Callable[[str], str]) -> Chart:

@@ -13,5 +13,6 @@ DOMAIN = Domain(
     sections=kinds.SECTIONS,
     api=("p2pvalue.web.insight.api",),
     pages=("p2pvalue.web.insight.pages",),
+    activity=("p2pvalue.web.insight.activity",),
     rebuild=Insight.rebuild,
 )

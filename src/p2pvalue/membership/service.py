@@ -23,23 +23,31 @@ from p2pvalue.membership import links
 from p2pvalue.store import invite_links as store
 from p2pvalue.store.database import writing
 from p2pvalue.store.invite_links import InviteLink
+from p2pvalue.wording import N_
 
-# What the log's reasons mean to a member, and the HTTP status each maps to.
+# What the log's reasons mean to a member, and the HTTP status each maps to (the two said
+# after a username are worded whole for the pages in web.membership.pages).
 REFUSALS: dict[str, tuple[int, str]] = {
     "already_a_member": (409, "is already a member of this space"),
-    "already_requested": (409, "you have already asked to join; your request is waiting"),
+    "already_requested": (409, N_("you have already asked to join; your request is waiting")),
     "already_invited": (409, "has already been invited and can join now"),
-    "requests_not_used": (409, "this space takes no requests: join it, or ask for an invitation"),
-    "invitation_required": (403, "this space is by invitation only"),
-    "removed_members_need_invitation": (403, "you were removed; a member must invite you again"),
-    "not_a_member": (403, "only members of this space may do this"),
-    "role_lacks_permission": (403, "your role in this space does not allow this"),
-    "no_pending_request": (404, "there is no waiting request from this person"),
-}  # fmt: skip
+    "requests_not_used": (
+        409,
+        N_("this space takes no requests: join it, or ask for an invitation"),
+    ),
+    "invitation_required": (403, N_("this space is by invitation only")),
+    "removed_members_need_invitation": (
+        403,
+        N_("you were removed; a member must invite you again"),
+    ),
+    "not_a_member": (403, N_("only members of this space may do this")),
+    "role_lacks_permission": (403, N_("your role in this space does not allow this")),
+    "no_pending_request": (404, N_("there is no waiting request from this person")),
+}
 LINK_STATES = {
-    links.EXPIRED: "This invite link has expired. Ask the person who sent it for a new one.",
-    links.USED_UP: "This invite link has been used as many times as it allows.",
-    links.REVOKED: "This invite link was withdrawn by the person who made it.",
+    links.EXPIRED: N_("This invite link has expired. Ask the person who sent it for a new one."),
+    links.USED_UP: N_("This invite link has been used as many times as it allows."),
+    links.REVOKED: N_("This invite link was withdrawn by the person who made it."),
 }
 
 

@@ -181,7 +181,8 @@ class Mailing:
         return 1
 
     def _noticed(self, note: Note, cadence: str) -> store.Noticed:
-        # Mail always leaves out a private space's content (see `notice_text`).
+        # Mail always leaves out a private space's content (see `notice_text`), and is
+        # worded in English: the recipient's language is not known here.
         said = sentence(note, self.name_of, private=bool(note.get("private")))
         return store.Noticed(note["id"], note["kind"], cadence, said, link(note))
 

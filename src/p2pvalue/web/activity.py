@@ -23,6 +23,7 @@ from p2pvalue.errors import P2PError
 from p2pvalue.node import Node
 from p2pvalue.store.events import StoredEvent
 from p2pvalue.store.social import FeedRow
+from p2pvalue.web.i18n import markup
 from p2pvalue.web.phrasing import Happening, Line, Phrase, Scene
 
 # Found by path as the domains' phrases are (the spaces' pages import this module).
@@ -39,7 +40,7 @@ class Told:
 
 
 def _unknown(e: Happening, s: Scene) -> Line:
-    return Line(Markup("{} did something this node has no words for yet").format(s.who(e.author)))
+    return Line(markup("%(who)s did something this node has no words for yet", who=s.who(e.author)))
 
 
 class Phrasebook:

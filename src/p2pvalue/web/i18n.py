@@ -31,6 +31,7 @@ from babel.messages.pofile import read_po
 from babel.support import Translations
 from fastapi import APIRouter, Form
 from fastapi.responses import RedirectResponse, Response
+from markupsafe import Markup
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from p2pvalue.web.auth import MaybeAccountDep, NodeDep
@@ -92,6 +93,34 @@ def ngettext(singular: str, plural: str, n: int, **variables: Any) -> str:
     """The singular or plural of a message in the current language; `num` is `n`."""
     text = catalog(current()).ngettext(singular, plural, n)
     return text % {"num": n, **variables}
+
+
+def markup(message: str, **variables: Any) -> Markup:
+    """`message` in the current language as HTML, with `%(name)s` placeholders filled and
+    escaped (unless they are Markup already): a sentence that links names."""
+    return Markup(catalog(current()).gettext(message)) % variables
+
+
+def nmarkup(singular: str, plural: str, n: int, **variables: Any) -> Markup:
+    """`ngettext` as HTML, placeholders escaped as in `markup`; `num` is `n`."""
+    return Markup(catalog(current()).ngettext(singular, plural, n)) % {"num": n, **variables}
+
+
+def N_(message: str) -> str:
+    """Marks a message to translate where it is used, not where it is defined (a constant
+    read at import time, before any request has a language)."""
+    return message
+
+
+@contextmanager
+def using(language: str) -> Iterator[None]:
+    """Everything worded inside the block is in `language` (tests, and mail to a member
+    whose language is known)."""
+    token = _language.set(language if language in LANGUAGES else DEFAULT)
+    try:
+        yield
+    finally:
+        _language.reset(token)
 
 
 _ = gettext

@@ -124,10 +124,12 @@ def back_with(back: str, problem: str | None = None) -> Response:
 def flash_of(code: str, message: str, meanings: Mapping[str, str], words: bool = False) -> str:
     """A refusal as a page's flash shows it: its code, then what it means (the message, or
     the code's meaning when the message says no more than the code). In `words`, without
-    the code: the code's meaning where `meanings` has one, a sentence for a member to read."""
-    meaning = meanings.get(code, code) if message in ("", code) else message
+    the code: the code's meaning where `meanings` has one, a sentence for a member to read.
+    Meanings are worded in English (the API's words) and translated here for the page."""
+    meaning = i18n.gettext(meanings.get(code, code) if message in ("", code) else message)
     if words:
-        said = meanings.get(code) or meaning
+        known = meanings.get(code)
+        said = i18n.gettext(known) if known else meaning
         return said[:1].upper() + said[1:] + ("" if said.endswith(".") else ".")
     return f"{code}: {meaning}"
 

@@ -12,12 +12,13 @@ from p2pvalue.accounts import Account
 from p2pvalue.errors import P2PError
 from p2pvalue.web import i18n
 from p2pvalue.web.auth import COOKIE, AccountDep, MaybeAccountDep, NodeDep, current_token
+from p2pvalue.web.i18n import N_, gettext
 from p2pvalue.web.layout import render
 
 router = APIRouter(include_in_schema=False)
 DONE = {
-    "password": "Your password is changed. Every other session and token of yours was ended.",
-    "revoked": "That session is ended.",
+    "password": N_("Your password is changed. Every other session and token of yours was ended."),
+    "revoked": N_("That session is ended."),
 }
 # Which field a refusal of a password change is shown next to.
 FIELD_OF = {"bad_credentials": "current", "login_locked": "current"}
@@ -39,7 +40,11 @@ def account_page(
     """Your account: the password form, your sessions and tokens."""
     if account is None:
         return RedirectResponse("/login", 303)
-    notice = i18n.gettext("Your language is saved.") if done == "language" else DONE.get(done)
+    notice = DONE.get(done)
+    if done == "language":
+        notice = i18n.gettext("Your language is saved.")
+    elif notice:
+        notice = gettext(notice)
     return _page(request, node, account, notice=notice)
 
 
@@ -68,7 +73,8 @@ def change_password(
     kept in the other fields."""
     typed = {"current": current, "new": new, "repeat": repeat}
     if new != repeat:
-        return _refused(request, node, account, typed, "repeat", "The two new passwords differ.")
+        return _refused(request, node, account, typed, "repeat",
+                        gettext("The two new passwords differ."))  # fmt: skip
     try:
         node.accounts.change_password(account, current, new, current_token(request))
     except P2PError as error:

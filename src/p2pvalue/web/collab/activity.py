@@ -5,78 +5,87 @@ from __future__ import annotations
 
 from markupsafe import Markup
 
+from p2pvalue.web.i18n import N_, markup
 from p2pvalue.web.phrasing import Happening, Line, Phrase, Scene, quoted
 
 
-def _the(kind: str, path: str, field: str, event_id: object, s: Scene) -> Markup:
-    """The project, task or thread an event is about, linked by its name or title."""
+def _the(path: str, field: str, event_id: object, s: Scene, known: str, unknown: str) -> Markup:
+    """The project, task or thread an event is about, linked by its name or title: `known`
+    names it, `unknown` says it when this node does not hold it."""
     found = s.about(event_id)
     if found is None:
-        return Markup("a {}").format(kind)
-    return Markup("the {} {}").format(kind, s.link(f"/{path}/{found.id}",
-                                                   quoted(found.content.get(field))))  # fmt: skip
+        return markup(unknown)
+    return markup(known, name=s.link(f"/{path}/{found.id}", quoted(found.content.get(field))))
 
 
 def _task(e: Happening, s: Scene) -> Markup:
-    return _the("task", "tasks", "title", e.content.get("task"), s)
+    return _the("tasks", "title", e.content.get("task"), s,
+                N_("the task %(name)s"), N_("a task"))  # fmt: skip
 
 
 def _project_started(e: Happening, s: Scene) -> Line:
     name = s.link(f"/projects/{e.id}", quoted(e.content.get("name")))
-    return Line(Markup("{} started the project {}").format(s.who(e.author), name))
+    return Line(markup("%(who)s started the project %(name)s", who=s.who(e.author), name=name))
 
 
 def _project_updated(e: Happening, s: Scene) -> Line:
-    project = _the("project", "projects", "name", e.content.get("project"), s)
-    return Line(Markup("{} updated {}").format(s.who(e.author), project))
+    project = _the("projects", "name", e.content.get("project"), s,
+                   N_("the project %(name)s"), N_("a project"))  # fmt: skip
+    return Line(markup("%(who)s updated %(project)s", who=s.who(e.author), project=project))
 
 
 def _task_opened(e: Happening, s: Scene) -> Line:
     title = s.link(f"/tasks/{e.id}", quoted(e.content.get("title")))
-    return Line(Markup("{} opened the task {}").format(s.who(e.author), title))
+    return Line(markup("%(who)s opened the task %(title)s", who=s.who(e.author), title=title))
 
 
-def _on_task(verb: str, note: str | None = None) -> Phrase:
+def _on_task(sentence: str, note: str | None = None) -> Phrase:
     def told(e: Happening, s: Scene) -> Line:
         text = e.content.get(note) if note else None
-        return Line(Markup("{} {} {}").format(s.who(e.author), verb, _task(e, s)), text or None)
+        return Line(markup(sentence, who=s.who(e.author), task=_task(e, s)), text or None)
 
     return told
 
 
 def _assigned(e: Happening, s: Scene) -> Line:
     people = Markup(", ").join(s.who(str(did)) for did in e.content.get("assignees") or ())
-    return Line(Markup("{} gave {} to {}").format(s.who(e.author), _task(e, s), people))
+    return Line(markup("%(who)s gave %(task)s to %(people)s",
+                       who=s.who(e.author), task=_task(e, s), people=people))  # fmt: skip
 
 
 def _thread_started(e: Happening, s: Scene) -> Line:
     title = s.link(f"/threads/{e.id}", quoted(e.content.get("title")))
-    return Line(Markup("{} started the thread {}").format(s.who(e.author), title),
+    return Line(markup("%(who)s started the thread %(title)s", who=s.who(e.author), title=title),
                 str(e.content.get("text", "")))  # fmt: skip
 
 
 def _replied(e: Happening, s: Scene) -> Line:
-    thread = _the("thread", "threads", "title", e.content.get("thread"), s)
-    return Line(Markup("{} replied in {}").format(s.who(e.author), thread),
+    thread = _the("threads", "title", e.content.get("thread"), s,
+                  N_("the thread %(name)s"), N_("a thread"))  # fmt: skip
+    return Line(markup("%(who)s replied in %(thread)s", who=s.who(e.author), thread=thread),
                 str(e.content.get("text", "")))  # fmt: skip
 
 
 def _edited(e: Happening, s: Scene) -> Line:
-    return Line(Markup("{} edited a post").format(s.who(e.author)), str(e.content.get("text", "")))
+    return Line(markup("%(who)s edited a post", who=s.who(e.author)),
+                str(e.content.get("text", "")))  # fmt: skip
 
 
 def _reacted(e: Happening, s: Scene) -> Line | None:
     if not e.content.get("on"):
         return None
-    post = s.about(e.content.get("post"))
-    whose = s.whose(post.author) if post is not None else Markup("a")
-    return Line(Markup("{} reacted {} to {} post").format(
-        s.who(e.author), e.content.get("emoji"), whose))  # fmt: skip
+    post, emoji = s.about(e.content.get("post")), e.content.get("emoji")
+    if post is None:
+        return Line(markup("%(who)s reacted %(emoji)s to a post", who=s.who(e.author),
+                           emoji=emoji))  # fmt: skip
+    return Line(markup("%(who)s reacted %(emoji)s to %(author)s's post", who=s.who(e.author),
+                       emoji=emoji, author=s.who(post.author)))  # fmt: skip
 
 
 def _doc_started(e: Happening, s: Scene) -> Line:
     title = s.link(f"/docs/{e.id}", quoted(e.content.get("title")))
-    return Line(Markup("{} started the document {}").format(s.who(e.author), title))
+    return Line(markup("%(who)s started the document %(title)s", who=s.who(e.author),
+                       title=title))  # fmt: skip
 
 
 def _untold(e: Happening, s: Scene) -> None:
@@ -85,10 +94,12 @@ def _untold(e: Happening, s: Scene) -> None:
 
 PHRASES: dict[str, Phrase] = {
     "project.create": _project_started, "project.update": _project_updated,
-    "task.create": _task_opened, "task.claim": _on_task("took on"),
-    "task.assign": _assigned, "task.submit": _on_task("handed in", "note"),
-    "task.done": _on_task("finished"), "task.drop": _on_task("let go of", "reason"),
-    "task.reopen": _on_task("reopened"),
+    "task.create": _task_opened, "task.claim": _on_task(N_("%(who)s took on %(task)s")),
+    "task.assign": _assigned,
+    "task.submit": _on_task(N_("%(who)s handed in %(task)s"), "note"),
+    "task.done": _on_task(N_("%(who)s finished %(task)s")),
+    "task.drop": _on_task(N_("%(who)s let go of %(task)s"), "reason"),
+    "task.reopen": _on_task(N_("%(who)s reopened %(task)s")),
     "thread.create": _thread_started, "thread.reply": _replied, "thread.edit": _edited,
     "thread.react": _reacted, "doc.create": _doc_started, "doc.snapshot": _untold,
 }  # fmt: skip

@@ -22,6 +22,7 @@ from p2pvalue.collab.markdown import MENTION, clean
 from p2pvalue.errors import P2PError
 from p2pvalue.events.authority import Authority
 from p2pvalue.events.authority import AuthorizedEvent as ValueEvent
+from p2pvalue.web.i18n import gettext
 from p2pvalue.web.layout import FieldProblem
 
 # The transitions a task page offers, in the order its buttons appear.
@@ -82,7 +83,7 @@ def task_content(form: TaskForm, zone: tzinfo = UTC) -> dict[str, Any]:
     """The `task.create` content the form describes; a due date is a day in `zone`, the
     viewer's time zone."""
     if not form.title.strip():
-        raise FieldProblem("invalid_content", "title", "Give the task a title.")
+        raise FieldProblem("invalid_content", "title", gettext("Give the task a title."))
     content: dict[str, Any] = {"title": form.title.strip(), "labels": labels_of(form.labels)}
     if form.description.strip():
         content["description"] = form.description.strip()
@@ -106,30 +107,32 @@ def due_of(text: str, zone: tzinfo = UTC) -> int:
     try:
         day = date.fromisoformat(text)
     except ValueError:
-        raise FieldProblem("invalid_content", "due", "Write the due date as a date, such as "
-                           "2026-03-31.") from None  # fmt: skip
+        raise FieldProblem("invalid_content", "due", gettext("Write the due date as a date, "
+                           "such as 2026-03-31.")) from None  # fmt: skip
     return int(datetime(day.year, day.month, day.day, tzinfo=zone).timestamp() * 1000)
 
 
 def bounty_of(form: TaskForm) -> dict[str, Any] | None:
     """Points, or an amount in a currency (kept in minor units), or None for no bounty."""
     if form.points.strip() and form.amount.strip():
-        raise FieldProblem("invalid_content", "points", "A bounty is points or an amount, "
-                           "not both: leave one empty.")  # fmt: skip
+        raise FieldProblem("invalid_content", "points", gettext("A bounty is points or an "
+                           "amount, not both: leave one empty."))  # fmt: skip
     if form.points.strip():
         if not form.points.strip().isdigit():
-            raise FieldProblem("invalid_content", "points", "Points are a whole number, "
-                               "such as 5.")  # fmt: skip
+            raise FieldProblem("invalid_content", "points", gettext("Points are a whole "
+                               "number, such as 5."))  # fmt: skip
         return {"points": int(form.points.strip())}
     if form.amount.strip():
         currency = form.currency.strip().upper()
         if not re.fullmatch("[A-Z]{3}", currency):
-            raise FieldProblem("invalid_content", "currency", "Write the currency as its three "
-                               "letters, such as EUR.")  # fmt: skip
+            raise FieldProblem("invalid_content", "currency", gettext("Write the currency as "
+                               "its three letters, such as EUR."))  # fmt: skip
         try:
             amount = parse_amount(form.amount.strip(), currency)
         except P2PError:
-            said = f"Write the amount in {currency} as a number, such as 50.00."
+            said = gettext(
+                "Write the amount in %(currency)s as a number, such as 50.00.", currency=currency
+            )
             raise FieldProblem("invalid_amount", "amount", said) from None
         return {"amount": amount, "currency": currency}
     return None
@@ -142,7 +145,7 @@ def move_content(task: str, form: MoveForm) -> tuple[str, dict[str, Any]]:
     content: dict[str, Any] = {"task": task}
     if form.action == "drop":
         if not form.reason.strip():
-            raise FieldProblem("invalid_content", "reason", "Say why the task is dropped.")
+            raise FieldProblem("invalid_content", "reason", gettext("Say why the task is dropped."))
         content["reason"] = form.reason.strip()
     elif form.action == "submit" and form.note.strip():
         content["note"] = form.note.strip()

@@ -5,83 +5,102 @@ from __future__ import annotations
 
 from markupsafe import Markup
 
+from p2pvalue.web.i18n import N_, markup
 from p2pvalue.web.phrasing import Happening, Line, Phrase, Scene, quoted
+
+FOLLOW_UP_STATUSES = {
+    "not_started": N_("%(who)s updated a follow-up of %(proposal)s: not started"),
+    "in_progress": N_("%(who)s updated a follow-up of %(proposal)s: in progress"),
+    "done": N_("%(who)s updated a follow-up of %(proposal)s: done"),
+    "dropped": N_("%(who)s updated a follow-up of %(proposal)s: dropped"),
+}
 
 
 def _the_proposal(proposal_id: object, s: Scene) -> Markup:
     """The proposal an event is about, linked: “Pay translators”, or "a proposal"."""
     proposal = s.about(proposal_id)
     if proposal is None:
-        return Markup("a proposal")
+        return markup("a proposal")
     return s.link(f"/proposals/{proposal.id}", quoted(proposal.content.get("title")))
 
 
 def _proposed(e: Happening, s: Scene) -> Line:
     title = s.link(f"/proposals/{e.id}", quoted(e.content.get("title")))
-    verb = "drafted" if e.content.get("draft") else "proposed"
-    return Line(Markup("{} {} {}").format(s.who(e.author), verb, title),
-                e.content.get("body") or None)  # fmt: skip
+    if e.content.get("draft"):
+        told = markup("%(who)s drafted %(title)s", who=s.who(e.author), title=title)
+    else:
+        told = markup("%(who)s proposed %(title)s", who=s.who(e.author), title=title)
+    return Line(told, e.content.get("body") or None)
 
 
-def _on_proposal(template: str) -> Phrase:
+def _on_proposal(sentence: str) -> Phrase:
     def told(e: Happening, s: Scene) -> Line:
-        return Line(Markup(template).format(
-            who=s.who(e.author), proposal=_the_proposal(e.content.get("proposal"), s)))  # fmt: skip
+        return Line(markup(sentence, who=s.who(e.author),
+                           proposal=_the_proposal(e.content.get("proposal"), s)))  # fmt: skip
 
     return told
 
 
 def _closed(e: Happening, s: Scene) -> Line:
-    outcome = "passed" if e.content.get("outcome") == "passed" else "was turned down"
-    return Line(Markup("The vote on {} closed: the proposal {}").format(
-        _the_proposal(e.content.get("proposal"), s), outcome))  # fmt: skip
+    proposal = _the_proposal(e.content.get("proposal"), s)
+    if e.content.get("outcome") == "passed":
+        return Line(markup("The vote on %(proposal)s closed: the proposal passed",
+                           proposal=proposal))  # fmt: skip
+    return Line(markup("The vote on %(proposal)s closed: the proposal was turned down",
+                       proposal=proposal))  # fmt: skip
 
 
 def _outcome(e: Happening, s: Scene) -> Line:
-    told = Markup("{} wrote down what came of {}").format(
-        s.who(e.author), _the_proposal(e.content.get("proposal"), s))  # fmt: skip
+    told = markup("%(who)s wrote down what came of %(proposal)s", who=s.who(e.author),
+                  proposal=_the_proposal(e.content.get("proposal"), s))  # fmt: skip
     return Line(told, e.content.get("statement") or None)
 
 
-def _topic(kind: object) -> str:
-    return "every decision" if kind == "*" else f"decisions on {kind}"
-
-
 def _delegated(e: Happening, s: Scene) -> Line:
-    to, topic = str(e.content.get("to", "")), _topic(e.content.get("kind"))
-    return Line(Markup("{} trusted {} with their vote on {}").format(
-        s.who(e.author), s.who(to), topic))  # fmt: skip
+    who, to, kind = s.who(e.author), s.who(str(e.content.get("to", ""))), e.content.get("kind")
+    if kind == "*":
+        return Line(markup("%(who)s trusted %(to)s with their vote on every decision",
+                           who=who, to=to))  # fmt: skip
+    return Line(markup("%(who)s trusted %(to)s with their vote on decisions on %(kind)s",
+                       who=who, to=to, kind=kind))  # fmt: skip
 
 
 def _undelegated(e: Happening, s: Scene) -> Line:
-    return Line(Markup("{} took back their vote on {}").format(
-        s.who(e.author), _topic(e.content.get("kind"))))  # fmt: skip
+    who, kind = s.who(e.author), e.content.get("kind")
+    if kind == "*":
+        return Line(markup("%(who)s took back their vote on every decision", who=who))
+    return Line(markup("%(who)s took back their vote on decisions on %(kind)s",
+                       who=who, kind=kind))  # fmt: skip
 
 
 def _followup(e: Happening, s: Scene) -> Line:
-    told = Markup("{} added the follow-up {} to {}").format(
-        s.who(e.author), quoted(e.content.get("title")),
-        _the_proposal(e.content.get("proposal"), s))  # fmt: skip
+    told = markup("%(who)s added the follow-up %(title)s to %(proposal)s", who=s.who(e.author),
+                  title=quoted(e.content.get("title")),
+                  proposal=_the_proposal(e.content.get("proposal"), s))  # fmt: skip
     return Line(told, e.content.get("note") or None)
 
 
 def _followup_update(e: Happening, s: Scene) -> Line:
-    status = e.content.get("status")
-    told = Markup("{} updated a follow-up of {}").format(
-        s.who(e.author), _the_proposal(e.content.get("proposal"), s))  # fmt: skip
-    if status:
-        told += Markup(": {}").format(str(status).replace("_", " "))
+    status = str(e.content.get("status") or "")
+    who, proposal = s.who(e.author), _the_proposal(e.content.get("proposal"), s)
+    if status in FOLLOW_UP_STATUSES:
+        told = markup(FOLLOW_UP_STATUSES[status], who=who, proposal=proposal)
+    elif status:
+        told = markup("%(who)s updated a follow-up of %(proposal)s: %(status)s", who=who,
+                      proposal=proposal, status=status.replace("_", " "))  # fmt: skip
+    else:
+        told = markup("%(who)s updated a follow-up of %(proposal)s", who=who, proposal=proposal)
     return Line(told, e.content.get("note") or None)
 
 
 PHRASES: dict[str, Phrase] = {
     "proposal.create": _proposed,
-    "proposal.open": _on_proposal("{who} opened the vote on {proposal}"),
-    "proposal.withdraw": _on_proposal("{who} withdrew {proposal}"),
+    "proposal.open": _on_proposal(N_("%(who)s opened the vote on %(proposal)s")),
+    "proposal.withdraw": _on_proposal(N_("%(who)s withdrew %(proposal)s")),
     "proposal.close": _closed, "proposal.outcome": _outcome,
-    "vote.cast": _on_proposal("{who} voted on {proposal}"),
-    "vote.commit": _on_proposal("{who} cast a sealed vote on {proposal}"),
-    "vote.reveal": _on_proposal("{who} opened their sealed vote on {proposal}"),
+    "vote.cast": _on_proposal(N_("%(who)s voted on %(proposal)s")),
+    "vote.commit": _on_proposal(N_("%(who)s cast a sealed vote on %(proposal)s")),
+    "vote.reveal": _on_proposal(N_("%(who)s opened their sealed vote on %(proposal)s")),
     "delegation.set": _delegated, "delegation.revoke": _undelegated,
     "followup.add": _followup, "followup.update": _followup_update,
 }  # fmt: skip

@@ -22,6 +22,7 @@ from p2pvalue.accounting.money import parse_amount
 from p2pvalue.errors import P2PError
 from p2pvalue.governance.methods import BINARY_METHODS
 from p2pvalue.governance.methods.meeting import meeting_time
+from p2pvalue.web.i18n import N_, gettext
 from p2pvalue.web.layout import FieldProblem
 
 RANKED_METHODS = ("borda", "schulze", "irv", "stv")
@@ -38,35 +39,41 @@ KIND = "[a-z][a-z0-9_-]*"
 FIELD_OF = {
     "options_need_choice_method": (
         "options",
-        "This kind of decision is a yes/no vote: leave the options out.",
+        N_("This kind of decision is a yes/no vote: leave the options out."),
     ),
     "choice_method_needs_options": (
         "options",
-        "This kind of decision chooses among options: write at least one, one per line.",
+        N_("This kind of decision chooses among options: write at least one, one per line."),
     ),
-    "option_needs_cost": ("options", "Give every option a cost, as “name | cost”."),
+    "option_needs_cost": ("options", N_("Give every option a cost, as “name | cost”.")),
     "option_not_a_time": (
         "options",
-        "Write each time as a date and a time, such as 2026-12-10 15:00.",
+        N_("Write each time as a date and a time, such as 2026-12-10 15:00."),
     ),
-    "unknown_role": ("role", "The charter has no such role."),
-    "candidate_not_a_member": ("candidate", "Every candidate must be a member."),
-    "invalid_charter": ("patch", "The charter would not be valid after this change."),
-    "no_one_can_amend": ("patch", "After this change no member could amend the charter."),
+    "unknown_role": ("role", N_("The charter has no such role.")),
+    "candidate_not_a_member": ("candidate", N_("Every candidate must be a member.")),
+    "invalid_charter": ("patch", N_("The charter would not be valid after this change.")),
+    "no_one_can_amend": ("patch", N_("After this change no member could amend the charter.")),
     "basis_not_used": (
         "patch",
-        "Only a majority vote can count its threshold of everyone eligible.",
+        N_("Only a majority vote can count its threshold of everyone eligible."),
     ),
-    "all_voted_needs_open_ballots": ("patch", "A secret ballot cannot close once everyone voted."),
+    "all_voted_needs_open_ballots": (
+        "patch",
+        N_("A secret ballot cannot close once everyone voted."),
+    ),
     "invalid_equation": (
         "equation",
-        "A new equation needs a higher version and a later effective_from than the one in force.",
+        N_(
+            "A new equation needs a higher version and a later effective_from than the one "
+            "in force."
+        ),
     ),
-    "not_a_member": ("member", "This person is not a member."),
-    "already_a_member": ("member", "This person is already a member."),
-    "insufficient_balance": ("amount", "The treasury holds less than this in this currency."),
-    "unknown_claim": ("claim", "There is no such claim in this space."),
-    "claim_not_disputed": ("claim", "This claim is not disputed: its reviewers agree."),
+    "not_a_member": ("member", N_("This person is not a member.")),
+    "already_a_member": ("member", N_("This person is already a member.")),
+    "insufficient_balance": ("amount", N_("The treasury holds less than this in this currency.")),
+    "unknown_claim": ("claim", N_("There is no such claim in this space.")),
+    "claim_not_disputed": ("claim", N_("This claim is not disputed: its reviewers agree.")),
 }
 
 
@@ -111,7 +118,7 @@ def proposal_content(
     """The `proposal.create` content the form describes; `names` label election candidates,
     and the viewer's `zone` reads the local times of a meeting poll's options."""
     if not form.title.strip():
-        raise FieldProblem("invalid_content", "title", "Give the proposal a title.")
+        raise FieldProblem("invalid_content", "title", gettext("Give the proposal a title."))
     action, options = _action(form, names, zone)
     content: dict[str, Any] = {"title": form.title.strip(), "body": form.body.strip(),
                                "action": action}  # fmt: skip
@@ -144,51 +151,62 @@ def _action(
         candidates = [{"id": did, "label": names[did]} if did in names else {"id": did}
                       for did in dict.fromkeys(form.candidate)]  # fmt: skip
         if not candidates:
-            raise FieldProblem("invalid_content", "candidate", "Choose at least one candidate.")
+            raise FieldProblem(
+                "invalid_content", "candidate", gettext("Choose at least one candidate.")
+            )
         return {"type": kind, "role": _role(form.role)}, candidates
     if kind == "contribution.resolve":
         return _resolve(form), []
-    raise FieldProblem("invalid_content", "action", "Choose what kind of proposal to make.")
+    raise FieldProblem(
+        "invalid_content", "action", gettext("Choose what kind of proposal to make.")
+    )
 
 
 def _member(did: str) -> str:
     if not re.fullmatch(DID, did.strip()):
-        raise FieldProblem("invalid_content", "member", "Choose a member (or paste their "
-                           "did:key identifier).")  # fmt: skip
+        raise FieldProblem("invalid_content", "member", gettext("Choose a member (or paste "
+                           "their did:key identifier)."))  # fmt: skip
     return did.strip()
 
 
 def _role(role: str) -> str:
     if not re.fullmatch(KIND, role):
-        raise FieldProblem("invalid_content", "role", "Choose a role.")
+        raise FieldProblem("invalid_content", "role", gettext("Choose a role."))
     return role
 
 
 def _spend(form: ProposalForm) -> dict[str, Any]:
     currency = form.currency.strip().upper()
     if not re.fullmatch("[A-Z]{3}", currency):
-        raise FieldProblem("invalid_content", "currency", "Write the currency as its three "
-                           "letters, such as EUR or USD.")  # fmt: skip
+        raise FieldProblem("invalid_content", "currency", gettext("Write the currency as its "
+                           "three letters, such as EUR or USD."))  # fmt: skip
     try:
         amount = parse_amount(form.amount.strip(), currency)
     except P2PError as error:
-        message = (f"Write the amount in {currency} with at most the decimals it has, "
-                   "such as 120.50." if error.code == "too_many_decimals"
-                   else "Write the amount as a number, such as 120.50.")  # fmt: skip
+        message = (gettext("Write the amount in %(currency)s with at most the decimals it "
+                           "has, such as 120.50.", currency=currency)
+                   if error.code == "too_many_decimals"
+                   else gettext("Write the amount as a number, such as 120.50."))  # fmt: skip
         raise FieldProblem(error.code, "amount", message) from None
     if amount <= 0:
-        raise FieldProblem("invalid_amount", "amount", "The amount must be more than zero.")
+        raise FieldProblem(
+            "invalid_amount", "amount", gettext("The amount must be more than zero.")
+        )
     if not form.to.strip():
-        raise FieldProblem("invalid_content", "to", "Say who receives the money.")
+        raise FieldProblem("invalid_content", "to", gettext("Say who receives the money."))
     return {"type": "treasury.spend", "amount": amount, "currency": currency,
             "to": form.to.strip()}  # fmt: skip
 
 
 def _resolve(form: ProposalForm) -> dict[str, Any]:
     if not re.fullmatch("[A-Za-z0-9_-]{43}", form.claim.strip()):
-        raise FieldProblem("invalid_content", "claim", "Choose the disputed claim to settle.")
+        raise FieldProblem(
+            "invalid_content", "claim", gettext("Choose the disputed claim to settle.")
+        )
     if form.accept not in ("accept", "reject"):
-        raise FieldProblem("invalid_content", "accept", "Choose whether to accept or reject it.")
+        raise FieldProblem(
+            "invalid_content", "accept", gettext("Choose whether to accept or reject it.")
+        )
     return {"type": "contribution.resolve", "claim": form.claim.strip(),
             "accept": form.accept == "accept"}  # fmt: skip
 
@@ -198,11 +216,17 @@ def json_object(text: str, what: str) -> dict[str, Any]:
     try:
         found = orjson.loads(text)
     except orjson.JSONDecodeError as error:
-        where = f"line {error.lineno}, column {error.colno}"
-        raise FieldProblem("malformed_json", what, f"This cannot be read as JSON: check the "
-                           f"quotes, commas and braces near {where}.") from None  # fmt: skip
+        said = gettext(
+            "This cannot be read as JSON: check the quotes, commas and braces near "
+            "line %(line)s, column %(column)s.",
+            line=error.lineno,
+            column=error.colno,
+        )
+        raise FieldProblem("malformed_json", what, said) from None  # fmt: skip
     if not isinstance(found, dict):
-        raise FieldProblem("malformed_json", what, "Write it as a JSON object, between { and }.")
+        raise FieldProblem(
+            "malformed_json", what, gettext("Write it as a JSON object, between { and }.")
+        )
     return found
 
 
@@ -220,8 +244,10 @@ def option_lines(text: str, zone: tzinfo | None = None) -> list[dict[str, Any]]:
         option: dict[str, Any] = {"id": _distinct(slug, taken), "label": label}
         if cost:
             if not re.fullmatch("[0-9]{1,12}", cost):
-                raise FieldProblem("invalid_content", "options", f"The cost of “{label}” must "
-                                   "be a whole number, such as 1200.")  # fmt: skip
+                said = gettext(
+                    "The cost of “%(label)s” must be a whole number, such as 1200.", label=label
+                )
+                raise FieldProblem("invalid_content", "options", said)  # fmt: skip
             option["cost"] = int(cost)
         options.append(option)
     return options

@@ -22,14 +22,15 @@ from p2pvalue.governance.types import FOLLOW_UP_STATUSES, MAX_STATEMENT
 from p2pvalue.ingest import Outcome
 from p2pvalue.node import Node
 from p2pvalue.web.auth import AccountDep, NodeDep
+from p2pvalue.web.i18n import N_, gettext
 from p2pvalue.web.layout import acted
 from p2pvalue.web.spaces.api import outcome_response
 
 router = APIRouter(prefix="/api/v1", tags=["governance"])
 pages = APIRouter(include_in_schema=False)
 PROPOSAL = "/spaces/{space_id}/proposals/{proposal_id}"
-STATUS_WORDS = {"not_started": "not started", "in_progress": "in progress", "done": "done",
-                "dropped": "dropped"}  # fmt: skip
+STATUS_WORDS = {"not_started": N_("not started"), "in_progress": N_("in progress"),
+                "done": N_("done"), "dropped": N_("dropped")}  # fmt: skip
 
 
 class StatementBody(BaseModel):
@@ -68,7 +69,7 @@ def follow_through(state: Authority, proposal: Proposal, did: str) -> dict[str, 
     shown = after_close_json(proposal)
     return {
         **shown,
-        "statuses": STATUS_WORDS,
+        "statuses": {status: gettext(words) for status, words in STATUS_WORDS.items()},
         "may_state": proposal.outcome is not None
         and may_follow_through(state, did, proposal, "proposal.outcome"),
         "may_add": follow_up_problem(proposal) is None

@@ -35,29 +35,31 @@ from p2pvalue.web.auth import AccountDep, MaybeAccountDep, NodeDep
 from p2pvalue.web.governance.forms import FIELD_OF, ProposalForm, proposal_content
 from p2pvalue.web.governance.meeting import zone_of
 from p2pvalue.web.governance.words import method_words, who_votes
+from p2pvalue.web.i18n import N_, gettext
 from p2pvalue.web.layout import FieldProblem, missing, render, space_authority
 
 router = APIRouter(include_in_schema=False)
 SPACE = "/spaces/{space_id}"
 ACTION_TITLES = {
-    "charter.amend": ("Amend the charter", "Change the space's rules: roles, membership, "
-                      "how decisions are taken."),
-    "value.equation": ("Change the value equation", "Change how contributions are weighed "
-                       "into value."),
-    "role.grant": ("Grant a role", "Give a member a role and what it lets them do."),
-    "role.revoke": ("Revoke a role", "Take a role away from a member."),
-    "member.admit": ("Admit a member", "Let someone in who asked to join or was invited."),
-    "member.remove": ("Remove a member", "Take someone's membership away."),
-    "treasury.spend": ("Spend from the treasury", "Pay an amount to someone."),
-    "election": ("Hold an election", "Members rank candidates for a role."),
-    "contribution.resolve": ("Settle a disputed claim", "Accept or reject a contribution "
-                             "its reviewers disagree on."),
+    "charter.amend": (N_("Amend the charter"), N_("Change the space's rules: roles, "
+                      "membership, how decisions are taken.")),
+    "value.equation": (N_("Change the value equation"), N_("Change how contributions are "
+                       "weighed into value.")),
+    "role.grant": (N_("Grant a role"), N_("Give a member a role and what it lets them do.")),
+    "role.revoke": (N_("Revoke a role"), N_("Take a role away from a member.")),
+    "member.admit": (N_("Admit a member"), N_("Let someone in who asked to join or was "
+                     "invited.")),
+    "member.remove": (N_("Remove a member"), N_("Take someone's membership away.")),
+    "treasury.spend": (N_("Spend from the treasury"), N_("Pay an amount to someone.")),
+    "election": (N_("Hold an election"), N_("Members rank candidates for a role.")),
+    "contribution.resolve": (N_("Settle a disputed claim"), N_("Accept or reject a "
+                             "contribution its reviewers disagree on.")),
 }  # fmt: skip
 CHOICE_HINTS = {
-    "ranked": "Options to rank, one per line",
-    "budget": "Projects, one per line, as “name | cost”",
-    "meeting": "Times to choose from, one per line, such as 2026-12-10 15:00 (your time zone)",
-    "choice": "Options to choose from, one per line",
+    "ranked": N_("Options to rank, one per line"),
+    "budget": N_("Projects, one per line, as “name | cost”"),
+    "meeting": N_("Times to choose from, one per line, such as 2026-12-10 15:00 (your time zone)"),
+    "choice": N_("Options to choose from, one per line"),
 }
 
 
@@ -78,8 +80,14 @@ class Choice:
     @property
     def decided(self) -> str:
         if self.policy is None:
-            return "The charter says nothing about how this is decided, so it cannot be proposed."
-        return f"Decided by {method_words(self.policy)}; {who_votes(self.policy.voters)} votes."
+            return gettext(
+                "The charter says nothing about how this is decided, so it cannot be proposed."
+            )
+        return gettext(
+            "Decided by %(method)s; %(voters)s votes.",
+            method=method_words(self.policy),
+            voters=who_votes(self.policy.voters),
+        )
 
 
 def choices(state: Authority) -> list[Choice]:
@@ -89,19 +97,20 @@ def choices(state: Authority) -> list[Choice]:
     found: list[Choice] = []
     yes_no = yes_no_kind(charter)
     if yes_no is not None:
-        about = "Members vote yes or no on what you write."
-        found.append(
-            Choice("text", yes_no, "A decision in words", about, policy_for(charter, yes_no))
-        )
+        about = gettext("Members vote yes or no on what you write.")
+        title = gettext("A decision in words")
+        found.append(Choice("text", yes_no, title, about, policy_for(charter, yes_no)))
     for kind, policy in text_kinds(charter).items():
         if not is_binary(policy.method):
-            about = f"Members choose among options you list ({kind.replace('_', ' ')})."
-            found.append(Choice("text", kind, f"Choose among options: {kind.replace('_', ' ')}",
-                                about, policy))  # fmt: skip
+            said = kind.replace("_", " ")
+            about = gettext("Members choose among options you list (%(kind)s).", kind=said)
+            title = gettext("Choose among options: %(kind)s", kind=said)
+            found.append(Choice("text", kind, title, about, policy))
     for action, (title, about) in ACTION_TITLES.items():
         if action in ("value.equation", "contribution.resolve") and not value_policy(charter):
             continue
-        found.append(Choice(action, "", title, about, policy_for(charter, ACTION_KINDS[action])))
+        decided_by = policy_for(charter, ACTION_KINDS[action])
+        found.append(Choice(action, "", gettext(title), gettext(about), decided_by))
     return found
 
 
@@ -125,10 +134,10 @@ def options_hint(policy: DecisionPolicy | None) -> str:
     if policy is None or is_binary(policy.method):
         return ""
     if policy.method in ("borda", "schulze", "irv", "stv"):
-        return CHOICE_HINTS["ranked"]
+        return gettext(CHOICE_HINTS["ranked"])
     if policy.method in ("dot", "equal_shares"):
-        return CHOICE_HINTS["budget"]
-    return CHOICE_HINTS.get(policy.method, CHOICE_HINTS["choice"])
+        return gettext(CHOICE_HINTS["budget"])
+    return gettext(CHOICE_HINTS.get(policy.method, CHOICE_HINTS["choice"]))
 
 
 @router.get(SPACE + "/proposals/new")
@@ -230,5 +239,8 @@ def _placed(code: str, message: str) -> dict[str, str]:
     """A refusal next to the field it is about, in a member's words where we have them."""
     field, words = FIELD_OF.get(code, ("", ""))
     meaning = GOVERNANCE_REFUSALS.get(code)
-    said = words or (meaning[0].upper() + meaning[1:] + "." if meaning else message)
+    if meaning:
+        meaning = gettext(meaning)
+    said = gettext(words) if words else (meaning[0].upper() + meaning[1:] + "." if meaning
+                                         else message)  # fmt: skip
     return {field: said}

@@ -15,86 +15,153 @@ from p2pvalue.governance.methods import Option
 from p2pvalue.governance.proposals import HOUR_MS
 from p2pvalue.governance.reminders import remind_period_ms
 from p2pvalue.governance.types import EVERYONE, DecisionPolicy, fraction, threshold_basis
+from p2pvalue.web.i18n import N_, gettext, ngettext
 from p2pvalue.web.value.pages import money
 
 METHOD_NAMES = {
-    "majority": "majority vote",
-    "consent": "consent: passes unless someone blocks",
-    "lazy_consensus": "lazy consensus: passes unless someone objects (-1) with a reason",
-    "approval": "approval voting",
-    "score": "score voting",
-    "borda": "Borda count",
-    "schulze": "Schulze method",
-    "irv": "instant runoff",
-    "stv": "single transferable vote",
-    "dot": "dot voting",
-    "equal_shares": "method of equal shares",
-    "quadratic": "quadratic voting",
-    "meeting": "a meeting-time poll: the time the most can come to",
+    "majority": N_("majority vote"),
+    "consent": N_("consent: passes unless someone blocks"),
+    "lazy_consensus": N_("lazy consensus: passes unless someone objects (-1) with a reason"),
+    "approval": N_("approval voting"),
+    "score": N_("score voting"),
+    "borda": N_("Borda count"),
+    "schulze": N_("Schulze method"),
+    "irv": N_("instant runoff"),
+    "stv": N_("single transferable vote"),
+    "dot": N_("dot voting"),
+    "equal_shares": N_("method of equal shares"),
+    "quadratic": N_("quadratic voting"),
+    "meeting": N_("a meeting-time poll: the time the most can come to"),
 }
 RANKED = ("borda", "schulze", "irv", "stv")
+BALLOT_KEYS = {"scores": N_("scores %(options)s"), "dots": N_("dots %(options)s"),
+               "votes": N_("votes %(options)s")}  # fmt: skip
+# Words read from ballots and policies, marked here to be translated where they are shown.
+SHOWN_WORDS = (N_("yes"), N_("no"), N_("abstain"), N_("block"), N_("if need be"),
+               N_("status quo"), N_("lexicographic"), N_("seeded"))  # fmt: skip
 FIGURE_NAMES = {
-    "cast": "weight cast", "eligible": "eligible weight", "participation": "participation",
-    "support": "support: yes / (yes + no + block)", "threshold": "threshold to exceed",
-    "quorum": "quorum", "veto_override": "override line for a block", "valid": "ranked ballots",
-    "ballots": "ballots", "quota": "Droop quota", "seats": "seats", "budget": "budget",
-    "spent": "spent", "left": "left", "share": "each voter's share of the budget",
-    "approvals": "approvals", "totals": "total score", "averages": "average score",
-    "net_votes": "net votes", "credits_spent": "credits spent", "dots": "dots",
-    "scores": "Borda score", "rho": "price per supporter (rho)", "max_payment": "largest payment",
-    "d": "pairwise preferences", "p": "strongest paths",
-}  # fmt: skip
+    "cast": N_("weight cast"),
+    "eligible": N_("eligible weight"),
+    "participation": N_("participation"),
+    "support": N_("support: yes / (yes + no + block)"),
+    "threshold": N_("threshold to exceed"),
+    "quorum": N_("quorum"),
+    "veto_override": N_("override line for a block"),
+    "valid": N_("ranked ballots"),
+    "ballots": N_("ballots"),
+    "quota": N_("Droop quota"),
+    "seats": N_("seats"),
+    "budget": N_("budget"),
+    "spent": N_("spent"),
+    "left": N_("left"),
+    "share": N_("each voter's share of the budget"),
+    "approvals": N_("approvals"),
+    "totals": N_("total score"),
+    "averages": N_("average score"),
+    "net_votes": N_("net votes"),
+    "credits_spent": N_("credits spent"),
+    "dots": N_("dots"),
+    "scores": N_("Borda score"),
+    "rho": N_("price per supporter (rho)"),
+    "max_payment": N_("largest payment"),
+    "d": N_("pairwise preferences"),
+    "p": N_("strongest paths"),
+}
 
 
 def who_votes(voters: str) -> str:
-    return "every member" if voters == EVERYONE else f"members holding the role {voters}"
+    if voters == EVERYONE:
+        return gettext("every member")
+    return gettext("members holding the role %(role)s", role=voters)
 
 
 def method_words(policy: DecisionPolicy) -> str:
     """The method and the parameters it reads, in words."""
-    name = METHOD_NAMES.get(policy.method) or str(policy.method)
-    extra = {
-        "score": f" (0 to {policy.score_max})",
-        "stv": f" for {policy.seats} seat{'s' if policy.seats > 1 else ''}",
-        "dot": f" ({policy.dots} dots each, budget {policy.budget})",
-        "equal_shares": f" (budget {policy.budget})",
-        "quadratic": f" ({policy.credits} credits each; n votes cost n²)",
-        "approval": f" (at most {policy.max_approvals} approvals)" if policy.max_approvals else "",
-    }.get(policy.method, "")
-    return name + extra
+    known = METHOD_NAMES.get(policy.method)
+    name = gettext(known) if known else str(policy.method)
+    p, method = policy, policy.method
+    if method == "score":
+        return gettext("%(method)s (0 to %(top)s)", method=name, top=p.score_max)
+    if method == "stv":
+        return ngettext("%(method)s for %(num)d seat", "%(method)s for %(num)d seats", p.seats,
+                        method=name)  # fmt: skip
+    if method == "dot":
+        return gettext("%(method)s (%(dots)s dots each, budget %(budget)s)", method=name,
+                       dots=p.dots, budget=p.budget)  # fmt: skip
+    if method == "equal_shares":
+        return gettext("%(method)s (budget %(budget)s)", method=name, budget=p.budget)
+    if method == "quadratic":
+        return gettext("%(method)s (%(credits)s credits each; n votes cost n²)", method=name,
+                       credits=p.credits)  # fmt: skip
+    if method == "approval" and p.max_approvals:
+        return gettext("%(method)s (at most %(most)s approvals)", method=name,
+                       most=p.max_approvals)  # fmt: skip
+    return name
+
+
+def _weight_words(policy: DecisionPolicy) -> str:
+    if policy.weight != "reputation":
+        return gettext("Weights: one member, one vote.")
+    if policy.weight_cap:
+        return gettext("Weights: votes weighed by reputation, no one above %(cap)s of the "
+                       "weight.", cap=policy.weight_cap)  # fmt: skip
+    return gettext("Weights: votes weighed by reputation.")
+
+
+def _quorum_words(policy: DecisionPolicy) -> str:
+    if policy.quorum == "0":
+        return gettext("Quorum: none.")
+    return gettext("Quorum: %(quorum)s of the eligible weight.", quorum=policy.quorum)
+
+
+def _days(days: int) -> str:
+    return ngettext("%(num)d day", "%(num)d days", days)
+
+
+def _window_words(policy: DecisionPolicy) -> str:
+    hours, early = policy.window_hours, policy.early_close
+    if hours % 24 == 0 and early:
+        return ngettext("Voting is open for %(num)d hour (%(days)s), closing early once "
+                        "the outcome is settled.", "Voting is open for %(num)d hours "
+                        "(%(days)s), closing early once the outcome is settled.", hours,
+                        days=_days(hours // 24))  # fmt: skip
+    if hours % 24 == 0:
+        return ngettext("Voting is open for %(num)d hour (%(days)s).",
+                        "Voting is open for %(num)d hours (%(days)s).", hours,
+                        days=_days(hours // 24))  # fmt: skip
+    if early:
+        return ngettext("Voting is open for %(num)d hour, closing early once the outcome is "
+                        "settled.", "Voting is open for %(num)d hours, closing early once the "
+                        "outcome is settled.", hours)  # fmt: skip
+    return ngettext("Voting is open for %(num)d hour.", "Voting is open for %(num)d hours.", hours)
 
 
 def policy_words(policy: DecisionPolicy) -> list[str]:
     """A decision policy as a list of plain sentences, one per rule it sets."""
-    weight = "one member, one vote"
-    if policy.weight == "reputation":
-        cap = f", no one above {policy.weight_cap} of the weight" if policy.weight_cap else ""
-        weight = f"votes weighed by reputation{cap}"
-    hours = policy.window_hours
-    window = f"Voting is open for {hours} hour{'s' if hours != 1 else ''}"
-    if policy.window_hours % 24 == 0:
-        window += f" ({policy.window_hours // 24} days)"
     lines = [
-        f"Decided by {method_words(policy)}.",
-        f"Who votes: {who_votes(policy.voters)}; who proposes: {who_votes(policy.proposers)}.",
-        f"Weights: {weight}.",
-        f"Quorum: {'none' if policy.quorum == '0' else policy.quorum + ' of the eligible weight'}.",
-    ]
+        gettext("Decided by %(method)s.", method=method_words(policy)),
+        gettext("Who votes: %(voters)s; who proposes: %(proposers)s.",
+                voters=who_votes(policy.voters), proposers=who_votes(policy.proposers)),
+        _weight_words(policy),
+        _quorum_words(policy),
+    ]  # fmt: skip
     if policy.method == "majority":
         lines.append(_threshold_words(policy))
-    lines.append(window + (", closing early once the outcome is settled." if policy.early_close
-                           else "."))  # fmt: skip
+    lines.append(_window_words(policy))
     lines.append(_reminder_words(policy))
     if policy.close_when_all_voted:
-        lines.append("Any member may close it as soon as every eligible voter has voted.")
+        lines.append(gettext("Any member may close it as soon as every eligible voter has voted."))
     lines.append(_veto_words(policy))
     if policy.secret:
-        lines.append(f"Secret ballot: sealed until voting ends, then revealed within "
-                     f"{policy.reveal_hours} hours.")  # fmt: skip
+        lines.append(gettext("Secret ballot: sealed until voting ends, then revealed within "
+                             "%(hours)s hours.", hours=policy.reveal_hours))  # fmt: skip
     if policy.review_days:
-        lines.append(f"Reviewed {policy.review_days} days after it is enacted.")
-    lines.append("Members may delegate their vote." if policy.delegation else "No delegation.")
-    lines.append(f"Ties are broken by the {policy.tie_break.replace('_', ' ')} rule.")
+        lines.append(gettext("Reviewed %(days)s days after it is enacted.",
+                             days=policy.review_days))  # fmt: skip
+    lines.append(gettext("Members may delegate their vote.") if policy.delegation
+                 else gettext("No delegation."))  # fmt: skip
+    lines.append(gettext("Ties are broken by the %(rule)s rule.",
+                         rule=gettext(policy.tie_break.replace("_", " "))))  # fmt: skip
     return [line for line in lines if line]
 
 
@@ -103,27 +170,33 @@ def _reminder_words(policy: DecisionPolicy) -> str:
     hours = remind_period_ms(policy) // HOUR_MS
     if hours == 0:
         return ""
-    plural = "s" if hours != 1 else ""
-    return f"Members who have not voted are reminded {hours} hour{plural} before it closes."
+    return ngettext("Members who have not voted are reminded %(num)d hour before it closes.",
+                    "Members who have not voted are reminded %(num)d hours before it closes.",
+                    hours)  # fmt: skip
 
 
 def _threshold_words(policy: DecisionPolicy) -> str:
     """When a majority passes: over a share of the votes for and against, or of everyone
     eligible, so that not voting counts against."""
     if threshold_basis(policy) == "cast":
-        return f"Passes with support over {policy.threshold}."
-    whom = "eligible members" if policy.weight == "equal" else "eligible weight"
+        return gettext("Passes with support over %(threshold)s.", threshold=policy.threshold)
     percent = fraction(policy.threshold) * 100
-    shown = f" ({percent} %)" if percent.denominator == 1 else ""
-    return f"Passes when more than {policy.threshold}{shown} of the {whom} vote yes."
+    share = policy.threshold
+    if percent.denominator == 1:
+        share = gettext("%(threshold)s (%(percent)s %%)", threshold=share, percent=percent)
+    if policy.weight == "equal":
+        return gettext("Passes when more than %(share)s of the eligible members vote yes.",
+                       share=share)  # fmt: skip
+    return gettext("Passes when more than %(share)s of the eligible weight vote yes.", share=share)
 
 
 def _veto_words(policy: DecisionPolicy) -> str:
     if not (policy.veto or policy.method in ("consent", "lazy_consensus")):
-        return "No veto." if policy.method == "majority" else ""
-    override = policy.veto_override
-    tail = f"unless support exceeds {override}" if override else "with no override"
-    return f"A reasoned block (veto) rejects it, {tail}."
+        return gettext("No veto.") if policy.method == "majority" else ""
+    if policy.veto_override:
+        return gettext("A reasoned block (veto) rejects it, unless support exceeds "
+                       "%(override)s.", override=policy.veto_override)  # fmt: skip
+    return gettext("A reasoned block (veto) rejects it, with no override.")
 
 
 def label_of(option_id: str, options: Sequence[Option], names: Mapping[str, str]) -> str:
@@ -153,20 +226,27 @@ def action_words(action: Mapping[str, Any], names: Mapping[str, str]) -> str:
     member = names.get(action.get("member") or "") or action.get("member") or ""
     role = action.get("role") or ""
     if kind == "treasury.spend":
-        return f"Spend {money(action['amount'], action['currency'])} to {action['to']}."
+        amount = money(action["amount"], action["currency"])
+        return gettext("Spend %(amount)s to %(to)s.", amount=amount, to=action["to"])
     if kind == "contribution.resolve":
-        verdict = "accept" if action["accept"] else "reject"
-        return f"Settle the disputed claim {action['claim']}: {verdict} it."
-    return {
-        "text": "A decision in words: the text above.",
-        "charter.amend": "Amend the charter (the change is shown below).",
-        "value.equation": "Change the value equation (its effect is shown below).",
-        "role.grant": f"Grant the role {role} to {member}.",
-        "role.revoke": f"Revoke the role {role} from {member}.",
-        "member.admit": f"Admit {member} as a member.",
-        "member.remove": f"Remove {member} from the space.",
-        "election": f"Elect members to the role {role} from the candidates.",
-    }.get(kind, kind)
+        if action["accept"]:
+            return gettext("Settle the disputed claim %(claim)s: accept it.", claim=action["claim"])
+        return gettext("Settle the disputed claim %(claim)s: reject it.", claim=action["claim"])
+    said = {
+        "text": lambda: gettext("A decision in words: the text above."),
+        "charter.amend": lambda: gettext("Amend the charter (the change is shown below)."),
+        "value.equation": lambda: gettext("Change the value equation (its effect is shown "
+                                          "below)."),
+        "role.grant": lambda: gettext("Grant the role %(role)s to %(member)s.", role=role,
+                                      member=member),
+        "role.revoke": lambda: gettext("Revoke the role %(role)s from %(member)s.", role=role,
+                                       member=member),
+        "member.admit": lambda: gettext("Admit %(member)s as a member.", member=member),
+        "member.remove": lambda: gettext("Remove %(member)s from the space.", member=member),
+        "election": lambda: gettext("Elect members to the role %(role)s from the candidates.",
+                                    role=role),
+    }.get(kind)  # fmt: skip
+    return said() if said else kind
 
 
 @dataclass(frozen=True)
@@ -223,7 +303,8 @@ def figures_of(
     laid = Figures()
     per_option: dict[str, Mapping[str, Any]] = {}
     for key, value in figures.items():
-        name = FIGURE_NAMES.get(key, key.replace("_", " "))
+        known = FIGURE_NAMES.get(key)
+        name = gettext(known) if known else key.replace("_", " ")
         if key == "rounds":
             laid.rounds = [_round(n, r, label) for n, r in enumerate(value, 1)]
         elif isinstance(value, Mapping) and value and all(k in ids for k in value):
@@ -236,7 +317,8 @@ def figures_of(
             shown = ", ".join(f"{names.get(k) or label(k)} {number(v)}" for k, v in value.items())
             laid.scalars.append((name, shown or "—"))
         elif isinstance(value, list):
-            laid.scalars.append((name, ", ".join(label(str(v)) for v in value) or "none"))
+            shown = ", ".join(label(str(v)) for v in value)
+            laid.scalars.append((name, shown or gettext("none")))
         else:
             laid.scalars.append((name, number(value)))
     laid.columns = list(per_option)
@@ -251,14 +333,17 @@ def _round(position: int, record: Mapping[str, Any], label: Callable[[str], str]
     most_first = sorted(counts.items(), key=lambda item: (-Fraction(str(item[1])), label(item[0])))
     parts = [", ".join(f"{label(o)} {number(v)}" for o, v in most_first)]
     if record.get("elected"):
-        parts.append("elected " + ", ".join(label(o) for o in record["elected"]))
+        elected = ", ".join(label(o) for o in record["elected"])
+        parts.append(gettext("elected %(names)s", names=elected))
     if record.get("eliminated"):
-        parts.append(f"eliminated {label(record['eliminated'])}")
+        parts.append(gettext("eliminated %(name)s", name=label(record["eliminated"])))
     if record.get("tied"):
-        parts.append("tie among " + ", ".join(label(o) for o in record["tied"]))
+        tied = ", ".join(label(o) for o in record["tied"])
+        parts.append(gettext("tie among %(names)s", names=tied))
     if record.get("exhausted") not in (None, 0, "0/1"):
-        parts.append(f"exhausted {number(record['exhausted'])}")
-    return f"Round {position}: " + "; ".join(p for p in parts if p)
+        parts.append(gettext("exhausted %(count)s", count=number(record["exhausted"])))
+    said = "; ".join(p for p in parts if p)
+    return gettext("Round %(position)s: %(said)s", position=position, said=said)
 
 
 def ballot_words(
@@ -270,18 +355,22 @@ def ballot_words(
         return label_of(option_id, options, names)
 
     if "choice" in ballot:
-        reason = ballot.get("reason") or ""
-        return str(ballot["choice"]) + (f" (“{reason}”)" if reason else "")
+        reason, choice = ballot.get("reason") or "", gettext(str(ballot["choice"]))
+        return (
+            gettext("%(choice)s (“%(reason)s”)", choice=choice, reason=reason) if reason else choice
+        )
     if "approve" in ballot:
-        return "approve " + (", ".join(label(o) for o in ballot["approve"]) or "nothing")
+        approved = ", ".join(label(o) for o in ballot["approve"]) or gettext("nothing")
+        return gettext("approve %(options)s", options=approved)
     if "ranking" in ballot:
-        return "ranking " + (" > ".join(label(o) for o in ballot["ranking"]) or "nothing")
+        ranked = " > ".join(label(o) for o in ballot["ranking"]) or gettext("nothing")
+        return gettext("ranking %(options)s", options=ranked)
     if "availability" in ballot:
         marks = ballot["availability"].items()
-        shown = ", ".join(f"{label(o)} {m.replace('_', ' ')}" for o, m in marks)
-        return f"available: {shown or 'no time'}"
-    for key in ("scores", "dots", "votes"):
+        shown = ", ".join(f"{label(o)} {gettext(m.replace('_', ' '))}" for o, m in marks)
+        return gettext("available: %(times)s", times=shown or gettext("no time"))
+    for key, said in BALLOT_KEYS.items():
         if key in ballot:
             shown = ", ".join(f"{label(o)} {n}" for o, n in ballot[key].items())
-            return f"{key} {shown or 'none'}"
+            return gettext(said, options=shown or gettext("none"))
     return orjson.dumps(dict(ballot)).decode()

@@ -9,6 +9,7 @@ from fastapi.responses import HTMLResponse, Response
 from p2pvalue.errors import NotFound, P2PError
 from p2pvalue.insight import charts
 from p2pvalue.insight.service import Insight
+from p2pvalue.web import i18n
 from p2pvalue.web.auth import MaybeAccountDep, NodeDep
 from p2pvalue.web.insight.views import granularity_of, namer, space_charts
 from p2pvalue.web.layout import render
@@ -33,7 +34,7 @@ def health_page(
         problem, status, unit = refusal.message, 422, "month"
     insight = node.service(Insight)
     health = insight.health(space_id)
-    drawn = space_charts(node, space_id, unit)
+    drawn = space_charts(node, space_id, unit, i18n.gettext)
     name_of = namer(node, list(health.review.load))
     return render(
         request, "insight.html", account, status, error=problem, space=space, health=health,

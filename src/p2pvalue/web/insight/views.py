@@ -12,6 +12,7 @@ from p2pvalue.insight import charts
 from p2pvalue.insight.service import Health, Insight
 from p2pvalue.insight.timeline import GRANULARITIES, Granularity
 from p2pvalue.node import Node
+from p2pvalue.wording import Wording, english
 
 CHART_NAMES = ("value", "kinds", "active", "network")
 
@@ -31,17 +32,20 @@ def namer(node: Node, dids: list[str]) -> Callable[[str], str]:
     return lambda did: names.get(did) or f"{did[8:16]}…{did[-4:]}"
 
 
-def space_charts(node: Node, space: str, granularity: Granularity) -> dict[str, charts.Chart]:
-    """The health page's charts, by name."""
+def space_charts(
+    node: Node, space: str, granularity: Granularity, gettext: Wording = english
+) -> dict[str, charts.Chart]:
+    """The health page's charts, by name, worded by `gettext` (the page's language; the
+    API's downloads keep English)."""
     insight = node.service(Insight)
     health = insight.health(space)
     name_of = namer(node, list(health.network.people) + list(health.values))
     activity = health.activity[granularity]
     return {
-        "value": charts.value_chart(insight.value_over_time(space), name_of),
-        "kinds": charts.kinds_chart(activity, granularity),
-        "active": charts.active_chart(activity, granularity),
-        "network": charts.network_chart(health.network, health.places, name_of),
+        "value": charts.value_chart(insight.value_over_time(space), name_of, gettext),
+        "kinds": charts.kinds_chart(activity, granularity, gettext),
+        "active": charts.active_chart(activity, granularity, gettext),
+        "network": charts.network_chart(health.network, health.places, name_of, gettext),
     }
 
 

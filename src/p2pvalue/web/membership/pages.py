@@ -12,18 +12,20 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from p2pvalue.accounts import Account
 from p2pvalue.errors import P2PError
-from p2pvalue.membership.links import LIFETIMES, USES, lifetime_words
+from p2pvalue.membership.links import LIFETIMES, USES
 from p2pvalue.membership.service import Membership, may, status_of
 from p2pvalue.rates import RateLimited
 from p2pvalue.web.auth import AccountDep, MaybeAccountDep, NodeDep
 from p2pvalue.web.governance.meeting import zone_of
+from p2pvalue.web.i18n import N_, gettext, ngettext
 from p2pvalue.web.layout import back_with, missing, render, space_authority
 from p2pvalue.web.membership.charter_words import (
     BLANK,
     TEMPLATE_NAMES,
-    TEMPLATE_SUMMARIES,
     charter_words,
     template_charter,
+    template_names,
+    template_summaries,
     templates,
 )
 
@@ -31,6 +33,11 @@ router = APIRouter(include_in_schema=False)
 SPACE = "/spaces/{space_id}"
 FORMAT = "%-d %b %Y, %H:%M %Z"
 NEW_LINK = "p2pvalue_new_link"
+# Refusals about the person named: the domain says them after the username, in English.
+ABOUT_SOMEONE = {
+    "already_a_member": N_("%(username)s is already a member of this space"),
+    "already_invited": N_("%(username)s has already been invited and can join now"),
+}
 TOKEN = re.compile(r"[A-Za-z0-9_-]{16,64}")
 
 
@@ -40,6 +47,22 @@ def _when(request: Request) -> Any:
     return lambda ms: datetime.fromtimestamp(ms / 1000, zone).strftime(FORMAT)
 
 
+def _lifetime(hours: int) -> str:
+    """A link's lifetime as a member picks it: "1 hour", "1 day", "7 days"."""
+    if hours % 24:
+        return ngettext("%(num)d hour", "%(num)d hours", hours)
+    return ngettext("%(num)d day", "%(num)d days", hours // 24)
+
+
+def _words(error: P2PError, username: str = "") -> str:
+    """A membership refusal in the reader's language: the meaning of its code (worded in
+    English by the domain, as the API says it), about `username` where it names one."""
+    about = ABOUT_SOMEONE.get(error.code)
+    if about and username:
+        return gettext(about, username=username)
+    return gettext(error.message)
+
+
 def _tried(call: Any) -> str | None:
     """Run a membership step; the refusal in a member's words, or None if it was done."""
     try:
@@ -47,7 +70,7 @@ def _tried(call: Any) -> str | None:
     except RateLimited:
         raise
     except P2PError as error:
-        return error.message
+        return _words(error)
     return None
 
 
@@ -65,7 +88,7 @@ def _start_page(
     previews = {name: charter_words(template_charter(name)) for name in templates()}
     error = form.pop("error", None)
     return render(request, "space_new.html", account, status, previews=previews,
-                  names=TEMPLATE_NAMES, summaries=TEMPLATE_SUMMARIES, error=error,
+                  names=template_names(), summaries=template_summaries(), error=error,
                   form={"template": BLANK, "membership": "open", **form})  # fmt: skip
 
 
@@ -85,7 +108,8 @@ def start(
     form = {"template": template, "membership": membership, "name": name,
             "description": description, "private": private}  # fmt: skip
     if template not in TEMPLATE_NAMES:
-        return _start_page(request, account, 422, error="Choose one of the charters shown.", **form)
+        said = gettext("Choose one of the charters shown.")
+        return _start_page(request, account, 422, error=said, **form)
     charter = template_charter(template, "invite" if private else membership)
     if private:
         charter = {**charter, "membership": "invite"}
@@ -107,7 +131,7 @@ def requests_page(
     """The requests to join waiting for an answer; for a visitor, where theirs stands."""
     state = space_authority(node, space_id)
     if state is None:
-        return missing(request, account, "There is no such space on this node.")
+        return missing(request, account, gettext("There is no such space on this node."))
     membership = node.service(Membership)
     did = account.did if account else ""
     member = state.is_member(did)
@@ -145,7 +169,7 @@ def decide(
     Requests view); approving without the right to admit proposes it."""
     back = _back(space_id, back)
     if decision not in ("approve", "decline"):
-        return back_with(back, "Choose approve or decline.")
+        return back_with(back, gettext("Choose approve or decline."))
     membership = node.service(Membership)
     decided: dict[str, Any] = {}
 
@@ -171,14 +195,14 @@ def _invite_page(
 ) -> HTMLResponse:  # fmt: skip
     state = space_authority(node, space_id)
     if state is None:
-        return missing(request, account, "There is no such space on this node.")
+        return missing(request, account, gettext("There is no such space on this node."))
     membership = node.service(Membership)
     return render(
         request, "space_invite.html", account, status, space=node.space(space_id),
         is_member=state.is_member(account.did), may_invite=may(state, account.did, "member.invite"),
         may_link=membership.may_make_links(state, account.did),
         links=membership.links_of(account, space_id), lifetimes=LIFETIMES, uses=USES,
-        lifetime_words=lifetime_words, when=_when(request),
+        lifetime_words=_lifetime, when=_when(request),
         origin=str(request.base_url).rstrip("/"), **context,
     )  # fmt: skip
 
@@ -210,7 +234,7 @@ def invite(
         raise
     except P2PError as error:
         return _invite_page(request, node, account, space_id, error.status,
-                            username=username, username_error=error.message)  # fmt: skip
+                            username=username, username_error=_words(error, username))  # fmt: skip
     return _invite_page(request, node, account, space_id, invited=done)
 
 
@@ -225,7 +249,7 @@ def make_link(
         made = node.service(Membership).make_link(account, space_id, hours, uses)
     except P2PError as error:
         return _invite_page(request, node, account, space_id, error.status,
-                            link_error=error.message)  # fmt: skip
+                            link_error=_words(error))  # fmt: skip
     back = f"/spaces/{space_id}/invite"
     response = RedirectResponse(back, 303)
     response.set_cookie(NEW_LINK, made["token"], max_age=60, path=back, httponly=True,
@@ -250,7 +274,7 @@ def link_page(
         link = membership.link(token[:64])
         membership.check_live(link)
     except P2PError as error:
-        return render(request, "invite_link.html", account, error.status, problem=error.message)
+        return render(request, "invite_link.html", account, error.status, problem=_words(error))
     state = membership.authority(link.space)
     names = node.accounts.names([link.inviter])
     return render(
@@ -267,5 +291,5 @@ def follow_link(request: Request, token: str, node: NodeDep, account: AccountDep
     except RateLimited:
         raise
     except P2PError as error:
-        return render(request, "invite_link.html", account, error.status, problem=error.message)
+        return render(request, "invite_link.html", account, error.status, problem=_words(error))
     return RedirectResponse(f"/spaces/{joined['space']}", 303)

@@ -24,6 +24,7 @@ from p2pvalue.node import Node
 from p2pvalue.simulation.service import Horizon, Simulation, WhatIf
 from p2pvalue.simulation.trial import TrialError
 from p2pvalue.web.auth import MaybeAccountDep, NodeDep
+from p2pvalue.web.i18n import gettext
 from p2pvalue.web.layout import render, templates
 from p2pvalue.web.simulation.charts import forecast_svg
 
@@ -113,7 +114,7 @@ def _patch(
     if form["kind"]:
         current = decisions_of(charter).get(form["kind"])
         if current is None:
-            errors["kind"] = "This space has no decision rule of that kind."
+            errors["kind"] = gettext("This space has no decision rule of that kind.")
         else:
             patch["decisions"] = {form["kind"]: _decision_patch(form)}
     return patch
@@ -125,7 +126,9 @@ def _value_patch(form: Mapping[str, str], errors: dict[str, str]) -> dict[str, A
         try:
             value["equation"] = orjson.loads(form["equation"])
         except orjson.JSONDecodeError:
-            errors["equation"] = "The equation is not valid JSON; check its brackets and commas."
+            errors["equation"] = gettext(
+                "The equation is not valid JSON; check its brackets and commas."
+            )
     if form["payout_policy"]:
         value["payout_policy"] = form["payout_policy"]
     acceptance: dict[str, Any] = {}
@@ -148,7 +151,7 @@ def _decision_patch(form: Mapping[str, str]) -> dict[str, Any]:
 
 def _whole(text: str, field: str, errors: dict[str, str]) -> int:
     if not text.strip().isdigit():
-        errors[field] = f"Write a whole number here, not {text!r}."
+        errors[field] = gettext("Write a whole number here, not %(typed)s.", typed=repr(text))
         return 0
     return int(text)
 
@@ -156,14 +159,18 @@ def _whole(text: str, field: str, errors: dict[str, str]) -> int:
 def _horizon(form: Mapping[str, str], errors: dict[str, str]) -> Horizon:
     months = _whole(form["months"] or "12", "months", errors)
     if not errors.get("months") and not 1 <= months <= 60:
-        errors["months"] = "Forecast between 1 and 60 months ahead."
+        errors["months"] = gettext("Forecast between 1 and 60 months ahead.")
     currency = form["currency"].strip().upper() or "EUR"
     budget = None
     if form["budget"].strip():
         try:
             budget = parse_amount(form["budget"].strip(), currency)
         except P2PError as refusal:
-            errors["budget"] = f"That is not an amount of {currency}: {refusal.message}."
+            errors["budget"] = gettext(
+                "That is not an amount of %(currency)s: %(reason)s.",
+                currency=currency,
+                reason=gettext(refusal.message),
+            )
     return Horizon(months=months, budget=budget, currency=currency)
 
 

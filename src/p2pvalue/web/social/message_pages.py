@@ -13,15 +13,16 @@ from p2pvalue.errors import P2PError
 from p2pvalue.node import Node
 from p2pvalue.social import Social
 from p2pvalue.web.auth import MaybeAccountDep, NodeDep
+from p2pvalue.web.i18n import N_, gettext
 from p2pvalue.web.layout import render
 
 router = APIRouter(include_in_schema=False)
 MAX_USERNAME = 40
 # Why a message was not sent, in a member's words, and next to which field.
 REFUSALS = {
-    "message_to_self": ("to", "You can't send a message to yourself."),
-    "unknown_member": ("to", "No one on this node has that username."),
-    "unknown_home": ("to", "This node does not know where that member lives."),
+    "message_to_self": ("to", N_("You can't send a message to yourself.")),
+    "unknown_member": ("to", N_("No one on this node has that username.")),
+    "unknown_home": ("to", N_("This node does not know where that member lives.")),
 }
 
 
@@ -73,8 +74,8 @@ def write_to_someone(
 
 def _no_one(username: str) -> str:
     if not username:
-        return "Write the username of the member you want to write to."
-    return f"No one on this node has the username “{username}”."
+        return gettext("Write the username of the member you want to write to.")
+    return gettext("No one on this node has the username “%(username)s”.", username=username)
 
 
 def _send(node: Node, account: Account, to: Account, text: str) -> dict[str, str]:
@@ -83,7 +84,7 @@ def _send(node: Node, account: Account, to: Account, text: str) -> dict[str, str
         node.service(Social).conversations.write(account, to.did, text)
     except P2PError as refused:
         field, message = REFUSALS.get(refused.code, ("text", refused.message))
-        return {field: message}
+        return {field: gettext(message)}
     return {}
 
 
@@ -104,7 +105,8 @@ def _conversation(
     other = node.accounts.by_username(username) if len(username) <= MAX_USERNAME else None
     if other is None:
         return render(request, "missing.html", account, 404,
-                      error=f"No one on this node has the username “{username}”.")  # fmt: skip
+                      error=gettext("No one on this node has the username “%(username)s”.",
+                                    username=username))  # fmt: skip
     said = node.service(Social).conversations.read(account, other.did)
     return render(request, "conversation.html", account, status, other=other, said=said, **form)
 

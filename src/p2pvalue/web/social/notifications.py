@@ -14,6 +14,7 @@ from p2pvalue.social import Social
 from p2pvalue.social.mailing import CADENCES
 from p2pvalue.social.notice_text import link, sentence
 from p2pvalue.social.notifications import KINDS, Note
+from p2pvalue.web import i18n
 from p2pvalue.web.auth import AccountDep, MaybeAccountDep, NodeDep
 from p2pvalue.web.layout import back_with, render, templates
 
@@ -52,7 +53,7 @@ templates.env.globals["unread_notifications"] = unread_notifications
 def _shown(social: Social, note: Note) -> dict[str, Any]:
     """A notification as the page shows it: its sentence in full (the member reads it on
     their own node) and where to go."""
-    said = sentence(note, social.mailing.name_of, private=False)
+    said = sentence(note, social.mailing.name_of, private=False, gettext=i18n.gettext)
     return {**note, "sentence": said, "link": link(note)}
 
 
@@ -130,7 +131,9 @@ async def unsubscribe(
     form = await request.form()
     token = token or str(form.get("token", ""))[:MAX_TOKEN]
     if not node.service(Social).mailing.unsubscribe(token):
-        message = "This unsubscribe link is not one this node gave out, or it was changed."
+        message = i18n.gettext(
+            "This unsubscribe link is not one this node gave out, or it was changed."
+        )
         return render(request, "notification_unsubscribe.html", account, 404, token=token,
                       done=False, error=message)  # fmt: skip
     return render(request, "notification_unsubscribe.html", account, token=token, done=True)

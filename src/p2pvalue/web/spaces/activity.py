@@ -3,59 +3,72 @@ and a member's home node are bookkeeping and are not told (the history shows the
 
 from __future__ import annotations
 
-from markupsafe import Markup
-
+from p2pvalue.web.i18n import markup, nmarkup
 from p2pvalue.web.phrasing import Happening, Line, Phrase, Scene, quoted
 
 
 def _founded(e: Happening, s: Scene) -> Line:
-    return Line(Markup("{} founded {}").format(s.who(e.author), quoted(e.content.get("name"))))
+    name = quoted(e.content.get("name"))
+    return Line(markup("%(who)s founded %(name)s", who=s.who(e.author), name=name))
 
 
 def _joined(e: Happening, s: Scene) -> Line:
-    return Line(Markup("{} joined the space").format(s.who(e.author)))
+    return Line(markup("%(who)s joined the space", who=s.who(e.author)))
 
 
 def _requested(e: Happening, s: Scene) -> Line:
     note = e.content.get("note")
-    return Line(Markup("{} asked to join").format(s.who(e.author)), note or None)
+    return Line(markup("%(who)s asked to join", who=s.who(e.author)), note or None)
 
 
-def _on_member(verb: str) -> Phrase:
-    def told(e: Happening, s: Scene) -> Line:
-        member = str(e.content.get("member", ""))
-        return Line(Markup("{} {} {}").format(s.who(e.author), verb, s.who(member)))
+def _admitted(e: Happening, s: Scene) -> Line:
+    member = s.who(str(e.content.get("member", "")))
+    return Line(markup("%(who)s admitted %(member)s", who=s.who(e.author), member=member))
 
-    return told
+
+def _invited(e: Happening, s: Scene) -> Line:
+    member = s.who(str(e.content.get("member", "")))
+    return Line(markup("%(who)s invited %(member)s", who=s.who(e.author), member=member))
+
+
+def _declined(e: Happening, s: Scene) -> Line:
+    member = s.who(str(e.content.get("member", "")))
+    return Line(markup("%(who)s declined the request of %(member)s to join",
+                       who=s.who(e.author), member=member))  # fmt: skip
 
 
 def _left(e: Happening, s: Scene) -> Line:
-    return Line(Markup("{} left the space").format(s.who(e.author)))
+    return Line(markup("%(who)s left the space", who=s.who(e.author)))
 
 
 def _removed(e: Happening, s: Scene) -> Line:
     member, reason = str(e.content.get("member", "")), e.content.get("reason")
-    told = Markup("{} removed {} from the space").format(s.who(e.author), s.who(member))
+    told = markup("%(who)s removed %(member)s from the space",
+                  who=s.who(e.author), member=s.who(member))  # fmt: skip
     return Line(told, reason or None)
 
 
-def _role(verb: str, preposition: str) -> Phrase:
-    def told(e: Happening, s: Scene) -> Line:
-        member, role = str(e.content.get("member", "")), str(e.content.get("role", ""))
-        return Line(Markup("{} {} the role {} {} {}").format(
-            s.who(e.author), verb, quoted(role), preposition, s.who(member)))  # fmt: skip
+def _granted(e: Happening, s: Scene) -> Line:
+    member, role = str(e.content.get("member", "")), str(e.content.get("role", ""))
+    return Line(markup("%(who)s gave the role %(role)s to %(member)s",
+                       who=s.who(e.author), role=quoted(role), member=s.who(member)))  # fmt: skip
 
-    return told
+
+def _revoked(e: Happening, s: Scene) -> Line:
+    member, role = str(e.content.get("member", "")), str(e.content.get("role", ""))
+    return Line(markup("%(who)s took the role %(role)s from %(member)s",
+                       who=s.who(e.author), role=quoted(role), member=s.who(member)))  # fmt: skip
 
 
 def _erased(e: Happening, s: Scene) -> Line:
     count = len(e.content.get("events") or ())
-    things = "a text" if count == 1 else f"{count} texts"
-    return Line(Markup("{} erased {} they had written").format(s.who(e.author), things))
+    return Line(nmarkup("%(who)s erased a text they had written",
+                        "%(who)s erased %(num)d texts they had written",
+                        count, who=s.who(e.author)))  # fmt: skip
 
 
 def _posted(e: Happening, s: Scene) -> Line:
-    return Line(Markup("{} posted").format(s.who(e.author)), str(e.content.get("text", "")))
+    return Line(markup("%(who)s posted", who=s.who(e.author)), str(e.content.get("text", "")))
 
 
 def _untold(e: Happening, s: Scene) -> None:
@@ -64,9 +77,9 @@ def _untold(e: Happening, s: Scene) -> None:
 
 PHRASES: dict[str, Phrase] = {
     "space.create": _founded, "member.join": _joined, "member.request": _requested,
-    "member.admit": _on_member("admitted"), "member.invite": _on_member("invited"),
+    "member.admit": _admitted, "member.invite": _invited, "member.decline": _declined,
     "member.leave": _left, "member.remove": _removed,
-    "role.grant": _role("gave", "to"), "role.revoke": _role("took", "from"),
+    "role.grant": _granted, "role.revoke": _revoked,
     "content.erase": _erased, "post.create": _posted,
     "member.home": _untold, "space.key": _untold, "clock.tick": _untold,
 }  # fmt: skip

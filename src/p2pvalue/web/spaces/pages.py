@@ -18,6 +18,7 @@ from p2pvalue.web import i18n
 from p2pvalue.web.activity import tell
 from p2pvalue.web.auth import COOKIE, AccountDep, MaybeAccountDep, NodeDep, same_origin_form
 from p2pvalue.web.federation.api import provisional_of
+from p2pvalue.web.i18n import ngettext
 from p2pvalue.web.layout import act_and_return, render
 from p2pvalue.web.spaces.api import post_replies
 
@@ -90,8 +91,7 @@ def login(
     try:
         account = node.accounts.check_password(username.strip(), password)
     except LoginLocked as locked:
-        wait = locked.message.partition(": ")[2]
-        message = f"Too many failed logins for this account. Please {wait}."
+        message = locked_words(locked.retry_after_s)
         page = render(request, "login.html", None, 429, error=message, username=username, next=to)
         page.headers.update(locked.headers)
         return page
@@ -234,3 +234,14 @@ def act(
     if member:
         content["member"] = member
     return act_and_return(node, account, space_id, type, content, f"/spaces/{space_id}")
+
+
+def locked_words(seconds: int) -> str:
+    """Why a login is refused for a while, and for how long, in the reader's language."""
+    if seconds < 90:
+        return ngettext("Too many failed logins for this account. Please try again in "
+                        "%(num)d second.", "Too many failed logins for this account. Please "
+                        "try again in %(num)d seconds.", seconds)  # fmt: skip
+    return ngettext("Too many failed logins for this account. Please try again in %(num)d "
+                    "minute.", "Too many failed logins for this account. Please try again in "
+                    "%(num)d minutes.", -(-seconds // 60))  # fmt: skip

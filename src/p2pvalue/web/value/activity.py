@@ -8,10 +8,16 @@ from typing import Any
 
 from markupsafe import Markup
 
+from p2pvalue.web.i18n import N_, gettext, markup
 from p2pvalue.web.phrasing import Happening, Line, Phrase, Scene, money, quoted
 
 ALIAS = "email-sha256:"  # an unclaimed contributor: pages name them, never by this
-VERDICTS = {"approve": "approved", "dispute": "disputed", "reject": "rejected"}
+VERDICTS = {
+    "approve": N_("%(who)s approved %(claim)s"),
+    "dispute": N_("%(who)s disputed %(claim)s"),
+    "reject": N_("%(who)s rejected %(claim)s"),
+}
+REVIEWED = N_("%(who)s reviewed %(claim)s")
 
 
 def amount_of_work(content: Mapping[str, Any]) -> str:
@@ -19,12 +25,13 @@ def amount_of_work(content: Mapping[str, Any]) -> str:
     '40.00 EUR of money'."""
     quantity, unit, kind = content.get("quantity"), content.get("unit"), content.get("kind")
     if unit == "hours":
-        size = f"{quantity} h"
-    elif unit == "money":
+        return gettext("%(quantity)s h of %(kind)s", quantity=quantity, kind=kind)
+    if unit == "money":
         size = money(quantity, content.get("currency") or "")
-    else:
-        size = f"{quantity} {'unit' if quantity == 1 else 'units'}"
-    return f"{size} of {kind}"
+        return gettext("%(amount)s of %(kind)s", amount=size, kind=kind)
+    if quantity == 1:
+        return gettext("1 unit of %(kind)s", kind=kind)
+    return gettext("%(quantity)s units of %(kind)s", quantity=quantity, kind=kind)
 
 
 def _people(dids: list[str], s: Scene) -> Markup:
@@ -32,7 +39,7 @@ def _people(dids: list[str], s: Scene) -> Markup:
     names = [s.who(did) for did in dids]
     if len(names) < 2:
         return names[0] if names else Markup("")
-    return Markup(", ").join(names[:-1]) + Markup(" and ") + names[-1]
+    return markup("%(some)s and %(last)s", some=Markup(", ").join(names[:-1]), last=names[-1])
 
 
 def _claimants(e: Happening) -> list[str]:
@@ -48,13 +55,14 @@ def _the_claim(claim_id: object, s: Scene) -> Markup:
     """ "Carol's claim “Fix the login bug”", or "a claim" when this node does not hold it."""
     claim = s.about(claim_id)
     if claim is None:
-        return Markup("a claim")
-    return Markup("{} claim {}").format(s.whose(claim.author), _claim_link(claim, s))
+        return markup("a claim")
+    return markup("%(who)s's claim %(claim)s", who=s.who(claim.author),
+                  claim=_claim_link(claim, s))  # fmt: skip
 
 
 def _claimed(e: Happening, s: Scene) -> Line:
-    return Line(Markup("{} claimed {} — {}").format(
-        _people(_claimants(e), s), _claim_link(e, s), amount_of_work(e.content)))  # fmt: skip
+    return Line(markup("%(who)s claimed %(claim)s — %(amount)s", who=_people(_claimants(e), s),
+                       claim=_claim_link(e, s), amount=amount_of_work(e.content)))  # fmt: skip
 
 
 def _imported(e: Happening, s: Scene) -> Line:
@@ -64,50 +72,56 @@ def _imported(e: Happening, s: Scene) -> Line:
     for share in e.content.get("contributors") or ():
         member = str(share.get("member"))
         if member.startswith(ALIAS):
-            people.append(Markup("{} (not yet claimed)").format(share.get("name") or "someone"))
+            name = share.get("name") or gettext("someone")
+            people.append(markup("%(name)s (not yet claimed)", name=name))
         else:
             people.append(s.who(member))
-    done = people[0] if len(people) < 2 else (
-        Markup(", ").join(people[:-1]) + Markup(" and ") + people[-1])  # fmt: skip
-    return Line(Markup("{} imported {} by {} from {} — {}").format(
-        s.who(e.author), _claim_link(e, s), done, e.content.get("source"),
-        amount_of_work(e.content)))  # fmt: skip
+    said = {"who": s.who(e.author), "claim": _claim_link(e, s),
+            "source": e.content.get("source") or "?",
+            "amount": amount_of_work(e.content)}  # fmt: skip
+    if not people:  # erased, or none named
+        return Line(markup("%(who)s imported %(claim)s from %(source)s — %(amount)s", **said))
+    done = people[0] if len(people) < 2 else markup(
+        "%(some)s and %(last)s", some=Markup(", ").join(people[:-1]), last=people[-1])  # fmt: skip
+    return Line(markup("%(who)s imported %(claim)s by %(people)s from %(source)s — %(amount)s",
+                       people=done, **said))  # fmt: skip
 
 
 def _reviewed(e: Happening, s: Scene) -> Line:
-    verdict = VERDICTS.get(str(e.content.get("verdict")), "reviewed")
     claim = _the_claim(e.content.get("claim"), s)
-    told = Markup("{} {} {}").format(s.who(e.author), verdict, claim)
+    verdict = VERDICTS.get(str(e.content.get("verdict")))
+    told = markup(verdict or REVIEWED, who=s.who(e.author), claim=claim)
     return Line(told, e.content.get("reason") or None)
 
 
 def _closed(e: Happening, s: Scene) -> Line:
-    return Line(Markup("{}'s review window passed with no dispute").format(
-        _the_claim(e.content.get("claim"), s)))  # fmt: skip
+    return Line(markup("The review window of %(claim)s passed with no dispute",
+                       claim=_the_claim(e.content.get("claim"), s)))  # fmt: skip
 
 
 def _endorsed(e: Happening, s: Scene) -> Line:
     claim = _the_claim(e.content.get("claim"), s)
-    told = Markup("{} vouched for {}").format(s.who(e.author), claim)
+    told = markup("%(who)s vouched for %(claim)s", who=s.who(e.author), claim=claim)
     return Line(told, e.content.get("note") or None)
 
 
 def _income(e: Happening, s: Scene) -> Line:
     c = e.content
-    told = Markup("{} recorded {} received from {}").format(
-        s.who(e.author), money(c.get("amount"), c.get("currency")), c.get("source"))  # fmt: skip
+    amount, source = money(c.get("amount"), c.get("currency")), c.get("source")
     if c.get("earmark"):
-        told += Markup(" for {}").format(c["earmark"])
-    return Line(told)
+        return Line(markup("%(who)s recorded %(amount)s received from %(source)s for %(earmark)s",
+                           who=s.who(e.author), amount=amount, source=source,
+                           earmark=c["earmark"]))  # fmt: skip
+    return Line(markup("%(who)s recorded %(amount)s received from %(source)s",
+                       who=s.who(e.author), amount=amount, source=source))  # fmt: skip
 
 
-def _paid(e: Happening, s: Scene, what: Markup) -> Line:
+def _shares(e: Happening, s: Scene) -> Markup:
     currency = e.content.get("currency")
     allocations = e.content.get("allocations") or {}
     parts = [Markup("{} {}").format(_payee(did, s), money(amount, currency))
              for did, amount in allocations.items() if amount]  # fmt: skip
-    paid = Markup(", ").join(parts)
-    return Line(Markup("{} paid out {}: {}").format(s.who(e.author), what, paid))
+    return Markup(", ").join(parts)
 
 
 def _payee(did: str, s: Scene) -> Markup:
@@ -119,30 +133,33 @@ def _payee(did: str, s: Scene) -> Markup:
 
 def _payout(e: Happening, s: Scene) -> Line:
     c = e.content
-    what = Markup("{}").format(money(c.get("budget"), c.get("currency")))
+    budget, paid = money(c.get("budget"), c.get("currency")), _shares(e, s)
     if c.get("earmark"):
-        what += Markup(" for {}").format(c["earmark"])
-    return _paid(e, s, what)
+        return Line(markup("%(who)s paid out %(budget)s for %(earmark)s: %(paid)s",
+                           who=s.who(e.author), budget=budget, earmark=c["earmark"],
+                           paid=paid))  # fmt: skip
+    return Line(markup("%(who)s paid out %(budget)s: %(paid)s", who=s.who(e.author),
+                       budget=budget, paid=paid))  # fmt: skip
 
 
 def _bounty(e: Happening, s: Scene) -> Line:
     c = e.content
-    what = Markup("the bounty of {} for {}").format(
-        money(c.get("amount"), c.get("currency")), _the_claim(c.get("claim"), s))  # fmt: skip
-    return _paid(e, s, what)
+    return Line(markup("%(who)s paid out the bounty of %(amount)s for %(claim)s: %(paid)s",
+                       who=s.who(e.author), amount=money(c.get("amount"), c.get("currency")),
+                       claim=_the_claim(c.get("claim"), s), paid=_shares(e, s)))  # fmt: skip
 
 
 def _alias(e: Happening, s: Scene) -> Line:
-    return Line(Markup("{} linked an email address to their work").format(s.who(e.author)))
+    return Line(markup("%(who)s linked an email address to their work", who=s.who(e.author)))
 
 
 def _alias_confirmed(e: Happening, s: Scene) -> Line:
     member = str(e.content.get("member", ""))
     if e.content.get("proof") == "email":
-        return Line(Markup("{} checked by mail that the address {} linked is theirs").format(
-            s.who(e.author), s.who(member)))  # fmt: skip
-    return Line(Markup("{} confirmed the email address {} linked").format(
-        s.who(e.author), s.who(member)))  # fmt: skip
+        return Line(markup("%(who)s checked by mail that the address %(member)s linked is theirs",
+                           who=s.who(e.author), member=s.who(member)))  # fmt: skip
+    return Line(markup("%(who)s confirmed the email address %(member)s linked",
+                       who=s.who(e.author), member=s.who(member)))  # fmt: skip
 
 
 PHRASES: dict[str, Phrase] = {

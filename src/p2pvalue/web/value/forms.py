@@ -12,6 +12,7 @@ from p2pvalue.accounting.money import CURRENCY_EXPONENTS, format_amount, parse_a
 from p2pvalue.accounting.refusals import VALUE_REFUSALS
 from p2pvalue.accounting.types import FULL_SHARE
 from p2pvalue.errors import P2PError
+from p2pvalue.web.i18n import N_, gettext
 
 MAX_DESCRIPTION = 4000
 MAX_QUANTITY = 100_000
@@ -33,7 +34,8 @@ def sentence(text: str) -> str:
 
 def refusal(code: str, message: str) -> str:
     """A refusal of the node in a member's words: the domain's meaning of its code."""
-    return sentence(VALUE_REFUSALS.get(code, message))
+    meaning = VALUE_REFUSALS.get(code)
+    return sentence(gettext(meaning) if meaning else message)
 
 
 @dataclass
@@ -65,14 +67,15 @@ class ClaimForm:
         content: dict[str, Any] = {"kind": self.kind, "unit": self.unit,
                                    "description": self.description.strip()}  # fmt: skip
         if self.kind not in kinds:
-            errors["kind"] = "Pick one of the kinds of work this space counts."
+            errors["kind"] = gettext("Pick one of the kinds of work this space counts.")
         if not content["description"]:
-            errors["description"] = "Say what you did, in a sentence or two."
+            errors["description"] = gettext("Say what you did, in a sentence or two.")
         elif len(content["description"]) > MAX_DESCRIPTION:
-            errors["description"] = f"Keep it under {MAX_DESCRIPTION} characters " \
-                                    f"(this is {len(content['description'])})."  # fmt: skip
+            errors["description"] = gettext(
+                "Keep it under %(most)s characters (this is %(count)s).",
+                most=MAX_DESCRIPTION, count=len(content["description"]))  # fmt: skip
         if self.unit not in ("hours", "units"):
-            errors["unit"] = "Count the work in hours or in units."
+            errors["unit"] = gettext("Count the work in hours or in units.")
         content["quantity"] = _quantity(self.quantity, self.unit, errors)
         content["evidence"] = _evidence(self.evidence, errors)
         if self.project.strip():
@@ -95,7 +98,8 @@ class ClaimForm:
             if not name and not share.strip():
                 continue
             did = _co_author(name, row, members, me, chosen, errors)
-            missing = f"Give {name[:40]}'s share in percent, like 40." if name else ""
+            missing = gettext("Give the share of %(name)s in percent, like 40.",
+                              name=name[:40]) if name else ""  # fmt: skip
             points = _share(share, f"co_share-{row}", errors, missing)
             if did is not None and points is not None:
                 chosen.append((did, points))
@@ -104,16 +108,21 @@ class ClaimForm:
             return []
         total = mine + sum(points for _, points in chosen)
         if total != FULL_SHARE and not any(k.startswith(("co_", "my_")) for k in errors):
-            errors["my_share"] = f"The shares add up to {total / 100:g} %; they must add " \
-                                 "up to 100 %."  # fmt: skip
+            shown = f"{total / 100:g}"
+            errors["my_share"] = gettext("The shares add up to %(total)s %%; they must add "
+                                         "up to 100 %%.", total=shown)  # fmt: skip
         return [{"member": did, "share": points} for did, points in [(me, mine), *chosen]]
 
 
 def _quantity(text: str, unit: str, errors: Errors) -> int:
-    what = "hours" if unit == "hours" else "units"
     text = text.strip()
     if not (text.isascii() and text.isdigit()) or not 1 <= int(text) <= MAX_QUANTITY:
-        errors["quantity"] = f"Give the {what} as a whole number from 1 to {MAX_QUANTITY}, like 3."
+        said = (
+            N_("Give the hours as a whole number from 1 to %(most)s, like 3.")
+            if unit == "hours"
+            else N_("Give the units as a whole number from 1 to %(most)s, like 3.")
+        )
+        errors["quantity"] = gettext(said, most=MAX_QUANTITY)  # fmt: skip
         return 0
     return int(text)
 
@@ -121,9 +130,15 @@ def _quantity(text: str, unit: str, errors: Errors) -> int:
 def _evidence(text: str, errors: Errors) -> list[str]:
     lines = [line.strip() for line in text.splitlines() if line.strip()]
     if len(lines) > MAX_EVIDENCE:
-        errors["evidence"] = f"Give at most {MAX_EVIDENCE} links or commits ({len(lines)} here)."
+        errors["evidence"] = gettext(
+            "Give at most %(most)s links or commits (%(count)s here).",
+            most=MAX_EVIDENCE,
+            count=len(lines),
+        )
     elif any(len(line) > MAX_EVIDENCE_LINE for line in lines):
-        errors["evidence"] = f"Each link or commit fits in {MAX_EVIDENCE_LINE} characters."
+        errors["evidence"] = gettext(
+            "Each link or commit fits in %(most)s characters.", most=MAX_EVIDENCE_LINE
+        )
     return lines
 
 
@@ -135,13 +150,13 @@ def _co_author(
     key = f"co_member-{row}"
     did = members.get(name)
     if not name:
-        errors[key] = "Name the co-author who holds this share, by username."
+        errors[key] = gettext("Name the co-author who holds this share, by username.")
     elif did == me:
-        errors[key] = "That is you: put your own share in “Your share”."
+        errors[key] = gettext("That is you: put your own share in “Your share”.")
     elif did is None:
-        errors[key] = f"Nobody called “{name[:40]}” is a member of this space."
+        errors[key] = gettext("Nobody called “%(name)s” is a member of this space.", name=name[:40])
     elif any(did == other for other, _ in chosen):
-        errors[key] = f"“{name[:40]}” is named twice."
+        errors[key] = gettext("“%(name)s” is named twice.", name=name[:40])
     else:
         return did
     return None
@@ -149,15 +164,15 @@ def _co_author(
 
 def _share(text: str, key: str, errors: Errors, missing: str = "") -> int | None:
     if not text.strip():
-        errors[key] = missing or "Give a share in percent, like 40."
+        errors[key] = missing or gettext("Give a share in percent, like 40.")
         return None
     try:
         points = parse_share(text.strip().removesuffix("%").strip())
     except P2PError:
-        errors[key] = "Write a share as a percentage, like 25 or 33.33."
+        errors[key] = gettext("Write a share as a percentage, like 25 or 33.33.")
         return None
     if not 0 < points <= FULL_SHARE:
-        errors[key] = "A share is more than 0 % and at most 100 %."
+        errors[key] = gettext("A share is more than 0 % and at most 100 %.")
         return None
     return points
 
@@ -166,8 +181,11 @@ def read_currency(text: str, errors: Errors, key: str = "currency") -> str:
     """A currency code as typed ('eur' is EUR); unknown ones are said in `errors`."""
     code = text.strip().upper()
     if code not in CURRENCY_EXPONENTS:
-        errors[key] = f"“{text.strip()[:12]}” is not a currency this node knows: use a " \
-                      "three-letter code like EUR or USD."  # fmt: skip
+        errors[key] = gettext(
+            "“%(code)s” is not a currency this node knows: use a "
+            "three-letter code like EUR or USD.",
+            code=text.strip()[:12],
+        )
     return code
 
 
@@ -182,18 +200,35 @@ def read_amount(text: str, currency: str, errors: Errors, key: str = "amount") -
         minor = parse_amount(text.strip().replace(",", "."), currency)
     except P2PError as error:
         if error.code == "too_many_decimals" and exponent == 0:
-            errors[key] = f"{currency} amounts are whole numbers, like {example}."
+            errors[key] = gettext(
+                "%(currency)s amounts are whole numbers, like %(example)s.",
+                currency=currency,
+                example=example,
+            )
         elif error.code == "too_many_decimals":
-            errors[key] = f"{currency} amounts have at most {exponent} decimals, like {example}."
+            errors[key] = gettext(
+                "%(currency)s amounts have at most %(decimals)s decimals, like %(example)s.",
+                currency=currency,
+                decimals=exponent,
+                example=example,
+            )
         else:
-            errors[key] = f"Write the amount as a number, like {example}."
+            errors[key] = gettext(
+                "Write the amount as a number, like %(example)s.", example=example
+            )
         return 0
     if not 0 < minor <= MAX_MONEY:
-        errors[key] = "The amount must be more than 0."
+        errors[key] = gettext("The amount must be more than 0.")
     return minor
 
 
 def short_of(balance: int, currency: str, earmark: str | None) -> str:
     """Why a payout cannot be made: there is not that much to pay out."""
-    where = f" earmarked for {earmark}" if earmark else " without an earmark"
-    return f"There is only {format_amount(balance, currency)}{where} to pay out."
+    amount = format_amount(balance, currency)
+    if earmark:
+        return gettext(
+            "There is only %(amount)s earmarked for %(earmark)s to pay out.",
+            amount=amount,
+            earmark=earmark,
+        )
+    return gettext("There is only %(amount)s without an earmark to pay out.", amount=amount)

@@ -26,6 +26,7 @@ from p2pvalue.rates import RateLimited
 from p2pvalue.social import Social
 from p2pvalue.web.activity import happenings, tell
 from p2pvalue.web.auth import AccountDep, MaybeAccountDep, NodeDep
+from p2pvalue.web.i18n import N_, gettext
 from p2pvalue.web.layout import act_and_return, back_with, render, space_authority, templates
 from p2pvalue.web.value.forms import (
     CLAIM_FIELDS,
@@ -42,7 +43,7 @@ from p2pvalue.web.value.query import PageQuery
 router = APIRouter(include_in_schema=False)
 CO_CONTRIBUTOR_ROWS = 3
 RECENT = 10  # a member's latest events shown on their page in a space
-FORM_PROBLEM = "Something in the form needs a change: see the note next to it."
+FORM_PROBLEM = N_("Something in the form needs a change: see the note next to it.")
 
 
 def money(minor: int, currency: str) -> str:
@@ -100,7 +101,7 @@ def value_view(
     projects = {c.project for c in newest_first} | {i.earmark for i in ledger.income}
     kinds = (space.charter.get("value") or {}).get("kinds", [])
     others = [did for did in current if account is None or did != account.did]
-    problem = query.problem or (FORM_PROBLEM if errors else None)
+    problem = query.problem or (gettext(FORM_PROBLEM) if errors else None)
     return render(
         request, "value.html", account, 422 if problem else 200, error=problem,
         space=space, page=page, query=query, ledger=ledger, statuses=STATUSES,
@@ -274,7 +275,7 @@ def record_income(
     code = read_currency(currency, errors)
     minor = read_amount(amount, code, errors)
     if not source.strip():
-        errors["source"] = "Say where the money came from, like “NLnet grant”."
+        errors["source"] = gettext("Say where the money came from, like “NLnet grant”.")
     if not errors:
         content: dict[str, Any] = {"amount": minor, "currency": code, "source": source.strip()}
         if earmark.strip():
@@ -318,7 +319,7 @@ def payout_view(
         return render(request, "payout.html", account, **context)
     payout = None if refused else _plan(node, space_id, form, errors)
     if payout is None:
-        return render(request, "payout.html", account, 422, error=FORM_PROBLEM, **context)
+        return render(request, "payout.html", account, 422, error=gettext(FORM_PROBLEM), **context)
     paid = sorted((-part.amount, did) for did, part in payout.explanations.items() if part.amount)
     rows = [(did, -minus, describe(payout.explanations[did], form["currency"]))
             for minus, did in paid]  # fmt: skip
@@ -419,7 +420,11 @@ def review_claim(
     is missing, that is said next to the claim)."""
     problem: str | None = None
     if verdict in ("dispute", "reject") and not reason.strip():
-        problem = f"Say why you {verdict} it: the people who made the claim read this."
+        problem = (
+            gettext("Say why you dispute it: the people who made the claim read this.")
+            if verdict == "dispute"
+            else gettext("Say why you reject it: the people who made the claim read this.")
+        )
     else:
         content = {"claim": claim, "verdict": verdict, "reason": reason.strip()}
         refused = _acted(node, account, space_id, "contribution.review", content)

@@ -7,6 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from urllib.parse import urlencode
 
+from p2pvalue.web.i18n import gettext
 from p2pvalue.web.value.listing import DEFAULT_LIMIT, MAX_LIMIT, STATUSES, ClaimFilter
 
 MAX_FIELD = 200  # longer than any status, kind, member or claim id
@@ -27,11 +28,18 @@ class PageQuery:
         """The query the parameters make; empty ones are absent."""
         problems: list[str] = []
         if status and status not in STATUSES:
-            problems.append(f"There is no status “{status[:40]}”: showing claims of any status.")
+            problems.append(
+                gettext(
+                    "There is no status “%(status)s”: showing claims of any status.",
+                    status=status[:40],
+                )
+            )
             status = ""
         size = _size(limit, problems)
         if after and before:
-            problems.append("A page is asked for either after a claim or before one, not both.")
+            problems.append(
+                gettext("A page is asked for either after a claim or before one, not both.")
+            )
             after = before = ""
         chosen = ClaimFilter(status or None, member[:MAX_FIELD] or None, kind[:MAX_FIELD] or None)
         return cls(chosen, size, after[:MAX_FIELD] or None, before[:MAX_FIELD] or None,
@@ -39,7 +47,9 @@ class PageQuery:
 
     def without_cursor(self) -> PageQuery:
         """The same filters from the first page, saying why: the cursor named no claim."""
-        gone = "That page is gone (the claim it started from is not here): showing the newest."
+        gone = gettext(
+            "That page is gone (the claim it started from is not here): showing the newest."
+        )
         problem = " ".join(p for p in (self.problem, gone) if p)
         return replace(self, after=None, before=None, problem=problem)
 
@@ -65,5 +75,11 @@ def _size(limit: str, problems: list[str]) -> int:
     digits = limit.isascii() and limit.isdigit() and len(limit) <= len(str(MAX_LIMIT))
     if digits and 1 <= int(limit) <= MAX_LIMIT:
         return int(limit)
-    problems.append(f"A page holds 1 to {MAX_LIMIT} claims: showing {DEFAULT_LIMIT}.")
+    problems.append(
+        gettext(
+            "A page holds 1 to %(most)s claims: showing %(shown)s.",
+            most=MAX_LIMIT,
+            shown=DEFAULT_LIMIT,
+        )
+    )
     return DEFAULT_LIMIT
