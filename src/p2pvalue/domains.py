@@ -23,11 +23,12 @@ from p2pvalue.membership.domain import DOMAIN as MEMBERSHIP
 from p2pvalue.privacy.domain import DOMAIN as PRIVACY
 from p2pvalue.registry import catalog_of, rules_of
 from p2pvalue.rights.domain import DOMAIN as RIGHTS
+from p2pvalue.simulation.domain import DOMAIN as SIMULATION
 from p2pvalue.social.domain import DOMAIN as SOCIAL
 
 DOMAINS: tuple[Domain[Any], ...] = (
     VALUE, GOVERNANCE, COLLAB, SOCIAL, FEDERATION, FEDIVERSE, PRIVACY, RIGHTS, MEMBERSHIP,
-    INSIGHT,
+    INSIGHT, SIMULATION,
 )  # fmt: skip
 
 

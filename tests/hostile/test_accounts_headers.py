@@ -94,7 +94,7 @@ def test_no_template_holds_inline_script_or_event_handlers() -> None:
 def watched(chromium: Browser) -> Iterator[tuple[Page, list[str]]]:
     """A page, and every Content-Security-Policy violation or script error it reports."""
     context = chromium.new_context()
-    context.set_default_timeout(5000)
+    context.set_default_timeout(15_000)
     page = context.new_page()
     problems: list[str] = []
 

@@ -23,10 +23,23 @@ from p2pvalue.web import i18n
 from p2pvalue.web.auth import NodeDep
 from p2pvalue.web.zones import UTC_ZONE, local, zone_of
 
+
+def _plural(singular: str, plural: str, n: int) -> str:
+    """The singular or plural of a template's message, unfilled: Jinja fills `%(num)d` and
+    the message's other placeholders itself (filling here too would miss the others)."""
+    return i18n.catalog(i18n.current()).ngettext(singular, plural, n)
+
+
+def _in_context(context: str, message: str) -> str:
+    """A template's message where the same English word means two things: `context` tells
+    them apart for translators (a task's "Claim" button is not a contribution claim)."""
+    return i18n.catalog(i18n.current()).pgettext(context, message)
+
+
 templates = Jinja2Templates(directory=Path(__file__).parent / "templates")
 templates.env.add_extension("jinja2.ext.i18n")
 templates.env.install_gettext_callables(  # type: ignore[attr-defined]
-    i18n.gettext, i18n.ngettext, newstyle=True
+    i18n.gettext, _plural, newstyle=True, pgettext=_in_context
 )
 templates.env.globals["current_language"] = i18n.current
 templates.env.globals["languages"] = i18n.LANGUAGES

@@ -20,7 +20,7 @@ pytestmark = pytest.mark.browser
 @pytest.fixture
 def page(browser: Browser) -> Iterator[Page]:
     context = browser.new_context()
-    context.set_default_timeout(5000)
+    context.set_default_timeout(15_000)
     yield context.new_page()
     context.close()
 

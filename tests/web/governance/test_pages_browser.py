@@ -49,7 +49,7 @@ def community(node: Node, names: list[str], rules: dict[str, Any]) -> tuple[str,
 @contextmanager
 def member(browser: Browser, site: str, name: str) -> Iterator[Page]:
     context = browser.new_context()
-    context.set_default_timeout(5000)
+    context.set_default_timeout(15_000)
     page = context.new_page()
     log_in(page, site, name)
     yield page
@@ -255,7 +255,7 @@ def test_the_outcome_and_its_follow_ups_on_a_phone(
     assert governance.close(bob, space, proposal).status == "accepted"  # settled: early close
     assert governance.proposal(space, proposal).status == "enacted"
     context = browser.new_context(viewport={"width": 390, "height": 844})
-    context.set_default_timeout(5000)
+    context.set_default_timeout(15_000)
     page = context.new_page()
     log_in(page, site, "bob")
     page.goto(f"{site}/spaces/{space}/proposals/{proposal}")

@@ -60,8 +60,10 @@ def test_members_read_a_private_space_and_no_one_else_does(
     _log_in(page, site, "bob")
     page.get_by_role("link", name="Hidden Garden").click()
     post = page.locator('#timeline li[data-type="post.create"]')
-    expect(post.locator("p")).to_have_text(PLAN)
-    expect(page.locator('#timeline li[data-type="space.create"] em')).to_have_text("Hidden Garden")
+    expect(post.locator(".said-text")).to_have_text(PLAN)
+    expect(page.locator('#timeline li[data-type="space.create"] .said')).to_contain_text(
+        "Hidden Garden"
+    )
     expect(page.locator("#timeline")).not_to_contain_text("ciphertext")
     looked_at(page)
     shoot(page, screen, "private-space")

@@ -24,7 +24,7 @@ CLAIM = {"kind": "docs", "description": "Catalogued seeds", "quantity": 2, "unit
 def member(browser: Browser, site: str, username: str) -> Iterator[Page]:
     """A page logged in as `username`, in its own browser context."""
     context = browser.new_context()
-    context.set_default_timeout(5000)
+    context.set_default_timeout(15_000)
     page = context.new_page()
     page.goto(f"{site}/login")
     page.get_by_label("Username").fill(username)

@@ -21,7 +21,7 @@ SPACE_URL = re.compile(r"/spaces/[A-Za-z0-9_-]{43}$")
 @pytest.fixture
 def page(browser: Browser) -> Iterator[Page]:
     context = browser.new_context()
-    context.set_default_timeout(5000)
+    context.set_default_timeout(15_000)
     yield context.new_page()
     context.close()
 
@@ -153,7 +153,7 @@ def test_every_main_page_fits_a_phone(browser: Browser, site: str, sqlite_node: 
     claim = {"kind": "code", "description": "Lathe guard drawings", "quantity": 3, "unit": "hours"}
     sqlite_node.act(bob, space, "contribution.claim", claim)
     context = browser.new_context(viewport={"width": 390, "height": 844})
-    context.set_default_timeout(5000)
+    context.set_default_timeout(15_000)
     page = context.new_page()
     page.goto(f"{site}/login")
     page.get_by_label("Username").fill("alice")

@@ -48,6 +48,7 @@ from p2pvalue.web.layout import (
     render,
     space_authority,
 )
+from p2pvalue.web.simulation.pages import proposal_what_if
 
 router = APIRouter(include_in_schema=False)
 SPACE = "/spaces/{space_id}"
@@ -131,6 +132,7 @@ def proposal_page(
         proposal=proposal, names=names, action=action_words(proposal.action, names),
         policy=policy_words(proposal.policy) if proposal.policy else [],
         changes=_changes(state, proposal, shown), what_if=_what_if(shown),
+        simulation=proposal_what_if(node, space_id, proposal),
         result=result, recount=recount, ranked=_ranked(proposal, recount),
         said_status=status_words(proposal),
         counted=count_words(result, recount is not None) if result else "",

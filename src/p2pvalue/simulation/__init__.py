@@ -1,0 +1,1 @@
+"""What-ifs: a community's history replayed under another policy, and forecasts of it."""

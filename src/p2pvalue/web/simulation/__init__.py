@@ -1,0 +1,1 @@
+"""The what-if API and pages of a space."""
