@@ -17,6 +17,7 @@ from p2pvalue.insight.network import CORE, Network
 from p2pvalue.insight.timeline import KIND_ORDER
 
 WIDTH, HEIGHT = 560, 260
+EMPTY = '<svg xmlns="http://www.w3.org/2000/svg" width="240" height="20" aria-hidden="true"/>'
 MAX_DRAWN = 300  # members the network chart draws: those with the most links
 
 
@@ -65,6 +66,27 @@ def value_chart(rows: Sequence[Mapping[str, Any]], name_of: Callable[[str], str]
     table = tuple((r["period"], r["member"], round(float(r["value"]), 2)) for r in named)
     return Chart("value", "Value over time", svg(chart) if named else "", sentence,
                  ("period", "member", "value"), table)  # fmt: skip
+
+
+def reputation_chart(rows: Sequence[Mapping[str, Any]], name_of: Callable[[str], str]) -> Chart:
+    """Reputation per member at the end of each month."""
+    named = [{**row, "member": name_of(str(row["member"]))} for row in rows]
+    chart = alt.Chart(_data(named), width=WIDTH, height=HEIGHT).mark_line(point=True).encode(
+        x=alt.X("period:T", title="Month"),
+        y=alt.Y("reputation:Q", title="Reputation (share)", axis=alt.Axis(format="%")),
+        color=alt.Color("member:N", title="Member"),
+    )  # fmt: skip
+    last: dict[str, float] = {str(r["member"]): float(r["reputation"]) for r in named}
+    lead = max(last, key=lambda m: last[m]) if last else None
+    sentence = (
+        f"Reputation over time for {len(last)} member(s); {lead} has the highest now, "
+        f"{100 * last[lead]:.1f} % of the space's."
+        if lead
+        else "No one has a reputation yet: no contribution was accepted."
+    )
+    table = tuple((r["period"], r["member"], r["reputation"]) for r in named)
+    return Chart("reputation", "Reputation over time", svg(chart) if named else "", sentence,
+                 ("period", "member", "reputation"), table)  # fmt: skip
 
 
 def kinds_chart(activity: Sequence[PeriodActivity], unit: str) -> Chart:
@@ -161,7 +183,6 @@ def member_value_chart(rows: Sequence[Mapping[str, Any]], name_of: Callable[[str
     last = float(rows[-1]["value"]) if rows else 0.0
     who = name_of(str(rows[0]["member"])) if rows else "This member"
     sentence = f"{who} holds {last:g} points of accepted value, built up over {len(rows)} month(s)."
-    empty = '<svg xmlns="http://www.w3.org/2000/svg" width="240" height="20" aria-hidden="true"/>'
     table = tuple((r["period"], round(float(r["value"]), 2)) for r in rows)
-    return Chart("member-value", "Value over time", svg(chart) if rows else empty, sentence,
+    return Chart("member-value", "Value over time", svg(chart) if rows else EMPTY, sentence,
                  ("period", "value"), table)  # fmt: skip

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 import igraph
 import numpy as np
@@ -23,9 +23,9 @@ from p2pvalue.insight.timeline import Granularity, period_of
 CORE, PERIPHERY = "core", "periphery"
 
 
-@dataclass(frozen=True, slots=True)
-class Touch:
-    """A member worked on an artefact ("task:<id>", "thread:<id>", …) by the event `event`."""
+class Touch(NamedTuple):
+    """A member worked on an artefact ("task:<id>", "thread:<id>", …) by the event `event`
+    (a tuple: a space holds one or more per event)."""
 
     member: str
     artefact: str

@@ -12,6 +12,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from fractions import Fraction
 
+from p2pvalue.accounting.model import Ledger
 from p2pvalue.accounting.service import Value
 from p2pvalue.domain import Wiring
 from p2pvalue.errors import Forbidden, NotFound
@@ -20,9 +21,9 @@ from p2pvalue.governance.proposals import proposals_of
 from p2pvalue.insight import flows, metrics, research
 from p2pvalue.insight.network import Network, claim_touches, network, places_over_time
 from p2pvalue.insight.network import resolve_posts as resolved
-from p2pvalue.insight.state import Folded
-from p2pvalue.insight.timeline import GRANULARITIES, Contribution, contributions, event_times
-from p2pvalue.insight.values import value_over_time
+from p2pvalue.insight.state import Contributions, Folded, Records
+from p2pvalue.insight.timeline import Contribution, EventTimes
+from p2pvalue.insight.values import reputation_over_time, value_over_time
 
 
 @dataclass(frozen=True)
@@ -57,7 +58,13 @@ class Insight:
     def __init__(self, wiring: Wiring) -> None:
         self.wiring = wiring
         self.folded = Folded(wiring.writer)
+        self.contributions = Contributions(wiring.writer)
         self._cache: dict[str, Health] = {}
+        self._by_ledger: dict[str, tuple[tuple[Ledger, tuple[str, ...]], _Valued]] = {}
+        self._reputations: dict[
+            str, tuple[tuple[Ledger, tuple[str, ...], str | None], list[dict[str, object]]]
+        ] = {}
+        self._by_records: dict[str, tuple[tuple[Records, Ledger, tuple[str, ...]], _Linked]] = {}
         self._lock = threading.Lock()
 
     def health(self, space: str) -> Health:
@@ -75,14 +82,35 @@ class Insight:
     def rebuild(self) -> None:
         """Drop what was folded and measured; the next read starts again from the log."""
         self.folded.forget()
+        self.contributions.forget()
         with self._lock:
             self._cache.clear()
+            self._by_ledger.clear()
+            self._by_records.clear()
+            self._reputations.clear()
 
     def value_over_time(self, space: str, member: str | None = None) -> list[dict[str, object]]:
         """Each month's accepted value, cumulative, per member (or of `member` alone)."""
         health = self.health(space)
         ledger = self.wiring.service(Value).ledger(space)
         return value_over_time(ledger, health.times, member)
+
+    def reputation_over_time(
+        self, space: str, member: str | None = None
+    ) -> list[dict[str, object]]:  # fmt: skip
+        """Each month's reputation per member (or of `member` alone), computed again only
+        when the ledger or the members change."""
+        health = self.health(space)
+        ledger = self.wiring.service(Value).ledger(space)
+        key = (ledger, health.members, member)
+        with self._lock:
+            kept = self._reputations.get(space)
+        if kept is not None and kept[0][0] is ledger and kept[0][1:] == key[1:]:
+            return kept[1]
+        rows = reputation_over_time(ledger, health.members, health.times, member)
+        with self._lock:
+            self._reputations[space] = (key, rows)
+        return rows
 
     def export_allowed(self, space: str) -> bool:
         """Whether the space's charter in force allows research export."""
@@ -111,44 +139,85 @@ class Insight:
         return log
 
     def _measure(self, space: str, log: SpaceLog) -> Health:
+        done = self.contributions.read(space)
         records = self.folded.records(space)
         ledger = self.wiring.service(Value).ledger(space)
-        times = event_times(log.order, log.entries)
-        made = contributions(log.order, log.entries, log.reasons)
+        times = EventTimes(log.entries)
         authority = log.authority
         assert authority is not None
         members = tuple(sorted(m for m in authority.members if authority.is_member(m)))
-        values = {m: Fraction(0) for m in members} | ledger.member_values()
-        counts = _counts(made)
-        touches = resolved(records.all_touches() + claim_touches(ledger.claims.values()))
-        graph = network(touches, members)
+        valued = self._valued(space, ledger, members, times)
+        linked = self._linked(space, records, ledger, members, times)
         organisations = records.organisations()
         return Health(
-            space=space, version=log.version, made=tuple(made), times=times,
-            activity={g: metrics.activity(made, g) for g in GRANULARITIES},
-            cohorts={g: metrics.cohorts(made, g) for g in GRANULARITIES},
-            members=members, values=values,
-            absence_factor=metrics.absence_factor(counts),
-            value_absence_factor=metrics.absence_factor(values),
-            elephant_factor=metrics.elephant_factor(counts, organisations),
-            organisations=organisations,
-            gini=metrics.gini(values.values()), top_tenth_share=metrics.top_share(values.values()),
-            review=flows.review_flow(ledger.claims.values(), times),
+            space=space, version=log.version, made=done.made, times=times,
+            activity=done.activity, cohorts=done.cohorts,
+            members=members, values=valued.values,
+            absence_factor=metrics.absence_factor(done.counts),
+            value_absence_factor=valued.absence_factor,
+            elephant_factor=metrics.elephant_factor(done.counts, organisations),
+            organisations=organisations, gini=valued.gini, top_tenth_share=valued.top_tenth_share,
+            review=valued.review,
             decisions=tuple(flows.decisions(proposals_of(authority).values())),
             delegation=flows.delegation(authority.delegations),
-            network=graph, places=graph.places(),
-            places_over_time=places_over_time(touches, times, "month"),
+            network=linked.network, places=linked.places,
+            places_over_time=linked.places_over_time,
         )  # fmt: skip
+
+    def _valued(
+        self, space: str, ledger: Ledger, members: tuple[str, ...], times: Mapping[str, int]
+    ) -> _Valued:
+        """The measures of the ledger, measured again only when it or the members change."""
+        key = (ledger, members)
+        with self._lock:
+            kept = self._by_ledger.get(space)
+        if kept is not None and kept[0][0] is ledger and kept[0][1] == members:
+            return kept[1]
+        values = {m: Fraction(0) for m in members} | ledger.member_values()
+        found = _Valued(
+            values=values, absence_factor=metrics.absence_factor(values),
+            gini=metrics.gini(values.values()), top_tenth_share=metrics.top_share(values.values()),
+            review=flows.review_flow(ledger.claims.values(), times),
+        )  # fmt: skip
+        with self._lock:
+            self._by_ledger[space] = (key, found)
+        return found
+
+    def _linked(
+        self, space: str, records: Records, ledger: Ledger, members: tuple[str, ...],
+        times: Mapping[str, int],
+    ) -> _Linked:  # fmt: skip
+        """The network, built again only when the records, the ledger or the members change."""
+        with self._lock:
+            kept = self._by_records.get(space)
+        if kept is not None and kept[0][0] is records and kept[0][1] is ledger \
+                and kept[0][2] == members:  # fmt: skip
+            return kept[1]
+        touches = resolved(records.all_touches() + claim_touches(ledger.claims.values()))
+        graph = network(touches, members)
+        found = _Linked(graph, graph.places(), places_over_time(touches, times, "month"))
+        with self._lock:
+            self._by_records[space] = ((records, ledger, members), found)
+        return found
+
+
+@dataclass(frozen=True)
+class _Valued:
+    values: Mapping[str, Fraction]
+    absence_factor: int
+    gini: float
+    top_tenth_share: float
+    review: flows.ReviewFlow
+
+
+@dataclass(frozen=True)
+class _Linked:
+    network: Network
+    places: Mapping[str, str]
+    places_over_time: Mapping[str, Mapping[str, str]]
 
 
 def research_allowed(log: SpaceLog) -> bool:
     """Whether the charter in force allows research export."""
     assert log.authority is not None
     return research.research_policy(log.authority.charter).export
-
-
-def _counts(made: list[Contribution]) -> dict[str, int]:
-    counts: dict[str, int] = {}
-    for contribution in made:
-        counts[contribution.author] = counts.get(contribution.author, 0) + 1
-    return counts

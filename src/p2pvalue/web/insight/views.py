@@ -13,7 +13,7 @@ from p2pvalue.insight.service import Health, Insight
 from p2pvalue.insight.timeline import GRANULARITIES, Granularity
 from p2pvalue.node import Node
 
-CHART_NAMES = ("value", "kinds", "active", "network")
+CHART_NAMES = ("value", "reputation", "kinds", "active", "network")
 
 
 def granularity_of(asked: str) -> Granularity:
@@ -39,6 +39,7 @@ def space_charts(node: Node, space: str, granularity: Granularity) -> dict[str, 
     activity = health.activity[granularity]
     return {
         "value": charts.value_chart(insight.value_over_time(space), name_of),
+        "reputation": charts.reputation_chart(insight.reputation_over_time(space), name_of),
         "kinds": charts.kinds_chart(activity, granularity),
         "active": charts.active_chart(activity, granularity),
         "network": charts.network_chart(health.network, health.places, name_of),
