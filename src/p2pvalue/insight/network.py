@@ -110,15 +110,21 @@ def resolve_posts(touches: Sequence[Touch]) -> list[Touch]:
 
 def network(touches: Iterable[Touch], people: Iterable[str] = ()) -> Network:
     """The graph of who shares artefacts with whom (also listing `people` who share none)."""
-    pairs = {(t.member, t.artefact) for t in touches}
-    names = sorted({member for member, _ in pairs} | set(people))
-    index = {name: i for i, name in enumerate(names)}
-    artefacts = {a: i for i, a in enumerate(sorted({a for _, a in pairs}))}
-    if not pairs:
+    member_of: dict[str, int] = {}
+    artefact_of: dict[str, int] = {}
+    codes = [
+        member_of.setdefault(touch[0], len(member_of)) << 32
+        | artefact_of.setdefault(touch[1], len(artefact_of))
+        for touch in touches
+    ]  # each (member, artefact) pair as one integer, so that numpy drops the repeats
+    names = sorted(member_of.keys() | set(people))
+    if not codes:
         return Network(tuple(names), ())
-    rows = np.fromiter((index[m] for m, _ in pairs), dtype=np.int64, count=len(pairs))
-    cols = np.fromiter((artefacts[a] for _, a in pairs), dtype=np.int64, count=len(pairs))
-    shape = (len(names), len(artefacts))
+    index = {name: i for i, name in enumerate(names)}
+    sorted_index = np.fromiter(map(index.__getitem__, member_of), np.int64, len(member_of))
+    pairs = np.unique(np.fromiter(codes, np.int64, len(codes)))
+    rows, cols = sorted_index[pairs >> 32], pairs & 0xFFFFFFFF
+    shape = (len(names), len(artefact_of))
     incidence = sparse.csr_array((np.ones(len(pairs), dtype=np.int64), (rows, cols)), shape=shape)
     shared = sparse.triu(incidence @ incidence.T, k=1).tocoo()
     edges = tuple(zip(shared.row.tolist(), shared.col.tolist(), shared.data.tolist(), strict=True))
