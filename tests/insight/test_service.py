@@ -139,7 +139,7 @@ def test_reputation_over_time_counts_the_claims_decided_by_each_month_end(node: 
     rows = node.service(Insight).reputation_over_time(space)
     periods = sorted({str(row["period"]) for row in rows})
     assert len(periods) == 2
-    at = {(row["period"], row["member"]): row["reputation"] for row in rows}
+    at = {(row["period"], row["member"]): float(str(row["reputation"])) for row in rows}
     assert at[(periods[0], carol.did)] == 0  # her claim was not decided yet
     assert at[(periods[0], bob.did)] > 0 and at[(periods[1], carol.did)] > 0
     for period in periods:  # every contributor is listed: the shares add up to 1
