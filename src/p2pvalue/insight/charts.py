@@ -170,6 +170,26 @@ def network_chart(network: Network, places: Mapping[str, str], name_of: Callable
                  ("member", "place"), rows)  # fmt: skip
 
 
+def places_chart(over_time: Mapping[str, Mapping[str, str]], name_of: Callable[[str], str]
+                 ) -> Chart:  # fmt: skip
+    """Each member's place (core or periphery) in each month's network: a table, no picture."""
+    rows = tuple(
+        (period, name, place)
+        for period, places in over_time.items()
+        for place, name in sorted((place, name_of(did)) for did, place in places.items())
+    )
+    last = list(over_time)[-1] if over_time else None
+    if last is None:
+        sentence = "Nobody has worked with anyone yet."
+    else:
+        places = over_time[last]
+        core = sum(1 for place in places.values() if place == CORE)
+        sentence = (f"In the month from {last}, {len(places)} members worked in the space: "
+                    f"{core} in its core, {len(places) - core} on its periphery.")  # fmt: skip
+    return Chart("places", "Core and periphery, month by month", "", sentence,
+                 ("period", "member", "place"), rows)  # fmt: skip
+
+
 def member_value_chart(rows: Sequence[Mapping[str, Any]], name_of: Callable[[str], str]) -> Chart:
     """One member's value over time, small enough for their page."""
     chart = (

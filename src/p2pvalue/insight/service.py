@@ -12,6 +12,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from fractions import Fraction
 
+from p2pvalue import collection
 from p2pvalue.accounting.model import Ledger
 from p2pvalue.accounting.service import Value
 from p2pvalue.domain import Wiring
@@ -19,7 +20,13 @@ from p2pvalue.errors import Forbidden, NotFound
 from p2pvalue.events.log import SpaceLog
 from p2pvalue.governance.proposals import proposals_of
 from p2pvalue.insight import flows, metrics, research
-from p2pvalue.insight.network import Network, claim_touches, network, places_over_time
+from p2pvalue.insight.network import (
+    Network,
+    Touch,
+    claim_touches,
+    network,
+    places_over_time,
+)
 from p2pvalue.insight.network import resolve_posts as resolved
 from p2pvalue.insight.state import Contributions, Folded, Records
 from p2pvalue.insight.timeline import Contribution, EventTimes
@@ -74,7 +81,8 @@ class Insight:
             cached = self._cache.get(space)
         if cached is not None and cached.version == log.version:
             return cached
-        found = self._measure(space, log)
+        with collection.paused():  # see `collection`: measuring makes many objects
+            found = self._measure(space, log)
         with self._lock:
             self._cache[space] = found
         return found
@@ -107,7 +115,8 @@ class Insight:
             kept = self._reputations.get(space)
         if kept is not None and kept[0][0] is ledger and kept[0][1:] == key[1:]:
             return kept[1]
-        rows = reputation_over_time(ledger, health.members, health.times, member)
+        with collection.paused():
+            rows = reputation_over_time(ledger, health.members, health.times, member)
         with self._lock:
             self._reputations[space] = (key, rows)
         return rows
@@ -147,7 +156,7 @@ class Insight:
         assert authority is not None
         members = tuple(sorted(m for m in authority.members if authority.is_member(m)))
         valued = self._valued(space, ledger, members, times)
-        linked = self._linked(space, records, ledger, members, times)
+        linked = self._linked(space, records, ledger, valued, members, times)
         organisations = records.organisations()
         return Health(
             space=space, version=log.version, made=done.made, times=times,
@@ -178,14 +187,15 @@ class Insight:
             values=values, absence_factor=metrics.absence_factor(values),
             gini=metrics.gini(values.values()), top_tenth_share=metrics.top_share(values.values()),
             review=flows.review_flow(ledger.claims.values(), times),
+            claim_touches=claim_touches(ledger.claims.values()),
         )  # fmt: skip
         with self._lock:
             self._by_ledger[space] = (key, found)
         return found
 
     def _linked(
-        self, space: str, records: Records, ledger: Ledger, members: tuple[str, ...],
-        times: Mapping[str, int],
+        self, space: str, records: Records, ledger: Ledger, valued: _Valued,
+        members: tuple[str, ...], times: Mapping[str, int],
     ) -> _Linked:  # fmt: skip
         """The network, built again only when the records, the ledger or the members change."""
         with self._lock:
@@ -193,7 +203,7 @@ class Insight:
         if kept is not None and kept[0][0] is records and kept[0][1] is ledger \
                 and kept[0][2] == members:  # fmt: skip
             return kept[1]
-        touches = resolved(records.all_touches() + claim_touches(ledger.claims.values()))
+        touches = resolved(records.all_touches() + valued.claim_touches)
         graph = network(touches, members)
         found = _Linked(graph, graph.places(), places_over_time(touches, times, "month"))
         with self._lock:
@@ -208,6 +218,7 @@ class _Valued:
     gini: float
     top_tenth_share: float
     review: flows.ReviewFlow
+    claim_touches: list[Touch]  # what the claims add to the network
 
 
 @dataclass(frozen=True)

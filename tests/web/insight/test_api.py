@@ -66,3 +66,17 @@ def test_reputation_over_time_and_value_charts_on_the_pages(api: ApiClient) -> N
     assert "Accepted value of bob over time" in member
     profile = api.http.get(f"/members/{bob.did}").text
     assert f"/insight/members/{bob.did}/value.svg" in profile
+
+
+def test_each_member_s_place_month_by_month(api: ApiClient) -> None:
+    alice, bob = api.sign_up("alice"), api.sign_up("bob")
+    space = api.create_space(alice)
+    assert api.act(bob, space, "member.join").status_code == 201
+    task = api.act(alice, space, "task.create", {"title": "parser"}).json()["id"]
+    api.act(bob, space, "task.claim", {"task": task})
+    found = api.http.get(f"/api/v1/spaces/{space}/insight/charts/places.json").json()
+    assert [(row["member"], row["place"]) for row in found["rows"]] == [
+        ("alice", "core"), ("bob", "core")]  # fmt: skip
+    assert "2 members worked in the space: 2 in its core, 0 on its periphery" in found["sentence"]
+    page = api.http.get(f"/spaces/{space}/insight").text
+    assert 'id="chart-places"' in page

@@ -13,7 +13,7 @@ from p2pvalue.insight.service import Health, Insight
 from p2pvalue.insight.timeline import GRANULARITIES, Granularity
 from p2pvalue.node import Node
 
-CHART_NAMES = ("value", "reputation", "kinds", "active", "network")
+CHART_NAMES = ("value", "reputation", "kinds", "active", "network", "places")
 
 
 def granularity_of(asked: str) -> Granularity:
@@ -43,6 +43,7 @@ def space_charts(node: Node, space: str, granularity: Granularity) -> dict[str, 
         "kinds": charts.kinds_chart(activity, granularity),
         "active": charts.active_chart(activity, granularity),
         "network": charts.network_chart(health.network, health.places, name_of),
+        "places": charts.places_chart(health.places_over_time, name_of),
     }
 
 
