@@ -8,6 +8,7 @@ inputs from the node and caches the result per space and log version.
 from __future__ import annotations
 
 import threading
+from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass
 from fractions import Fraction
@@ -20,14 +21,7 @@ from p2pvalue.errors import Forbidden, NotFound
 from p2pvalue.events.log import SpaceLog
 from p2pvalue.governance.proposals import proposals_of
 from p2pvalue.insight import flows, metrics, research
-from p2pvalue.insight.network import (
-    Network,
-    Touch,
-    claim_touches,
-    network,
-    places_over_time,
-)
-from p2pvalue.insight.network import resolve_posts as resolved
+from p2pvalue.insight.network import Incidence, Network, Touch, claim_touches
 from p2pvalue.insight.state import Contributions, Folded, Records
 from p2pvalue.insight.timeline import Contribution, EventTimes
 from p2pvalue.insight.values import reputation_over_time, value_over_time
@@ -71,7 +65,8 @@ class Insight:
         self._reputations: dict[
             str, tuple[tuple[Ledger, tuple[str, ...], str | None], list[dict[str, object]]]
         ] = {}
-        self._by_records: dict[str, tuple[tuple[Records, Ledger, tuple[str, ...]], _Linked]] = {}
+        self._networks: dict[str, _Network] = {}
+        self._network_lock = threading.Lock()  # held while a space's network is counted
         self._lock = threading.Lock()
 
     def health(self, space: str) -> Health:
@@ -94,7 +89,7 @@ class Insight:
         with self._lock:
             self._cache.clear()
             self._by_ledger.clear()
-            self._by_records.clear()
+            self._networks.clear()
             self._reputations.clear()
 
     def value_over_time(self, space: str, member: str | None = None) -> list[dict[str, object]]:
@@ -156,7 +151,7 @@ class Insight:
         assert authority is not None
         members = tuple(sorted(m for m in authority.members if authority.is_member(m)))
         valued = self._valued(space, ledger, members, times)
-        linked = self._linked(space, records, ledger, valued, members, times)
+        linked = self._linked(space, records, valued, members, times)
         organisations = records.organisations()
         return Health(
             space=space, version=log.version, made=done.made, times=times,
@@ -194,21 +189,50 @@ class Insight:
         return found
 
     def _linked(
-        self, space: str, records: Records, ledger: Ledger, valued: _Valued,
-        members: tuple[str, ...], times: Mapping[str, int],
+        self, space: str, records: Records, valued: _Valued, members: tuple[str, ...],
+        times: Mapping[str, int],
     ) -> _Linked:  # fmt: skip
-        """The network, built again only when the records, the ledger or the members change."""
-        with self._lock:
-            kept = self._by_records.get(space)
-        if kept is not None and kept[0][0] is records and kept[0][1] is ledger \
-                and kept[0][2] == members:  # fmt: skip
-            return kept[1]
-        touches = resolved(records.all_touches() + valued.claim_touches)
-        graph = network(touches, members)
-        found = _Linked(graph, graph.places(), places_over_time(touches, times, "month"))
-        with self._lock:
-            self._by_records[space] = ((records, ledger, members), found)
-        return found
+        """The network and each month's places, from the touches counted so far with those
+        of the records and claims that changed counted in or out (see `Incidence`)."""
+        with self._network_lock:
+            kept = self._networks.get(space)
+            same = kept is not None and kept.records is records and kept.members == members
+            if kept is not None and same and kept.claims is valued.claim_touches:
+                return kept.linked
+            if kept is None or not _extends(kept.records, records):
+                incidence = Incidence()
+                incidence.change(records.all_touches(), times, 1)
+                incidence.change(valued.claim_touches, times, 1)
+            else:
+                incidence = kept.incidence
+                added = records.touches[len(kept.records.touches) :]
+                incidence.change([t for _, found in added for t in found], times, 1)
+                if kept.claims is not valued.claim_touches:
+                    before, now = Counter(kept.claims), Counter(valued.claim_touches)
+                    incidence.change((before - now).elements(), times, -1)
+                    incidence.change((now - before).elements(), times, 1)
+            graph = incidence.network(members)
+            found = _Linked(graph, graph.places(), incidence.places_over_time())
+            self._networks[space] = _Network(records, valued.claim_touches, members, incidence,
+                                             found)  # fmt: skip
+            return found
+
+
+def _extends(before: Records, after: Records) -> bool:
+    """Whether `after`'s touches are `before`'s with more after them."""
+    kept = len(before.touches)
+    return len(after.touches) >= kept and (
+        kept == 0 or after.touches[kept - 1] is before.touches[kept - 1]
+    )
+
+
+@dataclass
+class _Network:
+    records: Records
+    claims: list[Touch]
+    members: tuple[str, ...]
+    incidence: Incidence
+    linked: _Linked
 
 
 @dataclass(frozen=True)
