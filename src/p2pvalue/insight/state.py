@@ -1,9 +1,16 @@
-"""What insight keeps folded from each space's log: the artefacts each collaboration event
-worked on, and members' declared organisations, each at its log position.
+"""What insight keeps folded from each space's log, as the log grows.
 
-Every record is a function of its own event alone, so when the log changes from a position
-on, the records from there are dropped and that suffix read again; the result is exactly a
-fold of the whole log (tests/insight/test_state.py checks it).
+`Folded`: the artefacts each collaboration event worked on, and members' declared
+organisations, each at its log position. Every record is a function of its own event
+alone, so when the log changes from a position on, the records from there are dropped and
+that suffix read again; a read that changed none of them gets the same records back.
+
+`Contributions`: each accepted contribution as a tuple, read from the log's in-memory index
+(no stored content is read), counted per author and per week and month; the contributions
+from a changed position on are counted back out and that suffix counted in.
+
+Either way the result is exactly a fold of the whole log (tests/insight/test_service.py
+checks it).
 """
 
 from __future__ import annotations
