@@ -17,6 +17,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Generic, Protocol, TypeVar
 
+from p2pvalue import collection
 from p2pvalue.log_changes import Suffix
 
 K = TypeVar("K")  # what the domain keeps folded for one space
@@ -71,15 +72,16 @@ class Folding(Generic[K, V]):
             with self._lock:
                 kept = self._kept.get(space)
             version, end = (kept.version, kept.end) if kept else (None, 0)
-            suffix = self._log.events_since(space, self._types, version, end, self._causal)
-            with self._lock:
-                current = self._kept.get(space)
-                if current is not None and current.version == suffix.version:
-                    return current.view
-                if current is kept:
-                    found = self._fold(space, kept, suffix)
-                    if found is not None:
-                        return found
+            with collection.paused():  # see `collection`: a fold makes many objects
+                suffix = self._log.events_since(space, self._types, version, end, self._causal)
+                with self._lock:
+                    current = self._kept.get(space)
+                    if current is not None and current.version == suffix.version:
+                        return current.view
+                    if current is kept:
+                        found = self._fold(space, kept, suffix)
+                        if found is not None:
+                            return found
             # another thread folded meanwhile, or everything has to be read again
 
     def forget(self) -> None:

@@ -7,18 +7,16 @@ or none is. Listeners hear of events only after the commit.
 
 from __future__ import annotations
 
-import gc
 import logging
 import threading
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import Connection, Engine, select
 from sqlalchemy.exc import IntegrityError
 
-from p2pvalue import metrics
+from p2pvalue import collection, metrics
 from p2pvalue.errors import EventError, NotFound
 from p2pvalue.events.authority import AuthorizedEvent, Rules, authorize
 from p2pvalue.events.canonical import canonical
@@ -79,38 +77,6 @@ class Outcome:
 
     def as_dict(self) -> dict[str, Any]:
         return {k: v for k, v in self.__dict__.items() if v is not None and k != "http_status"}
-
-
-class _Collection:
-    """Python's cyclic garbage collection, held off while any batch is read or committed.
-
-    A page of a backfill makes tens of thousands of objects that live until its commit
-    ends; collections meanwhile promote them to the oldest generation, whose growth sets
-    off full collections of the whole heap, logs included: measured, 17 of them, 1.6 s,
-    in 100,000 events taken in pages of 5,000 (16 µs an event). Nothing here makes
-    reference cycles that need collecting sooner; a pause lasts one batch, and the
-    collector resumes after.
-    """
-
-    _lock = threading.Lock()
-    _pauses = 0
-    _resume = False
-
-    @classmethod
-    @contextmanager
-    def paused(cls) -> Iterator[None]:
-        with cls._lock:
-            if cls._pauses == 0:
-                cls._resume = gc.isenabled()
-                gc.disable()
-            cls._pauses += 1
-        try:
-            yield
-        finally:
-            with cls._lock:
-                cls._pauses -= 1
-                if cls._pauses == 0 and cls._resume:
-                    gc.enable()
 
 
 class Arrivals:
@@ -235,7 +201,7 @@ class WritePath:
     def read(self, wires: Iterable[Any], skew: int | None = None) -> Arrivals:
         """The first step of `ingest`: read a batch and send its signatures to be verified,
         so that a caller with several batches can read the next while one is committed."""
-        with _Collection.paused():
+        with collection.paused():
             return Arrivals(wires, self._signatures, self._clock(), skew)
 
     def commit(
@@ -245,7 +211,7 @@ class WritePath:
         """The rest of `ingest`: verify, link, authorize, append and project a batch in one
         transaction, then tell the listeners; one outcome per event, in order."""
         hold = (held_by or origin or "")[:200] if hold_missing else None
-        with _Collection.paused(), self._lock:
+        with collection.paused(), self._lock:
             committed = self._commit(arrivals, hold)
         self._notify(committed, origin)
         outcomes = [o for o in arrivals.outcomes if o is not None]

@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 from p2pvalue.insight.network import (
     CORE,
     PERIPHERY,
+    Incidence,
     Touch,
     network,
     places_over_time,
@@ -108,3 +109,44 @@ def test_pseudonyms_are_stable_and_keyed_by_the_space() -> None:
     assert pseudonym(one, did) == pseudonym(space_secret(seed, "space-1"), did)
     assert pseudonym(one, did) != pseudonym(other, did)
     assert pseudonym(one, did) != pseudonym(space_secret(bytes(32), "space-1"), did)
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.lists(st.tuples(st.integers(0, 9), st.integers(0, 5), st.integers(0, 2)), max_size=50))
+def test_places_over_time_agree_with_networkx(found: list[tuple[int, int, int]]) -> None:
+    """Each member's place in each month is their place in that month's k-cores as
+    networkx finds them: in the innermost one (if anyone is linked), else the periphery."""
+    day = 86_400_000
+    touches = [Touch(f"m{m}", f"task:{a}", f"e{i}") for i, (m, a, _) in enumerate(found)]
+    times = {f"e{i}": month * 31 * day for i, (_, _, month) in enumerate(found)}
+    over_time = places_over_time(touches, times, "month")
+    for month in range(3):
+        period = f"1970-{1 + month:02d}-01"
+        mine = [t for t, (_, _, m) in zip(touches, found, strict=True) if m == month]
+        if not mine:
+            assert period not in over_time
+            continue
+        graph = by_networkx(mine)
+        core = set(nx.k_core(graph).nodes) if graph.number_of_edges() else set()
+        expected = {m: CORE if m in core else PERIPHERY for m in {t.member for t in mine}}
+        assert over_time[period] == expected
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    st.lists(st.tuples(st.integers(0, 9), st.integers(0, 5), st.integers(0, 2)), max_size=50),
+    st.integers(0, 50),
+)
+def test_touches_counted_in_and_out_give_the_network_of_what_remains(
+    found: list[tuple[int, int, int]], cut: int
+) -> None:
+    day = 86_400_000
+    touches = [Touch(f"m{m}", f"task:{a}", f"e{i}") for i, (m, a, _) in enumerate(found)]
+    times = {f"e{i}": month * 31 * day for i, (_, _, month) in enumerate(found)}
+    kept = Incidence()
+    kept.change(touches, times, 1)
+    kept.places_over_time()  # measured once, then changed
+    kept.change(touches[cut:], times, -1)
+    remaining = touches[:cut]
+    assert kept.network(["m0"]) == network(remaining, ["m0"])
+    assert kept.places_over_time() == places_over_time(remaining, times, "month")

@@ -92,3 +92,57 @@ def test_research_export_needs_the_charter_and_membership(node: Node) -> None:
     assert len(activity.splitlines()) == 2
     with pytest.raises(Forbidden):
         insight.research_export(opened, eve.did)
+
+
+def test_measures_kept_as_the_log_grows_equal_those_of_one_read(node: Node) -> None:
+    """Health read after every event, the contributions counted on as the log grows, equals
+    health read once by a node that folded nothing yet."""
+    alice, bob, carol = (node.accounts.register(n, PASSWORD) for n in ("alice", "bob", "carol"))
+    space = new_space(node, alice, "Commons")
+    insight = node.service(Insight)
+    for member in (bob, carol):
+        node.act(member, space, "member.join", {})
+        insight.health(space)
+    for month in range(3):
+        task = node.act(alice, space, "task.create", {"title": f"task {month}"}).id
+        insight.health(space)
+        node.act(bob, space, "task.claim", {"task": task})
+        claim = node.act(bob, space, "contribution.claim", CLAIM).id
+        insight.health(space)
+        node.act(carol, space, "contribution.review", {"claim": claim, "verdict": "approve"})
+        insight.health(space)
+        advance(node, 31 * 24 * HOUR)
+    kept = insight.health(space)
+    insight.rebuild()
+    once = insight.health(space)
+    assert kept is not once
+    assert kept.made == once.made and len(kept.made) == 12
+    assert kept.activity == once.activity and kept.cohorts == once.cohorts
+    assert len(kept.activity["month"]) == 3
+    assert [row.contributions for row in kept.activity["month"]] == [4, 4, 4]
+    assert kept.values == once.values and kept.gini == once.gini
+    assert kept.network == once.network and kept.places == once.places
+    assert kept.places_over_time == once.places_over_time
+    assert kept.absence_factor == once.absence_factor == 1
+
+
+def test_reputation_over_time_counts_the_claims_decided_by_each_month_end(node: Node) -> None:
+    alice, bob, carol = (node.accounts.register(n, PASSWORD) for n in ("alice", "bob", "carol"))
+    space = new_space(node, alice, "Commons")
+    for member in (bob, carol):
+        node.act(member, space, "member.join", {})
+    first = node.act(bob, space, "contribution.claim", CLAIM).id
+    node.act(alice, space, "contribution.review", {"claim": first, "verdict": "approve"})
+    advance(node, 40 * 24 * HOUR)
+    second = node.act(carol, space, "contribution.claim", CLAIM).id
+    node.act(alice, space, "contribution.review", {"claim": second, "verdict": "approve"})
+    rows = node.service(Insight).reputation_over_time(space)
+    periods = sorted({str(row["period"]) for row in rows})
+    assert len(periods) == 2
+    at = {(row["period"], row["member"]): float(str(row["reputation"])) for row in rows}
+    assert at[(periods[0], carol.did)] == 0  # her claim was not decided yet
+    assert at[(periods[0], bob.did)] > 0 and at[(periods[1], carol.did)] > 0
+    for period in periods:  # every contributor is listed: the shares add up to 1
+        assert sum(v for (p, _), v in at.items() if p == period) == pytest.approx(1, abs=1e-4)
+    alone = node.service(Insight).reputation_over_time(space, carol.did)
+    assert [row["reputation"] for row in alone] == [at[(p, carol.did)] for p in periods]

@@ -401,11 +401,23 @@ def _review_value(event: ValueEvent, kinds: list[str]) -> ValuedContribution | N
     if REVIEW_KIND not in kinds:
         return None
     equation = _equation(event)
+    cached = _REVIEW_VALUES.get(id(equation))
+    if cached is not None and cached[0] is equation:
+        return cached[1]
     unit = equation.kinds[REVIEW_KIND].unit
-    if unit == "money":
-        return None
-    facts = ContributionFacts(kind=REVIEW_KIND, quantity=1, unit=unit, ts=event.ts)
-    return equation.valued(facts)
+    found = None
+    if unit != "money":  # the same for every review under one equation (no time in it)
+        facts = ContributionFacts(kind=REVIEW_KIND, quantity=1, unit=unit, ts=event.ts)
+        found = equation.valued(facts)
+    if len(_REVIEW_VALUES) > 256:
+        _REVIEW_VALUES.clear()
+    _REVIEW_VALUES[id(equation)] = (equation, found)
+    return found
+
+
+# A review's value under each equation lately used (keyed by its id, kept with it so that
+# the id of one since collected never answers for another).
+_REVIEW_VALUES: dict[int, tuple[ValueEquation, ValuedContribution | None]] = {}
 
 
 def _apply_income(ledger: Ledger, event: ValueEvent) -> None:

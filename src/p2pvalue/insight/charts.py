@@ -19,6 +19,7 @@ if TYPE_CHECKING:
 
 
 WIDTH, HEIGHT = 560, 260
+EMPTY = '<svg xmlns="http://www.w3.org/2000/svg" width="240" height="20" aria-hidden="true"/>'
 MAX_DRAWN = 300  # members the network chart draws: those with the most links
 # A period's name on an axis, and a count of periods, singular and plural.
 UNITS = {
@@ -98,6 +99,31 @@ def value_chart(
     table = tuple((r["period"], r["member"], round(float(r["value"]), 2)) for r in named)
     return Chart("value", gettext("Value over time"), svg(chart) if named else "", sentence,
                  ("period", "member", "value"), table)  # fmt: skip
+
+
+def reputation_chart(
+    rows: Sequence[Mapping[str, Any]], name_of: Callable[[str], str], gettext: Wording = english
+) -> Chart:
+    """Reputation per member at the end of each month, worded by `gettext`."""
+    import altair as alt  # loaded with the first chart, not at start
+
+    named = [{**row, "member": name_of(str(row["member"]))} for row in rows]
+    chart = alt.Chart(_data(named), width=WIDTH, height=HEIGHT).mark_line(point=True).encode(
+        x=alt.X("period:T", title=gettext("Month")),
+        y=alt.Y("reputation:Q", title=gettext("Reputation (share)"), axis=alt.Axis(format="%")),
+        color=alt.Color("member:N", title=gettext("Member")),
+    )  # fmt: skip
+    last: dict[str, float] = {str(r["member"]): float(r["reputation"]) for r in named}
+    lead = max(last, key=lambda m: last[m]) if last else None
+    if lead is None:
+        sentence = gettext("No one has a reputation yet: no contribution was accepted.")
+    else:
+        sentence = gettext("Reputation over time for %(count)s members; %(lead)s has the highest "
+                           "now, %(share)s %% of the space's.", count=len(last), lead=lead,
+                           share="%.1f" % (100 * last[lead]))  # fmt: skip
+    table = tuple((r["period"], r["member"], r["reputation"]) for r in named)
+    return Chart("reputation", gettext("Reputation over time"), svg(chart) if named else "",
+                 sentence, ("period", "member", "reputation"), table)  # fmt: skip
 
 
 def kinds_chart(activity: Sequence[PeriodActivity], unit: str, gettext: Wording = english) -> Chart:
@@ -208,6 +234,27 @@ def network_chart(network: Network, places: Mapping[str, str], name_of: Callable
                  rows)  # fmt: skip
 
 
+def places_chart(over_time: Mapping[str, Mapping[str, str]], name_of: Callable[[str], str],
+                 gettext: Wording = english) -> Chart:  # fmt: skip
+    """Each member's place (core or periphery) in each month's network: a table, no picture."""
+    rows = tuple(
+        (period, name, place)
+        for period, places in over_time.items()
+        for place, name in sorted((place, name_of(did)) for did, place in places.items())
+    )
+    last = list(over_time)[-1] if over_time else None
+    if last is None:
+        sentence = gettext("Nobody has worked with anyone yet.")
+    else:
+        places = over_time[last]
+        core = sum(1 for place in places.values() if place == CORE)
+        sentence = gettext("In the month from %(month)s, %(count)s members worked in the space: "
+                           "%(core)s in its core, %(periphery)s on its periphery.", month=last,
+                           count=len(places), core=core, periphery=len(places) - core)  # fmt: skip
+    return Chart("places", gettext("Core and periphery, month by month"), "", sentence,
+                 ("period", "member", "place"), rows)  # fmt: skip
+
+
 def member_value_chart(rows: Sequence[Mapping[str, Any]], name_of: Callable[[str], str]) -> Chart:
     """One member's value over time, small enough for their page."""
     import altair as alt  # loaded with the first chart, not at start
@@ -223,7 +270,6 @@ def member_value_chart(rows: Sequence[Mapping[str, Any]], name_of: Callable[[str
     last = float(rows[-1]["value"]) if rows else 0.0
     who = name_of(str(rows[0]["member"])) if rows else "This member"
     sentence = f"{who} holds {last:g} points of accepted value, built up over {len(rows)} month(s)."
-    empty = '<svg xmlns="http://www.w3.org/2000/svg" width="240" height="20" aria-hidden="true"/>'
     table = tuple((r["period"], round(float(r["value"]), 2)) for r in rows)
-    return Chart("member-value", "Value over time", svg(chart) if rows else empty, sentence,
+    return Chart("member-value", "Value over time", svg(chart) if rows else EMPTY, sentence,
                  ("period", "value"), table)  # fmt: skip

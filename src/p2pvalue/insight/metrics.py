@@ -50,7 +50,7 @@ class Cohort:
 
 def active_by_period(
     made: Iterable[Contribution], granularity: Granularity
-) -> dict[str, dict[str, Counter[str]]]:
+) -> dict[str, Mapping[str, Counter[str]]]:
     """Per period (gaps included), per member, their contributions counted by kind."""
     found: dict[str, dict[str, Counter[str]]] = {}
     for contribution in made:
@@ -58,6 +58,14 @@ def active_by_period(
         found.setdefault(period, {}).setdefault(contribution.author, Counter())[
             contribution.kind
         ] += 1
+    return with_gaps(found, granularity)
+
+
+def with_gaps(
+    found: Mapping[str, Mapping[str, Counter[str]]], granularity: Granularity
+) -> dict[str, Mapping[str, Counter[str]]]:
+    """`found` (per period, per member, contributions by kind) in period order, the
+    periods between with no one in them included."""
     if not found:
         return {}
     every = periods_between(min(found), max(found), granularity)
@@ -67,7 +75,11 @@ def active_by_period(
 def activity(made: Sequence[Contribution], granularity: Granularity) -> list[PeriodActivity]:
     """Active, new, returning, continuing and departed contributors per period, with the
     contributions by kind and the period's Contributor Absence Factor."""
-    by_period = active_by_period(made, granularity)
+    return activity_of(active_by_period(made, granularity))
+
+
+def activity_of(by_period: Mapping[str, Mapping[str, Counter[str]]]) -> list[PeriodActivity]:
+    """`activity` from the contributions counted per period (`active_by_period`)."""
     seen: set[str] = set()
     before: set[str] = set()
     rows = []
@@ -92,7 +104,11 @@ def activity(made: Sequence[Contribution], granularity: Granularity) -> list[Per
 def cohorts(made: Sequence[Contribution], granularity: Granularity) -> list[Cohort]:
     """Retention by cohort: for the members who first contributed in each period, the share
     of them who contributed again in each later period."""
-    by_period = active_by_period(made, granularity)
+    return cohorts_of(active_by_period(made, granularity))
+
+
+def cohorts_of(by_period: Mapping[str, Mapping[str, Counter[str]]]) -> list[Cohort]:
+    """`cohorts` from the contributions counted per period (`active_by_period`)."""
     periods = list(by_period)
     first: dict[str, int] = {}
     for index, period in enumerate(periods):

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 import numpy as np
 import scipy.sparse as sparse
@@ -26,9 +26,9 @@ if TYPE_CHECKING:
 CORE, PERIPHERY = "core", "periphery"
 
 
-@dataclass(frozen=True, slots=True)
-class Touch:
-    """A member worked on an artefact ("task:<id>", "thread:<id>", …) by the event `event`."""
+class Touch(NamedTuple):
+    """A member worked on an artefact ("task:<id>", "thread:<id>", …) by the event `event`
+    (a tuple: a space holds one or more per event)."""
 
     member: str
     artefact: str
@@ -115,15 +115,21 @@ def resolve_posts(touches: Sequence[Touch]) -> list[Touch]:
 
 def network(touches: Iterable[Touch], people: Iterable[str] = ()) -> Network:
     """The graph of who shares artefacts with whom (also listing `people` who share none)."""
-    pairs = {(t.member, t.artefact) for t in touches}
-    names = sorted({member for member, _ in pairs} | set(people))
-    index = {name: i for i, name in enumerate(names)}
-    artefacts = {a: i for i, a in enumerate(sorted({a for _, a in pairs}))}
-    if not pairs:
+    member_of: dict[str, int] = {}
+    artefact_of: dict[str, int] = {}
+    codes = [
+        member_of.setdefault(touch[0], len(member_of)) << 32
+        | artefact_of.setdefault(touch[1], len(artefact_of))
+        for touch in touches
+    ]  # each (member, artefact) pair as one integer, so that numpy drops the repeats
+    names = sorted(member_of.keys() | set(people))
+    if not codes:
         return Network(tuple(names), ())
-    rows = np.fromiter((index[m] for m, _ in pairs), dtype=np.int64, count=len(pairs))
-    cols = np.fromiter((artefacts[a] for _, a in pairs), dtype=np.int64, count=len(pairs))
-    shape = (len(names), len(artefacts))
+    index = {name: i for i, name in enumerate(names)}
+    sorted_index = np.fromiter(map(index.__getitem__, member_of), np.int64, len(member_of))
+    pairs = np.unique(np.fromiter(codes, np.int64, len(codes)))
+    rows, cols = sorted_index[pairs >> 32], pairs & 0xFFFFFFFF
+    shape = (len(names), len(artefact_of))
     incidence = sparse.csr_array((np.ones(len(pairs), dtype=np.int64), (rows, cols)), shape=shape)
     shared = sparse.triu(incidence @ incidence.T, k=1).tocoo()
     edges = tuple(zip(shared.row.tolist(), shared.col.tolist(), shared.data.tolist(), strict=True))
@@ -140,3 +146,80 @@ def places_over_time(
         if at is not None:
             by_period.setdefault(period_of(at, granularity), []).append(touch)
     return {period: network(found).places() for period, found in sorted(by_period.items())}
+
+
+class Incidence:
+    """Who worked on which artefact, counted touch by touch so that touches can be added and
+    taken away (`change`) and the network and each month's places read again without going
+    over every touch: what a space's health keeps between two reads.
+
+    Each (member, artefact) pair is one integer, kept with how many touches make it, overall
+    and per period; a post's touches count on the thread it is in (`resolve_posts`)."""
+
+    def __init__(self, granularity: Granularity = "month") -> None:
+        self._granularity = granularity
+        self._member_of: dict[str, int] = {}
+        self._artefact_of: dict[str, int] = {}
+        self._thread_of: dict[str, str] = {}
+        self._counts: dict[int, int] = {}
+        self._periods: dict[str, dict[int, int]] = {}
+        self._places: dict[str, dict[str, str]] = {}  # per period, while unchanged
+
+    def change(self, touches: Iterable[Touch], times: Mapping[str, int], step: int) -> None:
+        """Count `touches` in (step 1, in log order) or out (step -1)."""
+        for touch in touches:
+            member, artefact, event = touch
+            if artefact.startswith("thread:"):
+                self._thread_of[event] = artefact
+            elif artefact.startswith("post:"):
+                thread = self._thread_of.get(artefact[5:])
+                if thread is None:
+                    continue
+                artefact = thread
+            code = self._member_of.setdefault(member, len(self._member_of)) << 32 | (
+                self._artefact_of.setdefault(artefact, len(self._artefact_of))
+            )
+            _count(self._counts, code, step)
+            at = times.get(event)
+            if at is not None:
+                period = period_of(at, self._granularity)
+                _count(self._periods.setdefault(period, {}), code, step)
+                self._places.pop(period, None)
+
+    def network(self, people: Iterable[str] = ()) -> Network:
+        """The network of the touches counted (see `network`)."""
+        return self._network(self._counts.keys(), people)
+
+    def places_over_time(self) -> dict[str, dict[str, str]]:
+        """As `places_over_time` gives them, each period's measured again only if changed."""
+        for period, counted in self._periods.items():
+            if period not in self._places:
+                self._places[period] = self._network(counted.keys()).places()
+        return {p: self._places[p] for p in sorted(self._periods) if self._periods[p]}
+
+    def _network(self, codes: Iterable[int], people: Iterable[str] = ()) -> Network:
+        pairs = np.fromiter(codes, np.int64)
+        members = np.unique(pairs >> 32)
+        names_of = list(self._member_of)
+        worked = [names_of[i] for i in members.tolist()]
+        names = sorted(set(worked) | set(people))
+        if not len(pairs):
+            return Network(tuple(names), ())
+        index = {name: i for i, name in enumerate(names)}
+        to_sorted = np.full(len(names_of), -1, np.int64)
+        to_sorted[members] = np.fromiter(map(index.__getitem__, worked), np.int64, len(worked))
+        rows, cols = to_sorted[pairs >> 32], pairs & 0xFFFFFFFF
+        shape = (len(names), len(self._artefact_of))
+        ones = np.ones(len(pairs), dtype=np.int64)
+        incidence = sparse.csr_array((ones, (rows, cols)), shape=shape)
+        shared = sparse.triu(incidence @ incidence.T, k=1).tocoo()
+        edges = zip(shared.row.tolist(), shared.col.tolist(), shared.data.tolist(), strict=True)
+        return Network(tuple(names), tuple(edges))
+
+
+def _count(counts: dict[int, int], code: int, step: int) -> None:
+    left = counts.get(code, 0) + step
+    if left:
+        counts[code] = left
+    else:
+        del counts[code]

@@ -12,11 +12,10 @@ timekeeper signs.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Iterator, Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 from functools import lru_cache
-from typing import Literal, Protocol
+from typing import Any, Literal, NamedTuple, Protocol
 
 DAY_MS = 86_400_000
 WEEK_MS = 7 * DAY_MS
@@ -71,9 +70,9 @@ class LogEntry(Protocol):
     def ts(self) -> int: ...
 
 
-@dataclass(frozen=True, slots=True)
-class Contribution:
-    """One accepted contribution: who made it, of which kind, when it counts, its event."""
+class Contribution(NamedTuple):
+    """One accepted contribution: who made it, of which kind, when it counts, its event (a
+    tuple: a space holds one per event)."""
 
     author: str
     kind: str
@@ -81,9 +80,30 @@ class Contribution:
     event: str
 
 
-def event_times(order: Sequence[str], entries: Mapping[str, LogEntry]) -> dict[str, int]:
+class EventTimes(Mapping[str, int]):
     """The time each event counts at: its `ts`, which the log holds no earlier than its
-    parents' and its author's node held near its own clock (see the module's note)."""
+    parents' and its author's node held near its own clock (see the module's note); read
+    from the log's entries as asked, never copied."""
+
+    def __init__(self, entries: Mapping[str, LogEntry]) -> None:
+        self._entries = entries
+
+    def __getitem__(self, event: str) -> int:
+        return self._entries[event].ts
+
+    def get(self, event: str, default: Any = None) -> Any:  # without a KeyError per miss
+        entry = self._entries.get(event)
+        return default if entry is None else entry.ts
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._entries)
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+
+def event_times(order: Sequence[str], entries: Mapping[str, LogEntry]) -> dict[str, int]:
+    """The time of each event of `order` (see `EventTimes`)."""
     return {event: entries[event].ts for event in order}
 
 

@@ -1,13 +1,18 @@
-"""Value over time ("cred over time"): each member's accepted value, cumulative, at the end
-of each month, counted from when its claim was decided (the time of the deciding
-review or close), as the ledger values it now."""
+"""Value and reputation over time ("cred over time"): each member's accepted value,
+cumulative, at the end of each month, counted from when its claim was decided (the time of
+the deciding review or close), as the ledger values it now; and each member's reputation at
+the end of each month, of the claims decided by then."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from bisect import bisect_right
+from collections.abc import Iterable, Mapping
+from datetime import UTC, datetime, timedelta
 from fractions import Fraction
 
+from p2pvalue.accounting.ledger import reputation_input
 from p2pvalue.accounting.model import Ledger
+from p2pvalue.accounting.reputation import ReputationInput, reputation
 from p2pvalue.accounting.types import FULL_SHARE
 from p2pvalue.insight.timeline import Granularity, period_of, periods_between
 
@@ -49,3 +54,45 @@ def value_over_time(
 
 def _add(gained: dict[tuple[str, str], Fraction], period: str, did: str, value: Fraction) -> None:
     gained[(period, did)] = gained.get((period, did), Fraction(0)) + value
+
+
+def reputation_over_time(
+    ledger: Ledger, members: Iterable[str], times: Mapping[str, int],
+    member: str | None = None, granularity: Granularity = "month", top: int = TOP,
+) -> list[dict[str, object]]:  # fmt: skip
+    """Rows of (period, member, reputation) for `member`, or for the `top` members of the
+    highest reputation now: at the end of each period from the first decision on, the
+    reputation (`accounting.reputation`) of the claims accepted by then, as valued now,
+    measured at that moment (so recency weighs as it did then)."""
+    accepted = [c for c in ledger.accepted_claims() if c.valued is not None]
+    if not accepted:
+        return []
+    decided = {c.id: times.get(c.decided_by, c.ts) if c.decided_by else c.ts for c in accepted}
+    everyone = reputation_input(ledger, members)
+    works = sorted(everyone.contributions, key=lambda work: decided[work.id])
+    moments = [decided[work.id] for work in works]
+    periods = periods_between(period_of(moments[0], granularity),
+                              period_of(moments[-1], granularity), granularity)  # fmt: skip
+    scores: list[tuple[str, Mapping[str, float]]] = []
+    for period in periods:
+        end = _period_end(period, granularity)
+        upto = bisect_right(moments, end - 1)
+        known = ReputationInput(everyone.contributors, works[:upto], now_ms=end)
+        scores.append((period, reputation(known).scores if upto else {}))
+    latest = scores[-1][1]
+    chosen = [member] if member else sorted(latest, key=lambda d: (-latest[d], d))[:top]
+    return [
+        {"period": period, "member": did, "reputation": round(found.get(did, 0.0), 6)}
+        for did in chosen
+        for period, found in scores
+    ]
+
+
+def _period_end(period: str, granularity: Granularity) -> int:
+    """The first moment (ms since the epoch, UTC) after the period starting on `period`."""
+    start = datetime.fromisoformat(period).replace(tzinfo=UTC)
+    if granularity == "week":
+        after = start + timedelta(days=7)
+    else:
+        after = (start.replace(day=28) + timedelta(days=4)).replace(day=1)
+    return int(after.timestamp() * 1000)

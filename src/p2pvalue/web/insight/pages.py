@@ -44,6 +44,16 @@ def health_page(
     )  # fmt: skip
 
 
+@router.get("/spaces/{space_id}/insight/value.svg")
+def value_svg(space_id: str, node: NodeDep) -> Response:
+    """The space's value over time, for its value page (the words and rows are on the
+    health page and in its downloads)."""
+    insight = node.service(Insight)
+    rows = insight.value_over_time(space_id)
+    chart = charts.value_chart(rows, namer(node, sorted({str(r["member"]) for r in rows})))
+    return Response(chart.svg or charts.EMPTY, media_type="image/svg+xml")
+
+
 @router.get("/spaces/{space_id}/insight/members/{member}/value.svg")
 def member_value_svg(space_id: str, member: str, node: NodeDep) -> Response:
     """A member's value over time, small, for their page in the space."""

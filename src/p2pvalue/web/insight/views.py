@@ -14,7 +14,7 @@ from p2pvalue.insight.timeline import GRANULARITIES, Granularity
 from p2pvalue.node import Node
 from p2pvalue.wording import Wording, english
 
-CHART_NAMES = ("value", "kinds", "active", "network")
+CHART_NAMES = ("value", "reputation", "kinds", "active", "network", "places")
 
 
 def granularity_of(asked: str) -> Granularity:
@@ -43,9 +43,13 @@ def space_charts(
     activity = health.activity[granularity]
     return {
         "value": charts.value_chart(insight.value_over_time(space), name_of, gettext),
+        "reputation": charts.reputation_chart(
+            insight.reputation_over_time(space), name_of, gettext
+        ),
         "kinds": charts.kinds_chart(activity, granularity, gettext),
         "active": charts.active_chart(activity, granularity, gettext),
         "network": charts.network_chart(health.network, health.places, name_of, gettext),
+        "places": charts.places_chart(health.places_over_time, name_of, gettext),
     }
 
 
