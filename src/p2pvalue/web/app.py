@@ -44,6 +44,7 @@ from p2pvalue.web.headers import SecurityHeaders
 from p2pvalue.web.leadership import Leadership
 from p2pvalue.web.limits import RateLimited, rate_limits
 from p2pvalue.web.private_guard import private_spaces
+from p2pvalue.web.relay import CommitRelay
 from p2pvalue.web.spaces import api, pages
 from p2pvalue.web.text_guard import TextGuard
 
@@ -112,6 +113,9 @@ def create_app(
         leadership = app.state.leadership = Leadership(node.engine)
         async with documents:
             app.state.documents = documents
+            relay = _relay(node, documents)
+            if relay is not None:
+                await run_in_threadpool(relay.start)
             snapshots = asyncio.create_task(documents.keep_snapshots())
             leading = asyncio.create_task(leadership.run(background.run))
             try:
@@ -121,6 +125,8 @@ def create_app(
                 await documents.drained()
                 await _cancelled(snapshots, leading)
                 await background.close()
+                if relay is not None:
+                    await run_in_threadpool(relay.close)
 
     app = FastAPI(
         title="p2pvalue node", version=__version__, openapi_url="/openapi.json",
@@ -155,6 +161,15 @@ def create_app(
     public_url = node.config.public_url or ""
     app.add_middleware(SecurityHeaders, secure_cookies=public_url.startswith("https://"))
     return app
+
+
+def _relay(node: Node, documents: LiveDocuments) -> CommitRelay | None:
+    """With Redis configured, what tells this worker's open streams and document sockets
+    of the events the node's other workers commit."""
+    if node.config.redis_url is None:
+        return None
+    hearers = [node.service(Social).committed, documents.committed]
+    return CommitRelay(node, node.config.redis_url, hearers)
 
 
 def _mail_courier(node: Node) -> MailCourier | None:
