@@ -24,6 +24,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from p2pvalue import __version__
 from p2pvalue.collab.live import SNAPSHOT_EVERY, LiveDocuments
+from p2pvalue.collab.relay import DocRelay
 from p2pvalue.domain import Domain
 from p2pvalue.errors import P2PError
 from p2pvalue.federation.message_courier import MessageCourier
@@ -107,7 +108,9 @@ def create_app(
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        documents = LiveDocuments(node.wiring, snapshot_every=snapshot_every)
+        documents = LiveDocuments(
+            node.wiring, snapshot_every=snapshot_every, relay=_doc_relay(node)
+        )
         replicator = app.state.replicator = Replicator(node.wiring, sync_every=sync_every)
         background = Background(node, replicator, deadlines_every)
         leadership = app.state.leadership = Leadership(node.engine)
@@ -161,6 +164,13 @@ def create_app(
     public_url = node.config.public_url or ""
     app.add_middleware(SecurityHeaders, secure_cookies=public_url.startswith("https://"))
     return app
+
+
+def _doc_relay(node: Node) -> DocRelay | None:
+    """With Redis configured, how live documents are shared with the node's other workers."""
+    if node.config.redis_url is None:
+        return None
+    return DocRelay(node.config.redis_url, f"p2pvalue:{node.did}:doc:")
 
 
 def _relay(node: Node, documents: LiveDocuments) -> CommitRelay | None:
