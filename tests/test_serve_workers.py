@@ -127,9 +127,29 @@ def test_a_killed_leader_is_replaced_and_each_claim_closes_exactly_once(
     second = leaders(log)[1]
     assert second != first[0]
     wait_for(lambda: counted() and statuses["pending"] == 0, START_SECONDS, "every close")
+    _assert_metrics_add_up(url)
     server.send_signal(signal.SIGTERM)
     assert server.wait(60) == 0
     _assert_closed_once(lazy)
+
+
+def _assert_metrics_add_up(url: str) -> None:
+    """/metrics counts the requests every worker answered (prometheus-client's
+    multiprocess mode), the killed one's included."""
+    checks = 20
+    for _ in range(checks):
+        assert httpx.get(f"{url}/healthz", timeout=30).json()["status"] == "ok"
+    body = httpx.get(f"{url}/metrics", timeout=30).text
+    answered = sum(
+        float(line.rsplit(" ", 1)[1]) for line in body.splitlines()
+        if line.startswith("p2pvalue_http_requests_total{") and 'route="/healthz"' in line
+    )  # fmt: skip
+    assert answered == checks
+    claims = sum(
+        float(line.rsplit(" ", 1)[1]) for line in body.splitlines()
+        if line.startswith("p2pvalue_http_requests_total{") and "/claims" in line
+    )  # fmt: skip
+    assert claims >= 3  # asked of both leaders' times, on whichever worker
 
 
 def _assert_closed_once(lazy: Lazy) -> None:
