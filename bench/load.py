@@ -29,7 +29,7 @@ from typing import Any
 import httpx
 from sqlalchemy import create_engine, text
 
-from p2pvalue.config import init_data_dir
+from p2pvalue.config import init_data_dir, load_config
 from p2pvalue.node import Node
 from p2pvalue.social import Social
 
@@ -58,11 +58,19 @@ def seed(data: Path, url: str, members: int) -> dict[str, Any]:
             node.act(member, space, "member.join", {})
             node.service(Social).follows.follow_space(member, space)
             tokens.append(node.accounts.open_session(member))
-        proposal = node.act(founder, space, "proposal.create",
-                            {"title": "Adopt the FAQ", "action": {"type": "text"}}).id  # fmt: skip
         for n in range(20):
             node.act(founder, space, "post.create", {"text": f"note {n}"})
-    return {"space": space, "tokens": tokens, "proposal": proposal}
+    return {"space": space, "tokens": tokens, "proposal": None}
+
+
+def open_proposal(data: Path, url: str, community: dict[str, Any], path: Path) -> None:
+    """A new proposal for the phase's ballots (the last one's window may have closed)."""
+    with Node(load_config(data, url)) as node:
+        founder = node.accounts.by_username("founder")
+        assert founder is not None
+        content = {"title": "Adopt the FAQ", "action": {"type": "text"}}
+        community["proposal"] = node.act(founder, community["space"], "proposal.create", content).id
+    path.write_text(json.dumps(community))
 
 
 def counted(url: str, space: str) -> dict[str, int]:
@@ -143,6 +151,7 @@ def attack(base: str, community: Path, users: int, seconds: int, rate: float,
 def phase(args: argparse.Namespace, data: Path, community: dict[str, Any], path: Path,
           workers: int, rate: float) -> dict[str, Any]:  # fmt: skip
     port = 18000 + workers + (100 if rate else 0)
+    open_proposal(data, args.database_url, community, path)
     before = counted(args.database_url, community["space"])
     server = serve(data, args.database_url, args.redis_url, workers, port)
     try:
@@ -159,7 +168,9 @@ def phase(args: argparse.Namespace, data: Path, community: dict[str, Any], path:
         server.wait(60)
     after = counted(args.database_url, community["space"])
     stored = {name: after[name] - before[name] for name in WRITES}
-    found["writes_all_stored"] = stored == {n: found["accepted"].get(n, 0) for n in WRITES}
+    # A write locust sent as the phase ended may be stored without its answer being counted:
+    # every write seen accepted is stored, and a few more may be.
+    found["writes_all_stored"] = all(stored[n] >= found["accepted"].get(n, 0) for n in WRITES)
     found["stored"] = stored
     return found
 
@@ -179,7 +190,6 @@ def main() -> None:
         data = Path(folder) / "node"
         community = seed(data, args.database_url, args.users)
         path = Path(folder) / "community.json"
-        path.write_text(json.dumps(community))
         one = phase(args, data, community, path, 1, 0)
         two = phase(args, data, community, path, 2, 0)
         paced = phase(args, data, community, path, 2, one["rps"] / args.users)

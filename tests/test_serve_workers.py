@@ -1,14 +1,20 @@
 """`p2pvalue serve --workers N` on PostgreSQL and Redis, as real processes: one worker leads
 the background work; killed with -9 in the middle of closing due claims, another takes
-over and finishes, and every claim is closed exactly once. SQLite refuses several workers."""
+over and finishes, and every claim is closed exactly once. Two `serve` processes with
+copies of one data folder, as on two machines: one leads, and a post accepted by one
+reaches a feed stream held by the other. SQLite refuses several workers."""
 
 from __future__ import annotations
 
+import functools
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
+import threading
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -181,3 +187,87 @@ def test_sqlite_refuses_several_workers(tmp_path: Path) -> None:
     )  # fmt: skip
     assert done.returncode != 0
     assert "SQLite serves one process" in done.stderr
+
+
+@pytest.fixture
+def machines(tmp_path: Path, postgres_url: str, redis_url: str) -> Iterator[tuple[list[str], Path]]:
+    """Two `p2pvalue serve` processes on one database and one Redis, as on two machines
+    (each with its own copy of the data folder); their URLs and the data folder."""
+    data = init_data_dir(tmp_path / "node", postgres_url).data_dir
+    copy = tmp_path / "copy"
+    shutil.copytree(data, copy)
+    ports = [free_port(), free_port()]
+    servers = []
+    for folder, port in zip((data, copy), ports, strict=True):
+        command = [sys.executable, "-m", "p2pvalue", "serve", "--data", str(folder),
+                   "--redis-url", redis_url, "--port", str(port)]  # fmt: skip
+        with (folder / "serve.log").open("ab") as out:
+            servers.append(subprocess.Popen(command, stdout=out, stderr=subprocess.STDOUT))
+    urls = [f"http://127.0.0.1:{port}" for port in ports]
+    try:
+        for url in urls:
+            wait_for(functools.partial(_healthy, url), START_SECONDS, f"{url} to start")
+        yield urls, data
+    finally:
+        for server in servers:
+            server.send_signal(signal.SIGTERM)
+        for server in servers:
+            try:
+                server.wait(60)
+            except subprocess.TimeoutExpired:
+                server.kill()
+                server.wait()
+
+
+def _healthy(url: str) -> bool:
+    try:
+        return httpx.get(f"{url}/healthz", timeout=5).status_code == 200
+    except httpx.HTTPError:
+        return False
+
+
+def test_workers_on_two_machines_share_posts_live_and_one_leads(
+    machines: tuple[list[str], Path],
+) -> None:
+    (url_a, url_b), _ = machines
+    wait_for(
+        lambda: sum(httpx.get(f"{u}/healthz").json()["leads"] for u in (url_a, url_b)) == 1,
+        30, "one leader",
+    )  # fmt: skip
+    with (
+        httpx.Client(base_url=url_b, timeout=30) as on_b,
+        httpx.Client(base_url=url_a, timeout=30) as on_a,
+    ):
+        ana = _member(on_b, "ana")
+        ben = _member(on_a, "ben")
+        space = on_b.post("/api/v1/spaces", json={"name": "Live"}, headers=ana).json()["id"]
+        assert on_a.put(f"/api/v1/me/follows/spaces/{space}", headers=ben).is_success
+        heard: list[str] = []
+        ready, done = threading.Event(), threading.Event()
+
+        def read() -> None:
+            with on_a.stream("GET", "/api/v1/me/feed/stream", headers=ben) as response:
+                for line in response.iter_lines():
+                    ready.set()
+                    if line.startswith('data: {"id"'):
+                        heard.append(json.loads(line.removeprefix("data: "))["id"])
+                        done.set()
+                        return
+
+        threading.Thread(target=read, daemon=True).start()
+        assert ready.wait(30)
+        time.sleep(0.2)
+        action = {"type": "post.create", "content": {"text": "from the other machine"}}
+        started = time.monotonic()
+        posted = on_b.post(f"/api/v1/spaces/{space}/actions", json=action, headers=ana)
+        assert posted.status_code == 201, posted.text
+        assert done.wait(5)
+        assert time.monotonic() - started < 1.5  # the answer to the post, then the item
+        assert heard == [posted.json()["id"]]
+
+
+def _member(http: httpx.Client, name: str) -> dict[str, str]:
+    body = {"username": name, "password": "correct horse battery"}
+    assert http.post("/api/v1/accounts", json=body).status_code == 201
+    token = http.post("/api/v1/sessions", json=body).json()["token"]
+    return {"Authorization": f"Bearer {token}"}
