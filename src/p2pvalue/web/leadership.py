@@ -29,6 +29,12 @@ LOG = logging.getLogger(__name__)
 # The advisory lock's key: any 64-bit number the node's database uses for nothing else.
 LOCK_KEY = 0x70327076616C7565  # "p2pvalue"
 RETRY_S = 2.0
+# A bigint advisory lock shows in pg_locks as its high and low 32 bits, objsubid 1.
+HELD = text(
+    "SELECT count(*) > 0 FROM pg_locks WHERE locktype = 'advisory' AND granted"
+    " AND pid = pg_backend_pid() AND classid::bigint = :hi AND objid::bigint = :lo"
+    " AND objsubid = 1"
+)
 
 
 class Leadership:
@@ -97,10 +103,13 @@ class Leadership:
             return False
 
     def _ping(self) -> bool:
+        """Whether this session still holds the lock. The session's connection may have
+        been replaced by a new one (SQLAlchemy reconnects an invalidated connection), which
+        does not hold it: so the lock is looked for, not only the connection."""
         assert self._session is not None
-        self._session.execute(text("SELECT 1"))
+        held = self._session.execute(HELD, {"hi": LOCK_KEY >> 32, "lo": LOCK_KEY & 0xFFFFFFFF})
         self._session.commit()
-        return True
+        return bool(held.scalar())
 
     def _let_go(self) -> None:
         """Close the lock's session (which releases the lock, if it was held)."""
