@@ -50,8 +50,9 @@ async def _take_over(engine: Engine) -> None:
     session = first._session
     assert session is not None
     session.invalidate()  # the leader's connection is gone, as with a database restart
-    await until(lambda: len(runs) == 2)  # it noticed, let go, and someone leads again
-    assert first.leading != second.leading
+    await until(lambda: len(runs) == 2)  # someone leads again
+    # The old leader stops at its next look at its lock, within one retry.
+    await until(lambda: first.leading != second.leading, RETRY * 20)
     leader, other = (one, second) if first.leading else (two, first)
     leader.cancel()  # the leading process is gone
     await until(lambda: other.leading)
