@@ -111,15 +111,48 @@ def serve(
     sync_every: Annotated[
         float, typer.Option(help="Seconds between anti-entropy rounds with other nodes.")
     ] = 30.0,
+    workers: Annotated[
+        int,
+        typer.Option(
+            help="Processes serving the node on one port. More than one needs PostgreSQL "
+            "(--database-url) and Redis (--redis-url); SQLite serves one process."
+        ),
+    ] = 1,
+    redis_url: Annotated[
+        str | None,
+        typer.Option(
+            "--redis-url",
+            envvar="P2PVALUE_REDIS_URL",
+            help="Redis (redis://host:6379/0) through which the workers of this node, on "
+            "this machine or others, share what they commit and their live documents.",
+        ),
+    ] = None,
+    json_logs: Annotated[
+        bool, typer.Option("--json-logs", help="Log one JSON object a line on stderr.")
+    ] = False,
 ) -> None:
     """Run the node's web server: pages at /, the API under /api/v1, OpenAPI at /openapi.json,
-    and, with a public URL, federation with the other nodes of its spaces."""
+    and, with a public URL, federation with the other nodes of its spaces. With --workers N
+    (or with a Redis URL, for workers on several machines sharing one database), one
+    worker at a time does the background work (deadlines, deliveries)."""
     from p2pvalue.web.app import create_app, run_server
+    from p2pvalue.web.serving import Serving, check_workers, log_config, run_workers
 
+    config = load_config(data, database_url, public_url, redis_url)
+    check_workers(config.url, workers, config.redis_url)
     check_port(host, port)
-    with Node(load_config(data, database_url, public_url)) as node:
+    if workers > 1:
+        with Node(config) as node:  # migrated once, before the workers start
+            typer.echo(f"p2pvalue node {node.did} on http://{host}:{port}/ ({workers} workers)")
+        serving = Serving(
+            str(data.resolve()), database_url, public_url, config.redis_url, sync_every, json_logs
+        )
+        run_workers(serving, host, port, workers)
+        return
+    with Node(config) as node:
         typer.echo(f"p2pvalue node {node.did} on http://{host}:{port}/")
-        run_server(create_app(node, sync_every=sync_every), host, port)
+        run_server(create_app(node, sync_every=sync_every), host, port,
+                   log_config=log_config(json_logs))  # fmt: skip
 
 
 def check_port(host: str, port: int) -> None:

@@ -79,6 +79,10 @@ class NodeConfig:
     # Where members open this node's pages, for the links in mail (e.g. https://node.example);
     # None: the public URL.
     site_url: str | None = None
+    # The Redis server through which the workers of one node tell each other what they
+    # committed and what changed in live documents (`"redis_url"`, or `--redis-url`); None:
+    # the node is served by one process.
+    redis_url: str | None = None
 
     @property
     def url(self) -> str:
@@ -126,10 +130,11 @@ def init_data_dir(
 
 
 def load_config(
-    data_dir: Path, database_url: str | None = None, public_url: str | None = None
-) -> NodeConfig:
-    """The configuration in `data_dir`; a `database_url` or `public_url` given here wins
-    over the file's."""
+    data_dir: Path, database_url: str | None = None, public_url: str | None = None,
+    redis_url: str | None = None,
+) -> NodeConfig:  # fmt: skip
+    """The configuration in `data_dir`; a `database_url`, `public_url` or `redis_url` given
+    here wins over the file's."""
     config_path = data_dir / CONFIG_FILE
     if not config_path.exists():
         raise P2PError("not_initialised", f"{data_dir} is not a node folder: run `p2pvalue init`")
@@ -140,7 +145,15 @@ def load_config(
         _allowed(stored, config_path), _strings(stored, "admins", config_path),
         clock_skew_ms=_skew(stored), metrics_token=_token(stored, config_path),
         mail=_mail(stored, config_path), site_url=_site_url(stored, config_path),
+        redis_url=redis_url or _redis_url(stored, config_path),
     )  # fmt: skip
+
+
+def _redis_url(stored: dict[str, Any], config_path: Path) -> str | None:
+    url = stored.get("redis_url")
+    if url is not None and not (isinstance(url, str) and url.startswith(("redis://", "rediss://"))):
+        raise P2PError("bad_config", f"{config_path}: redis_url is a redis:// URL")
+    return url or None
 
 
 def _token(stored: dict[str, Any], config_path: Path) -> str | None:

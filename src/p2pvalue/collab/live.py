@@ -18,7 +18,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from contextlib import suppress
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -34,6 +34,7 @@ from p2pvalue.collab.documents import Measure, measure
 from p2pvalue.collab.guard import CLOSE_CODES as CLOSE_CODES
 from p2pvalue.collab.guard import MAX_FRAME_BYTES as MAX_FRAME_BYTES
 from p2pvalue.collab.guard import Guard, Refusal, Socket
+from p2pvalue.collab.relay import DocRelay
 from p2pvalue.collab.service import Collab, DocAccess, refusal
 from p2pvalue.errors import P2PError
 from p2pvalue.events.types import RANK_ORDINARY, rank
@@ -58,8 +59,12 @@ class DocumentStore(SQLiteYStore):
         super().__init__(doc, log=LOG)
         self.db_path = str(db_path)
         self.writing = 0
+        self.kept_elsewhere: set[bytes] = set()  # updates another worker stored
 
     async def write(self, data: bytes) -> None:
+        if data in self.kept_elsewhere:
+            self.kept_elsewhere.discard(data)
+            return
         self.writing += 1
         try:
             await super().write(data)
@@ -82,13 +87,31 @@ class DocRoom(YRoom):
         self.changed = False  # since the last snapshot (set once an update is applied)
         self.on_message_error = _skipped
         self._watching: Any = None
+        self._remote = False
+        # Where the updates this worker's clients make go to the node's other workers.
+        self.outgoing: Callable[[bytes], None] | None = None
+        self.following: anyio.CancelScope | None = None
 
     def watch(self) -> None:
         """From now on, note each change applied to the document (not the stored ones)."""
         self._watching = self.ydoc.observe(self._applied)
 
     def _applied(self, event: Any) -> None:
+        if self._remote:
+            self.store.kept_elsewhere.add(event.update)
+            return
         self.changed = True
+        if self.outgoing is not None:
+            self.outgoing(event.update)
+
+    def apply_remote(self, update: bytes) -> None:
+        """Apply an update a client of another worker made (which that worker stored): sent
+        to this room's clients, neither stored nor sent on again."""
+        self._remote = True
+        try:
+            self.ydoc.apply_update(update)
+        finally:
+            self._remote = False
 
     def text(self) -> str:
         return str(self.ydoc.get(TEXT, type=Text))
@@ -122,6 +145,8 @@ class DocRoom(YRoom):
         return claimed
 
     async def stop(self) -> None:
+        if self.following is not None:
+            self.following.cancel()
         if self._watching is not None:
             self.ydoc.unobserve(self._watching)
         await super().stop()
@@ -140,9 +165,11 @@ class LiveDocuments(WebsocketServer):
 
     def __init__(
         self, wiring: Wiring, *, max_doc_bytes: int = MAX_DOC_BYTES,
-        snapshot_every: float = SNAPSHOT_EVERY,
+        snapshot_every: float = SNAPSHOT_EVERY, relay: DocRelay | None = None,
     ) -> None:  # fmt: skip
+        """`relay`: the node's other workers' side of the documents (see `collab.relay`)."""
         super().__init__(rooms_ready=False, auto_clean_rooms=False, log=LOG)
+        self.relay = relay
         self.wiring = wiring
         self.path = wiring.config.data_dir / STORE_FILE
         self.max_doc_bytes = max_doc_bytes
@@ -162,6 +189,8 @@ class LiveDocuments(WebsocketServer):
     async def __aexit__(self, *exc: Any) -> None:
         self.wiring.writer.unsubscribe(self.committed)
         await super().__aexit__(*exc)  # type: ignore[no-untyped-call]
+        if self.relay is not None:
+            await self.relay.aclose()
 
     async def serve_member(self, socket: Socket, access: DocAccess, name: str) -> None:
         """Serve one member's connection to a document until either side closes it; `name`
@@ -288,10 +317,36 @@ class LiveDocuments(WebsocketServer):
         await self.start_room(room)
         with suppress(YDocNotFound):
             await store.apply_updates(room.ydoc)
+        after = await self._catch_up(room) if self.relay is not None else None
         room.size = len(room.ydoc.get_update())
         room.watch()
         room.ready = True
+        if after is not None:
+            self._task_group.start_soon(self._follow, room, after)
         return room
+
+    async def _catch_up(self, room: DocRoom) -> str:
+        """Apply what the other workers' clients did to the document that this worker's
+        store lacks; where to follow their stream from."""
+        relay = self.relay
+        assert relay is not None and self._task_group is not None
+        updates, after = await relay.history(room.doc)
+        for update in updates:
+            room.ydoc.apply_update(update)
+        group = self._task_group
+
+        def outgoing(update: bytes) -> None:
+            group.start_soon(relay.publish, room.doc, update)
+
+        room.outgoing = outgoing
+        return after
+
+    async def _follow(self, room: DocRoom, after: str) -> None:
+        assert self.relay is not None
+        with anyio.CancelScope() as scope:
+            room.following = scope
+            async for update in self.relay.follow(room.doc, after):
+                room.apply_remote(update)
 
     async def _leave(self, room: DocRoom) -> None:
         """Let a room go once no one has it open: its updates stored, its changes snapshotted.

@@ -10,7 +10,7 @@ from typing import Any
 from alembic import command
 from alembic.config import Config
 from alembic.script import ScriptDirectory
-from sqlalchemy import Connection, Engine, create_engine, event
+from sqlalchemy import Connection, Engine, create_engine, event, text
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 WRITE_OPTION = "p2pvalue_write"
@@ -71,10 +71,18 @@ def head_revision() -> str:
     return head
 
 
+# The key of the advisory lock migrations take (any number the database uses for nothing else).
+MIGRATION_LOCK = 0x703273766D696772
+
+
 def migrate(engine: Engine) -> None:
-    """Bring the schema to the newest Alembic revision."""
+    """Bring the schema to the newest Alembic revision. On PostgreSQL, processes that start
+    at once (the workers of one node) migrate one after the other: the first brings the
+    schema up, the others then find it current."""
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))
     with engine.begin() as connection:
+        if engine.dialect.name == "postgresql":
+            connection.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": MIGRATION_LOCK})
         config.attributes["connection"] = connection
         command.upgrade(config, "head")

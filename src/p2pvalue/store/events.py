@@ -10,7 +10,7 @@ import orjson
 from sqlalchemy import Connection, bindparam, delete, func, insert, select, update
 
 from p2pvalue.events.canonical import canonical
-from p2pvalue.events.event import Event, erased_body, now_ms
+from p2pvalue.events.event import Event, erased_body, now_ms, parse_body
 from p2pvalue.events.log import Entry
 from p2pvalue.events.types import RANK_ORDINARY, installed, rank
 from p2pvalue.store.bulk import insert_rows
@@ -335,3 +335,21 @@ def _typed(row: Any) -> TypedRow | None:
     if content is None:
         content = ERASED_STAND_INS.get(row.type)
     return TypedRow(row.id, row.type, row.author, row.ts, content) if content is not None else None
+
+
+def readable_events(conn: Connection, ids: Sequence[str]) -> list[Event]:
+    """The stored events of `ids` that this node can read (sealed ones opened), in the
+    order given: what another process of the node committed, for this one's listeners."""
+    query = select(events.c.id, events.c.body, events.c.plain).where(events.c.id.in_(ids))
+    found = {row.id: row for row in conn.execute(query)}
+    readable = []
+    for event_id in ids:
+        row = found.get(event_id)
+        if row is None:
+            continue
+        event = parse_body(row.body)
+        if row.plain is not None:
+            event = event.open_with(orjson.loads(row.plain))
+        if event.readable:
+            readable.append(event)
+    return readable

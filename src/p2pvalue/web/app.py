@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import gc
 import logging
+import os
 import signal
 import threading
 from collections.abc import AsyncIterator, Sequence
@@ -23,6 +24,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from p2pvalue import __version__
 from p2pvalue.collab.live import SNAPSHOT_EVERY, LiveDocuments
+from p2pvalue.collab.relay import DocRelay
 from p2pvalue.domain import Domain
 from p2pvalue.errors import P2PError
 from p2pvalue.federation.message_courier import MessageCourier
@@ -40,8 +42,10 @@ from p2pvalue.web.activity import Phrasebook
 from p2pvalue.web.auth import optional_account
 from p2pvalue.web.contract import publish_contract
 from p2pvalue.web.headers import SecurityHeaders
+from p2pvalue.web.leadership import Leadership
 from p2pvalue.web.limits import RateLimited, rate_limits
 from p2pvalue.web.private_guard import private_spaces
+from p2pvalue.web.relay import CommitRelay
 from p2pvalue.web.spaces import api, pages
 from p2pvalue.web.text_guard import TextGuard
 
@@ -63,7 +67,7 @@ SERVER_SETTINGS: dict[str, Any] = {
 LOG = logging.getLogger(__name__)
 
 
-def run_server(app: FastAPI, host: str, port: int, log_level: str = "info") -> None:
+def run_server(app: FastAPI, host: str, port: int, log_level: str = "info", **options: Any) -> None:
     """Serve `app` as `p2pvalue serve` does (and the benchmarks). What is alive at startup
     (the modules and the node's services, ~190,000 objects) is first moved out of the
     garbage collector's reach: otherwise each full collection walks it all and stalls the
@@ -76,7 +80,7 @@ def run_server(app: FastAPI, host: str, port: int, log_level: str = "info") -> N
     if threading.current_thread() is threading.main_thread():
         for number in (signal.SIGTERM, signal.SIGINT):
             signal.signal(number, _stop)
-    uvicorn.run(app, host=host, port=port, log_level=log_level, **SERVER_SETTINGS)
+    uvicorn.run(app, host=host, port=port, log_level=log_level, **SERVER_SETTINGS, **options)
 
 
 def _stop(number: int, frame: object) -> None:
@@ -104,32 +108,28 @@ def create_app(
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        stop, halt = asyncio.Event(), threading.Event()
-        keeper = asyncio.create_task(_keep_deadlines(node, deadlines_every, stop, halt))
-        documents = LiveDocuments(node.wiring, snapshot_every=snapshot_every)
+        documents = LiveDocuments(
+            node.wiring, snapshot_every=snapshot_every, relay=_doc_relay(node)
+        )
         replicator = app.state.replicator = Replicator(node.wiring, sync_every=sync_every)
-        deliverer = Deliverer(node.service(Fediverse))
-        courier = MessageCourier(node.wiring)
-        mail = _mail_courier(node)
+        background = Background(node, replicator, deadlines_every)
+        leadership = app.state.leadership = Leadership(node.engine)
         async with documents:
             app.state.documents = documents
+            relay = _relay(node, documents)
+            if relay is not None:
+                await run_in_threadpool(relay.start)
             snapshots = asyncio.create_task(documents.keep_snapshots())
-            replicating = asyncio.create_task(replicator.run())
-            delivering = asyncio.create_task(deliverer.run())
-            couriering = asyncio.create_task(courier.run())
-            mailing = [asyncio.create_task(mail.run())] if mail else []
+            leading = asyncio.create_task(leadership.run(background.run))
             try:
                 yield
             finally:
-                halt.set()  # a sweep of due claims in a thread ends at its next claim
                 # Let work in progress finish: a thread of it may hold a database connection.
                 await documents.drained()
-                await _cancelled(snapshots, replicating, delivering, couriering, *mailing)
-                await replicator.close()
-                await deliverer.close()
-                await courier.close()
-                stop.set()
-                await keeper
+                await _cancelled(snapshots, leading)
+                await background.close()
+                if relay is not None:
+                    await run_in_threadpool(relay.close)
 
     app = FastAPI(
         title="p2pvalue node", version=__version__, openapi_url="/openapi.json",
@@ -152,7 +152,10 @@ def create_app(
     @app.get("/healthz", tags=["node"])
     def healthz() -> dict[str, Any]:
         """Liveness and identity of this node."""
-        return {"status": "ok", "node": node.did, "version": __version__}
+        leadership = getattr(app.state, "leadership", None)
+        leads = leadership is not None and leadership.leading
+        return {"status": "ok", "node": node.did, "version": __version__,
+                "worker": os.getpid(), "leads": leads}  # fmt: skip
 
     app.add_middleware(i18n.Language)
     app.add_middleware(metrics.RequestMetrics)
@@ -161,6 +164,22 @@ def create_app(
     public_url = node.config.public_url or ""
     app.add_middleware(SecurityHeaders, secure_cookies=public_url.startswith("https://"))
     return app
+
+
+def _doc_relay(node: Node) -> DocRelay | None:
+    """With Redis configured, how live documents are shared with the node's other workers."""
+    if node.config.redis_url is None:
+        return None
+    return DocRelay(node.config.redis_url, f"p2pvalue:{node.did}:doc:")
+
+
+def _relay(node: Node, documents: LiveDocuments) -> CommitRelay | None:
+    """With Redis configured, what tells this worker's open streams and document sockets
+    of the events the node's other workers commit."""
+    if node.config.redis_url is None:
+        return None
+    hearers = [node.service(Social).committed, documents.committed]
+    return CommitRelay(node, node.config.redis_url, hearers)
 
 
 def _mail_courier(node: Node) -> MailCourier | None:
@@ -177,6 +196,43 @@ async def _cancelled(*tasks: asyncio.Task[Any]) -> None:
     for task in tasks:
         with suppress(asyncio.CancelledError):
             await task
+
+
+class Background:
+    """The node's background loops, run by the one worker that leads (`Leadership`): the
+    deadline keeper, replication with other nodes, fediverse delivery, messages to other
+    nodes and, when the configuration names an SMTP server, notification mail."""
+
+    def __init__(self, node: Node, replicator: Replicator, deadlines_every: float) -> None:
+        self._node = node
+        self._deadlines_every = deadlines_every
+        self._replicator = replicator
+        self._deliverer = Deliverer(node.service(Fediverse))
+        self._courier = MessageCourier(node.wiring)
+        self._mail = _mail_courier(node)
+
+    async def run(self) -> None:
+        """Run every loop until cancelled; a sweep in progress then ends at its next claim."""
+        stop, halt = asyncio.Event(), threading.Event()
+        keeper = asyncio.create_task(_keep_deadlines(self._node, self._deadlines_every, stop, halt))
+        loops = [asyncio.create_task(self._replicator.run()),
+                 asyncio.create_task(self._deliverer.run()),
+                 asyncio.create_task(self._courier.run())]  # fmt: skip
+        if self._mail is not None:
+            loops.append(asyncio.create_task(self._mail.run()))
+        try:
+            await asyncio.gather(*loops)
+        finally:
+            halt.set()
+            await _cancelled(*loops)
+            stop.set()
+            with suppress(asyncio.CancelledError):
+                await asyncio.shield(keeper)
+
+    async def close(self) -> None:
+        await self._replicator.close()
+        await self._deliverer.close()
+        await self._courier.close()
 
 
 async def _keep_deadlines(

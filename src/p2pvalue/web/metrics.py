@@ -1,6 +1,7 @@
 """`GET /metrics` for Prometheus: requests and their latency by route, events ingested by
-outcome (`p2pvalue.metrics`), and, read from the store at each scrape, the depth of every
-delivery queue and how far federation lags behind.
+outcome (`p2pvalue.metrics`), summed over the workers when several serve the node, and,
+read from the store at each scrape, the depth of every delivery queue and how far
+federation lags behind.
 
 The metrics say how busy the node is and who it talks to, so only a scraper may read them:
 one that presents the `metrics_token` of the node's configuration as a bearer token, or,
@@ -9,6 +10,7 @@ when no token is set, a client on this machine that did not come through a proxy
 from __future__ import annotations
 
 import hmac
+import os
 import time
 from collections.abc import Iterator
 
@@ -23,6 +25,7 @@ from prometheus_client import (
     generate_latest,
 )
 from prometheus_client.core import GaugeMetricFamily
+from prometheus_client.multiprocess import MultiProcessCollector
 from prometheus_client.registry import Collector
 from sqlalchemy import func, select
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -111,6 +114,16 @@ class Queues(Collector):
         )
 
 
+def _counters() -> CollectorRegistry:
+    """This process's registry; with `p2pvalue serve --workers N`, which sets
+    PROMETHEUS_MULTIPROC_DIR for its workers, what all of them counted, added up."""
+    if not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        return REGISTRY
+    workers = CollectorRegistry()
+    MultiProcessCollector(workers)  # type: ignore[no-untyped-call]
+    return workers
+
+
 router = APIRouter(include_in_schema=False)
 
 
@@ -128,8 +141,9 @@ def metrics(request: Request, node: NodeDep) -> Response:
     """The node's metrics in Prometheus' text format; not found for anyone else."""
     if not _allowed(request, node.config.metrics_token):
         raise NotFound("not_found", "no such page")
-    # The process's counters, then this node's queues (a process may serve several nodes).
+    # The process's counters (every worker's, when several serve the node), then this
+    # node's queues (a process may serve several nodes).
     own = CollectorRegistry(auto_describe=False)
     own.register(Queues(node))
-    body = generate_latest(REGISTRY) + generate_latest(own)
+    body = generate_latest(_counters()) + generate_latest(own)
     return Response(body, media_type=CONTENT_TYPE_LATEST)
