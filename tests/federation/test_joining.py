@@ -17,7 +17,7 @@ import orjson
 import pytest
 
 from conftest import LIGHT_HASHING
-from federation.seeding import NAME, THREAD_TITLE, Seeded, forged_line, post_text, seeded_space
+from federation.seeding import NAME, THREAD_TITLE, Seeded, forged_line, seeded_space
 from p2pvalue.config import init_data_dir
 from p2pvalue.events.canonical import digest
 from p2pvalue.events.event import Event, build_event
@@ -249,7 +249,8 @@ def test_a_joining_node_shows_the_space_before_its_copy_ends_then_its_own_fold(
             assert FAKE.did not in {m["did"] for m in members} and len(members) == 4
             page = (await http.get(f"/spaces/{SPACE}")).text
             assert "provisional" not in page and "syncing" not in page
-            assert post_text(299) in page  # in the fold's timeline now
+            # In the fold's timeline now, told as activity with its Markdown rendered.
+            assert "<strong>note 299</strong> on the <em>catalogue</em>" in page
 
     _run(scenario)
     refused = [r.getMessage() for r in caplog.records if "does not verify" in r.getMessage()]
