@@ -5,6 +5,8 @@ when the leading process is gone the other takes over. On SQLite the one process
 from __future__ import annotations
 
 import asyncio
+import os
+import time
 from collections.abc import Callable, Coroutine
 from typing import Any
 
@@ -12,7 +14,7 @@ import pytest
 from sqlalchemy import Engine
 
 from p2pvalue.node import Node
-from p2pvalue.web.leadership import Leadership
+from p2pvalue.web.leadership import Leadership, lock_key
 
 RETRY = 0.1
 
@@ -41,7 +43,9 @@ def test_one_leads_and_another_takes_over_when_its_session_dies(node: Node) -> N
 
 async def _take_over(engine: Engine) -> None:
     runs: list[str] = []
-    first, second = Leadership(engine, retry=RETRY), Leadership(engine, retry=RETRY)
+    key = lock_key(f"did:key:test-{os.getpid()}-{time.monotonic_ns()}")
+    first = Leadership(engine, retry=RETRY, key=key)
+    second = Leadership(engine, retry=RETRY, key=key)
     one = asyncio.create_task(first.run(work_counting(runs, "first")))
     await until(lambda: first.leading)
     two = asyncio.create_task(second.run(work_counting(runs, "second")))
@@ -55,8 +59,9 @@ async def _take_over(engine: Engine) -> None:
     await until(lambda: first.leading != second.leading, RETRY * 20)
     leader, other = (one, second) if first.leading else (two, first)
     leader.cancel()  # the leading process is gone
-    await until(lambda: other.leading)
-    assert len(runs) == 3
+    # Leading is set just before the work's first step runs: wait for both.
+    await until(lambda: other.leading and len(runs) == 3)
+    assert runs[-1] == ("first" if other is first else "second")
     for task in (one, two):
         task.cancel()
     await asyncio.gather(one, two, return_exceptions=True)

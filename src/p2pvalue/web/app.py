@@ -42,7 +42,7 @@ from p2pvalue.web.activity import Phrasebook
 from p2pvalue.web.auth import optional_account
 from p2pvalue.web.contract import publish_contract
 from p2pvalue.web.headers import SecurityHeaders
-from p2pvalue.web.leadership import Leadership
+from p2pvalue.web.leadership import Leadership, lock_key
 from p2pvalue.web.limits import RateLimited, rate_limits
 from p2pvalue.web.private_guard import private_spaces
 from p2pvalue.web.relay import CommitRelay
@@ -113,7 +113,7 @@ def create_app(
         )
         replicator = app.state.replicator = Replicator(node.wiring, sync_every=sync_every)
         background = Background(node, replicator, deadlines_every)
-        leadership = app.state.leadership = Leadership(node.engine)
+        leadership = app.state.leadership = Leadership(node.engine, key=lock_key(node.did))
         async with documents:
             app.state.documents = documents
             relay = _relay(node, documents)

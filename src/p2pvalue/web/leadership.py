@@ -16,6 +16,7 @@ and stops leading the moment it is gone. On SQLite the node is one process and l
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import logging
 import os
 from collections.abc import Callable, Coroutine
@@ -26,7 +27,8 @@ from sqlalchemy import Connection, Engine, text
 from starlette.concurrency import run_in_threadpool
 
 LOG = logging.getLogger(__name__)
-# The advisory lock's key: any 64-bit number the node's database uses for nothing else.
+# The advisory lock's key when none is given: any 64-bit number the node's database uses for
+# nothing else. A node's own key (`lock_key`) keeps two nodes sharing a database apart.
 LOCK_KEY = 0x70327076616C7565  # "p2pvalue"
 RETRY_S = 2.0
 # A bigint advisory lock shows in pg_locks as its high and low 32 bits, objsubid 1.
@@ -37,11 +39,18 @@ HELD = text(
 )
 
 
+def lock_key(node_did: str) -> int:
+    """The background-work lock of the node `node_did`: every worker of that node (they share
+    its key) contends for it, and no other node's does."""
+    return int.from_bytes(hashlib.sha256(node_did.encode()).digest()[:8]) >> 1  # 63 bits
+
+
 class Leadership:
     """Takes and keeps the node's background-work lock for this process."""
 
-    def __init__(self, engine: Engine, *, retry: float = RETRY_S) -> None:
+    def __init__(self, engine: Engine, *, retry: float = RETRY_S, key: int = LOCK_KEY) -> None:
         self._engine = engine
+        self._key = key
         self._retry = retry
         self._shared = engine.dialect.name == "postgresql"
         self._session: Connection | None = None
@@ -89,7 +98,7 @@ class Leadership:
     def _try_lock(self) -> bool:
         if self._session is None:
             self._session = self._engine.connect()
-        taken = self._session.execute(text("SELECT pg_try_advisory_lock(:k)"), {"k": LOCK_KEY})
+        taken = self._session.execute(text("SELECT pg_try_advisory_lock(:k)"), {"k": self._key})
         self._session.commit()
         return bool(taken.scalar())
 
@@ -107,7 +116,7 @@ class Leadership:
         been replaced by a new one (SQLAlchemy reconnects an invalidated connection), which
         does not hold it: so the lock is looked for, not only the connection."""
         assert self._session is not None
-        held = self._session.execute(HELD, {"hi": LOCK_KEY >> 32, "lo": LOCK_KEY & 0xFFFFFFFF})
+        held = self._session.execute(HELD, {"hi": self._key >> 32, "lo": self._key & 0xFFFFFFFF})
         self._session.commit()
         return bool(held.scalar())
 
