@@ -38,7 +38,7 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Connection, MetaData, Table, func, inspect, select, text
+from sqlalchemy import Connection, MetaData, Select, Table, func, inspect, select, text
 
 from p2pvalue import audit
 from p2pvalue.collab.live import STORE_FILE
@@ -100,6 +100,11 @@ def _tables(conn: Connection) -> list[Table]:
     return [t for t in reflected.sorted_tables if t.name != ALEMBIC_TABLE]
 
 
+def _ordered(table: Table) -> Select[Any]:
+    """Every row of `table` in a stable order: by its primary key, else by every column."""
+    return select(table).order_by(*(list(table.primary_key.columns) or list(table.columns)))
+
+
 def _documents(data_dir: Path) -> bytes | None:
     """The live documents' store, copied consistently even while the node writes to it."""
     source = data_dir / STORE_FILE
@@ -141,8 +146,7 @@ def backup(data_dir: Path, target: Path, database_url: str | None = None,
                 revision = _revision(conn)
                 for table in _tables(conn):
                     lines, rows = io.BytesIO(), 0
-                    order = list(table.primary_key.columns) or list(table.columns)
-                    for row in conn.execute(select(table).order_by(*order)):
+                    for row in conn.execute(_ordered(table)):
                         encoded = {key: _encoded(value) for key, value in row._mapping.items()}
                         lines.write(json.dumps(encoded, separators=(",", ":")).encode() + b"\n")
                         rows += 1
@@ -336,5 +340,4 @@ def _verified(data_dir: Path, database_url: str | None, manifest: dict[str, Any]
 def rows_of(conn: Connection) -> Iterator[tuple[str, list[dict[str, Any]]]]:
     """Every table's rows in a stable order: what a round trip must keep."""
     for table in _tables(conn):
-        order = list(table.primary_key.columns) or list(table.columns)
-        yield table.name, [dict(r._mapping) for r in conn.execute(select(table).order_by(*order))]
+        yield table.name, [dict(r._mapping) for r in conn.execute(_ordered(table))]

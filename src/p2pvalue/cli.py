@@ -316,9 +316,7 @@ def import_command(
     if source == "perceval":
         _import_perceval(repository, space, importer, dry_run, data, database_url)
         return
-    file = Path(source)
-    if not file.is_file():
-        raise P2PError("no_such_file", f"{file} does not exist or is not a file")
+    file = _existing(Path(source))
     with (
         _node(data, database_url) as node,
         file.open("rb") as lines,
@@ -420,6 +418,21 @@ def _import_git(
         raise typer.Exit(1)
 
 
+def _given(file: Path | None, space: str | None, what: str) -> tuple[Path, str]:
+    """The file an `import csv` or `import perceval` reads and its space, once both are
+    named."""
+    if file is None or space is None:
+        raise P2PError("usage", f"import {what} --space SPACE [--as ACCOUNT] [--dry-run]")
+    return _existing(file), space
+
+
+def _existing(file: Path) -> Path:
+    """`file`, if there is such a file to read."""
+    if not file.is_file():
+        raise P2PError("no_such_file", f"{file} does not exist or is not a file")
+    return file
+
+
 def _import_csv(
     file: Path | None, space: str | None, importer: str | None, dry_run: bool, data: Path,
     database_url: str | None,
@@ -429,10 +442,7 @@ def _import_csv(
     from p2pvalue.importers.contributions import importer_of, record, units_of
     from p2pvalue.importers.csv_rows import read_rows
 
-    if file is None or space is None:
-        raise P2PError("usage", "import csv FILE --space SPACE [--as ACCOUNT] [--dry-run]")
-    if not file.is_file():
-        raise P2PError("no_such_file", f"{file} does not exist or is not a file")
+    file, space = _given(file, space, "csv FILE")
     with _node(data, database_url) as node, file.open(newline="", encoding="utf-8") as lines:
         signer = importer_of(node.wiring, space, importer)
         ledger = node.service(Value).ledger(space)
@@ -460,10 +470,7 @@ def _import_perceval(
     from p2pvalue.importers.contributions import importer_of, units_of
     from p2pvalue.importers.perceval import import_perceval, perceval_works
 
-    if file is None or space is None:
-        raise P2PError("usage", "import perceval FILE --space SPACE [--as ACCOUNT] [--dry-run]")
-    if not file.is_file():
-        raise P2PError("no_such_file", f"{file} does not exist or is not a file")
+    file, space = _given(file, space, "perceval FILE")
     text = file.read_text(encoding="utf-8")
     with _node(data, database_url) as node, progress("importing items", len(text)) as advance:
         signer = importer_of(node.wiring, space, importer)
