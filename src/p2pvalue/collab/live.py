@@ -17,9 +17,10 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import sqlite3
 import threading
 from collections.abc import Callable, Sequence
-from contextlib import suppress
+from contextlib import closing, suppress
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -28,6 +29,7 @@ from anyio import to_thread
 from pycrdt import Text, create_awareness_message, get_state
 from pycrdt.store import SQLiteYStore, YDocNotFound
 from pycrdt.websocket import WebsocketServer, YRoom
+from sqlite_anyio import connect, exception_logger
 
 from p2pvalue.collab import yframes
 from p2pvalue.collab.documents import Measure, measure
@@ -61,6 +63,15 @@ class DocumentStore(SQLiteYStore):
         self.writing = 0
         self.kept_elsewhere: set[bytes] = set()  # updates another worker stored
 
+    async def _init_db(self) -> None:
+        # pycrdt-store checks and creates the database without a lock shared between stores:
+        # two rooms (or two workers) opening documents at once could each create its tables,
+        # or find them half made and move the whole database aside, with every document in it.
+        await to_thread.run_sync(prepare_store, Path(self.db_path), self.version)
+        self._db = await connect(self.db_path, exception_handler=exception_logger, log=LOG)
+        assert self.db_initialized is not None
+        self.db_initialized.set()
+
     async def write(self, data: bytes) -> None:
         if data in self.kept_elsewhere:
             self.kept_elsewhere.discard(data)
@@ -70,6 +81,37 @@ class DocumentStore(SQLiteYStore):
             await super().write(data)
         finally:
             self.writing -= 1
+
+
+def prepare_store(path: Path, version: int) -> None:
+    """Make the documents database's tables if they are missing, in one exclusive transaction,
+    so that any number of stores of any number of processes may call it at the same moment.
+    A database of another store version is refused, never moved aside."""
+    with closing(sqlite3.connect(path, timeout=60, isolation_level=None)) as db:
+        db.execute("PRAGMA auto_vacuum = FULL")  # applies only to a database not yet made
+        db.execute("BEGIN EXCLUSIVE")
+        try:
+            found = db.execute("PRAGMA user_version").fetchone()[0]
+            if found not in (0, version):
+                message = f"{path} was written by document store version {found}, not {version}"
+                raise RuntimeError(message)
+            db.execute(
+                "CREATE TABLE IF NOT EXISTS yupdates (path TEXT NOT NULL, yupdate BLOB, "
+                "metadata BLOB, timestamp REAL NOT NULL)"
+            )
+            db.execute(
+                "CREATE INDEX IF NOT EXISTS idx_yupdates_path_timestamp "
+                "ON yupdates (path, timestamp)"
+            )
+            db.execute(
+                "CREATE TABLE IF NOT EXISTS ycheckpoints (path TEXT NOT NULL, "
+                "checkpoint BLOB NOT NULL, timestamp REAL NOT NULL, PRIMARY KEY(path))"
+            )
+            db.execute(f"PRAGMA user_version = {int(version)}")
+            db.execute("COMMIT")
+        except BaseException:
+            db.execute("ROLLBACK")
+            raise
 
 
 class DocRoom(YRoom):
