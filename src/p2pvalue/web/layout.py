@@ -21,6 +21,7 @@ from p2pvalue.ingest import Outcome
 from p2pvalue.rates import RateLimited
 from p2pvalue.web import i18n
 from p2pvalue.web.auth import NodeDep
+from p2pvalue.web.payout_words import payout_name, payout_sentence
 from p2pvalue.web.zones import UTC_ZONE, local, zone_of
 
 
@@ -38,6 +39,8 @@ templates.env.install_gettext_callables(  # type: ignore[attr-defined]
 )
 templates.env.globals["current_language"] = i18n.current
 templates.env.globals["languages"] = i18n.LANGUAGES
+templates.env.globals["payout_name"] = payout_name
+templates.env.globals["payout_sentence"] = payout_sentence
 
 
 @pass_context

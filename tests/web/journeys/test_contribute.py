@@ -43,6 +43,9 @@ def open_value_page(page: Page, site: str, space: str) -> None:
 
 
 def claim_with_mistakes(page: Page) -> None:
+    # The form is at the foot of the page, past every claim; a link at the top leads to it.
+    page.locator("#log-contribution-link").click()
+    expect(page.get_by_role("heading", name="Log a contribution")).to_be_in_viewport()
     form = page.locator("#claim-form")
     form.get_by_label("Kind").select_option("code")
     form.get_by_label("What you did").fill(BUG)
@@ -110,7 +113,7 @@ def test_a_claim_is_reviewed_valued_and_paid_out(page: Page, site: str, sqlite_n
     claim.get_by_role("button", name="Approve").click()
     claim = page.locator(f"#claim-{stored.id}")
     expect(claim.locator(".claim-status")).to_contain_text(
-        "accepted · worth 120.0 · alice approved: Checked: the login works again"
+        "accepted · worth 120 · alice approved: Checked: the login works again"
     )
     looked_at(page)
 

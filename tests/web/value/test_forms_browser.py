@@ -135,7 +135,7 @@ def test_an_earmarked_payout_is_previewed_and_run(
 
     page.get_by_label("Payout amount").fill("12.50")
     page.get_by_role("button", name="Preview payout").click()
-    expect(page.locator("#payout-title")).to_have_text("12.50 EUR by BALANCED, for beans")
+    expect(page.locator("#payout-title")).to_have_text("12.50 EUR (balanced over time), for beans")
     rows = page.locator("#payout tbody tr")
     expect(rows).to_have_count(2)
     bob_row = page.locator(f'#payout tr[data-member="{bob.did}"]')
@@ -146,7 +146,7 @@ def test_an_earmarked_payout_is_previewed_and_run(
 
     page.get_by_role("button", name="Run this payout").click()
     expect(page.locator("#money")).to_contain_text(
-        "\u2212 12.50 EUR paid out (BALANCED, for beans)"
+        "\u2212 12.50 EUR paid out (balanced over time, for beans)"
     )
     expect(page.locator("#money")).to_contain_text("bob 12.00 EUR")
     expect(page.locator("#balances")).to_contain_text("balance 87.50 EUR for beans")

@@ -22,8 +22,8 @@ def test_a_value_policy_is_shown_with_its_payout_policy(api: ApiClient) -> None:
     charter = default_charter()
     charter["value"]["payout_policy"] = "RECENT"
     payout, shown = pages(api, charter)
-    assert "the charter's payout policy (RECENT)" in payout
-    assert "Payouts follow the RECENT policy." in shown
+    assert "the charter's payout policy (recent work first)" in payout
+    assert "Money coming in is split by value contributed, recent work counting more." in shown
     assert "Kinds of contribution: " + ", ".join(charter["value"]["kinds"]) + "." in shown
 
 

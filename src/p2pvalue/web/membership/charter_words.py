@@ -14,6 +14,7 @@ from p2pvalue.governance.templates import TEMPLATES, default_charter, template
 from p2pvalue.governance.types import decisions_of
 from p2pvalue.web.governance.words import policy_words
 from p2pvalue.web.i18n import N_, gettext, ngettext
+from p2pvalue.web.payout_words import PAYOUTS
 
 BLANK = "blank"
 TEMPLATE_NAMES = {
@@ -56,15 +57,6 @@ KIND_NAMES = {
     "value": N_("Changing how contributions are valued"),
     "roles": N_("Giving or taking roles"),
     "treasury": N_("Spending from the treasury"),
-}
-PAYOUTS = {
-    "BALANCED": N_(
-        "Money coming in is split so that, over time, each member is paid in "
-        "proportion to all the value they have contributed (those paid less so far catch up)."
-    ),
-    "IMMEDIATE": N_("Money coming in is split by the value contributed in the latest period."),
-    "RECENT": N_("Money coming in is split by value contributed, recent work counting more."),
-    "BUCKETS": N_("Money coming in first pays back what members spent, then is split by value."),
 }
 Section = tuple[str, list[str]]
 
