@@ -293,6 +293,15 @@ def import_command(
             "role must allow contribution.import); by default the space's timekeeper on this node.",
         ),
     ] = None,
+    mailmap: Annotated[
+        Path | None,
+        typer.Option(
+            "--mailmap",
+            help="With `perceval`: a mailmap file (git's format) to resolve every person "
+            "through, as `import git` does with a repository's .mailmap; without it, items "
+            "Perceval's git backend fetched from a repository on this machine use its .mailmap.",
+        ),
+    ] = None,
     data: DataDir = DEFAULT_DATA,
     database_url: DatabaseUrl = None,
 ) -> None:
@@ -305,8 +314,11 @@ def import_command(
     evidence, kind, description, date, emails, quantity, unit); a file with any refused row
     writes nothing, and `--dry-run` lists what would be created and each refused row.
     `import perceval FILE --space SPACE` imports GrimoireLab Perceval items: commits, GitHub
-    and GitLab issues, pull and merge requests, reviews, merges and comments, mailing-list
-    messages and Discourse posts, each as work of its kind if the charter counts that kind."""
+    and GitLab issues, pull and merge requests, merges and comments, mailing-list messages
+    and Discourse posts, each as work of its kind if the charter counts that kind; a pull
+    request's reviews as peer reviews of its contribution (approve, request changes,
+    comment), which count toward its acceptance. People are resolved through `--mailmap`,
+    or the .mailmap of a local repository Perceval fetched commits from."""
     if source == "git":
         _import_git(repository, space, importer, data, database_url)
         return
@@ -314,7 +326,7 @@ def import_command(
         _import_csv(repository, space, importer, dry_run, data, database_url)
         return
     if source == "perceval":
-        _import_perceval(repository, space, importer, dry_run, data, database_url)
+        _import_perceval(repository, space, importer, dry_run, mailmap, data, database_url)
         return
     file = _existing(Path(source))
     with (
@@ -463,26 +475,29 @@ def _import_csv(
 
 
 def _import_perceval(
-    file: Path | None, space: str | None, importer: str | None, dry_run: bool, data: Path,
-    database_url: str | None,
+    file: Path | None, space: str | None, importer: str | None, dry_run: bool,
+    mailmap_file: Path | None, data: Path, database_url: str | None,
 ) -> None:  # fmt: skip
     from p2pvalue.accounting.service import Value
     from p2pvalue.importers.contributions import importer_of, units_of
+    from p2pvalue.importers.git import read_mailmap
     from p2pvalue.importers.perceval import import_perceval, perceval_works
 
     file, space = _given(file, space, "perceval FILE")
+    mailmap = read_mailmap(_existing(mailmap_file)) if mailmap_file else None
     text = file.read_text(encoding="utf-8")
     with _node(data, database_url) as node, progress("importing items", len(text)) as advance:
         signer = importer_of(node.wiring, space, importer)
         if dry_run:
             kinds, known = units_of(node.wiring, space), node.service(Value).ledger(space).evidence
-            _dry_run(perceval_works(text, advance), kinds, known)
+            _dry_run(perceval_works(text, advance, mailmap), kinds, known)
             return
-        report = import_perceval(node.wiring, space, text, signer, advance)
+        report = import_perceval(node.wiring, space, text, signer, advance, mailmap)
     skipped = ", ".join(f"{n} {why}" for why, n in sorted(report.skipped.items()))
     typer.echo(
         f"work: {report.imported} imported, {report.already_imported} already imported, "
-        f"{len(report.unclaimed)} unclaimed contributors; left out: {skipped or 'none'}"
+        f"{report.reviews} peer reviews, {len(report.unclaimed)} unclaimed contributors; "
+        f"left out: {skipped or 'none'}"
     )
     if report.refused:
         typer.echo(f"refused: {report.refused}", err=True)
@@ -491,14 +506,20 @@ def _import_perceval(
 
 def _dry_run(works: Iterable[Any], kinds: Mapping[str, str], known: Mapping[str, str]) -> None:
     """Say what an import would create and leave out; write nothing."""
+    from p2pvalue.importers.contributions import PeerReview
+
     counted, left = 0, Counter[str]()
     for work in works:
         if isinstance(work, str):
             left[work] += 1
-        elif work.kind not in kinds:
-            left[f"kind {work.kind} not in the charter"] += 1
         elif work.evidence in known:
             left["already imported"] += 1
+        elif isinstance(work, PeerReview):
+            counted += 1
+            typer.echo(f"would import {work.evidence}: {work.verdict} by {work.name}, "
+                       f"a peer review of {work.of}")  # fmt: skip
+        elif work.kind not in kinds:
+            left[f"kind {work.kind} not in the charter"] += 1
         else:
             counted += 1
             typer.echo(f"would import {work.evidence}: {work.kind} by "

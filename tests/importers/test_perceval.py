@@ -16,7 +16,7 @@ from p2pvalue.accounting.types import email_alias
 from p2pvalue.cli import app
 from p2pvalue.config import load_config
 from p2pvalue.governance.templates import default_charter
-from p2pvalue.importers.contributions import Work
+from p2pvalue.importers.contributions import PeerReview, Work
 from p2pvalue.importers.git import import_git
 from p2pvalue.importers.perceval import import_perceval, perceval_works
 from p2pvalue.node import Node
@@ -53,7 +53,9 @@ def space_for(node: Node) -> str:
 
 def pieces(text: str) -> list[tuple[str, str, tuple[str, ...], str]]:
     return [(w.kind, w.evidence, w.emails, w.description) if isinstance(w, Work) else
-            ("left out", w, (), "") for w in perceval_works(text)]  # fmt: skip
+            (f"peer review: {w.verdict}", w.evidence, (w.email,), w.of)
+            if isinstance(w, PeerReview) else ("left out", w, (), "")
+            for w in perceval_works(text)]  # fmt: skip
 
 
 def test_commits_perceval_fetched_import_once_alongside_import_git(
@@ -86,17 +88,21 @@ def test_github_issues_pull_requests_reviews_and_merges(node: Node) -> None:
         ("left out", "bots and deleted users", (), ""),
         ("pull_request", f"{repo}/pull/88", (VALERIO,),
          "Opened pull request #88: Fix the boot hang"),
-        ("review", f"{repo}/pull/88#pullrequestreview-205729182", (QUAN,),
-         "Reviewed pull request #88: Fix the boot hang (approved)"),
+        ("peer review: approve", f"{repo}/pull/88#pullrequestreview-205729182", (QUAN,),
+         f"{repo}/pull/88"),
+        ("left out", "reviews not submitted or dismissed", (), ""),
         ("review", f"{repo}/pull/88#merged", (QUAN,), "Merged pull request #88: Fix the boot hang"),
     ]  # fmt: skip
     space = space_for(node)
     report = import_perceval(node.wiring, space, text)
-    assert (report.imported, report.skipped) == (5, {"bots and deleted users": 1})
+    assert (report.imported, report.reviews) == (4, 1)
+    assert report.skipped == {"bots and deleted users": 1, "reviews not submitted or dismissed": 1}
     ledger = node.service(Value).ledger(space)
     assert ledger.labels() == {email_alias(QUAN): "Quan Zhou",
                                email_alias(VALERIO): "Valerio Cosentino"}  # fmt: skip
     assert {c.kind: c.status for c in ledger.claims.values()}["review"] == "accepted"
+    pull = ledger.claims[ledger.evidence[f"{repo}/pull/88"]]
+    assert pull.reviews[email_alias(QUAN)].verdict == "approve"
     assert import_perceval(node.wiring, space, text).already_imported == 5
 
 
@@ -129,7 +135,7 @@ def test_cli_dry_run_then_import_then_nothing_twice(tmp_path: Path) -> None:
     assert "would import mail:<AANLkTik@mail.example.com>: answer by Ana Lopez" in dry.output
     assert "2 to import; left out: none; nothing written" in dry.output
     done = runner.invoke(app, args)
-    assert "work: 2 imported, 0 already imported, 2 unclaimed" in done.output, done.output
+    assert "work: 2 imported, 0 already imported, 0 peer reviews, 2 unclaimed" in done.output
     again = runner.invoke(app, args)
     assert "work: 0 imported, 2 already imported" in again.output
 
@@ -146,6 +152,6 @@ def test_gitlab_issues_merge_requests_approvals_and_merges() -> None:
          "Opened merge request !1: Update OpenWLANMap/Mini & Vespucci"),
         ("review", f"{url}/merge_requests/1#merged", ("3-eighthave@users.noreply.gitlab.com",),
          "Merged merge request !1: Update OpenWLANMap/Mini & Vespucci"),
-        ("review", f"{url}/merge_requests/1#note_10", (torsten,),
-         "Approved merge request !1: Update OpenWLANMap/Mini & Vespucci"),
+        ("peer review: approve", f"{url}/merge_requests/1#note_10", (torsten,),
+         f"{url}/merge_requests/1"),
     ]  # fmt: skip

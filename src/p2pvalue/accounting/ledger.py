@@ -16,6 +16,7 @@ of the money given without one.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
+from dataclasses import replace
 from typing import Any
 
 from p2pvalue.accounting import bounties
@@ -43,10 +44,11 @@ from p2pvalue.accounting.types import FULL_SHARE, ByProposal, SecondRound, value
 from p2pvalue.errors import EventError, P2PError
 from p2pvalue.events.authority import CharterChange, timekeepers
 
+IMPORT_REVIEW = "contribution.import_review"
 VALUE_TYPES = frozenset(
     {"contribution.claim", "contribution.import", "contribution.review", "contribution.close",
      "contribution.endorse", "income.record", "payout.run", "bounty.pay", "alias.claim",
-     "alias.confirm"}
+     "alias.confirm", IMPORT_REVIEW}
 )  # fmt: skip
 # A proposal's close: read by the ledger for approved spends and settled disputes.
 DECISION = "proposal.close"
@@ -197,11 +199,18 @@ def _apply_import(ledger: Ledger, event: ValueEvent) -> None:
 
 
 def _credit(claim: Claim, alias: str, member: str) -> None:
-    """Move an alias's share of `claim` to the member who holds the alias."""
-    # A new dict: a claim's containers are shared with copies kept for undoing (see `undo`).
-    shares = dict(claim.shares)
-    share = shares.pop(alias)
-    claim.shares = {**shares, member: shares.get(member, 0) + share}
+    """Move an alias's share of `claim`, and its imported review of it, to the member who
+    holds the alias."""
+    # New dicts: a claim's containers are shared with copies kept for undoing (see `undo`).
+    if alias in claim.shares:
+        shares = dict(claim.shares)
+        share = shares.pop(alias)
+        claim.shares = {**shares, member: shares.get(member, 0) + share}
+    review = claim.reviews.get(alias)
+    if review is not None:
+        reviews = {who: r for who, r in claim.reviews.items() if who != alias}
+        reviews.setdefault(member, replace(review, reviewer=member))
+        claim.reviews = reviews
 
 
 def _check_review(ledger: Ledger, event: ValueEvent) -> str | None:
@@ -213,6 +222,58 @@ def _check_review(ledger: Ledger, event: ValueEvent) -> str | None:
     if claim.status not in OPEN:
         return "claim_closed"
     return None
+
+
+def _check_import_review(ledger: Ledger, event: ValueEvent) -> str | None:
+    """An imported review is judged like a review, except that its signer is the importer
+    and the reviewer is named in it; it reviews imported work only (what the source shows
+    reviewed), once per review at the source, and may come after the claim was decided
+    (a pull request accepted on import was reviewed before it was merged)."""
+    content = event.content
+    claim = ledger.claims.get(content["claim"])
+    if claim is None:
+        return "unknown_claim"
+    if claim.source is None:
+        return "claim_not_imported"
+    if content["evidence"] in ledger.evidence:
+        return "evidence_already_claimed"
+    reviewer = ledger.aliases.get(content["reviewer"], content["reviewer"])
+    if reviewer in claim.shares or content["reviewer"] in claim.shares:
+        return "own_claim"
+    if not reviewer.startswith(ALIAS) and not event.authority.is_member(reviewer):
+        return "co_contributor_not_a_member"
+    if content["date"] > event.ts:
+        return "work_dated_after_claim"
+    return None
+
+
+def _apply_import_review(ledger: Ledger, event: ValueEvent) -> None:
+    """Record the review as the reviewer's (the member holding its alias, if any) and judge
+    the claim again by the acceptance rule while it is open and not in a disputes rule's
+    hands. A comment leaves a verdict the reviewer gave before standing, as forges do."""
+    content = event.content
+    claim = ledger.claims[content["claim"]]
+    ledger.evidence[content["evidence"]] = claim.id
+    reviewer = ledger.aliases.get(content["reviewer"], content["reviewer"])
+    if reviewer.startswith(ALIAS):
+        ledger.unclaimed.setdefault(reviewer, set()).add(claim.id)
+        if content.get("name"):
+            claim.names = {**claim.names, reviewer: content["name"]}
+    earlier = claim.reviews.get(reviewer)
+    if content["verdict"] == "comment" and earlier is not None and earlier.verdict != "comment":
+        return
+    policy = value_policy(event.authority.charter)
+    assert policy is not None
+    role = policy.acceptance.role
+    claim.reviews[reviewer] = Review(
+        reviewer, content["verdict"], "", event.id, content["date"],
+        role is None or role in event.authority.roles_of(reviewer),
+        _review_value(event, policy.kinds),
+    )  # fmt: skip
+    if claim.status in OPEN and claim.dispute is None:
+        claim.status = _first_round(claim, policy.acceptance.approvals)
+        if claim.status in ("accepted", "rejected"):
+            claim.decided_by = event.id
 
 
 def _check_close(ledger: Ledger, event: ValueEvent) -> str | None:
@@ -376,12 +437,15 @@ def _apply_review(ledger: Ledger, event: ValueEvent) -> None:
 
 
 def _first_round(claim: Claim, needed: int) -> str:
-    """The status by the acceptance rule: one standing dispute holds the claim."""
+    """The status by the acceptance rule: one standing dispute holds the claim, and so,
+    without disputing it, does one standing request for changes (an imported review)."""
     standing = [review.verdict for review in claim.reviews.values() if review.counts]
     if "dispute" in standing:
         return "disputed"
     if standing.count("reject") >= needed:
         return "rejected"
+    if "request_changes" in standing:
+        return "pending"
     return "accepted" if standing.count("approve") >= needed else "pending"
 
 
@@ -469,6 +533,7 @@ _CHECKS: dict[str, Callable[[Ledger, ValueEvent], str | None]] = {
     "contribution.claim": _check_claim,
     "contribution.import": _check_import,
     "contribution.review": _check_review,
+    IMPORT_REVIEW: _check_import_review,
     "contribution.close": _check_close,
     "contribution.endorse": _check_endorse,
     "income.record": _check_income,
@@ -483,6 +548,7 @@ _EFFECTS: dict[str, Callable[[Ledger, ValueEvent], None]] = {
     "contribution.claim": _apply_claim,
     "contribution.import": _apply_import,
     "contribution.review": _apply_review,
+    IMPORT_REVIEW: _apply_import_review,
     "contribution.close": _apply_close,
     "contribution.endorse": _apply_endorse,
     "income.record": _apply_income,

@@ -13,6 +13,7 @@ VALUE_REFUSALS = {
     "unknown_claim": N_("no such claim in this space"),
     "own_claim": N_("nobody reviews a claim they share in"),
     "claim_closed": N_("the claim was already accepted or rejected"),
+    "claim_not_imported": N_("only imported work has its reviews imported"),
     "already_endorsed": N_("this member already endorsed this claim"),
     "claim_rejected": N_("the claim was rejected"),
     "insufficient_balance": N_("the payout is larger than the balance of its currency and earmark"),

@@ -157,6 +157,23 @@ class ContributionImport(_Content):
     source: str = Field(min_length=1, max_length=40)
 
 
+class ImportedReview(_Content):
+    """A review done elsewhere (a pull request's review) of imported work, attested by an
+    importer for the reviewer: a member's did, or an alias until someone claims it, with
+    `name` the source's name for an alias. `approve` counts toward acceptance as a member's
+    approval does, `request_changes` holds the claim until the same reviewer approves,
+    `comment` is review work with no verdict. `evidence` is the review's own address, so
+    it is imported once; `date` when it was given."""
+
+    claim: str = Field(pattern=EVENT_ID_PATTERN)
+    reviewer: str = Field(max_length=80, pattern=CONTRIBUTOR_PATTERN)
+    name: str | None = Field(default=None, min_length=1, max_length=100)
+    verdict: Literal["approve", "request_changes", "comment"]
+    date: int = Field(ge=0)
+    evidence: str = Field(min_length=1, max_length=2000)
+    source: str = Field(min_length=1, max_length=40)
+
+
 class ContributionReview(_Content):
     claim: str = Field(pattern=EVENT_ID_PATTERN)
     verdict: Literal["approve", "dispute", "reject"]

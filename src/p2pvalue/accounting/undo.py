@@ -16,7 +16,7 @@ from dataclasses import dataclass, replace
 from typing import TypeVar
 
 from p2pvalue.accounting.decisions import ledger_action
-from p2pvalue.accounting.ledger import DECISION, TICK, apply_event
+from p2pvalue.accounting.ledger import DECISION, IMPORT_REVIEW, TICK, apply_event
 from p2pvalue.accounting.model import Claim, Ledger, Pot, ValueEvent
 
 # The event types that move money, and so may change the money figures of the ledger.
@@ -134,6 +134,8 @@ def _aliases_of(event: ValueEvent) -> list[str]:
         return [event.content["alias"]]
     if event.type == IMPORT:
         return [c["member"] for c in event.content["contributors"]]
+    if event.type == IMPORT_REVIEW:
+        return [event.content["reviewer"]]
     return []
 
 
@@ -142,6 +144,8 @@ def _copied(claim_ids: set[str] | None) -> set[str] | None:
 
 
 def _evidence_of(event: ValueEvent) -> list[str]:
+    if event.type == IMPORT_REVIEW:
+        return [event.content["evidence"]]
     if event.type not in CLAIMS:
         return []
     return list(dict.fromkeys(event.content.get("evidence", ())))

@@ -16,6 +16,8 @@ from itertools import islice
 from typing import Any
 
 from p2pvalue.accounting.equation import charter_equation
+from p2pvalue.accounting.ledger import IMPORT_REVIEW, check
+from p2pvalue.accounting.model import Ledger, ValueEvent
 from p2pvalue.accounting.money import largest_remainder
 from p2pvalue.accounting.service import Value
 from p2pvalue.accounting.types import FULL_SHARE, email_alias, value_policy
@@ -23,6 +25,7 @@ from p2pvalue.accounts import Account
 from p2pvalue.domain import Wiring
 from p2pvalue.errors import P2PError
 from p2pvalue.events.authority import Authority
+from p2pvalue.events.event import now_ms
 from p2pvalue.timekeeping import local_timekeeper
 
 IMPORT = "contribution.import"
@@ -48,12 +51,28 @@ class Work:
     names: tuple[str, ...] = ()
 
 
+@dataclass(frozen=True)
+class PeerReview:
+    """A review at the source of a piece of work imported with evidence `of`: who gave it
+    (e-mail and name, as for `Work`), their verdict (`approve`, `request_changes` or
+    `comment`) and the review's own address as `evidence`."""
+
+    evidence: str
+    of: str
+    verdict: str
+    when_ms: int
+    email: str
+    name: str
+    source: str
+
+
 @dataclass
 class ImportReport:
     """What an import did, piece by piece."""
 
     imported: int = 0
     already_imported: int = 0
+    reviews: int = 0
     skipped: dict[str, int] = field(default_factory=dict)
     refused: dict[str, int] = field(default_factory=dict)
     unclaimed: set[str] = field(default_factory=set)
@@ -113,23 +132,27 @@ def shares(people: list[str], author_share: int | None) -> dict[str, int]:
 
 
 def record(
-    wiring: Wiring, space: str, importer: Account, works: Iterable[Work | str],
+    wiring: Wiring, space: str, importer: Account, works: Iterable[Work | PeerReview | str],
     progress: Callable[[int], None] | None = None,
 ) -> ImportReport:  # fmt: skip
     """Import `works` into `space`, signed by `importer`; idempotent. A string among `works`
-    is a piece of the source that does not count, and says why."""
+    is a piece of the source that does not count, and says why. Each batch's peer reviews
+    are written after its work, so a review may follow the work it reviews in the same
+    batch."""
     policy = value_policy(_authority(wiring, space).charter)
     if policy is None:
         raise P2PError("value_not_enabled", "this space's charter has no value policy", 422)
     author_share = policy.imports.author_share if policy.imports else None
     key = wiring.accounts.key_of(importer)
-    ledger = wiring.service(Value).ledger(space)
+    value = wiring.service(Value)
     report, pending = ImportReport(), iter(works)
     while batch := list(islice(pending, BATCH)):
-        actions = []
+        ledger, actions, reviews = value.ledger(space), [], []
         for work in batch:
             if isinstance(work, str):
                 report.skip(work)
+            elif isinstance(work, PeerReview):
+                reviews.append(work)
             elif work.kind not in policy.kinds:
                 report.skip(f"kind {work.kind} not in the charter")
             elif work.evidence in ledger.evidence:
@@ -138,9 +161,62 @@ def record(
                 content = _content(work, ledger.aliases, author_share, report)
                 actions.append((key, IMPORT, content))
         _count(wiring.writer.act_many(space, actions) if actions else [], report)
+        if reviews:
+            attested = _reviews(wiring, space, importer, value.ledger(space), reviews, report)
+            outcomes = wiring.writer.act_many(space, [(key, IMPORT_REVIEW, c) for c in attested])
+            _count(outcomes, report, reviews=True)
         if progress:
             progress(len(batch))
     return report
+
+
+def _reviews(
+    wiring: Wiring, space: str, importer: Account, ledger: Ledger, reviews: list[PeerReview],
+    report: ImportReport,
+) -> list[dict[str, Any]]:  # fmt: skip
+    """The content of each review to write, checked against the ledger as the node will
+    judge it, so that none is stored only to be void; the others are counted by reason."""
+    authority = _authority(wiring, space)
+    if not authority.charter.allows(authority.roles_of(importer.did), IMPORT_REVIEW):
+        for _ in reviews:
+            report.skip(f"reviews ({importer.username} may not {IMPORT_REVIEW})")
+        return []
+    attested, seen, ts = [], set(), now_ms()
+    for review in reviews:
+        claim = ledger.evidence.get(review.of)
+        if review.evidence in ledger.evidence or review.evidence in seen:
+            report.already_imported += 1
+            continue
+        if claim is None:
+            report.skip("reviews of work not imported")
+            continue
+        content = _review_content(review, claim, ledger.aliases, report)
+        reason = check(ledger, ValueEvent("-", IMPORT_REVIEW, importer.did, ts, content,
+                                          authority))  # fmt: skip
+        if reason == "own_claim":
+            report.skip("reviews of one's own work")
+        elif reason is not None:
+            report.refused[reason] = report.refused.get(reason, 0) + 1
+        else:
+            seen.add(review.evidence)
+            attested.append(content)
+    return attested
+
+
+def _review_content(
+    review: PeerReview, claim: str, aliases: Mapping[str, str], report: ImportReport
+) -> dict[str, Any]:
+    alias = email_alias(review.email)
+    reviewer = aliases.get(alias, alias)
+    content: dict[str, Any] = {
+        "claim": claim, "reviewer": reviewer, "verdict": review.verdict,
+        "date": review.when_ms, "evidence": review.evidence, "source": review.source,
+    }  # fmt: skip
+    if reviewer == alias:
+        report.unclaimed.add(alias)
+        if review.name.strip():
+            content["name"] = review.name.strip()[:MAX_NAME]
+    return content
 
 
 def _authority(wiring: Wiring, space: str) -> Authority:
@@ -179,9 +255,11 @@ def _content(
     return content
 
 
-def _count(outcomes: list[Any], report: ImportReport) -> None:
+def _count(outcomes: list[Any], report: ImportReport, reviews: bool = False) -> None:
     for outcome in outcomes:
-        if outcome.status == "accepted":
+        if outcome.status == "accepted" and reviews:
+            report.reviews += 1
+        elif outcome.status == "accepted":
             report.imported += 1
         else:
             code = outcome.code or outcome.status

@@ -65,6 +65,23 @@ def _open(path: Path) -> pygit2.Repository | None:
     return None if repo.head_is_unborn else repo
 
 
+def read_mailmap(path: Path) -> pygit2.Mailmap:
+    """A mailmap file (git's format), to resolve authors through as git does."""
+    try:
+        return pygit2.Mailmap.from_buffer(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError) as error:
+        raise P2PError("unreadable_mailmap", f"{path}: {error}", 422) from None
+
+
+def repository_mailmap(path: Path) -> pygit2.Mailmap | None:
+    """The mailmap git uses for the repository at `path` (its `.mailmap`, and any that
+    its configuration names); None when `path` is no repository."""
+    try:
+        return pygit2.Mailmap.from_repository(pygit2.Repository(str(path)))
+    except pygit2.GitError:
+        return None
+
+
 def count_commits(path: Path) -> int:
     """How many commits are reachable from HEAD (for a progress bar)."""
     repo = _open(path)
@@ -82,13 +99,14 @@ def co_authors(message: str, mailmap: pygit2.Mailmap, author: Person) -> tuple[P
     without the author."""
     found: dict[str, Person] = {}
     for name, email in CO_AUTHOR.findall(message):
-        person = _resolved(mailmap, name, email)
+        person = resolved(mailmap, name, email)
         if person.email != author.email:
             found.setdefault(person.email, person)
     return tuple(found.values())
 
 
-def _resolved(mailmap: pygit2.Mailmap, name: str, email: str) -> Person:
+def resolved(mailmap: pygit2.Mailmap, name: str, email: str) -> Person:
+    """Who `name <email>` is by `mailmap`, as git resolves them, the e-mail lower-cased."""
     real_name, real_email = mailmap.resolve(name, email)
     return Person(real_name, real_email.strip().lower())
 
@@ -104,7 +122,7 @@ def read_commits(path: Path, paths: Mapping[str, Sequence[str]] | None = None) -
     for commit in repo.walk(repo.head.target, SortMode.TOPOLOGICAL | SortMode.REVERSE):
         message = commit.message.strip()
         summary = message.splitlines()[0][:MAX_SUMMARY] if message else "(no message)"
-        author = _resolved(mailmap, commit.author.name, commit.author.email)
+        author = resolved(mailmap, commit.author.name, commit.author.email)
         yield Commit(
             str(commit.id), author, co_authors(message, mailmap, author),
             commit.author.time * 1000, summary, len(commit.parent_ids) > 1,

@@ -18,6 +18,14 @@ VERDICTS = {
     "reject": N_("%(who)s rejected %(claim)s"),
 }
 REVIEWED = N_("%(who)s reviewed %(claim)s")
+IMPORTED_VERDICTS = {
+    "approve": N_("%(who)s imported from %(source)s that %(reviewer)s approved %(claim)s"),
+    "request_changes": N_(
+        "%(who)s imported from %(source)s that %(reviewer)s asked for changes to %(claim)s"
+    ),
+    "comment": N_("%(who)s imported from %(source)s that %(reviewer)s commented on %(claim)s"),
+}
+IMPORTED_REVIEW = N_("%(who)s imported from %(source)s a review of %(claim)s by %(reviewer)s")
 
 
 def amount_of_work(content: Mapping[str, Any]) -> str:
@@ -65,17 +73,19 @@ def _claimed(e: Happening, s: Scene) -> Line:
                        claim=_claim_link(e, s), amount=amount_of_work(e.content)))  # fmt: skip
 
 
+def _unclaimed_or_member(did: str, name: object, s: Scene) -> Markup:
+    """A member by name; someone not yet claimed by the name the source gave them."""
+    if did.startswith(ALIAS):
+        return markup("%(name)s (not yet claimed)", name=name or gettext("someone"))
+    return s.who(did)
+
+
 def _imported(e: Happening, s: Scene) -> Line:
     """Imported work, by whom the importer says did it: a member by name, someone not yet
     claimed by the name the source gave them (never their address)."""
     people: list[Markup] = []
     for share in e.content.get("contributors") or ():
-        member = str(share.get("member"))
-        if member.startswith(ALIAS):
-            name = share.get("name") or gettext("someone")
-            people.append(markup("%(name)s (not yet claimed)", name=name))
-        else:
-            people.append(s.who(member))
+        people.append(_unclaimed_or_member(str(share.get("member")), share.get("name"), s))
     said = {"who": s.who(e.author), "claim": _claim_link(e, s),
             "source": e.content.get("source") or "?",
             "amount": amount_of_work(e.content)}  # fmt: skip
@@ -92,6 +102,16 @@ def _reviewed(e: Happening, s: Scene) -> Line:
     verdict = VERDICTS.get(str(e.content.get("verdict")))
     told = markup(verdict or REVIEWED, who=s.who(e.author), claim=claim)
     return Line(told, e.content.get("reason") or None)
+
+
+def _review_imported(e: Happening, s: Scene) -> Line:
+    """A review at the source, as the importer attests it: the reviewer by name (never
+    their address), the verdict, the claim."""
+    c = e.content
+    reviewer = _unclaimed_or_member(str(c.get("reviewer", "")), c.get("name"), s)
+    told = IMPORTED_VERDICTS.get(str(c.get("verdict"))) or IMPORTED_REVIEW
+    return Line(markup(told, who=s.who(e.author), source=c.get("source") or "?",
+                       reviewer=reviewer, claim=_the_claim(c.get("claim"), s)))  # fmt: skip
 
 
 def _closed(e: Happening, s: Scene) -> Line:
@@ -164,7 +184,7 @@ def _alias_confirmed(e: Happening, s: Scene) -> Line:
 
 PHRASES: dict[str, Phrase] = {
     "contribution.claim": _claimed, "contribution.import": _imported,
-    "contribution.review": _reviewed,
+    "contribution.review": _reviewed, "contribution.import_review": _review_imported,
     "contribution.close": _closed, "contribution.endorse": _endorsed,
     "income.record": _income, "payout.run": _payout, "bounty.pay": _bounty,
     "alias.claim": _alias, "alias.confirm": _alias_confirmed,
