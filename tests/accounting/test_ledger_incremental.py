@@ -28,7 +28,8 @@ from p2pvalue.governance.templates import default_charter
 from p2pvalue.node import Node
 
 KINDS = ("claim", "claim", "approve", "reject", "dispute", "endorse", "tick", "close",
-         "income", "payout", "remove", "post", "import", "alias", "confirm")  # fmt: skip
+         "income", "payout", "remove", "post", "import", "alias", "confirm",
+         "import_review")  # fmt: skip
 OP = st.tuples(
     st.sampled_from(KINDS), st.integers(0, BRANCHES - 1), st.integers(0, 3),
     st.integers(0, 1000), st.integers(0, 4),
@@ -91,6 +92,12 @@ class ValueHistory(History):
                        "date": 1, "evidence": [f"git:{target % 9}"], "source": "git",
                        "contributors": shares}  # fmt: skip
             return founder, "contribution.import", content
+        if kind == "import_review" and claim:  # a review at the source, by someone maybe claimed
+            content = {"claim": claim, "reviewer": email_alias(f"p{author}@x.org"),
+                       "verdict": ("approve", "request_changes", "comment")[target % 3],
+                       "date": 1, "evidence": f"review:{target % 11}",
+                       "source": "github"}  # fmt: skip
+            return founder, "contribution.import_review", content
         if kind == "alias":
             return key, "alias.claim", {"alias": email_alias(f"p{target % 3}@x.org")}
         if kind == "confirm":

@@ -10,14 +10,14 @@ from pathlib import Path
 from perceval.backends.core.git import Git
 from typer.testing import CliRunner
 
-from gitrepos import commit, init
+from gitrepos import commit, git, init, shortlog
 from p2pvalue.accounting.service import Value
 from p2pvalue.accounting.types import email_alias
 from p2pvalue.cli import app
 from p2pvalue.config import load_config
 from p2pvalue.governance.templates import default_charter
 from p2pvalue.importers.contributions import PeerReview, Work
-from p2pvalue.importers.git import import_git
+from p2pvalue.importers.git import import_git, read_mailmap
 from p2pvalue.importers.perceval import import_perceval, perceval_works
 from p2pvalue.node import Node
 
@@ -155,3 +155,62 @@ def test_gitlab_issues_merge_requests_approvals_and_merges() -> None:
         ("peer review: approve", f"{url}/merge_requests/1#note_10", (torsten,),
          f"{url}/merge_requests/1"),
     ]  # fmt: skip
+
+
+def mailmapped_history(repo: Path) -> None:
+    """Ann under two addresses and Carol's old address as a co-author, joined by .mailmap;
+    a bot and a merge, which shortlog counts and an import leaves out."""
+    init(repo)
+    mailmap = ("Ann Lee <ann@example.org> <ann.lee@old-employer.com>\n"
+               "Carol <carol@example.org> <carol@old.example>\n")  # fmt: skip
+    commit(repo, "Ann Lee", "ann.lee@old-employer.com", "start", {"README.md": "hi\n"}, T0)
+    commit(repo, "Ann L.", "ann@example.org", "docs", {".mailmap": mailmap}, T0 + 60)
+    commit(repo, "Bob", "bob@example.org", "feature\n\nCo-authored-by: Carol <carol@old.example>",
+           {"x.py": "x = 1\n"}, T0 + 120)  # fmt: skip
+    commit(repo, "dependabot[bot]", "49699333+dependabot[bot]@users.noreply.github.com",
+           "bump", {"r.txt": "a\n"}, T0 + 180)  # fmt: skip
+    git(repo, "checkout", "-q", "-b", "side")
+    commit(repo, "Carol", "carol@old.example", "side work", {"s.py": "s\n"}, T0 + 240)
+    git(repo, "checkout", "-q", "main")
+    git(repo, "-c", "user.name=Bob", "-c", "user.email=bob@example.org", "merge", "-q",
+        "--no-ff", "-m", "Merge side", "side")  # fmt: skip
+
+
+def test_perceval_git_items_honour_the_repositorys_mailmap_as_shortlog_does(
+    node: Node, tmp_path: Path
+) -> None:
+    mailmapped_history(tmp_path / "repo")
+    text = fetched(tmp_path / "repo", tmp_path / "clone")
+    authored: dict[str, int] = {}
+    works = [w for w in perceval_works(text) if isinstance(w, Work)]
+    for work in works:
+        authored[work.emails[0]] = authored.get(work.emails[0], 0) + 1
+    humans = {e: n for e, n in shortlog(tmp_path / "repo").items() if "[bot]" not in e}
+    assert authored == humans == {"ann@example.org": 2, "bob@example.org": 1,
+                                  "carol@example.org": 1}  # fmt: skip
+    feature = next(w for w in works if w.description == "feature")
+    assert (feature.emails, feature.names) == (("bob@example.org", "carol@example.org"),
+                                               ("Bob", "Carol"))  # fmt: skip
+    space = space_for(node)
+    assert import_perceval(node.wiring, space, text).imported == 4
+    assert import_git(node.wiring, space, tmp_path / "repo").already_imported == 4
+
+
+def test_a_mailmap_given_resolves_forge_users_too(tmp_path: Path) -> None:
+    runner = CliRunner()
+    data = str(tmp_path / "data")
+    assert runner.invoke(app, ["init", "--data", data]).exit_code == 0
+    with Node(load_config(Path(data))) as node:
+        space = space_for(node)
+    mailmap = tmp_path / "mailmap"
+    mailmap.write_text(f"Valerio C. <valerio@example.org> <{VALERIO}>\n")
+    args = ["import", "perceval", str(DATA / "perceval_github.json"), "--space", space,
+            "--data", data, "--dry-run"]  # fmt: skip
+    dry = runner.invoke(app, [*args, "--mailmap", str(mailmap)])
+    assert "/pull/88: pull_request by Valerio C., Opened pull request #88" in dry.output
+    assert "#pullrequestreview-205729182: approve by Quan Zhou, a peer review of" in dry.output
+    missing = runner.invoke(app, [*args, "--mailmap", str(tmp_path / "nowhere")])
+    assert missing.exit_code != 0 and "nowhere" in str(missing.exception or missing.output)
+    text = (DATA / "perceval_github.json").read_text()
+    works = [w for w in perceval_works(text, mailmap=read_mailmap(mailmap)) if isinstance(w, Work)]
+    assert {w.emails for w in works if w.kind == "pull_request"} == {("valerio@example.org",)}
