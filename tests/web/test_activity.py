@@ -81,3 +81,18 @@ def test_a_declined_request_an_import_and_an_affiliation_are_told() -> None:
     )
     assert "email-sha256" not in imported.sentence
     assert declared.sentence.striptags() == "bob said they work for “Coop”"
+
+
+def test_an_imported_review_names_the_reviewer_and_the_verdict() -> None:
+    claim = event("C1", "contribution.import", ALICE, kind="code", unit="units", quantity=1,
+                  description="Watchdog", source="perceval:github",
+                  contributors=[{"member": CAROL, "share": 10000}])  # fmt: skip
+    review = event("R1", "contribution.import_review", ALICE, claim="C1", verdict="request_changes",
+                   reviewer="email-sha256:" + "b" * 43, name="Bob Stone",
+                   source="perceval:github")  # fmt: skip
+    told = BOOK.line(review, scene(claim))
+    assert told is not None and told.sentence.striptags() == (
+        "alice imported from perceval:github that Bob Stone (not yet claimed) asked for "
+        "changes to alice's claim “Watchdog”"
+    )
+    assert "email-sha256" not in told.sentence
