@@ -290,7 +290,8 @@ def import_command(
         typer.Option(
             "--as",
             help="With `git`, `csv` or `perceval`: the account that signs the import (its "
-            "role must allow contribution.import); by default the space's timekeeper on this node.",
+            "role must allow contribution.import, and contribution.import_review for reviews); "
+            "by default the space's timekeeper on this node.",
         ),
     ] = None,
     mailmap: Annotated[
@@ -319,6 +320,8 @@ def import_command(
     request's reviews as peer reviews of its contribution (approve, request changes,
     comment), which count toward its acceptance. People are resolved through `--mailmap`,
     or the .mailmap of a local repository Perceval fetched commits from."""
+    if mailmap is not None and source != "perceval":
+        raise P2PError("usage", "--mailmap goes with `import perceval` (git reads .mailmap)")
     if source == "git":
         _import_git(repository, space, importer, data, database_url)
         return

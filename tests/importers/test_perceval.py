@@ -209,6 +209,9 @@ def test_a_mailmap_given_resolves_forge_users_too(tmp_path: Path) -> None:
     dry = runner.invoke(app, [*args, "--mailmap", str(mailmap)])
     assert "/pull/88: pull_request by Valerio C., Opened pull request #88" in dry.output
     assert "#pullrequestreview-205729182: approve by Quan Zhou, a peer review of" in dry.output
+    git_too = ["import", "git", str(tmp_path), "--space", space, "--data", data]
+    wrong = runner.invoke(app, [*git_too, "--mailmap", str(mailmap)])
+    assert "--mailmap goes with `import perceval`" in str(wrong.exception)
     missing = runner.invoke(app, [*args, "--mailmap", str(tmp_path / "nowhere")])
     assert missing.exit_code != 0 and "nowhere" in str(missing.exception or missing.output)
     text = (DATA / "perceval_github.json").read_text()
