@@ -139,3 +139,26 @@ def test_yjs_clients_on_different_workers_converge_and_a_late_joiner_gets_it_all
     ).fetchone()
     stored.close()
     assert count == distinct >= 11  # 10 inserts and a delete, each stored once
+
+
+def test_yjs_clients_on_different_workers_see_who_is_there(
+    workers: tuple[list[Node], list[str]],
+) -> None:
+    _, (url_a, url_b, url_c) = workers
+    with httpx.Client(base_url=url_a, timeout=WAIT_SECONDS) as http:
+        alice, bob, carol, _, doc = community(ApiClient(cast("TestClient", http)))
+    with (
+        YClient(url_a, doc, alice.token, "alice") as on_a,
+        YClient(url_b, doc, bob.token, "bob") as on_b,
+    ):
+        on_a.wait_users("alice", "bob")
+        on_b.wait_users("alice", "bob")
+        with YClient(url_c, doc, carol.token, "carol") as late:
+            late.wait_users("alice", "bob", "carol")
+            on_a.wait_users("alice", "bob", "carol")
+            assert on_a.quit() == 0
+            late.wait("alice gone", lambda: late.users == ["bob", "carol"])
+            on_b.wait("alice gone", lambda: on_b.users == ["bob", "carol"])
+            assert late.quit() == 0
+        on_b.wait("carol gone", lambda: on_b.users == ["bob"])
+        assert on_b.quit() == 0
