@@ -38,6 +38,7 @@ from p2pvalue.collab.relay import HELLO, STATES, DocRelay
 from p2pvalue.collab.service import Collab, DocAccess, refusal
 from p2pvalue.errors import P2PError
 from p2pvalue.events.types import RANK_ORDINARY, rank
+from p2pvalue.store.locks import exclusive
 
 if TYPE_CHECKING:
     from p2pvalue.accounts import Account
@@ -325,10 +326,11 @@ class LiveDocuments(WebsocketServer):
 
     async def snapshot(self, account: Account, doc: str, space: str) -> Outcome:
         """Sign and append a `doc.snapshot` of the document's current state, by `account`."""
-        _, found = await self.read(doc, space)
-        latest = self.wiring.service(Collab).document(space, doc).latest
-        if latest is not None and latest.state == found.state:
-            raise refusal("snapshot_unchanged")
+        room = await self._open(doc, space)
+        try:
+            found = await self._measured(room)
+        finally:
+            await self._leave(room)
         return await self._append(account, space, doc, found)
 
     async def keep_snapshots(self) -> None:
@@ -339,7 +341,7 @@ class LiveDocuments(WebsocketServer):
             await anyio.sleep(self.snapshot_every)
             for room in list(self.rooms.values()):
                 if isinstance(room, DocRoom):
-                    await self._snapshot_changed(room, room.measure())
+                    await self._snapshot_changed(room)
 
     async def _open(self, doc: str, space: str) -> DocRoom:
         async with self._rooms_lock:
@@ -420,12 +422,14 @@ class LiveDocuments(WebsocketServer):
                     return
                 del self.rooms[room.doc]
                 await room.flushed()
-                found = room.measure()
                 await room.stop()
                 await room.store.stop()
-            await self._snapshot_changed(room, found)
+            await self._snapshot_changed(room)
 
-    async def _snapshot_changed(self, room: DocRoom, found: Measure) -> None:
+    async def _snapshot_changed(self, room: DocRoom) -> None:
+        """Snapshot a room changed by this worker's clients, signed by its last writer,
+        unless the log's latest snapshot already names its state (another worker with the
+        document open may have signed it)."""
         if not room.changed:
             return
         room.changed = False
@@ -433,18 +437,30 @@ class LiveDocuments(WebsocketServer):
         account = None if writer is None else self.wiring.accounts.by_did(writer)
         if account is None:
             return
-        latest = self.wiring.service(Collab).document(room.space, room.doc).latest
-        if latest is not None and latest.state == found.state:
-            return
         try:
-            await self._append(account, room.space, room.doc, found)
+            await self._append(account, room.space, room.doc, await self._measured(room))
         except P2PError as error:
-            LOG.warning("no snapshot of %s by %s: %s", room.doc, writer, error.code)
+            if error.code != "snapshot_unchanged":
+                LOG.warning("no snapshot of %s by %s: %s", room.doc, writer, error.code)
+
+    async def _measured(self, room: DocRoom) -> Measure:
+        """The room's measure, counting the clients of other workers too (whose ids they
+        claimed in the store)."""
+        room.owners.update(await to_thread.run_sync(self.wiring.service(Collab).owners, room.doc))
+        return room.measure()
 
     async def _append(self, account: Account, space: str, doc: str, found: Measure) -> Outcome:
-        content = found.content(doc)
-        act = self.wiring.act
-        return await to_thread.run_sync(lambda: act(account, space, "doc.snapshot", content))
+        """Sign a snapshot of `found`, unless the document's latest snapshot already names
+        its state (`snapshot_unchanged`): decided and done under the document's lock, which
+        every worker takes, so that a state is snapshotted once whichever workers try."""
+        return await to_thread.run_sync(self._append_once, account, space, doc, found)
+
+    def _append_once(self, account: Account, space: str, doc: str, found: Measure) -> Outcome:
+        with exclusive(self.wiring.engine, f"doc.snapshot:{doc}"):
+            latest = self.wiring.service(Collab).document(space, doc).latest
+            if latest is not None and latest.state == found.state:
+                raise refusal("snapshot_unchanged")
+            return self.wiring.act(account, space, "doc.snapshot", found.content(doc))
 
 
 async def _greet(socket: Socket, room: DocRoom) -> None:
