@@ -28,7 +28,8 @@ def key_of(name: str) -> int:
 def exclusive(engine: Engine, name: str) -> Iterator[None]:
     """Hold the lock `name` until the block ends, waiting for any other holder first. On
     PostgreSQL the lock belongs to a transaction on a connection of its own, so it is let
-    go however the block ends, even if the process is killed."""
+    go however the block ends, even if the process is killed. Not to be nested: on SQLite
+    two names may share one lock of the process."""
     key = key_of(name)
     if engine.dialect.name != "postgresql":
         with _LOCAL[key % STRIPES]:
