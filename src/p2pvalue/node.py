@@ -23,7 +23,7 @@ from p2pvalue.ingest import Clock, Outcome, WritePath
 from p2pvalue.keyring import Keyring
 from p2pvalue.login_throttle import LoginThrottle, ThrottlePolicy
 from p2pvalue.privacy.spaces import PrivateSpaces
-from p2pvalue.rates import Limiter
+from p2pvalue.rates import limiter_for
 from p2pvalue.registry import Registry, catalog_of, rules_of
 from p2pvalue.store import events as store
 from p2pvalue.store.database import make_engine, migrate
@@ -63,7 +63,8 @@ class Node:
     ) -> None:  # fmt: skip
         migrate(self.engine)
         self.key = config.node_key()
-        self.limiter = Limiter(config.limits)  # how often accounts, addresses, nodes may ask
+        # How often accounts, addresses, nodes may ask: counted in Redis if it is shared.
+        self.limiter = limiter_for(config.limits, config.redis_url, self.key.did)
         throttle = LoginThrottle(self.engine, ThrottlePolicy.of(config))
         self.accounts = Accounts(self.engine, config.keyring(), password_hasher, throttle)
         keyring = Keyring(config.keyring(), self._member_key)
@@ -90,6 +91,7 @@ class Node:
     def close(self) -> None:
         try:
             self.writer.close()
+            self.limiter.close()
         finally:
             self.engine.dispose()
 

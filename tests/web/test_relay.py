@@ -23,8 +23,10 @@ import redis
 from conftest import LIGHT_HASHING
 from p2pvalue.accounting.service import Value
 from p2pvalue.collab.live import STORE_FILE
+from p2pvalue.collab.service import Collab
 from p2pvalue.config import init_data_dir, load_config
 from p2pvalue.node import Node
+from p2pvalue.store.events import StoredEvent
 from p2pvalue.web.app import SERVER_SETTINGS, create_app
 from serving import loopback, served
 from web.client import ApiClient
@@ -139,3 +141,60 @@ def test_yjs_clients_on_different_workers_converge_and_a_late_joiner_gets_it_all
     ).fetchone()
     stored.close()
     assert count == distinct >= 11  # 10 inserts and a delete, each stored once
+
+
+def test_yjs_clients_on_different_workers_see_who_is_there(
+    workers: tuple[list[Node], list[str]],
+) -> None:
+    _, (url_a, url_b, url_c) = workers
+    with httpx.Client(base_url=url_a, timeout=WAIT_SECONDS) as http:
+        alice, bob, carol, _, doc = community(ApiClient(cast("TestClient", http)))
+    with (
+        YClient(url_a, doc, alice.token, "alice") as on_a,
+        YClient(url_b, doc, bob.token, "bob") as on_b,
+    ):
+        on_a.wait_users("alice", "bob")
+        on_b.wait_users("alice", "bob")
+        with YClient(url_c, doc, carol.token, "carol") as late:
+            late.wait_users("alice", "bob", "carol")
+            on_a.wait_users("alice", "bob", "carol")
+            assert on_a.quit() == 0
+            late.wait("alice gone", lambda: late.users == ["bob", "carol"])
+            on_b.wait("alice gone", lambda: on_b.users == ["bob", "carol"])
+            assert late.quit() == 0
+        on_b.wait("carol gone", lambda: on_b.users == ["bob"])
+        assert on_b.quit() == 0
+
+
+def test_a_document_changed_on_two_workers_is_snapshotted_once(
+    workers: tuple[list[Node], list[str]],
+) -> None:
+    nodes, (url_a, url_b, _) = workers
+    with httpx.Client(base_url=url_a, timeout=WAIT_SECONDS) as http:
+        alice, bob, _, space, doc = community(ApiClient(cast("TestClient", http)))
+    with (
+        YClient(url_a, doc, alice.token, "alice") as on_a,
+        YClient(url_b, doc, bob.token, "bob") as on_b,
+    ):
+        on_a.wait_synced()
+        on_b.wait_synced()
+        on_a.insert(0, "from a ")
+        on_b.insert(0, "from b ")
+        on_b.wait_text(on_a.wait_text_length(14))
+        for client in (on_a, on_b):  # both leave at once: each worker closes its room
+            client.send({"op": "quit"})
+        assert (on_a.wait_exit(), on_b.wait_exit()) == (0, 0)
+    deadline = time.monotonic() + 10
+    while not _snapshots(nodes[2], space) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    time.sleep(2)  # time enough for the other worker to sign a second one, were it to
+    snapshots = _snapshots(nodes[2], space)
+    assert len(snapshots) == 1, snapshots
+    (latest,) = nodes[2].service(Collab).document(space, doc).snapshots
+    assert latest.event == snapshots[0].id
+    assert latest.authors == {alice.did: 7, bob.did: 7}  # each worker's writer counted
+
+
+def _snapshots(node: Node, space: str) -> list[StoredEvent]:
+    """Every `doc.snapshot` of the space's log, accepted or not."""
+    return [e for e in node.events(space, limit=500) if e.type == "doc.snapshot"]

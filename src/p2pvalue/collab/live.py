@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING, Any
 
 import anyio
 from anyio import to_thread
-from pycrdt import Text, create_awareness_message, get_state
+from pycrdt import Text, create_awareness_message, get_state, read_message
 from pycrdt.store import SQLiteYStore, YDocNotFound
 from pycrdt.websocket import WebsocketServer, YRoom
 from sqlite_anyio import connect, exception_logger
@@ -36,10 +36,11 @@ from p2pvalue.collab.documents import Measure, measure
 from p2pvalue.collab.guard import CLOSE_CODES as CLOSE_CODES
 from p2pvalue.collab.guard import MAX_FRAME_BYTES as MAX_FRAME_BYTES
 from p2pvalue.collab.guard import Guard, Refusal, Socket
-from p2pvalue.collab.relay import DocRelay
+from p2pvalue.collab.relay import HELLO, STATES, DocRelay
 from p2pvalue.collab.service import Collab, DocAccess, refusal
 from p2pvalue.errors import P2PError
 from p2pvalue.events.types import RANK_ORDINARY, rank
+from p2pvalue.store.locks import exclusive
 
 if TYPE_CHECKING:
     from p2pvalue.accounts import Account
@@ -130,9 +131,48 @@ class DocRoom(YRoom):
         self.on_message_error = _skipped
         self._watching: Any = None
         self._remote = False
-        # Where the updates this worker's clients make go to the node's other workers.
+        # Where the updates and the awareness messages this worker's clients send go to the
+        # node's other workers.
         self.outgoing: Callable[[bytes], None] | None = None
+        self.presence_out: Callable[[bytes], None] | None = None
         self.following: anyio.CancelScope | None = None
+        self.on_message = self._sent
+
+    def _sent(self, message: bytes) -> bool:
+        """A frame a client of this worker sent, as its guard let it through: awareness
+        goes to the other workers too. Never skipped."""
+        if message[:1] == bytes([yframes.AWARENESS]):
+            self.share_presence(message)
+        return False
+
+    def share_presence(self, message: bytes) -> None:
+        """Send an awareness message of this worker's clients to the other workers."""
+        if self.presence_out is not None:
+            self.presence_out(message)
+
+    def presence(self) -> bytes:
+        """The awareness message of the states this worker's clients speak for (empty
+        if there are none)."""
+        mine = [
+            client
+            for guard in self.clients if isinstance(guard, Guard)
+            for client in guard.present if client in self.awareness.states
+        ]  # fmt: skip
+        return (
+            create_awareness_message(self.awareness.encode_awareness_update(mine)) if mine else b""
+        )
+
+    async def hear_presence(self, message: bytes) -> None:
+        """Take an awareness message from another worker's clients: kept in the room's
+        awareness (so a newcomer here is greeted with it) and sent to this worker's clients."""
+        try:
+            self.awareness.apply_awareness_update(read_message(message[1:]), "relay")
+        except Exception:
+            LOG.warning("skipped a malformed awareness message of %s from another worker", self.doc)
+            return
+        for client in list(self.clients):
+            with suppress(Exception):  # a client gone meanwhile: its socket's own end says so
+                await client.send(message)
 
     def watch(self) -> None:
         """From now on, note each change applied to the document (not the stored ones)."""
@@ -249,9 +289,12 @@ class LiveDocuments(WebsocketServer):
                 if guard.revoked is not None:
                     await guard.end(guard.revoked)
                     return
+                # From the greeting on, presence heard from other workers reaches it too.
+                room.clients.add(guard)
                 await _greet(socket, room)
                 await room.serve(guard)
             finally:
+                room.clients.discard(guard)
                 with self._guards_lock:
                     self._guards.discard(guard)
                 await _gone(room, guard.present)
@@ -325,10 +368,11 @@ class LiveDocuments(WebsocketServer):
 
     async def snapshot(self, account: Account, doc: str, space: str) -> Outcome:
         """Sign and append a `doc.snapshot` of the document's current state, by `account`."""
-        _, found = await self.read(doc, space)
-        latest = self.wiring.service(Collab).document(space, doc).latest
-        if latest is not None and latest.state == found.state:
-            raise refusal("snapshot_unchanged")
+        room = await self._open(doc, space)
+        try:
+            found = await self._measured(room)
+        finally:
+            await self._leave(room)
         return await self._append(account, space, doc, found)
 
     async def keep_snapshots(self) -> None:
@@ -339,7 +383,7 @@ class LiveDocuments(WebsocketServer):
             await anyio.sleep(self.snapshot_every)
             for room in list(self.rooms.values()):
                 if isinstance(room, DocRoom):
-                    await self._snapshot_changed(room, room.measure())
+                    await self._snapshot_changed(room)
 
     async def _open(self, doc: str, space: str) -> DocRoom:
         async with self._rooms_lock:
@@ -380,15 +424,35 @@ class LiveDocuments(WebsocketServer):
         def outgoing(update: bytes) -> None:
             group.start_soon(relay.publish, room.doc, update)
 
+        def presence_out(message: bytes) -> None:
+            group.start_soon(relay.tell, room.doc, STATES, message)
+
         room.outgoing = outgoing
+        room.presence_out = presence_out
         return after
 
     async def _follow(self, room: DocRoom, after: str) -> None:
-        assert self.relay is not None
+        """Follow the other workers' updates and presence in the document until it closes."""
+        relay = self.relay
+        assert relay is not None
+
+        async def updates() -> None:
+            async for update in relay.follow(room.doc, after):
+                room.apply_remote(update)
+
+        async def heard(kind: bytes, message: bytes) -> None:
+            if message:
+                await room.hear_presence(message)
+            if kind == HELLO:  # a worker that just opened the document: tell it who is here
+                mine = room.presence()
+                if mine:
+                    await relay.tell(room.doc, STATES, mine)
+
         with anyio.CancelScope() as scope:
             room.following = scope
-            async for update in self.relay.follow(room.doc, after):
-                room.apply_remote(update)
+            async with anyio.create_task_group() as group:
+                group.start_soon(updates)
+                group.start_soon(relay.presence, room.doc, room.presence, heard)
 
     async def _leave(self, room: DocRoom) -> None:
         """Let a room go once no one has it open: its updates stored, its changes snapshotted.
@@ -400,12 +464,14 @@ class LiveDocuments(WebsocketServer):
                     return
                 del self.rooms[room.doc]
                 await room.flushed()
-                found = room.measure()
                 await room.stop()
                 await room.store.stop()
-            await self._snapshot_changed(room, found)
+            await self._snapshot_changed(room)
 
-    async def _snapshot_changed(self, room: DocRoom, found: Measure) -> None:
+    async def _snapshot_changed(self, room: DocRoom) -> None:
+        """Snapshot a room changed by this worker's clients, signed by its last writer,
+        unless the log's latest snapshot already names its state (another worker with the
+        document open may have signed it)."""
         if not room.changed:
             return
         room.changed = False
@@ -413,18 +479,30 @@ class LiveDocuments(WebsocketServer):
         account = None if writer is None else self.wiring.accounts.by_did(writer)
         if account is None:
             return
-        latest = self.wiring.service(Collab).document(room.space, room.doc).latest
-        if latest is not None and latest.state == found.state:
-            return
         try:
-            await self._append(account, room.space, room.doc, found)
+            await self._append(account, room.space, room.doc, await self._measured(room))
         except P2PError as error:
-            LOG.warning("no snapshot of %s by %s: %s", room.doc, writer, error.code)
+            if error.code != "snapshot_unchanged":
+                LOG.warning("no snapshot of %s by %s: %s", room.doc, writer, error.code)
+
+    async def _measured(self, room: DocRoom) -> Measure:
+        """The room's measure, counting the clients of other workers too (whose ids they
+        claimed in the store)."""
+        room.owners.update(await to_thread.run_sync(self.wiring.service(Collab).owners, room.doc))
+        return room.measure()
 
     async def _append(self, account: Account, space: str, doc: str, found: Measure) -> Outcome:
-        content = found.content(doc)
-        act = self.wiring.act
-        return await to_thread.run_sync(lambda: act(account, space, "doc.snapshot", content))
+        """Sign a snapshot of `found`, unless the document's latest snapshot already names
+        its state (`snapshot_unchanged`): decided and done under the document's lock, which
+        every worker takes, so that a state is snapshotted once whichever workers try."""
+        return await to_thread.run_sync(self._append_once, account, space, doc, found)
+
+    def _append_once(self, account: Account, space: str, doc: str, found: Measure) -> Outcome:
+        with exclusive(self.wiring.engine, f"doc.snapshot:{doc}"):
+            latest = self.wiring.service(Collab).document(space, doc).latest
+            if latest is not None and latest.state == found.state:
+                raise refusal("snapshot_unchanged")
+            return self.wiring.act(account, space, "doc.snapshot", found.content(doc))
 
 
 async def _greet(socket: Socket, room: DocRoom) -> None:
@@ -437,13 +515,14 @@ async def _greet(socket: Socket, room: DocRoom) -> None:
 
 
 async def _gone(room: DocRoom, present: set[int]) -> None:
-    """Tell the others that the awareness states a closed socket spoke for are gone, even
-    if its client did not say so before it went."""
+    """Tell the others, on this worker and the others, that the awareness states a closed
+    socket spoke for are gone, even if its client did not say so before it went."""
     left = [client for client in present if client in room.awareness.states]
     if not left:
         return
     room.awareness.remove_awareness_states(left, "disconnect")
     message = create_awareness_message(room.awareness.encode_awareness_update(left))
+    room.share_presence(message)
     for client in list(room.clients):
         await client.send(message)
 

@@ -6,9 +6,9 @@ One app-wide dependency (`rate_limits`) sorts every request: logins are counted 
 address and per username, federation requests per address (and, once their signature is
 verified, per node: `check_node`), every other write (POST, PUT, PATCH, DELETE) per address
 and per account. Over a limit is 429 `rate_limited` with a `Retry-After` header; a page
-shows the same as a sentence. The buckets are the node's (`rates.Limiter`), in memory:
-enough for one process (several workers each count on their own, which only loosens the
-limits).
+shows the same as a sentence. The buckets are the node's (`rates.Limiter`): in memory for
+one process, in Redis when the node's workers share it (`rates.SharedLimiter`), so that a
+limit holds across every worker.
 """
 
 from __future__ import annotations
