@@ -30,7 +30,7 @@ def test_log_a_contribution_and_a_peer_approves_it(
     as_bob.locator("#value-link").click()
     as_bob.get_by_label("Kind").select_option("docs")
     as_bob.get_by_label("What you did").fill("Catalogued 40 seed varieties")
-    as_bob.get_by_label("Hours (or units)").fill("6")
+    as_bob.get_by_label("How much work").fill("6")
     as_bob.get_by_role("button", name="Log contribution").click()
     claim = as_bob.locator("#claims li").first
     expect(claim).to_have_attribute("data-status", "pending")
