@@ -127,7 +127,11 @@ def test_the_what_if_page_compares_a_proposed_equation(
     box = page.get_by_label("Proposed equation (JSON)")
     box.fill('{"version": 2}')
     page.get_by_role("button", name="Compare").click()
-    expect(page.get_by_role("alert")).to_be_visible()
+    expect(page.locator("#equation-error")).to_have_text(
+        "This equation cannot be used: effective_from: Field required."
+    )
+    expect(box).to_have_value('{"version": 2}')
+    expect(box).to_have_attribute("aria-invalid", "true")
     context.close()
 
 
