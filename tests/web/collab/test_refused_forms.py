@@ -28,7 +28,8 @@ def _community(api: ApiClient) -> tuple[Member, Member, str]:
 def _post(api: ApiClient, path: str, form: dict[str, str | list[str]]) -> str:
     answer = api.http.post(path, data=form, follow_redirects=False)
     assert answer.status_code == 422, (path, answer.status_code)
-    return answer.text
+    text: str = answer.text
+    return text
 
 
 def test_a_refused_project_keeps_its_name_description_and_members(api: ApiClient) -> None:
