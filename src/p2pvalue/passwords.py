@@ -10,6 +10,7 @@ from functools import cache
 from importlib.resources import files
 
 from p2pvalue.errors import P2PError
+from p2pvalue.wording import N_, Wording, english
 
 MIN_PASSWORD = 10
 MAX_PASSWORD = 1024
@@ -22,17 +23,19 @@ def common_passwords() -> frozenset[str]:
     return frozenset(line for line in text.splitlines() if line)
 
 
-def password_problem(password: str, username: str = "") -> str | None:
-    """Why `password` may not be used (in words a member reads), or None if it may."""
+def password_problem(password: str, username: str = "", wording: Wording = english) -> str | None:
+    """Why `password` may not be used, worded by `wording` (a page's language, or English
+    for the API), or None if it may."""
     if len(password) < MIN_PASSWORD:
-        return f"Use at least {MIN_PASSWORD} characters."
+        return wording(N_("Use at least %(most)s characters."), most=MIN_PASSWORD)
     if len(password) > MAX_PASSWORD:
-        return f"Use at most {MAX_PASSWORD} characters."
+        return wording(N_("Use at most %(most)s characters."), most=MAX_PASSWORD)
     folded = password.lower()
     if folded in common_passwords() or len(set(folded)) < 3:
-        return "This password is one of the most common ones; attackers try those first."
+        return wording(N_("This password is one of the most common ones; attackers try those "
+                          "first."))  # fmt: skip
     if username and folded == username.lower():
-        return "Your password cannot be your username."
+        return wording(N_("Your password cannot be your username."))
     return None
 
 

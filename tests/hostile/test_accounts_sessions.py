@@ -110,7 +110,7 @@ def test_the_account_page_changes_the_password_and_ends_sessions(http_api: ApiCl
     typed = {"current": "wrong password!", "new": NEW, "repeat": NEW}
     wrong = http_api.http.post("/account/password", data=typed)
     assert wrong.status_code == 401
-    assert 'id="current-error">Unknown user or wrong password.<' in wrong.text
+    assert 'id="current-error">That is not your current password.<' in wrong.text
     assert f'value="{NEW}"' in wrong.text
     differ = http_api.http.post("/account/password", data={**typed, "current": PASSWORD,
                                                       "repeat": NEW + "!"})  # fmt: skip

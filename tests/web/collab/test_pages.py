@@ -59,8 +59,9 @@ def test_a_drop_needs_a_reason_and_a_thread_on_a_task_links_back(api: ApiClient)
                                   headers=alice.auth))  # fmt: skip
     _log_in(api, alice)
     at = f"/spaces/{space}/tasks/{task}"
-    api.http.post(f"{at}/move", data={"action": "drop"}, follow_redirects=False)
-    assert _alert(api.http.get(at)) == "Say why the task is dropped."
+    refused = api.http.post(f"{at}/move", data={"action": "drop"}, follow_redirects=False)
+    assert refused.status_code == 422
+    assert 'id="drop-reason-error">Say why the task is dropped.<' in refused.text
     api.http.post(f"{at}/move", data={"action": "drop", "reason": "no oil left"})
     page = api.http.get(at).text
     assert 'id="task-status">dropped<' in page and 'id="reason">no oil left<' in page

@@ -49,7 +49,7 @@ def claim_with_mistakes(page: Page) -> None:
     form = page.locator("#claim-form")
     form.get_by_label("Kind").select_option("code")
     form.get_by_label("What you did").fill(BUG)
-    form.get_by_label("Hours (or units)").fill("three")
+    form.get_by_label("How much work").fill("three")
     form.get_by_label("Evidence (one link or commit per line)").fill("https://git.example/c/abc")
     form.get_by_label("Your share (%)").fill("70")
     form.get_by_label("Co-author 1 (username)").fill("bobb")
@@ -84,7 +84,7 @@ def test_a_claim_is_reviewed_valued_and_paid_out(page: Page, site: str, sqlite_n
     shoot(page, screen, "contribute-claim-errors")
     assert sqlite_node.service(Value).ledger(space).claims == {}
 
-    form.get_by_label("Hours (or units)").fill("3")
+    form.get_by_label("How much work").fill("3")
     form.get_by_label("Co-author 1 (username)").fill("bob")
     form.get_by_role("button", name="Log contribution").click()
     claim = page.locator("#claims li").first
@@ -185,7 +185,7 @@ def test_a_claim_is_reviewed_valued_and_paid_out(page: Page, site: str, sqlite_n
     expect(page.locator("#feed")).to_contain_text(carol_paid)
     looked_at(page)
     page.goto(f"{site}/spaces/{space}")
-    page.get_by_role("link", name="History").click()
+    page.get_by_role("link", name="Full record").click()
     expect(page.locator("#history")).to_contain_text("contribution.claim")
     expect(page.locator("#history")).to_contain_text("payout.run")
     looked_at(page)

@@ -80,7 +80,7 @@ def test_the_main_actions_by_keyboard(
     page.goto(f"{space}/value")
     form = page.locator("#claim-form")
     type_into(page, form.get_by_label("What you did"), "Sorted the gasket box")
-    type_into(page, form.get_by_label("Hours (or units)"), "2")
+    type_into(page, form.get_by_label("How much work"), "2")
     tab_to(page, form.get_by_role("button", name="Log contribution"))
     page.keyboard.press("Enter")
     expect(page.locator("#claims")).to_contain_text("Sorted the gasket box")

@@ -1,6 +1,7 @@
 """Working together: a project with a task taken through its board (a wrong due date said
-next to its field, what was typed kept), a thread with a reply, and a live document two
-members type into at once, each seeing the other's text."""
+next to its field, what was typed kept), a thread with a reply (a missing post said next to
+its field), and a live document two members type into at once, each seeing the other's
+text."""
 
 from __future__ import annotations
 
@@ -63,9 +64,17 @@ def test_a_project_its_task_and_a_thread(
     page.locator("#new-thread summary").click()
     thread = page.locator("#new-thread form")
     thread.get_by_label("Title").fill("Which drawer next?")
+    thread.get_by_role("button", name="Start thread").click()
+    expect(page.locator("#thread-text-error")).to_have_text("Write the first post.")
+    expect(thread.get_by_label("Title")).to_have_value("Which drawer next?")
+    expect(thread.get_by_label("First post")).to_have_attribute("aria-invalid", "true")
+    looked_at(page)
     thread.get_by_label("First post").fill("Beans are done; @bob, squash or maize?")
     thread.get_by_role("button", name="Start thread").click()
     expect(page.locator("h1")).to_have_text("Which drawer next?")
+    page.get_by_role("button", name="Reply").click()
+    expect(page.locator("#reply-text-error")).to_have_text("Write something to reply.")
+    looked_at(page)
     page.get_by_label("Reply").fill("Maize: the labels are fading.")
     page.get_by_role("button", name="Reply").click()
     expect(page.locator("main")).to_contain_text("Maize: the labels are fading.")

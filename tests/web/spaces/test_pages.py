@@ -61,3 +61,22 @@ def test_signup_refusal_is_shown_on_the_form(api: ApiClient) -> None:
     assert 'role="alert"' in again.text
     assert "is taken" in again.text
     assert 'value="alice"' in again.text
+
+
+def test_a_space_says_how_people_join_in_words_and_keeps_its_id_on_the_full_record(
+    api: ApiClient,
+) -> None:
+    alice = api.sign_up("alice")
+    space = api.create_space(alice, membership="approval")
+    api.post(alice, space, "Welcome")
+    page = api.http.get(f"/spaces/{space}").text
+    facts = page.split('id="space-facts">', 1)[1].split("</p>", 1)[0]
+    assert facts == "New members join when a member approves them · 2 things have happened here"
+    assert f">{space}<" not in page
+    assert 'id="history-link">Full record</a> (for auditors)' in page
+    spanish = api.http.get(f"/spaces/{space}", headers={"Accept-Language": "es"}).text
+    assert "Se entra cuando un miembro lo aprueba · Aquí han pasado 2 cosas" in spanish
+    record = api.http.get(f"/spaces/{space}/history").text
+    assert (
+        "2 events, 2 accepted · space id" in record and f'<code translate="no">{space}<' in record
+    )

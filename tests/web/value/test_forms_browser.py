@@ -52,7 +52,7 @@ def test_a_claim_shared_in_percent_is_stored_in_basis_points(
     page.goto(f"{site}/spaces/{space}/value")
     form = page.locator("#claim-form")
     form.get_by_label("What you did").fill("Sorted the bean drawer")
-    form.get_by_label("Hours (or units)").fill("3")
+    form.get_by_label("How much work").fill("3")
     form.get_by_label("Project (optional)").fill("beans")
     form.get_by_label("Your share (%)").fill("60")
     form.get_by_label("Co-author 1 (username)").fill("carol")

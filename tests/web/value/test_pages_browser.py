@@ -30,7 +30,7 @@ def test_log_a_contribution_and_a_peer_approves_it(
     as_bob.locator("#value-link").click()
     as_bob.get_by_label("Kind").select_option("docs")
     as_bob.get_by_label("What you did").fill("Catalogued 40 seed varieties")
-    as_bob.get_by_label("Hours (or units)").fill("6")
+    as_bob.get_by_label("How much work").fill("6")
     as_bob.get_by_role("button", name="Log contribution").click()
     claim = as_bob.locator("#claims li").first
     expect(claim).to_have_attribute("data-status", "pending")
@@ -127,7 +127,11 @@ def test_the_what_if_page_compares_a_proposed_equation(
     box = page.get_by_label("Proposed equation (JSON)")
     box.fill('{"version": 2}')
     page.get_by_role("button", name="Compare").click()
-    expect(page.get_by_role("alert")).to_be_visible()
+    expect(page.locator("#equation-error")).to_have_text(
+        "This equation cannot be used: effective_from: Field required."
+    )
+    expect(box).to_have_value('{"version": 2}')
+    expect(box).to_have_attribute("aria-invalid", "true")
     context.close()
 
 

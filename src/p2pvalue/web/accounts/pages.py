@@ -10,18 +10,25 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from p2pvalue.accounts import Account
 from p2pvalue.errors import P2PError
+from p2pvalue.login_throttle import LoginLocked
+from p2pvalue.passwords import MAX_PASSWORD, password_problem
 from p2pvalue.web import i18n
 from p2pvalue.web.auth import COOKIE, AccountDep, MaybeAccountDep, NodeDep, current_token
 from p2pvalue.web.i18n import N_, gettext
 from p2pvalue.web.layout import render
+from p2pvalue.web.spaces.pages import locked_words
 
 router = APIRouter(include_in_schema=False)
 DONE = {
     "password": N_("Your password is changed. Every other session and token of yours was ended."),
     "revoked": N_("That session is ended."),
 }
-# Which field a refusal of a password change is shown next to.
+# Which field a refusal of a password change is shown next to, and what it means there.
 FIELD_OF = {"bad_credentials": "current", "login_locked": "current"}
+MEANINGS = {
+    "bad_credentials": N_("That is not your current password."),
+    "same_password": N_("The new password is the one you have now: choose another."),
+}
 
 
 def _page(
@@ -66,12 +73,19 @@ def choose_language(
 @router.post("/account/password")
 def change_password(
     request: Request, node: NodeDep, account: AccountDep,
-    current: Annotated[str, Form(max_length=1024)], new: Annotated[str, Form(max_length=1024)],
-    repeat: Annotated[str, Form(max_length=1024)],
+    current: Annotated[str, Form(max_length=4 * MAX_PASSWORD)] = "",
+    new: Annotated[str, Form(max_length=4 * MAX_PASSWORD)] = "",
+    repeat: Annotated[str, Form(max_length=4 * MAX_PASSWORD)] = "",
 ) -> Response:  # fmt: skip
     """Change the password; refusals are shown next to their field, with what was typed
     kept in the other fields."""
     typed = {"current": current, "new": new, "repeat": repeat}
+    if not current:
+        return _refused(request, node, account, typed, "current",
+                        gettext("Type your current password."))  # fmt: skip
+    weak = password_problem(new, account.username, gettext)
+    if weak is not None:
+        return _refused(request, node, account, typed, "new", weak)
     if new != repeat:
         return _refused(request, node, account, typed, "repeat",
                         gettext("The two new passwords differ."))  # fmt: skip
@@ -79,10 +93,18 @@ def change_password(
         node.accounts.change_password(account, current, new, current_token(request))
     except P2PError as error:
         field = FIELD_OF.get(error.code, "new")
-        page = _refused(request, node, account, typed, field, error.message, error.status)
+        page = _refused(request, node, account, typed, field, _words(error), error.status)
         page.headers.update(getattr(error, "headers", {}))
         return page
     return RedirectResponse("/account?done=password", 303)
+
+
+def _words(error: P2PError) -> str:
+    """A refusal of a password change in the reader's language."""
+    if isinstance(error, LoginLocked):
+        return locked_words(error.retry_after_s)
+    meaning = MEANINGS.get(error.code)
+    return gettext(meaning) if meaning else _plain(error.message)
 
 
 def _refused(

@@ -19,6 +19,7 @@ from p2pvalue.accounting.money import parse_amount
 from p2pvalue.collab import board as boards
 from p2pvalue.collab.board import Board, Task
 from p2pvalue.collab.markdown import MENTION, clean
+from p2pvalue.collab.types import MAX_TEXT
 from p2pvalue.errors import P2PError
 from p2pvalue.events.authority import Authority
 from p2pvalue.events.authority import AuthorizedEvent as ValueEvent
@@ -31,13 +32,16 @@ REACTIONS = ("👍", "🎉", "❤️", "👀")
 # A tag of nh3's output: its attribute values are always double-quoted.
 _TAG = re.compile(r'(<(?:[^>"]|"[^"]*")*>)')
 _SKIPPED = {"a", "code", "pre"}
+# How much of a text field a form reads: past its limit, but bounded.
+BOUND = 4 * MAX_TEXT
 
 
 class ProjectForm(BaseModel):
-    """The fields of the new-project and project-update forms."""
+    """The fields of the new-project and project-update forms (a text over its limit is
+    read, up to a bound, so that the form can say so next to the field)."""
 
-    name: str = Field(default="", max_length=200)
-    description: str = Field(default="", max_length=4000)
+    name: str = Field(default="", max_length=BOUND)
+    description: str = Field(default="", max_length=BOUND)
     status: str = Field(default="", max_length=20)
     member: list[str] = Field(default_factory=list, max_length=200)
 
@@ -55,17 +59,30 @@ class TaskForm(BaseModel):
     currency: str = Field(default="", max_length=8)
 
 
+class ThreadForm(BaseModel):
+    """The fields of the new-thread form: what it is on (`kind`, `target`), its first post."""
+
+    kind: str = Field(default="space", max_length=20)
+    target: str = Field(default="", max_length=60)
+    title: str = Field(default="", max_length=BOUND)
+    text: str = Field(default="", max_length=BOUND)
+
+
 class MoveForm(BaseModel):
     """A task transition: `reason` to drop, `note` to submit, `assignee` to assign."""
 
     action: str = Field(max_length=20)
-    reason: str = Field(default="", max_length=2000)
-    note: str = Field(default="", max_length=4000)
+    reason: str = Field(default="", max_length=BOUND)
+    note: str = Field(default="", max_length=BOUND)
     assignee: list[str] = Field(default_factory=list, max_length=20)
 
 
 def project_content(form: ProjectForm) -> dict[str, Any]:
     """The `project.create` content the form describes."""
+    if not form.name.strip():
+        raise FieldProblem("invalid_content", "name", gettext("Give the project a name."))
+    within(form.name.strip(), 200, "name")
+    within(form.description.strip(), 4000, "description")
     return {"name": form.name.strip(), "description": form.description.strip(),
             "members": list(dict.fromkeys(form.member))}  # fmt: skip
 
@@ -95,6 +112,34 @@ def task_content(form: TaskForm, zone: tzinfo = UTC) -> dict[str, Any]:
     if bounty is not None:
         content["bounty"] = bounty
     return content
+
+
+def thread_content(form: ThreadForm) -> dict[str, Any]:
+    """The `thread.create` content the form describes."""
+    if not form.title.strip():
+        raise FieldProblem("invalid_content", "title", gettext("Give the thread a title."))
+    within(form.title.strip(), 200, "title")
+    if not form.text.strip():
+        raise FieldProblem("invalid_content", "text", gettext("Write the first post."))
+    within(form.text, MAX_TEXT, "text")
+    on = {"kind": form.kind, **({"id": form.target} if form.target else {})}
+    return {"on": on, "title": form.title.strip(), "text": form.text}
+
+
+def reply_content(thread: str, text: str) -> dict[str, Any]:
+    """The `thread.reply` content of a reply typed as `text`."""
+    if not text.strip():
+        raise FieldProblem("invalid_content", "text", gettext("Write something to reply."))
+    within(text, MAX_TEXT, "text")
+    return {"thread": thread, "text": text}
+
+
+def within(text: str, most: int, field: str) -> None:
+    """Refuse, next to `field`, a text longer than `most` characters."""
+    if len(text) > most:
+        raise FieldProblem("invalid_content", field, gettext(
+            "Keep it under %(most)s characters (this is %(count)s).", most=most,
+            count=len(text)))  # fmt: skip
 
 
 def labels_of(text: str) -> list[str]:
@@ -146,8 +191,10 @@ def move_content(task: str, form: MoveForm) -> tuple[str, dict[str, Any]]:
     if form.action == "drop":
         if not form.reason.strip():
             raise FieldProblem("invalid_content", "reason", gettext("Say why the task is dropped."))
+        within(form.reason.strip(), 2000, "reason")
         content["reason"] = form.reason.strip()
     elif form.action == "submit" and form.note.strip():
+        within(form.note.strip(), 4000, "note")
         content["note"] = form.note.strip()
     elif form.action == "assign":
         content["assignees"] = list(dict.fromkeys(form.assignee))

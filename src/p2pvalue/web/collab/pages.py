@@ -25,19 +25,25 @@ from p2pvalue.events.authority import Authority
 from p2pvalue.events.event import now_ms
 from p2pvalue.ingest import Outcome
 from p2pvalue.node import Node
+from p2pvalue.rates import RateLimited
 from p2pvalue.web.auth import AccountDep, MaybeAccountDep, NodeDep
 from p2pvalue.web.collab.api import remote_replies
 from p2pvalue.web.collab.forms import (
+    BOUND,
+    MOVES,
     REACTIONS,
     MoveForm,
     ProjectForm,
     TaskForm,
+    ThreadForm,
     columns,
     move_content,
     moves,
     project_change,
     project_content,
+    reply_content,
     task_content,
+    thread_content,
     with_mentions,
 )
 from p2pvalue.web.layout import (
@@ -63,6 +69,24 @@ def _done(
     return acted(call, back, COLLAB_REFUSALS, to, words=True)
 
 
+def _tried(call: Callable[[], Outcome], form: str) -> tuple[str | None, dict[str, str]]:
+    """Take the action of the form called `form`: the new event's id, or what is wrong in a
+    member's words, keyed "form-field" for a field (the id its note gets on the page) and
+    "form" for the form as a whole."""
+    try:
+        outcome = call()
+    except RateLimited:
+        raise
+    except FieldProblem as wrong:
+        return None, {f"{form}-{wrong.field}": wrong.message}
+    except P2PError as error:
+        return None, {form: flash_of(error.code, error.message, COLLAB_REFUSALS, words=True)}
+    problem = problem_of(outcome, COLLAB_REFUSALS, words=True)
+    if problem is not None:
+        return None, {form: problem}
+    return outcome.id, {}
+
+
 def collab_context(node: Node, authority: Authority, account: Account | None) -> dict[str, Any]:
     """What every collaboration page shows: the space, its state, members and their names."""
     state = node.service(Collab).state(authority.space)
@@ -81,22 +105,35 @@ def projects_page(
     request: Request, space_id: str, node: NodeDep, account: MaybeAccountDep
 ) -> HTMLResponse:
     """The space's projects, with the form to start one."""
+    return _projects_view(request, node, account, space_id)
+
+
+def _projects_view(
+    request: Request, node: Node, account: Account | None, space_id: str, status: int = 200,
+    **shown: Any,
+) -> HTMLResponse:  # fmt: skip
+    """The projects page; after a refused form, what was typed and what is wrong (`shown`)."""
     authority = space_authority(node, space_id)
     if authority is None:
         return missing(request, account, f"no space {space_id!r} on this node")
-    return render(
-        request, "collab_projects.html", account, **collab_context(node, authority, account)
-    )
+    common = collab_context(node, authority, account)
+    return render(request, "collab_projects.html", account, status, **common, **shown)
 
 
 @router.post(SPACE + "/projects")
 def create_project(
-    space_id: str, node: NodeDep, account: AccountDep, form: Annotated[ProjectForm, Form()]
-) -> Response:
-    back = f"/spaces/{space_id}/projects"
-    content = project_content(form)
-    return _done(lambda: node.act(account, space_id, "project.create", content), back,
-                 lambda made: f"{back}/{made}")  # fmt: skip
+    request: Request, space_id: str, node: NodeDep, account: AccountDep,
+    form: Annotated[ProjectForm, Form()],
+) -> Response:  # fmt: skip
+    """Start the project the form describes, then show it; a refused form comes back as
+    typed, with what is wrong next to its field."""
+    made, errors = _tried(
+        lambda: node.act(account, space_id, "project.create", project_content(form)), "project"
+    )
+    if made is not None:
+        return RedirectResponse(f"/spaces/{space_id}/projects/{made}", 303)
+    return _projects_view(request, node, account, space_id, 422, errors=errors,
+                          typed={"project": form})  # fmt: skip
 
 
 @router.get(SPACE + "/projects/{project_id}")
@@ -104,6 +141,13 @@ def project_page(
     request: Request, space_id: str, project_id: str, node: NodeDep, account: MaybeAccountDep
 ) -> HTMLResponse:
     """A project: what it is, its members, its tasks and threads, and the forms to change it."""
+    return _project_view(request, node, account, space_id, project_id)
+
+
+def _project_view(
+    request: Request, node: Node, account: Account | None, space_id: str, project_id: str,
+    status: int = 200, **shown: Any,
+) -> HTMLResponse:  # fmt: skip
     authority = space_authority(node, space_id)
     common = collab_context(node, authority, account) if authority else {}
     project = common["board"].projects.get(project_id) if authority else None
@@ -111,8 +155,8 @@ def project_page(
         return missing(request, account, f"no project {project_id!r} in this space")
     tasks = [t for t in common["board"].tasks.values() if t.project == project_id]
     threads = common["state"].threads.on("project", project_id)
-    return render(request, "collab_project.html", account, project=project, tasks=tasks,
-                  threads=threads, on=("project", project_id), **common)  # fmt: skip
+    return render(request, "collab_project.html", account, status, project=project, tasks=tasks,
+                  threads=threads, on=("project", project_id), **common, **shown)  # fmt: skip
 
 
 @router.post(SPACE + "/projects/{project_id}")
@@ -156,23 +200,16 @@ def create_task(
     authority = space_authority(node, space_id)
     if authority is None:
         return missing(request, account, f"no space {space_id!r} on this node")
-    try:
-        outcome = node.act(account, space_id, "task.create", task_content(form, zone_of(
-            request)))  # fmt: skip
-        problem = problem_of(outcome, COLLAB_REFUSALS, words=True)
-        errors = {"": problem} if problem else {}
-    except FieldProblem as wrong:
-        errors = {wrong.field: wrong.message}
-    except P2PError as error:
-        errors = {"": flash_of(error.code, error.message, COLLAB_REFUSALS, words=True)}
-    if not errors:
-        return RedirectResponse(f"/spaces/{space_id}/tasks/{outcome.id}", 303)
+    made, errors = _tried(lambda: node.act(account, space_id, "task.create", task_content(
+        form, zone_of(request))), "task")  # fmt: skip
+    if made is not None:
+        return RedirectResponse(f"/spaces/{space_id}/tasks/{made}", 303)
     common = collab_context(node, authority, account)
     tasks = list(common["board"].tasks.values())
     return render(
         request, "collab_board.html", account, 422, columns=list(columns(tasks)),
         labels=sorted({label for task in tasks for label in task.labels}), label="",
-        assignee="", task_form=form, errors=errors, error=errors.get(""), **common,
+        assignee="", task_form=form, errors=errors, error=errors.get("task"), **common,
     )  # fmt: skip
 
 
@@ -182,6 +219,13 @@ def task_page(
 ) -> HTMLResponse:
     """A task: its description, labels, due date, bounty, assignees and history; the moves
     the viewer may make; once done, the claim it drafts."""
+    return _task_view(request, node, account, space_id, task_id)
+
+
+def _task_view(
+    request: Request, node: Node, account: Account | None, space_id: str, task_id: str,
+    status: int = 200, **shown: Any,
+) -> HTMLResponse:  # fmt: skip
     authority = space_authority(node, space_id)
     common = collab_context(node, authority, account) if authority else {}
     task: Task | None = common["board"].tasks.get(task_id) if authority else None
@@ -192,28 +236,33 @@ def task_page(
     ledger = node.service(Value).ledger(space_id)
     filed = ledger.evidence.get(task_id) if draft else None
     return render(
-        request, "collab_task.html", account, task=task, on=("task", task_id),
+        request, "collab_task.html", account, status, task=task, on=("task", task_id),
         description=markdown(task.description) if task.description else "",
         moves=moves(common["board"], task, did, authority, now_ms()), draft=draft,
         filed=filed, claim=ledger.claims.get(filed) if filed else None,
         may_pay=authority.charter.allows(authority.roles_of(did), "bounty.pay"),
-        threads=common["state"].threads.on("task", task_id), **common,
+        threads=common["state"].threads.on("task", task_id), **common, **shown,
     )  # fmt: skip
 
 
 @router.post(SPACE + "/tasks/{task_id}/move")
 def move_task(
-    space_id: str, task_id: str, node: NodeDep, account: AccountDep,
+    request: Request, space_id: str, task_id: str, node: NodeDep, account: AccountDep,
     form: Annotated[MoveForm, Form()],
 ) -> Response:  # fmt: skip
-    """Move the task along its lifecycle; a move the graph does not allow is refused."""
-    back = f"/spaces/{space_id}/tasks/{task_id}"
+    """Move the task along its lifecycle; a move the graph does not allow is refused, next
+    to the move's form with what was typed in it kept."""
 
     def move() -> Outcome:
         type, content = move_content(task_id, form)
         return node.act(account, space_id, type, content)
 
-    return _done(move, back)
+    action = form.action if form.action in MOVES else "move"
+    made, errors = _tried(move, action)
+    if made is not None:
+        return RedirectResponse(f"/spaces/{space_id}/tasks/{task_id}", 303)
+    return _task_view(request, node, account, space_id, task_id, 422, errors=errors,
+                      typed={action: form}, error=errors.get("move"))  # fmt: skip
 
 
 @router.post(SPACE + "/tasks/{task_id}/claim")
@@ -254,28 +303,39 @@ def threads_page(
     request: Request, space_id: str, node: NodeDep, account: MaybeAccountDep
 ) -> HTMLResponse:
     """Every thread of the space, newest first, with the form to start one on the space."""
+    return _threads_view(request, node, account, space_id)
+
+
+def _threads_view(
+    request: Request, node: Node, account: Account | None, space_id: str, status: int = 200,
+    **shown: Any,
+) -> HTMLResponse:  # fmt: skip
     authority = space_authority(node, space_id)
     if authority is None:
         return missing(request, account, f"no space {space_id!r} on this node")
     common = collab_context(node, authority, account)
     threads = list(reversed(common["state"].threads.on()))
-    return render(request, "collab_threads.html", account, threads=threads,
-                  on=("space", ""), **common)  # fmt: skip
+    return render(request, "collab_threads.html", account, status, threads=threads,
+                  on=("space", ""), **common, **shown)  # fmt: skip
 
 
 @router.post(SPACE + "/threads")
 def create_thread(
-    space_id: str, node: NodeDep, account: AccountDep,
-    kind: Annotated[str, Form(max_length=20)], title: Annotated[str, Form(max_length=200)],
-    text: Annotated[str, Form(max_length=20_000)], target: Annotated[str, Form(max_length=60)] = "",
+    request: Request, space_id: str, node: NodeDep, account: AccountDep,
+    form: Annotated[ThreadForm, Form()],
 ) -> Response:  # fmt: skip
-    """Start a thread on the space, a project or a task, then show it."""
-    base = f"/spaces/{space_id}"
-    back = f"{base}/{kind}s/{target}" if kind in ("project", "task") else f"{base}/threads"
-    on = {"kind": kind, **({"id": target} if target else {})}
-    content = {"on": on, "title": title.strip(), "text": text}
-    return _done(lambda: node.act(account, space_id, "thread.create", content), back,
-                 lambda made: f"{base}/threads/{made}")  # fmt: skip
+    """Start a thread on the space, a project or a task, then show it; a refused form
+    comes back on the page it was sent from, as typed, with what is wrong next to its field."""
+    made, errors = _tried(lambda: node.act(account, space_id, "thread.create",
+                                           thread_content(form)), "thread")  # fmt: skip
+    if made is not None:
+        return RedirectResponse(f"/spaces/{space_id}/threads/{made}", 303)
+    shown = {"errors": errors, "typed": {"thread": form}}
+    if form.kind == "project" and form.target:
+        return _project_view(request, node, account, space_id, form.target, 422, **shown)
+    if form.kind == "task" and form.target:
+        return _task_view(request, node, account, space_id, form.target, 422, **shown)
+    return _threads_view(request, node, account, space_id, 422, **shown)
 
 
 @router.get(SPACE + "/threads/{thread_id}")
@@ -283,16 +343,23 @@ def thread_page(
     request: Request, space_id: str, thread_id: str, node: NodeDep, account: MaybeAccountDep
 ) -> HTMLResponse:
     """A thread: its posts as sanitised HTML with mentions linked, reactions and history."""
+    return _thread_view(request, node, account, space_id, thread_id)
+
+
+def _thread_view(
+    request: Request, node: Node, account: Account | None, space_id: str, thread_id: str,
+    status: int = 200, **shown: Any,
+) -> HTMLResponse:  # fmt: skip
     authority = space_authority(node, space_id)
     common = collab_context(node, authority, account) if authority else {}
     thread = common["state"].threads.threads.get(thread_id) if authority else None
     if thread is None:
         return missing(request, account, f"no thread {thread_id!r} in this space")
     posts = [_post(node, space_id, common["state"].threads.posts[p]) for p in thread.posts]
-    return render(request, "collab_thread.html", account, thread=thread, posts=posts,
+    return render(request, "collab_thread.html", account, status, thread=thread, posts=posts,
                   about=_about(common["state"], thread), reactions=REACTIONS,
                   remote_replies=remote_replies(node, space_id, thread_id),
-                  **common)  # fmt: skip
+                  **common, **shown)  # fmt: skip
 
 
 def _post(node: Node, space_id: str, post: Post) -> dict[str, Any]:
@@ -323,12 +390,18 @@ def _thread_of(node: Node, space_id: str, post_id: str) -> str:
 
 @router.post(SPACE + "/threads/{thread_id}/replies")
 def reply(
-    space_id: str, thread_id: str, node: NodeDep, account: AccountDep,
-    text: Annotated[str, Form(max_length=20_000)],
+    request: Request, space_id: str, thread_id: str, node: NodeDep, account: AccountDep,
+    text: Annotated[str, Form(max_length=BOUND)] = "",
 ) -> Response:  # fmt: skip
-    content = {"thread": thread_id, "text": text}
+    """Reply in the thread; a refused reply comes back with its text kept and what is wrong
+    next to it."""
+    made, errors = _tried(lambda: node.act(account, space_id, "thread.reply",
+                                           reply_content(thread_id, text)), "reply")  # fmt: skip
     back = f"/spaces/{space_id}/threads/{thread_id}"
-    return _done(lambda: node.act(account, space_id, "thread.reply", content), back)
+    if made is not None:
+        return RedirectResponse(back, 303)
+    return _thread_view(request, node, account, space_id, thread_id, 422, errors=errors,
+                        typed={"reply": {"text": text}})  # fmt: skip
 
 
 @router.post(SPACE + "/posts/{post_id}/edits")

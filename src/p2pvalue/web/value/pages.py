@@ -26,8 +26,9 @@ from p2pvalue.rates import RateLimited
 from p2pvalue.social import Social
 from p2pvalue.web.activity import happenings, tell
 from p2pvalue.web.auth import AccountDep, MaybeAccountDep, NodeDep
+from p2pvalue.web.governance.forms import json_object
 from p2pvalue.web.i18n import N_, gettext
-from p2pvalue.web.layout import act_and_return, back_with, render, space_authority, templates
+from p2pvalue.web.layout import FieldProblem, back_with, render, space_authority, templates
 from p2pvalue.web.value.forms import (
     CLAIM_FIELDS,
     ClaimForm,
@@ -43,7 +44,15 @@ from p2pvalue.web.value.query import PageQuery
 router = APIRouter(include_in_schema=False)
 CO_CONTRIBUTOR_ROWS = 3
 RECENT = 10  # a member's latest events shown on their page in a space
+MAX_NOTE = 2000  # an endorsement's note, in characters
 FORM_PROBLEM = N_("Something in the form needs a change: see the note next to it.")
+UNUSABLE = N_("This equation cannot be used: %(reason)s.")
+EQUATION_PROBLEMS = {
+    "unknown_kind": N_("The equation values a kind of work the charter does not list: "
+                       "%(reason)s."),
+    "unknown_multiplier": N_("A kind names a multiplier the equation does not define: "
+                             "%(reason)s."),
+}  # fmt: skip
 
 
 def money(minor: int, currency: str) -> str:
@@ -175,14 +184,19 @@ def what_if_result(
     request: Request, space_id: str, node: NodeDep, account: MaybeAccountDep,
     equation: Annotated[str, Form(max_length=100_000)],
 ) -> HTMLResponse:  # fmt: skip
+    """Each member's value and share under the equation typed, beside the one in force; an
+    equation that cannot be read is said next to it, as typed."""
     space = node.space(space_id)
     kinds = (space.charter.get("value") or {}).get("kinds", [])
     try:
-        proposed = parse_equation(orjson.loads(equation), kinds)
-    except (orjson.JSONDecodeError, P2PError) as error:
-        message = error.message if isinstance(error, P2PError) else "the equation is not JSON"
+        proposed = parse_equation(json_object(equation, "equation"), kinds)
+    except FieldProblem as wrong:
         return render(request, "what_if.html", account, 422, space=space, equation=equation,
-                      rows=None, error=message)  # fmt: skip
+                      rows=None, errors={"equation": wrong.message})  # fmt: skip
+    except P2PError as error:
+        said = gettext(EQUATION_PROBLEMS.get(error.code, UNUSABLE), reason=error.message)
+        return render(request, "what_if.html", account, 422, space=space, equation=equation,
+                      rows=None, errors={"equation": said})  # fmt: skip
     ledger = node.service(Value).ledger(space_id)
     before, after = ledger.member_values(), ledger.member_values(proposed)
     total_before = sum(before.values(), Fraction(0)) or Fraction(1)
@@ -252,12 +266,23 @@ def _acted(
 
 @router.post("/spaces/{space_id}/value/endorse")
 def endorse_claim(
-    space_id: str, node: NodeDep, account: AccountDep, claim: Annotated[str, Form()],
-    note: Annotated[str, Form(max_length=2000)] = "",
+    request: Request, space_id: str, node: NodeDep, account: AccountDep,
+    claim: Annotated[str, Form(max_length=100)],
+    note: Annotated[str, Form(max_length=10 * MAX_NOTE)] = "",
 ) -> Response:  # fmt: skip
+    """Vouch for a claim; a refusal is said next to the claim's endorse form, with the note
+    as typed."""
     content = {"claim": claim, **({"note": note.strip()} if note.strip() else {})}
-    back = f"/spaces/{space_id}/value"
-    return act_and_return(node, account, space_id, "contribution.endorse", content, back)
+    if len(note.strip()) > MAX_NOTE:
+        problem: str | None = gettext("Keep it under %(most)s characters (this is %(count)s).",
+                                      most=MAX_NOTE, count=len(note.strip()))  # fmt: skip
+    else:
+        refused = _acted(node, account, space_id, "contribution.endorse", content)
+        problem = refusal(*refused) if refused else None
+    if problem is None:
+        return back_with(f"/spaces/{space_id}/value")
+    return value_view(request, node, account, space_id, typed={"endorse": {claim: note}},
+                      errors={"endorse": {claim: problem}})  # fmt: skip
 
 
 @router.post("/spaces/{space_id}/value/income")
