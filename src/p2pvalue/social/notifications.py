@@ -27,6 +27,7 @@ from p2pvalue.domain import Wiring
 from p2pvalue.errors import P2PError
 from p2pvalue.events.authority import INVITED, REQUESTED, Authority
 from p2pvalue.governance.service import Governance
+from p2pvalue.social.unread import UnreadCounts
 from p2pvalue.store import notices as store
 from p2pvalue.store.database import writing
 
@@ -132,6 +133,7 @@ class Notifications:
 
     def __init__(self, wiring: Wiring) -> None:
         self.wiring = wiring
+        self._unread = UnreadCounts(wiring.engine, wiring.clock, self._ids)
 
     def of(self, did: str, kind: str | None = None, limit: int = DEFAULT_LIMIT) -> list[Note]:
         """The member's notifications, newest first: only `kind` when one is given, at most
@@ -144,11 +146,7 @@ class Notifications:
 
     def every(self, did: str, kind: str | None = None) -> list[Note]:
         """All the member's notifications (only `kind` when given), newest first."""
-        notes = self._governance(did) if kind is None or kind in GOVERNANCE_KINDS else []
-        if kind is None or kind in MEMBERSHIP_KINDS:
-            notes += self._membership(did)
-        if kind not in (*GOVERNANCE_KINDS, *MEMBERSHIP_KINDS):
-            notes += self._collaboration(did)
+        notes = self._derived(did, kind)
         with self.wiring.engine.connect() as conn:
             read = store.read_notes(conn, did)
         chosen = [
@@ -159,8 +157,25 @@ class Notifications:
         return sorted(chosen, key=lambda note: (note["ts"], note["id"]), reverse=True)
 
     def unread(self, did: str) -> int:
-        """How many of the member's notifications they have not marked read."""
-        return sum(not note["read"] for note in self.every(did))
+        """How many of the member's notifications they have not marked read: derived again
+        only when the store, the clock's window or their read marks changed (`unread`)."""
+        return self._unread.count(did)
+
+    def forget(self) -> None:
+        """Drop the unread counts kept: the next asks derive them again."""
+        self._unread.forget()
+
+    def _ids(self, did: str) -> list[str]:
+        return [note_id(note) for note in self._derived(did)]
+
+    def _derived(self, did: str, kind: str | None = None) -> list[Note]:
+        """The member's notifications of `kind` (every kind when None), without ids."""
+        notes = self._governance(did) if kind is None or kind in GOVERNANCE_KINDS else []
+        if kind is None or kind in MEMBERSHIP_KINDS:
+            notes += self._membership(did)
+        if kind not in (*GOVERNANCE_KINDS, *MEMBERSHIP_KINDS):
+            notes += self._collaboration(did)
+        return notes
 
     def mark_read(self, did: str, ids: Sequence[str] | None = None) -> int:
         """Mark the member's notifications `ids` read (all of their current ones when None);
