@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -111,6 +111,11 @@ class Directory:
         if found is None:
             raise NotFound("unknown_event", f"no event {event_id!r} on this node")
         return found
+
+    def events_by_id(self, event_ids: Iterable[str]) -> dict[str, store.StoredEvent]:
+        """The events among `event_ids` this node holds, by id: one query for many."""
+        with self._engine.begin() as conn:
+            return store.get_events(conn, event_ids)
 
     def export(self, space_id: str) -> Iterator[bytes]:
         """The raw log of a space, one canonical event per line, in the space's order."""
