@@ -95,7 +95,8 @@ def mentioned_strings(content: Mapping[str, Any]) -> Iterator[str]:
                     yield from (v for v in entry.values() if isinstance(v, str))
 
 
-def _short_name(did: str) -> str:
+def short_name(did: str) -> str:
+    """How a member without an account here is named: the start and end of their did."""
     return f"{did[:16]}…{did[-6:]}"
 
 
@@ -104,9 +105,11 @@ class Teller:
     the events' contents name are read together before telling, in two queries, so that
     a page of many events costs no more queries than a page of one."""
 
-    def __init__(self, node: Node, book: Phrasebook) -> None:
+    def __init__(self, node: Node, book: Phrasebook, names: Mapping[str, str] = {}) -> None:
+        """`names`: how members are named (`short_name` for those without an account
+        here), for the dids the caller looked up already."""
         self._node, self._book = node, book
-        self._names: dict[str, str] = {}
+        self._names: dict[str, str] = dict(names)
         self._events: dict[str, Happening | None] = {}
 
     def prefetch(self, events: Sequence[Happening]) -> None:
@@ -126,12 +129,12 @@ class Teller:
         dids -= self._names.keys()
         if dids:
             names = self._node.accounts.names(sorted(dids))
-            self._names |= {did: names.get(did) or _short_name(did) for did in dids}
+            self._names |= {did: names.get(did) or short_name(did) for did in dids}
 
     def name(self, did: str) -> str:
         if did not in self._names:
             found = self._node.accounts.names([did]).get(did)
-            self._names[did] = found or _short_name(did)
+            self._names[did] = found or short_name(did)
         return self._names[did]
 
     def about(self, space: str, event_id: str) -> Happening | None:
@@ -157,8 +160,12 @@ class Teller:
         return told
 
 
-def tell(request: Request, node: Node, events: Sequence[StoredEvent | Happening]) -> list[Told]:
-    """Events of this node told as activity, in the order given (see `Teller.tell`)."""
+def tell(
+    request: Request, node: Node, events: Sequence[StoredEvent | Happening],
+    names: Mapping[str, str] = {},
+) -> list[Told]:  # fmt: skip
+    """Events of this node told as activity, in the order given (see `Teller.tell`);
+    `names`, how the members the caller looked up already are named."""
     book: Phrasebook = request.app.state.phrasebook
     happenings = [e if isinstance(e, Happening) else happening(e) for e in events]
-    return Teller(node, book).tell(happenings)
+    return Teller(node, book, names).tell(happenings)
