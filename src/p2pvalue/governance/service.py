@@ -400,13 +400,18 @@ class Governance:
         notes: list[dict[str, Any]] = []
         for summary in self.wiring.directory.spaces(everyone=True):
             state = self.authority(summary.id)
-            if not state.is_member(did):
-                continue
-            for proposal in proposals_of(state).values():
-                note = _notice(proposal, did, now)
-                if note is not None:
-                    notes.append({"space": summary.id, "space_name": summary.name, **note})
+            notes += ({"space": summary.id, "space_name": summary.name, **note}
+                      for note in proposal_notices(state, did, now))  # fmt: skip
         return sorted(notes, key=lambda n: n["ts"], reverse=True)
+
+
+def proposal_notices(state: Authority, did: str, now: int) -> list[dict[str, Any]]:
+    """What a member should know of one space's proposals, as of `now` (none unless they
+    are a member): see `Governance.notifications`."""
+    if not state.is_member(did):
+        return []
+    found = (_notice(proposal, did, now) for proposal in proposals_of(state).values())
+    return [note for note in found if note is not None]
 
 
 def _notice(proposal: Proposal, did: str, now: int) -> dict[str, Any] | None:

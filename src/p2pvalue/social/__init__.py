@@ -37,3 +37,7 @@ class Social:
     def committed(self, events: Sequence[Event], origin: str | None) -> None:
         """Feed the live streams what was committed."""
         self.stream.committed(events, origin)
+
+    def rebuild(self) -> None:
+        """Drop what was derived from the logs (the unread counts kept)."""
+        self.notifications.forget()

@@ -18,4 +18,5 @@ DOMAIN = Domain(
         "p2pvalue.web.social.notifications",
     ),
     committed=Social.committed,
+    rebuild=Social.rebuild,
 )

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import Engine
@@ -55,8 +55,13 @@ def item(row: FeedRow) -> dict[str, Any]:
 
 @dataclass(frozen=True)
 class FeedPage:
+    """A page of the feed: its items as the API lists them, the rows they were read from
+    (for pages that tell them as activity without reading them again), and the cursor of
+    the next page."""
+
     items: list[dict[str, Any]]
     next: str | None
+    rows: list[FeedRow] = field(default_factory=list)
 
 
 class Feed:
@@ -70,20 +75,20 @@ class Feed:
         if not 1 <= limit <= MAX_PAGE:
             raise P2PError("bad_limit", f"limit is 1 to {MAX_PAGE}", 422)
         cursor = parse_cursor(before)
-        items: list[dict[str, Any]] = []
+        shown: list[FeedRow] = []
         with self._engine.begin() as conn:
             followed = store.followed(conn, did)
             hidden = store.hidden_spaces(conn, [did])[did]
             for _ in range(MAX_ROUNDS):
-                wanted = limit - len(items)
+                wanted = limit - len(shown)
                 rows = store.feed_rows(conn, followed[SPACE], followed[PERSON], cursor, wanted)
-                items += [item(row) for row in rows if row.accepted and row.space not in hidden]
+                shown += [row for row in rows if row.accepted and row.space not in hidden]
                 if len(rows) < wanted:
-                    return FeedPage(items, None)
+                    return FeedPage([item(row) for row in shown], None, shown)
                 cursor = (rows[-1].ts, rows[-1].seq)
-                if len(items) == limit:
+                if len(shown) == limit:
                     break
-        return FeedPage(items, cursor_of(rows[-1]))
+        return FeedPage([item(row) for row in shown], cursor_of(rows[-1]), shown)
 
     def by_member(
         self, member: str, viewer: str | None, limit: int = 20, space: str | None = None

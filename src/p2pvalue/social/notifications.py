@@ -26,9 +26,11 @@ from p2pvalue.collab.threads import Threads
 from p2pvalue.domain import Wiring
 from p2pvalue.errors import P2PError
 from p2pvalue.events.authority import INVITED, REQUESTED, Authority
-from p2pvalue.governance.service import Governance
+from p2pvalue.governance.service import Governance, proposal_notices
+from p2pvalue.social.unread import UnreadCounts
 from p2pvalue.store import notices as store
 from p2pvalue.store.database import writing
+from p2pvalue.store.directory import SpaceSummary
 
 GOVERNANCE_KINDS = ("proposal_opened", "closing_soon", "vote_reminder", "outcome")
 VALUE_KINDS = ("review_requested", "review_received", "claim_decided", "payout")
@@ -44,6 +46,7 @@ MAX_LIMIT = 200
 TITLE_CHARS = 140
 ASSIGNED = frozenset({"open", "claimed", "in_review"})  # a task its assignees still work on
 Note = dict[str, Any]
+Places = list[tuple[SpaceSummary, Authority]]  # the spaces, each with its governance state
 
 
 def short(text: str) -> str:
@@ -132,6 +135,7 @@ class Notifications:
 
     def __init__(self, wiring: Wiring) -> None:
         self.wiring = wiring
+        self._unread = UnreadCounts(wiring.engine, wiring.clock, self._ids)
 
     def of(self, did: str, kind: str | None = None, limit: int = DEFAULT_LIMIT) -> list[Note]:
         """The member's notifications, newest first: only `kind` when one is given, at most
@@ -144,11 +148,7 @@ class Notifications:
 
     def every(self, did: str, kind: str | None = None) -> list[Note]:
         """All the member's notifications (only `kind` when given), newest first."""
-        notes = self._governance(did) if kind is None or kind in GOVERNANCE_KINDS else []
-        if kind is None or kind in MEMBERSHIP_KINDS:
-            notes += self._membership(did)
-        if kind not in (*GOVERNANCE_KINDS, *MEMBERSHIP_KINDS):
-            notes += self._collaboration(did)
+        notes = self._derived(did, kind)
         with self.wiring.engine.connect() as conn:
             read = store.read_notes(conn, did)
         chosen = [
@@ -159,8 +159,29 @@ class Notifications:
         return sorted(chosen, key=lambda note: (note["ts"], note["id"]), reverse=True)
 
     def unread(self, did: str) -> int:
-        """How many of the member's notifications they have not marked read."""
-        return sum(not note["read"] for note in self.every(did))
+        """How many of the member's notifications they have not marked read: derived again
+        only when the store, the clock's window or their read marks changed (`unread`)."""
+        return self._unread.count(did)
+
+    def forget(self) -> None:
+        """Drop the unread counts kept: the next asks derive them again."""
+        self._unread.forget()
+
+    def _ids(self, did: str) -> list[str]:
+        return [note_id(note) for note in self._derived(did)]
+
+    def _derived(self, did: str, kind: str | None = None) -> list[Note]:
+        """The member's notifications of `kind` (every kind when None), without ids; each
+        space and its governance state read once."""
+        governance = self.wiring.service(Governance)
+        places = [(summary, governance.authority(summary.id))
+                  for summary in self.wiring.directory.spaces(everyone=True)]  # fmt: skip
+        notes = self._governance(did, places) if kind is None or kind in GOVERNANCE_KINDS else []
+        if kind is None or kind in MEMBERSHIP_KINDS:
+            notes += self._membership(did, places)
+        if kind not in (*GOVERNANCE_KINDS, *MEMBERSHIP_KINDS):
+            notes += self._collaboration(did, places)
+        return notes
 
     def mark_read(self, did: str, ids: Sequence[str] | None = None) -> int:
         """Mark the member's notifications `ids` read (all of their current ones when None);
@@ -170,37 +191,44 @@ class Notifications:
         with writing(self.wiring.engine) as conn:
             return store.mark_read(conn, did, chosen, self.wiring.clock())
 
-    def _governance(self, did: str) -> list[Note]:
-        private = {s.id for s in self.wiring.directory.spaces(everyone=True) if s.private}
-        notes = self.wiring.service(Governance).notifications(did)
-        return [{**note, "private": note["space"] in private} for note in notes]
+    def _governance(self, did: str, places: Places) -> list[Note]:
+        now = self.wiring.clock()
+        return [
+            {"space": summary.id, "space_name": summary.name, **note, "private": summary.private}
+            for summary, state in places
+            for note in proposal_notices(state, did, now)
+        ]
 
-    def _membership(self, did: str) -> list[Note]:
+    def _membership(self, did: str, places: Places) -> list[Note]:
         """Requests to join that `did` may answer, and invitations waiting for them."""
-        notes: list[Note] = []
-        for summary in self.wiring.directory.spaces(everyone=True):
-            state = self.wiring.service(Governance).authority(summary.id)
-            found = [("join_request", since) for _, since in join_requests(state, did)]
+        found: list[tuple[SpaceSummary, str, str]] = []  # (space, kind, the request's id)
+        for summary, state in places:
+            found += ((summary, "join_request", since) for _, since in join_requests(state, did))
             mine = state.members.get(did)
             if mine is not None and mine.status == INVITED:
-                found.append(("invitation", mine.since))
-            events = [(kind, self.wiring.directory.event(since)) for kind, since in found]
-            who = [event.author for _, event in events]  # the requester, or the inviter
-            names = self.wiring.accounts.names(who)
-            for (kind, event), person in zip(events, who, strict=True):
-                name = names.get(person) or person
-                title = f"{name} invites you" if kind == "invitation" else f"{name} asks to join"
-                notes.append({"kind": kind, "ts": event.ts, "space": summary.id,
-                              "space_name": summary.name, "member": person, "by": person,
-                              "request": event.id, "title": title,
-                              "private": summary.private})  # fmt: skip
+                found.append((summary, "invitation", mine.since))
+        if not found:
+            return []
+        events = self.wiring.directory.events_by_id(since for _, _, since in found)
+        names = self.wiring.accounts.names(sorted({e.author for e in events.values()}))
+        notes: list[Note] = []
+        for summary, kind, since in found:
+            event = events.get(since)
+            if event is None:
+                continue
+            person = event.author  # the requester, or the inviter
+            name = names.get(person) or person
+            title = f"{name} invites you" if kind == "invitation" else f"{name} asks to join"
+            notes.append({"kind": kind, "ts": event.ts, "space": summary.id,
+                          "space_name": summary.name, "member": person, "by": person,
+                          "request": event.id, "title": title,
+                          "private": summary.private})  # fmt: skip
         return notes
 
-    def _collaboration(self, did: str) -> list[Note]:
+    def _collaboration(self, did: str, places: Places) -> list[Note]:
         account = self.wiring.accounts.by_did(did)
         notes: list[Note] = []
-        for summary in self.wiring.directory.spaces(everyone=True):
-            authority = self.wiring.service(Governance).authority(summary.id)
+        for summary, authority in places:
             if not authority.is_member(did):
                 continue
             state = self.wiring.service(Collab).state(summary.id)

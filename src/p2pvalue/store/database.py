@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -11,8 +13,11 @@ from alembic import command
 from alembic.config import Config
 from alembic.script import ScriptDirectory
 from sqlalchemy import Connection, Engine, create_engine, event, text
+from sqlalchemy.exc import DisconnectionError
 
 MIGRATIONS = Path(__file__).parent / "migrations"
+PING_AFTER_S = 5.0  # a pooled PostgreSQL connection idle longer is checked before use
+IDLE_SINCE = "p2pvalue_idle_since"
 WRITE_OPTION = "p2pvalue_write"
 
 
@@ -25,11 +30,32 @@ def make_engine(url: str) -> Engine:
     if url.startswith("postgresql://"):
         url = "postgresql+psycopg://" + url.removeprefix("postgresql://")
     if not url.startswith("sqlite"):
-        return create_engine(url, pool_pre_ping=True)
+        engine = create_engine(url)
+        event.listen(engine, "checkin", _idle_from)
+        event.listen(engine, "checkout", partial(_ping_if_idle, engine.dialect))
+        return engine
     engine = create_engine(url, connect_args={"timeout": 30, "check_same_thread": False})
     event.listen(engine, "connect", _sqlite_pragmas)
     event.listen(engine, "begin", _sqlite_begin)
     return engine
+
+
+def _idle_from(dbapi_connection: Any, record: Any) -> None:
+    record.info[IDLE_SINCE] = time.monotonic()
+
+
+def _ping_if_idle(dialect: Any, dbapi_connection: Any, record: Any, proxy: Any) -> None:
+    """Check a pooled connection that waited more than `PING_AFTER_S` before it is used
+    again (the server may have closed it); a dead one is replaced, and the request never
+    sees it. One in steady use is not checked: a ping on every checkout was a round trip
+    in each of the many short transactions of a request."""
+    since = record.info.get(IDLE_SINCE)
+    if since is None or time.monotonic() - since < PING_AFTER_S:
+        return
+    try:
+        dialect.do_ping(dbapi_connection)
+    except Exception as error:
+        raise DisconnectionError("the pooled connection is gone") from error
 
 
 def _sqlite_pragmas(dbapi_connection: Any, record: Any) -> None:

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
 import orjson
-from sqlalchemy import Engine, select
+from sqlalchemy import Connection, Engine, select
 
 from p2pvalue.errors import NotFound
 from p2pvalue.store import events as store
@@ -88,9 +88,9 @@ class Directory:
         return _summary(row)
 
     def members(self, space_id: str) -> list[dict[str, Any]]:
-        self.space(space_id)
         query = select(members).where(members.c.space == space_id).order_by(members.c.did)
         with self._engine.begin() as conn:
+            _known(conn, space_id)
             return [
                 {"did": r.did, "status": r.status, "roles": orjson.loads(r.roles), "since": r.since}
                 for r in conn.execute(query)
@@ -100,8 +100,8 @@ class Directory:
         self, space_id: str, *, after: int = -1, limit: int = 50, newest_first: bool = False,
         accepted_only: bool = False,
     ) -> list[store.StoredEvent]:  # fmt: skip
-        self.space(space_id)
         with self._engine.begin() as conn:
+            _known(conn, space_id)
             return store.page(conn, space_id, after=after, limit=limit,
                               newest_first=newest_first, accepted_only=accepted_only)  # fmt: skip
 
@@ -112,12 +112,23 @@ class Directory:
             raise NotFound("unknown_event", f"no event {event_id!r} on this node")
         return found
 
+    def events_by_id(self, event_ids: Iterable[str]) -> dict[str, store.StoredEvent]:
+        """The events among `event_ids` this node holds, by id: one query for many."""
+        with self._engine.begin() as conn:
+            return store.get_events(conn, event_ids)
+
     def export(self, space_id: str) -> Iterator[bytes]:
         """The raw log of a space, one canonical event per line, in the space's order."""
         self.space(space_id)
         with self._engine.begin() as conn:
             for _, body in store.bodies(conn, space_id):
                 yield body
+
+
+def _known(conn: Connection, space_id: str) -> None:
+    """Refuse a space this node does not hold, in the transaction that reads it."""
+    if conn.scalar(select(spaces.c.id).where(spaces.c.id == space_id)) is None:
+        raise NotFound("unknown_space", f"no space {space_id!r} on this node")
 
 
 def _summary(row: Any) -> SpaceSummary:

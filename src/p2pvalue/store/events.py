@@ -206,6 +206,15 @@ def get_event(conn: Connection, event_id: str) -> StoredEvent | None:
     return _stored(row) if row else None
 
 
+def get_events(conn: Connection, event_ids: Iterable[str]) -> dict[str, StoredEvent]:
+    """The stored events among `event_ids`, by id, in one query."""
+    wanted = sorted(set(event_ids))
+    if not wanted:
+        return {}
+    rows = conn.execute(_stored_query().where(events.c.id.in_(wanted)))
+    return {row.id: _stored(row) for row in rows}
+
+
 def page(
     conn: Connection, space: str, *, after: int, limit: int, newest_first: bool = False,
     accepted_only: bool = False,

@@ -8,7 +8,7 @@ The kernel's phrases live in `web.spaces.activity`; each domain names its own in
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from functools import partial
 from importlib import import_module
@@ -20,6 +20,7 @@ from markupsafe import Markup
 from p2pvalue.collab.markdown import render as markdown
 from p2pvalue.domain import Domain
 from p2pvalue.errors import P2PError
+from p2pvalue.events.event import EVENT_ID
 from p2pvalue.node import Node
 from p2pvalue.store.events import StoredEvent
 from p2pvalue.store.social import FeedRow
@@ -28,6 +29,8 @@ from p2pvalue.web.phrasing import Happening, Line, Phrase, Scene
 
 # Found by path as the domains' phrases are (the spaces' pages import this module).
 KERNEL = "p2pvalue.web.spaces.activity"
+MAX_LISTED = 50  # items of a content's list looked at for the events and members it names
+DID = "did:"
 
 
 @dataclass(frozen=True)
@@ -77,18 +80,61 @@ def happenings(rows: Iterable[FeedRow]) -> list[Happening]:
     return [Happening(r.id, r.type, r.author, r.space, r.ts, r.content) for r in rows]
 
 
-class Teller:
-    """Tells events of this node, looking up names and referred events once each."""
+def mentioned_strings(content: Mapping[str, Any]) -> Iterator[str]:
+    """The strings an event's content holds where phrases look for what it refers to (an
+    event's id, a member's did): its fields, the items of its lists and the fields of those
+    items, at most `MAX_LISTED` items a list."""
+    for value in content.values():
+        if isinstance(value, str):
+            yield value
+        elif isinstance(value, list):
+            for entry in value[:MAX_LISTED]:
+                if isinstance(entry, str):
+                    yield entry
+                elif isinstance(entry, dict):
+                    yield from (v for v in entry.values() if isinstance(v, str))
 
-    def __init__(self, node: Node, book: Phrasebook) -> None:
+
+def short_name(did: str) -> str:
+    """How a member without an account here is named: the start and end of their did."""
+    return f"{did[:16]}…{did[-6:]}"
+
+
+class Teller:
+    """Tells events of this node, looking up names and referred events once each: those
+    the events' contents name are read together before telling, in two queries, so that
+    a page of many events costs no more queries than a page of one."""
+
+    def __init__(self, node: Node, book: Phrasebook, names: Mapping[str, str] = {}) -> None:
+        """`names`: how members are named (`short_name` for those without an account
+        here), for the dids the caller looked up already."""
         self._node, self._book = node, book
-        self._names: dict[str, str] = {}
+        self._names: dict[str, str] = dict(names)
         self._events: dict[str, Happening | None] = {}
+
+    def prefetch(self, events: Sequence[Happening]) -> None:
+        """Read at once the events and members' names that telling `events` may ask for."""
+        for event in events:
+            self._events.setdefault(event.id, event)
+        named = [s for e in events for s in mentioned_strings(e.content)]
+        wanted = {s for s in named if EVENT_ID.fullmatch(s) and s not in self._events}
+        if wanted:
+            found = self._node.directory.events_by_id(wanted)
+            for event_id in wanted:
+                stored = found.get(event_id)
+                self._events[event_id] = happening(stored) if stored is not None else None
+        referred = [e for e in self._events.values() if e is not None]
+        dids = {e.author for e in referred} | {s for s in named if s.startswith(DID)}
+        dids |= {s for e in referred for s in mentioned_strings(e.content) if s.startswith(DID)}
+        dids -= self._names.keys()
+        if dids:
+            names = self._node.accounts.names(sorted(dids))
+            self._names |= {did: names.get(did) or short_name(did) for did in dids}
 
     def name(self, did: str) -> str:
         if did not in self._names:
             found = self._node.accounts.names([did]).get(did)
-            self._names[did] = found or f"{did[:16]}…{did[-6:]}"
+            self._names[did] = found or short_name(did)
         return self._names[did]
 
     def about(self, space: str, event_id: str) -> Happening | None:
@@ -103,6 +149,8 @@ class Teller:
     def tell(self, events: Iterable[Happening]) -> list[Told]:
         """The events told, in the order given, without the untold bookkeeping."""
         told: list[Told] = []
+        events = list(events)
+        self.prefetch(events)
         for event in events:
             scene = Scene(event.space, self.name, partial(self.about, event.space))
             line = self._book.line(event, scene)
@@ -112,8 +160,12 @@ class Teller:
         return told
 
 
-def tell(request: Request, node: Node, events: Sequence[StoredEvent | Happening]) -> list[Told]:
-    """Events of this node told as activity, in the order given (see `Teller.tell`)."""
+def tell(
+    request: Request, node: Node, events: Sequence[StoredEvent | Happening],
+    names: Mapping[str, str] = {},
+) -> list[Told]:  # fmt: skip
+    """Events of this node told as activity, in the order given (see `Teller.tell`);
+    `names`, how the members the caller looked up already are named."""
     book: Phrasebook = request.app.state.phrasebook
     happenings = [e if isinstance(e, Happening) else happening(e) for e in events]
-    return Teller(node, book).tell(happenings)
+    return Teller(node, book, names).tell(happenings)

@@ -12,6 +12,7 @@ from p2pvalue.errors import Forbidden, Unauthorized
 from p2pvalue.node import Node
 
 COOKIE = "p2pvalue_session"
+ACCOUNT = "p2pvalue.account"  # where a request keeps the account it was authenticated as
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
@@ -25,8 +26,18 @@ def optional_account(request: Request) -> Account | None:
 
     The JSON API takes only bearer tokens, and a page's form post with the cookie must come
     from this node's own pages (its Origin, when the browser sends one, is this host): a
-    cookie alone never lets another site act for the member.
+    cookie alone never lets another site act for the member. Looked up once a request (the
+    rate limits, the private-space guard and the route all ask).
     """
+    if ACCOUNT in request.scope:
+        found: Account | None = request.scope[ACCOUNT]
+        return found
+    account = _authenticated(request)
+    request.scope[ACCOUNT] = account
+    return account
+
+
+def _authenticated(request: Request) -> Account | None:
     node = node_of(request)
     header = request.headers.get("authorization", "")
     if header.lower().startswith("bearer "):

@@ -174,7 +174,7 @@ def feed_page(
         problem = flash_of(error.code, error.message, {})
         return render(request, "social_feed.html", account, 422, error=problem, items=[],
                       next=None)  # fmt: skip
-    told = tell(request, node, [node.event(item["id"]) for item in page.items])
+    told = tell(request, node, happenings(page.rows))
     spaces = {item["id"]: item["space_name"] for item in page.items}
     return render(
         request, "social_feed.html", account, items=told, spaces=spaces, next=page.next,

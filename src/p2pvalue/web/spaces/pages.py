@@ -15,7 +15,7 @@ from p2pvalue.events.event import Event
 from p2pvalue.federation.joining import Provisional
 from p2pvalue.login_throttle import LoginLocked
 from p2pvalue.web import i18n
-from p2pvalue.web.activity import tell
+from p2pvalue.web.activity import short_name, tell
 from p2pvalue.web.auth import COOKIE, AccountDep, MaybeAccountDep, NodeDep, same_origin_form
 from p2pvalue.web.federation.api import provisional_of
 from p2pvalue.web.i18n import ngettext
@@ -160,14 +160,16 @@ def space_page(
     roles = mine["roles"] if mine and mine["status"] == "member" else []
     may_admit = any(set(space.charter["roles"].get(r, ())) & {"*", "member.admit"} for r in roles)
     posts = [e.id for e in events if e.type == "post.create"]
+    names = node.accounts.names(dids)
+    named = {did: names.get(did) or short_name(did) for did in dids}
     return render(
         request,
         "space.html",
         account,
         space=space,
-        activity=tell(request, node, events),
+        activity=tell(request, node, events, named),
         members=members,
-        names=node.accounts.names(dids),
+        names=names,
         my_status=mine["status"] if mine else None,
         may_admit=may_admit,
         remote_replies=post_replies(node, space_id, posts),
