@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Collection, Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 import orjson
 from sqlalchemy import Connection, bindparam, delete, func, insert, select, update
@@ -286,8 +286,10 @@ def release(conn: Connection, ids: Iterable[str]) -> None:
         conn.execute(delete(pending_events).where(pending_events.c.id.in_(chunk)))
 
 
-@dataclass(frozen=True)
-class TypedRow:
+class TypedRow(NamedTuple):
+    """An accepted event's id, type, author, time and readable content (a tuple: a fold
+    reads tens of thousands of them at once)."""
+
     id: str
     type: str
     author: str
@@ -313,7 +315,7 @@ def accepted_of_types(conn: Connection, space: str, types: Iterable[str]) -> lis
         .where(events.c.type.in_(sorted(types)))
         .order_by(event_status.c.position)
     )
-    return [typed for typed in map(_typed, conn.execute(query)) if typed is not None]
+    return [typed for typed in map(_typed, conn.execute(query).tuples()) if typed is not None]
 
 
 def typed_rows(conn: Connection, ids: Sequence[str]) -> dict[str, TypedRow]:
@@ -323,18 +325,19 @@ def typed_rows(conn: Connection, ids: Sequence[str]) -> dict[str, TypedRow]:
     found = {}
     for start in range(0, len(ids), 500):
         query = select(*columns).where(events.c.id.in_(list(ids[start : start + 500])))
-        for row in conn.execute(query):
+        for row in conn.execute(query).tuples():
             typed = _typed(row)
             if typed is not None:
                 found[typed.id] = typed
     return found
 
 
-def _typed(row: Any) -> TypedRow | None:
-    content = content_of(row.body, row.plain)
+def _typed(row: tuple[str, str, str, int, bytes, bytes | None]) -> TypedRow | None:
+    event, type, author, ts, body, plain = row
+    content = content_of(body, plain)
     if content is None:
-        content = ERASED_STAND_INS.get(row.type)
-    return TypedRow(row.id, row.type, row.author, row.ts, content) if content is not None else None
+        content = ERASED_STAND_INS.get(type)
+    return TypedRow(event, type, author, ts, content) if content is not None else None
 
 
 def readable_events(conn: Connection, ids: Sequence[str]) -> list[Event]:
