@@ -315,7 +315,7 @@ def accepted_of_types(conn: Connection, space: str, types: Iterable[str]) -> lis
         .where(events.c.type.in_(sorted(types)))
         .order_by(event_status.c.position)
     )
-    return [typed for typed in map(_typed, conn.execute(query).tuples()) if typed is not None]
+    return [typed for typed in map(_typed, conn.execute(query)) if typed is not None]
 
 
 def typed_rows(conn: Connection, ids: Sequence[str]) -> dict[str, TypedRow]:
@@ -325,14 +325,14 @@ def typed_rows(conn: Connection, ids: Sequence[str]) -> dict[str, TypedRow]:
     found = {}
     for start in range(0, len(ids), 500):
         query = select(*columns).where(events.c.id.in_(list(ids[start : start + 500])))
-        for row in conn.execute(query).tuples():
+        for row in conn.execute(query):
             typed = _typed(row)
             if typed is not None:
                 found[typed.id] = typed
     return found
 
 
-def _typed(row: tuple[str, str, str, int, bytes, bytes | None]) -> TypedRow | None:
+def _typed(row: Any) -> TypedRow | None:
     event, type, author, ts, body, plain = row
     content = content_of(body, plain)
     if content is None:
