@@ -79,8 +79,8 @@ def reputation_over_time(
     everyone = reputation_input(ledger, members)
     full = everyone.columns()
     moments = np.array([decided[work] for work in full.contributions], dtype=np.int64)
-    base = np.isin(np.array(full.contributors, dtype=object),
-                   np.array(list(everyone.contributors), dtype=object))  # fmt: skip
+    listed = set(everyone.contributors)
+    base = np.fromiter((did in listed for did in full.contributors), bool, len(full.contributors))
     periods = periods_between(period_of(int(moments.min()), granularity),
                               period_of(int(moments.max()), granularity), granularity)  # fmt: skip
     scores: list[tuple[str, Mapping[str, float]]] = []
