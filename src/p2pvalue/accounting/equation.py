@@ -50,7 +50,7 @@ import math
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from fractions import Fraction
-from functools import cache
+from functools import cache, cached_property
 from typing import Annotated, Any, Literal, NamedTuple
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError
@@ -67,6 +67,7 @@ _WORK_BITS = DECAY_BITS + 16  # guard bits keep the rounding of many products be
 FORMULA_NAMES = ("quantity", *MEASURES)  # a measure the work does not carry is 0
 HOUR_KINDS = ("code", "docs", "design", "translation", "care", "operations", "time")
 REVIEW_RATE = 5  # points for one review in the default equation: a quarter of an hour's work
+MEMO = 4096  # undecayed valuations kept per equation (see `ValueEquation._undecayed`)
 
 Unit = Literal["hours", "units", "money"]
 Name = Annotated[str, StringConstraints(pattern=KIND_PATTERN, max_length=40)]
@@ -174,16 +175,38 @@ class ValueEquation:
 
     def valued(self, facts: ContributionFacts, at_ts: int | None = None) -> ValuedContribution:
         """The contribution's value with its breakdown; decayed to `at_ts` when one is given."""
+        if at_ts is None or self.half_life_days is None:
+            return self._undecayed(facts)
+        found = self._undecayed(facts)
+        factor = self.decay_factor(at_ts - facts.ts)
+        return ValuedContribution(found.value * factor, self.version,
+                                  (*found.breakdown, Step("decay", factor)))  # fmt: skip
+
+    def _undecayed(self, facts: ContributionFacts) -> ValuedContribution:
+        """`valued` without decay: a function of the facts but their time, so kept per
+        equation for the facts lately valued (a ledger values the same few again and again:
+        measured, two thirds of a cold fold of 100,000 events went on these Fractions)."""
+        key = (facts.kind, facts.quantity, facts.unit, facts.currency, facts.paid, facts.measures)
+        memo = self._memo
+        found = memo.get(key)
+        if found is None:
+            found = self._value(facts)
+            if len(memo) >= MEMO:
+                memo.clear()
+            memo[key] = found
+        return found
+
+    @cached_property
+    def _memo(self) -> dict[tuple[object, ...], ValuedContribution]:
+        return {}
+
+    def _value(self, facts: ContributionFacts) -> ValuedContribution:
         steps = self._base_steps(facts)
         value = math.prod((step.factor for step in steps), start=Fraction(1))
         cap = self.caps.per_contribution
         if cap is not None and value > cap:
             steps.append(Step("cap:per_contribution", cap / value))
             value = Fraction(cap)
-        if at_ts is not None and self.half_life_days is not None:
-            factor = self.decay_factor(at_ts - facts.ts)
-            steps.append(Step("decay", factor))
-            value *= factor
         return ValuedContribution(value, self.version, tuple(steps))
 
     def value_of(self, facts: ContributionFacts, at_ts: int) -> Fraction:

@@ -399,14 +399,15 @@ def _shares(event: ValueEvent) -> dict[str, int]:
 
 def _apply_claim(ledger: Ledger, event: ValueEvent) -> None:
     content = event.content
-    when = _facts(event).ts
+    facts = _facts(event)
+    when = facts.ts
     claim = Claim(
         id=event.id, author=event.author, kind=content["kind"],
         description=content["description"], quantity=content["quantity"],
         unit=content["unit"], currency=content.get("currency"), paid=content.get("paid", False),
         ts=event.ts, when=when, evidence=tuple(content.get("evidence", ())),
         project=content.get("project"), shares=_shares(event), measures=_measures(content),
-        valued=_equation(event, when).valued(_facts(event)),
+        valued=_equation(event, when).valued(facts),
         bounty=(content["bounty"]["amount"], content["bounty"]["currency"])
         if content.get("bounty") else None,
     )  # fmt: skip

@@ -4,13 +4,14 @@ and each member's place in its core or periphery.
 
 An edge's weight is how many artefacts the two share. The core is the innermost k-core: the
 largest set in which everyone is linked to at least k others of the set, for the greatest
-k that has one (`coreness`, Batagelj and Zaversnik, computed by igraph).
+k that has one (`core_numbers`).
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from functools import cached_property
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 import numpy as np
@@ -24,6 +25,7 @@ if TYPE_CHECKING:
 
 
 CORE, PERIPHERY = "core", "periphery"
+IntArray = np.ndarray[Any, np.dtype[np.int64]]
 
 
 class Touch(NamedTuple):
@@ -35,30 +37,86 @@ class Touch(NamedTuple):
     event: str
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Network:
-    """The collaboration graph: `people` (sorted) and weighted edges between their indices."""
+    """The collaboration graph: `people` (sorted) and weighted edges between their indices,
+    kept as arrays (`first` < `second`, in order of `first` then `second`)."""
 
     people: tuple[str, ...]
-    edges: tuple[tuple[int, int, int], ...]
+    first: IntArray = field(default_factory=lambda: np.zeros(0, np.int64))
+    second: IntArray = field(default_factory=lambda: np.zeros(0, np.int64))
+    weight: IntArray = field(default_factory=lambda: np.zeros(0, np.int64))
+
+    @cached_property
+    def edges(self) -> tuple[tuple[int, int, int], ...]:
+        """Each edge as (first, second, weight)."""
+        found = zip(self.first.tolist(), self.second.tolist(), self.weight.tolist(), strict=True)
+        return tuple(found)
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Network):
+            return NotImplemented
+        return self.people == other.people and all(
+            np.array_equal(a, b)
+            for a, b in ((self.first, other.first), (self.second, other.second),
+                         (self.weight, other.weight))
+        )  # fmt: skip
+
+    __hash__ = object.__hash__
 
     def graph(self) -> igraph.Graph:
         import igraph  # loaded with the first chart, not at start
 
-        found = igraph.Graph(n=len(self.people), edges=[(a, b) for a, b, _ in self.edges])
+        pairs = np.column_stack((self.first, self.second)).tolist()
+        found = igraph.Graph(n=len(self.people), edges=pairs)
         found.vs["name"] = list(self.people)
-        found.es["weight"] = [w for _, _, w in self.edges]
+        found.es["weight"] = self.weight.tolist()
         return found
 
     def coreness(self) -> dict[str, int]:
         """Each member's core number: the greatest k of a k-core that holds them."""
-        return dict(zip(self.people, self.graph().coreness(), strict=True))
+        numbers = core_numbers(len(self.people), self.first, self.second)
+        return dict(zip(self.people, numbers.tolist(), strict=True))
 
     def places(self) -> dict[str, str]:
         """Each member's place: in the innermost k-core, or on the periphery."""
         numbers = self.coreness()
         top = max(numbers.values(), default=0)
         return {m: CORE if top > 0 and k == top else PERIPHERY for m, k in numbers.items()}
+
+
+def core_numbers(count: int, first: IntArray, second: IntArray) -> IntArray:
+    """The core number of each of `count` vertices of the graph of edges (first, second):
+    peeled a level k at a time, every vertex of degree at most k leaving at once (the
+    (k+1)-core is what is left whatever the order they leave in), with array operations
+    rather than a Python step per vertex or edge."""
+    ends = np.concatenate((first, second))
+    adjacency = sparse.csr_array(
+        (np.ones(len(ends), np.int8), (ends, np.concatenate((second, first)))), shape=(count, count)
+    )  # fmt: skip
+    starts = adjacency.indptr.astype(np.int64)
+    neighbours = adjacency.indices
+    degree = np.diff(starts).astype(np.int64)
+    core = np.zeros(count, np.int64)
+    alive = np.ones(count, bool)
+    level, left = 0, count
+    while left:
+        level = max(level, int(degree[alive].min()))
+        leaving = np.flatnonzero(alive & (degree <= level))
+        while len(leaving):
+            core[leaving] = level
+            alive[leaving] = False
+            left -= len(leaving)
+            degree -= np.bincount(neighbours[_ranges(starts, leaving)], minlength=count)
+            leaving = np.flatnonzero(alive & (degree <= level))
+    return core
+
+
+def _ranges(starts: IntArray, rows: IntArray) -> IntArray:
+    """The positions of `rows`' entries in a CSR matrix whose rows start at `starts`."""
+    begin, lengths = starts[rows], starts[rows + 1] - starts[rows]
+    shift: IntArray = np.repeat(begin - np.cumsum(lengths) + lengths, lengths)
+    return shift + np.arange(int(lengths.sum()), dtype=np.int64)
 
 
 def touches_of(event: str, type: str, author: str, content: Mapping[str, Any]) -> list[Touch]:
@@ -124,16 +182,14 @@ def network(touches: Iterable[Touch], people: Iterable[str] = ()) -> Network:
     ]  # each (member, artefact) pair as one integer, so that numpy drops the repeats
     names = sorted(member_of.keys() | set(people))
     if not codes:
-        return Network(tuple(names), ())
+        return Network(tuple(names))
     index = {name: i for i, name in enumerate(names)}
     sorted_index = np.fromiter(map(index.__getitem__, member_of), np.int64, len(member_of))
     pairs = np.unique(np.fromiter(codes, np.int64, len(codes)))
     rows, cols = sorted_index[pairs >> 32], pairs & 0xFFFFFFFF
     shape = (len(names), len(artefact_of))
     incidence = sparse.csr_array((np.ones(len(pairs), dtype=np.int64), (rows, cols)), shape=shape)
-    shared = sparse.triu(incidence @ incidence.T, k=1).tocoo()
-    edges = tuple(zip(shared.row.tolist(), shared.col.tolist(), shared.data.tolist(), strict=True))
-    return Network(tuple(names), edges)
+    return _shared(tuple(names), incidence)
 
 
 def places_over_time(
@@ -204,7 +260,7 @@ class Incidence:
         worked = [names_of[i] for i in members.tolist()]
         names = sorted(set(worked) | set(people))
         if not len(pairs):
-            return Network(tuple(names), ())
+            return Network(tuple(names))
         index = {name: i for i, name in enumerate(names)}
         to_sorted = np.full(len(names_of), -1, np.int64)
         to_sorted[members] = np.fromiter(map(index.__getitem__, worked), np.int64, len(worked))
@@ -212,9 +268,16 @@ class Incidence:
         shape = (len(names), len(self._artefact_of))
         ones = np.ones(len(pairs), dtype=np.int64)
         incidence = sparse.csr_array((ones, (rows, cols)), shape=shape)
-        shared = sparse.triu(incidence @ incidence.T, k=1).tocoo()
-        edges = zip(shared.row.tolist(), shared.col.tolist(), shared.data.tolist(), strict=True)
-        return Network(tuple(names), tuple(edges))
+        return _shared(tuple(names), incidence)
+
+
+def _shared(people: tuple[str, ...], incidence: sparse.csr_array) -> Network:
+    """The network of `people` linked by the artefacts they share (`incidence`: person by
+    artefact)."""
+    shared = sparse.triu(incidence @ incidence.T, k=1, format="csr")
+    shared.sort_indices()  # so that the same graph gives the same arrays
+    rows = np.repeat(np.arange(len(people), dtype=np.int64), np.diff(shared.indptr))
+    return Network(people, rows, shared.indices.astype(np.int64), shared.data.astype(np.int64))
 
 
 def _count(counts: dict[int, int], code: int, step: int) -> None:

@@ -21,6 +21,7 @@ from p2pvalue.errors import NotFound
 from p2pvalue.governance.proposals import at_close, proposals_of
 from p2pvalue.governance.service import Governance
 from p2pvalue.governance.types import DecisionPolicy
+from p2pvalue.simulation.background import Background, Done
 from p2pvalue.simulation.calibration import calibrate
 from p2pvalue.simulation.forecast import Forecast, forecast
 from p2pvalue.simulation.history import MONTH_MS, from_ledger
@@ -67,13 +68,26 @@ class Simulation:
         self.wiring = wiring
         self._kept: dict[str, tuple[Ledger, WhatIf]] = {}
         self._lock = threading.Lock()
+        self.background: Background[WhatIf] = Background()
+
+    def worked_out(
+        self, space: str, patch: Mapping[str, Any], horizon: Horizon
+    ) -> Done[WhatIf] | None:  # fmt: skip
+        """The what-ifs of a charter `patch` on `space` (or the refusal that came instead)
+        once worked out for its ledger and governance as they now are; None while they are
+        being worked out in the background (see `background`)."""
+        state = (self.wiring.service(Value).ledger(space),
+                 self.wiring.service(Governance).authority(space))  # fmt: skip
+        return self.background.ask(
+            _key(space, patch, horizon), state, lambda: self.what_if(space, patch, horizon)
+        )
 
     def what_if(self, space: str, patch: Mapping[str, Any], horizon: Horizon) -> WhatIf:
         """The what-ifs of a charter `patch` on `space` (TrialError if it is refused)."""
         charter = self.wiring.service(Governance).authority(space).charter
         tried = trial(charter, patch)
         ledger = self.wiring.service(Value).ledger(space)
-        key = orjson.dumps([space, patch, horizon.__dict__], option=orjson.OPT_SORT_KEYS).decode()
+        key = _key(space, patch, horizon)
         with self._lock:
             kept = self._kept.get(key)
         if kept is not None and kept[0] is ledger:
@@ -127,6 +141,10 @@ class Simulation:
             key=lambda p: (p.closed_ts or 0, p.id),
         )
         return recount((at_close(log, p.id) for p in closed), policies)
+
+
+def _key(space: str, patch: Mapping[str, Any], horizon: Horizon) -> str:
+    return orjson.dumps([space, patch, horizon.__dict__], option=orjson.OPT_SORT_KEYS).decode()
 
 
 def _forecast(

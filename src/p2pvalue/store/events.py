@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Collection, Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 import orjson
 from sqlalchemy import Connection, bindparam, delete, func, insert, select, update
@@ -295,8 +295,10 @@ def release(conn: Connection, ids: Iterable[str]) -> None:
         conn.execute(delete(pending_events).where(pending_events.c.id.in_(chunk)))
 
 
-@dataclass(frozen=True)
-class TypedRow:
+class TypedRow(NamedTuple):
+    """An accepted event's id, type, author, time and readable content (a tuple: a fold
+    reads tens of thousands of them at once)."""
+
     id: str
     type: str
     author: str
@@ -340,10 +342,11 @@ def typed_rows(conn: Connection, ids: Sequence[str]) -> dict[str, TypedRow]:
 
 
 def _typed(row: Any) -> TypedRow | None:
-    content = content_of(row.body, row.plain)
+    event, type, author, ts, body, plain = row
+    content = content_of(body, plain)
     if content is None:
-        content = ERASED_STAND_INS.get(row.type)
-    return TypedRow(row.id, row.type, row.author, row.ts, content) if content is not None else None
+        content = ERASED_STAND_INS.get(type)
+    return TypedRow(event, type, author, ts, content) if content is not None else None
 
 
 def readable_events(conn: Connection, ids: Sequence[str]) -> list[Event]:

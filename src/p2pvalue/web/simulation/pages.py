@@ -33,6 +33,7 @@ templates.env.filters["forecast_svg"] = forecast_svg
 PAGE = "/spaces/{space_id}/what-if/policy"
 Text = Annotated[str, Form(max_length=100_000)]
 Short = Annotated[str, Form(max_length=40)]
+PENDING = "pending"  # a proposal's what-ifs are being worked out
 
 
 @router.get(PAGE)
@@ -179,9 +180,10 @@ def _form_field(field: str) -> str:
     return {"acceptance": "approvals", "decisions": "method", "patch": "equation"}.get(field, field)
 
 
-def proposal_what_if(node: Node, space_id: str, proposal: Proposal) -> WhatIf | None:
+def proposal_what_if(node: Node, space_id: str, proposal: Proposal) -> WhatIf | str | None:
     """What an undecided proposal that changes the value policy or a decision rule would do:
-    its replay, recount and forecast; None for any other proposal."""
+    its replay, recount and forecast, or `PENDING` while they are being worked out in the
+    background; None for any other proposal."""
     action = proposal.action
     if action["type"] not in ("value.equation", "charter.amend") or proposal.status not in (
         DRAFT,
@@ -192,8 +194,10 @@ def proposal_what_if(node: Node, space_id: str, proposal: Proposal) -> WhatIf | 
     patch = charter_patch(charter, action)
     if not ({"value", "decisions"} & patch.keys()):
         return None
-    try:
-        found = node.service(Simulation).what_if(space_id, patch, Horizon())
-    except P2PError:
+    done = node.service(Simulation).worked_out(space_id, patch, Horizon())
+    if done is None:
+        return PENDING
+    found = done.result
+    if found is None or not (found.trial.value_changed or found.trial.decisions):
         return None
-    return found if found.trial.value_changed or found.trial.decisions else None
+    return found
