@@ -20,10 +20,12 @@ from markupsafe import Markup
 from p2pvalue.collab.markdown import render as markdown
 from p2pvalue.domain import Domain
 from p2pvalue.errors import P2PError
+from p2pvalue.events.authority import Authority
 from p2pvalue.node import Node
 from p2pvalue.store.events import StoredEvent
 from p2pvalue.store.social import FeedRow
 from p2pvalue.web.i18n import markup
+from p2pvalue.web.layout import space_authority
 from p2pvalue.web.phrasing import Happening, Line, Phrase, Scene
 
 # Found by path as the domains' phrases are (the spaces' pages import this module).
@@ -78,12 +80,14 @@ def happenings(rows: Iterable[FeedRow]) -> list[Happening]:
 
 
 class Teller:
-    """Tells events of this node, looking up names and referred events once each."""
+    """Tells events of this node to `reader` (None: a visitor), looking up names, referred
+    events and each space's governance state once each."""
 
-    def __init__(self, node: Node, book: Phrasebook) -> None:
-        self._node, self._book = node, book
+    def __init__(self, node: Node, book: Phrasebook, reader: str | None) -> None:
+        self._node, self._book, self._reader = node, book, reader
         self._names: dict[str, str] = {}
         self._events: dict[str, Happening | None] = {}
+        self._authorities: dict[str, Authority | None] = {}
 
     def name(self, did: str) -> str:
         if did not in self._names:
@@ -100,11 +104,17 @@ class Teller:
         found = self._events[event_id]
         return found if found is not None and found.space == space else None
 
+    def authority(self, space: str) -> Authority | None:
+        if space not in self._authorities:
+            self._authorities[space] = space_authority(self._node, space)
+        return self._authorities[space]
+
     def tell(self, events: Iterable[Happening]) -> list[Told]:
         """The events told, in the order given, without the untold bookkeeping."""
         told: list[Told] = []
         for event in events:
-            scene = Scene(event.space, self.name, partial(self.about, event.space))
+            scene = Scene(event.space, self.name, partial(self.about, event.space),
+                          self._reader, partial(self.authority, event.space))  # fmt: skip
             line = self._book.line(event, scene)
             if line is not None:
                 html = Markup(markdown(line.text)) if line.text else None
@@ -112,8 +122,11 @@ class Teller:
         return told
 
 
-def tell(request: Request, node: Node, events: Sequence[StoredEvent | Happening]) -> list[Told]:
-    """Events of this node told as activity, in the order given (see `Teller.tell`)."""
+def tell(
+    request: Request, node: Node, events: Sequence[StoredEvent | Happening], reader: str | None
+) -> list[Told]:
+    """Events of this node told as activity to `reader` (None: a visitor), in the order
+    given (see `Teller.tell`)."""
     book: Phrasebook = request.app.state.phrasebook
     happenings = [e if isinstance(e, Happening) else happening(e) for e in events]
-    return Teller(node, book).tell(happenings)
+    return Teller(node, book, reader).tell(happenings)

@@ -165,7 +165,7 @@ def space_page(
         "space.html",
         account,
         space=space,
-        activity=tell(request, node, events),
+        activity=tell(request, node, events, account.did if account else None),
         members=members,
         names=node.accounts.names(dids),
         my_status=mine["status"] if mine else None,

@@ -148,13 +148,13 @@ def member_page(
     total = sum(values.values(), Fraction(0))
     sources = {path.source for flow in explanation.flows for path in flow.paths if path.source}
     roles: list[str] = next((m["roles"] for m in node.members(space_id) if m["did"] == member), [])
-    rows = node.service(Social).feed.by_member(member, account.did if account else None,
-                                                RECENT, space_id)  # fmt: skip
+    reader = account.did if account else None
+    rows = node.service(Social).feed.by_member(member, reader, RECENT, space_id)
     return render(
         request, "member.html", account, space=space, member=member, claims=claims,
         value=values.get(member, Fraction(0)), total=total, explanation=explanation,
         names=node.accounts.names(sorted({member} | sources)), ledger=ledger, roles=roles,
-        activity=tell(request, node, happenings(rows)),
+        activity=tell(request, node, happenings(rows), reader),
     )  # fmt: skip
 
 
