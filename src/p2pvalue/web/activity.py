@@ -1,6 +1,7 @@
 """Activity in sentences about people: any event of any registered domain told as
-"Carol claimed “Fix the login bug” — 3 h of code", with members' names linked to their
-profiles, links to what it is about, and a member's Markdown rendered (sanitised).
+"Carol claimed “Fix the login bug” — 3 h of code", with members' names (as `web.naming`
+gives them to the reader) linked to their profiles, links to what it is about, and a
+member's Markdown rendered (sanitised).
 
 The kernel's phrases live in `web.spaces.activity`; each domain names its own in
 `Domain.activity`. The raw events stay on a space's history page, for auditors.
@@ -26,6 +27,7 @@ from p2pvalue.store.events import StoredEvent
 from p2pvalue.store.social import FeedRow
 from p2pvalue.web.i18n import markup
 from p2pvalue.web.layout import space_authority
+from p2pvalue.web.naming import names_of
 from p2pvalue.web.phrasing import Happening, Line, Phrase, Scene
 
 # Found by path as the domains' phrases are (the spaces' pages import this module).
@@ -89,10 +91,15 @@ class Teller:
         self._events: dict[str, Happening | None] = {}
         self._authorities: dict[str, Authority | None] = {}
 
+    def learn(self, dids: Iterable[str]) -> None:
+        """Look up at once the names of `dids` not known yet, as the reader sees them."""
+        unknown = {did for did in dids if did not in self._names}
+        if unknown:
+            found = names_of(self._node, unknown, self._reader)
+            self._names |= {did: found.get(did) or f"{did[:16]}…{did[-6:]}" for did in unknown}
+
     def name(self, did: str) -> str:
-        if did not in self._names:
-            found = self._node.accounts.names([did]).get(did)
-            self._names[did] = found or f"{did[:16]}…{did[-6:]}"
+        self.learn([did])
         return self._names[did]
 
     def about(self, space: str, event_id: str) -> Happening | None:
@@ -109,8 +116,9 @@ class Teller:
             self._authorities[space] = space_authority(self._node, space)
         return self._authorities[space]
 
-    def tell(self, events: Iterable[Happening]) -> list[Told]:
+    def tell(self, events: Sequence[Happening]) -> list[Told]:
         """The events told, in the order given, without the untold bookkeeping."""
+        self.learn(event.author for event in events)
         told: list[Told] = []
         for event in events:
             scene = Scene(event.space, self.name, partial(self.about, event.space),

@@ -20,6 +20,7 @@ from p2pvalue.web.auth import COOKIE, AccountDep, MaybeAccountDep, NodeDep, same
 from p2pvalue.web.federation.api import provisional_of
 from p2pvalue.web.i18n import ngettext
 from p2pvalue.web.layout import act_and_return, render
+from p2pvalue.web.naming import names_of
 from p2pvalue.web.spaces.api import post_replies
 
 router = APIRouter(include_in_schema=False)
@@ -167,7 +168,7 @@ def space_page(
         space=space,
         activity=tell(request, node, events, account.did if account else None),
         members=members,
-        names=node.accounts.names(dids),
+        names=names_of(node, dids, account.did if account else None),
         my_status=mine["status"] if mine else None,
         may_admit=may_admit,
         remote_replies=post_replies(node, space_id, posts),
@@ -188,7 +189,7 @@ def history_page(
     start = space.events if before is None else min(before, space.events)
     events = node.events(space_id, after=start, limit=TIMELINE_LENGTH, newest_first=True)
     older = events[-1].position if len(events) == TIMELINE_LENGTH else None
-    names = node.accounts.names(sorted({e.author for e in events}))
+    names = names_of(node, {e.author for e in events}, account.did if account else None)
     return render(request, "space_history.html", account, space=space, events=events,
                   names=names, older=older)  # fmt: skip
 
@@ -202,8 +203,9 @@ def _joining(
     titles = {e.id: e.content.get("title") for e in view.recent if e.type == "thread.create"}
     entries = [_entry(event, titles) for event in view.recent]
     dids = {e.author for e in view.recent} | {m["did"] for m in shown["sync"]["members"] or ()}
+    names = names_of(node, dids, account.did if account else None)
     return render(request, "space_joining.html", account, space=shown, sync=shown["sync"],
-                  entries=entries, names=node.accounts.names(sorted(dids)))  # fmt: skip
+                  entries=entries, names=names)  # fmt: skip
 
 
 def _entry(event: Event, titles: Mapping[str, Any]) -> dict[str, Any]:
