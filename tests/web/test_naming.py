@@ -65,3 +65,8 @@ def test_pages_and_sentences_name_members_as_the_viewer_may_see_them(
         assert "Roberto" in page, path
     assert "@bob" in seen_by(alice, f"/spaces/{space}/members/{bob.did}")
     assert "@bob" in seen_by(alice, f"/spaces/{space}")
+    api.http.post("/messages", data={"to": "bob", "text": "Is the lathe oiled?"})
+    talks = api.http.get("/messages").text
+    assert '<a href="/messages/bob"><strong>Roberto</strong></a>' in talks
+    talk = api.http.get("/messages/bob").text
+    assert "Messages with Roberto" in talk and "@bob" in talk and "Send to Roberto" in talk
