@@ -93,3 +93,4 @@ def test_on_a_desktop_the_people_sit_beside_the_timeline(
     assert side["x"] >= story["x"] + story["width"], (side, story)
     within_first_screen(page.get_by_role("button", name="Admit asking0"))
     looked_at(page)
+    shoot(page, "desktop", "space-busy")
