@@ -57,7 +57,10 @@ def test_a_request_for_changes_holds_the_claim_until_its_reviewer_approves(
 ) -> None:
     alice, _, space = people
     claim = imported(node, alice, space)
-    status = lambda: node.service(Value).ledger(space).claims[claim].status  # noqa: E731
+
+    def status() -> str:
+        return node.service(Value).ledger(space).claims[claim].status
+
     node.act(alice, space, REVIEW, review(claim, BOB, "request_changes", 1, name="Bob"))
     node.act(alice, space, REVIEW, review(claim, DAVE, "approve", 2))
     assert status() == "pending"  # one approval is enough, but Bob's request stands

@@ -6,6 +6,7 @@ from __future__ import annotations
 import multiprocessing
 import sqlite3
 from pathlib import Path
+from typing import Any
 
 import anyio
 import pytest
@@ -18,7 +19,7 @@ async def _store_updates(path: Path, doc: str, count: int) -> None:
     async with anyio.create_task_group() as group:
         store = DocumentStore(path, doc)
         await group.start(store.start)
-        ydoc = Doc()
+        ydoc: Doc[Any] = Doc()
         text = ydoc.get("content", type=Text)
         for n in range(count):
             before = ydoc.get_state()
@@ -61,13 +62,13 @@ def test_a_document_read_back_from_the_store_has_its_text(tmp_path: Path) -> Non
     anyio.run(_store_updates, path, "notes", 3)
 
     async def read() -> str:
+        ydoc: Doc[Any] = Doc()
         async with anyio.create_task_group() as group:
             store = DocumentStore(path, "notes")
             await group.start(store.start)
-            ydoc = Doc()
             await store.apply_updates(ydoc)
             await store.stop()
-            return str(ydoc.get("content", type=Text))
+        return str(ydoc.get("content", type=Text))
 
     assert anyio.run(read) == "notes-0 notes-1 notes-2 "
 

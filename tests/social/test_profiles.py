@@ -104,6 +104,21 @@ def test_the_service_shows_each_viewer_their_share(node: Node) -> None:
     assert shown(None) == ["display_name"]
 
 
+def test_display_names_are_shown_to_whom_their_visibility_allows(node: Node) -> None:
+    ana, ben, cy = _people(node)
+    dan = node.accounts.register("dan", PASSWORD)
+    profiles = node.service(Social).profiles
+    for who, name, visibility in ((ana, "Ana Ruiz", "members"), (ben, "Ben", "public"),
+                                  (cy, "Cyd", "private")):  # fmt: skip
+        profiles.replace(who, who.did, {"display_name": {"value": name, "visibility": visibility}})
+    everyone = [ana.did, ben.did, cy.did, dan.did]
+
+    assert profiles.display_names(everyone, ben.did) == {ana.did: "Ana Ruiz", ben.did: "Ben"}
+    assert profiles.display_names(everyone, cy.did) == {ben.did: "Ben", cy.did: "Cyd"}
+    assert profiles.display_names(everyone, None) == {ben.did: "Ben"}
+    assert profiles.display_names([], ana.did) == {}
+
+
 def test_only_the_owner_changes_a_profile_and_erasing_leaves_nothing(node: Node) -> None:
     ana, ben, _ = _people(node)
     profiles = node.service(Social).profiles

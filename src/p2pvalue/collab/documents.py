@@ -15,6 +15,7 @@ from typing import Any
 from pycrdt import Doc
 
 from p2pvalue.collab import yframes
+from p2pvalue.events.authority import Authority
 from p2pvalue.events.authority import AuthorizedEvent as ValueEvent
 from p2pvalue.wording import N_
 
@@ -90,6 +91,12 @@ def folded(
             snapshots = [*document.snapshots, _snapshot(event)]
             documents.by_id[document.id] = replace(document, snapshots=snapshots)
     return documents
+
+
+def reads(authority: Authority, did: str | None) -> bool:
+    """Whether `did` (None: a visitor) may open the space's live documents: its members may,
+    nobody else."""
+    return did is not None and authority.is_member(did)
 
 
 def check(documents: Documents, event: ValueEvent, projects: frozenset[str]) -> str | None:

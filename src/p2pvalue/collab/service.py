@@ -137,7 +137,7 @@ class Collab:
             raise refusal("unknown_document")
         document = self.document(created.space, doc)
         authority = self._authority(created.space)
-        if not authority.is_member(did):
+        if not docs.reads(authority, did):
             raise P2PError("not_a_member", "only members of the space see its documents", 403)
         writes = authority.charter.allows(authority.roles_of(did), DOC_WRITE)
         return DocAccess(document, did, writes)

@@ -8,7 +8,7 @@ The rules (`clean`, `visible`) are pure; `Profiles` reads and writes them for a 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -24,6 +24,7 @@ from p2pvalue.store.social import StoredField
 PUBLIC, MEMBERS, PRIVATE = "public", "members", "private"
 VISIBILITIES = (PUBLIC, MEMBERS, PRIVATE)
 DEFAULT_VISIBILITY = PRIVATE
+DISPLAY_NAME = "display_name"
 MAX_NAME = 80
 MAX_BIO = 2000
 MAX_URL = 500
@@ -72,7 +73,7 @@ def _list(field: str, value: Any, limit: int, item: Callable[[str, Any], str]) -
 
 
 FIELDS: dict[str, Callable[[str, Any], Any]] = {
-    "display_name": lambda f, v: _text(f, v, MAX_NAME),
+    DISPLAY_NAME: lambda f, v: _text(f, v, MAX_NAME),
     "bio": lambda f, v: _text(f, v, MAX_BIO, CONTROL_BUT_LINES),
     "avatar_url": _url,
     "links": lambda f, v: _list(f, v, MAX_LINKS, _url),
@@ -126,6 +127,18 @@ class Profiles:
             mine = viewer is not None and viewer.did == did
             shares = not mine and viewer is not None and store.share_a_space(conn, viewer.did, did)
         return as_json(did, owner.username, visible(fields, owner=mine, shares_a_space=shares))
+
+    def display_names(self, dids: Iterable[str], viewer: str | None) -> dict[str, str]:
+        """The display names of `dids` that `viewer` (None: anyone) may see, by `visible`."""
+        with self._engine.begin() as conn:
+            named = store.profile_field(conn, DISPLAY_NAME, dids)
+            guarded = [did for did, f in named.items() if f.visibility == MEMBERS and did != viewer]
+            sharing = store.sharing(conn, viewer, guarded) if viewer and guarded else set()
+        return {
+            did: str(field.value)
+            for did, field in named.items()
+            if visible([field], owner=did == viewer, shares_a_space=did in sharing)
+        }
 
     def replace(self, account: Account, did: str, given: Mapping[str, Any]) -> dict[str, Any]:
         """Make `given` the whole of the member's own profile."""

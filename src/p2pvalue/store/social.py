@@ -38,6 +38,17 @@ def profile(conn: Connection, did: str) -> list[StoredField]:
     ]
 
 
+def profile_field(conn: Connection, field: str, dids: Iterable[str]) -> dict[str, StoredField]:
+    """One field of each of `dids`' profiles, for those who filled it in."""
+    query = select(profile_fields).where(
+        profile_fields.c.field == field, profile_fields.c.did.in_(list(dids))
+    )
+    return {
+        row.did: StoredField(row.field, orjson.loads(row.value), row.visibility)
+        for row in conn.execute(query)
+    }
+
+
 def replace_profile(conn: Connection, did: str, fields: Sequence[StoredField], at: int) -> None:
     """Make `fields` the whole of `did`'s profile."""
     conn.execute(delete(profile_fields).where(profile_fields.c.did == did))
@@ -65,6 +76,20 @@ def share_a_space(conn: Connection, one: str, other: str) -> bool:
         .limit(1)
     )
     return conn.scalar(query) is not None
+
+
+def sharing(conn: Connection, one: str, others: Iterable[str]) -> set[str]:
+    """Those of `others` who are members with `one` of some space here (see `share_a_space`)."""
+    mine = members.alias("mine")
+    theirs = members.alias("theirs")
+    query = (
+        select(theirs.c.did)
+        .distinct()
+        .select_from(mine.join(theirs, mine.c.space == theirs.c.space))
+        .where(mine.c.did == one, mine.c.status == MEMBER)
+        .where(theirs.c.did.in_(list(others)), theirs.c.status == MEMBER)
+    )
+    return set(conn.scalars(query))
 
 
 def follow(conn: Connection, follower: str, kind: str, target: str, at: int) -> None:

@@ -1,6 +1,7 @@
 """Activity in sentences about people: any event of any registered domain told as
-"Carol claimed “Fix the login bug” — 3 h of code", with members' names linked to their
-profiles, links to what it is about, and a member's Markdown rendered (sanitised).
+"Carol claimed “Fix the login bug” — 3 h of code", with members' names (as `web.naming`
+gives them to the reader) linked to their profiles, links to what it is about, and a
+member's Markdown rendered (sanitised).
 
 The kernel's phrases live in `web.spaces.activity`; each domain names its own in
 `Domain.activity`. The raw events stay on a space's history page, for auditors.
@@ -20,11 +21,14 @@ from markupsafe import Markup
 from p2pvalue.collab.markdown import render as markdown
 from p2pvalue.domain import Domain
 from p2pvalue.errors import P2PError
+from p2pvalue.events.authority import Authority
 from p2pvalue.events.event import EVENT_ID
 from p2pvalue.node import Node
 from p2pvalue.store.events import StoredEvent
 from p2pvalue.store.social import FeedRow
 from p2pvalue.web.i18n import markup
+from p2pvalue.web.layout import space_authority
+from p2pvalue.web.naming import names_of
 from p2pvalue.web.phrasing import Happening, Line, Phrase, Scene
 
 # Found by path as the domains' phrases are (the spaces' pages import this module).
@@ -101,16 +105,27 @@ def short_name(did: str) -> str:
 
 
 class Teller:
-    """Tells events of this node, looking up names and referred events once each: those
-    the events' contents name are read together before telling, in two queries, so that
-    a page of many events costs no more queries than a page of one."""
+    """Tells events of this node to `reader` (None: a visitor), looking up names, referred
+    events and each space's governance state once each: those the events' contents name are
+    read together before telling, so that a page of many events costs no more queries than
+    a page of one."""
 
-    def __init__(self, node: Node, book: Phrasebook, names: Mapping[str, str] = {}) -> None:
-        """`names`: how members are named (`short_name` for those without an account
-        here), for the dids the caller looked up already."""
-        self._node, self._book = node, book
+    def __init__(
+        self, node: Node, book: Phrasebook, reader: str | None, names: Mapping[str, str] = {}
+    ) -> None:
+        """`names`: how members are named to `reader` (`web.naming.names_of`), for the dids
+        the caller looked up already."""
+        self._node, self._book, self._reader = node, book, reader
         self._names: dict[str, str] = dict(names)
         self._events: dict[str, Happening | None] = {}
+        self._authorities: dict[str, Authority | None] = {}
+
+    def learn(self, dids: Iterable[str]) -> None:
+        """Look up at once the names of `dids` not known yet, as the reader sees them."""
+        unknown = {did for did in dids if did not in self._names}
+        if unknown:
+            found = names_of(self._node, unknown, self._reader)
+            self._names |= {did: found.get(did) or short_name(did) for did in unknown}
 
     def prefetch(self, events: Sequence[Happening]) -> None:
         """Read at once the events and members' names that telling `events` may ask for."""
@@ -126,15 +141,10 @@ class Teller:
         referred = [e for e in self._events.values() if e is not None]
         dids = {e.author for e in referred} | {s for s in named if s.startswith(DID)}
         dids |= {s for e in referred for s in mentioned_strings(e.content) if s.startswith(DID)}
-        dids -= self._names.keys()
-        if dids:
-            names = self._node.accounts.names(sorted(dids))
-            self._names |= {did: names.get(did) or short_name(did) for did in dids}
+        self.learn(dids)
 
     def name(self, did: str) -> str:
-        if did not in self._names:
-            found = self._node.accounts.names([did]).get(did)
-            self._names[did] = found or short_name(did)
+        self.learn([did])
         return self._names[did]
 
     def about(self, space: str, event_id: str) -> Happening | None:
@@ -146,13 +156,18 @@ class Teller:
         found = self._events[event_id]
         return found if found is not None and found.space == space else None
 
-    def tell(self, events: Iterable[Happening]) -> list[Told]:
+    def authority(self, space: str) -> Authority | None:
+        if space not in self._authorities:
+            self._authorities[space] = space_authority(self._node, space)
+        return self._authorities[space]
+
+    def tell(self, events: Sequence[Happening]) -> list[Told]:
         """The events told, in the order given, without the untold bookkeeping."""
         told: list[Told] = []
-        events = list(events)
         self.prefetch(events)
         for event in events:
-            scene = Scene(event.space, self.name, partial(self.about, event.space))
+            scene = Scene(event.space, self.name, partial(self.about, event.space),
+                          self._reader, partial(self.authority, event.space))  # fmt: skip
             line = self._book.line(event, scene)
             if line is not None:
                 html = Markup(markdown(line.text)) if line.text else None
@@ -162,10 +177,11 @@ class Teller:
 
 def tell(
     request: Request, node: Node, events: Sequence[StoredEvent | Happening],
-    names: Mapping[str, str] = {},
+    reader: str | None, names: Mapping[str, str] = {},
 ) -> list[Told]:  # fmt: skip
-    """Events of this node told as activity, in the order given (see `Teller.tell`);
-    `names`, how the members the caller looked up already are named."""
+    """Events of this node told as activity to `reader` (None: a visitor), in the order
+    given (see `Teller.tell`); `names`, how the members the caller looked up already are
+    named to them."""
     book: Phrasebook = request.app.state.phrasebook
     happenings = [e if isinstance(e, Happening) else happening(e) for e in events]
-    return Teller(node, book, names).tell(happenings)
+    return Teller(node, book, reader, names).tell(happenings)

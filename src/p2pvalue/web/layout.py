@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote, unquote
 
+import orjson
 from fastapi import Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
@@ -61,6 +62,25 @@ class FieldProblem(P2PError):
     def __init__(self, code: str, field: str, message: str) -> None:
         super().__init__(code, message, 422)
         self.field = field
+
+
+def json_object(text: str, what: str) -> dict[str, Any]:
+    """The JSON object typed as `what`, or a refusal saying where it stops being one."""
+    try:
+        found = orjson.loads(text)
+    except orjson.JSONDecodeError as error:
+        said = i18n.gettext(
+            "This cannot be read as JSON: check the quotes, commas and braces near "
+            "line %(line)s, column %(column)s.",
+            line=error.lineno,
+            column=error.colno,
+        )
+        raise FieldProblem("malformed_json", what, said) from None  # fmt: skip
+    if not isinstance(found, dict):
+        raise FieldProblem(
+            "malformed_json", what, i18n.gettext("Write it as a JSON object, between { and }.")
+        )
+    return found
 
 
 MAX_FLASH = 300

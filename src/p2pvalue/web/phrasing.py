@@ -17,6 +17,7 @@ from markupsafe import Markup
 
 from p2pvalue.accounting.money import format_amount
 from p2pvalue.errors import P2PError
+from p2pvalue.events.authority import Authority
 
 MAX_QUOTE = 80
 
@@ -42,16 +43,28 @@ class Line:
     text: str | None = None
 
 
+Rule = Callable[[Authority, str | None], bool]
+"""Whether a member (None: a visitor) may do something, by a space's governance state."""
+
+
+def _nothing_known() -> Authority | None:
+    return None
+
+
 class Scene:
-    """What a phrase may ask while telling events of one space: names, links, and the
-    events an event refers to (a review's claim, a reply's thread)."""
+    """What a phrase may ask while telling events of one space to one reader: names, links,
+    the events an event refers to (a review's claim, a reply's thread), and what the reader
+    may open (`reads`; nothing, unless the scene knows the space's governance state)."""
 
     def __init__(
-        self, space: str, names: Callable[[str], str], about: Callable[[str], Happening | None]
-    ) -> None:
+        self, space: str, names: Callable[[str], str], about: Callable[[str], Happening | None],
+        reader: str | None = None, authority: Callable[[], Authority | None] = _nothing_known,
+    ) -> None:  # fmt: skip
         self.space = space
+        self.reader = reader
         self._names = names
         self._about = about
+        self._authority = authority
 
     def name(self, did: str) -> str:
         return self._names(did)
@@ -72,6 +85,12 @@ class Scene:
     def about(self, event_id: object) -> Happening | None:
         """The event `event_id` names in this space, if this node holds it."""
         return self._about(event_id) if isinstance(event_id, str) else None
+
+    def reads(self, rule: Rule) -> bool:
+        """Whether the reader may open what `rule` guards in this space: a phrase links only
+        what its reader can open."""
+        authority = self._authority()
+        return authority is not None and rule(authority, self.reader)
 
 
 def quoted(text: object, limit: int = MAX_QUOTE) -> str:

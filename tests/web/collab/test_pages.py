@@ -88,3 +88,29 @@ def test_a_visitor_sees_no_forms_and_what_is_not_there_is_missing(api: ApiClient
     for path in ("tasks", "projects", "threads"):
         assert api.http.get(f"/spaces/{space}/{path}/{'X' * 43}").status_code == 404
     assert api.http.get(f"/spaces/{'S' * 43}/tasks").status_code == 404
+
+
+def test_a_document_on_the_timeline_is_linked_only_for_who_may_open_it(api: ApiClient) -> None:
+    alice, bob, space = _community(api)
+    carol = api.sign_up("carol")
+    doc = _created(api.act(alice, space, "doc.create", {"title": "Minutes"}))
+    link = f'<a href="/spaces/{space}/docs/{doc}">“Minutes”</a>'
+    pages = [f"/spaces/{space}", f"/spaces/{space}/members/{alice.did}", f"/members/{alice.did}"]
+
+    def seen_by(member: Member | None) -> list[str]:
+        api.http.cookies.clear()
+        if member is not None:
+            _log_in(api, member)
+        return [api.http.get(path).text for path in pages]
+
+    for visitor in (None, carol):
+        for text in seen_by(visitor):
+            assert "started the document “Minutes”" in text and link not in text
+            assert f"/docs/{doc}" not in text
+    api.http.post(f"/spaces/{space}/follow")
+    feed = api.http.get("/feed").text
+    assert "started the document “Minutes”" in feed and f"/docs/{doc}" not in feed
+
+    for text in seen_by(bob):
+        assert link in text
+    assert api.http.get(f"/spaces/{space}/docs/{doc}").status_code == 200

@@ -1,10 +1,11 @@
 """Collaboration events told as activity: projects, tasks, threads and documents, each
-linked to its page."""
+linked to its page (a document only for a reader who may open it)."""
 
 from __future__ import annotations
 
 from markupsafe import Markup
 
+from p2pvalue.collab import documents
 from p2pvalue.web.i18n import N_, markup
 from p2pvalue.web.phrasing import Happening, Line, Phrase, Scene, quoted
 
@@ -83,7 +84,9 @@ def _reacted(e: Happening, s: Scene) -> Line | None:
 
 
 def _doc_started(e: Happening, s: Scene) -> Line:
-    title = s.link(f"/docs/{e.id}", quoted(e.content.get("title")))
+    title: str | Markup = quoted(e.content.get("title"))
+    if s.reads(documents.reads):
+        title = s.link(f"/docs/{e.id}", title)
     return Line(markup("%(who)s started the document %(title)s", who=s.who(e.author),
                        title=title))  # fmt: skip
 

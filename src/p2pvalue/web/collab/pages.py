@@ -55,6 +55,7 @@ from p2pvalue.web.layout import (
     render,
     space_authority,
 )
+from p2pvalue.web.naming import names_of
 from p2pvalue.web.zones import zone_of
 
 router = APIRouter(include_in_schema=False)
@@ -95,7 +96,7 @@ def collab_context(node: Node, authority: Authority, account: Account | None) ->
     people |= {did for task in state.board.tasks.values() for did in task.stewards()}
     return {
         "space": node.space(authority.space), "state": state, "board": state.board,
-        "members": members, "names": node.accounts.names(sorted(people)),
+        "members": members, "names": names_of(node, people, account.did if account else None),
         "is_member": account is not None and authority.is_member(account.did),
     }  # fmt: skip
 

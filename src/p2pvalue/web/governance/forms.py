@@ -15,7 +15,6 @@ from collections.abc import Mapping
 from datetime import UTC, datetime, tzinfo
 from typing import Any
 
-import orjson
 from pydantic import BaseModel, Field
 
 from p2pvalue.accounting.money import parse_amount
@@ -23,7 +22,7 @@ from p2pvalue.errors import P2PError
 from p2pvalue.governance.methods import BINARY_METHODS
 from p2pvalue.governance.methods.meeting import meeting_time
 from p2pvalue.web.i18n import N_, gettext
-from p2pvalue.web.layout import FieldProblem
+from p2pvalue.web.layout import FieldProblem, json_object
 
 RANKED_METHODS = ("borda", "schulze", "irv", "stv")
 APPROVAL_METHODS = ("approval", "equal_shares")
@@ -209,25 +208,6 @@ def _resolve(form: ProposalForm) -> dict[str, Any]:
         )
     return {"type": "contribution.resolve", "claim": form.claim.strip(),
             "accept": form.accept == "accept"}  # fmt: skip
-
-
-def json_object(text: str, what: str) -> dict[str, Any]:
-    """The JSON object typed as `what`, or a refusal saying where it stops being one."""
-    try:
-        found = orjson.loads(text)
-    except orjson.JSONDecodeError as error:
-        said = gettext(
-            "This cannot be read as JSON: check the quotes, commas and braces near "
-            "line %(line)s, column %(column)s.",
-            line=error.lineno,
-            column=error.colno,
-        )
-        raise FieldProblem("malformed_json", what, said) from None  # fmt: skip
-    if not isinstance(found, dict):
-        raise FieldProblem(
-            "malformed_json", what, gettext("Write it as a JSON object, between { and }.")
-        )
-    return found
 
 
 def option_lines(text: str, zone: tzinfo | None = None) -> list[dict[str, Any]]:

@@ -48,6 +48,7 @@ from p2pvalue.web.layout import (
     render,
     space_authority,
 )
+from p2pvalue.web.naming import Names, names_of
 from p2pvalue.web.simulation.pages import proposal_what_if
 
 router = APIRouter(include_in_schema=False)
@@ -67,9 +68,9 @@ def _members(state: Authority) -> list[str]:
     return sorted(did for did in state.members if state.is_member(did))
 
 
-def _names(node: Node, state: Authority, *more: str) -> dict[str, str]:
+def _names(node: Node, state: Authority, viewer: str, *more: str) -> Names:
     authors = {p.author for p in proposals_of(state).values()}
-    return node.accounts.names(sorted(set(state.members) | authors | set(more)))
+    return names_of(node, set(state.members) | authors | set(more), viewer or None)
 
 
 def _ordered(proposals: list[Proposal]) -> list[Proposal]:
@@ -98,7 +99,7 @@ def _context(node: Node, state: Authority, account: Account | None) -> dict[str,
     decided = {*decisions_of(state.charter), "text"} - {"default"}
     notes = node.service(Governance).notifications(did) if did else []
     return {
-        "space": node.space(state.space), "state": state, "names": _names(node, state),
+        "space": node.space(state.space), "state": state, "names": _names(node, state, did),
         "proposals": _ordered(list(proposals_of(state).values())), "members": _members(state),
         "is_member": state.is_member(did), "choices": choices(state),
         "method_of": lambda p: METHOD_NAMES.get(p.policy.method, p.policy.method)
@@ -120,7 +121,7 @@ def proposal_page(
     if state is None or proposal is None:
         return missing(request, account, f"no proposal {proposal_id!r} in this space")
     did = account.did if account else ""
-    names = _names(node, state, *(o.id for o in proposal.options))
+    names = _names(node, state, did, *(o.id for o in proposal.options))
     shown = _shown(node, space_id, proposal_id)
     recount = (
         node.service(Governance).recount(proposal_id) if proposal.outcome is not None else None

@@ -37,6 +37,7 @@ from p2pvalue.web.governance.meeting import zone_of
 from p2pvalue.web.governance.words import method_words, who_votes
 from p2pvalue.web.i18n import N_, gettext
 from p2pvalue.web.layout import FieldProblem, missing, render, space_authority
+from p2pvalue.web.naming import names_of
 
 router = APIRouter(include_in_schema=False)
 SPACE = "/spaces/{space_id}"
@@ -163,7 +164,7 @@ def _page(
     return render(
         request, "proposal_new.html", account, status, space=node.space(state.space),
         state=state, choices=choices(state), choice=choice, form=form, errors=errors,
-        is_member=state.is_member(did), names=_names(node, state),
+        is_member=state.is_member(did), names=names_of(node, state.members, did or None),
         members=sorted(d for d in state.members if state.is_member(d)),
         others=[d for d, m in sorted(state.members.items()) if m.status != "member"],
         yes_no_kinds=_yes_no_kinds(state), hint=options_hint(choice.policy if choice else None),
@@ -173,6 +174,7 @@ def _page(
 
 
 def _names(node: Node, state: Authority) -> dict[str, str]:
+    """Members by username: what a form names them by, and what a signed option is labelled."""
     return node.accounts.names(sorted(state.members))
 
 

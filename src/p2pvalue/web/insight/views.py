@@ -12,6 +12,7 @@ from p2pvalue.insight import charts
 from p2pvalue.insight.service import Health, Insight
 from p2pvalue.insight.timeline import GRANULARITIES, Granularity
 from p2pvalue.node import Node
+from p2pvalue.web.naming import names_of
 from p2pvalue.wording import Wording, english
 
 CHART_NAMES = ("value", "reputation", "kinds", "active", "network", "places")
@@ -27,8 +28,9 @@ def granularity_of(asked: str) -> Granularity:
 
 
 def namer(node: Node, dids: list[str]) -> Callable[[str], str]:
-    """A member's display name (their user name here, else a shortened did)."""
-    names = node.accounts.names(dids)
+    """A member's name as anyone may see it (their public display name, else their user
+    name here, else a shortened did): charts are the same for every viewer."""
+    names = names_of(node, dids, None)
     return lambda did: names.get(did) or f"{did[8:16]}…{did[-4:]}"
 
 

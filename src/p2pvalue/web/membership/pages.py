@@ -28,6 +28,7 @@ from p2pvalue.web.membership.charter_words import (
     template_summaries,
     templates,
 )
+from p2pvalue.web.naming import names_of
 
 router = APIRouter(include_in_schema=False)
 SPACE = "/spaces/{space_id}"
@@ -276,7 +277,7 @@ def link_page(
     except P2PError as error:
         return render(request, "invite_link.html", account, error.status, problem=_words(error))
     state = membership.authority(link.space)
-    names = node.accounts.names([link.inviter])
+    names = names_of(node, [link.inviter], account.did if account else None)
     return render(
         request, "invite_link.html", account, space=node.space(link.space), token=token,
         inviter=names.get(link.inviter, "a member"), expires=_when(request)(link.expires_at),

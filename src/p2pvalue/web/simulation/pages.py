@@ -26,6 +26,7 @@ from p2pvalue.simulation.trial import TrialError
 from p2pvalue.web.auth import MaybeAccountDep, NodeDep
 from p2pvalue.web.i18n import gettext
 from p2pvalue.web.layout import render, templates
+from p2pvalue.web.naming import names_of
 from p2pvalue.web.simulation.charts import forecast_svg
 
 router = APIRouter(include_in_schema=False)
@@ -82,7 +83,8 @@ def _page(
     return render(
         request, "simulation.html", account, status, space=node.space(space_id), form=form,
         errors=errors, found=found, policies=PAYOUT_POLICIES, methods=METHODS,
-        kinds=sorted(decisions_of(charter)), names=node.accounts.names(sorted({*members, *extra})),
+        kinds=sorted(decisions_of(charter)),
+        names=names_of(node, {*members, *extra}, account.did if account else None),
     )  # fmt: skip
 
 

@@ -15,6 +15,7 @@ from p2pvalue.social import Social
 from p2pvalue.web.auth import MaybeAccountDep, NodeDep
 from p2pvalue.web.i18n import N_, gettext
 from p2pvalue.web.layout import render
+from p2pvalue.web.naming import names_of
 
 router = APIRouter(include_in_schema=False)
 MAX_USERNAME = 40
@@ -24,12 +25,6 @@ REFUSALS = {
     "unknown_member": ("to", N_("No one on this node has that username.")),
     "unknown_home": ("to", N_("This node does not know where that member lives.")),
 }
-
-
-def names_of(node: Node, dids: set[str]) -> dict[str, str]:
-    """The username of each of `dids` that has an account here."""
-    found = {did: node.accounts.by_did(did) for did in dids}
-    return {did: account.username for did, account in found.items() if account is not None}
 
 
 def _login(request: Request) -> HTMLResponse:
@@ -48,7 +43,7 @@ def _overview(
     request: Request, node: Node, account: Account, status: int = 200, **form: Any
 ) -> HTMLResponse:
     talks = node.service(Social).conversations.overview(account)
-    names = names_of(node, {talk.other for talk in talks})
+    names = names_of(node, {talk.other for talk in talks}, account.did)
     return render(request, "messages.html", account, status, talks=talks, names=names, **form)
 
 
@@ -108,7 +103,9 @@ def _conversation(
                       error=gettext("No one on this node has the username “%(username)s”.",
                                     username=username))  # fmt: skip
     said = node.service(Social).conversations.read(account, other.did)
-    return render(request, "conversation.html", account, status, other=other, said=said, **form)
+    called = names_of(node, [other.did], account.did).get(other.did) or other.username
+    return render(request, "conversation.html", account, status, other=other, called=called,
+                  said=said, **form)  # fmt: skip
 
 
 @router.post("/messages/{username}")

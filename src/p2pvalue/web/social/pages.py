@@ -88,11 +88,13 @@ def profile_page(request: Request, did: str, node: NodeDep, viewer: MaybeAccount
     except NotFound as missing:
         return render(request, "missing.html", viewer, 404, error=missing.message)
     mine = viewer is not None and viewer.did == did
-    rows = node.service(Social).feed.by_member(did, viewer.did if viewer else None, RECENT)
+    reader = viewer.did if viewer else None
+    rows = node.service(Social).feed.by_member(did, reader, RECENT)
     return render(
         request, "social_profile.html", viewer, profile=profile, mine=mine, labels=LABELS,
         visibilities=VISIBILITIES, form=_form_values(profile["fields"]) if mine else {},
-        standing=standings(node, did, viewer), activity=tell(request, node, happenings(rows)),
+        standing=standings(node, did, viewer),
+        activity=tell(request, node, happenings(rows), reader),
     )  # fmt: skip
 
 
@@ -174,7 +176,7 @@ def feed_page(
         problem = flash_of(error.code, error.message, {})
         return render(request, "social_feed.html", account, 422, error=problem, items=[],
                       next=None)  # fmt: skip
-    told = tell(request, node, happenings(page.rows))
+    told = tell(request, node, happenings(page.rows), account.did)
     spaces = {item["id"]: item["space_name"] for item in page.items}
     return render(
         request, "social_feed.html", account, items=told, spaces=spaces, next=page.next,

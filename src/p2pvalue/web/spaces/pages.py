@@ -20,6 +20,7 @@ from p2pvalue.web.auth import COOKIE, AccountDep, MaybeAccountDep, NodeDep, same
 from p2pvalue.web.federation.api import provisional_of
 from p2pvalue.web.i18n import ngettext
 from p2pvalue.web.layout import act_and_return, render
+from p2pvalue.web.naming import names_of
 from p2pvalue.web.spaces.api import post_replies
 
 router = APIRouter(include_in_schema=False)
@@ -160,14 +161,15 @@ def space_page(
     roles = mine["roles"] if mine and mine["status"] == "member" else []
     may_admit = any(set(space.charter["roles"].get(r, ())) & {"*", "member.admit"} for r in roles)
     posts = [e.id for e in events if e.type == "post.create"]
-    names = node.accounts.names(dids)
+    reader = account.did if account else None
+    names = names_of(node, dids, reader)
     named = {did: names.get(did) or short_name(did) for did in dids}
     return render(
         request,
         "space.html",
         account,
         space=space,
-        activity=tell(request, node, events, named),
+        activity=tell(request, node, events, reader, named),
         members=members,
         names=names,
         my_status=mine["status"] if mine else None,
@@ -190,7 +192,7 @@ def history_page(
     start = space.events if before is None else min(before, space.events)
     events = node.events(space_id, after=start, limit=TIMELINE_LENGTH, newest_first=True)
     older = events[-1].position if len(events) == TIMELINE_LENGTH else None
-    names = node.accounts.names(sorted({e.author for e in events}))
+    names = names_of(node, {e.author for e in events}, account.did if account else None)
     return render(request, "space_history.html", account, space=space, events=events,
                   names=names, older=older)  # fmt: skip
 
@@ -204,8 +206,9 @@ def _joining(
     titles = {e.id: e.content.get("title") for e in view.recent if e.type == "thread.create"}
     entries = [_entry(event, titles) for event in view.recent]
     dids = {e.author for e in view.recent} | {m["did"] for m in shown["sync"]["members"] or ()}
+    names = names_of(node, dids, account.did if account else None)
     return render(request, "space_joining.html", account, space=shown, sync=shown["sync"],
-                  entries=entries, names=node.accounts.names(sorted(dids)))  # fmt: skip
+                  entries=entries, names=names)  # fmt: skip
 
 
 def _entry(event: Event, titles: Mapping[str, Any]) -> dict[str, Any]:

@@ -26,9 +26,16 @@ from p2pvalue.rates import RateLimited
 from p2pvalue.social import Social
 from p2pvalue.web.activity import happenings, tell
 from p2pvalue.web.auth import AccountDep, MaybeAccountDep, NodeDep
-from p2pvalue.web.governance.forms import json_object
 from p2pvalue.web.i18n import N_, gettext
-from p2pvalue.web.layout import FieldProblem, back_with, render, space_authority, templates
+from p2pvalue.web.layout import (
+    FieldProblem,
+    back_with,
+    json_object,
+    render,
+    space_authority,
+    templates,
+)
+from p2pvalue.web.naming import names_of
 from p2pvalue.web.value.forms import (
     CLAIM_FIELDS,
     ClaimForm,
@@ -105,7 +112,8 @@ def value_view(
     people |= {did for claim in page.claims for did in claim.endorsements}
     people |= {did for run in ledger.payouts for did in run.allocations}
     current = [m["did"] for m in node.members(space_id) if m["status"] == "member"]
-    names = {**ledger.labels(), **node.accounts.names(sorted(people | set(current)))}
+    shown = names_of(node, people | set(current), account.did if account else None)
+    names = {**ledger.labels(), **shown}
     unclaimed = sorted(((values.get(a, Fraction(0)), a) for a in ledger.unclaimed), reverse=True)
     projects = {c.project for c in newest_first} | {i.earmark for i in ledger.income}
     kinds = (space.charter.get("value") or {}).get("kinds", [])
@@ -118,7 +126,7 @@ def value_view(
         names=names, table=table, total=sum(values.values(), Fraction(0)), kinds=kinds,
         is_member=account is not None and account.did in current,
         may=permitted(node, space_id, account), projects=sorted(p for p in projects if p),
-        usernames=sorted(names[did] for did in others if did in names),
+        usernames=sorted(filter(None, map(shown.username, others))),
         rows=range(1, CO_CONTRIBUTOR_ROWS + 1),
         pots=sorted(ledger.pots.items(), key=lambda pot: (pot[0][0], pot[0][1] or "")),
         typed=typed or {}, errors=errors or {}, claim=(typed or {}).get("claim") or ClaimForm(),
@@ -157,13 +165,13 @@ def member_page(
     total = sum(values.values(), Fraction(0))
     sources = {path.source for flow in explanation.flows for path in flow.paths if path.source}
     roles: list[str] = next((m["roles"] for m in node.members(space_id) if m["did"] == member), [])
-    rows = node.service(Social).feed.by_member(member, account.did if account else None,
-                                                RECENT, space_id)  # fmt: skip
+    reader = account.did if account else None
+    rows = node.service(Social).feed.by_member(member, reader, RECENT, space_id)
     return render(
         request, "member.html", account, space=space, member=member, claims=claims,
         value=values.get(member, Fraction(0)), total=total, explanation=explanation,
-        names=node.accounts.names(sorted({member} | sources)), ledger=ledger, roles=roles,
-        activity=tell(request, node, happenings(rows)),
+        names=names_of(node, {member} | sources, reader), ledger=ledger, roles=roles,
+        activity=tell(request, node, happenings(rows), reader),
     )  # fmt: skip
 
 
@@ -206,7 +214,7 @@ def what_if_result(
          before.get(did, Fraction(0)) / total_before, after.get(did, Fraction(0)) / total_after)
         for did in sorted(set(before) | set(after))
     ]  # fmt: skip
-    names = node.accounts.names([row[0] for row in rows])
+    names = names_of(node, [row[0] for row in rows], account.did if account else None)
     return render(request, "what_if.html", account, space=space, equation=equation, rows=rows,
                   names=names)  # fmt: skip
 
@@ -349,7 +357,7 @@ def payout_view(
     rows = [(did, -minus, describe(payout.explanations[did], form["currency"]))
             for minus, did in paid]  # fmt: skip
     labels = node.service(Value).ledger(space_id).labels()
-    names = {**labels, **node.accounts.names(list(payout.amounts))}
+    names = {**labels, **names_of(node, payout.amounts, account.did if account else None)}
     context |= {"rows": rows, "payout": payout, "names": names}
     return render(request, "payout.html", account, **context)
 
