@@ -102,7 +102,12 @@ def test_a_profile_shows_each_viewer_what_they_may_see_and_is_erased(
         page.goto(f"{site}/members/me")
         page.locator("#profile-form").get_by_label("Avatar URL", exact=True).fill("javascript:x")
         page.get_by_role("button", name="Save profile").click()
-        expect(page.get_by_role("alert")).to_contain_text("url_scheme_not_allowed")
+        expect(page.locator("#profile-avatar_url-error")).to_have_text(
+            "Only addresses starting with https:// or http:// can be linked."
+        )
+        avatar = page.locator("#profile-form").get_by_label("Avatar URL", exact=True)
+        expect(avatar).to_have_value("javascript:x")
+        expect(avatar).to_have_attribute("aria-invalid", "true")
         assert len(sqlite_node.service(Social).profiles.get(alice.did, alice)["fields"]) == 3
         expect(page.get_by_role("button", name="Yes, erase my profile")).to_be_hidden()
         page.locator("#erase summary").click()

@@ -3,6 +3,7 @@ the form that edits it and the button that erases it), follows, and the feed."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from typing import Annotated, Any
 from urllib.parse import quote
@@ -19,6 +20,7 @@ from p2pvalue.social.profiles import FIELDS, VISIBILITIES
 from p2pvalue.store.social import PERSON, SPACE
 from p2pvalue.web.activity import happenings, tell
 from p2pvalue.web.auth import AccountDep, MaybeAccountDep, NodeDep
+from p2pvalue.web.i18n import N_, gettext
 from p2pvalue.web.layout import back_with, flash_of, render, templates
 from p2pvalue.web.social.standing import standings
 
@@ -26,8 +28,17 @@ router = APIRouter(include_in_schema=False)
 FEED_PAGE = 20
 RECENT = 20  # events of a member shown on their profile
 MEMBER = "/members/{did}"
-LABELS = {"display_name": "Display name", "bio": "Bio", "avatar_url": "Avatar URL",
-          "links": "Links (one a line)", "skills": "Skills (comma-separated)"}  # fmt: skip
+LABELS = {"display_name": N_("Display name"), "bio": N_("Bio"), "avatar_url": N_("Avatar URL"),
+          "links": N_("Links (one a line)"), "skills": N_("Skills (comma-separated)")}  # fmt: skip
+# What is wrong with a refused profile field, in a member's words (`limit` from the refusal).
+PROFILE_PROBLEMS = {
+    "bad_url": N_("Write each link as a web address, like https://example.org."),
+    "url_scheme_not_allowed": N_("Only addresses starting with https:// or http:// can be linked."),
+    "profile_value_too_long": N_("This is too long: at most %(limit)s characters."),
+    "too_many_items": N_("That is too many: at most %(limit)s."),
+    "bad_visibility": N_("Choose who may see it from the list."),
+}
+ANY_PROBLEM = N_("Write it as plain text, each item once.")
 
 
 class ProfileForm(BaseModel):
@@ -83,6 +94,15 @@ def profile_page(request: Request, did: str, node: NodeDep, viewer: MaybeAccount
     """A member's profile, only the fields the viewer may see; `me` is the viewer's own."""
     if did == "me":
         return RedirectResponse(_mine(viewer) if viewer else "/login", 303)
+    return _profile(request, node, viewer, did)
+
+
+def _profile(
+    request: Request, node: Node, viewer: Account | None, did: str,
+    typed: ProfileForm | None = None, errors: dict[str, str] | None = None,
+) -> Response:  # fmt: skip
+    """The profile page; for its owner whose edit was refused, the form as they typed it,
+    with what is wrong next to the field."""
     try:
         profile = node.service(Social).profiles.get(did, viewer)
     except NotFound as missing:
@@ -90,12 +110,31 @@ def profile_page(request: Request, did: str, node: NodeDep, viewer: MaybeAccount
     mine = viewer is not None and viewer.did == did
     reader = viewer.did if viewer else None
     rows = node.service(Social).feed.by_member(did, reader, RECENT)
+    form = _form_values(profile["fields"]) if mine else {}
+    if typed is not None:
+        form = {
+            field: {
+                "value": getattr(typed, field),
+                "visibility": getattr(typed, f"{field}_visibility"),
+            }
+            for field in FIELDS
+        }
     return render(
-        request, "social_profile.html", viewer, profile=profile, mine=mine, labels=LABELS,
-        visibilities=VISIBILITIES, form=_form_values(profile["fields"]) if mine else {},
+        request, "social_profile.html", viewer, 422 if errors else 200, profile=profile,
+        mine=mine, labels=LABELS, visibilities=VISIBILITIES, form=form, errors=errors or {},
         standing=standings(node, did, viewer),
         activity=tell(request, node, happenings(rows), reader),
     )  # fmt: skip
+
+
+def _problem(error: P2PError) -> tuple[str, str]:
+    """The profile field a refusal is about (its message starts with the field's name) and
+    what is wrong with it, in words."""
+    field = error.message.split(":", 1)[0].strip("'")
+    field = field if field in FIELDS else "display_name"
+    limit = re.search(r"at most (\d+)", error.message)
+    words = PROFILE_PROBLEMS.get(error.code, ANY_PROBLEM)
+    return field, gettext(words, limit=limit.group(1) if limit else "")
 
 
 def _form_values(fields: dict[str, Any]) -> dict[str, Any]:
@@ -112,13 +151,14 @@ def _form_values(fields: dict[str, Any]) -> dict[str, Any]:
 
 @router.post("/members/me/profile")
 def edit_profile(
-    node: NodeDep, account: AccountDep, form: Annotated[ProfileForm, Form()]
+    request: Request, node: NodeDep, account: AccountDep, form: Annotated[ProfileForm, Form()]
 ) -> Response:
     """Replace your profile with what the form says."""
     try:
         node.service(Social).profiles.replace(account, account.did, profile_of(form))
     except P2PError as error:
-        return back_with(_mine(account), flash_of(error.code, error.message, {}))
+        field, words = _problem(error)
+        return _profile(request, node, account, account.did, form, {field: words})
     return back_with(_mine(account))
 
 
