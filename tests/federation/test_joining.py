@@ -239,6 +239,7 @@ def test_a_joining_node_shows_the_space_before_its_copy_ends_then_its_own_fold(
             assert f'<h3 class="thread-title">{THREAD_TITLE}</h3>' in page
             assert "<code>10:00</code>" in page and f"in “{THREAD_TITLE}”" in page
             assert "FORGED" not in page and "note 5<" not in page  # old: not shown yet
+            assert "</a> posted</span>" in page and ">post.create<" not in page  # in words
 
             between.opened.set()
             assert await copy == 300

@@ -21,6 +21,7 @@ from p2pvalue.web.federation.api import provisional_of
 from p2pvalue.web.i18n import ngettext
 from p2pvalue.web.layout import act_and_return, render
 from p2pvalue.web.naming import names_of
+from p2pvalue.web.phrasing import Happening
 from p2pvalue.web.spaces.api import post_replies
 
 router = APIRouter(include_in_schema=False)
@@ -206,9 +207,18 @@ def _joining(
     titles = {e.id: e.content.get("title") for e in view.recent if e.type == "thread.create"}
     entries = [_entry(event, titles) for event in view.recent]
     dids = {e.author for e in view.recent} | {m["did"] for m in shown["sync"]["members"] or ()}
-    names = names_of(node, dids, account.did if account else None)
+    reader = account.did if account else None
+    names = names_of(node, dids, reader)
+    named = {did: names.get(did) or short_name(did) for did in dids}
+    space = str(shown["id"])
+    told = tell(request, node, [_happening(event, space) for event in view.recent], reader, named)
+    sentences = {item.happening.id: item.sentence for item in told}
     return render(request, "space_joining.html", account, space=shown, sync=shown["sync"],
-                  entries=entries, names=names)  # fmt: skip
+                  entries=entries, names=names, sentences=sentences)  # fmt: skip
+
+
+def _happening(event: Event, space: str) -> Happening:
+    return Happening(event.id, event.type, event.author, space, event.ts, event.content)
 
 
 def _entry(event: Event, titles: Mapping[str, Any]) -> dict[str, Any]:
