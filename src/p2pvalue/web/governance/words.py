@@ -40,8 +40,8 @@ BALLOT_KEYS = {"scores": N_("scores %(options)s"), "dots": N_("dots %(options)s"
 SHOWN_WORDS = (N_("yes"), N_("no"), N_("abstain"), N_("block"), N_("if need be"),
                N_("status quo"), N_("lexicographic"), N_("seeded"))  # fmt: skip
 FIGURE_NAMES = {
-    "cast": N_("weight cast"),
-    "eligible": N_("eligible weight"),
+    "cast": N_("votes cast (each counted by its weight)"),
+    "eligible": N_("votes that could be cast"),
     "participation": N_("participation"),
     "support": N_("support: yes / (yes + no + block)"),
     "threshold": N_("threshold to exceed"),
