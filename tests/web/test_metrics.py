@@ -36,6 +36,9 @@ def value(text: str, name: str, **labels: str) -> float:
     return samples(text).get((name, tuple(sorted(labels.items()))), 0.0)
 
 
+WAIT = 60  # seconds a page may take on a loaded machine
+
+
 @pytest.fixture
 def node(tmp_path: Path) -> Iterator[Node]:
     config = init_data_dir(tmp_path / "node")
@@ -48,12 +51,12 @@ def test_requests_events_and_queues_are_counted(node: Node) -> None:
     space = node.create_space(alice, "Maker Commons").id
     assert space is not None
     with served(create_app(node), loopback()) as url:
-        before = httpx.get(f"{url}/metrics")
+        before = httpx.get(f"{url}/metrics", timeout=WAIT)
         assert before.status_code == 200
         assert before.headers["content-type"].startswith("text/plain")
         for _ in range(3):
-            assert httpx.get(f"{url}/spaces/{space}").status_code == 200
-        httpx.get(f"{url}/no/such/{'x' * 30}")
+            assert httpx.get(f"{url}/spaces/{space}", timeout=WAIT).status_code == 200
+        httpx.get(f"{url}/no/such/{'x' * 30}", timeout=WAIT)
         assert node.act(alice, space, "post.create", {"text": "hello"}).status == "accepted"
         with node.engine.begin() as conn:
             event = next(iter(node.events(space))).id
@@ -64,7 +67,7 @@ def test_requests_events_and_queues_are_counted(node: Node) -> None:
                  "attempts": 2, "next_at": 0},
             ])  # fmt: skip
         node.clock.advance(90_000)  # type: ignore[attr-defined]
-        after = httpx.get(f"{url}/metrics").text
+        after = httpx.get(f"{url}/metrics", timeout=WAIT).text
 
     page = {"method": "GET", "route": "/spaces/{space_id}", "status": "200"}
     assert (
