@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+import redis
 from argon2 import PasswordHasher
 from sqlalchemy import create_engine, text
 
@@ -96,3 +97,14 @@ def _collected_after(request: pytest.FixtureRequest) -> Iterator[None]:
     yield
     if "postgresql" in request.node.name:
         gc.collect()
+
+
+def redis_or_skip(database: int) -> str:
+    """The test Redis (P2PVALUE_TEST_REDIS_URL, else database `database` of the local one),
+    or the test skipped, saying so, when it does not answer."""
+    url = os.environ.get("P2PVALUE_TEST_REDIS_URL", f"redis://127.0.0.1:6379/{database}")
+    try:
+        redis.Redis.from_url(url).ping()
+    except redis.RedisError:
+        pytest.skip(f"no Redis at {url}")
+    return url

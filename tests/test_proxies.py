@@ -25,9 +25,8 @@ from typing import TYPE_CHECKING, cast
 import httpx
 import orjson
 import pytest
-import redis
 
-from conftest import PG_ENV, reset_postgres
+from conftest import PG_ENV, redis_or_skip, reset_postgres
 from federation.cluster import free_port, wait_for
 from p2pvalue.config import init_data_dir
 from web.client import ApiClient
@@ -39,7 +38,6 @@ if TYPE_CHECKING:
 
 pytestmark = pytest.mark.slow
 DOC = Path(__file__).resolve().parents[1] / "docs" / "scaling.md"
-REDIS_URL = os.environ.get("P2PVALUE_TEST_REDIS_URL", "redis://127.0.0.1:6379/12")
 START_SECONDS = 240.0  # spawned workers import everything anew: slow on a loaded machine
 PASSWORD = "correct horse battery"
 
@@ -65,15 +63,12 @@ def node_url(tmp_path: Path) -> Iterator[str]:
     database = os.environ.get(PG_ENV)
     if not database:
         pytest.skip(f"several workers need PostgreSQL: {PG_ENV} is not set")
-    try:
-        redis.Redis.from_url(REDIS_URL).ping()
-    except redis.RedisError:
-        pytest.skip(f"no Redis at {REDIS_URL}")
+    redis_url = redis_or_skip(12)
     reset_postgres(database)
     data = init_data_dir(tmp_path / "node", database).data_dir
     port = free_port()
     command = [sys.executable, "-m", "p2pvalue", "serve", "--data", str(data),
-               "--database-url", database, "--redis-url", REDIS_URL,
+               "--database-url", database, "--redis-url", redis_url,
                "--port", str(port), "--workers", "2"]  # fmt: skip
     with (data / "serve.log").open("ab") as out:
         server = subprocess.Popen(command, stdout=out, stderr=subprocess.STDOUT)

@@ -5,7 +5,6 @@ in its own memory."""
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 from contextlib import ExitStack
 from dataclasses import replace
@@ -13,27 +12,21 @@ from pathlib import Path
 
 import httpx
 import pytest
-import redis
 
-from conftest import LIGHT_HASHING
+from conftest import LIGHT_HASHING, redis_or_skip
 from p2pvalue.config import Rate, RateLimits, init_data_dir, load_config
 from p2pvalue.node import Node
 from p2pvalue.rates import Limiter, SharedLimiter, limiter_for
 from p2pvalue.web.app import SERVER_SETTINGS, create_app
 from serving import loopback, served
 
-REDIS_URL = os.environ.get("P2PVALUE_TEST_REDIS_URL", "redis://127.0.0.1:6379/11")
 NO_REDIS = "redis://127.0.0.1:1/0"  # nothing listens on port 1
 LIMITS = RateLimits(logins_per_username=Rate(3, 6), writes_per_account=Rate(4, 6))
 
 
 @pytest.fixture
 def redis_url() -> str:
-    try:
-        redis.Redis.from_url(REDIS_URL).ping()
-    except redis.RedisError:
-        pytest.skip(f"no Redis at {REDIS_URL}")
-    return REDIS_URL
+    return redis_or_skip(11)
 
 
 @pytest.fixture

@@ -21,8 +21,8 @@ from pathlib import Path
 
 import httpx
 import pytest
-import redis
 
+from conftest import redis_or_skip
 from federation.cluster import free_port, wait_for
 from p2pvalue import audit
 from p2pvalue.accounting.service import Value
@@ -34,7 +34,6 @@ from test_serve_signals import _claim
 pytestmark = pytest.mark.slow
 CLAIMS = 1500
 START_SECONDS = 240.0  # spawned workers import everything anew: slow on a loaded machine
-REDIS_URL = os.environ.get("P2PVALUE_TEST_REDIS_URL", "redis://127.0.0.1:6379/9")
 
 
 @dataclass(frozen=True)
@@ -53,11 +52,7 @@ def postgres_url(database_url: str | None) -> str:
 
 @pytest.fixture
 def redis_url() -> str:
-    try:
-        redis.Redis.from_url(REDIS_URL).ping()
-    except redis.RedisError:
-        pytest.skip(f"no Redis at {REDIS_URL}")
-    return REDIS_URL
+    return redis_or_skip(9)
 
 
 @pytest.fixture

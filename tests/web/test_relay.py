@@ -6,7 +6,6 @@ third gets the whole text, and every update is stored once."""
 
 from __future__ import annotations
 
-import os
 import sqlite3
 import threading
 import time
@@ -18,9 +17,8 @@ from typing import TYPE_CHECKING, cast
 import httpx
 import orjson
 import pytest
-import redis
 
-from conftest import LIGHT_HASHING
+from conftest import LIGHT_HASHING, redis_or_skip
 from p2pvalue.accounting.service import Value
 from p2pvalue.collab.live import STORE_FILE
 from p2pvalue.collab.service import Collab
@@ -36,7 +34,6 @@ from web.ypeer import community
 if TYPE_CHECKING:
     from starlette.testclient import TestClient
 
-REDIS_URL = os.environ.get("P2PVALUE_TEST_REDIS_URL", "redis://127.0.0.1:6379/10")
 PASSWORD = "correct horse battery"
 
 
@@ -45,12 +42,9 @@ def workers(tmp_path: Path, database_url: str | None) -> Iterator[tuple[list[Nod
     """Three nodes on one data folder and database, each served, sharing Redis."""
     if database_url is None:
         pytest.skip("workers share a PostgreSQL database")
-    try:
-        redis.Redis.from_url(REDIS_URL).ping()
-    except redis.RedisError:
-        pytest.skip(f"no Redis at {REDIS_URL}")
+    redis_url = redis_or_skip(10)
     init_data_dir(tmp_path / "node", database_url)
-    config = load_config(tmp_path / "node", redis_url=REDIS_URL)
+    config = load_config(tmp_path / "node", redis_url=redis_url)
     with ExitStack() as stack:
         nodes = [stack.enter_context(Node(config, password_hasher=LIGHT_HASHING)) for _ in "abc"]
         urls = [
