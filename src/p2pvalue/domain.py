@@ -23,6 +23,7 @@ from p2pvalue.events.keys import KeyPair
 from p2pvalue.events.types import CharterSection, EventType
 from p2pvalue.ingest import Clock, Outcome, WritePath
 from p2pvalue.rates import Limiter
+from p2pvalue.snapshots import Snapshots
 from p2pvalue.store.directory import Directory
 
 S = TypeVar("S")
@@ -61,6 +62,7 @@ class Wiring:
     act: Act
     tick: Callable[[], int]  # sign the ticks every domain awaits (see `timekeeping`)
     services: Services
+    snapshots: Snapshots  # where folded state is saved between runs (see `snapshots`)
 
     @property
     def did(self) -> str:

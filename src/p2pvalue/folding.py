@@ -8,6 +8,9 @@ hands that suffix to the domain's `advance`, which folds it on, or says to read 
 again (a change further back than it can take). What a read returns (`view`) is taken
 under the lock and never changed afterwards: `advance` folds into a new state, or into a
 copy of the parts it changes.
+
+A folding given `snapshots` and a `name` starts a space from its snapshot where there is one
+that matches the log (see `p2pvalue.snapshots`), and saves one when asked (`save`).
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ from typing import Generic, Protocol, TypeVar
 
 from p2pvalue import collection
 from p2pvalue.log_changes import Suffix
+from p2pvalue.snapshots import MIN_EVENTS, Snapshots, dump
 
 K = TypeVar("K")  # what the domain keeps folded for one space
 V = TypeVar("V")  # what a read hands out
@@ -31,6 +35,12 @@ class EventLog(Protocol):
         self, space: str, types: frozenset[str], version: int | None, end: int,
         causal: bool = True,
     ) -> Suffix: ...  # fmt: skip
+
+    def events_after(
+        self, space: str, types: frozenset[str], end: int, digest: str, causal: bool = True
+    ) -> Suffix | None: ...
+
+    def digest(self, space: str, version: int, end: int) -> str | None: ...
 
 
 # Fold a suffix of the space's log into what was kept (None: nothing yet, and the suffix
@@ -54,14 +64,21 @@ class Folding(Generic[K, V]):
 
     def __init__(
         self, log: EventLog, types: frozenset[str], advance: Advance[K], view: Callable[[K], V],
-        causal: bool = True,
+        causal: bool = True, snapshots: Snapshots | None = None, name: str = "",
     ) -> None:  # fmt: skip
+        """`name`: what the snapshots of this folding are saved as; it names the version of
+        the state's shape too, so that a snapshot of another is never read back."""
         self._log = log
         self._causal = causal  # False: the domain reads no event's causal authority
         self._types = types
         self._advance = advance
         self._view = view
         self._kept: dict[str, Kept[K, V]] = {}
+        self._snapshots, self.name = snapshots, name
+        self._saved: dict[str, int] = {}  # per space, the log position of its last snapshot
+        self._tried: set[str] = set()  # spaces whose snapshot was looked for
+        if snapshots is not None:
+            snapshots.track(self)
         # Held only while folding in memory, never while reading the log: the write path
         # tells its listeners of a commit under its own lock, and they read folded state.
         self._lock = threading.Lock()
@@ -71,6 +88,13 @@ class Folding(Generic[K, V]):
         while True:
             with self._lock:
                 kept = self._kept.get(space)
+                restore = self._snapshots is not None and kept is None
+                restore = restore and space not in self._tried
+                self._tried.add(space)
+            if restore:
+                restored = self._restore(space)
+                if restored is not None:
+                    return restored
             version, end = (kept.version, kept.end) if kept else (None, 0)
             with collection.paused():  # see `collection`: a fold makes many objects
                 suffix = self._log.events_since(space, self._types, version, end, self._causal)
@@ -79,7 +103,7 @@ class Folding(Generic[K, V]):
                     if current is not None and current.version == suffix.version:
                         return current.view
                     if current is kept:
-                        found = self._fold(space, kept, suffix)
+                        found = self._fold(space, kept.state if kept else None, suffix)
                         if found is not None:
                             return found
             # another thread folded meanwhile, or everything has to be read again
@@ -88,9 +112,65 @@ class Folding(Generic[K, V]):
         """Drop every space's state: the next read folds it again from the whole log."""
         with self._lock:
             self._kept.clear()
+            self._saved.clear()
+            self._tried.clear()
 
-    def _fold(self, space: str, kept: Kept[K, V] | None, suffix: Suffix) -> V | None:
-        state = self._advance(space, kept.state if kept else None, suffix)
+    def unsaved(self, grown: int) -> list[str]:
+        """The spaces of at least `MIN_EVENTS` events with no snapshot yet, or whose log
+        grew by `grown` or more since their last one."""
+        with self._lock:
+            return [
+                space for space, kept in self._kept.items()
+                if kept.end >= MIN_EVENTS
+                and (space not in self._saved or kept.end - self._saved[space] >= grown)
+            ]  # fmt: skip
+
+    def saved_at(self, space: str) -> int | None:
+        """The log position the space's state was last saved at or started from."""
+        with self._lock:
+            return self._saved.get(space)
+
+    def save(self, space: str) -> bool:
+        """Save the space's state, folded up to the log as it now is, as its snapshot;
+        False if there is nothing to save or the log moved on meanwhile."""
+        assert self._snapshots is not None, "a folding without snapshots saves none"
+        self.read(space)
+        with self._lock:
+            kept = self._kept.get(space)
+        if kept is None:
+            return False
+        digest = self._log.digest(space, kept.version, kept.end)  # never under our lock
+        if digest is None:
+            return False
+        with self._lock:  # the state is not folded on while it is pickled
+            if self._kept.get(space) is not kept:
+                return False
+            body = dump(kept.state)
+        self._snapshots.save(space, self.name, kept.end, digest, body)
+        with self._lock:
+            self._saved[space] = kept.end
+        return True
+
+    def _restore(self, space: str) -> V | None:
+        """The space's state folded on from its snapshot; None if there is none that
+        matches the log (or another thread folded it meanwhile)."""
+        assert self._snapshots is not None
+        saved = self._snapshots.load(space, self.name)
+        if saved is None:
+            return None
+        with collection.paused():
+            suffix = self._log.events_after(space, self._types, saved.end, saved.digest,
+                                            self._causal)  # fmt: skip
+            if suffix is None:
+                return None
+            with self._lock:
+                if space in self._kept:
+                    return None
+                self._saved[space] = saved.end
+                return self._fold(space, saved.state, suffix)
+
+    def _fold(self, space: str, state: K | None, suffix: Suffix) -> V | None:
+        state = self._advance(space, state, suffix)
         if state is None:
             self._kept.pop(space, None)
             return None

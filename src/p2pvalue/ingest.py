@@ -34,9 +34,10 @@ from p2pvalue.events.log import SEALED, Delta, Entry, SealedLog, SpaceLog
 from p2pvalue.events.sealing import open_content, seal_content
 from p2pvalue.events.types import RANK_ORDINARY, rank
 from p2pvalue.keyring import Keyring
-from p2pvalue.log_changes import Changes, Suffix, first_changed
+from p2pvalue.log_changes import Changes, Suffix, first_changed, prefix_digest
 from p2pvalue.store import events as store
 from p2pvalue.store import projections
+from p2pvalue.store import snapshots as saved
 from p2pvalue.store.database import writing
 from p2pvalue.store.schema import spaces
 from p2pvalue.verifier import SignatureChecker
@@ -170,6 +171,7 @@ class WritePath:
         self._lock = threading.RLock()
         self._logs: dict[str, SpaceLog] = {}
         self._changes = Changes()
+        self._digests: dict[str, tuple[int, int, str]] = {}  # per space: version, end, digest
         self._listeners: list[Listener] = []
         self._signatures = SignatureChecker()
 
@@ -339,29 +341,66 @@ class WritePath:
         the authority of its causal past, or, for a reader that judges nothing by it
         (`causal=False`), the log's current authority, which costs nothing to find."""
         with self._lock, self._engine.begin() as conn:
-            log = self._log(conn, space)
-            if log is None:
-                raise NotFound("unknown_space", f"no space {space!r} on this node")
+            log = self._known_log(conn, space)
             if log.version == version:
                 return Suffix(log.version, end, end, [], log.authority)
             start = min(end, self._changes.unchanged(log, version))
-            if start == 0:
-                rows = store.accepted_of_types(conn, space, types)
-            else:
-                wanted = [
-                    i for i in log.order[start:]
-                    if log.entries[i].type in types and log.reasons.get(i) is None
-                ]  # fmt: skip
-                found = store.typed_rows(conn, wanted)
-                rows = [found[i] for i in wanted if i in found]
-            current = log.authority
-            assert current is not None
-            events = [
-                (log.position[row.id], AuthorizedEvent(row.id, row.type, row.author, row.ts,
-                    row.content, log.state_before(row.id) if causal else current))
-                for row in rows
+            return self._suffix(conn, log, types, start, causal)
+
+    def events_after(
+        self, space: str, types: frozenset[str], end: int, digest: str, causal: bool = True
+    ) -> Suffix | None:
+        """As `events_since`, for a reader whose state was folded from the log's first `end`
+        positions when their ids and decisions hashed to `digest` (a snapshot): the events
+        from `end` on, or None when the log's first `end` positions are not those now."""
+        with self._lock, self._engine.begin() as conn:
+            log = self._known_log(conn, space)
+            if not log.readable or end > len(log.order) or self._digest(log, end) != digest:
+                return None
+            return self._suffix(conn, log, types, end, causal)
+
+    def digest(self, space: str, version: int, end: int) -> str | None:
+        """The digest of the log's first `end` positions (`log_changes.prefix_digest`) if
+        the log is still at `version`; None when it moved on or cannot be read here."""
+        with self._lock, self._engine.begin() as conn:
+            log = self._known_log(conn, space)
+            if log.version != version or not log.readable or end > len(log.order):
+                return None
+            return self._digest(log, end)
+
+    def _digest(self, log: SpaceLog, end: int) -> str:
+        kept = self._digests.get(log.space)
+        if kept is None or kept[:2] != (log.version, end):
+            kept = self._digests[log.space] = (log.version, end, prefix_digest(log, end))
+        return kept[2]
+
+    def _known_log(self, conn: Connection, space: str) -> SpaceLog:
+        log = self._log(conn, space)
+        if log is None:
+            raise NotFound("unknown_space", f"no space {space!r} on this node")
+        return log
+
+    def _suffix(
+        self, conn: Connection, log: SpaceLog, types: frozenset[str], start: int, causal: bool
+    ) -> Suffix:
+        """The log's accepted events of `types` from position `start` on."""
+        if start == 0:
+            rows = store.accepted_of_types(conn, log.space, types)
+        else:
+            wanted = [
+                i for i in log.order[start:]
+                if log.entries[i].type in types and log.reasons.get(i) is None
             ]  # fmt: skip
-            return Suffix(log.version, start, len(log.order), events, log.authority)
+            found = store.typed_rows(conn, wanted)
+            rows = [found[i] for i in wanted if i in found]
+        current = log.authority
+        assert current is not None
+        events = [
+            (log.position[row.id], AuthorizedEvent(row.id, row.type, row.author, row.ts,
+                row.content, log.state_before(row.id) if causal else current))
+            for row in rows
+        ]  # fmt: skip
+        return Suffix(log.version, start, len(log.order), events, log.authority)
 
     def rebuild(self, advance: Callable[[int], None] = lambda n: None) -> dict[str, int]:
         """Drop every projection and derive it again from the stored events, atomically;
@@ -372,6 +411,7 @@ class WritePath:
             with writing(self._engine) as conn:
                 space_ids = store.space_ids(conn)
                 projections.clear(conn)
+                saved.drop(conn)
                 total = 0
                 for space in space_ids:
                     log = _load(conn, space, self._rules)
@@ -409,6 +449,7 @@ class WritePath:
             if batch.reopen:
                 batch.log = self._reopen(conn, batch.log)
                 projections.clear_space(conn, space)
+                saved.drop(conn, space)
                 projections.write_full(conn, batch.log)
             else:
                 projections.write(conn, batch.log, batch.delta, batch.new)
@@ -666,10 +707,12 @@ def _check_wraps(log: SpaceLog, event: Event) -> None:
 
 def _erase(conn: Connection, log: SpaceLog, new: Sequence[Event]) -> None:
     """Honour the accepted `content.erase` events of a batch: their author's listed events
-    keep envelope and signature, and lose their content, in the same transaction."""
+    keep envelope and signature, and lose their content, in the same transaction; so do
+    the space's snapshots, which may hold some of it."""
     for event in new:
         if event.type == "content.erase" and log.reasons.get(event.id) is None:
             store.erase_contents(conn, log.space, event.author, event.content["events"])
+            saved.drop(conn, log.space)
 
 
 def _decided(event: Event, log: SpaceLog | None) -> Outcome:

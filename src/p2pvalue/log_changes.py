@@ -9,6 +9,7 @@ concurrent revocation arriving) changes the causal authority of events after it 
 
 from __future__ import annotations
 
+import hashlib
 from collections import deque
 from dataclasses import dataclass
 
@@ -38,6 +39,15 @@ def first_changed(log: SpaceLog, delta: Delta) -> int:
     for event_id in delta.reasons:
         first = min(first, log.position.get(event_id, 0))
     return first
+
+
+def prefix_digest(log: SpaceLog, end: int) -> str:
+    """A hash of the log's first `end` positions: each event's id and whether it stands.
+    State folded from those positions is the same wherever they hash the same, whatever
+    follows them (a snapshot is checked by it, see `p2pvalue.snapshots`)."""
+    reasons = log.reasons
+    marked = (i if reasons.get(i) is None else "!" + i for i in log.order[:end])
+    return hashlib.blake2b("\n".join(marked).encode(), digest_size=32).hexdigest()
 
 
 class Changes:

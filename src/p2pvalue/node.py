@@ -25,6 +25,7 @@ from p2pvalue.login_throttle import LoginThrottle, ThrottlePolicy
 from p2pvalue.privacy.spaces import PrivateSpaces
 from p2pvalue.rates import limiter_for
 from p2pvalue.registry import Registry, catalog_of, rules_of
+from p2pvalue.snapshots import Snapshots
 from p2pvalue.store import events as store
 from p2pvalue.store.database import make_engine, migrate
 from p2pvalue.store.directory import Directory, SpaceSummary
@@ -76,9 +77,11 @@ class Node:
         self.timekeeper = Timekeeper(
             self.directory, self.writer, self.accounts, self.act, self.registry.awaiting
         )
+        self.snapshots = Snapshots(self.engine, self.key.seed)
         self.wiring = Wiring(
             config, self.key, self.engine, self.writer, self.accounts, lambda: self.clock(),
             self.limiter, self.directory, self.act, self.timekeeper.tick, self.registry,
+            self.snapshots,
         )  # fmt: skip
         self.registry.build(self.wiring)
 
@@ -89,7 +92,10 @@ class Node:
         self.close()
 
     def close(self) -> None:
+        """Save what was folded of large spaces since their last snapshot, so that the next
+        start folds on from there, and close the store."""
         try:
+            self.snapshots.save_all(grown=1)
             self.writer.close()
             self.limiter.close()
         finally:
@@ -168,8 +174,12 @@ class Node:
 
     def sweep(self, stop: threading.Event | None = None) -> dict[str, int]:
         """Run every domain's background work once (closing due claims, keeping proposals'
-        deadlines, …); how much each did. The web app runs it now and then."""
-        return self.registry.sweep(stop)
+        deadlines, …), how many events each emitted, and save snapshots of the logs that
+        grew (`snapshots`). The web app runs it now and then."""
+        done = self.registry.sweep(stop)
+        if stop is None or not stop.is_set():
+            self.snapshots.save_all()
+        return done
 
     def rebuild(self, advance: Callable[[int], None] = lambda n: None) -> dict[str, int]:
         """Drop every projection and every domain's folded state, and derive them again

@@ -40,7 +40,7 @@ class Value:
         self.clock = wiring.clock
         self.act = wiring.act
         self.tick = wiring.tick
-        self.ledgers = Ledgers(wiring.writer)
+        self.ledgers = Ledgers(wiring.writer, wiring.snapshots)
         self._reputations: dict[str, tuple[Ledger, ReputationResult]] = {}
 
     def reputation(self, space: str) -> ReputationResult:

@@ -20,8 +20,10 @@ from p2pvalue.accounting.model import Ledger, ValueEvent
 from p2pvalue.accounting.undo import Undo, applied, published, undo
 from p2pvalue.folding import EventLog, Folding
 from p2pvalue.log_changes import Suffix
+from p2pvalue.snapshots import Snapshots
 
 JOURNAL = 4096  # folded events that can be taken back, per space
+SNAPSHOT = "ledger.1"  # bumped whenever `Folded` or the ledger's records change shape or sense
 
 
 @dataclass
@@ -60,11 +62,14 @@ class Ledgers:
     A ledger handed out is never changed afterwards: the next change folds into a copy of
     it (`published`), so a reader on another thread sees one consistent ledger."""
 
-    def __init__(self, log: EventLog, journal: int = JOURNAL) -> None:
+    def __init__(
+        self, log: EventLog, snapshots: Snapshots | None = None, journal: int = JOURNAL
+    ) -> None:  # fmt: skip
         self._journal = journal
         self._folding: Folding[Folded, Ledger] = Folding(
-            log, LEDGER_TYPES, self._advance, lambda folded: folded.ledger
-        )
+            log, LEDGER_TYPES, self._advance, lambda folded: folded.ledger,
+            snapshots=snapshots, name=SNAPSHOT,
+        )  # fmt: skip
 
     def forget(self) -> None:
         """Drop every folded ledger: the next read refolds it from the stored events."""

@@ -58,8 +58,8 @@ class Insight:
 
     def __init__(self, wiring: Wiring) -> None:
         self.wiring = wiring
-        self.folded = Folded(wiring.writer)
-        self.contributions = Contributions(wiring.writer)
+        self.folded = Folded(wiring.writer, wiring.snapshots)
+        self.contributions = Contributions(wiring.writer, wiring.snapshots)
         self._cache: dict[str, Health] = {}
         self._by_ledger: dict[str, tuple[tuple[Ledger, tuple[str, ...]], _Valued]] = {}
         self._reputations: dict[

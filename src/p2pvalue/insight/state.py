@@ -29,8 +29,11 @@ from p2pvalue.insight.kinds import AFFILIATION
 from p2pvalue.insight.network import Touch, touches_of
 from p2pvalue.insight.timeline import DAY_MS, GRANULARITIES, KINDS, Contribution, period_of
 from p2pvalue.log_changes import Suffix
+from p2pvalue.snapshots import Snapshots
 
 READ_TYPES = COLLAB_TYPES | {AFFILIATION}
+# The names of the snapshots, bumped whenever what they keep changes shape or sense.
+RECORDS_SNAPSHOT, CONTRIBUTIONS_SNAPSHOT = "insight.records.1", "insight.contributions.1"
 
 
 class WritePath(EventLog, Protocol):
@@ -66,10 +69,11 @@ class _Kept:
 class Folded:
     """The records of every space, kept up to date with its log."""
 
-    def __init__(self, log: EventLog) -> None:
+    def __init__(self, log: EventLog, snapshots: Snapshots | None = None) -> None:
         self._folding: Folding[_Kept, Records] = Folding(
-            log, READ_TYPES, _advance, _view, causal=False
-        )
+            log, READ_TYPES, _advance, _view, causal=False, snapshots=snapshots,
+            name=RECORDS_SNAPSHOT,
+        )  # fmt: skip
 
     def records(self, space: str) -> Records:
         return self._folding.read(space)
@@ -154,11 +158,12 @@ class Contributions:
     event), never from the stored contents, and counted on (or back off) as events are
     added (or a change moves some already counted)."""
 
-    def __init__(self, log: WritePath) -> None:
+    def __init__(self, log: WritePath, snapshots: Snapshots | None = None) -> None:
         self._log = log
         self._folding: Folding[_Counted, Activity] = Folding(
-            log, frozenset(), self._advance, _activity, causal=False
-        )
+            log, frozenset(), self._advance, _activity, causal=False, snapshots=snapshots,
+            name=CONTRIBUTIONS_SNAPSHOT,
+        )  # fmt: skip
 
     def read(self, space: str) -> Activity:
         return self._folding.read(space)

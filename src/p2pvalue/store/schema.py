@@ -2,8 +2,10 @@
 waits for its ancestors; `accounts`, `sessions`, `profile_fields`, `follows`, `messages`,
 `doc_clients`, `space_peers`, `outbox`, `space_keys`, `message_outbox`, `invite_links`,
 `login_failures`, `notification_reads`, `mail_settings`, `mail_notes` and `mail_outbox` are
-the node's own records (personal data and delivery state kept off the shared log); every
-other table is a projection, rebuilt from `events`."""
+the node's own records (personal data and delivery state kept off the shared log);
+`snapshots` keeps folded state at a position of a space's log, dropped whenever it could be
+stale and never trusted unchecked (`p2pvalue.snapshots`); every other table is a
+projection, rebuilt from `events`."""
 
 from __future__ import annotations
 
@@ -386,4 +388,18 @@ invite_links = Table(
     Column("used", Integer, nullable=False),
     Column("revoked_at", BigInteger),
     Index("ix_invite_links_space", "space"),
+)
+
+# A domain's folded state of a space (`name`: whose, and which version of its code) at the
+# log's first `end` positions, whose ids and decisions hash to `digest`; `body` is the
+# state pickled, `mac` its keyed hash under the node's key (see `p2pvalue.snapshots`).
+snapshots = Table(
+    "snapshots",
+    metadata,
+    Column("space", ID, primary_key=True),
+    Column("name", String(40), primary_key=True),
+    Column("end", BigInteger, nullable=False),
+    Column("digest", String(64), nullable=False),
+    Column("mac", String(64), nullable=False),
+    Column("body", LargeBinary, nullable=False),
 )
