@@ -133,7 +133,7 @@ def cohorts_of(by_period: Mapping[str, Mapping[str, Counter[str]]]) -> list[Coho
 def absence_factor(amounts: Mapping[str, Number]) -> int:
     """Contributor Absence Factor (CHAOSS): the fewest contributors who together made at
     least half of the total (of contributions, or of value); 0 when the total is 0."""
-    positive = sorted((amount for amount in amounts.values() if amount > 0), reverse=True)
+    positive = ordered((amount for amount in amounts.values() if amount > 0), reverse=True)
     total = sum(positive, Fraction(0))
     covered, count = Fraction(0), 0
     for amount in positive:
@@ -158,20 +158,33 @@ def elephant_factor(amounts: Mapping[str, Number], organisation_of: Mapping[str,
 def gini(amounts: Iterable[Number]) -> float:
     """The Gini coefficient of the amounts (0: all equal; near 1: one holds everything);
     0 when there are none or they sum to 0."""
-    ordered = sorted(Fraction(amount) for amount in amounts)
-    total = sum(ordered, Fraction(0))
-    if not ordered or total == 0:
+    rising = ordered(amounts)
+    total = sum(rising, Fraction(0))
+    if not rising or total == 0:
         return 0.0
-    n = len(ordered)
-    ranked = sum((rank * amount for rank, amount in enumerate(ordered, start=1)), Fraction(0))
+    n = len(rising)
+    ranked = sum((rank * amount for rank, amount in enumerate(rising, start=1)), Fraction(0))
     return float(2 * ranked / (n * total) - Fraction(n + 1, n))
 
 
 def top_share(amounts: Iterable[Number], fraction: float = 0.1) -> float:
     """The share of the total held by the top `fraction` of holders (at least one)."""
-    ordered = sorted((Fraction(amount) for amount in amounts), reverse=True)
-    total = sum(ordered, Fraction(0))
-    if not ordered or total == 0:
+    falling = ordered(amounts, reverse=True)
+    total = sum(falling, Fraction(0))
+    if not falling or total == 0:
         return 0.0
-    top = max(1, math.ceil(len(ordered) * fraction))
-    return float(sum(ordered[:top], Fraction(0)) / total)
+    top = max(1, math.ceil(len(falling) * fraction))
+    return float(sum(falling[:top], Fraction(0)) / total)
+
+
+def ordered(amounts: Iterable[Number], reverse: bool = False) -> list[int | Fraction]:
+    """The amounts as exact numbers (a float as its exact fraction), sorted. Compared by
+    their nearest floats first (a float never orders two amounts the wrong way round, at
+    worst it ties them) and exactly only where those tie: the exact order, without comparing
+    thousands of fractions."""
+    exact = (Fraction(a) if isinstance(a, float) else a for a in amounts)
+    return sorted(exact, key=_by_float, reverse=reverse)
+
+
+def _by_float(amount: int | Fraction) -> tuple[float, int | Fraction]:
+    return float(amount), amount
