@@ -20,7 +20,8 @@ if TYPE_CHECKING:
 
 WIDTH, HEIGHT = 560, 260
 EMPTY = '<svg xmlns="http://www.w3.org/2000/svg" width="240" height="20" aria-hidden="true"/>'
-MAX_DRAWN = 300  # members the network chart draws: those with the most links
+MAX_DRAWN = 150  # members the network chart draws: those with the most links
+MAX_LINES = 600  # links between them it draws: those over the most shared work
 # A period's name on an axis, and a count of periods, singular and plural.
 UNITS = {
     "month": (N_("Month"), N_("1 month"), N_("%(count)s months")),
@@ -49,14 +50,18 @@ def svg(chart: alt.TopLevelMixin) -> str:
     the sentence and the table)."""
     import vl_convert  # loaded with the first chart, not at start
 
-    rendered: str = vl_convert.vegalite_to_svg(chart.to_dict())
+    # Not checked against the schema again: the specs are this module's, rendered by the
+    # tests, and checking thousands of rows of data took seconds for a network.
+    rendered: str = vl_convert.vegalite_to_svg(chart.to_dict(validate=False))
     return rendered.replace("<svg ", '<svg aria-hidden="true" focusable="false" ', 1)
 
 
 def _data(rows: Sequence[Mapping[str, Any]]) -> alt.Data:
     import altair as alt  # loaded with the first chart, not at start
+    from altair.utils.schemapi import debug_mode
 
-    return alt.Data(values=[dict(row) for row in rows])  # type: ignore[no-untyped-call]
+    with debug_mode(False):  # the rows are not checked one by one against the schema
+        return alt.Data(values=[dict(row) for row in rows])  # type: ignore[no-untyped-call]
 
 
 def _periods(count: int, unit: str, gettext: Wording) -> str:
@@ -191,23 +196,21 @@ def network_chart(network: Network, places: Mapping[str, str], name_of: Callable
     """The collaboration network (the most linked members), core members marked, worded by
     `gettext`."""
     import altair as alt  # loaded with the first chart, not at start
+    import igraph
 
-    graph = network.graph()
-    degrees = graph.degree()
-    drawn = sorted(range(len(network.people)), key=lambda i: (-degrees[i], network.people[i]))
-    sub = graph.induced_subgraph(drawn[:MAX_DRAWN])
+    drawn, (first, second) = _drawn(network)
+    sub = igraph.Graph(n=len(drawn), edges=list(zip(first, second, strict=True)))
     # Started from a circle rather than at random: the same picture every time.
     start = sub.layout_circle().coords
     layout = sub.layout_fruchterman_reingold(seed=start, niter=200).coords if start else []
     points = [
         {"x": x, "y": y, "member": name_of(did), "place": places[did]}
-        for (x, y), did in zip(layout, sub.vs["name"], strict=True)
+        for (x, y), did in zip(layout, drawn, strict=True)
     ]
     lines = [
-        {"x": layout[e.source][0], "y": layout[e.source][1],
-         "x2": layout[e.target][0], "y2": layout[e.target][1]}
-        for e in sub.es
-    ]  # fmt: skip
+        {"x": layout[a][0], "y": layout[a][1], "x2": layout[b][0], "y2": layout[b][1]}
+        for a, b in zip(first, second, strict=True)
+    ]
     axis = alt.Axis(labels=False, ticks=False, grid=False, title=None, domain=False)
     edges = (
         alt.Chart(_data(lines))
@@ -220,7 +223,7 @@ def network_chart(network: Network, places: Mapping[str, str], name_of: Callable
     )  # fmt: skip
     chart = alt.layer(edges, nodes).properties(width=WIDTH, height=HEIGHT + 80)
     core = sorted(name_of(d) for d, p in places.items() if p == CORE)
-    counts = {"members": len(network.people), "links": len(network.edges), "core": len(core)}
+    counts = {"members": len(network.people), "links": len(network.first), "core": len(core)}
     sentence = (
         gettext("%(members)s members, %(links)s working links; %(core)s in the core: "
                 "%(names)s.", names=", ".join(core[:10]), **counts)
@@ -228,10 +231,35 @@ def network_chart(network: Network, places: Mapping[str, str], name_of: Callable
         else gettext("%(members)s members, %(links)s working links; %(core)s in the core.",
                      **counts)
     )  # fmt: skip
+    if len(drawn) < len(network.people) or len(first) < len(network.first):
+        sentence += " " + gettext(
+            "The picture shows the %(drawn)s members with the most links and the %(lines)s "
+            "links between them over the most shared work.", drawn=len(drawn), lines=len(first)
+        )  # fmt: skip
     rows = tuple((name_of(did), places[did]) for did in network.people)
     title = gettext("Collaboration network")
     return Chart("network", title, svg(chart) if points else "", sentence, ("member", "place"),
                  rows)  # fmt: skip
+
+
+def _drawn(network: Network) -> tuple[list[str], tuple[list[int], list[int]]]:
+    """The members the network chart draws (the `MAX_DRAWN` with the most links, ties by
+    did) and the links between them it draws (the `MAX_LINES` that share the most work,
+    ties by position), as indices into the members drawn."""
+    import numpy as np
+
+    count = len(network.people)
+    degree = np.bincount(np.concatenate((network.first, network.second)), minlength=count)
+    chosen = sorted(range(count), key=lambda i: (-int(degree[i]), network.people[i]))
+    chosen = sorted(chosen[:MAX_DRAWN])
+    index = np.full(count, -1, np.int64)
+    index[chosen] = np.arange(len(chosen))
+    a, b = index[network.first], index[network.second]
+    inside = np.flatnonzero((a >= 0) & (b >= 0))
+    heaviest = inside[np.argsort(-network.weight[inside], kind="stable")[:MAX_LINES]]
+    heaviest.sort()
+    drawn = [network.people[i] for i in chosen]
+    return drawn, (a[heaviest].tolist(), b[heaviest].tolist())
 
 
 def places_chart(over_time: Mapping[str, Mapping[str, str]], name_of: Callable[[str], str],
