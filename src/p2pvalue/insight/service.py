@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import threading
 from collections import Counter
-from collections.abc import Mapping
+from collections.abc import Callable, Hashable, Mapping
 from dataclasses import dataclass
 from fractions import Fraction
+from typing import Any, TypeVar
 
 from p2pvalue import collection
 from p2pvalue.accounting.model import Ledger
@@ -25,6 +26,9 @@ from p2pvalue.insight.network import Incidence, Network, Touch, claim_touches
 from p2pvalue.insight.state import Contributions, Folded, Records
 from p2pvalue.insight.timeline import Contribution, EventTimes
 from p2pvalue.insight.values import reputation_over_time, value_over_time
+
+T = TypeVar("T")
+KEEP_MADE = 64  # values over time or charts kept per space while its log is unchanged
 
 
 @dataclass(frozen=True)
@@ -66,6 +70,8 @@ class Insight:
             str, tuple[tuple[Ledger, tuple[str, ...], str | None], list[dict[str, object]]]
         ] = {}
         self._networks: dict[str, _Network] = {}
+        self._values: dict[str, tuple[Ledger, dict[str | None, list[dict[str, object]]]]] = {}
+        self._made: dict[str, tuple[int, dict[Hashable, Any]]] = {}  # see `kept`
         self._network_lock = threading.Lock()  # held while a space's network is counted
         self._lock = threading.Lock()
 
@@ -91,12 +97,43 @@ class Insight:
             self._by_ledger.clear()
             self._networks.clear()
             self._reputations.clear()
+            self._values.clear()
+            self._made.clear()
 
     def value_over_time(self, space: str, member: str | None = None) -> list[dict[str, object]]:
-        """Each month's accepted value, cumulative, per member (or of `member` alone)."""
+        """Each month's accepted value, cumulative, per member (or of `member` alone),
+        computed again only when the ledger changes."""
         health = self.health(space)
         ledger = self.wiring.service(Value).ledger(space)
-        return value_over_time(ledger, health.times, member)
+        with self._lock:
+            kept = self._values.get(space)
+            if kept is None or kept[0] is not ledger:
+                kept = self._values[space] = (ledger, {})
+            rows = kept[1].get(member)
+        if rows is None:
+            with collection.paused():
+                rows = value_over_time(ledger, health.times, member)
+            with self._lock:
+                if len(kept[1]) < KEEP_MADE:
+                    kept[1][member] = rows
+        return rows
+
+    def kept(self, space: str, key: Hashable, make: Callable[[], T]) -> T:
+        """What `make` gives (the charts drawn of the space's health), made once for `key`
+        while the space's log stays as it is; at most `KEEP_MADE` keys per space."""
+        version = self._log(space).version
+        with self._lock:
+            found = self._made.get(space)
+            if found is not None and found[0] == version and key in found[1]:
+                return found[1][key]  # type: ignore[no-any-return]
+        made = make()
+        with self._lock:
+            found = self._made.get(space)
+            if found is None or found[0] != version:
+                found = self._made[space] = (version, {})
+            if len(found[1]) < KEEP_MADE:
+                found[1][key] = made
+        return made
 
     def reputation_over_time(
         self, space: str, member: str | None = None

@@ -12,6 +12,7 @@ from p2pvalue.insight import charts
 from p2pvalue.insight.service import Health, Insight
 from p2pvalue.insight.timeline import GRANULARITIES, Granularity
 from p2pvalue.node import Node
+from p2pvalue.web import i18n
 from p2pvalue.web.naming import names_of
 from p2pvalue.wording import Wording, english
 
@@ -31,17 +32,35 @@ def namer(node: Node, dids: list[str]) -> Callable[[str], str]:
     """A member's name as anyone may see it (their public display name, else their user
     name here, else a shortened did): charts are the same for every viewer."""
     names = names_of(node, dids, None)
-    return lambda did: names.get(did) or f"{did[8:16]}…{did[-4:]}"
+    return lambda did: names.get(did) or short_did(did)
+
+
+def short_did(did: str) -> str:
+    return f"{did[8:16]}…{did[-4:]}"
 
 
 def space_charts(
     node: Node, space: str, granularity: Granularity, gettext: Wording = english
 ) -> dict[str, charts.Chart]:
     """The health page's charts, by name, worded by `gettext` (the page's language; the
-    API's downloads keep English)."""
+    API's downloads keep English); drawn once while the log and the names stay the same."""
     insight = node.service(Insight)
     health = insight.health(space)
-    name_of = namer(node, list(health.network.people) + list(health.values))
+    names = dict(names_of(node, list(health.network.people) + list(health.values), None))
+    language = i18n.current() if gettext is i18n.gettext else gettext
+    key = ("charts", granularity, language, frozenset(names.items()))
+    return insight.kept(space, key, lambda: _drawn(node, space, granularity, gettext, names))
+
+
+def _drawn(
+    node: Node, space: str, granularity: Granularity, gettext: Wording, names: dict[str, str]
+) -> dict[str, charts.Chart]:  # fmt: skip
+    insight = node.service(Insight)
+    health = insight.health(space)
+
+    def name_of(did: str) -> str:
+        return names.get(did) or short_did(did)
+
     activity = health.activity[granularity]
     return {
         "value": charts.value_chart(insight.value_over_time(space), name_of, gettext),
