@@ -16,7 +16,8 @@ from conftest import LIGHT_HASHING
 from p2pvalue.accounting.service import Value
 from p2pvalue.accounting.state import SNAPSHOT as LEDGER
 from p2pvalue.accounts import Account
-from p2pvalue.config import NodeConfig, init_data_dir
+from p2pvalue.backup import backup, restore
+from p2pvalue.config import NodeConfig, init_data_dir, load_config
 from p2pvalue.events.event import build_event
 from p2pvalue.events.keys import KeyPair
 from p2pvalue.insight.service import Health, Insight
@@ -209,3 +210,20 @@ def test_erasure_and_rebuild_drop_the_snapshots(tmp_path: Path, database_url: st
         node.rebuild()
         with node.engine.connect() as conn:
             assert conn.scalar(select(func.count()).select_from(snapshots)) == 0
+
+
+def test_a_backup_leaves_the_snapshots_out_and_the_restored_node_folds_again(
+    tmp_path: Path,
+) -> None:  # fmt: skip
+    config = init_data_dir(tmp_path / "node")
+    with started(config) as node:
+        _, space, _ = community(node)
+        expected = read_all(node, space)[0]
+    with started(config) as node:
+        assert set(saved_rows(node, space)) == NAMES
+    manifest = backup(tmp_path / "node", tmp_path / "node.tar.gz")
+    assert "tables/snapshots.jsonl" not in manifest["members"]
+    restore(tmp_path / "node.tar.gz", tmp_path / "again")
+    with started(load_config(tmp_path / "again")) as node:
+        assert node.service(Value).ledger(space) == expected
+        assert node.snapshots.positions(space) == {}

@@ -7,7 +7,8 @@ A backup is a gzipped tar archive:
   row count);
 - `files/`: the node's key, the keyring that seals members' keys, `config.json` and the live
   documents' store (`documents.db`, copied with SQLite's online backup);
-- `tables/NAME.jsonl`: every row of every table, one JSON object a line, read in one
+- `tables/NAME.jsonl`: every row of every table (but the snapshots of folded state, which
+  a restored node makes again), one JSON object a line, read in one
   transaction, so the archive is one consistent moment of the database. Bytes are written as
   `{"$b": base64}`.
 
@@ -52,6 +53,9 @@ FORMAT = "p2pvalue-backup/1"
 MANIFEST = "manifest.json"
 SECRETS = (NODE_KEY_FILE, KEYRING_FILE)
 ALEMBIC_TABLE = "alembic_version"
+# Folded state saved only to start faster (`p2pvalue.snapshots`): a restored node folds it
+# again from the events, and a copy would only make the archive larger.
+NOT_KEPT = frozenset({"snapshots"})
 BATCH = 2_000  # rows inserted at once
 Progress = Callable[[str, int], None]  # (what, how many more done)
 
@@ -145,6 +149,8 @@ def backup(data_dir: Path, target: Path, database_url: str | None = None,
                     conn.execute(text("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY"))
                 revision = _revision(conn)
                 for table in _tables(conn):
+                    if table.name in NOT_KEPT:
+                        continue
                     lines, rows = io.BytesIO(), 0
                     for row in conn.execute(_ordered(table)):
                         encoded = {key: _encoded(value) for key, value in row._mapping.items()}
@@ -340,4 +346,5 @@ def _verified(data_dir: Path, database_url: str | None, manifest: dict[str, Any]
 def rows_of(conn: Connection) -> Iterator[tuple[str, list[dict[str, Any]]]]:
     """Every table's rows in a stable order: what a round trip must keep."""
     for table in _tables(conn):
-        yield table.name, [dict(r._mapping) for r in conn.execute(_ordered(table))]
+        if table.name not in NOT_KEPT:
+            yield table.name, [dict(r._mapping) for r in conn.execute(_ordered(table))]

@@ -95,6 +95,8 @@ class Folding(Generic[K, V]):
                 restored = self._restore(space)
                 if restored is not None:
                     return restored
+                with self._lock:  # folded by another thread meanwhile, or not at all
+                    kept = self._kept.get(space)
             version, end = (kept.version, kept.end) if kept else (None, 0)
             with collection.paused():  # see `collection`: a fold makes many objects
                 suffix = self._log.events_since(space, self._types, version, end, self._causal)
