@@ -227,3 +227,17 @@ def test_a_backup_leaves_the_snapshots_out_and_the_restored_node_folds_again(
     with started(load_config(tmp_path / "again")) as node:
         assert node.service(Value).ledger(space) == expected
         assert node.snapshots.positions(space) == {}
+
+
+def test_a_node_that_wrote_a_large_space_saves_its_state_on_closing(tmp_path: Path) -> None:
+    config = init_data_dir(tmp_path / "node")
+    with started(config) as node:  # an import: written, never read
+        _, space, _ = community(node)
+        small = node.create_space(node.accounts.register("other", PASSWORD), "Small").id
+        assert small is not None
+    with started(config) as node:
+        length = len(node.writer.log(space) or ())
+        assert saved_rows(node, space) == dict.fromkeys(NAMES, length)
+        assert saved_rows(node, small) == {}  # too small to be worth it
+        read_all(node, space)
+        assert node.snapshots.positions(space) == dict.fromkeys(NAMES, length)

@@ -16,7 +16,7 @@ that matches the log (see `p2pvalue.snapshots`), and saves one when asked (`save
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Generic, Protocol, TypeVar
 
@@ -117,15 +117,17 @@ class Folding(Generic[K, V]):
             self._saved.clear()
             self._tried.clear()
 
-    def unsaved(self, grown: int) -> list[str]:
+    def unsaved(self, grown: int, others: Iterable[str] = ()) -> list[str]:
         """The spaces of at least `MIN_EVENTS` events with no snapshot yet, or whose log
-        grew by `grown` or more since their last one."""
+        grew by `grown` or more since their last one; and those of `others` not folded
+        here yet."""
         with self._lock:
-            return [
+            found = [
                 space for space, kept in self._kept.items()
                 if kept.end >= MIN_EVENTS
                 and (space not in self._saved or kept.end - self._saved[space] >= grown)
             ]  # fmt: skip
+            return found + [space for space in others if space not in self._kept]
 
     def saved_at(self, space: str) -> int | None:
         """The log position the space's state was last saved at or started from."""

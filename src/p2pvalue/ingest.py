@@ -179,6 +179,13 @@ class WritePath:
         """Stop the process that verifies big batches' signatures, if one was started."""
         self._signatures.close()
 
+    def grown(self, least: int) -> list[str]:
+        """The spaces this node wrote to since it started whose logs hold at least `least`
+        events (whose folded state is worth saving when it closes)."""
+        with self._lock:
+            return [space for space in self._changes.spaces()
+                    if len(self._logs.get(space) or ()) >= least]  # fmt: skip
+
     def subscribe(self, listener: Listener, *, first: bool = False) -> None:
         """Tell `listener` of every committed batch; `first`: before the listeners there
         already are (one that revokes access must not wait for one that writes again)."""

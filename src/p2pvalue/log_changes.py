@@ -61,6 +61,10 @@ class Changes:
         batches = self._batches.setdefault(space, deque(maxlen=self._keep))
         batches.append((before, after, first))
 
+    def spaces(self) -> list[str]:
+        """The spaces whose batches are remembered."""
+        return list(self._batches)
+
     def forget(self, space: str | None = None) -> None:
         """Forget what changed (the log was reloaded): readers behind it refold everything."""
         if space is None:

@@ -25,7 +25,7 @@ from p2pvalue.login_throttle import LoginThrottle, ThrottlePolicy
 from p2pvalue.privacy.spaces import PrivateSpaces
 from p2pvalue.rates import limiter_for
 from p2pvalue.registry import Registry, catalog_of, rules_of
-from p2pvalue.snapshots import Snapshots
+from p2pvalue.snapshots import MIN_EVENTS, Snapshots
 from p2pvalue.store import events as store
 from p2pvalue.store.database import make_engine, migrate
 from p2pvalue.store.directory import Directory, SpaceSummary
@@ -92,10 +92,11 @@ class Node:
         self.close()
 
     def close(self) -> None:
-        """Save what was folded of large spaces since their last snapshot, so that the next
-        start folds on from there, and close the store."""
+        """Save what was folded of large spaces since their last snapshot, and the state of
+        the large spaces written to (an import) that was not folded yet, so that the next
+        start folds on from there; then close the store."""
         try:
-            self.snapshots.save_all(grown=1)
+            self.snapshots.save_all(grown=1, others=self.writer.grown(MIN_EVENTS))
             self.writer.close()
             self.limiter.close()
         finally:

@@ -64,7 +64,7 @@ class Saving(Protocol):
 
     name: str
 
-    def unsaved(self, grown: int) -> list[str]: ...
+    def unsaved(self, grown: int, others: Iterable[str] = ()) -> list[str]: ...
 
     def saved_at(self, space: str) -> int | None: ...
 
@@ -113,14 +113,15 @@ class Snapshots:
         with writing(self._engine) as conn:
             stored.save(conn, space, name, stored.Row(end, digest, mac, state))
 
-    def save_all(self, grown: int = SAVE_EVERY) -> int:
+    def save_all(self, grown: int = SAVE_EVERY, others: Iterable[str] = ()) -> int:
         """Save the state of every space of at least `MIN_EVENTS` events that has no
-        snapshot yet or grew by `grown` events or more since its last; how many were
-        saved."""
-        done = 0
+        snapshot yet or grew by `grown` events or more since its last, and of `others`
+        where a folding has not folded them yet (a node that closes after an import); how
+        many were saved."""
+        done, others = 0, list(others)
         with self._saving:
             for folding in self._foldings:
-                for space in folding.unsaved(grown):
+                for space in folding.unsaved(grown, others):
                     try:
                         done += folding.save(space)
                     except Exception:  # a snapshot is only ever a shortcut: never fail for one
