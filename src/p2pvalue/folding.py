@@ -149,7 +149,7 @@ class Folding(Generic[K, V]):
         with self._lock:  # the state is not folded on while it is pickled
             if self._kept.get(space) is not kept:
                 return False
-            body = dump(kept.state)
+            body = dump((kept.state, kept.view))
         self._snapshots.save(space, self.name, kept.end, digest, body)
         with self._lock:
             self._saved[space] = kept.end
@@ -160,8 +160,9 @@ class Folding(Generic[K, V]):
         matches the log (or another thread folded it meanwhile)."""
         assert self._snapshots is not None
         saved = self._snapshots.load(space, self.name)
-        if saved is None:
+        if saved is None or not (isinstance(saved.state, tuple) and len(saved.state) == 2):
             return None
+        state, view = saved.state
         with collection.paused():
             suffix = self._log.events_after(space, self._types, saved.end, saved.digest,
                                             self._causal)  # fmt: skip
@@ -171,13 +172,18 @@ class Folding(Generic[K, V]):
                 if space in self._kept:
                     return None
                 self._saved[space] = saved.end
-                return self._fold(space, saved.state, suffix)
+                return self._fold(space, state, suffix, view)
 
-    def _fold(self, space: str, state: K | None, suffix: Suffix) -> V | None:
-        state = self._advance(space, state, suffix)
-        if state is None:
+    def _fold(
+        self, space: str, state: K | None, suffix: Suffix, view: V | None = None
+    ) -> V | None:  # fmt: skip
+        """Fold `suffix` into `state`; `view`: what reads of `state` got, if it is known
+        (a snapshot's), kept when the suffix brought nothing."""
+        folded = self._advance(space, state, suffix)
+        if folded is None:
             self._kept.pop(space, None)
             return None
-        view = self._view(state)
-        self._kept[space] = Kept(state, view, suffix.version, suffix.length)
+        if view is None or folded is not state or suffix.start != suffix.length:
+            view = self._view(folded)
+        self._kept[space] = Kept(folded, view, suffix.version, suffix.length)
         return view

@@ -51,8 +51,8 @@ STANDARD = {
 
 @dataclass(frozen=True)
 class Saved:
-    """A snapshot read back: the state folded from the log's first `end` positions, whose
-    ids and decisions hashed to `digest`."""
+    """A snapshot read back: what was saved of the log's first `end` positions, whose ids
+    and decisions hashed to `digest` (a folding saves its state and what reads of it got)."""
 
     end: int
     digest: str
