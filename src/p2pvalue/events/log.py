@@ -284,14 +284,14 @@ class SpaceLog:
         self._gov_ids, self._gov_bit = [], {}
         self._bits_in_order = True
         for event_id in self.order:
-            if self.entries[event_id].governs:
-                self._assign_bit(self.entries[event_id])
-        for event_id in self.order:
-            self._past[event_id] = self._past_of(self.entries[event_id])
+            entry = self.entries[event_id]
+            self._past[event_id] = self._past_of(entry)
+            if entry.governs:
+                self._assign_bit(entry)
         self._decide_governance()
         self._decide_ordinary()
         self.authority = self._state((1 << len(self._gov_ids)) - 1) if self._gov_ids else None
-        self.accepted = sum(1 for reason in self.reasons.values() if reason is None)
+        self.accepted = list(self.reasons.values()).count(None)
 
     def _decide_governance(self) -> None:
         """Judge governance events in order, repeating until no decision changes.
@@ -429,16 +429,16 @@ class SpaceLog:
             entry = self.entries[event_id]
             if entry.governs:
                 continue
-            if not self._decided_alike(entry):
-                self.reasons[event_id] = self._judge(event_id)
-                continue
             if self._past[event_id] != past:
                 past = self._past[event_id]
                 decided = {}
             alike = (entry.author, entry.type)
-            if alike not in decided:
-                decided[alike] = self._judge(event_id)
-            self.reasons[event_id] = decided[alike]
+            if alike in decided:
+                self.reasons[event_id] = decided[alike]
+                continue
+            reason = self.reasons[event_id] = self._judge(event_id)
+            if self._decided_alike(entry):
+                decided[alike] = reason
 
     def _decided_alike(self, entry: Entry) -> bool:
         """Whether the decision on the ordinary `entry` depends only on its author, its
