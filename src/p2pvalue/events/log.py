@@ -52,10 +52,14 @@ SEALED = "sealed"  # the decision on every event of a space this node cannot rea
 MAX_PASSES = 1000
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Entry:
     """What the log keeps of an event; content only for governance events. Its type's
-    rank is read once, here: the log orders by it and tells governance by it."""
+    rank is read once, here: the log orders by it and tells governance by it.
+
+    Never changed once made, but not frozen: a frozen dataclass sets each field through
+    `object.__setattr__`, and building a large space's entries took as long as reading
+    its rows."""
 
     id: str
     type: str
@@ -68,9 +72,8 @@ class Entry:
     governs: bool = field(init=False)
 
     def __post_init__(self) -> None:
-        found = rank(self.type)
-        object.__setattr__(self, "rank", found)
-        object.__setattr__(self, "governs", found != RANK_ORDINARY)
+        self.rank = rank(self.type)
+        self.governs = self.rank != RANK_ORDINARY
 
     @property
     def action(self) -> Action:
