@@ -127,9 +127,9 @@ class SpaceLog:
     ) -> SpaceLog:
         """Fold a whole stored log at once (rebuild, or loading a space).
 
-        The garbage collector waits meanwhile: the fold makes no cycles for it to find, and
-        its hundreds of thousands of new objects would have it walk all the log, and every
-        state of it, over and over.
+        The garbage collector waits meanwhile: nearly all the fold makes is kept, and each
+        of the collections its hundreds of thousands of new objects set off would walk the
+        whole log and the states cached so far, to find almost nothing.
         """
         log = cls(space, rules, private)
         with _collection_paused():
