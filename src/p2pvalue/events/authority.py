@@ -159,6 +159,13 @@ def authorize(action: Action, state: Authority, rules: Rules) -> str | None:
     return check(action, state)
 
 
+def checks_author_only(type_name: str, rules: Rules) -> bool:
+    """Whether `authorize` decides an event of this type by its author and type alone, the
+    same for all such events against one state: the kernel's check of ordinary activity."""
+    checked = type_name in rules.checks or type_name in _CHECKS or type_name == "space.create"
+    return not checked
+
+
 def apply(state: Authority, action: Action, rules: Rules) -> Authority:
     """The state after an authorized governance `action`; ordinary actions change nothing."""
     if rank(action.type) == RANK_ORDINARY:

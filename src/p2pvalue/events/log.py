@@ -20,9 +20,11 @@ in O(events after its parents); only a concurrent revocation re-derives the whol
 
 from __future__ import annotations
 
+import gc
 import itertools
 from collections import OrderedDict
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -34,6 +36,7 @@ from p2pvalue.events.authority import (
     Rules,
     apply,
     authorize,
+    checks_author_only,
     founding,
     target_of,
 )
@@ -49,9 +52,14 @@ SEALED = "sealed"  # the decision on every event of a space this node cannot rea
 MAX_PASSES = 1000
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Entry:
-    """What the log keeps of an event; content only for governance events."""
+    """What the log keeps of an event; content only for governance events. Its type's
+    rank is read once, here: the log orders by it and tells governance by it.
+
+    Never changed once made, but not frozen: a frozen dataclass sets each field through
+    `object.__setattr__`, and building a large space's entries took as long as reading
+    its rows."""
 
     id: str
     type: str
@@ -60,10 +68,12 @@ class Entry:
     depth: int
     ts: int
     content: Mapping[str, Any] | None = None
+    rank: int = field(init=False)
     governs: bool = field(init=False)
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "governs", rank(self.type) != RANK_ORDINARY)
+        self.rank = rank(self.type)
+        self.governs = self.rank != RANK_ORDINARY
 
     @property
     def action(self) -> Action:
@@ -102,6 +112,11 @@ class SpaceLog:
         self._gov_bit: dict[str, int] = {}
         self._past: dict[str, int] = {}
         self._states: OrderedDict[int, Authority] = OrderedDict()
+        # Whether the governance bits follow the order (not after a concurrent governance
+        # event was placed among later ones), and whether a governance pass may read the
+        # state of an event it has yet to judge again (see `_state`).
+        self._bits_in_order = True
+        self._lookahead = False
         self._revocations: dict[str, list[str]] = {}
         self._authored_past: dict[str, frozenset[str]] = {}
         self._transitions: dict[str, list[str]] = {}
@@ -110,11 +125,17 @@ class SpaceLog:
     def from_entries(
         cls, space: str, entries: Iterable[Entry], rules: Rules, private: bool = False
     ) -> SpaceLog:
-        """Fold a whole stored log at once (rebuild, or loading a space)."""
+        """Fold a whole stored log at once (rebuild, or loading a space).
+
+        The garbage collector waits meanwhile: nearly all the fold makes is kept, and each
+        of the collections its hundreds of thousands of new objects set off would walk the
+        whole log and the states cached so far, to find almost nothing.
+        """
         log = cls(space, rules, private)
-        for entry in entries:
-            log._insert(entry)
-        log._recompute()
+        with _collection_paused():
+            for entry in entries:
+                log._insert(entry)
+            log._recompute()
         return log
 
     def __len__(self) -> int:
@@ -215,6 +236,7 @@ class SpaceLog:
         self._past[entry.id] = self._past_of(entry)
         if entry.governs:
             self._assign_bit(entry)
+            self._bits_in_order = self._bits_in_order and at == len(self.order) - 1
         reason = self._judge(entry.id)
         self.reasons[entry.id] = reason
         self.accepted += reason is None
@@ -244,6 +266,11 @@ class SpaceLog:
         self._gov_ids.append(entry.id)
 
     def _past_of(self, entry: Entry) -> int:
+        """The governance events in the causal past of `entry`, as a mask of their bits. An
+        event on one parent that is not governance shares that parent's mask: a long run of
+        activity then holds one mask, not one of its own per event."""
+        if len(entry.prev) == 1 and entry.prev[0] not in self._gov_bit:
+            return self._past[entry.prev[0]]
         mask = 0
         for parent in entry.prev:
             mask |= self._past[parent]
@@ -258,15 +285,16 @@ class SpaceLog:
         self.order = topological_order(keys, prev, self.children)
         self.position = {event_id: i for i, event_id in enumerate(self.order)}
         self._gov_ids, self._gov_bit = [], {}
+        self._bits_in_order = True
         for event_id in self.order:
-            if self.entries[event_id].governs:
-                self._assign_bit(self.entries[event_id])
-        for event_id in self.order:
-            self._past[event_id] = self._past_of(self.entries[event_id])
+            entry = self.entries[event_id]
+            self._past[event_id] = self._past_of(entry)
+            if entry.governs:
+                self._assign_bit(entry)
         self._decide_governance()
         self._decide_ordinary()
         self.authority = self._state((1 << len(self._gov_ids)) - 1) if self._gov_ids else None
-        self.accepted = sum(1 for reason in self.reasons.values() if reason is None)
+        self.accepted = list(self.reasons.values()).count(None)
 
     def _decide_governance(self) -> None:
         """Judge governance events in order, repeating until no decision changes.
@@ -278,9 +306,14 @@ class SpaceLog:
         no stable outcome (A's grant is defeated by A's removal, which is defeated by a
         removal that needs the grant); the passes then repeat a state, and the order
         decides instead: one pass in which only earlier revocations count.
+
+        Without revocations and lifecycle steps a decision depends only on those before it
+        in the order, so the first pass is final.
         """
         seen: set[tuple[str | None, ...]] = set()
         previous = self._governance_pass(later_count=None)
+        if not self._revocations and not self._transitions:
+            return
         while len(seen) < MAX_PASSES:
             current = self._governance_pass(later_count=True)
             if current == previous:
@@ -298,8 +331,10 @@ class SpaceLog:
             for event_id in self._gov_ids:
                 self.reasons[event_id] = UNDECIDED
         self._states.clear()
+        self._lookahead = later_count is True and bool(self._transitions)
         for event_id in self._gov_ids:
             self.reasons[event_id] = self._judge(event_id, later_count)
+        self._lookahead = False
         return tuple(self.reasons[event_id] for event_id in self._gov_ids)
 
     def _judge(self, event_id: str, later_count: bool | None = True) -> str | None:
@@ -384,16 +419,47 @@ class SpaceLog:
         return bool((self._past[later] >> self._gov_bit[earlier]) & 1)
 
     def _decide_ordinary(self) -> None:
+        """Judge the ordinary events in order.
+
+        Events in a row mostly have one causal governance past, and the kernel's check of
+        activity reads only its author and type (`checks_author_only`): such an event,
+        when no revocation aims at its author and it is no lifecycle step, is decided as
+        the one before it of the same author and type against the same past was.
+        """
+        decided: dict[tuple[str, str], str | None] = {}
+        past = None
         for event_id in self.order:
             entry = self.entries[event_id]
-            if not entry.governs:
-                self.reasons[event_id] = self._judge(event_id)
+            if entry.governs:
+                continue
+            if self._past[event_id] != past:
+                past = self._past[event_id]
+                decided = {}
+            alike = (entry.author, entry.type)
+            if alike in decided:
+                self.reasons[event_id] = decided[alike]
+                continue
+            reason = self.reasons[event_id] = self._judge(event_id)
+            if self._decided_alike(entry):
+                decided[alike] = reason
+
+    def _decided_alike(self, entry: Entry) -> bool:
+        """Whether the decision on the ordinary `entry` depends only on its author, its
+        type and the state of its causal past."""
+        return (
+            entry.author not in self._revocations
+            and entry.type not in self.rules.steps
+            and checks_author_only(entry.type, self.rules)
+        )
 
     def _concurrent_revocations(self, entry: Entry) -> list[str]:
         """Accepted revocations aimed at `entry`'s author that are concurrent with it, in order."""
+        aimed = self._revocations.get(entry.author)
+        if not aimed:
+            return []
         found: list[str] = []
         past = self._past[entry.id]
-        for revocation in self._revocations.get(entry.author, ()):
+        for revocation in aimed:
             if revocation == entry.id or self.reasons.get(revocation, "?") is not None:
                 continue
             if (past >> self._gov_bit[revocation]) & 1:
@@ -425,25 +491,56 @@ class SpaceLog:
         return frozenset(i for i in seen if self.entries[i].author == author)
 
     def _state(self, mask: int) -> Authority:
-        """The authority folded from the accepted governance events in `mask`."""
+        """The authority folded from the accepted governance events in `mask`.
+
+        The fold of `mask` is the fold of `mask` without its latest event, then that event
+        if accepted. So a state is built on the nearest cached state below it, taking off
+        the highest bit while that is the latest event (always, while the bits follow the
+        order; else where the rest of the mask is that event's causal past); failing that,
+        it is folded from the founding. A cached state is the fold of its mask under the
+        decisions as they stand, except during a governance pass that may weigh a later
+        lifecycle step by the state of its past (`_precedence`) before judging that past
+        again (`_lookahead`): there a state is built only on the state of its latest
+        event's causal past, so that a stale state is used exactly where it always was.
+        """
         if mask == 0:
             return self._fold(0)
         cached = self._states.get(mask)
         if cached is not None:
             self._states.move_to_end(mask)
             return cached
-        last = mask.bit_length() - 1
-        last_id = self._gov_ids[last]
-        base = mask & ~(1 << last)
-        if last_id != self.space and base == self._past[last_id] and base in self._states:
-            state = self._states[base]
-            if self.reasons.get(last_id) is None:
-                state = apply(state, self.entries[last_id].action, self.rules)
-        else:
+        state = self._built_up(mask)
+        if state is None:
             state = self._fold(mask)
         self._states[mask] = state
         if len(self._states) > STATE_CACHE_SIZE:
             self._states.popitem(last=False)
+        return state
+
+    def _built_up(self, mask: int) -> Authority | None:
+        """The state of `mask` from the nearest cached state below it (see `_state`), or
+        None if there is none to build on."""
+        deep = not self._lookahead
+        any_past = deep and self._bits_in_order
+        latest: list[str] = []
+        base = mask
+        while True:
+            last = base.bit_length() - 1
+            last_id = self._gov_ids[last]
+            base &= ~(1 << last)
+            if last_id == self.space or base == 0:
+                return None
+            if not any_past and base != self._past[last_id]:
+                return None
+            latest.append(last_id)
+            state = self._states.get(base)
+            if state is not None:
+                break
+            if not deep:
+                return None
+        for event_id in reversed(latest):
+            if self.reasons.get(event_id) is None:
+                state = apply(state, self.entries[event_id].action, self.rules)
         return state
 
     def _fold(self, mask: int) -> Authority:
@@ -492,6 +589,19 @@ class SealedLog(SpaceLog):
         self.accepted = 0
 
 
+@contextmanager
+def _collection_paused() -> Iterator[None]:
+    """Hold off the cyclic garbage collector for a while (as it was: a pause from another
+    thread may end first, and then it runs again)."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
 def _key(entry: Entry) -> tuple[int, int, str]:
     """The tie-break key of `order.topological_order`."""
-    return (rank(entry.type), entry.depth, entry.id)
+    return (entry.rank, entry.depth, entry.id)

@@ -187,6 +187,7 @@ class Catalog:
     rights: frozenset[str] = frozenset()
     kinds: dict[str, EventType] = field(init=False)
     erasable: frozenset[str] = field(init=False)
+    ranks: dict[str, int] = field(init=False)
 
     def __post_init__(self) -> None:
         charter = create_model(  # type: ignore[call-overload]
@@ -211,6 +212,7 @@ class Catalog:
         object.__setattr__(self, "rights", self.rights | {REPLICA_ADD})
         object.__setattr__(self, "kinds", kinds)
         object.__setattr__(self, "erasable", frozenset(n for n, t in kinds.items() if t.erasable))
+        object.__setattr__(self, "ranks", {n: t.rank for n, t in kinds.items()})
 
     def kind(self, name: str) -> EventType:
         """The type called `name`, or an `unknown_event_type` refusal."""
@@ -235,8 +237,7 @@ class Catalog:
 
     def rank(self, type_name: str) -> int:
         """Ordering rank of a type; unknown types (never stored) would rank as ordinary."""
-        found = self.kinds.get(type_name)
-        return found.rank if found else RANK_ORDINARY
+        return self.ranks.get(type_name, RANK_ORDINARY)
 
 
 _installed: list[Catalog] = []
@@ -266,4 +267,4 @@ def parse_content(type_name: str, content: Mapping[str, Any]) -> BaseModel:
 
 def rank(type_name: str) -> int:
     """Ordering rank of a type; unknown types (never stored) would rank as ordinary."""
-    return installed().rank(type_name)
+    return installed().ranks.get(type_name, RANK_ORDINARY)

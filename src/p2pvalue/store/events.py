@@ -12,7 +12,7 @@ from sqlalchemy import Connection, bindparam, delete, func, insert, select, upda
 from p2pvalue.events.canonical import canonical
 from p2pvalue.events.event import Event, erased_body, now_ms, parse_body
 from p2pvalue.events.log import Entry
-from p2pvalue.events.types import RANK_ORDINARY, installed, rank
+from p2pvalue.events.types import RANK_ORDINARY, installed
 from p2pvalue.store.bulk import insert_rows
 from p2pvalue.store.schema import (
     event_status,
@@ -129,10 +129,11 @@ def entries(conn: Connection, space: str) -> Iterator[Entry]:
         .order_by(events.c.seq)
         .execution_options(yield_per=LOAD_CHUNK)
     )
+    ranks = installed().ranks
     for event_id, type_, author, depth, ts, body, plain in conn.execute(query):
         wire = orjson.loads(body)
         content = None
-        if rank(type_) != RANK_ORDINARY:
+        if ranks.get(type_, RANK_ORDINARY) != RANK_ORDINARY:
             content = orjson.loads(plain) if plain is not None else wire["content"]
         yield Entry(event_id, type_, author, tuple(wire["prev"]), depth, ts, content)
 
