@@ -20,14 +20,13 @@ in O(events after its parents); only a concurrent revocation re-derives the whol
 
 from __future__ import annotations
 
-import gc
 import itertools
 from collections import OrderedDict
-from collections.abc import Iterable, Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from p2pvalue import collection
 from p2pvalue.errors import EventError
 from p2pvalue.events.authority import (
     REVOCATIONS,
@@ -132,7 +131,7 @@ class SpaceLog:
         whole log and the states cached so far, to find almost nothing.
         """
         log = cls(space, rules, private)
-        with _collection_paused():
+        with collection.paused():
             for entry in entries:
                 log._insert(entry)
             log._recompute()
@@ -587,19 +586,6 @@ class SealedLog(SpaceLog):
         self.reasons = dict.fromkeys(self.order, SEALED)
         self.authority = None
         self.accepted = 0
-
-
-@contextmanager
-def _collection_paused() -> Iterator[None]:
-    """Hold off the cyclic garbage collector for a while (as it was: a pause from another
-    thread may end first, and then it runs again)."""
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()
 
 
 def _key(entry: Entry) -> tuple[int, int, str]:
