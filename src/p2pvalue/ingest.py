@@ -633,10 +633,15 @@ class WritePath:
 
 
 def _load(conn: Connection, space: str, rules: Rules) -> SpaceLog:
-    """A stored space's log, folded under `rules`; sealed if this node cannot read it."""
+    """A stored space's log, folded under `rules`; sealed if this node cannot read it.
+
+    The garbage collector waits meanwhile (`collection`): nearly all the fold makes is
+    kept, and each collection its hundreds of thousands of new objects set off would walk
+    the whole log and the states cached so far, to find almost nothing."""
     private, readable = store.privacy_of(conn, space)
     log_type = SpaceLog if readable else SealedLog
-    return log_type.from_entries(space, store.entries(conn, space), rules, private=private)
+    with collection.paused():
+        return log_type.from_entries(space, store.entries(conn, space), rules, private=private)
 
 
 def parents_of(log: SpaceLog) -> list[str]:

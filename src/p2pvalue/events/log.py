@@ -26,7 +26,6 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from p2pvalue import collection
 from p2pvalue.errors import EventError
 from p2pvalue.events.authority import (
     REVOCATIONS,
@@ -124,17 +123,11 @@ class SpaceLog:
     def from_entries(
         cls, space: str, entries: Iterable[Entry], rules: Rules, private: bool = False
     ) -> SpaceLog:
-        """Fold a whole stored log at once (rebuild, or loading a space).
-
-        The garbage collector waits meanwhile: nearly all the fold makes is kept, and each
-        of the collections its hundreds of thousands of new objects set off would walk the
-        whole log and the states cached so far, to find almost nothing.
-        """
+        """Fold a whole stored log at once (rebuild, or loading a space)."""
         log = cls(space, rules, private)
-        with collection.paused():
-            for entry in entries:
-                log._insert(entry)
-            log._recompute()
+        for entry in entries:
+            log._insert(entry)
+        log._recompute()
         return log
 
     def __len__(self) -> int:
