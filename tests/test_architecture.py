@@ -5,6 +5,7 @@ pyproject.toml ([tool.importlinter]); this runs them with the suite."""
 
 from __future__ import annotations
 
+import logging
 import re
 import tomllib
 from pathlib import Path
@@ -19,8 +20,16 @@ DOMAIN_PACKAGES = ("accounting", "governance", "collab", "social", "privacy", "r
 
 
 def test_the_import_contracts_are_kept(capsys: pytest.CaptureFixture[str]) -> None:
-    status = lint_imports(config_filename=str(ROOT / "pyproject.toml"), no_cache=True,
-                          no_logo=True)  # fmt: skip
+    # import-linter configures logging with `dictConfig`, which disables every logger that
+    # exists already: those of later tests that read what the node logs are kept enabled.
+    enabled = [logger for logger in logging.Logger.manager.loggerDict.values()
+               if isinstance(logger, logging.Logger) and not logger.disabled]  # fmt: skip
+    try:
+        status = lint_imports(config_filename=str(ROOT / "pyproject.toml"), no_cache=True,
+                              no_logo=True)  # fmt: skip
+    finally:
+        for logger in enabled:
+            logger.disabled = False
     report = capsys.readouterr().out
     assert status == 0, report
     assert "0 broken" in report
