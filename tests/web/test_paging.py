@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 
+from p2pvalue.node import Node
 from p2pvalue.web import paging
 from p2pvalue.web.spaces import pages as space_pages
 from web.client import PASSWORD, ApiClient, Member
@@ -187,3 +188,50 @@ def test_a_members_contributions_come_newest_first_a_page_at_a_time(api: ApiClie
     second = api.http.get(mine, params={"page": "2"}).text
     assert "1 hours" in listed(second, "member-claims")
     assert_no_such_page(api, mine, mine)
+
+
+def test_in_a_large_space_a_task_is_assigned_by_username(api: ApiClient, node: Node) -> None:
+    alice = api.sign_up("alice")
+    space = api.create_space(alice)
+    for n in range(51):
+        person = node.accounts.register(f"member{n:02d}", PASSWORD)
+        assert node.act(person, space, "member.join", {}).status == "accepted"
+    open_tasks(api, space, alice, ["Sweep the yard"])
+    task = api.http.get(f"/api/v1/spaces/{space}/tasks").json()["tasks"][0]["id"]
+    api.http.post("/login", data={"username": "alice", "password": PASSWORD})
+    page = f"/spaces/{space}/tasks/{task}"
+    shown = api.http.get(page).text
+    assert 'name="assignee"' not in shown and 'name="name"' in shown
+    move = {"action": "assign", "name": "member99"}
+    wrong = api.http.post(f"{page}/move", data=move)
+    assert wrong.status_code == 422
+    assert 'value="member99" aria-invalid="true" aria-describedby="assign-name-error"' in wrong.text
+    assert 'id="assign-name-error">No one here has the username “member99”' in wrong.text
+    done = api.http.post(f"{page}/move", data={**move, "name": "@member07"},
+                         follow_redirects=False)  # fmt: skip
+    assert done.status_code == 303, done.text
+    assigned = node.accounts.by_username("member07")
+    assert assigned is not None
+    assert api.http.get(f"/api/v1/spaces/{space}/tasks/{task}").json()["assignees"] == [
+        assigned.did
+    ]
+    again = api.http.get(page).text
+    assert f'name="assignee" value="{assigned.did}" checked' in again
+    projects = f"/spaces/{space}/projects"
+    assert 'name="member"' not in api.http.get(projects).text
+    start = {"name": "Yard", "member_name": "membr07"}
+    refused = api.http.post(projects, data=start)
+    assert refused.status_code == 422
+    assert 'value="membr07" aria-invalid="true"' in refused.text
+    assert 'id="project-member_name-error">No one here has the username “membr07”' in refused.text
+    made = api.http.post(projects, data={**start, "member_name": "member07"})
+    assert made.status_code == 200 and "Yard" in made.text  # the redirect, followed
+    project = made.url.path
+    assert f'name="member" value="{assigned.did}" checked' in made.text
+    changed = api.http.post(project, data={"name": "Yard", "status": "active",
+                                           "member": [alice.did, assigned.did],
+                                           "member_name": "member08"})  # fmt: skip
+    assert 'role="alert"' not in changed.text, changed.text.split('role="alert"')[1][:200]
+    member08 = node.accounts.by_username("member08")
+    assert member08 is not None
+    assert f'name="member" value="{member08.did}" checked' in api.http.get(project).text

@@ -16,8 +16,9 @@ from p2pvalue.collab.service import Collab
 from p2pvalue.events.authority import Authority
 from p2pvalue.node import Node
 from p2pvalue.web import paging
+from p2pvalue.web.collab.forms import MoveForm, ProjectForm
 from p2pvalue.web.i18n import gettext
-from p2pvalue.web.layout import render
+from p2pvalue.web.layout import FieldProblem, render
 from p2pvalue.web.naming import names_of
 from p2pvalue.web.paging import NoPage, Paged, page_of
 
@@ -52,10 +53,7 @@ def board_view(
     errors: dict[str, str] = dict(shown.pop("errors", None) or {})
     did = assignee_of(node, assignee.strip())
     if assignee.strip() and did is None:
-        errors["filter-assignee"] = gettext(
-            "No one here has the username “%(name)s”: check how it is spelled.",
-            name=assignee.strip()[:80],
-        )
+        errors["filter-assignee"] = no_such_username(assignee.strip())
         code = 422
     state_tasks = list(node.service(Collab).state(authority.space).board.tasks.values())
     labels = sorted({tag for task in state_tasks for tag in task.labels})
@@ -84,6 +82,35 @@ def assignee_of(node: Node, typed: str) -> str | None:
         return typed
     found = node.accounts.by_username(typed.removeprefix("@"))
     return found.did if found is not None else None
+
+
+def with_named(node: Node, form: MoveForm) -> MoveForm:
+    """The assign form with the member it names by username among its assignees."""
+    did = named(node, form.name) if form.action == "assign" else None
+    return form.model_copy(update={"assignee": [*form.assignee, did]}) if did else form
+
+
+def with_member_named(node: Node, form: ProjectForm) -> ProjectForm:
+    """The project form with the member it names by username among its members."""
+    did = named(node, form.member_name, "member_name")
+    return form.model_copy(update={"member": [*form.member, did]}) if did else form
+
+
+def named(node: Node, typed: str, field: str = "name") -> str | None:
+    """The did of the member a form names by username (None for no name); a name no one
+    here has is said next to the field."""
+    if not typed.strip():
+        return None
+    did = assignee_of(node, typed.strip())
+    if did is None:
+        raise FieldProblem("unknown_member", field, no_such_username(typed.strip()))
+    return did
+
+
+def no_such_username(typed: str) -> str:
+    return gettext(
+        "No one here has the username “%(name)s”: check how it is spelled.", name=typed[:80]
+    )
 
 
 def _first(request: Request, path: str, state: str, tasks: list[Task]) -> Paged[Task]:

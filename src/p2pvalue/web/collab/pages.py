@@ -27,7 +27,12 @@ from p2pvalue.node import Node
 from p2pvalue.rates import RateLimited
 from p2pvalue.web.auth import AccountDep, MaybeAccountDep, NodeDep
 from p2pvalue.web.collab.api import remote_replies
-from p2pvalue.web.collab.board_view import board_view, collab_context
+from p2pvalue.web.collab.board_view import (
+    board_view,
+    collab_context,
+    with_member_named,
+    with_named,
+)
 from p2pvalue.web.collab.forms import (
     BOUND,
     MOVES,
@@ -114,8 +119,9 @@ def create_project(
     """Start the project the form describes, then show it; a refused form comes back as
     typed, with what is wrong next to its field."""
     made, errors = _tried(
-        lambda: node.act(account, space_id, "project.create", project_content(form)), "project"
-    )
+        lambda: node.act(account, space_id, "project.create",
+                         project_content(with_member_named(node, form))), "project"
+    )  # fmt: skip
     if made is not None:
         return RedirectResponse(f"/spaces/{space_id}/projects/{made}", 303)
     return _projects_view(request, node, account, space_id, 422, errors=errors,
@@ -150,9 +156,13 @@ def update_project(
     space_id: str, project_id: str, node: NodeDep, account: AccountDep,
     form: Annotated[ProjectForm, Form()],
 ) -> Response:  # fmt: skip
-    content = project_change(project_id, form)
     back = f"/spaces/{space_id}/projects/{project_id}"
-    return _done(lambda: node.act(account, space_id, "project.update", content), back)
+
+    def change() -> Outcome:
+        content = project_change(project_id, with_member_named(node, form))
+        return node.act(account, space_id, "project.update", content)
+
+    return _done(change, back)
 
 
 @router.get(SPACE + "/tasks")
@@ -229,7 +239,7 @@ def move_task(
     to the move's form with what was typed in it kept."""
 
     def move() -> Outcome:
-        type, content = move_content(task_id, form)
+        type, content = move_content(task_id, with_named(node, form))
         return node.act(account, space_id, type, content)
 
     action = form.action if form.action in MOVES else "move"
