@@ -229,6 +229,10 @@ class Node:
     def members(self, space_id: str) -> list[dict[str, Any]]:
         return self.directory.members(space_id)
 
+    def members_by_joining(self, space_id: str, status: str = "member") -> list[dict[str, Any]]:
+        """The members of `status`, longest-standing first."""
+        return self.directory.members_by_joining(space_id, status)
+
     def events(
         self, space_id: str, *, after: int = -1, limit: int = 50, newest_first: bool = False,
         accepted_only: bool = False,

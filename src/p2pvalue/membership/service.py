@@ -146,9 +146,10 @@ class Membership:
         state = self.authority(space)
         waiting = [(did, m.since) for did, m in state.members.items() if m.status == REQUESTED]
         names = self.wiring.accounts.names([did for did, _ in waiting])
+        events = self.wiring.directory.events_by_id([since for _, since in waiting])
         found = []
         for did, since in waiting:
-            event = self.wiring.directory.event(since)
+            event = events[since] if since in events else self.wiring.directory.event(since)
             note = (event.content or {}).get("note", "")
             found.append({"member": did, "username": names.get(did), "ts": event.ts,
                           "message": note, "event": since})  # fmt: skip

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import orjson
-from sqlalchemy import Connection, Engine, select
+from sqlalchemy import Connection, Engine, func, select
 
 from p2pvalue.errors import NotFound
 from p2pvalue.store import events as store
@@ -93,6 +93,29 @@ class Directory:
             _known(conn, space_id)
             return [
                 {"did": r.did, "status": r.status, "roles": orjson.loads(r.roles), "since": r.since}
+                for r in conn.execute(query)
+            ]
+
+    def members_by_joining(self, space_id: str, status: str) -> list[dict[str, Any]]:
+        """The members of `status` (e.g. "member", "requested"), in the order their status
+        began: when they joined, or asked to; as `members`, with that time as `since_ts`."""
+        began = func.coalesce(events_table.c.ts, 0)
+        query = (
+            select(members, began.label("since_ts"))
+            .join(events_table, events_table.c.id == members.c.since, isouter=True)
+            .where(members.c.space == space_id, members.c.status == status)
+            .order_by(began, members.c.did)
+        )
+        with self._engine.begin() as conn:
+            _known(conn, space_id)
+            return [
+                {
+                    "did": r.did,
+                    "status": r.status,
+                    "roles": orjson.loads(r.roles),
+                    "since": r.since,
+                    "since_ts": r.since_ts,
+                }
                 for r in conn.execute(query)
             ]
 

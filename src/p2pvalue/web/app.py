@@ -35,7 +35,7 @@ from p2pvalue.mail import Mailer
 from p2pvalue.node import Node
 from p2pvalue.social import Social
 from p2pvalue.social.mail_courier import MailCourier
-from p2pvalue.web import i18n, layout, metrics
+from p2pvalue.web import i18n, layout, metrics, paging
 from p2pvalue.web.accounts import api as account_api
 from p2pvalue.web.accounts import pages as account_pages
 from p2pvalue.web.activity import Phrasebook
@@ -147,6 +147,7 @@ def create_app(
     app.add_exception_handler(RateLimited, _rate_limited)  # type: ignore[arg-type]
     app.add_exception_handler(RequestValidationError, _validation_error)  # type: ignore[arg-type]
     app.add_exception_handler(HTTPException, _http_error)  # type: ignore[arg-type]
+    app.add_exception_handler(paging.NoPage, paging.no_page)  # type: ignore[arg-type]
     publish_contract(app)
 
     @app.get("/healthz", tags=["node"])

@@ -1,6 +1,7 @@
 """On a phone, what a member came to do comes before the long lists: on a busy space's page
 the post form and the people asking to join sit within the first screen, above the timeline
-and a long list of members; on the task board the form to open a task sits above the board."""
+and the first few members; on the task board the form to open a task sits above the board.
+The long lists (all members, the rest of a column) come a page at a time, made short here."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from playwright.sync_api import Locator, Page, expect
 
 from p2pvalue.membership.service import Membership
 from p2pvalue.node import Node
+from p2pvalue.web import paging
 from web.client import PASSWORD
 from web.journeys.conftest import looked_at, shoot
 from web.journeys.people import log_in, zone_known
@@ -51,8 +53,9 @@ def below(lower: Locator, upper: Locator) -> bool:
 
 @pytest.mark.parametrize("screen", ["phone"])
 def test_a_member_on_a_phone_acts_without_scrolling_past_the_lists(
-    page: Page, site: str, sqlite_node: Node
+    page: Page, site: str, sqlite_node: Node, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    monkeypatch.setattr(paging, "PAGE_SIZE", 10)
     space = busy_space(sqlite_node)
     zone_known(page, site)
     log_in(page, site, "ana")
@@ -62,15 +65,32 @@ def test_a_member_on_a_phone_acts_without_scrolling_past_the_lists(
     within_first_screen(page.get_by_role("button", name="Admit asking0"))
     assert below(page.locator("#timeline"), page.locator("#members"))
     expect(page.locator("#members li")).to_have_count(8)
-    page.locator("#more-members summary").click()
-    expect(page.locator("#more-members li")).to_have_count(MEMBERS + 1 - 8)
     looked_at(page)
     shoot(page, "phone", "space-busy")
+    page.get_by_role("link", name=f"See all {MEMBERS + 1} members").click()
+    expect(page.locator("#members li")).to_have_count(10)
+    expect(page.locator("#members-count")).to_contain_text("Showing 1 to 10.")
+    looked_at(page)
+    page.get_by_role("link", name="Next").click()
+    expect(page.locator("#members li")).to_have_count(MEMBERS + 1 - 10)
+    expect(page.get_by_role("link", name="Next")).to_have_count(0)
+    looked_at(page)
+    page.get_by_role("link", name="Previous").click()
+    expect(page.locator("#members li a").first).to_have_text("ana")
 
     page.goto(f"{site}/spaces/{space}/tasks")
     within_first_screen(page.locator("#new-task summary"))
     assert below(page.locator("#board"), page.locator("#new-task"))
     shoot(page, "phone", "board-busy")
+    expect(page.locator("#column-open li.task")).to_have_count(10)
+    page.get_by_role("link", name=f"Show {TASKS - 10} more tasks").click()
+    expect(page.locator("#column-open li.task")).to_have_count(10)
+    expect(page.locator("#column-count")).to_contain_text("Tasks 11 to 20")
+    page.get_by_role("link", name="Next").click()
+    expect(page.locator("#column-open li.task")).to_have_count(TASKS - 20)
+    expect(page.get_by_role("link", name="Previous")).to_be_visible()
+    looked_at(page)
+    page.get_by_role("link", name="The whole board").click()
     page.locator("#new-task summary").click()
     form = page.locator("#new-task form")
     form.get_by_label("Title").fill("Oil the lathe")

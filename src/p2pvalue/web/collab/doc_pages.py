@@ -15,7 +15,7 @@ from p2pvalue.collab.live import LiveDocuments
 from p2pvalue.collab.service import COLLAB_REFUSALS, Collab
 from p2pvalue.errors import P2PError
 from p2pvalue.web.auth import AccountDep, MaybeAccountDep, NodeDep
-from p2pvalue.web.collab.pages import collab_context
+from p2pvalue.web.collab.board_view import collab_context
 from p2pvalue.web.layout import (
     acted,
     back_with,

@@ -44,6 +44,7 @@ class ProjectForm(BaseModel):
     description: str = Field(default="", max_length=BOUND)
     status: str = Field(default="", max_length=20)
     member: list[str] = Field(default_factory=list, max_length=200)
+    member_name: str = Field(default="", max_length=80)  # one more member, by username
 
 
 class TaskForm(BaseModel):
@@ -69,12 +70,14 @@ class ThreadForm(BaseModel):
 
 
 class MoveForm(BaseModel):
-    """A task transition: `reason` to drop, `note` to submit, `assignee` to assign."""
+    """A task transition: `reason` to drop, `note` to submit, `assignee` to assign (and in
+    a large space, `name`: one more assignee by username)."""
 
     action: str = Field(max_length=20)
     reason: str = Field(default="", max_length=BOUND)
     note: str = Field(default="", max_length=BOUND)
     assignee: list[str] = Field(default_factory=list, max_length=20)
+    name: str = Field(default="", max_length=80)
 
 
 def project_content(form: ProjectForm) -> dict[str, Any]:

@@ -21,13 +21,18 @@ from p2pvalue.collab.markdown import render as markdown
 from p2pvalue.collab.service import COLLAB_REFUSALS, Collab, CollabState
 from p2pvalue.collab.threads import Post, Thread
 from p2pvalue.errors import P2PError
-from p2pvalue.events.authority import Authority
 from p2pvalue.events.event import now_ms
 from p2pvalue.ingest import Outcome
 from p2pvalue.node import Node
 from p2pvalue.rates import RateLimited
 from p2pvalue.web.auth import AccountDep, MaybeAccountDep, NodeDep
 from p2pvalue.web.collab.api import remote_replies
+from p2pvalue.web.collab.board_view import (
+    board_view,
+    collab_context,
+    with_member_named,
+    with_named,
+)
 from p2pvalue.web.collab.forms import (
     BOUND,
     MOVES,
@@ -36,7 +41,6 @@ from p2pvalue.web.collab.forms import (
     ProjectForm,
     TaskForm,
     ThreadForm,
-    columns,
     move_content,
     moves,
     project_change,
@@ -55,7 +59,6 @@ from p2pvalue.web.layout import (
     render,
     space_authority,
 )
-from p2pvalue.web.naming import names_of
 from p2pvalue.web.zones import zone_of
 
 router = APIRouter(include_in_schema=False)
@@ -88,19 +91,6 @@ def _tried(call: Callable[[], Outcome], form: str) -> tuple[str | None, dict[str
     return outcome.id, {}
 
 
-def collab_context(node: Node, authority: Authority, account: Account | None) -> dict[str, Any]:
-    """What every collaboration page shows: the space, its state, members and their names."""
-    state = node.service(Collab).state(authority.space)
-    members = sorted(did for did in authority.members if authority.is_member(did))
-    people = {*members, *(p.author for p in state.threads.posts.values())}
-    people |= {did for task in state.board.tasks.values() for did in task.stewards()}
-    return {
-        "space": node.space(authority.space), "state": state, "board": state.board,
-        "members": members, "names": names_of(node, people, account.did if account else None),
-        "is_member": account is not None and authority.is_member(account.did),
-    }  # fmt: skip
-
-
 @router.get(SPACE + "/projects")
 def projects_page(
     request: Request, space_id: str, node: NodeDep, account: MaybeAccountDep
@@ -129,8 +119,9 @@ def create_project(
     """Start the project the form describes, then show it; a refused form comes back as
     typed, with what is wrong next to its field."""
     made, errors = _tried(
-        lambda: node.act(account, space_id, "project.create", project_content(form)), "project"
-    )
+        lambda: node.act(account, space_id, "project.create",
+                         project_content(with_member_named(node, form))), "project"
+    )  # fmt: skip
     if made is not None:
         return RedirectResponse(f"/spaces/{space_id}/projects/{made}", 303)
     return _projects_view(request, node, account, space_id, 422, errors=errors,
@@ -165,9 +156,13 @@ def update_project(
     space_id: str, project_id: str, node: NodeDep, account: AccountDep,
     form: Annotated[ProjectForm, Form()],
 ) -> Response:  # fmt: skip
-    content = project_change(project_id, form)
     back = f"/spaces/{space_id}/projects/{project_id}"
-    return _done(lambda: node.act(account, space_id, "project.update", content), back)
+
+    def change() -> Outcome:
+        content = project_change(project_id, with_member_named(node, form))
+        return node.act(account, space_id, "project.update", content)
+
+    return _done(change, back)
 
 
 @router.get(SPACE + "/tasks")
@@ -175,20 +170,14 @@ def board_page(
     request: Request, space_id: str, node: NodeDep, account: MaybeAccountDep,
     label: Annotated[str, Query(max_length=40)] = "",
     assignee: Annotated[str, Query(max_length=80)] = "",
+    status: Annotated[str, Query(max_length=20)] = "",
 ) -> HTMLResponse:  # fmt: skip
-    """The task board: a column per state, filtered by label and assignee."""
+    """The task board: a column per state, filtered by label and assignee (a username), each
+    column's first tasks; with `status`, that column alone, a page at a time."""
     authority = space_authority(node, space_id)
     if authority is None:
         return missing(request, account, f"no space {space_id!r} on this node")
-    common = collab_context(node, authority, account)
-    tasks = list(common["board"].tasks.values())
-    labels = sorted({label for task in tasks for label in task.labels})
-    chosen = [t for t in tasks if (not label or label in t.labels)
-              and (not assignee or assignee in t.assignees)]  # fmt: skip
-    return render(
-        request, "collab_board.html", account, columns=list(columns(chosen)), labels=labels,
-        label=label, assignee=assignee, **common,
-    )  # fmt: skip
+    return board_view(request, node, account, authority, label, assignee, status)
 
 
 @router.post(SPACE + "/tasks")
@@ -205,13 +194,8 @@ def create_task(
         form, zone_of(request))), "task")  # fmt: skip
     if made is not None:
         return RedirectResponse(f"/spaces/{space_id}/tasks/{made}", 303)
-    common = collab_context(node, authority, account)
-    tasks = list(common["board"].tasks.values())
-    return render(
-        request, "collab_board.html", account, 422, columns=list(columns(tasks)),
-        labels=sorted({label for task in tasks for label in task.labels}), label="",
-        assignee="", task_form=form, errors=errors, error=errors.get("task"), **common,
-    )  # fmt: skip
+    return board_view(request, node, account, authority, code=422, task_form=form,
+                      errors=errors, error=errors.get("task"))  # fmt: skip
 
 
 @router.get(SPACE + "/tasks/{task_id}")
@@ -255,7 +239,7 @@ def move_task(
     to the move's form with what was typed in it kept."""
 
     def move() -> Outcome:
-        type, content = move_content(task_id, form)
+        type, content = move_content(task_id, with_named(node, form))
         return node.act(account, space_id, type, content)
 
     action = form.action if form.action in MOVES else "move"

@@ -29,6 +29,7 @@ from p2pvalue.web.membership.charter_words import (
     templates,
 )
 from p2pvalue.web.naming import names_of
+from p2pvalue.web.paging import page_of
 
 router = APIRouter(include_in_schema=False)
 SPACE = "/spaces/{space_id}"
@@ -138,7 +139,8 @@ def requests_page(
     member = state.is_member(did)
     return render(
         request, "space_requests.html", account, space=node.space(space_id),
-        requests=membership.requests(space_id) if member else [], is_member=member,
+        requests=page_of(request, membership.requests(space_id) if member else []),
+        is_member=member,
         may_admit=may(state, did, "member.admit"), mine=status_of(state, did),
         policy=state.charter.membership, when=_when(request),
     )  # fmt: skip

@@ -21,11 +21,13 @@ from p2pvalue.web.federation.api import provisional_of
 from p2pvalue.web.i18n import ngettext
 from p2pvalue.web.layout import act_and_return, render
 from p2pvalue.web.naming import names_of
+from p2pvalue.web.paging import page_of
 from p2pvalue.web.phrasing import Happening
 from p2pvalue.web.spaces.api import post_replies
 
 router = APIRouter(include_in_schema=False)
 TIMELINE_LENGTH = 100
+SHOWN_MEMBERS, SHOWN_REQUESTS = 8, 5  # on the space page; the rest on pages of their own
 
 
 def _logged_in(account: Account, node: NodeDep, to: str = "/") -> Response:
@@ -157,7 +159,10 @@ def space_page(
     events = node.events(space_id, after=space.events, limit=TIMELINE_LENGTH, newest_first=True,
                          accepted_only=True)  # fmt: skip
     members = node.members(space_id)
-    dids = list({e.author for e in events} | {m["did"] for m in members})
+    present = node.members_by_joining(space_id, "member")
+    requests = node.members_by_joining(space_id, "requested")
+    shown = present[:SHOWN_MEMBERS] + requests[:SHOWN_REQUESTS]
+    dids = list({e.author for e in events} | {m["did"] for m in shown})
     mine = next((m for m in members if account and m["did"] == account.did), None)
     roles = mine["roles"] if mine and mine["status"] == "member" else []
     may_admit = any(set(space.charter["roles"].get(r, ())) & {"*", "member.admit"} for r in roles)
@@ -171,12 +176,29 @@ def space_page(
         account,
         space=space,
         activity=tell(request, node, events, reader, named),
-        members=members,
+        present=present[:SHOWN_MEMBERS],
+        present_count=len(present),
+        requests=requests[:SHOWN_REQUESTS],
+        request_count=len(requests),
         names=names,
         my_status=mine["status"] if mine else None,
         may_admit=may_admit,
         remote_replies=post_replies(node, space_id, posts),
     )
+
+
+@router.get("/spaces/{space_id}/members")
+def members_page(
+    request: Request, space_id: str, node: NodeDep, account: MaybeAccountDep
+) -> HTMLResponse:
+    """The space's members, a page at a time, in the order they joined."""
+    try:
+        space = node.space(space_id)
+    except NotFound as missing:
+        return render(request, "missing.html", account, 404, error=missing.message)
+    page = page_of(request, node.members_by_joining(space_id, "member"))
+    names = names_of(node, [m["did"] for m in page.items], account.did if account else None)
+    return render(request, "space_members.html", account, space=space, page=page, names=names)
 
 
 @router.get("/spaces/{space_id}/history")

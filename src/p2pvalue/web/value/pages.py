@@ -36,6 +36,7 @@ from p2pvalue.web.layout import (
     templates,
 )
 from p2pvalue.web.naming import names_of
+from p2pvalue.web.paging import page_of
 from p2pvalue.web.value.forms import (
     CLAIM_FIELDS,
     ClaimForm,
@@ -51,6 +52,7 @@ from p2pvalue.web.value.query import PageQuery
 router = APIRouter(include_in_schema=False)
 CO_CONTRIBUTOR_ROWS = 3
 RECENT = 10  # a member's latest events shown on their page in a space
+MOST_SUGGESTED = 200  # co-authors' usernames offered as typed, up to this many members
 MAX_NOTE = 2000  # an endorsement's note, in characters
 FORM_PROBLEM = N_("Something in the form needs a change: see the note next to it.")
 UNUSABLE = N_("This equation cannot be used: %(reason)s.")
@@ -107,17 +109,20 @@ def value_view(
         query = query.without_cursor()
         page = claim_page(newest_first, query.chosen, query.limit)
     values = ledger.member_values()
-    table = sorted(((v, did) for did, v in values.items()), reverse=True)
-    people = {did for claim in page.claims for did in (*claim.shares, *claim.reviews)} | set(values)
+    table = page_of(request, sorted(((v, did) for did, v in values.items()), reverse=True),
+                    path=f"/spaces/{space_id}/value", anchor="values")  # fmt: skip
+    people = {did for claim in page.claims for did in (*claim.shares, *claim.reviews)}
+    people |= {did for _, did in table.items}
     people |= {did for claim in page.claims for did in claim.endorsements}
     people |= {did for run in ledger.payouts for did in run.allocations}
     current = [m["did"] for m in node.members(space_id) if m["status"] == "member"]
-    shown = names_of(node, people | set(current), account.did if account else None)
+    others = [did for did in current if account is None or did != account.did]
+    listed = others if len(others) <= MOST_SUGGESTED else []
+    shown = names_of(node, people | set(listed), account.did if account else None)
     names = {**ledger.labels(), **shown}
     unclaimed = sorted(((values.get(a, Fraction(0)), a) for a in ledger.unclaimed), reverse=True)
     projects = {c.project for c in newest_first} | {i.earmark for i in ledger.income}
     kinds = (space.charter.get("value") or {}).get("kinds", [])
-    others = [did for did in current if account is None or did != account.did]
     problem = query.problem or (gettext(FORM_PROBLEM) if errors else None)
     return render(
         request, "value.html", account, 422 if problem else 200, error=problem,
@@ -126,7 +131,7 @@ def value_view(
         names=names, table=table, total=sum(values.values(), Fraction(0)), kinds=kinds,
         is_member=account is not None and account.did in current,
         may=permitted(node, space_id, account), projects=sorted(p for p in projects if p),
-        usernames=sorted(filter(None, map(shown.username, others))),
+        usernames=sorted(filter(None, map(shown.username, listed))), co_authors=bool(others),
         rows=range(1, CO_CONTRIBUTOR_ROWS + 1),
         pots=sorted(ledger.pots.items(), key=lambda pot: (pot[0][0], pot[0][1] or "")),
         typed=typed or {}, errors=errors or {}, claim=(typed or {}).get("claim") or ClaimForm(),
@@ -160,7 +165,8 @@ def member_page(
     except NotFound as missing:
         return render(request, "missing.html", account, 404, error=missing.message)
     ledger = node.service(Value).ledger(space_id)
-    claims = [c for c in ledger.claims.values() if member in c.shares]
+    mine = [c for c in reversed(ledger.claims.values()) if member in c.shares]
+    claims = page_of(request, mine, anchor="member-claims")
     values = ledger.member_values()
     total = sum(values.values(), Fraction(0))
     sources = {path.source for flow in explanation.flows for path in flow.paths if path.source}
