@@ -222,7 +222,9 @@ def page(
 ) -> list[StoredEvent]:  # fmt: skip
     """A page of a space's events in order, after (or, newest first, before) a position;
     only the accepted ones if `accepted_only`."""
-    query = _stored_query().where(events.c.space == space)
+    # Filtered on the status's space too, so that the page is read along its (space,
+    # position) index and stops at `limit`, not sorted from every event of the space.
+    query = _stored_query().where(events.c.space == space, event_status.c.space == space)
     if accepted_only:
         query = query.where(event_status.c.accepted.is_(True))
     if newest_first:
