@@ -73,12 +73,15 @@ def read_all(node: Node, space: str) -> tuple[Any, Health]:
     return node.service(Value).ledger(space), node.service(Insight).health(space)
 
 
-def fold_of_everything(node: Node, space: str) -> tuple[Any, Health]:
-    """What the node's state is when folded from the whole log, no snapshot used."""
+def as_folded_from_everything(node: Node, space: str, ledger: Any, health: Health) -> None:
+    """Check `ledger` and `health` against the node's state folded from the whole log, no
+    snapshot used."""
     node.snapshots.drop()
     node.service(Value).rebuild()
     node.service(Insight).rebuild()
-    return read_all(node, space)
+    everything = read_all(node, space)
+    assert ledger == everything[0]
+    same_health(health, everything[1])
 
 
 def same_health(one: Health, other: Health) -> None:
@@ -113,9 +116,7 @@ def test_a_node_started_again_folds_on_from_its_snapshots(
         ledger, health = read_all(node, space)
         assert len(ledger.claims) > len(first_ledger.claims)
         assert node.snapshots.positions(space) == dict.fromkeys(NAMES, length)
-        everything = fold_of_everything(node, space)
-        assert ledger == everything[0]
-        same_health(health, everything[1])
+        as_folded_from_everything(node, space, ledger, health)
 
 
 def test_a_node_that_stopped_without_saving_folds_on_from_the_last_snapshot(
@@ -135,9 +136,7 @@ def test_a_node_that_stopped_without_saving_folds_on_from_the_last_snapshot(
         saved = saved_rows(again, space)[LEDGER]
         assert again.snapshots.positions(space) == dict.fromkeys(NAMES, saved)
         assert saved < len(again.writer.log(space) or ())
-        everything = fold_of_everything(again, space)
-        assert ledger == everything[0]
-        same_health(health, everything[1])
+        as_folded_from_everything(again, space, ledger, health)
 
 
 def test_a_snapshot_whose_log_changed_under_it_is_passed_over(
@@ -160,9 +159,7 @@ def test_a_snapshot_whose_log_changed_under_it_is_passed_over(
         ledger, health = read_all(node, space)
         assert node.snapshots.positions(space) == {}  # folded from the whole log
         assert newcomer.did in health.members
-        everything = fold_of_everything(node, space)
-        assert ledger == everything[0]
-        same_health(health, everything[1])
+        as_folded_from_everything(node, space, ledger, health)
 
 
 def test_a_snapshot_not_made_by_this_node_is_never_read(tmp_path: Path) -> None:
